@@ -1,0 +1,140 @@
+"""The `edc` command: init, serve, demo, create-user, schedule, allocation load."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from edc import create_app, db
+from edc.schedule import plan_visits
+from edc.services import Refused
+
+
+def _actor() -> str:
+    """Who ran the command, as written in the audit trail."""
+    return f"cli:{getpass.getuser()}"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def _refused(refused: Refused) -> None:
+    _fail(" ".join(m for ms in refused.errors.values() for m in ms))
+
+
+def _shown_url() -> str:
+    return db.engine().url.render_as_string(hide_password=True)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """Follow-up scheduling and data capture for trial NCT06731192."""
+
+
+@main.command()
+def init() -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    db.upgrade(current_app.config["DATABASE_URL"])
+    click.echo(f"Database ready: {_shown_url()}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app with waitress."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with db.engine().connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(db.alembic_config("")).get_current_head()
+    if current != head:
+        _fail(f"The database is at schema {current or 'none'}, the code needs {head}. "
+              "Run `edc init` first.")
+    import waitress
+
+    click.echo(f"Serving {current_app.extensions['edc_study'].info.id} on http://{host}:{port}/ "
+               f"(database {_shown_url()}). Stop with Ctrl+C.")
+    waitress.serve(current_app, host=host, port=port, threads=8)
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "investigator", "nurse", "monitor", "unblinded"]))
+def create_user(username: str, role: str) -> None:
+    """Create an account; the password is prompted for, or read from standard input."""
+    from edc.accounts import create_user as create
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        create(db.session(), _actor(), username, role, password)
+    except Refused as refused:
+        _refused(refused)
+    click.echo(f"Created {role} {username}.")
+
+
+@main.command()
+@click.argument("second_infusion")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def schedule(second_infusion: str, as_json: bool) -> None:
+    """Print the follow-up visits for a second-infusion date (YYYY-MM-DD)."""
+    try:
+        anchor = date.fromisoformat(second_infusion)
+    except ValueError:
+        _fail(f"Got {second_infusion!r}. Expected a date like 2026-03-16.")
+    study = current_app.extensions["edc_study"]
+    visits = plan_visits(anchor, study.schedule, current_app.extensions["edc_calendar"])
+    if as_json:
+        click.echo(json.dumps([v.as_dict() for v in visits], indent=2))
+        return
+    click.echo(f"Day 0 (second infusion): {anchor.isoformat()}  [{study.schedule.month_rule}]")
+    click.echo(f"{'code':<5} {'label':<10} {'day':>4}  {'target':<10}  {'window':<23}  suggested")
+    for v in visits:
+        note = "" if v.suggested_is_clinic_day else "  (no clinic day in window)"
+        click.echo(f"{v.code:<5} {v.label:<10} {v.day:>4}  {v.target}  {v.window_start} to "
+                   f"{v.window_end}  {v.suggested} {v.suggested.strftime('%a')}{note}")
+
+
+@main.group()
+def allocation() -> None:
+    """The concealed randomisation list."""
+
+
+@allocation.command("load")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def allocation_load(csv_file: Path) -> None:
+    """Load a list with columns sequence,arm. The arms are not printed."""
+    from edc.services import load_allocation
+
+    try:
+        count = load_allocation(db.session(), current_app.extensions["edc_study"], _actor(),
+                                csv_file.read_text(encoding="utf-8-sig"))
+    except Refused as refused:
+        _refused(refused)
+    click.echo(f"Loaded {count} allocation entries from {csv_file.name}.")
+
+
+@main.command()
+def demo() -> None:
+    """Create the database with demo accounts and children, and print how to log in."""
+    from edc.demo import load_demo
+
+    db.upgrade(current_app.config["DATABASE_URL"])
+    for line in load_demo(db.session(), current_app.extensions["edc_study"],
+                          current_app.extensions["edc_calendar"]):
+        click.echo(line)

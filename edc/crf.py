@@ -1,0 +1,118 @@
+"""Form classes derived from the study definition; fields that keep what the nurse typed."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, FloatField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from edc.study import Study
+
+
+class NumberField(FloatField):
+    """A number in a stated unit; anything else is refused with what was typed and the unit."""
+
+    def __init__(self, label: Any = None, unit: str = "", **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.unit = unit
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        typed = valuelist[0].strip()
+        try:
+            value = float(typed)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self.data = None
+            raise ValueError(self.gettext("Got %(typed)r. Expected a number in %(unit)s.")
+                             % {"typed": valuelist[0][:40], "unit": self.unit})
+        self.data = value
+
+
+class IsoDateField(DateField):
+    """A calendar date as YYYY-MM-DD (the browser's date picker sends this form)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = date.fromisoformat(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Got %(typed)r. Expected a date like 2026-01-31.")
+                             % {"typed": valuelist[0][:40]}) from None
+        if not 1900 <= self.data.year <= 2200:
+            typed, self.data = valuelist[0], None
+            raise ValueError(self.gettext("Got %(typed)r. Expected a date like 2026-01-31.")
+                             % {"typed": typed[:40]})
+
+
+def _required(message: Any) -> list[Any]:
+    return [InputRequired(message=message)]
+
+
+class EnrolmentFormBase(FlaskForm):
+    code = StringField(_l("Participant code"), validators=[
+        InputRequired(message=_l("Enter the participant code.")), Length(max=32)])
+    date_of_birth = IsoDateField(_l("Date of birth"),
+                                 validators=_required(_l("Enter the date of birth.")))
+    sex = SelectField(_l("Sex"), choices=[SelectChoice("", "—"), SelectChoice("M", _l("Male")),
+                               SelectChoice("F", _l("Female"))],
+                      validators=_required(_l("Choose the sex.")))
+    weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
+                            validators=_required(_l("Enter the weight in kg.")))
+    height_cm = NumberField(_l("Height (cm)"), unit="cm",
+                            validators=_required(_l("Enter the height in cm.")))
+    consent_date = IsoDateField(_l("Consent date"),
+                                validators=_required(_l("Enter the consent date.")))
+    screening_egfr = NumberField(_l("Screening eGFR (mL/min/1.73m²)"), unit="mL/min/1.73m²",
+                                 validators=_required(_l("Enter the screening eGFR.")))
+
+    criteria: tuple = ()
+
+    def eligibility_answers(self) -> dict[str, bool | None]:
+        answers = {}
+        for criterion in self.criteria:
+            data = self[f"criterion_{criterion.code}"].data
+            answers[criterion.code] = {"yes": True, "no": False}.get(data)
+        return answers
+
+
+def enrolment_form(study: Study) -> type[EnrolmentFormBase]:
+    """A fresh form class with one yes/no question per eligibility criterion."""
+    fields: dict[str, Any] = {"criteria": study.criteria}
+    for criterion in study.criteria:
+        fields[f"criterion_{criterion.code}"] = RadioField(
+            f"{criterion.code}. {criterion.text}",
+            choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+            validators=_required(_l("Answer %(code)s.", code=criterion.code)),
+            description=criterion.text_zh,
+        )
+    return type("EnrolmentForm", (EnrolmentFormBase,), fields)
+
+
+class InfusionForm(FlaskForm):
+    date = IsoDateField(_l("Infusion date"), validators=_required(_l("Enter the infusion date.")))
+    weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
+                            validators=_required(_l("Enter the weight in kg.")))
+    product_lot = StringField(_l("Product lot"), validators=[
+        InputRequired(message=_l("Enter the product lot.")), Length(max=64)])
+    volume_ml = NumberField(_l("Volume (mL)"), unit="mL",
+                            validators=_required(_l("Enter the volume in mL.")))
+    reason = StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)])
+    confirmed = HiddenField()
+
+
+class AnchorForm(FlaskForm):
+    reason = StringField(_l("Why is the second infusion not given?"), validators=[
+        InputRequired(message=_l("Say why the second infusion is not given.")), Length(max=500)])

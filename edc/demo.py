@@ -1,0 +1,100 @@
+"""Demo accounts, a demo allocation list and three children, dated around today."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from edc import services
+from edc.accounts import create_user
+from edc.models import User
+from edc.schedule import ClinicCalendar
+from edc.study import Study
+
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS = (
+    ("nurse", "nurse"),
+    ("investigator", "investigator"),
+    ("monitor", "monitor"),
+    ("pharmacist", "unblinded"),
+    ("admin", "admin"),
+)
+
+
+def demo_allocation_csv(study: Study, blocks: int = 10, seed: int | None = None) -> str:
+    """A 1:1 list in permuted blocks of four (demo only: the real one is the statistician's)."""
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    codes = [arm.code for arm in study.arms[:2]]
+    lines, sequence = ["sequence,arm"], 0
+    for _block in range(blocks):
+        block = codes * 2
+        rng.shuffle(block)
+        for arm in block:
+            sequence += 1
+            lines.append(f"{sequence},{arm}")
+    return "\n".join(lines) + "\n"
+
+
+def _child(code: str, born: date, sex: str, consent: date, study: Study) -> services.EnrolmentData:
+    return services.EnrolmentData(
+        code=code,
+        date_of_birth=born,
+        sex=sex,
+        weight_kg=24.0,
+        height_cm=125.0,
+        consent_date=consent,
+        screening_egfr=98.0,
+        eligibility={c.code: c.required_answer for c in study.criteria},
+    )
+
+
+def load_demo(session: Session, study: Study, calendar: ClinicCalendar) -> Iterator[str]:
+    """Fill an empty database with demo data; yield what to tell the user."""
+    if session.scalar(select(User.id).where(User.username == "nurse")) is None:
+        for username, role in DEMO_USERS:
+            create_user(session, "demo", username, role, DEMO_PASSWORD)
+        services.load_allocation(session, study, "demo", demo_allocation_csv(study))
+        nurse = session.scalars(select(User).where(User.username == "nurse")).one()
+        today = services.today(study)
+        children = [
+            # (code, consent days ago, first infusion days ago, second infusion days ago, sex)
+            ("AS-001", 130, 110, 96, "F"),
+            ("AS-002", 40, 30, 16, "M"),
+            ("AS-003", 5, 2, None, "M"),
+        ]
+        for code, consent, first, second, sex in children:
+            data = _child(
+                code, today - timedelta(days=365 * 8), sex, today - timedelta(days=consent), study
+            )
+            participant = services.enrol(session, study, nurse, data, today)
+            for number, ago in ((1, first), (2, second)):
+                if ago is None:
+                    continue
+                services.save_infusion(
+                    session,
+                    study,
+                    calendar,
+                    nurse,
+                    participant,
+                    number,
+                    services.InfusionData(
+                        date=today - timedelta(days=ago),
+                        weight_kg=24.0,
+                        product_lot=f"UC-2026-{number:02d}{code[-1]}",
+                        volume_ml=50.0,
+                    ),
+                    today,
+                )
+            done = [v for v in participant.visits if v.window_end < today][:-1]
+            for visit in done:
+                services.mark_visit_done(session, nurse, visit, visit.suggested_date)
+        yield "Demo data loaded: 3 children, a 40-entry allocation list, 5 accounts."
+    else:
+        yield "Demo data already present."
+    yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
+    for username, role in DEMO_USERS:
+        yield f"  {username:<13} {DEMO_PASSWORD}   ({role})"

@@ -1,0 +1,234 @@
+"""Database tables as typed SQLAlchemy 2.0 models. Imports no Flask."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
+SEXES = ("M", "F")
+PARTICIPANT_STATUSES = ("enrolled", "withdrawn", "completed")
+VISIT_STATUSES = ("planned", "done", "missed", "cancelled")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp, stored as naive UTC on every database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"Got naive datetime {value!r}. Expected a timezone-aware datetime.")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login's user protocol, written out so models stay free of Flask.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Participant(Base):
+    __tablename__ = "participant"
+    __table_args__ = (
+        CheckConstraint(f"sex IN {SEXES!r}", name="sex"),
+        CheckConstraint(f"status IN {PARTICIPANT_STATUSES!r}", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    weight_kg: Mapped[float] = mapped_column(Float)
+    height_cm: Mapped[float] = mapped_column(Float)
+    consent_date: Mapped[date] = mapped_column(Date)
+    screening_egfr: Mapped[float] = mapped_column(Float)
+    eligibility: Mapped[dict[str, bool]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="enrolled")
+    # Which infusion day 0 of follow-up is: 2 normally, 1 when the second was not given.
+    anchor_infusion: Mapped[int | None] = mapped_column(Integer)
+    anchor_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    infusions: Mapped[list[Infusion]] = relationship(
+        back_populates="participant", order_by="Infusion.number"
+    )
+    visits: Mapped[list[Visit]] = relationship(
+        back_populates="participant", order_by="(Visit.target_date, Visit.code)"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def participant_id(self) -> int:
+        return self.id
+
+    def infusion(self, number: int) -> Infusion | None:
+        return next((i for i in self.infusions if i.number == number), None)
+
+
+class Allocation(Base):
+    """One entry of the concealed randomisation list. Read the arm only via services.arm_for."""
+
+    __tablename__ = "allocation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    arm: Mapped[str] = mapped_column(String(16))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id"), unique=True
+    )
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Infusion(Base):
+    __tablename__ = "infusion"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "number"),
+        CheckConstraint("number IN (1, 2)", name="number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    date: Mapped[date] = mapped_column(Date)
+    weight_kg: Mapped[float] = mapped_column(Float)
+    product_lot: Mapped[str] = mapped_column(String(64))
+    volume_ml: Mapped[float] = mapped_column(Float)
+    dose_cells_per_kg: Mapped[float] = mapped_column(Float)
+    planned_cells: Mapped[float] = mapped_column(Float)
+    # For the second infusion: days outside its window after the first (0 = inside).
+    window_deviation_days: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    participant: Mapped[Participant] = relationship(back_populates="infusions")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Visit(Base):
+    __tablename__ = "visit"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "code"),
+        CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(64))
+    target_date: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    suggested_date: Mapped[date] = mapped_column(Date)
+    suggested_is_clinic_day: Mapped[bool] = mapped_column(Boolean, default=True)
+    actual_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    anchor_infusion: Mapped[int] = mapped_column(Integer)
+    anchor_date: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    participant: Mapped[Participant] = relationship(back_populates="visits")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def day(self) -> int:
+        """The target's day number after the anchoring infusion."""
+        return (self.target_date - self.anchor_date).days
+
+    def timing(self, today: date) -> str | None:
+        """'open' while a planned visit's window includes today, 'overdue' once it has passed."""
+        if self.status != "planned":
+            return None
+        if today > self.window_end:
+            return "overdue"
+        if self.window_start <= today:
+            return "open"
+        return None
+
+
+class AuditEvent(Base):
+    """Append-only: the database refuses UPDATE and DELETE on this table (see migrations)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    participant_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    field: Mapped[str | None] = mapped_column(String(64))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)

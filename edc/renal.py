@@ -1,0 +1,338 @@
+"""Compute renal measures: eGFR (bedside Schwartz, CKiD U25), BSA, CKD stage, remission status.
+
+Pure: standard library only, no other edc module. Inputs come in the units the equations need
+(creatinine mg/dL, cystatin C mg/L, height cm, weight kg); converting what the lab reported is
+edc.units' job. Outcome thresholds are keyword parameters defaulting to the protocol's values, so
+the study definition can override them without code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+DAYS_PER_YEAR = 365.25
+BEDSIDE_SCHWARTZ_K = 41.3
+# Only used to compare a UPCR with a baseline reported in the other unit (protocol: mg/mg x 113.12).
+MG_MMOL_PER_MG_MG = 113.12
+
+ProteinuriaStatus = Literal["complete", "partial", "none"]
+ReferenceMethod = Literal["u25_combined", "u25_creatinine", "u25_cystatin"]
+
+UPCR_UNITS = ("mg/mg", "mg/mmol")
+RBC_UNITS = ("/HPF", "/uL")
+# Equality within this relative tolerance counts as reaching a threshold: 110 vs 100 * 1.1 must be
+# "exactly 10 %", but binary floating point makes 100 * 1.1 = 110.00000000000001.
+_REL_TOL = 1e-9
+
+
+def _require_positive(name: str, value: float, unit: str) -> None:
+    if not value > 0:  # written so that NaN fails too
+        raise ValueError(f"Got {name} {value} {unit}. Expected a value above 0.")
+
+
+def _require_non_negative(name: str, value: float, unit: str) -> None:
+    if not value >= 0:  # written so that NaN fails too
+        raise ValueError(f"Got {name} {value} {unit}. Expected a value of 0 or more.")
+
+
+def _require_sex_and_age(sex: str, age_years: float) -> None:
+    if sex not in ("M", "F"):
+        raise ValueError(f"Got sex '{sex}'. Expected 'M' or 'F'.")
+    if not age_years >= 0:
+        raise ValueError(f"Got age {age_years} years. Expected an age of 0 or more.")
+
+
+def _at_least(value: float, limit: float) -> bool:
+    return value >= limit or math.isclose(value, limit, rel_tol=_REL_TOL)
+
+
+def age_in_years(date_of_birth: date, on: date) -> float:
+    """Return the age on a date in decimal years (days / 365.25), as the U25 equations expect."""
+    if on < date_of_birth:
+        raise ValueError(
+            f"Got date {on.isoformat()} before date of birth {date_of_birth.isoformat()}. "
+            "Expected a date on or after the birth date."
+        )
+    return (on - date_of_birth).days / DAYS_PER_YEAR
+
+
+def bsa_mosteller(weight_kg: float, height_cm: float) -> float:
+    """Return body surface area in m² by Mosteller: sqrt(weight_kg * height_cm / 3600)."""
+    _require_positive("weight", weight_kg, "kg")
+    _require_positive("height", height_cm, "cm")
+    return math.sqrt(weight_kg * height_cm / 3600)
+
+
+def protein_per_m2_per_hour(protein_mg_24h: float, bsa_m2: float) -> float:
+    """Return 24-hour urine protein in mg/m²/h: mg/24h / (BSA * 24)."""
+    _require_non_negative("24-h urine protein", protein_mg_24h, "mg/24h")
+    _require_positive("body surface area", bsa_m2, "m²")
+    return protein_mg_24h / (bsa_m2 * 24)
+
+
+def protein_per_kg(protein_mg_24h: float, weight_kg: float) -> float:
+    """Return 24-hour urine protein in mg/kg/24h."""
+    _require_non_negative("24-h urine protein", protein_mg_24h, "mg/24h")
+    _require_positive("weight", weight_kg, "kg")
+    return protein_mg_24h / weight_kg
+
+
+def egfr_bedside_schwartz(height_cm: float, creatinine_mg_dl: float) -> float:
+    """Return bedside Schwartz 2009 eGFR in mL/min/1.73m²: 41.3 * height_m / SCr."""
+    _require_positive("height", height_cm, "cm")
+    _require_positive("serum creatinine", creatinine_mg_dl, "mg/dL")
+    return BEDSIDE_SCHWARTZ_K * (height_cm / 100) / creatinine_mg_dl
+
+
+def k_creatinine(sex: str, age_years: float) -> float:
+    """Return the CKiD U25 creatinine constant K_cr for sex and age (Pierce 2021)."""
+    _require_sex_and_age(sex, age_years)
+    if sex == "M":
+        if age_years < 12:
+            return 39.0 * 1.008 ** (age_years - 12)
+        if age_years < 18:
+            return 39.0 * 1.045 ** (age_years - 12)
+        return 50.8
+    if age_years < 12:
+        return 36.1 * 1.008 ** (age_years - 12)
+    if age_years < 18:
+        return 36.1 * 1.023 ** (age_years - 12)
+    return 41.4
+
+
+def k_cystatin(sex: str, age_years: float) -> float:
+    """Return the CKiD U25 cystatin C constant K_cys for sex and age (Pierce 2021)."""
+    _require_sex_and_age(sex, age_years)
+    # The male curve bends at 15, the female one at 12; both are flat from 18.
+    if sex == "M":
+        if age_years < 15:
+            return 87.2 * 1.011 ** (age_years - 15)
+        if age_years < 18:
+            return 87.2 * 0.960 ** (age_years - 15)
+        return 77.1
+    if age_years < 12:
+        return 79.9 * 1.004 ** (age_years - 12)
+    if age_years < 18:
+        return 79.9 * 0.974 ** (age_years - 12)
+    return 68.3
+
+
+def egfr_u25_creatinine(
+    sex: str, age_years: float, height_cm: float, creatinine_mg_dl: float
+) -> float:
+    """Return CKiD U25 creatinine eGFR in mL/min/1.73m²: K_cr * height_m / SCr."""
+    k = k_creatinine(sex, age_years)
+    _require_positive("height", height_cm, "cm")
+    _require_positive("serum creatinine", creatinine_mg_dl, "mg/dL")
+    return k * (height_cm / 100) / creatinine_mg_dl
+
+
+def egfr_u25_cystatin(sex: str, age_years: float, cystatin_mg_l: float) -> float:
+    """Return CKiD U25 cystatin C eGFR in mL/min/1.73m²: K_cys / CysC."""
+    k = k_cystatin(sex, age_years)
+    _require_positive("cystatin C", cystatin_mg_l, "mg/L")
+    return k / cystatin_mg_l
+
+
+def egfr_u25_combined(
+    sex: str, age_years: float, height_cm: float, creatinine_mg_dl: float, cystatin_mg_l: float
+) -> float:
+    """Return CKiD U25 combined eGFR: the mean of the creatinine and cystatin C equations."""
+    creatinine = egfr_u25_creatinine(sex, age_years, height_cm, creatinine_mg_dl)
+    cystatin = egfr_u25_cystatin(sex, age_years, cystatin_mg_l)
+    return (creatinine + cystatin) / 2
+
+
+def ckd_stage(egfr: float) -> str:
+    """Return the KDIGO GFR category (G1-G5) of an unrounded eGFR; lower bounds are inclusive."""
+    if math.isnan(egfr):
+        raise ValueError("Got eGFR nan. Expected a number.")
+    # Unrounded on purpose: 89.99 is G2 even though a report would print it as 90.
+    for lower, stage in ((90, "G1"), (60, "G2"), (45, "G3a"), (30, "G3b"), (15, "G4")):
+        if egfr >= lower:
+            return stage
+    return "G5"
+
+
+def percent_difference(lab_egfr: float, computed_egfr: float) -> float:
+    """Return (lab - computed) as a signed percentage of the computed eGFR."""
+    _require_positive("computed eGFR", computed_egfr, "mL/min/1.73m²")
+    return (lab_egfr - computed_egfr) / computed_egfr * 100
+
+
+def differs_by_more_than(lab_egfr: float, computed_egfr: float, percent: float = 20.0) -> bool:
+    """Tell whether the lab eGFR is more than percent away from the computed one, either way."""
+    difference = abs(percent_difference(lab_egfr, computed_egfr))
+    # "More than 20 %": a difference of exactly 20 % (to float noise) is not flagged.
+    return difference > percent and not math.isclose(difference, percent, rel_tol=_REL_TOL)
+
+
+def proteinuria_status(
+    upcr: float | None,
+    baseline_upcr: float | None,
+    unit: str,
+    *,
+    baseline_unit: str | None = None,
+    complete_mg_mg: float = 0.2,
+    upper_mg_mg: float = 2.0,
+    complete_mg_mmol: float = 20.0,
+    upper_mg_mmol: float = 200.0,
+    fall_percent: float = 50.0,
+) -> ProteinuriaStatus | None:
+    """Classify a UPCR as complete / partial / no remission, or None when the value is missing.
+
+    Thresholds apply in the unit the lab reported (0.2 mg/mg pairs with 20 mg/mmol, not 22.6).
+    baseline_unit defaults to unit; a baseline in the other unit is converted only for the fall.
+    Partial remission needs a baseline: without one, a value above the complete threshold is "none".
+    """
+    baseline_unit = unit if baseline_unit is None else baseline_unit
+    for name, given in (("UPCR unit", unit), ("baseline UPCR unit", baseline_unit)):
+        if given not in UPCR_UNITS:
+            raise ValueError(f"Got {name} '{given}'. Expected 'mg/mg' or 'mg/mmol'.")
+    if upcr is None:
+        return None
+    _require_non_negative("UPCR", upcr, unit)
+    complete, upper = (
+        (complete_mg_mg, upper_mg_mg) if unit == "mg/mg" else (complete_mg_mmol, upper_mg_mmol)
+    )
+    if upcr <= complete:
+        return "complete"
+    if baseline_upcr is None or upcr >= upper:
+        return "none"
+    _require_non_negative("baseline UPCR", baseline_upcr, baseline_unit)
+    baseline = baseline_upcr
+    if baseline_unit != unit:
+        factor = MG_MMOL_PER_MG_MG if unit == "mg/mmol" else 1 / MG_MMOL_PER_MG_MG
+        baseline *= factor
+    if baseline > 0 and _at_least((baseline - upcr) / baseline * 100, fall_percent):
+        return "partial"
+    return "none"
+
+
+def hematuria_remission(
+    rbc: float | None,
+    unit: str,
+    *,
+    too_numerous_to_count: bool = False,
+    max_per_hpf: float = 5.0,
+    max_per_ul: float = 28.0,
+) -> bool | None:
+    """Tell whether a urine RBC count is in remission, or None when it is missing.
+
+    A qualitative "too numerous to count" result is passed as rbc=None, too_numerous_to_count=True:
+    it is never a remission. "/HPF" (microscopy) and "/uL" (analyser) are different tests with their
+    own threshold; there is no conversion between them.
+    """
+    if unit not in RBC_UNITS:
+        raise ValueError(f"Got urine RBC unit '{unit}'. Expected '/HPF' or '/uL'.")
+    if too_numerous_to_count:
+        if rbc is not None:
+            raise ValueError(
+                f"Got urine RBC {rbc} {unit} marked too numerous to count. "
+                "Expected either a count or the flag, not both."
+            )
+        return False
+    if rbc is None:
+        return None
+    _require_non_negative("urine RBC", rbc, unit)
+    return rbc <= (max_per_hpf if unit == "/HPF" else max_per_ul)
+
+
+def renal_function_improved(
+    egfr: float | None, baseline_egfr: float | None, threshold_percent: float = 10.0
+) -> bool | None:
+    """Tell whether eGFR is at least threshold_percent above baseline; None if either is missing."""
+    if egfr is None or baseline_egfr is None:
+        return None
+    _require_positive("baseline eGFR", baseline_egfr, "mL/min/1.73m²")
+    return _at_least((egfr - baseline_egfr) / baseline_egfr * 100, threshold_percent)
+
+
+@dataclass(frozen=True)
+class RenalSummary:
+    """Everything computable for one sample; None where an input was missing."""
+
+    age_years: float | None
+    bsa_m2: float | None
+    protein_mg_m2_h: float | None
+    protein_mg_kg_24h: float | None
+    egfr_bedside_schwartz: float | None
+    egfr_u25_creatinine: float | None
+    egfr_u25_cystatin: float | None
+    egfr_u25_combined: float | None
+    reference_method: ReferenceMethod | None
+    egfr_reference: float | None
+    ckd_stage: str | None
+    lab_egfr: float | None
+    lab_percent_difference: float | None  # signed, relative to egfr_reference
+    lab_differs: bool | None  # lab eGFR more than lab_difference_percent from the reference
+
+
+def summarise(
+    sex: str | None,
+    date_of_birth: date | None,
+    sample_date: date | None,
+    height_cm: float | None,
+    weight_kg: float | None,
+    creatinine_mg_dl: float | None,
+    cystatin_mg_l: float | None,
+    protein_mg_24h: float | None,
+    lab_egfr: float | None,
+    *,
+    lab_difference_percent: float = 20.0,
+) -> RenalSummary:
+    """Compute every renal measure the inputs allow and pick the reference eGFR."""
+    age = None
+    if date_of_birth is not None and sample_date is not None:
+        age = age_in_years(date_of_birth, sample_date)
+    bsa = None
+    if weight_kg is not None and height_cm is not None:
+        bsa = bsa_mosteller(weight_kg, height_cm)
+    per_m2 = per_kg = None
+    if protein_mg_24h is not None and bsa is not None:
+        per_m2 = protein_per_m2_per_hour(protein_mg_24h, bsa)
+    if protein_mg_24h is not None and weight_kg is not None:
+        per_kg = protein_per_kg(protein_mg_24h, weight_kg)
+    bedside = None
+    if height_cm is not None and creatinine_mg_dl is not None:
+        bedside = egfr_bedside_schwartz(height_cm, creatinine_mg_dl)
+    u25_cr = u25_cys = None
+    if sex is not None and age is not None:
+        if height_cm is not None and creatinine_mg_dl is not None:
+            u25_cr = egfr_u25_creatinine(sex, age, height_cm, creatinine_mg_dl)
+        if cystatin_mg_l is not None:
+            u25_cys = egfr_u25_cystatin(sex, age, cystatin_mg_l)
+    combined = None if u25_cr is None or u25_cys is None else (u25_cr + u25_cys) / 2
+    # Protocol: combined when cystatin C is present, else creatinine. With cystatin C alone (no
+    # creatinine) the cystatin equation is the only U25 estimate, so it stands in, labelled as such.
+    method: ReferenceMethod | None = None
+    reference = None
+    if combined is not None:
+        method, reference = "u25_combined", combined
+    elif u25_cr is not None:
+        method, reference = "u25_creatinine", u25_cr
+    elif u25_cys is not None:
+        method, reference = "u25_cystatin", u25_cys
+    difference = differs = None
+    if lab_egfr is not None and reference is not None:
+        difference = percent_difference(lab_egfr, reference)
+        differs = differs_by_more_than(lab_egfr, reference, lab_difference_percent)
+    return RenalSummary(
+        age_years=age,
+        bsa_m2=bsa,
+        protein_mg_m2_h=per_m2,
+        protein_mg_kg_24h=per_kg,
+        egfr_bedside_schwartz=bedside,
+        egfr_u25_creatinine=u25_cr,
+        egfr_u25_cystatin=u25_cys,
+        egfr_u25_combined=combined,
+        reference_method=method,
+        egfr_reference=reference,
+        ckd_stage=None if reference is None else ckd_stage(reference),
+        lab_egfr=lab_egfr,
+        lab_percent_difference=difference,
+        lab_differs=differs,
+    )

@@ -1,0 +1,180 @@
+"""Plan follow-up visits: anchor date + visit definitions -> targets, windows, clinic-day bookings.
+
+Pure: no Flask, no SQLAlchemy. Every target is computed from the anchor (day 0), never from the
+previous visit, so an error cannot accumulate along the schedule. Windows are whole local days,
+inclusive at both ends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+from edc.study import ScheduleDefinition, SecondInfusionRule, Site, VisitDefinition
+
+
+@dataclass(frozen=True)
+class ClinicCalendar:
+    """Which days the clinic is open: not on closed weekdays, public holidays or closure dates."""
+
+    closed_weekdays: frozenset[int] = frozenset({5, 6})
+    closed_dates: frozenset[date] = frozenset()
+    holiday_name: Callable[[date], str | None] = lambda _day: None
+
+    def closed_reason(self, day: date) -> str | None:
+        """Say why the clinic is closed on day, or None when it is open."""
+        if day in self.closed_dates:
+            return "clinic closure"
+        name = self.holiday_name(day)
+        if name:
+            return name
+        if day.weekday() in self.closed_weekdays:
+            return "weekend" if day.weekday() >= 5 else day.strftime("%A")
+        return None
+
+    def is_open(self, day: date) -> bool:
+        return self.closed_reason(day) is None
+
+
+def clinic_calendar(site: Site) -> ClinicCalendar:
+    """Build the site's calendar with the public holidays of its country (holidays package)."""
+    if site.holidays_country:
+        public = holidays.country_holidays(
+            site.holidays_country, subdiv=site.holidays_subdivision or None
+        )
+        holiday_name = public.get
+    else:
+
+        def holiday_name(_day: date) -> str | None:
+            return None
+
+    return ClinicCalendar(site.closed_weekdays, site.closed_dates, holiday_name)
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    code: str
+    label: str
+    target: date
+    window_start: date
+    window_end: date
+    suggested: date
+    suggested_is_clinic_day: bool
+    day: int  # target - anchor, in days
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON shape of `edc schedule --json`."""
+        return {
+            "code": self.code,
+            "label": self.label,
+            "target": self.target.isoformat(),
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "suggested": self.suggested.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Window:
+    due: date
+    start: date
+    end: date
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def offset(self, day: date) -> int:
+        """Days outside the window: negative before it, positive after it, 0 inside."""
+        if day < self.start:
+            return (day - self.start).days
+        if day > self.end:
+            return (day - self.end).days
+        return 0
+
+
+def target_date(anchor: date, visit: VisitDefinition, month_rule: str) -> date:
+    """Day 0 plus the visit's offset, months counted by month_rule."""
+    if visit.days is not None:
+        return anchor + timedelta(days=visit.days)
+    months = visit.months or 0
+    if month_rule == "calendar":
+        return anchor + relativedelta(months=months)  # clamps 31 Jan + 1 month to 28/29 Feb
+    if month_rule == "30d":
+        return anchor + timedelta(days=30 * months)
+    if month_rule == "30.4375d":
+        return anchor + timedelta(days=math.floor(30.4375 * months + 0.5))
+    raise ValueError(f"Got month rule {month_rule!r}. Expected calendar, 30d or 30.4375d.")
+
+
+def suggest_booking(
+    target: date, start: date, end: date, calendar: ClinicCalendar
+) -> tuple[date, bool]:
+    """The clinic day in [start, end] nearest the target (the earlier one on a tie).
+
+    Returns (day, True), or (target, False) when the window holds no clinic day at all.
+    """
+    for distance in range(0, (end - start).days + 1):
+        for day in (target - timedelta(days=distance), target + timedelta(days=distance)):
+            if start <= day <= end and calendar.is_open(day):
+                return day, True
+    return target, False
+
+
+def plan_visits(
+    anchor: date, schedule: ScheduleDefinition, calendar: ClinicCalendar
+) -> list[PlannedVisit]:
+    """All visits of the schedule for day 0 = anchor."""
+    planned = []
+    for visit in schedule.visits:
+        target = target_date(anchor, visit, schedule.month_rule)
+        start = target - timedelta(days=visit.window_days)
+        end = target + timedelta(days=visit.window_days)
+        suggested, is_clinic_day = suggest_booking(target, start, end, calendar)
+        planned.append(
+            PlannedVisit(
+                code=visit.code,
+                label=visit.label,
+                target=target,
+                window_start=start,
+                window_end=end,
+                suggested=suggested,
+                suggested_is_clinic_day=is_clinic_day,
+                day=(target - anchor).days,
+            )
+        )
+    return planned
+
+
+def second_infusion_window(first: date, rule: SecondInfusionRule) -> Window:
+    """When the second infusion is due after the first, and its allowed window."""
+    due = first + timedelta(days=rule.due_days_after_first)
+    return Window(
+        due, due - timedelta(days=rule.window_days), due + timedelta(days=rule.window_days)
+    )
+
+
+def _anchors_over_a_leap_cycle() -> Iterable[date]:
+    start = date(2024, 1, 1)
+    return (start + timedelta(days=i) for i in range(366 + 365 * 3))
+
+
+def check_windows_do_not_overlap(schedule: ScheduleDefinition) -> str | None:
+    """Describe the first pair of visits whose windows overlap for some anchor, or return None."""
+    always_open = ClinicCalendar(closed_weekdays=frozenset())
+    anchors = (
+        _anchors_over_a_leap_cycle() if schedule.month_rule == "calendar" else [date(2024, 1, 1)]
+    )
+    for anchor in anchors:
+        visits = sorted(plan_visits(anchor, schedule, always_open), key=lambda v: v.target)
+        for earlier, later in zip(visits, visits[1:], strict=False):
+            if later.window_start <= earlier.window_end:
+                return (
+                    f"{earlier.code} (ends {earlier.window_end}) overlaps {later.code} "
+                    f"(starts {later.window_start}) for day 0 = {anchor}"
+                )
+    return None

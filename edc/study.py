@@ -1,0 +1,358 @@
+"""Load and validate the study definition in forms/*.toml into frozen dataclasses.
+
+Pure: no Flask, no SQLAlchemy. A broken file stops start-up with a StudyDefinitionError that
+names the file, the key, what it got and what it expected.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MONTH_RULES = ("calendar", "30d", "30.4375d")
+
+
+class StudyDefinitionError(ValueError):
+    """A file in forms/ is missing, unreadable or holds a value of the wrong kind."""
+
+    def __init__(self, file: str, key: str, got: Any, expected: str) -> None:
+        self.file, self.key, self.got, self.expected = file, key, got, expected
+        super().__init__(f"{file}: {key}: got {got!r}. Expected {expected}.")
+
+
+@dataclass(frozen=True)
+class Arm:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    id: str
+    acronym: str
+    title: str
+    title_zh: str
+    sponsor: str
+    timezone: str
+    participant_code_pattern: str
+    participant_code_example: str
+    target_enrolment: int
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    name_zh: str
+    address: str
+    address_zh: str
+    phone: str
+    holidays_country: str
+    holidays_subdivision: str
+    closed_weekdays: frozenset[int]
+    closed_dates: frozenset[date]
+
+
+@dataclass(frozen=True)
+class EnrolmentRules:
+    min_age_years: int
+    max_age_years: int
+    screening_egfr_above: float
+    screening_egfr_limits: tuple[float, float]
+    weight_kg_limits: tuple[float, float]
+    height_cm_limits: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Treatment:
+    dose_cells_per_kg: float
+    volume_ml_limits: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class VisitDefinition:
+    code: str
+    label: str
+    label_zh: str
+    days: int | None
+    months: int | None
+    window_days: int
+
+
+@dataclass(frozen=True)
+class SecondInfusionRule:
+    due_days_after_first: int
+    window_days: int
+
+
+@dataclass(frozen=True)
+class ScheduleDefinition:
+    month_rule: str
+    second_infusion: SecondInfusionRule
+    visits: tuple[VisitDefinition, ...]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    kind: str  # "inclusion" or "exclusion"
+    text: str
+    text_zh: str
+
+    @property
+    def required_answer(self) -> bool:
+        """Inclusion criteria must be met (yes); exclusion criteria must be absent (no)."""
+        return self.kind == "inclusion"
+
+
+@dataclass(frozen=True)
+class Study:
+    info: StudyInfo
+    site: Site
+    enrolment: EnrolmentRules
+    treatment: Treatment
+    arms: tuple[Arm, ...]
+    schedule: ScheduleDefinition
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.info.timezone)
+
+
+class _Table:
+    """A TOML table that reports wrong or missing keys with the file and the full key path."""
+
+    def __init__(self, file: str, data: Any, path: str = "") -> None:
+        self.file, self.path = file, path
+        if not isinstance(data, dict):
+            raise StudyDefinitionError(file, path or "(top level)", data, "a table")
+        self.data = data
+
+    def _key(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _get(self, key: str, default: Any) -> Any:
+        if key in self.data:
+            return self.data[key]
+        if default is _REQUIRED:
+            raise StudyDefinitionError(
+                self.file, self._key(key), None, "a value (the key is missing)"
+            )
+        return default
+
+    def fail(self, key: str, got: Any, expected: str) -> StudyDefinitionError:
+        return StudyDefinitionError(self.file, self._key(key), got, expected)
+
+    def text(self, key: str, default: Any = None, pattern: str | None = None) -> str:
+        value = self._get(key, _REQUIRED if default is None else default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            raise self.fail(key, value, "a non-empty string")
+        if pattern and not re.fullmatch(pattern, value):
+            raise self.fail(key, value, f"a string matching {pattern}")
+        return value
+
+    def integer(self, key: str, minimum: int = 0, default: Any = None) -> int:
+        value = self._get(key, _REQUIRED if default is None else default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(key, value, f"a whole number ≥ {minimum}")
+        return value
+
+    def number(self, key: str, minimum: float = 0) -> float:
+        value = self._get(key, _REQUIRED)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            raise self.fail(key, value, f"a number ≥ {minimum}")
+        return float(value)
+
+    def limits(self, key: str) -> tuple[float, float]:
+        value = self._get(key, _REQUIRED)
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            and value[0] < value[1]
+        )
+        if not ok:
+            raise self.fail(key, value, "a list [low, high] of two numbers with low < high")
+        return float(value[0]), float(value[1])
+
+    def table(self, key: str) -> _Table:
+        return _Table(self.file, self._get(key, _REQUIRED), self._key(key))
+
+    def tables(self, key: str) -> list[_Table]:
+        value = self._get(key, _REQUIRED)
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, value, f"one or more [[{key}]] tables")
+        return [_Table(self.file, item, f"{self._key(key)}[{i}]") for i, item in enumerate(value)]
+
+
+_REQUIRED = object()
+
+
+def _read(forms_dir: Path, name: str) -> _Table:
+    path = forms_dir / name
+    label = f"forms/{name}"
+    try:
+        with path.open("rb") as fh:
+            return _Table(label, tomllib.load(fh))
+    except FileNotFoundError:
+        raise StudyDefinitionError(label, "(file)", str(path), "the file to exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyDefinitionError(label, "(syntax)", str(exc), "valid TOML") from None
+
+
+def _study_info(t: _Table) -> StudyInfo:
+    pattern = t.text("participant_code_pattern")
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        raise t.fail("participant_code_pattern", pattern, "a valid regular expression") from None
+    example = t.text("participant_code_example")
+    if not compiled.fullmatch(example):
+        raise t.fail("participant_code_example", example, f"a code matching {pattern}")
+    tz = t.text("timezone")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise t.fail("timezone", tz, "an IANA time zone such as Asia/Shanghai") from None
+    return StudyInfo(
+        id=t.text("id"),
+        acronym=t.text("acronym"),
+        title=t.text("title"),
+        title_zh=t.text("title_zh", default=""),
+        sponsor=t.text("sponsor"),
+        timezone=tz,
+        participant_code_pattern=pattern,
+        participant_code_example=example,
+        target_enrolment=t.integer("target_enrolment", minimum=1),
+    )
+
+
+def _site(t: _Table) -> Site:
+    weekdays = t._get("closed_weekdays", [5, 6])
+    if not isinstance(weekdays, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays
+    ):
+        raise t.fail("closed_weekdays", weekdays, "a list of weekday numbers 0 (Monday) to 6")
+    closed = t._get("closed_dates", [])
+    if not isinstance(closed, list) or not all(type(d) is date for d in closed):
+        raise t.fail("closed_dates", closed, "a list of dates such as 2027-02-11 (unquoted)")
+    return Site(
+        name=t.text("name"),
+        name_zh=t.text("name_zh", default=""),
+        address=t.text("address"),
+        address_zh=t.text("address_zh", default=""),
+        phone=t.text("phone"),
+        holidays_country=t.text("holidays_country", default="", pattern=r"[A-Z]{2}|"),
+        holidays_subdivision=t.text("holidays_subdivision", default=""),
+        closed_weekdays=frozenset(weekdays),
+        closed_dates=frozenset(closed),
+    )
+
+
+def _enrolment(t: _Table) -> EnrolmentRules:
+    rules = EnrolmentRules(
+        min_age_years=t.integer("min_age_years"),
+        max_age_years=t.integer("max_age_years"),
+        screening_egfr_above=t.number("screening_egfr_above"),
+        screening_egfr_limits=t.limits("screening_egfr_limits"),
+        weight_kg_limits=t.limits("weight_kg_limits"),
+        height_cm_limits=t.limits("height_cm_limits"),
+    )
+    if rules.max_age_years < rules.min_age_years:
+        raise t.fail(
+            "max_age_years", rules.max_age_years, f"≥ min_age_years ({rules.min_age_years})"
+        )
+    return rules
+
+
+def _arms(top: _Table) -> tuple[Arm, ...]:
+    arms = tuple(
+        Arm(code=a.text("code", pattern=r"[A-Z0-9_]+"), label=a.text("label"))
+        for a in top.tables("arms")
+    )
+    if len(arms) < 2 or len({a.code for a in arms}) != len(arms):
+        raise top.fail("arms", [a.code for a in arms], "two or more arms with distinct codes")
+    return arms
+
+
+def _visit(t: _Table) -> VisitDefinition:
+    has_days, has_months = "days" in t.data, "months" in t.data
+    if has_days == has_months:
+        raise t.fail(
+            "days", t.data.get("days", t.data.get("months")), "exactly one of 'days' or 'months'"
+        )
+    return VisitDefinition(
+        code=t.text("code", pattern=r"[A-Z][A-Z0-9]{1,9}"),
+        label=t.text("label"),
+        label_zh=t.text("label_zh", default=""),
+        days=t.integer("days", minimum=1) if has_days else None,
+        months=t.integer("months", minimum=1) if has_months else None,
+        window_days=t.integer("window_days"),
+    )
+
+
+def _schedule(t: _Table) -> ScheduleDefinition:
+    rule = t._get("month_rule", "calendar")
+    if rule not in MONTH_RULES:
+        raise t.fail("month_rule", rule, "one of " + ", ".join(repr(r) for r in MONTH_RULES))
+    second = t.table("second_infusion")
+    visits = tuple(_visit(v) for v in t.tables("visits"))
+    codes = [v.code for v in visits]
+    if len(set(codes)) != len(codes):
+        raise t.fail("visits", codes, "distinct visit codes")
+    return ScheduleDefinition(
+        month_rule=rule,
+        second_infusion=SecondInfusionRule(
+            due_days_after_first=second.integer("due_days_after_first", minimum=1),
+            window_days=second.integer("window_days"),
+        ),
+        visits=visits,
+    )
+
+
+def _criteria(t: _Table) -> tuple[Criterion, ...]:
+    criteria = tuple(
+        Criterion(
+            code=c.text("code", pattern=r"[A-Z]{2}[0-9]{2}"),
+            kind=kind,
+            text=c.text("text"),
+            text_zh=c.text("text_zh", default=""),
+        )
+        for kind in ("inclusion", "exclusion")
+        for c in t.tables(kind)
+    )
+    codes = [c.code for c in criteria]
+    if len(set(codes)) != len(codes):
+        raise t.fail("inclusion/exclusion", codes, "distinct criterion codes")
+    return criteria
+
+
+def load_study(forms_dir: str | Path) -> Study:
+    """Read study.toml, schedule.toml and eligibility.toml from forms_dir and validate them."""
+    from edc.schedule import check_windows_do_not_overlap  # pure sibling module
+
+    forms_dir = Path(forms_dir)
+    top = _read(forms_dir, "study.toml")
+    treatment = top.table("treatment")
+    schedule_table = _read(forms_dir, "schedule.toml")
+    study = Study(
+        info=_study_info(top.table("study")),
+        site=_site(top.table("site")),
+        enrolment=_enrolment(top.table("enrolment")),
+        treatment=Treatment(
+            dose_cells_per_kg=treatment.number("dose_cells_per_kg", minimum=1),
+            volume_ml_limits=treatment.limits("volume_ml_limits"),
+        ),
+        arms=_arms(top),
+        schedule=_schedule(schedule_table),
+        criteria=_criteria(_read(forms_dir, "eligibility.toml")),
+    )
+    overlap = check_windows_do_not_overlap(study.schedule)
+    if overlap:
+        raise schedule_table.fail("visits", overlap, "visit windows that never overlap")
+    return study

@@ -1,0 +1,171 @@
+"""Blueprints, and what every request shares: login required, idle timeout, roles, headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from edc import IDLE_TIMEOUT, db, login_manager
+from edc.models import User
+from edc.schedule import ClinicCalendar
+from edc.study import Study
+
+# The only endpoints reachable without a login.
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+WRITE_ROLES = ("nurse", "investigator")
+
+
+def study() -> Study:
+    return current_app.extensions["edc_study"]
+
+
+def calendar() -> ClinicCalendar:
+    return current_app.extensions["edc_calendar"]
+
+
+def roles_required(*roles: str) -> Callable:
+    """Refuse the view (403) to users without one of the roles."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.roles = roles  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _require_login() -> Any:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path))
+    now = datetime.now(UTC).timestamp()
+    last_seen = session.get("last_seen", now)
+    if now - last_seen > IDLE_TIMEOUT.total_seconds():
+        logout_user()
+        session.clear()
+        flash(
+            _("You were logged out after 30 minutes without activity. Please log in again."),
+            "warning",
+        )
+        return redirect(url_for("auth.login", next=request.full_path))
+    session.permanent = True
+    session["last_seen"] = now
+    return None
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error_page(exc: HTTPException) -> Any:
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("Your role does not allow this page or action."),
+        404: _("There is no such page."),
+        405: _("This page does not accept that kind of request."),
+    }
+    message = messages.get(exc.code or 500, exc.description)
+    return render_template("error.html", code=exc.code, message=message), exc.code
+
+
+def _csrf_error(exc: CSRFError) -> Any:
+    message = _(
+        "The form's security token was missing or had expired, so nothing was saved. "
+        "Go back, reload the page and enter the data again."
+    )
+    return render_template("error.html", code=400, message=message), 400
+
+
+def _server_error(exc: Exception) -> Any:
+    db.session().rollback()
+    current_app.logger.exception("Unhandled error")
+    message = _("Something went wrong and nothing was saved. The error was logged.")
+    return render_template("error.html", code=500, message=message), 500
+
+
+def _day(value: date | None) -> str:
+    """A date as ISO with the weekday, e.g. 2026-03-16 Mon (or 周一)."""
+    if value is None:
+        return ""
+    return f"{value.isoformat()} {format_date(value, 'EEE')}"
+
+
+def _local_time(value: datetime) -> str:
+    """A UTC timestamp in the study's timezone."""
+    return value.astimezone(study().tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _cells(value: float) -> Markup:
+    """A cell count in scientific notation, e.g. 4.8 × 10^7."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return Markup(f"{float(mantissa):g} × 10<sup>{int(exponent)}</sup>")
+
+
+def register(app: Flask) -> None:
+    from edc.views import auth, participants
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(participants.bp)
+    app.before_request(_require_login)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(Exception, _server_error)
+
+    app.add_template_filter(_day, "day")
+    app.add_template_filter(_local_time, "local_time")
+    app.add_template_filter(_cells, "cells")
+
+    @app.context_processor
+    def _shared() -> dict[str, Any]:
+        user = current_user if current_user.is_authenticated else None
+        return {
+            "study": study(),
+            "get_locale": get_locale,
+            "can_write": bool(user and user.role in WRITE_ROLES),
+        }
+
+    @app.route("/")
+    def index() -> Any:
+        return redirect(url_for("participants.index"))

@@ -1,0 +1,56 @@
+"""Log in and out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired
+
+from edc import db
+from edc.accounts import authenticate
+from edc.services import Refused
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[InputRequired()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within this site after log-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("participants.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = authenticate(db.session(), form.username.data, form.password.data)
+        except Refused as refused:
+            error = " ".join(m for ms in refused.errors.values() for m in ms)
+        else:
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            session["last_seen"] = datetime.now(UTC).timestamp()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))

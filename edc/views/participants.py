@@ -1,0 +1,178 @@
+"""Enrol a child, record infusions, see and re-anchor the follow-up schedule, read the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from edc import db, services
+from edc.crf import AnchorForm, InfusionForm, enrolment_form
+from edc.models import AuditEvent, Participant, Visit
+from edc.services import GENERAL, NeedsConfirmation, Refused
+from edc.views import WRITE_ROLES, calendar, roles_required, study
+
+bp = Blueprint("participants", __name__, url_prefix="/participants")
+
+
+def _attach(form: Any, refused: Refused) -> list[str]:
+    """Put each message on its field; return the ones that belong to no field."""
+    general = []
+    for name, messages in refused.errors.items():
+        if name != GENERAL and name in form:
+            form[name].errors = list(form[name].errors) + messages
+        else:
+            general.extend(messages)
+    return general
+
+
+def _participant_or_404(participant_id: int) -> Participant:
+    participant = services.load_participant(db.session(), participant_id)
+    if participant is None:
+        abort(404)
+    return participant
+
+
+@bp.route("/")
+def index() -> Any:
+    session = db.session()
+    participants = session.scalars(
+        select(Participant).order_by(Participant.code).options(selectinload(Participant.infusions))
+    ).all()
+    on = services.today(study())
+    next_visits = {
+        pid: (code, when) for pid, code, when in session.execute(
+            select(Visit.participant_id, Visit.code, func.min(Visit.suggested_date))
+            .where(Visit.status == "planned", Visit.window_end >= on)
+            .group_by(Visit.participant_id, Visit.code)
+            .order_by(Visit.participant_id, func.min(Visit.suggested_date).desc())
+        )
+    }
+    overdue = dict(session.execute(
+        select(Visit.participant_id, func.count())
+        .where(Visit.status == "planned", Visit.window_end < on).group_by(Visit.participant_id)
+    ).all())
+    arms = (services.arms_by_participant(session, current_user)
+            if services.can_see_allocation(current_user) else None)
+    return render_template("participants/index.html", participants=participants,
+                           next_visits=next_visits, overdue=overdue, arms=arms, today=on)
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+@roles_required(*WRITE_ROLES)
+def enrol() -> Any:
+    form = enrolment_form(study())()
+    general: list[str] = []
+    if form.validate_on_submit():
+        data = services.EnrolmentData(
+            code=form.code.data, date_of_birth=form.date_of_birth.data, sex=form.sex.data,
+            weight_kg=form.weight_kg.data, height_cm=form.height_cm.data,
+            consent_date=form.consent_date.data, screening_egfr=form.screening_egfr.data,
+            eligibility=form.eligibility_answers(),
+        )
+        try:
+            participant = services.enrol(db.session(), study(), current_user, data,
+                                         services.today(study()))
+        except Refused as refused:
+            general = _attach(form, refused)
+        else:
+            flash(_("%(code)s is enrolled. Record infusion 1 next.", code=participant.code),
+                  "success")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+    status = 422 if form.errors or general else 200
+    return render_template("participants/enrol.html", form=form, general=general), status
+
+
+@bp.route("/<int:participant_id>")
+def detail(participant_id: int) -> Any:
+    participant = _participant_or_404(participant_id)
+    session = db.session()
+    arm = (services.arm_for(session, current_user, participant)
+           if services.can_see_allocation(current_user) else None)
+    return render_template(
+        "participants/detail.html", p=participant, arm=arm, today=services.today(study()),
+        second_window=services.second_infusion_due(study(), participant),
+        anchor_form=AnchorForm(),
+    )
+
+
+@bp.route("/<int:participant_id>/infusions/<int:number>", methods=["GET", "POST"])
+@roles_required(*WRITE_ROLES)
+def infusion(participant_id: int, number: int) -> Any:
+    if number not in (1, 2):
+        abort(404)
+    participant = _participant_or_404(participant_id)
+    existing = participant.infusion(number)
+    form = InfusionForm(obj=existing)
+    if request.method == "GET" and existing is None:
+        form.weight_kg.data = participant.weight_kg
+    general: list[str] = []
+    moves = None
+    if form.validate_on_submit():
+        data = services.InfusionData(date=form.date.data, weight_kg=form.weight_kg.data,
+                                     product_lot=form.product_lot.data or "",
+                                     volume_ml=form.volume_ml.data)
+        try:
+            saved = services.save_infusion(
+                db.session(), study(), calendar(), current_user, participant, number, data,
+                services.today(study()), reason=form.reason.data or "",
+                confirmed=form.confirmed.data == "yes")
+        except NeedsConfirmation as needs:
+            moves = needs.moves
+            form.confirmed.data = "yes"
+        except Refused as refused:
+            general = _attach(form, refused)
+        else:
+            flash(_("Infusion %(n)s is saved.", n=number), "success")
+            if saved.number == 2 and saved.window_deviation_days:
+                flash(_("Infusion 2 was given %(days)s days outside its window; it is saved "
+                        "and flagged as a deviation.", days=saved.window_deviation_days),
+                      "warning")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+    status = 422 if form.errors or general else 200
+    return render_template(
+        "participants/infusion.html", p=participant, number=number, form=form,
+        existing=existing, general=general, moves=moves,
+        dose_per_kg=study().treatment.dose_cells_per_kg,
+        second_window=services.second_infusion_due(study(), participant) if number == 2 else None,
+    ), status
+
+
+@bp.route("/<int:participant_id>/anchor-on-first", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def anchor_on_first(participant_id: int) -> Any:
+    participant = _participant_or_404(participant_id)
+    form = AnchorForm()
+    if form.validate_on_submit():
+        try:
+            services.anchor_on_first_infusion(db.session(), study(), calendar(), current_user,
+                                              participant, form.reason.data)
+        except Refused as refused:
+            for message in _attach(form, refused):
+                flash(message, "error")
+        else:
+            flash(_("Follow-up is anchored on infusion 1."), "success")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+    for message in form.reason.errors:
+        flash(message, "error")
+    return render_template(
+        "participants/detail.html", p=participant, today=services.today(study()), arm=None,
+        second_window=services.second_infusion_due(study(), participant), anchor_form=form,
+    ), 422
+
+
+@bp.route("/<int:participant_id>/history")
+def history(participant_id: int) -> Any:
+    participant = _participant_or_404(participant_id)
+    query = select(AuditEvent).where(AuditEvent.participant_id == participant.id)
+    if not services.can_see_allocation(current_user):
+        query = query.where(AuditEvent.entity != "allocation")
+    events = db.session().scalars(query.order_by(AuditEvent.id.desc())).all()
+    return render_template("participants/history.html", p=participant, events=events)
+
+
+__all__ = ["bp", "or_"]

@@ -1,0 +1,149 @@
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL via EDC_TEST_DATABASE_URL),
+the app, a logged-in client per role, and a fixed 'today' at the site."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from edc import accounts, create_app, db, services
+from edc.accounts import create_user
+from edc.models import Base
+
+TODAY = date(2026, 4, 27)
+PASSWORD = "correct-horse-battery"
+ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
+
+
+@pytest.fixture(scope="session")
+def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated once per session through the Alembic migrations."""
+    url = os.environ.get("EDC_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'edc.sqlite3'}"
+    db.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def database_url(migrated_url: str, tmp_path: Path) -> str:
+    """An empty migrated database for one test."""
+    if migrated_url.startswith("sqlite"):
+        copy = tmp_path / "edc.sqlite3"
+        shutil.copyfile(migrated_url.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}"
+    engine = create_engine(migrated_url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        # TRUNCATE is not UPDATE or DELETE: the audit trail's triggers let tests empty it.
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return migrated_url
+
+
+@pytest.fixture
+def app(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Flask]:
+    monkeypatch.setattr(services, "today", lambda study: TODAY)
+    # Fast hashing in tests only; accounts keep the strong default otherwise.
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+    })
+    with app.app_context():
+        for role in ROLES:
+            create_user(db.session(), "test", role, role, PASSWORD)
+    yield app
+    app.extensions["edc_engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def as_role(app: Flask):
+    """A logged-in test client for a role: as_role('nurse')."""
+
+    def make(role: str) -> FlaskClient:
+        client = app.test_client()
+        response = login(client, role)
+        assert response.status_code == 302, response.text
+        return client
+
+    return make
+
+
+@pytest.fixture
+def nurse(as_role) -> FlaskClient:
+    return as_role("nurse")
+
+
+def allocation_csv(pairs: int = 4) -> str:
+    rows = ["sequence,arm"] + [f"{i},{'MSC' if i % 2 else 'PBO'}" for i in range(1, 2 * pairs + 1)]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def allocation(app: Flask) -> None:
+    with app.app_context():
+        services.load_allocation(db.session(), app.extensions["edc_study"], "test",
+                                 allocation_csv())
+
+
+def enrolment_form(app: Flask, **overrides: str) -> dict[str, str]:
+    """A valid enrolment as the browser posts it; overrides replace single fields."""
+    data = {
+        "code": "AS-001",
+        "date_of_birth": "2018-05-10",
+        "sex": "F",
+        "weight_kg": "24.5",
+        "height_cm": "125",
+        "consent_date": "2026-02-20",
+        "screening_egfr": "98",
+    }
+    for criterion in app.extensions["edc_study"].criteria:
+        data[f"criterion_{criterion.code}"] = "yes" if criterion.required_answer else "no"
+    data.update(overrides)
+    return data
+
+
+def infusion_form(**overrides: str) -> dict[str, str]:
+    data = {"date": "2026-03-02", "weight_kg": "24.5", "product_lot": "UC-2026-017",
+            "volume_ml": "50"}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def enrolled(app: Flask, nurse: FlaskClient, allocation: None) -> int:
+    """AS-001 enrolled; returns the participant id."""
+    response = nurse.post("/participants/enrol", data=enrolment_form(app))
+    assert response.status_code == 302, response.text
+    return int(re.search(r"/participants/(\d+)", response.location).group(1))
+
+
+@pytest.fixture
+def scheduled(nurse: FlaskClient, enrolled: int) -> int:
+    """AS-001 with infusion 1 on 2026-03-02 and infusion 2 on 2026-03-16 (day 0)."""
+    for number, day in ((1, "2026-03-02"), (2, "2026-03-16")):
+        response = nurse.post(f"/participants/{enrolled}/infusions/{number}",
+                              data=infusion_form(date=day))
+        assert response.status_code == 302, response.text
+    return enrolled
