@@ -9,12 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from edc import create_app, db
 from edc.schedule import plan_visits
 from edc.services import Refused
+from edc.study import StudyDefinitionError
 
 
 def _actor() -> str:
@@ -35,7 +36,16 @@ def _shown_url() -> str:
     return db.engine().url.render_as_string(hide_password=True)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+def _create_app() -> Flask:
+    """The app; a broken study definition stops here with a one-line message."""
+    try:
+        return create_app()
+    except StudyDefinitionError as error:
+        _fail(str(error))
+        raise
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """Follow-up scheduling and data capture for trial NCT06731192."""

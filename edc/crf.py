@@ -6,6 +6,7 @@ import math
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, HiddenField, RadioField, SelectField, StringField
@@ -33,8 +34,8 @@ class NumberField(FloatField):
             value = math.nan
         if not math.isfinite(value):
             self.data = None
-            raise ValueError(self.gettext("Got %(typed)r. Expected a number in %(unit)s.")
-                             % {"typed": valuelist[0][:40], "unit": self.unit})
+            raise ValueError(_("Got %(typed)s. Expected a number in %(unit)s.",
+                               typed=repr(valuelist[0][:40]), unit=self.unit))
         self.data = value
 
 
@@ -49,12 +50,12 @@ class IsoDateField(DateField):
             self.data = date.fromisoformat(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError(self.gettext("Got %(typed)r. Expected a date like 2026-01-31.")
-                             % {"typed": valuelist[0][:40]}) from None
+            raise ValueError(_("Got %(typed)s. Expected a date like 2026-01-31.",
+                               typed=repr(valuelist[0][:40]))) from None
         if not 1900 <= self.data.year <= 2200:
             typed, self.data = valuelist[0], None
-            raise ValueError(self.gettext("Got %(typed)r. Expected a date like 2026-01-31.")
-                             % {"typed": typed[:40]})
+            raise ValueError(_("Got %(typed)s. Expected a date like 2026-01-31.",
+                               typed=repr(typed[:40])))
 
 
 def _required(message: Any) -> list[Any]:

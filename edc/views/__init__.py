@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -124,6 +125,25 @@ def _server_error(exc: Exception) -> Any:
     return render_template("error.html", code=500, message=message), 500
 
 
+STATUS_LABELS = {
+    "enrolled": _l("enrolled"),
+    "withdrawn": _l("withdrawn"),
+    "completed": _l("completed"),
+    "planned": _l("planned"),
+    "done": _l("done"),
+    "missed": _l("missed"),
+    "cancelled": _l("cancelled"),
+    "create": _l("created"),
+    "update": _l("changed"),
+    "delete": _l("deleted"),
+}
+
+
+def _status(code: str) -> str:
+    """A stored status or action code in the reader's language."""
+    return str(STATUS_LABELS.get(code, code))
+
+
 def _day(value: date | None) -> str:
     """A date as ISO with the weekday, e.g. 2026-03-16 Mon (or 周一)."""
     if value is None:
@@ -156,6 +176,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(_day, "day")
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_cells, "cells")
+    app.add_template_filter(_status, "status")
 
     @app.context_processor
     def _shared() -> dict[str, Any]:

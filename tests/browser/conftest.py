@@ -1,0 +1,53 @@
+"""Browser tests: the app served from a thread on 127.0.0.1, driven in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from edc import accounts, create_app, db, services
+from edc.accounts import create_user
+from tests.conftest import PASSWORD, TODAY, allocation_csv
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """Debian's Chromium, never a downloaded browser; no traffic beyond this machine."""
+    return {
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"],
+    }
+
+
+@pytest.fixture
+def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app with CSRF on, a nurse account and an allocation list; yields its base URL."""
+    monkeypatch.setattr(services, "today", lambda study: TODAY)
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    app = create_app({"SECRET_KEY": "browser-test", "DATABASE_URL": database_url})
+    with app.app_context():
+        create_user(db.session(), "test", "nurse", "nurse", PASSWORD)
+        services.load_allocation(db.session(), app.extensions["edc_study"], "test",
+                                 allocation_csv())
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["edc_engine"].dispose()
