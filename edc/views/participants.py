@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
@@ -44,14 +44,13 @@ def index() -> Any:
         select(Participant).order_by(Participant.code).options(selectinload(Participant.infusions))
     ).all()
     on = services.today(study())
-    next_visits = {
-        pid: (code, when) for pid, code, when in session.execute(
-            select(Visit.participant_id, Visit.code, func.min(Visit.suggested_date))
-            .where(Visit.status == "planned", Visit.window_end >= on)
-            .group_by(Visit.participant_id, Visit.code)
-            .order_by(Visit.participant_id, func.min(Visit.suggested_date).desc())
-        )
-    }
+    next_visits: dict[int, Visit] = {}
+    for visit in session.scalars(
+        select(Visit)
+        .where(Visit.status == "planned", Visit.window_end >= on)
+        .order_by(Visit.participant_id, Visit.suggested_date)
+    ):
+        next_visits.setdefault(visit.participant_id, visit)
     overdue = dict(session.execute(
         select(Visit.participant_id, func.count())
         .where(Visit.status == "planned", Visit.window_end < on).group_by(Visit.participant_id)
@@ -174,5 +173,3 @@ def history(participant_id: int) -> Any:
     events = db.session().scalars(query.order_by(AuditEvent.id.desc())).all()
     return render_template("participants/history.html", p=participant, events=events)
 
-
-__all__ = ["bp", "or_"]
