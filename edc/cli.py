@@ -76,7 +76,7 @@ def serve(host: str, port: int) -> None:
 
     click.echo(f"Serving {current_app.extensions['edc_study'].info.id} on http://{host}:{port}/ "
                f"(database {_shown_url()}). Stop with Ctrl+C.")
-    waitress.serve(current_app, host=host, port=port, threads=8)
+    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=8)
 
 
 @main.command("create-user")

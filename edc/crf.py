@@ -16,6 +16,23 @@ from wtforms.validators import InputRequired, Length, Optional
 from edc.study import Study
 
 
+def _without_control_characters(value: Any) -> Any:
+    """Drop characters nobody types (NUL and other controls) before anything sees the value."""
+    if isinstance(value, str):
+        return "".join(ch for ch in value if ch.isprintable() or ch in "\t\n")
+    return value
+
+
+class Form(FlaskForm):
+    """A form whose every field drops control characters (PostgreSQL refuses NUL in text)."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
+            filters = unbound_field.kwargs.get("filters", ())
+            unbound_field.kwargs["filters"] = [_without_control_characters, *filters]
+            return unbound_field.bind(form=form, **options)
+
+
 class NumberField(FloatField):
     """A number in a stated unit; anything else is refused with what was typed and the unit."""
 
@@ -62,7 +79,7 @@ def _required(message: Any) -> list[Any]:
     return [InputRequired(message=message)]
 
 
-class EnrolmentFormBase(FlaskForm):
+class EnrolmentFormBase(Form):
     code = StringField(_l("Participant code"), validators=[
         InputRequired(message=_l("Enter the participant code.")), Length(max=32)])
     date_of_birth = IsoDateField(_l("Date of birth"),
@@ -102,7 +119,7 @@ def enrolment_form(study: Study) -> type[EnrolmentFormBase]:
     return type("EnrolmentForm", (EnrolmentFormBase,), fields)
 
 
-class InfusionForm(FlaskForm):
+class InfusionForm(Form):
     date = IsoDateField(_l("Infusion date"), validators=_required(_l("Enter the infusion date.")))
     weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
                             validators=_required(_l("Enter the weight in kg.")))
@@ -111,9 +128,16 @@ class InfusionForm(FlaskForm):
     volume_ml = NumberField(_l("Volume (mL)"), unit="mL",
                             validators=_required(_l("Enter the volume in mL.")))
     reason = StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)])
+    # The infusion date whose visit moves the nurse was shown and accepted.
     confirmed = HiddenField()
 
+    def confirmed_date(self) -> date | None:
+        try:
+            return date.fromisoformat(self.confirmed.data or "")
+        except ValueError:
+            return None
 
-class AnchorForm(FlaskForm):
+
+class AnchorForm(Form):
     reason = StringField(_l("Why is the second infusion not given?"), validators=[
         InputRequired(message=_l("Say why the second infusion is not given.")), Length(max=500)])

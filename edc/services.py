@@ -313,12 +313,12 @@ def save_infusion(
     data: InfusionData,
     on: date,
     reason: str = "",
-    confirmed: bool = False,
+    confirmed_date: date | None = None,
 ) -> Infusion:
     """Record or correct infusion 1 or 2; the second one anchors the eleven follow-up visits.
 
     A correction needs a reason. When it would move planned visits, NeedsConfirmation lists the
-    moves and nothing is written until the caller confirms.
+    moves and nothing is written until the caller confirms the moves for this very date.
     """
     existing = participant.infusion(number)
     first = participant.infusion(1)
@@ -352,18 +352,19 @@ def save_infusion(
     )
     if not data.product_lot.strip():
         errors.add("product_lot", _("Enter the product lot."))
-    if existing is not None and not reason:
-        errors.add("reason", _("Say why the saved infusion is being changed."))
     errors.raise_if_any()
 
     becomes_anchor = number == 2 or participant.anchor_infusion == 1
     moves: list[VisitMove] = []
     if becomes_anchor and participant.visits:
         moves = [m for m in preview_moves(study, calendar, participant, data.date) if m.moves]
-        if (moves or participant.anchor_infusion != number) and not confirmed:
-            raise NeedsConfirmation(moves)
-        if not reason:
-            raise Refused({"reason": [_("Say why the follow-up visits move.")]})
+        if moves or participant.anchor_infusion != number:
+            if confirmed_date != data.date:
+                raise NeedsConfirmation(moves)
+            if not reason:
+                raise Refused({"reason": [_("Say why the follow-up visits move.")]})
+    if existing is not None and not reason:
+        raise Refused({"reason": [_("Say why the saved infusion is being changed.")]})
 
     with audited(session, actor.username, reason or None):
         infusion = existing or Infusion(participant=participant, number=number)

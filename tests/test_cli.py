@@ -42,7 +42,8 @@ def rows(database_url: str, model: type) -> list:
 def test_schedule_json_matches_the_golden_file(run) -> None:
     result = run("schedule", "2026-03-16", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == json.loads((GOLDEN / "schedule_2026-03-16.json").read_text())
+    golden = json.loads((GOLDEN / "schedule_2026-03-16.json").read_text())
+    assert json.loads(result.stdout) == golden
 
 
 def test_schedule_json_has_exactly_the_documented_keys(run) -> None:
@@ -176,3 +177,46 @@ def test_demo_loads_accounts_children_and_schedules_once(run, tmp_path: Path) ->
     second = run("demo", extra_env={"EDC_DATABASE_URL": url})
     assert "Demo data already present." in second.stdout
     assert len(rows(url, Participant)) == 3
+
+
+def test_serve_answers_the_login_page_and_guards_the_rest(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    url = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
+    env = {**os.environ, "EDC_DATABASE_URL": url, "EDC_SECRET_KEY": "serve-test"}
+    edc = [sys.executable, "-c", "from edc.cli import main; main()"]
+    subprocess.run([*edc, "init"], env=env, check=True, capture_output=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([*edc, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as login:
+                    status, body = login.status, login.read().decode()
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        assert status == 200
+        assert "User name" in body
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/participants/", timeout=2) as page:
+            assert page.url == f"http://127.0.0.1:{port}/login?next=/participants/?"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_refuses_a_database_that_is_not_initialised(run, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    result = run("serve", extra_env={"EDC_DATABASE_URL": url})
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: The database is at schema none, the code needs 0001. "
+                             "Run `edc init` first.\n")

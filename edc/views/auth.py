@@ -4,29 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from edc import db
 from edc.accounts import authenticate
+from edc.crf import Form
 from edc.services import Refused
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("User name"), validators=[InputRequired()])
     password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
 def _safe_next(target: str | None) -> str:
-    """Only redirect within this site after log-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only redirect to a path on this site after log-in."""
+    # Browsers drop tabs and line breaks from URLs ("/\t/evil" becomes "//evil"): refuse them.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable() and not urlsplit(target).netloc):
         return target
     return url_for("participants.index")
 

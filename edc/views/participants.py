@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -119,18 +120,16 @@ def infusion(participant_id: int, number: int) -> Any:
             saved = services.save_infusion(
                 db.session(), study(), calendar(), current_user, participant, number, data,
                 services.today(study()), reason=form.reason.data or "",
-                confirmed=form.confirmed.data == "yes")
+                confirmed_date=form.confirmed_date())
         except NeedsConfirmation as needs:
             moves = needs.moves
-            form.confirmed.data = "yes"
+            form.confirmed.data = data.date.isoformat()
         except Refused as refused:
             general = _attach(form, refused)
         else:
             flash(_("Infusion %(n)s is saved.", n=number), "success")
             if saved.number == 2 and saved.window_deviation_days:
-                flash(_("Infusion 2 was given %(days)s days outside its window; it is saved "
-                        "and flagged as a deviation.", days=saved.window_deviation_days),
-                      "warning")
+                flash(_deviation_message(saved.window_deviation_days), "warning")
             return redirect(url_for("participants.detail", participant_id=participant.id))
     status = 422 if form.errors or general else 200
     return render_template(
@@ -139,6 +138,18 @@ def infusion(participant_id: int, number: int) -> Any:
         dose_per_kg=study().treatment.dose_cells_per_kg,
         second_window=services.second_infusion_due(study(), participant) if number == 2 else None,
     ), status
+
+
+def _deviation_message(days: int) -> str:
+    if days < 0:
+        return ngettext("Infusion 2 was given %(num)s day before its window; it is saved and "
+                        "flagged as a deviation.",
+                        "Infusion 2 was given %(num)s days before its window; it is saved and "
+                        "flagged as a deviation.", -days)
+    return ngettext("Infusion 2 was given %(num)s day after its window; it is saved and "
+                    "flagged as a deviation.",
+                    "Infusion 2 was given %(num)s days after its window; it is saved and "
+                    "flagged as a deviation.", days)
 
 
 @bp.route("/<int:participant_id>/anchor-on-first", methods=["POST"])

@@ -1,0 +1,180 @@
+"""Only the unblinded role ever sees the arm: a crawl of every page each blinded role can reach."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from html import unescape
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from edc import db, services
+from edc.models import AuditEvent, Participant, User
+from tests.conftest import enrolment_form, infusion_form
+
+BLINDED_ROLES = ("admin", "investigator", "nurse", "monitor")
+# What would give the arm away: the arm labels, a bare arm code in a cell, an "Arm" column.
+GIVEAWAYS = {
+    "label hUC-MSC": re.compile(r"hUC-MSC"),
+    "label Normal saline placebo": re.compile(r"Normal saline placebo"),
+    "arm code in an element": re.compile(r">\s*(?:MSC|PBO)\s*<"),
+    "the word Arm": re.compile(r"\bArm\b"),
+}
+ARM_TEXTS = {"MSC": ("MSC", "hUC-MSC"), "PBO": ("PBO", "Normal saline placebo")}
+
+
+@pytest.fixture
+def trial(app: Flask, nurse: FlaskClient, allocation: None) -> dict[str, int]:
+    """Three children: AS-001 and AS-002 with both infusions, AS-003 anchored on infusion 1."""
+    ids = {}
+    for code in ("AS-001", "AS-002", "AS-003"):
+        response = nurse.post("/participants/enrol", data=enrolment_form(app, code=code))
+        assert response.status_code == 302, response.text
+        ids[code] = int(re.search(r"/participants/(\d+)", response.location).group(1))
+    for code in ("AS-001", "AS-002", "AS-003"):
+        response = nurse.post(f"/participants/{ids[code]}/infusions/1", data=infusion_form())
+        assert response.status_code == 302, response.text
+    for code in ("AS-001", "AS-002"):
+        response = nurse.post(f"/participants/{ids[code]}/infusions/2",
+                              data=infusion_form(date="2026-03-16"))
+        assert response.status_code == 302, response.text
+    response = nurse.post(f"/participants/{ids['AS-003']}/anchor-on-first",
+                          data={"reason": "Fever, the second infusion is not given"})
+    assert response.status_code == 302, response.text
+    return ids
+
+
+def crawl(client: FlaskClient, start: str = "/participants/") -> dict[str, str]:
+    """GET every same-site page reachable by links from start, once; url -> html."""
+    pages: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        url = queue.popleft()
+        if url in pages:
+            continue
+        response = client.get(url)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        pages[url] = response.text
+        targets = [response.location] if response.status_code == 302 else [
+            unescape(href) for href in re.findall(r'href="([^"]*)"', response.text)
+        ]
+        for target in targets:
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+                continue
+            if parts.path.startswith(("/static/", "/logout")):
+                continue
+            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return pages
+
+
+def giveaways(pages: dict[str, str]) -> list[tuple[str, str, str]]:
+    return [
+        (url, name, match.group(0))
+        for url, html in pages.items()
+        for name, pattern in GIVEAWAYS.items()
+        if (match := pattern.search(html))
+    ]
+
+
+@pytest.mark.parametrize("role", BLINDED_ROLES)
+def test_no_page_a_blinded_role_can_reach_reveals_the_arm(
+    as_role, trial: dict[str, int], role: str
+) -> None:
+    pages = crawl(as_role(role))
+    expected = {"/participants/"}
+    for pid in trial.values():
+        expected |= {f"/participants/{pid}", f"/participants/{pid}/history"}
+    assert expected <= set(pages), f"The crawl missed {sorted(expected - set(pages))}."
+    assert giveaways(pages) == [], f"{role} can see the arm."
+
+
+def test_the_crawl_would_notice_an_arm_on_a_page(as_role, trial: dict[str, int]) -> None:
+    """The same crawl as the unblinded role finds the arm, so the check above can fail."""
+    found = giveaways(crawl(as_role("unblinded")))
+    assert {url for url, _name, _text in found} >= {f"/participants/{trial['AS-001']}"}
+
+
+def _shown_arm(html: str) -> str:
+    codes = [code for code, texts in ARM_TEXTS.items()
+             if any(re.search(rf">\s*{re.escape(t)}\s*<", html) for t in texts)]
+    assert len(codes) == 1, f"Got arms {codes} on the page. Expected exactly one."
+    return codes[0]
+
+
+def test_unblinded_role_sees_each_participants_own_arm(
+    as_role, trial: dict[str, int]
+) -> None:
+    client = as_role("unblinded")
+    # Enrolled in order, they take sequences 1, 2, 3 of the list: MSC, PBO, MSC.
+    for code, arm in (("AS-001", "MSC"), ("AS-002", "PBO"), ("AS-003", "MSC")):
+        response = client.get(f"/participants/{trial[code]}")
+        assert response.status_code == 200
+        assert re.search(r"\bArm\b", response.text)
+        assert _shown_arm(response.text) == arm, code
+
+
+def test_unblinded_list_page_has_an_arm_column(as_role, trial: dict[str, int]) -> None:
+    html = as_role("unblinded").get("/participants/").text
+    assert re.search(r"<th>\s*Arm\s*</th>", html)
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    arms = {}
+    for row in rows:
+        code = re.search(r">(AS-\d{3})<", row)
+        if code:
+            arms[code.group(1)] = _shown_arm(row)
+    assert arms == {"AS-001": "MSC", "AS-002": "PBO", "AS-003": "MSC"}
+
+
+@pytest.mark.parametrize("role", BLINDED_ROLES)
+def test_arm_for_refuses_every_blinded_role(
+    app: Flask, trial: dict[str, int], role: str
+) -> None:
+    with app.app_context():
+        session = db.session()
+        user = session.scalars(select(User).where(User.username == role)).one()
+        participant = session.get(Participant, trial["AS-001"])
+        with pytest.raises(PermissionError):
+            services.arm_for(session, user, participant)
+        with pytest.raises(PermissionError):
+            services.arms_by_participant(session, user)
+
+
+def test_arm_for_answers_the_unblinded_role(app: Flask, trial: dict[str, int]) -> None:
+    with app.app_context():
+        session = db.session()
+        user = session.scalars(select(User).where(User.username == "unblinded")).one()
+        participant = session.get(Participant, trial["AS-002"])
+        assert services.arm_for(session, user, participant) == "PBO"
+
+
+def _history_rows(html: str) -> list[list[str]]:
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
+    return [
+        [unescape(cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_history_hides_allocation_rows_from_blinded_roles_only(
+    app: Flask, as_role, trial: dict[str, int]
+) -> None:
+    pid = trial["AS-001"]
+    with app.app_context():
+        allocation_rows = len(db.session().scalars(
+            select(AuditEvent).where(AuditEvent.participant_id == pid,
+                                     AuditEvent.entity == "allocation")
+        ).all())
+    assert allocation_rows > 0
+
+    unblinded = _history_rows(as_role("unblinded").get(f"/participants/{pid}/history").text)
+    shown = [row for row in unblinded if "allocation" in row[2]]
+    assert len(shown) == allocation_rows
+    for role in BLINDED_ROLES:
+        rows = _history_rows(as_role(role).get(f"/participants/{pid}/history").text)
+        assert [row for row in rows if "allocation" in row[2]] == [], role
+        assert len(rows) == len(unblinded) - allocation_rows, role

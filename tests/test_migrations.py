@@ -1,0 +1,126 @@
+"""The schema comes from the Alembic migrations, and what they build equals the models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from edc import cli, create_app, db
+from edc.models import Base
+
+TABLES = {table.name for table in Base.metadata.sorted_tables}
+
+
+def _table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _audit_trail_refuses_delete(url: str) -> bool:
+    """Write one audit row and try to delete it; True when the database refuses."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO audit_event (at, username, action, entity) "
+                "VALUES (CURRENT_TIMESTAMP, 'test', 'create', 'probe')"))
+        with engine.connect() as connection:
+            try:
+                connection.execute(text("DELETE FROM audit_event WHERE entity = 'probe'"))
+            except DatabaseError as refused:
+                connection.rollback()
+                return "append-only" in str(refused)
+            connection.rollback()
+            return False
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_equals_the_models(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == [], f"Got schema differences from the models: {differences}"
+
+
+def test_database_is_at_the_single_head_of_the_migrations(database_url: str) -> None:
+    heads = ScriptDirectory.from_config(db.alembic_config(database_url)).get_heads()
+    assert len(heads) == 1, f"Got heads {heads}. Expected one line of migrations."
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    assert current == tuple(heads)
+
+
+@pytest.fixture
+def fresh_app(tmp_path: Path) -> Flask:
+    """An app on a SQLite file that does not exist yet."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"})
+    yield app
+    app.extensions["edc_engine"].dispose()
+
+
+def test_edc_init_creates_every_table_and_can_run_again(
+    fresh_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # set by the CLI; restored afterwards
+    url = fresh_app.config["DATABASE_URL"]
+    runner = fresh_app.test_cli_runner()
+    first = runner.invoke(cli.main, args=["init"])
+    assert first.exit_code == 0, first.output
+    assert "Database ready" in first.output
+    assert _table_names(url) == TABLES | {"alembic_version"}
+    assert _audit_trail_refuses_delete(url)
+
+    second = runner.invoke(cli.main, args=["init"])
+    assert second.exit_code == 0, second.output
+    assert _table_names(url) == TABLES | {"alembic_version"}
+
+
+@pytest.fixture
+def roundtrip_url(migrated_url: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh SQLite file, or the shared PostgreSQL database (left empty at head afterwards)."""
+    if migrated_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+        command.upgrade(db.alembic_config(url), "head")
+        yield url
+        return
+    try:
+        yield migrated_url
+    finally:
+        command.upgrade(db.alembic_config(migrated_url), "head")
+        engine = create_engine(migrated_url)
+        with engine.begin() as connection:
+            # TRUNCATE is not UPDATE or DELETE: leave the shared database empty again.
+            connection.execute(text("TRUNCATE audit_event RESTART IDENTITY"))
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_upgrade_again(roundtrip_url: str) -> None:
+    config = db.alembic_config(roundtrip_url)
+    assert _table_names(roundtrip_url) == TABLES | {"alembic_version"}
+    command.downgrade(config, "base")
+    assert _table_names(roundtrip_url) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert _table_names(roundtrip_url) == TABLES | {"alembic_version"}
+    assert _audit_trail_refuses_delete(roundtrip_url)
