@@ -39,10 +39,13 @@ def _shown_url() -> str:
 def _create_app() -> Flask:
     """The app; a broken study definition stops here with a one-line message."""
     try:
-        return create_app()
+        app = create_app()
     except StudyDefinitionError as error:
         _fail(str(error))
         raise
+    # Close the database connections when the command ends, not whenever Python collects them.
+    click.get_current_context().call_on_close(app.extensions["edc_engine"].dispose)
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
