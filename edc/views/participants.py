@@ -87,17 +87,19 @@ def enrol() -> Any:
     return render_template("participants/enrol.html", form=form, general=general), status
 
 
-@bp.route("/<int:participant_id>")
-def detail(participant_id: int) -> Any:
-    participant = _participant_or_404(participant_id)
-    session = db.session()
-    arm = (services.arm_for(session, current_user, participant)
+def _detail_page(participant: Participant, anchor_form: AnchorForm) -> str:
+    arm = (services.arm_for(db.session(), current_user, participant)
            if services.can_see_allocation(current_user) else None)
     return render_template(
         "participants/detail.html", p=participant, arm=arm, today=services.today(study()),
         second_window=services.second_infusion_due(study(), participant),
-        anchor_form=AnchorForm(),
+        anchor_form=anchor_form,
     )
+
+
+@bp.route("/<int:participant_id>")
+def detail(participant_id: int) -> Any:
+    return _detail_page(_participant_or_404(participant_id), AnchorForm())
 
 
 @bp.route("/<int:participant_id>/infusions/<int:number>", methods=["GET", "POST"])
@@ -167,12 +169,7 @@ def anchor_on_first(participant_id: int) -> Any:
         else:
             flash(_("Follow-up is anchored on infusion 1."), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
-    for message in form.reason.errors:
-        flash(message, "error")
-    return render_template(
-        "participants/detail.html", p=participant, today=services.today(study()), arm=None,
-        second_window=services.second_infusion_due(study(), participant), anchor_form=form,
-    ), 422
+    return _detail_page(participant, form), 422
 
 
 @bp.route("/<int:participant_id>/history")

@@ -1,0 +1,34 @@
+"""The use cases: enrol, record infusions, anchor and move follow-up, load the allocation list.
+
+Views and the CLI call these; they never write models directly. Each use case validates first
+(collecting every problem, so the nurse sees them all at once), then writes the change and its
+audit rows in one transaction, or writes nothing.
+"""
+
+from edc.services.allocation import (
+    arm_for,
+    arms_by_participant,
+    can_see_allocation,
+    load_allocation,
+)
+from edc.services.common import GENERAL, Errors, Refused, today
+from edc.services.enrolment import EnrolmentData, enrol
+from edc.services.infusions import (
+    InfusionData,
+    NeedsConfirmation,
+    VisitMove,
+    anchor_on_first_infusion,
+    load_participant,
+    mark_visit_done,
+    planned_dose_cells,
+    preview_moves,
+    save_infusion,
+    second_infusion_due,
+)
+
+__all__ = [
+    "GENERAL", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
+    "VisitMove", "anchor_on_first_infusion", "arm_for", "arms_by_participant",
+    "can_see_allocation", "enrol", "load_allocation", "load_participant", "mark_visit_done",
+    "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due", "today",
+]

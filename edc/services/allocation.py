@@ -1,0 +1,128 @@
+"""The concealed allocation list: loading it, assigning it, and reading it (unblinded only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from edc.audit import audited
+from edc.models import Allocation, Participant, User, utcnow
+from edc.services.common import GENERAL, Errors, Refused
+from edc.study import Study
+
+
+def assign_next_allocation(session: Session, participant: Participant) -> bool:
+    """Give the participant the lowest free sequence number of the concealed list."""
+    entry = session.scalars(
+        select(Allocation)
+        .where(Allocation.participant_id.is_(None))
+        .order_by(Allocation.sequence)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if entry is None:
+        return False
+    entry.participant_id, entry.assigned_at = participant.id, utcnow()
+    session.flush()  # the version check refuses an entry a concurrent enrolment took first
+    return True
+
+
+def can_see_allocation(user: User) -> bool:
+    return user.role == "unblinded"
+
+
+def arm_for(session: Session, user: User, participant: Participant) -> str:
+    """The participant's arm: the one way to read it, and only for the unblinded role."""
+    if not can_see_allocation(user):
+        raise PermissionError(f"Role {user.role!r} may not see the allocation.")
+    return session.scalars(
+        select(Allocation.arm).where(Allocation.participant_id == participant.id)
+    ).one()
+
+
+def arms_by_participant(session: Session, user: User) -> dict[int, str]:
+    """Arms of every allocated participant, for the unblinded role's list page."""
+    if not can_see_allocation(user):
+        raise PermissionError(f"Role {user.role!r} may not see the allocation.")
+    rows = session.execute(
+        select(Allocation.participant_id, Allocation.arm).where(
+            Allocation.participant_id.is_not(None)
+        )
+    )
+    return {pid: arm for pid, arm in rows}
+
+
+def load_allocation(session: Session, study: Study, actor_name: str, text: str) -> int:
+    """Load a randomisation list (CSV with columns sequence,arm); return how many rows."""
+    errors = Errors()
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or {"sequence", "arm"} - {f.strip() for f in reader.fieldnames}:
+        raise Refused(
+            {
+                GENERAL: [
+                    _(
+                        "Got columns %(cols)s. Expected a header line: sequence,arm.",
+                        cols=reader.fieldnames,
+                    )
+                ]
+            }
+        )
+    arms = {a.code for a in study.arms}
+    rows: dict[int, str] = {}
+    for line, row in enumerate(reader, start=2):
+        seq, arm = (row.get("sequence") or "").strip(), (row.get("arm") or "").strip()
+        if not seq.isdigit() or int(seq) < 1:
+            errors.add(
+                GENERAL,
+                _(
+                    "Line %(line)s: got sequence %(seq)r. Expected a whole number ≥ 1.",
+                    line=line,
+                    seq=seq,
+                ),
+            )
+        elif int(seq) in rows:
+            errors.add(
+                GENERAL, _("Line %(line)s: sequence %(seq)s appears twice.", line=line, seq=seq)
+            )
+        elif arm not in arms:
+            errors.add(
+                GENERAL,
+                _(
+                    "Line %(line)s: got an arm that is not one of the study's arm "
+                    "codes (%(arms)s).",
+                    line=line,
+                    arms=", ".join(sorted(arms)),
+                ),
+            )
+        else:
+            rows[int(seq)] = arm
+    if not rows and not errors:
+        errors.add(GENERAL, _("The list is empty."))
+    counts = {a: list(rows.values()).count(a) for a in arms}
+    if rows and len(set(counts.values())) != 1:
+        errors.add(
+            GENERAL,
+            _(
+                "The list is not balanced 1:1 across the arms; it holds %(n)s "
+                "entries with unequal arm counts.",
+                n=len(rows),
+            ),
+        )
+    taken = set(session.scalars(select(Allocation.sequence).where(Allocation.sequence.in_(rows))))
+    if taken:
+        errors.add(
+            GENERAL,
+            _(
+                "Sequence numbers already loaded: %(seqs)s.",
+                seqs=", ".join(str(s) for s in sorted(taken)),
+            ),
+        )
+    errors.raise_if_any()
+    with audited(session, actor_name, _("Allocation list loaded")):
+        session.add_all(Allocation(sequence=seq, arm=arm) for seq, arm in sorted(rows.items()))
+        session.commit()
+    return len(rows)

@@ -1,0 +1,151 @@
+"""Enrol a child: eligibility checks, then the next entry of the concealed allocation list."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from edc.audit import audited
+from edc.models import Participant, User
+from edc.services.allocation import assign_next_allocation
+from edc.services.common import GENERAL, Errors, Refused, check_range, whole_years
+from edc.study import Study
+
+
+@dataclass(frozen=True)
+class EnrolmentData:
+    code: str
+    date_of_birth: date
+    sex: str
+    weight_kg: float
+    height_cm: float
+    consent_date: date
+    screening_egfr: float
+    eligibility: dict[str, bool | None] = field(default_factory=dict)
+
+
+def enrol(
+    session: Session, study: Study, actor: User, data: EnrolmentData, on: date
+) -> Participant:
+    """Check eligibility, save the child and assign the next entry of the allocation list."""
+    errors = Errors()
+    rules = study.enrolment
+    code = data.code.strip().upper()
+    if not re.fullmatch(study.info.participant_code_pattern, code):
+        errors.add(
+            "code",
+            _(
+                "Got %(code)s. Expected a code like %(example)s.",
+                code=data.code,
+                example=study.info.participant_code_example,
+            ),
+        )
+    elif session.scalar(select(Participant.id).where(Participant.code == code)):
+        errors.add("code", _("%(code)s is already enrolled.", code=code))
+    if data.consent_date > on:
+        errors.add(
+            "consent_date",
+            _("The consent date %(day)s is in the future.", day=data.consent_date.isoformat()),
+        )
+    if data.date_of_birth >= data.consent_date:
+        errors.add("date_of_birth", _("The date of birth must be before the consent date."))
+    else:
+        age = whole_years(data.date_of_birth, data.consent_date)
+        if not rules.min_age_years <= age <= rules.max_age_years:
+            errors.add(
+                "date_of_birth",
+                _(
+                    "Not eligible: the child is %(age)s years old at consent; the study enrols "
+                    "children aged %(low)s to %(high)s years.",
+                    age=age,
+                    low=rules.min_age_years,
+                    high=rules.max_age_years,
+                ),
+            )
+    check_range(errors, "weight_kg", _("Weight"), data.weight_kg, "kg", rules.weight_kg_limits)
+    check_range(errors, "height_cm", _("Height"), data.height_cm, "cm", rules.height_cm_limits)
+    check_range(
+        errors,
+        "screening_egfr",
+        _("eGFR"),
+        data.screening_egfr,
+        "mL/min/1.73m²",
+        rules.screening_egfr_limits,
+    )
+    if "screening_egfr" not in errors and data.screening_egfr <= rules.screening_egfr_above:
+        errors.add(
+            "screening_egfr",
+            _(
+                "Not eligible: eGFR %(value)s mL/min/1.73m² is not above %(limit)s.",
+                value=f"{data.screening_egfr:g}",
+                limit=f"{rules.screening_egfr_above:g}",
+            ),
+        )
+    for criterion in study.criteria:
+        answer = data.eligibility.get(criterion.code)
+        name = f"criterion_{criterion.code}"
+        if answer is None:
+            errors.add(name, _("Answer %(code)s.", code=criterion.code))
+        elif answer != criterion.required_answer:
+            errors.add(
+                name,
+                _("Not eligible: inclusion criterion %(code)s is not met.", code=criterion.code)
+                if criterion.kind == "inclusion"
+                else _("Not eligible: exclusion criterion %(code)s applies.", code=criterion.code),
+            )
+    errors.raise_if_any()
+
+    with audited(session, actor.username, _("Enrolment")):
+        participant = Participant(
+            code=code,
+            date_of_birth=data.date_of_birth,
+            sex=data.sex,
+            weight_kg=data.weight_kg,
+            height_cm=data.height_cm,
+            consent_date=data.consent_date,
+            screening_egfr=data.screening_egfr,
+            eligibility={c.code: bool(data.eligibility[c.code]) for c in study.criteria},
+            status="enrolled",
+        )
+        session.add(participant)
+        try:
+            session.flush()
+            assigned = assign_next_allocation(session, participant)
+        except IntegrityError:
+            session.rollback()
+            raise Refused({"code": [_("%(code)s is already enrolled.", code=code)]}) from None
+        except StaleDataError:
+            session.rollback()
+            raise Refused(
+                {
+                    GENERAL: [
+                        _(
+                            "Another enrolment took the same allocation at the same moment. "
+                            "Nothing was "
+                            "saved; please save again."
+                        )
+                    ]
+                }
+            ) from None
+        if not assigned:
+            session.rollback()
+            raise Refused(
+                {
+                    GENERAL: [
+                        _(
+                            "No allocation is left on the randomisation list, "
+                            "so the child cannot be "
+                            "enrolled. Nothing was saved. Ask the administrator to load the list."
+                        )
+                    ]
+                }
+            )
+        session.commit()
+    return participant

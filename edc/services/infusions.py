@@ -1,0 +1,239 @@
+"""Record the two infusions; plan, anchor and move the follow-up visits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from edc.audit import audited
+from edc.models import Infusion, Participant, User, Visit
+from edc.schedule import (
+    ClinicCalendar,
+    PlannedVisit,
+    Window,
+    plan_visits,
+    second_infusion_window,
+)
+from edc.services.common import GENERAL, Errors, Refused, check_range
+from edc.study import Study
+
+
+@dataclass(frozen=True)
+class InfusionData:
+    date: date
+    weight_kg: float
+    product_lot: str
+    volume_ml: float
+
+
+@dataclass(frozen=True)
+class VisitMove:
+    """One visit's planned dates before and after a change of day 0."""
+
+    visit: Visit
+    new: PlannedVisit
+
+    @property
+    def moves(self) -> bool:
+        v, n = self.visit, self.new
+        return (v.target_date, v.window_start, v.window_end, v.suggested_date) != (
+            n.target,
+            n.window_start,
+            n.window_end,
+            n.suggested,
+        )
+
+
+class NeedsConfirmation(Exception):
+    """Saving would move planned visits: show the moves and ask for a reason first."""
+
+    def __init__(self, moves: list[VisitMove]) -> None:
+        super().__init__(f"{len(moves)} planned visits would move")
+        self.moves = moves
+
+
+def load_participant(session: Session, participant_id: int) -> Participant | None:
+    """The participant with infusions and visits, in three queries whatever the schedule size."""
+    return session.scalars(
+        select(Participant)
+        .where(Participant.id == participant_id)
+        .options(selectinload(Participant.infusions), selectinload(Participant.visits))
+    ).first()
+
+
+def planned_dose_cells(study: Study, weight_kg: float) -> float:
+    return study.treatment.dose_cells_per_kg * weight_kg
+
+
+def save_infusion(
+    session: Session,
+    study: Study,
+    calendar: ClinicCalendar,
+    actor: User,
+    participant: Participant,
+    number: int,
+    data: InfusionData,
+    on: date,
+    reason: str = "",
+    confirmed_date: date | None = None,
+) -> Infusion:
+    """Record or correct infusion 1 or 2; the second one anchors the eleven follow-up visits.
+
+    A correction needs a reason. When it would move planned visits, NeedsConfirmation lists the
+    moves and nothing is written until the caller confirms the moves for this very date.
+    """
+    existing = participant.infusion(number)
+    first = participant.infusion(1)
+    reason = reason.strip()
+    errors = Errors()
+    if data.date > on:
+        errors.add("date", _("The infusion date %(day)s is in the future.", day=data.date))
+    if data.date < participant.consent_date:
+        errors.add(
+            "date",
+            _(
+                "The infusion date is before the consent date (%(day)s).",
+                day=participant.consent_date,
+            ),
+        )
+    if number == 2:
+        if first is None:
+            errors.add(GENERAL, _("Record infusion 1 first."))
+        elif data.date <= first.date:
+            errors.add("date", _("Infusion 2 must be after infusion 1 (%(day)s).", day=first.date))
+    if number == 1 and participant.infusion(2) and data.date >= participant.infusion(2).date:
+        errors.add(
+            "date",
+            _("Infusion 1 must be before infusion 2 (%(day)s).", day=participant.infusion(2).date),
+        )
+    check_range(
+        errors, "weight_kg", _("Weight"), data.weight_kg, "kg", study.enrolment.weight_kg_limits
+    )
+    check_range(
+        errors, "volume_ml", _("Volume"), data.volume_ml, "mL", study.treatment.volume_ml_limits
+    )
+    if not data.product_lot.strip():
+        errors.add("product_lot", _("Enter the product lot."))
+    errors.raise_if_any()
+
+    becomes_anchor = number == 2 or participant.anchor_infusion == 1
+    moves: list[VisitMove] = []
+    if becomes_anchor and participant.visits:
+        moves = [m for m in preview_moves(study, calendar, participant, data.date) if m.moves]
+        if moves or participant.anchor_infusion != number:
+            if confirmed_date != data.date:
+                raise NeedsConfirmation(moves)
+            if not reason:
+                raise Refused({"reason": [_("Say why the follow-up visits move.")]})
+    if existing is not None and not reason:
+        raise Refused({"reason": [_("Say why the saved infusion is being changed.")]})
+
+    with audited(session, actor.username, reason or None):
+        infusion = existing or Infusion(participant=participant, number=number)
+        infusion.date, infusion.weight_kg = data.date, data.weight_kg
+        infusion.product_lot, infusion.volume_ml = data.product_lot.strip(), data.volume_ml
+        infusion.dose_cells_per_kg = study.treatment.dose_cells_per_kg
+        infusion.planned_cells = planned_dose_cells(study, data.weight_kg)
+        session.add(infusion)
+        _flag_second_infusion_window(study, participant)
+        if becomes_anchor:
+            if participant.visits:
+                for move in moves:
+                    _apply_plan(move.visit, move.new, number, data.date)
+                for visit in participant.visits:
+                    if visit.status == "planned":
+                        visit.anchor_infusion = number
+            else:
+                _create_visits(session, study, calendar, participant, number, data.date)
+            participant.anchor_infusion = number
+            if number == 2:
+                participant.anchor_reason = None
+        session.commit()
+    return infusion
+
+
+def _flag_second_infusion_window(study: Study, participant: Participant) -> None:
+    first, second = participant.infusion(1), participant.infusion(2)
+    if first and second:
+        window = second_infusion_window(first.date, study.schedule.second_infusion)
+        second.window_deviation_days = window.offset(second.date)
+
+
+def second_infusion_due(study: Study, participant: Participant) -> Window | None:
+    """The second infusion's window, once the first is recorded."""
+    first = participant.infusion(1)
+    return second_infusion_window(first.date, study.schedule.second_infusion) if first else None
+
+
+def anchor_on_first_infusion(
+    session: Session,
+    study: Study,
+    calendar: ClinicCalendar,
+    actor: User,
+    participant: Participant,
+    reason: str,
+) -> None:
+    """Start follow-up from infusion 1 when the second will not be given."""
+    reason = reason.strip()
+    errors = Errors()
+    if participant.infusion(1) is None:
+        errors.add(GENERAL, _("Record infusion 1 first."))
+    if participant.infusion(2) is not None or participant.visits:
+        errors.add(GENERAL, _("Follow-up is already scheduled."))
+    if not reason:
+        errors.add("reason", _("Say why the second infusion is not given."))
+    errors.raise_if_any()
+    with audited(session, actor.username, reason):
+        participant.anchor_infusion, participant.anchor_reason = 1, reason
+        _create_visits(session, study, calendar, participant, 1, participant.infusion(1).date)
+        session.commit()
+
+
+def preview_moves(
+    study: Study, calendar: ClinicCalendar, participant: Participant, anchor: date
+) -> list[VisitMove]:
+    """How each planned (not done, missed or cancelled) visit would move for a new day 0."""
+    plans = {p.code: p for p in plan_visits(anchor, study.schedule, calendar)}
+    return [
+        VisitMove(v, plans[v.code])
+        for v in participant.visits
+        if v.status == "planned" and v.code in plans
+    ]
+
+
+def _apply_plan(visit: Visit, plan: PlannedVisit, anchor_infusion: int, anchor: date) -> None:
+    visit.target_date, visit.window_start, visit.window_end = (
+        plan.target,
+        plan.window_start,
+        plan.window_end,
+    )
+    visit.suggested_date, visit.suggested_is_clinic_day = (
+        plan.suggested,
+        plan.suggested_is_clinic_day,
+    )
+    visit.anchor_infusion, visit.anchor_date = anchor_infusion, anchor
+
+
+def _create_visits(
+    session: Session,
+    study: Study,
+    calendar: ClinicCalendar,
+    participant: Participant,
+    anchor_infusion: int,
+    anchor: date,
+) -> None:
+    for plan in plan_visits(anchor, study.schedule, calendar):
+        visit = Visit(participant=participant, code=plan.code, label=plan.label, status="planned")
+        _apply_plan(visit, plan, anchor_infusion, anchor)
+        session.add(visit)
+
+
+def mark_visit_done(session: Session, actor: User, visit: Visit, actual: date) -> None:
+    """Record that a visit took place on its actual date."""
+    with audited(session, actor.username, None):
+        visit.status, visit.actual_date = "done", actual
+        session.commit()
