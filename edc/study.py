@@ -7,22 +7,15 @@ names the file, the key, what it got and what it expected.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from edc.definition import StudyDefinitionError as StudyDefinitionError  # what load_study raises
+from edc.definition import TomlTable, read_toml
+
 MONTH_RULES = ("calendar", "30d", "30.4375d")
-
-
-class StudyDefinitionError(ValueError):
-    """A file in forms/ is missing, unreadable or holds a value of the wrong kind."""
-
-    def __init__(self, file: str, key: str, got: Any, expected: str) -> None:
-        self.file, self.key, self.got, self.expected = file, key, got, expected
-        super().__init__(f"{file}: {key}: got {got!r}. Expected {expected}.")
 
 
 @dataclass(frozen=True)
@@ -124,88 +117,7 @@ class Study:
         return ZoneInfo(self.info.timezone)
 
 
-class _Table:
-    """A TOML table that reports wrong or missing keys with the file and the full key path."""
-
-    def __init__(self, file: str, data: Any, path: str = "") -> None:
-        self.file, self.path = file, path
-        if not isinstance(data, dict):
-            raise StudyDefinitionError(file, path or "(top level)", data, "a table")
-        self.data = data
-
-    def _key(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def _get(self, key: str, default: Any) -> Any:
-        if key in self.data:
-            return self.data[key]
-        if default is _REQUIRED:
-            raise StudyDefinitionError(
-                self.file, self._key(key), None, "a value (the key is missing)"
-            )
-        return default
-
-    def fail(self, key: str, got: Any, expected: str) -> StudyDefinitionError:
-        return StudyDefinitionError(self.file, self._key(key), got, expected)
-
-    def text(self, key: str, default: Any = None, pattern: str | None = None) -> str:
-        value = self._get(key, _REQUIRED if default is None else default)
-        if not isinstance(value, str) or (default is None and not value.strip()):
-            raise self.fail(key, value, "a non-empty string")
-        if pattern and not re.fullmatch(pattern, value):
-            raise self.fail(key, value, f"a string matching {pattern}")
-        return value
-
-    def integer(self, key: str, minimum: int = 0, default: Any = None) -> int:
-        value = self._get(key, _REQUIRED if default is None else default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(key, value, f"a whole number ≥ {minimum}")
-        return value
-
-    def number(self, key: str, minimum: float = 0) -> float:
-        value = self._get(key, _REQUIRED)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-            raise self.fail(key, value, f"a number ≥ {minimum}")
-        return float(value)
-
-    def limits(self, key: str) -> tuple[float, float]:
-        value = self._get(key, _REQUIRED)
-        ok = (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-            and value[0] < value[1]
-        )
-        if not ok:
-            raise self.fail(key, value, "a list [low, high] of two numbers with low < high")
-        return float(value[0]), float(value[1])
-
-    def table(self, key: str) -> _Table:
-        return _Table(self.file, self._get(key, _REQUIRED), self._key(key))
-
-    def tables(self, key: str) -> list[_Table]:
-        value = self._get(key, _REQUIRED)
-        if not isinstance(value, list) or not value:
-            raise self.fail(key, value, f"one or more [[{key}]] tables")
-        return [_Table(self.file, item, f"{self._key(key)}[{i}]") for i, item in enumerate(value)]
-
-
-_REQUIRED = object()
-
-
-def _read(forms_dir: Path, name: str) -> _Table:
-    path = forms_dir / name
-    label = f"forms/{name}"
-    try:
-        with path.open("rb") as fh:
-            return _Table(label, tomllib.load(fh))
-    except FileNotFoundError:
-        raise StudyDefinitionError(label, "(file)", str(path), "the file to exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise StudyDefinitionError(label, "(syntax)", str(exc), "valid TOML") from None
-
-
-def _study_info(t: _Table) -> StudyInfo:
+def _study_info(t: TomlTable) -> StudyInfo:
     pattern = t.text("participant_code_pattern")
     try:
         compiled = re.compile(pattern)
@@ -232,13 +144,13 @@ def _study_info(t: _Table) -> StudyInfo:
     )
 
 
-def _site(t: _Table) -> Site:
-    weekdays = t._get("closed_weekdays", [5, 6])
+def _site(t: TomlTable) -> Site:
+    weekdays = t.get("closed_weekdays", [5, 6])
     if not isinstance(weekdays, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays
     ):
         raise t.fail("closed_weekdays", weekdays, "a list of weekday numbers 0 (Monday) to 6")
-    closed = t._get("closed_dates", [])
+    closed = t.get("closed_dates", [])
     if not isinstance(closed, list) or not all(type(d) is date for d in closed):
         raise t.fail("closed_dates", closed, "a list of dates such as 2027-02-11 (unquoted)")
     return Site(
@@ -254,7 +166,7 @@ def _site(t: _Table) -> Site:
     )
 
 
-def _enrolment(t: _Table) -> EnrolmentRules:
+def _enrolment(t: TomlTable) -> EnrolmentRules:
     rules = EnrolmentRules(
         min_age_years=t.integer("min_age_years"),
         max_age_years=t.integer("max_age_years"),
@@ -270,7 +182,7 @@ def _enrolment(t: _Table) -> EnrolmentRules:
     return rules
 
 
-def _arms(top: _Table) -> tuple[Arm, ...]:
+def _arms(top: TomlTable) -> tuple[Arm, ...]:
     arms = tuple(
         Arm(code=a.text("code", pattern=r"[A-Z0-9_]+"), label=a.text("label"))
         for a in top.tables("arms")
@@ -280,7 +192,7 @@ def _arms(top: _Table) -> tuple[Arm, ...]:
     return arms
 
 
-def _visit(t: _Table) -> VisitDefinition:
+def _visit(t: TomlTable) -> VisitDefinition:
     has_days, has_months = "days" in t.data, "months" in t.data
     if has_days == has_months:
         raise t.fail(
@@ -296,8 +208,8 @@ def _visit(t: _Table) -> VisitDefinition:
     )
 
 
-def _schedule(t: _Table) -> ScheduleDefinition:
-    rule = t._get("month_rule", "calendar")
+def _schedule(t: TomlTable) -> ScheduleDefinition:
+    rule = t.get("month_rule", "calendar")
     if rule not in MONTH_RULES:
         raise t.fail("month_rule", rule, "one of " + ", ".join(repr(r) for r in MONTH_RULES))
     second = t.table("second_infusion")
@@ -315,7 +227,7 @@ def _schedule(t: _Table) -> ScheduleDefinition:
     )
 
 
-def _criteria(t: _Table) -> tuple[Criterion, ...]:
+def _criteria(t: TomlTable) -> tuple[Criterion, ...]:
     criteria = tuple(
         Criterion(
             code=c.text("code", pattern=r"[A-Z]{2}[0-9]{2}"),
@@ -334,12 +246,12 @@ def _criteria(t: _Table) -> tuple[Criterion, ...]:
 
 def load_study(forms_dir: str | Path) -> Study:
     """Read study.toml, schedule.toml and eligibility.toml from forms_dir and validate them."""
-    from edc.schedule import check_windows_do_not_overlap  # pure sibling module
+    from edc.schedule import check_windows_do_not_overlap  # imports this module
 
     forms_dir = Path(forms_dir)
-    top = _read(forms_dir, "study.toml")
+    top = read_toml(forms_dir, "study.toml")
     treatment = top.table("treatment")
-    schedule_table = _read(forms_dir, "schedule.toml")
+    schedule_table = read_toml(forms_dir, "schedule.toml")
     study = Study(
         info=_study_info(top.table("study")),
         site=_site(top.table("site")),
@@ -350,7 +262,7 @@ def load_study(forms_dir: str | Path) -> Study:
         ),
         arms=_arms(top),
         schedule=_schedule(schedule_table),
-        criteria=_criteria(_read(forms_dir, "eligibility.toml")),
+        criteria=_criteria(read_toml(forms_dir, "eligibility.toml")),
     )
     overlap = check_windows_do_not_overlap(study.schedule)
     if overlap:
