@@ -1,0 +1,27 @@
+"""Numbers in units: conversion of limits into the typed unit, and how values are written.
+
+Pure: no Flask, no SQLAlchemy. The conversion factors themselves live in forms/results.toml.
+"""
+
+from __future__ import annotations
+
+import math
+
+from edc.labs import Unit
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """Write a value with `digits` significant digits, no trailing zeros: 0.0995, 884, 1230."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    rounded = round(value, decimals)
+    if decimals <= 0:
+        return str(int(rounded))
+    return f"{rounded:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def limits_in(unit: Unit, limits: tuple[float, float]) -> tuple[float, float]:
+    """Canonical limits expressed in the unit the nurse chose."""
+    low, high = limits
+    return unit.from_canonical(low), unit.from_canonical(high)

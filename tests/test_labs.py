@@ -1,0 +1,162 @@
+"""The results form definition, unit conversion and the range checks, from forms/results.toml."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from edc.checks import check_value
+from edc.definition import StudyDefinitionError
+from edc.labs import load_results_form
+from edc.units import significant
+
+FORMS = Path(__file__).resolve().parents[1] / "forms"
+FORM = load_results_form(FORMS)
+
+
+def finding(key: str, unit: str, value: float, bsa_m2: float | None = None):
+    field = FORM.field(key)
+    return check_value(field, field.unit(unit), value, bsa_m2=bsa_m2)
+
+
+def test_the_form_has_the_protocol_fields_with_their_labels_in_order() -> None:
+    assert [f.label for f in FORM.fields] == [
+        "24-hour urine protein", "Urine volume (mL)", "UPCR", "Urine RBC", "Dysmorphic RBC (%)",
+        "Serum creatinine", "Urea / BUN", "Cystatin C", "eGFR (lab)", "Height (cm)", "Weight (kg)"]
+
+
+@pytest.mark.parametrize(
+    ("key", "unit", "typed", "canonical"),
+    [
+        ("protein_24h", "g/24h", 1.25, 1250.0),
+        ("upcr", "mg/mmol", 113.12, 1.0),
+        ("upcr", "mg/mmol", 22.624, 0.2),
+        ("creatinine", "mg/dL", 0.5, 44.2),
+        ("urea", "mg/dL BUN", 14.007, 5.0),
+        ("urine_rbc", "/uL", 28, 28),  # a test of its own: never converted to /HPF
+    ],
+)
+def test_typed_values_convert_to_the_canonical_unit(key, unit, typed, canonical) -> None:
+    assert FORM.field(key).unit(unit).to_canonical(typed) == pytest.approx(canonical, rel=1e-12)
+
+
+def test_urine_rbc_per_hpf_and_per_ul_are_different_tests_with_their_own_codes() -> None:
+    hpf, per_ul = FORM.field("urine_rbc").units
+    assert (hpf.canonical, hpf.loinc, hpf.integer) == ("/HPF", "13945-1", True)
+    assert (per_ul.canonical, per_ul.loinc, per_ul.integer) == ("/uL", "30391-7", False)
+    assert hpf.cdisc == per_ul.cdisc == "RBC"
+    assert FORM.field("urine_rbc").qualitative == ("too numerous to count",)
+
+
+def test_codes_follow_the_protocol_table() -> None:
+    codes = {(f.key, u.code): (u.cdisc, u.loinc) for f in FORM.fields for u in f.units}
+    assert codes[("creatinine", "umol/L")] == ("CREAT", "14682-9")
+    assert codes[("creatinine", "mg/dL")] == ("CREAT", "2160-0")
+    assert codes[("urea", "mmol/L")] == ("UREA", "22664-7")
+    assert codes[("urea", "mg/dL BUN")] == ("UREAN", "3094-0")
+    assert codes[("upcr", "mg/mg")] == ("PROTCRT", "2890-2")
+    assert codes[("egfr_lab", "mL/min/1.73m2")] == ("GFRE", "50384-7")
+    assert not {"BUN", "EGFR"} & {cdisc for cdisc, _ in codes.values()}
+
+
+def test_creatinine_in_the_wrong_unit_is_blocked_with_the_range_and_the_likely_unit() -> None:
+    [f] = finding("creatinine", "umol/L", 0.45)
+    assert (f.level, f.kind, f.low, f.high, f.other_unit.label) == (
+        "block", "below_range", 8.8, 884, "mg/dL")
+    [f] = finding("creatinine", "mg/dL", 12)
+    assert (f.level, f.kind, significant(f.low), significant(f.high), f.other_unit.label) == (
+        "block", "above_range", "0.0995", "10", "µmol/L")
+
+
+def test_a_value_impossible_in_every_unit_suggests_none() -> None:
+    [f] = finding("creatinine", "umol/L", 5000)
+    assert f.kind == "above_range" and f.other_unit is None
+
+
+def test_values_inside_the_warn_range_pass_quietly_and_outside_need_confirmation() -> None:
+    assert finding("creatinine", "umol/L", 45) == []
+    assert [f.kind for f in finding("creatinine", "umol/L", 80)] == ["above_plausible"]
+    assert [f.kind for f in finding("cystatin_c", "mg/L", 0.45)] == ["below_plausible"]
+    assert finding("egfr_lab", "mL/min/1.73m2", 150) == []
+    assert [f.level for f in finding("egfr_lab", "mL/min/1.73m2", 150.5)] == ["warn"]
+
+
+def test_upcr_warns_at_2_mg_per_mg_in_either_unit() -> None:
+    assert finding("upcr", "mg/mg", 1.99) == []
+    assert [f.kind for f in finding("upcr", "mg/mg", 2)] == ["above_plausible"]
+    assert [f.kind for f in finding("upcr", "mg/mmol", 226.24)] == ["above_plausible"]
+
+
+def test_urine_rbc_per_hpf_must_be_a_whole_number() -> None:
+    [f] = finding("urine_rbc", "/HPF", 3.5)
+    assert (f.level, f.kind) == ("block", "not_integer")
+    assert finding("urine_rbc", "/HPF", 3) == []
+    assert [f.kind for f in finding("urine_rbc", "/uL", 5001)] == ["above_plausible"]
+
+
+def test_24_hour_protein_warns_at_40_mg_per_m2_per_hour() -> None:
+    # BSA 1.0 m2: 40 mg/m2/h x 24 h = 960 mg/24h.
+    assert finding("protein_24h", "mg/24h", 959, bsa_m2=1.0) == []
+    [f] = finding("protein_24h", "g/24h", 0.96, bsa_m2=1.0)
+    assert (f.kind, f.rate) == ("rate_high", pytest.approx(40.0))
+    assert finding("protein_24h", "mg/24h", 5000) == []  # no BSA, no rate to judge
+
+
+@pytest.mark.parametrize(("value", "text"), [(884, "884"), (0.09954751, "0.0995"), (10, "10"),
+                                             (1234, "1230"), (0.2, "0.2"), (20000, "20000")])
+def test_significant_writes_three_significant_digits(value: float, text: str) -> None:
+    assert significant(value) == text
+
+
+def test_an_analyte_added_in_the_file_needs_no_code(tmp_path: Path) -> None:
+    shutil.copytree(FORMS, tmp_path / "forms")
+    results = tmp_path / "forms" / "results.toml"
+    results.write_text(results.read_text() + '''
+[[fields]]
+key = "albumin"
+label = "Serum albumin"
+required = false
+domain = "LB"
+specimen = "SERUM"
+cdisc = "ALB"
+loinc = "1751-7"
+block = [5, 70]
+warn = [30, 55]
+units = [
+    { code = "g/L", label = "g/L", factor = 1 },
+    { code = "g/dL", label = "g/dL", factor = 10 },
+]
+''')
+    form = load_results_form(tmp_path / "forms")
+    albumin = form.field("albumin")
+    assert [u.code for u in albumin.units] == ["g/L", "g/dL"]
+    [f] = check_value(albumin, albumin.unit("g/dL"), 40)
+    assert (f.kind, f.high, f.other_unit.code) == ("above_range", 7, "g/L")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('domain = "VS"\ncdisc = "HEIGHT"', 'domain = "XX"\ncdisc = "HEIGHT"',
+         "forms/results.toml: fields[9].domain: got 'XX'. Expected one of LB, VS."),
+        ('{ code = "umol/L", label = "µmol/L", factor = 1, loinc = "14682-9" },\n    ', "",
+         "forms/results.toml: fields[5].units: got ['mg/dL']. "
+         "Expected the canonical unit first, with factor = 1."),
+        ('key = "upcr"', 'key = "protein_24h"',
+         "forms/results.toml: fields: got ['protein_24h', 'urine_volume', 'protein_24h'"),
+        ("block = [0.2, 8]", "block = [8, 0.2]",
+         "forms/results.toml: fields[7].block: got [8, 0.2]. "
+         "Expected a list [low, high] of two numbers with low < high."),
+    ],
+)
+def test_a_broken_results_file_names_file_key_got_and_expected(tmp_path, old, new, message):
+    shutil.copytree(FORMS, tmp_path / "forms")
+    results = tmp_path / "forms" / "results.toml"
+    text = results.read_text()
+    assert old in text
+    results.write_text(text.replace(old, new, 1))
+    with pytest.raises(StudyDefinitionError) as error:
+        load_results_form(tmp_path / "forms")
+    assert str(error.value).startswith(message)
