@@ -1,8 +1,8 @@
 """Draw trend charts (UPCR, eGFR over time) as standalone SVG, on the server.
 
 Pure: standard library and edc.units only. The output uses presentation attributes only (no
-<style>, no script, no external reference), so it renders on a hospital network without internet, inline in a page or
-as a file. Same input, same bytes: golden files can pin it.
+<style>, no script, no external reference), so it renders on a hospital network without
+internet, inline in a page or as a file. Same input, same bytes: golden files can pin it.
 """
 
 from __future__ import annotations
