@@ -16,16 +16,26 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from edc.models import Allocation, AuditEvent, Infusion, Participant, User, Visit, utcnow
+from edc.models import (
+    Allocation,
+    AuditEvent,
+    Infusion,
+    Participant,
+    Result,
+    User,
+    Visit,
+    utcnow,
+)
 
 AUDITED: dict[type, str] = {
     Participant: "participant",
     Infusion: "infusion",
     Visit: "visit",
+    Result: "result",
     Allocation: "allocation",
     User: "user",
 }
-NOT_AUDITED_FIELDS = {"id", "version", "created_at"}
+NOT_AUDITED_FIELDS = {"id", "version", "created_at", "results_saved_at"}
 REDACTED_FIELDS = {"password_hash"}
 
 

@@ -6,13 +6,24 @@ import math
 from datetime import date
 from typing import Any
 
+import wtforms
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, HiddenField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from edc.labs import ResultsForm
 from edc.study import Study
 
 
@@ -23,14 +34,26 @@ def _without_control_characters(value: Any) -> Any:
     return value
 
 
+class _CleanMeta:
+    def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
+        if issubclass(unbound_field.field_class, FormField):  # its own fields are cleaned
+            return unbound_field.bind(form=form, **options)
+        filters = [_without_control_characters, *unbound_field.kwargs.get("filters", ())]
+        return unbound_field.bind(form=form, **options, filters=filters)
+
+
 class Form(FlaskForm):
     """A form whose every field drops control characters (PostgreSQL refuses NUL in text)."""
 
-    class Meta:
-        def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
-            filters = unbound_field.kwargs.get("filters", ())
-            unbound_field.kwargs["filters"] = [_without_control_characters, *filters]
-            return unbound_field.bind(form=form, **options)
+    class Meta(_CleanMeta):
+        pass
+
+
+class Subform(wtforms.Form):
+    """A group of fields inside a Form (no token of its own), cleaned the same way."""
+
+    class Meta(_CleanMeta):
+        pass
 
 
 class NumberField(FloatField):
@@ -141,3 +164,42 @@ class InfusionForm(Form):
 class AnchorForm(Form):
     reason = StringField(_l("Why is the second infusion not given?"), validators=[
         InputRequired(message=_l("Say why the second infusion is not given.")), Length(max=500)])
+
+
+class MissedForm(Form):
+    reason = StringField(_l("Reason"), validators=[
+        InputRequired(message=_l("Say why the visit was missed.")), Length(max=500)])
+
+
+class AddVisitForm(Form):
+    date = IsoDateField(_l("Visit date"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+def results_form(definition: ResultsForm) -> type[Form]:
+    """A fresh form class for a visit's results: one group of inputs per analyte."""
+    fields: dict[str, Any] = {
+        "sample_date": IsoDateField(_l("Sample date"),
+                                    validators=_required(_l("Enter the sample date."))),
+        "reason": StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)]),
+        "version": HiddenField(),
+        "watermark": HiddenField(),
+    }
+    for field in definition.fields:
+        entry: dict[str, Any] = {
+            "value": StringField(field.label, description=field.label_zh),
+            "not_done": BooleanField(_l("not done")),
+            "not_done_reason": StringField(_l("Why not done")),
+            "confirm": BooleanField(_l("confirmed")),
+        }
+        if len(field.units) > 1:
+            entry["unit"] = SelectField(
+                _l("Unit of %(label)s", label=field.label), validate_choice=False,
+                choices=[SelectChoice(u.code, u.label) for u in field.units])
+        if field.qualitative:
+            entry["qualifier"] = SelectField(
+                _l("Qualitative %(label)s", label=field.label), validate_choice=False,
+                choices=[SelectChoice("", "—"), *(SelectChoice(q, q) for q in field.qualitative)])
+        fields[field.key] = FormField(type(f"{field.key}_entry", (Subform,), entry),
+                                      label=field.label)
+    return type("ResultsEntryForm", (Form,), fields)

@@ -26,6 +26,7 @@ ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
 SEXES = ("M", "F")
 PARTICIPANT_STATUSES = ("enrolled", "withdrawn", "completed")
 VISIT_STATUSES = ("planned", "done", "missed", "cancelled")
+VISIT_KINDS = ("scheduled", "screening", "unscheduled")
 
 
 def utcnow() -> datetime:
@@ -179,6 +180,7 @@ class Visit(Base):
     __table_args__ = (
         UniqueConstraint("participant_id", "code"),
         CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),
+        CheckConstraint(f"kind IN {VISIT_KINDS!r}", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,18 +194,26 @@ class Visit(Base):
     suggested_is_clinic_day: Mapped[bool] = mapped_column(Boolean, default=True)
     actual_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="planned")
-    anchor_infusion: Mapped[int] = mapped_column(Integer)
-    anchor_date: Mapped[date] = mapped_column(Date)
+    # The infusion the schedule counts from (none for a screening visit before any infusion).
+    anchor_infusion: Mapped[int | None] = mapped_column(Integer)
+    anchor_date: Mapped[date | None] = mapped_column(Date)
+    # Screening and unscheduled visits are not part of the follow-up schedule.
+    kind: Mapped[str] = mapped_column(String(16), default="scheduled")
+    # Days the sample was taken outside the window (negative before it; 0 inside).
+    sample_deviation_days: Mapped[int] = mapped_column(Integer, default=0)
+    missed_reason: Mapped[str | None] = mapped_column(Text)
+    results_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     participant: Mapped[Participant] = relationship(back_populates="visits")
+    results: Mapped[list[Result]] = relationship(back_populates="visit", order_by="Result.id")
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
-    def day(self) -> int:
+    def day(self) -> int | None:
         """The target's day number after the anchoring infusion."""
-        return (self.target_date - self.anchor_date).days
+        return None if self.anchor_date is None else (self.target_date - self.anchor_date).days
 
     def timing(self, today: date) -> str | None:
         """'open' while a planned visit's window includes today, 'overdue' once it has passed."""
@@ -214,6 +224,32 @@ class Visit(Base):
         if self.window_start <= today:
             return "open"
         return None
+
+
+class Result(Base):
+    """One analyte of one visit, as typed and in its canonical unit (like a CDISC LB record)."""
+
+    __tablename__ = "result"
+    __table_args__ = (UniqueConstraint("visit_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    field: Mapped[str] = mapped_column(String(32))  # the key in forms/results.toml
+    test_code: Mapped[str] = mapped_column(String(16))  # CDISC LBTESTCD / VSTESTCD
+    loinc: Mapped[str | None] = mapped_column(String(16))
+    typed_value: Mapped[str | None] = mapped_column(String(64))  # exactly as typed
+    typed_unit: Mapped[str | None] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)  # in the canonical unit
+    unit: Mapped[str | None] = mapped_column(String(16))  # the canonical unit
+    qualifier: Mapped[str | None] = mapped_column(String(32))  # e.g. too numerous to count
+    not_done_reason: Mapped[str | None] = mapped_column(Text)
+    warn_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    visit: Mapped[Visit] = relationship(back_populates="results")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AuditEvent(Base):

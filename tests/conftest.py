@@ -147,3 +147,54 @@ def scheduled(nurse: FlaskClient, enrolled: int) -> int:
                               data=infusion_form(date=day))
         assert response.status_code == 302, response.text
     return enrolled
+
+
+# A complete, plausible results entry: (typed value, unit code) per analyte of forms/results.toml.
+RESULTS = {
+    "protein_24h": ("420", "mg/24h"),
+    "urine_volume": ("900", ""),
+    "upcr": ("0.45", "mg/mg"),
+    "urine_rbc": ("12", "/HPF"),
+    "dysmorphic_rbc": ("60", ""),
+    "creatinine": ("40", "umol/L"),
+    "urea": ("4.2", "mmol/L"),
+    "cystatin_c": ("0.9", ""),
+    "egfr_lab": ("105", ""),
+    "height": ("126", ""),
+    "weight": ("25", ""),
+}
+
+
+def visit_id(app: Flask, participant_id: int, code: str) -> int:
+    from sqlalchemy import select
+
+    from edc.models import Visit
+
+    with app.app_context():
+        return db.session().scalars(select(Visit.id).where(
+            Visit.participant_id == participant_id, Visit.code == code)).one()
+
+
+def opened(client: FlaskClient, visit: int) -> dict[str, str]:
+    """The hidden fields of the results form as the page hands them out (version, watermark)."""
+    page = client.get(f"/visits/{visit}").text
+    return {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+            for name in ("version", "watermark")}
+
+
+def results_form(client: FlaskClient, visit: int, sample_date: str = "2026-04-27",
+                 **changes: tuple[str, str] | dict[str, str]) -> dict[str, str]:
+    """A results form as the browser posts it, opened now; changes replace or extend analytes."""
+    data = {"sample_date": sample_date, **opened(client, visit)}
+    for key, (value, unit) in RESULTS.items():
+        data[f"{key}-value"] = value
+        if unit:
+            data[f"{key}-unit"] = unit
+    for key, change in changes.items():
+        if isinstance(change, tuple):
+            data[f"{key}-value"], unit = change
+            if unit:
+                data[f"{key}-unit"] = unit
+        else:
+            data.update({f"{key}-{name}": value for name, value in change.items()})
+    return data

@@ -218,5 +218,5 @@ def test_serve_refuses_a_database_that_is_not_initialised(run, tmp_path: Path) -
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     result = run("serve", extra_env={"EDC_DATABASE_URL": url})
     assert result.exit_code == 2
-    assert result.stderr == ("Error: The database is at schema none, the code needs 0001. "
+    assert result.stderr == ("Error: The database is at schema none, the code needs 0002. "
                              "Run `edc init` first.\n")

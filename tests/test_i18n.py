@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "edc" / "templates").rglob("*.html"))
 # Units and symbols are the same in every language.
-NOT_WORDS = {"kg", "cm", "mL", "mL/min/1.73m²", "AS", "x"}
+NOT_WORDS = {"kg", "cm", "mL", "mL/min/1.73m²", "m²", "mg/m²/h", "mg/kg/24h", "AS", "x"}
 
 
 def bare_text(template: str) -> list[str]:

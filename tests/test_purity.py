@@ -13,7 +13,9 @@ import pytest
 EDC = Path(__file__).resolve().parent.parent / "edc"
 
 FORBIDDEN = ("flask", "sqlalchemy", "alembic", "wtforms")
-ALWAYS_PURE = ["study", "schedule", "definition", "labs", "units", "checks", "renal", "charts"]
+ALWAYS_PURE = [
+    "study", "schedule", "definition", "labs", "units", "checks", "renal", "charts", "trends",
+]
 PURE_WHEN_PRESENT = ["ics"]
 PURE_MODULES = ALWAYS_PURE + [name for name in PURE_WHEN_PRESENT if (EDC / f"{name}.py").exists()]
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from tests.conftest import enrolment_form, infusion_form
+from tests.conftest import enrolment_form, infusion_form, results_form, visit_id
 
 
 @contextmanager
@@ -57,12 +57,25 @@ def test_participant_list_runs_the_same_queries_for_2_and_8_children(
     assert queries_for(app, unblinded, "/participants/") == many + 1  # the arm column
 
 
-def test_participant_page_runs_the_same_queries_with_0_and_11_visits(
+def test_participant_page_runs_the_same_queries_with_and_without_results(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
-    bare = nurse.post("/participants/enrol", data=enrolment_form(app, code="AS-001"))
-    bare_id = int(bare.location.rsplit("/", 1)[1])
-    [scheduled_id] = add_children(app, nurse, 2, 2)
-    assert queries_for(app, nurse, f"/participants/{bare_id}") == queries_for(
-        app, nurse, f"/participants/{scheduled_id}")
-    assert queries_for(app, nurse, f"/participants/{scheduled_id}") <= 4
+    [quiet, busy] = add_children(app, nurse, 1, 2)
+    for code in ("W02", "W04", "W06"):
+        visit = visit_id(app, busy, code)
+        response = nurse.post(f"/visits/{visit}", data=results_form(nurse, visit,
+                                                                    sample_date="2026-04-27"))
+        assert response.status_code == 302, response.text
+    assert queries_for(app, nurse, f"/participants/{quiet}") == queries_for(
+        app, nurse, f"/participants/{busy}")
+    assert queries_for(app, nurse, f"/participants/{busy}") <= 5
+
+
+def test_visit_page_runs_the_same_queries_before_and_after_results(
+    app: Flask, nurse: FlaskClient, allocation: None
+) -> None:
+    [child] = add_children(app, nurse, 1, 1)
+    visit = visit_id(app, child, "W06")
+    before = queries_for(app, nurse, f"/visits/{visit}")
+    nurse.post(f"/visits/{visit}", data=results_form(nurse, visit))
+    assert queries_for(app, nurse, f"/visits/{visit}") == before

@@ -25,8 +25,21 @@ from edc.services.infusions import (
     save_infusion,
     second_infusion_due,
 )
+from edc.services.results import (
+    Conflict,
+    ResultsData,
+    TypedResult,
+    add_visit,
+    audit_watermark,
+    mark_missed,
+    save_results,
+    trend_for,
+    visit_window,
+)
 
 __all__ = [
+    "Conflict", "ResultsData", "TypedResult", "add_visit", "audit_watermark", "mark_missed",
+    "save_results", "trend_for", "visit_window",
     "GENERAL", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
     "VisitMove", "anchor_on_first_infusion", "arm_for", "arms_by_participant",
     "can_see_allocation", "enrol", "load_allocation", "load_participant", "mark_visit_done",

@@ -57,11 +57,12 @@ class NeedsConfirmation(Exception):
 
 
 def load_participant(session: Session, participant_id: int) -> Participant | None:
-    """The participant with infusions and visits, in three queries whatever the schedule size."""
+    """The participant with infusions, visits and results, in four queries whatever their number."""
     return session.scalars(
         select(Participant)
         .where(Participant.id == participant_id)
-        .options(selectinload(Participant.infusions), selectinload(Participant.visits))
+        .options(selectinload(Participant.infusions),
+                 selectinload(Participant.visits).selectinload(Visit.results))
     ).first()
 
 

@@ -27,9 +27,13 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from edc import IDLE_TIMEOUT, db, login_manager
-from edc.models import User
+from edc.labs import ResultsForm
+from edc.models import Participant, User
 from edc.schedule import ClinicCalendar
+from edc.services import Refused, trend_for
 from edc.study import Study
+from edc.trends import Trend
+from edc.units import significant
 
 # The only endpoints reachable without a login.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
@@ -58,6 +62,35 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def results_definition() -> ResultsForm:
+    return current_app.extensions["edc_results_form"]
+
+
+def participant_trend(participant: Participant) -> tuple[Trend | None, str | None]:
+    """The participant's trend, or the reason it cannot be computed from what is stored."""
+    try:
+        return trend_for(participant, results_definition()), None
+    except ValueError as error:
+        return None, _("The computed values could not be made: %(error)s", error=str(error))
+
+
+def attach_errors(form: Any, refused: Refused) -> list[str]:
+    """Put each message on its field ("creatinine-value" is a field of a group); return the
+    messages that belong to no field."""
+    general = []
+    for name, messages in refused.errors.items():
+        target = form
+        for part in name.split("-"):
+            target = target[part] if hasattr(target, "__contains__") and part in target else None
+            if target is None:
+                break
+        if target is not None and target is not form and hasattr(target, "errors"):
+            target.errors = list(target.errors) + messages
+        else:
+            general.extend(messages)
+    return general
 
 
 @login_manager.user_loader
@@ -136,6 +169,12 @@ STATUS_LABELS = {
     "create": _l("created"),
     "update": _l("changed"),
     "delete": _l("deleted"),
+    "complete": _l("complete remission"),
+    "partial": _l("partial remission"),
+    "none": _l("no remission"),
+    "scheduled": _l("scheduled"),
+    "screening": _l("screening"),
+    "unscheduled": _l("unscheduled"),
 }
 
 
@@ -163,10 +202,11 @@ def _cells(value: float) -> Markup:
 
 
 def register(app: Flask) -> None:
-    from edc.views import auth, participants
+    from edc.views import auth, participants, visits
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(participants.bp)
+    app.register_blueprint(visits.bp)
     app.before_request(_require_login)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -177,6 +217,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_cells, "cells")
     app.add_template_filter(_status, "status")
+    app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")
 
     @app.context_processor
     def _shared() -> dict[str, Any]:

@@ -8,27 +8,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc.crf import AnchorForm, InfusionForm, enrolment_form
+from edc.charts import trend_svg
+from edc.crf import AddVisitForm, AnchorForm, InfusionForm, enrolment_form
 from edc.models import AuditEvent, Participant, Visit
-from edc.services import GENERAL, NeedsConfirmation, Refused
-from edc.views import WRITE_ROLES, calendar, roles_required, study
+from edc.services import NeedsConfirmation, Refused
+from edc.trends import chart_series
+from edc.views import (
+    WRITE_ROLES,
+    attach_errors,
+    calendar,
+    participant_trend,
+    results_definition,
+    roles_required,
+    study,
+)
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
-
-
-def _attach(form: Any, refused: Refused) -> list[str]:
-    """Put each message on its field; return the ones that belong to no field."""
-    general = []
-    for name, messages in refused.errors.items():
-        if name != GENERAL and name in form:
-            form[name].errors = list(form[name].errors) + messages
-        else:
-            general.extend(messages)
-    return general
 
 
 def _participant_or_404(participant_id: int) -> Participant:
@@ -78,7 +78,7 @@ def enrol() -> Any:
             participant = services.enrol(db.session(), study(), current_user, data,
                                          services.today(study()))
         except Refused as refused:
-            general = _attach(form, refused)
+            general = attach_errors(form, refused)
         else:
             flash(_("%(code)s is enrolled. Record infusion 1 next.", code=participant.code),
                   "success")
@@ -90,10 +90,16 @@ def enrol() -> Any:
 def _detail_page(participant: Participant, anchor_form: AnchorForm) -> str:
     arm = (services.arm_for(db.session(), current_user, participant)
            if services.can_see_allocation(current_user) else None)
+    trend, trend_error = participant_trend(participant)
+    chart = None
+    if trend is not None and trend.rows:
+        title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
+        chart = Markup(trend_svg(chart_series(trend), title=title))
     return render_template(
         "participants/detail.html", p=participant, arm=arm, today=services.today(study()),
+        trend=trend, trend_error=trend_error, chart=chart, fields=results_definition().fields,
         second_window=services.second_infusion_due(study(), participant),
-        anchor_form=anchor_form,
+        anchor_form=anchor_form, add_form=AddVisitForm(formdata=None),
     )
 
 
@@ -127,7 +133,7 @@ def infusion(participant_id: int, number: int) -> Any:
             moves = needs.moves
             form.confirmed.data = data.date.isoformat()
         except Refused as refused:
-            general = _attach(form, refused)
+            general = attach_errors(form, refused)
         else:
             flash(_("Infusion %(n)s is saved.", n=number), "success")
             if saved.number == 2 and saved.window_deviation_days:
@@ -164,7 +170,7 @@ def anchor_on_first(participant_id: int) -> Any:
             services.anchor_on_first_infusion(db.session(), study(), calendar(), current_user,
                                               participant, form.reason.data)
         except Refused as refused:
-            for message in _attach(form, refused):
+            for message in attach_errors(form, refused):
                 flash(message, "error")
         else:
             flash(_("Follow-up is anchored on infusion 1."), "success")

@@ -1,0 +1,308 @@
+"""Enter, check and correct a visit's kidney results; mark visits missed; add unscheduled visits."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from edc.audit import audited
+from edc.checks import Finding, check_value
+from edc.labs import Field, ResultsForm
+from edc.models import AuditEvent, Participant, Result, User, Visit, utcnow
+from edc.renal import bsa_mosteller
+from edc.schedule import Window
+from edc.services.common import GENERAL, Errors, Refused
+from edc.trends import Measurement, Trend, VisitResults, trend
+from edc.units import significant
+
+SCREENING_DAYS = 28  # screening labs within 28 days before the first infusion
+
+
+@dataclass(frozen=True)
+class TypedResult:
+    """One analyte as the nurse entered it."""
+
+    text: str = ""
+    unit: str = ""
+    qualifier: str = ""
+    not_done: bool = False
+    not_done_reason: str = ""
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class ResultsData:
+    sample_date: date
+    results: dict[str, TypedResult]
+
+
+class Conflict(Exception):
+    """Someone else saved the visit since the form was opened; their changes are listed."""
+
+    def __init__(self, changes: list[AuditEvent], version: int) -> None:
+        super().__init__(f"{len(changes)} changes by someone else")
+        self.changes, self.version = changes, version
+
+
+def audit_watermark(session: Session) -> int:
+    """The newest audit row now: changes after it are someone else's once a form is open."""
+    return session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def parse_number(text: str) -> float | None:
+    """A finite number, or None when the text is not one."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def finding_message(finding: Finding) -> str:
+    """What a nurse reads for a check's finding."""
+    field, unit = finding.field, finding.unit
+    shown = dict(label=field.label, value=f"{finding.value:g}", unit=unit.label)
+    if finding.kind == "not_integer":
+        return _("%(label)s %(value)s %(unit)s: a count per high-power field is a whole number.",
+                 **shown)
+    if finding.kind == "rate_high":
+        return _("%(label)s %(value)s %(unit)s is %(rate)s mg/m²/h, at or above %(limit)s "
+                 "mg/m²/h. Check it against the lab report and tick “confirmed” to save it.",
+                 rate=significant(finding.rate or 0), limit=f"{finding.high:g}", **shown)
+    limits = dict(low=significant(finding.low or 0), high=significant(finding.high or 0))
+    if finding.kind in ("below_range", "above_range"):
+        text = (_("%(label)s %(value)s %(unit)s is below the possible range "
+                  "%(low)s-%(high)s %(unit)s.", **shown, **limits)
+                if finding.kind == "below_range" else
+                _("%(label)s %(value)s %(unit)s is above the possible range "
+                  "%(low)s-%(high)s %(unit)s.", **shown, **limits))
+        if finding.other_unit is not None:
+            text += " " + _("Did you mean %(unit)s?", unit=finding.other_unit.label)
+        return text
+    if finding.kind == "below_plausible":
+        return _("%(label)s %(value)s %(unit)s is below the usual range %(low)s-%(high)s "
+                 "%(unit)s. Check it against the lab report and tick “confirmed” to save it.",
+                 **shown, **limits)
+    return _("%(label)s %(value)s %(unit)s is above the usual range %(low)s-%(high)s %(unit)s. "
+             "Check it against the lab report and tick “confirmed” to save it.",
+             **shown, **limits)
+
+
+def _number_of(data: ResultsData, key: str) -> float | None:
+    typed = data.results.get(key)
+    return parse_number(typed.text) if typed and typed.text.strip() and not typed.not_done else None
+
+
+def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None,
+                 errors: Errors) -> dict | None:
+    """The stored columns for one analyte, or None when nothing was entered."""
+    name = field.key
+    text, reason = typed.text.strip(), typed.not_done_reason.strip()
+    if typed.not_done:
+        if text or typed.qualifier:
+            errors.add(f"{name}-value", _("Enter a value or mark %(label)s not done, not both.",
+                                          label=field.label))
+        elif not reason:
+            errors.add(f"{name}-not_done_reason", _("Say why %(label)s was not done.",
+                                                    label=field.label))
+        return {"not_done_reason": reason, "typed_value": None, "typed_unit": None,
+                "value": None, "unit": None, "qualifier": None, "warn_confirmed": False,
+                "test_code": field.canonical_unit.cdisc, "loinc": field.canonical_unit.loinc}
+    unit = field.unit(typed.unit) if typed.unit else field.canonical_unit
+    if unit is None:
+        errors.add(f"{name}-unit", _("Got unit %(unit)r. Expected one of: %(units)s.",
+                                     unit=typed.unit[:20],
+                                     units=", ".join(u.label for u in field.units)))
+        return None
+    if typed.qualifier:
+        if typed.qualifier not in field.qualitative:
+            errors.add(f"{name}-qualifier", _("Choose a result from the list."))
+            return None
+        if text:
+            errors.add(f"{name}-value", _("Enter a number or “%(q)s”, not both.",
+                                          q=typed.qualifier))
+            return None
+        return {"qualifier": typed.qualifier, "typed_value": None, "typed_unit": unit.code,
+                "value": None, "unit": unit.canonical, "not_done_reason": None,
+                "warn_confirmed": False, "test_code": unit.cdisc, "loinc": unit.loinc}
+    if not text:
+        if field.required:
+            errors.add(f"{name}-value", _("Enter %(label)s or mark it not done.",
+                                          label=field.label))
+        return None
+    value = parse_number(text)
+    if value is None or len(text) > 32:
+        errors.add(f"{name}-value", _("%(label)s: got %(typed)s. Expected a number in "
+                                      "%(unit)s.", label=field.label, typed=repr(text[:32]),
+                                      unit=unit.label))
+        return None
+    findings = check_value(field, unit, value, bsa_m2=bsa_m2)
+    for finding in findings:
+        if finding.level == "block":
+            errors.add(f"{name}-value", finding_message(finding))
+        elif not typed.confirmed:
+            errors.add(f"{name}-confirm", finding_message(finding))
+    return {"typed_value": text, "typed_unit": unit.code, "value": unit.to_canonical(value),
+            "unit": unit.canonical, "qualifier": None, "not_done_reason": None,
+            "warn_confirmed": bool(findings), "test_code": unit.cdisc, "loinc": unit.loinc}
+
+
+def visit_window(visit: Visit, participant: Participant) -> Window:
+    """The window a sample date is judged against; screening: 28 days before infusion 1."""
+    first = participant.infusion(1)
+    if visit.kind == "screening" and first is not None:
+        return Window(first.date, first.date - timedelta(days=SCREENING_DAYS), first.date)
+    return Window(visit.target_date, visit.window_start, visit.window_end)
+
+
+def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
+                 data: ResultsData, *, expected_version: int, watermark: int, reason: str,
+                 on: date) -> Visit:
+    """Check and store a visit's results; the visit becomes done on the sample date."""
+    if visit.version != expected_version:
+        raise Conflict(_changes_since(session, visit, watermark), visit.version)
+    errors = Errors()
+    if data.sample_date > on:
+        errors.add("sample_date", _("The sample date %(day)s is in the future.",
+                                    day=data.sample_date.isoformat()))
+    height, weight = _number_of(data, "height"), _number_of(data, "weight")
+    bsa = bsa_mosteller(weight, height) if height and weight and height > 0 and weight > 0 \
+        else None
+    rows = {}
+    for field in form.fields:
+        row = _checked_row(field, data.results.get(field.key, TypedResult()), bsa, errors)
+        if row is not None:
+            rows[field.key] = row
+    errors.raise_if_any()
+
+    existing = {r.field: r for r in visit.results}
+    changed = _would_change(visit, existing, rows, data.sample_date)
+    reason = reason.strip()
+    if visit.results_saved_at is not None and changed and not reason:
+        raise Refused({"reason": [_("Say why the saved results are being changed.")]})
+    participant = visit.participant
+    with audited(session, actor.username, reason or None):
+        for key, row in rows.items():
+            result = existing.get(key) or Result(visit=visit, participant_id=visit.participant_id,
+                                                 field=key)
+            for column, value in row.items():
+                setattr(result, column, value)
+            session.add(result)
+        for key, result in existing.items():
+            if key not in rows:
+                session.delete(result)
+        window = visit_window(visit, participant)
+        if visit.kind == "screening":
+            visit.target_date, visit.window_start, visit.window_end = (
+                window.due, window.start, window.end)
+        visit.status, visit.actual_date = "done", data.sample_date
+        visit.missed_reason = None
+        visit.sample_deviation_days = window.offset(data.sample_date)
+        visit.results_saved_at = utcnow()
+        try:
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            fresh = session.get(Visit, visit.id)
+            raise Conflict(_changes_since(session, visit, watermark), fresh.version) from None
+    return visit
+
+
+def _would_change(visit: Visit, existing: dict[str, Result], rows: dict[str, dict],
+                  sample_date: date) -> bool:
+    if visit.actual_date != sample_date or set(existing) != set(rows):
+        return True
+    return any(getattr(existing[key], column) != value
+               for key, row in rows.items() for column, value in row.items())
+
+
+def _changes_since(session: Session, visit: Visit, watermark: int) -> list[AuditEvent]:
+    result_ids = select(Result.id).where(Result.visit_id == visit.id)
+    return list(session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.id > watermark,
+            AuditEvent.participant_id == visit.participant_id,
+            ((AuditEvent.entity == "visit") & (AuditEvent.entity_id == visit.id))
+            | ((AuditEvent.entity == "result") & AuditEvent.entity_id.in_(result_ids)),
+        ).order_by(AuditEvent.id)
+    ))
+
+
+def mark_missed(session: Session, actor: User, visit: Visit, reason: str) -> None:
+    """Record that a planned visit did not happen, and why."""
+    reason = reason.strip()
+    errors = Errors()
+    if visit.status != "planned":
+        errors.add(GENERAL, _("Only a planned visit can be marked missed."))
+    if not reason:
+        errors.add("reason", _("Say why the visit was missed."))
+    errors.raise_if_any()
+    with audited(session, actor.username, reason):
+        visit.status, visit.missed_reason = "missed", reason
+        session.commit()
+
+
+def add_visit(session: Session, actor: User, participant: Participant, kind: str, on: date,
+              reason: str) -> Visit:
+    """Add a screening (baseline) visit or an unscheduled visit between scheduled ones."""
+    reason = reason.strip()
+    errors = Errors()
+    if kind not in ("screening", "unscheduled"):
+        errors.add(GENERAL, _("Choose screening or unscheduled."))
+    if kind == "screening" and any(v.kind == "screening" for v in participant.visits):
+        errors.add(GENERAL, _("This child already has a screening visit."))
+    if kind == "unscheduled" and not reason:
+        errors.add("reason", _("Say why the unscheduled visit is needed."))
+    errors.raise_if_any()
+    first = participant.infusion(1)
+    if kind == "screening":
+        code, label = "SCR", "Screening (baseline)"
+        due = first.date if first else participant.consent_date
+        window = Window(due, due - timedelta(days=SCREENING_DAYS), due)
+    else:
+        count = sum(1 for v in participant.visits if v.kind == "unscheduled")
+        code, label = f"U{count + 1:02d}", "Unscheduled"
+        window = Window(on, on, on)
+    anchor = participant.infusion(participant.anchor_infusion or 0)
+    with audited(session, actor.username, reason or None):
+        visit = Visit(participant=participant, code=code, label=label, kind=kind,
+                      status="planned", target_date=window.due, window_start=window.start,
+                      window_end=window.end, suggested_date=window.due,
+                      suggested_is_clinic_day=True,
+                      anchor_infusion=anchor.number if anchor else None,
+                      anchor_date=anchor.date if anchor else None)
+        session.add(visit)
+        session.commit()
+    return visit
+
+
+def _typed_number(text: str | None) -> float | None:
+    return parse_number(text) if text else None
+
+
+def trend_for(participant: Participant, form: ResultsForm) -> Trend:
+    """The participant's results over time: baseline, changes, computed eGFR, outcomes."""
+    visits = [
+        VisitResults(
+            code=visit.code, label=visit.label,
+            sample_date=visit.actual_date if visit.status == "done" else None,
+            measurements={
+                r.field: Measurement(
+                    key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",
+                    typed_value=_typed_number(r.typed_value), typed_unit=r.typed_unit or "",
+                    qualifier=r.qualifier, not_done=r.not_done_reason is not None)
+                for r in visit.results
+            },
+        )
+        for visit in participant.visits
+    ]
+    first = participant.infusion(1)
+    return trend(visits, form=form, sex=participant.sex,
+                 date_of_birth=participant.date_of_birth,
+                 first_infusion=first.date if first else None)

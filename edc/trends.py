@@ -1,0 +1,284 @@
+"""Lay out a participant's kidney results over time: baseline, change, eGFR, remission, charts.
+
+Pure: standard library and edc.renal, edc.labs, edc.units, edc.charts only (no Flask, no
+SQLAlchemy). The web layer turns stored results into VisitResults; this module applies the
+PROTOCOL's outcome definitions to them. Baseline = the last value before the first infusion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+
+from edc import renal
+from edc.charts import Point, Series
+from edc.labs import ResultsForm
+
+TOO_NUMEROUS_TO_COUNT = "too numerous to count"
+EGFR_UNIT = "mL/min/1.73m²"
+
+# The unit each input of renal.summarise is expected in, by results field key.
+_SUMMARY_UNITS = {
+    "creatinine": "mg/dL",
+    "cystatin_c": "mg/L",
+    "height": "cm",
+    "weight": "kg",
+    "protein_24h": "mg/24h",
+    "egfr_lab": "mL/min/1.73m2",
+}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One stored result: value in the stored unit, plus what the lab reported.
+
+    For converted fields `unit` is the canonical unit ("umol/L", "mg/mg"); urine RBC keeps "/HPF"
+    or "/uL", two tests that are never converted. A qualitative result ("too numerous to count")
+    has value None and a qualifier; a test not done has not_done True and no value.
+    """
+
+    key: str
+    value: float | None
+    unit: str
+    typed_value: float | None
+    typed_unit: str
+    qualifier: str | None = None
+    not_done: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        """Tell whether this is a numeric result (not missing, qualitative or not done)."""
+        return self.value is not None and self.qualifier is None and not self.not_done
+
+    @property
+    def is_result(self) -> bool:
+        """Tell whether anything was recorded: a number or a qualitative result."""
+        return not self.not_done and (self.value is not None or self.qualifier is not None)
+
+
+@dataclass(frozen=True)
+class VisitResults:
+    """The results of one visit (scheduled, screening or unscheduled), keyed by field key."""
+
+    code: str
+    label: str
+    sample_date: date | None  # None: no sample yet (such a visit is left out of the trend)
+    measurements: Mapping[str, Measurement]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline measurement and the visit it came from."""
+
+    measurement: Measurement
+    code: str
+    sample_date: date
+
+
+@dataclass(frozen=True)
+class Change:
+    """Change from baseline: absolute in the stored unit; percent None when the baseline is 0."""
+
+    absolute: float
+    percent: float | None
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One visit with a sample date: its results, change from baseline, eGFR and outcomes.
+
+    baseline_period rows (sample strictly before the first infusion, or every row when there is
+    no infusion yet) have no changes and no outcomes. Outcomes are None when not assessable.
+    `summary` holds the computed eGFRs: egfr_reference (U25 combined when cystatin C is present,
+    else U25 creatinine), reference_method, ckd_stage and lab_differs (lab eGFR > 20 % away).
+    """
+
+    code: str
+    label: str
+    sample_date: date
+    baseline_period: bool
+    measurements: Mapping[str, Measurement]
+    changes: Mapping[str, Change]  # only keys whose change is computable
+    summary: renal.RenalSummary
+    proteinuria: renal.ProteinuriaStatus | None
+    hematuria_remission: bool | None
+    renal_improved: bool | None
+
+    def change(self, key: str) -> Change | None:
+        """Return the change from baseline of one field, or None when it cannot be computed."""
+        return self.changes.get(key)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Baselines and one row per sampled visit, in sample-date order.
+
+    baseline is keyed by (field key, stored unit): one per key for converted fields (always stored
+    in the canonical unit), one per test for urine RBC (/HPF and /uL). egfr_baseline_row is the
+    last baseline-period row with a reference eGFR; its eGFR is the baseline for improvement.
+    """
+
+    baseline: Mapping[tuple[str, str], Baseline]
+    egfr_baseline_row: TrendRow | None
+    rows: tuple[TrendRow, ...]
+
+    @property
+    def baseline_egfr(self) -> float | None:
+        """Return the reference eGFR at baseline, or None when there is none."""
+        row = self.egfr_baseline_row
+        return None if row is None else row.summary.egfr_reference
+
+    def baseline_for(self, key: str, unit: str) -> Measurement | None:
+        """Return the baseline measurement of a field in a stored unit, or None."""
+        found = self.baseline.get((key, unit))
+        return None if found is None else found.measurement
+
+
+def _value_in(form: ResultsForm, measurement: Measurement | None, code: str) -> float | None:
+    """Return a numeric measurement's value in the field's unit `code`, converted by the form."""
+    if measurement is None or not measurement.is_number:
+        return None
+    value = measurement.value
+    assert value is not None  # is_number guarantees it
+    if measurement.unit == code:
+        return value
+    field = form.field(measurement.key)
+    stored, wanted = field.unit(measurement.unit), field.unit(code)
+    if stored is None or wanted is None or stored.factor is None or wanted.factor is None:
+        raise ValueError(
+            f"Got {field.label} in '{measurement.unit}'. Expected a unit convertible to '{code}'."
+        )
+    return wanted.from_canonical(stored.to_canonical(value))
+
+
+def _summary(visit: VisitResults, form: ResultsForm, sex: str, born: date) -> renal.RenalSummary:
+    """Compute the renal summary of one visit from its stored results."""
+    values = {key: _value_in(form, visit.measurements.get(key), unit)
+              for key, unit in _SUMMARY_UNITS.items()}
+    return renal.summarise(
+        sex, born, visit.sample_date, values["height"], values["weight"], values["creatinine"],
+        values["cystatin_c"], values["protein_24h"], values["egfr_lab"],
+    )
+
+
+def _change(now: Measurement, base: Baseline | None) -> Change | None:
+    """Return the change from baseline, or None when either is not a number or units differ."""
+    if base is None or not now.is_number or not base.measurement.is_number:
+        return None
+    if now.unit != base.measurement.unit:
+        return None
+    before, after = base.measurement.value, now.value
+    assert before is not None and after is not None  # is_number guarantees it
+    return Change(after - before, None if before == 0 else (after - before) / before * 100)
+
+
+def _upcr_as_reported(measurement: Measurement | None) -> tuple[float, str] | None:
+    """Return a UPCR in the unit the lab reported (else as stored), or None if not a number."""
+    if measurement is None or not measurement.is_number:
+        return None
+    if measurement.typed_value is not None and measurement.typed_unit in renal.UPCR_UNITS:
+        return measurement.typed_value, measurement.typed_unit
+    if measurement.value is not None and measurement.unit in renal.UPCR_UNITS:
+        return measurement.value, measurement.unit
+    return None
+
+
+def _proteinuria(now: Measurement | None, base: Baseline | None) -> renal.ProteinuriaStatus | None:
+    """Classify proteinuria in the lab's reported unit against the baseline as reported."""
+    reported = _upcr_as_reported(now)
+    if reported is None:
+        return None
+    baseline = _upcr_as_reported(None if base is None else base.measurement)
+    value, unit = reported
+    if baseline is None:
+        return renal.proteinuria_status(value, None, unit)
+    return renal.proteinuria_status(value, baseline[0], unit, baseline_unit=baseline[1])
+
+
+def _hematuria(rbc: Measurement | None) -> bool | None:
+    """Tell whether a urine RBC result is in remission; too numerous to count never is."""
+    if rbc is None or rbc.not_done:
+        return None
+    if rbc.qualifier is not None:
+        return False if rbc.qualifier.strip().lower() == TOO_NUMEROUS_TO_COUNT else None
+    if rbc.value is None or rbc.unit not in renal.RBC_UNITS:
+        return None
+    return renal.hematuria_remission(rbc.value, rbc.unit)
+
+
+def trend(
+    visits: Sequence[VisitResults],
+    *,
+    form: ResultsForm,
+    sex: str,
+    date_of_birth: date,
+    first_infusion: date | None,
+) -> Trend:
+    """Build the trend of a participant's visits: baselines, changes, eGFR and outcomes."""
+    sampled = sorted((v for v in visits if v.sample_date is not None),
+                     key=lambda v: v.sample_date or date.min)  # stable: ties keep input order
+
+    def before_infusion(visit: VisitResults) -> bool:
+        return (first_infusion is not None and visit.sample_date is not None
+                and visit.sample_date < first_infusion)
+
+    baseline: dict[tuple[str, str], Baseline] = {}
+    for visit in filter(before_infusion, sampled):
+        assert visit.sample_date is not None
+        for key, m in visit.measurements.items():
+            if m.is_result:  # later visits overwrite earlier ones: the last value wins
+                baseline[(key, m.unit)] = Baseline(m, visit.code, visit.sample_date)
+
+    rows: list[TrendRow] = []
+    egfr_baseline_row: TrendRow | None = None
+    for visit in sampled:
+        assert visit.sample_date is not None
+        summary = _summary(visit, form, sex, date_of_birth)
+        measurements = MappingProxyType(dict(visit.measurements))
+        if first_infusion is None or before_infusion(visit):
+            row = TrendRow(visit.code, visit.label, visit.sample_date, True, measurements,
+                           MappingProxyType({}), summary, None, None, None)
+            if summary.egfr_reference is not None:
+                egfr_baseline_row = row
+            rows.append(row)
+            continue
+        changes = {key: change for key, m in visit.measurements.items()
+                   if (change := _change(m, baseline.get((key, m.unit)))) is not None}
+        upcr = visit.measurements.get("upcr")
+        upcr_base = None if upcr is None else baseline.get(("upcr", upcr.unit))
+        # Samples are in date order, so every baseline-period row has been seen by now.
+        baseline_egfr = (None if egfr_baseline_row is None
+                         else egfr_baseline_row.summary.egfr_reference)
+        rows.append(TrendRow(
+            code=visit.code,
+            label=visit.label,
+            sample_date=visit.sample_date,
+            baseline_period=False,
+            measurements=measurements,
+            changes=MappingProxyType(changes),
+            summary=summary,
+            proteinuria=_proteinuria(upcr, upcr_base),
+            hematuria_remission=_hematuria(visit.measurements.get("urine_rbc")),
+            renal_improved=renal.renal_function_improved(
+                summary.egfr_reference, baseline_egfr),
+        ))
+    return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows))
+
+
+def chart_series(trend: Trend, *, upcr_reference: float = 0.2) -> list[Series]:
+    """Return the UPCR (mg/mg, with its remission line) and reference eGFR series to draw."""
+    upcr: list[Point] = []
+    egfr: list[Point] = []
+    for row in trend.rows:
+        m = row.measurements.get("upcr")
+        # The stored value is canonical mg/mg whatever unit the lab reported.
+        if m is not None and m.is_number and m.value is not None and m.unit == "mg/mg":
+            upcr.append(Point(row.sample_date, m.value, row.code))
+        if row.summary.egfr_reference is not None:
+            egfr.append(Point(row.sample_date, row.summary.egfr_reference, row.code))
+    return [
+        Series("UPCR", "mg/mg", tuple(upcr), reference=upcr_reference),
+        Series("eGFR", EGFR_UNIT, tuple(egfr)),
+    ]

@@ -1,0 +1,191 @@
+"""A visit's page: enter and correct its kidney results, see each field's history, mark missed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from edc import db, services
+from edc.crf import MissedForm, Subform, results_form
+from edc.models import AuditEvent, Participant, Visit
+from edc.services import Conflict, Refused, ResultsData, TypedResult
+from edc.views import (
+    WRITE_ROLES,
+    attach_errors,
+    participant_trend,
+    results_definition,
+    roles_required,
+    study,
+)
+
+bp = Blueprint("visits", __name__)
+
+# The result columns whose history a nurse or monitor reads per field.
+HISTORY_COLUMNS = ("typed_value", "typed_unit", "qualifier", "not_done_reason", "warn_confirmed")
+
+
+def _visit_or_404(visit_id: int) -> Visit:
+    visit = db.session().scalars(
+        select(Visit).where(Visit.id == visit_id).options(
+            selectinload(Visit.results),
+            selectinload(Visit.participant).selectinload(Participant.infusions),
+        )
+    ).first()
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def _stored(visit: Visit) -> dict[str, Any]:
+    """The form's data as last saved, so a correction starts from what is stored."""
+    data: dict[str, Any] = {"sample_date": visit.actual_date, "version": str(visit.version),
+                            "watermark": str(services.audit_watermark(db.session()))}
+    for result in visit.results:
+        data[result.field] = {
+            "value": result.typed_value or "", "unit": result.typed_unit,
+            "qualifier": result.qualifier or "", "not_done": result.not_done_reason is not None,
+            "not_done_reason": result.not_done_reason or "", "confirm": result.warn_confirmed,
+        }
+    return data
+
+
+def _typed(entry: Subform) -> TypedResult:
+    return TypedResult(
+        text=entry.value.data or "",
+        unit=entry.unit.data or "" if "unit" in entry else "",
+        qualifier=entry.qualifier.data or "" if "qualifier" in entry else "",
+        not_done=bool(entry.not_done.data),
+        not_done_reason=entry.not_done_reason.data or "",
+        confirmed=bool(entry.confirm.data),
+    )
+
+
+def _field_history(
+    visit: Visit,
+) -> tuple[dict[str, list[AuditEvent]], list[AuditEvent], dict[int, str]]:
+    """Audit rows per analyte key, the visit's own rows (sample date, status), and which
+    analyte each result id holds."""
+    events = db.session().scalars(
+        select(AuditEvent).where(AuditEvent.participant_id == visit.participant_id,
+                                 AuditEvent.entity.in_(("result", "visit")))
+        .order_by(AuditEvent.id)
+    ).all()
+    keys = {e.entity_id: e.new for e in events if e.entity == "result" and e.field == "field"}
+    per_field: dict[str, list[AuditEvent]] = defaultdict(list)
+    own: list[AuditEvent] = []
+    for event in events:
+        if event.entity == "result" and event.entity_id in keys and event.field in HISTORY_COLUMNS:
+            per_field[keys[event.entity_id]].append(event)
+        elif event.entity == "visit" and event.entity_id == visit.id and event.field in (
+                "actual_date", "status", "missed_reason"):
+            own.append(event)
+    return per_field, own, keys
+
+
+def _described(changes: list[AuditEvent], keys: dict[int, str]) -> list[tuple[AuditEvent, str]]:
+    """Someone else's changes, each with the analyte it touched, for the conflict message."""
+    labels = {f.key: f.label for f in results_definition().fields}
+    described = []
+    for event in changes:
+        if event.entity == "result" and event.field in HISTORY_COLUMNS:
+            described.append((event, f"{labels.get(keys.get(event.entity_id, ''), '')} "
+                                     f"({event.field})"))
+        elif event.entity == "visit" and event.field in ("actual_date", "status"):
+            described.append((event, event.field))
+    return described
+
+
+@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+def visit(visit_id: int) -> Any:
+    visit = _visit_or_404(visit_id)
+    form_class = results_form(results_definition())
+    if request.method == "POST":
+        if current_user.role not in WRITE_ROLES:
+            abort(403)
+        form = form_class()
+    else:
+        form = form_class(formdata=None, data=_stored(visit))
+    general: list[str] = []
+    conflict: list[AuditEvent] | None = None
+    if form.validate_on_submit():
+        typed = {f.key: _typed(form[f.key].form) for f in results_definition().fields}
+        data = ResultsData(sample_date=form.sample_date.data, results=typed)
+        try:
+            version = int(form.version.data or 0)
+            watermark = int(form.watermark.data or 0)
+        except ValueError:
+            version = watermark = 0
+        try:
+            services.save_results(db.session(), results_definition(), current_user, visit, data,
+                                  expected_version=version, watermark=watermark,
+                                  reason=form.reason.data or "", on=services.today(study()))
+        except Conflict as clash:
+            conflict = clash.changes
+            form.version.data = str(clash.version)
+            form.watermark.data = str(services.audit_watermark(db.session()))
+        except Refused as refused:
+            general = attach_errors(form, refused)
+        else:
+            flash(_("The results of %(code)s are saved; the visit is done.", code=visit.code),
+                  "success")
+            return redirect(url_for("visits.visit", visit_id=visit.id))
+    per_field, own, keys = _field_history(visit)
+    trend, trend_error = participant_trend(visit.participant)
+    row = next((r for r in trend.rows if r.code == visit.code), None) if trend else None
+    status = 409 if conflict is not None else 422 if (form.errors or general) else 200
+    return render_template(
+        "visits/visit.html", v=visit, p=visit.participant, form=form, general=general,
+        conflict=None if conflict is None else _described(conflict, keys), history=per_field,
+        visit_history=own, fields=results_definition().fields,
+        window=services.visit_window(visit, visit.participant),
+        missed_form=MissedForm(), today=services.today(study()), row=row,
+        trend_error=trend_error,
+    ), status
+
+
+@bp.route("/visits/<int:visit_id>/missed", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def missed(visit_id: int) -> Any:
+    visit = _visit_or_404(visit_id)
+    try:
+        services.mark_missed(db.session(), current_user, visit, request.form.get("reason", ""))
+    except Refused as refused:
+        for messages in refused.errors.values():
+            for message in messages:
+                flash(message, "error")
+    else:
+        flash(_("%(code)s is marked missed.", code=visit.code), "success")
+    return redirect(url_for("participants.detail", participant_id=visit.participant_id))
+
+
+@bp.route("/participants/<int:participant_id>/visits", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def add(participant_id: int) -> Any:
+    participant = services.load_participant(db.session(), participant_id)
+    if participant is None:
+        abort(404)
+    kind = request.form.get("kind", "")
+    on = services.today(study())
+    if kind == "unscheduled":
+        try:
+            on = date.fromisoformat(request.form.get("date", ""))
+        except ValueError:
+            flash(_("Got %(typed)s. Expected a date like 2026-01-31.",
+                    typed=repr(request.form.get("date", "")[:40])), "error")
+            return redirect(url_for("participants.detail", participant_id=participant_id))
+    try:
+        new = services.add_visit(db.session(), current_user, participant, kind, on,
+                                 request.form.get("reason", ""))
+    except Refused as refused:
+        for messages in refused.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("participants.detail", participant_id=participant_id))
+    return redirect(url_for("visits.visit", visit_id=new.id))

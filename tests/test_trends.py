@@ -1,0 +1,290 @@
+"""Unit tests of edc.trends: baselines, change from baseline, eGFR and outcomes, hand-checked."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from edc.labs import load_results_form
+from edc.trends import Change, Measurement, Trend, VisitResults, chart_series, trend
+from tests.test_purity import EDC, forbidden_imports
+
+FORM = load_results_form(Path(__file__).resolve().parents[1] / "forms")
+TOL = 0.05
+# Born 2017-01-01: 2025-01-01 is 2922 days later (8 x 365 + 2 leap days, 2020 and 2024), and
+# 2922 / 365.25 = 8.0 exactly, so the PROTOCOL check value for a boy of 8 applies that day.
+BORN = date(2017, 1, 1)
+AGE_8 = date(2025, 1, 1)
+INFUSION = date(2025, 1, 20)
+
+CANONICAL = {"protein_24h": "mg/24h", "urine_volume": "mL", "upcr": "mg/mg",
+             "dysmorphic_rbc": "%", "creatinine": "umol/L", "urea": "mmol/L",
+             "cystatin_c": "mg/L", "egfr_lab": "mL/min/1.73m2", "height": "cm", "weight": "kg"}
+
+
+def m(key: str, typed: float | None, unit: str = "", *, qualifier: str | None = None,
+      not_done: bool = False) -> Measurement:
+    """Return a measurement typed in `unit` (default canonical), stored as the form converts it."""
+    if key == "urine_rbc":  # /HPF and /uL are tests of their own: stored as typed
+        return Measurement(key, typed, unit, typed, unit, qualifier, not_done)
+    field = FORM.field(key)
+    typed_unit = field.unit(unit or CANONICAL[key])
+    assert typed_unit is not None
+    stored = None if typed is None else typed_unit.to_canonical(typed)
+    return Measurement(key, stored, field.canonical_unit.code, typed, typed_unit.code, qualifier,
+                       not_done)
+
+
+def visit(code: str, day: date | None, *measurements: Measurement) -> VisitResults:
+    return VisitResults(code, f"Visit {code}", day, {x.key: x for x in measurements})
+
+
+def build(*visits: VisitResults, first_infusion: date | None = INFUSION) -> Trend:
+    return trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=first_infusion)
+
+
+def row(result: Trend, code: str):
+    return next(r for r in result.rows if r.code == code)
+
+
+# --- baseline ---------------------------------------------------------------------------------
+
+def test_baseline_is_the_last_value_before_the_first_infusion() -> None:
+    result = build(
+        visit("SCR", date(2024, 12, 20), m("creatinine", 50)),
+        visit("UNS", date(2025, 1, 10), m("creatinine", 40)),  # later pre-infusion value wins
+        visit("W02", date(2025, 2, 3), m("creatinine", 30)),
+    )
+    base = result.baseline[("creatinine", "umol/L")]
+    assert (base.measurement.value, base.code, base.sample_date) == (40, "UNS", date(2025, 1, 10))
+    assert result.baseline_for("creatinine", "umol/L") == base.measurement
+
+
+def test_a_value_on_the_first_infusion_day_is_not_baseline() -> None:
+    result = build(
+        visit("SCR", date(2024, 12, 20), m("creatinine", 50)),
+        visit("INF", INFUSION, m("creatinine", 40), m("upcr", 1.0)),  # "before" is strict
+    )
+    assert result.baseline[("creatinine", "umol/L")].measurement.value == 50
+    assert result.baseline_for("upcr", "mg/mg") is None
+    assert row(result, "INF").baseline_period is False
+    assert row(result, "INF").change("creatinine") == Change(-10, -20)  # 40 - 50; -10 / 50
+
+
+def test_baselines_of_different_fields_can_come_from_different_visits() -> None:
+    result = build(
+        visit("SCR", date(2024, 12, 20), m("upcr", 1.2), m("creatinine", 50)),
+        visit("UNS", date(2025, 1, 10), m("creatinine", 40)),  # no UPCR at this visit
+    )
+    assert result.baseline[("upcr", "mg/mg")].code == "SCR"
+    assert result.baseline[("creatinine", "umol/L")].code == "UNS"
+
+
+def test_urine_rbc_per_hpf_and_per_ul_keep_a_baseline_each_and_change_only_within_a_test() -> None:
+    result = build(
+        visit("SCR", date(2024, 12, 20), m("urine_rbc", 30, "/uL")),
+        visit("UNS", date(2025, 1, 10), m("urine_rbc", 40, "/HPF")),
+        visit("W02", date(2025, 2, 3), m("urine_rbc", 10, "/HPF")),
+        visit("W04", date(2025, 2, 17), m("urine_rbc", 21, "/uL")),
+    )
+    assert result.baseline[("urine_rbc", "/uL")].measurement.value == 30
+    assert result.baseline[("urine_rbc", "/HPF")].measurement.value == 40
+    assert row(result, "W02").change("urine_rbc") == Change(-30, -75)  # 10 - 40; -30 / 40
+    assert row(result, "W04").change("urine_rbc") == Change(-9, -30)  # 21 - 30; -9 / 30
+
+
+def test_not_done_is_never_baseline() -> None:
+    result = build(
+        visit("SCR", date(2024, 12, 20), m("creatinine", 40)),
+        visit("UNS", date(2025, 1, 10), m("creatinine", None, not_done=True)),
+    )
+    assert result.baseline[("creatinine", "umol/L")].code == "SCR"
+
+
+def test_without_a_first_infusion_there_is_no_baseline_and_every_row_is_baseline_period() -> None:
+    result = build(visit("SCR", date(2024, 12, 20), m("creatinine", 40), m("upcr", 0.1)),
+                   first_infusion=None)
+    assert result.baseline == {}
+    only = result.rows[0]
+    assert only.baseline_period and only.proteinuria is None and only.changes == {}
+
+
+def test_baseline_period_rows_get_no_change_and_no_outcome() -> None:
+    result = build(visit("SCR", date(2024, 12, 20), m("upcr", 0.1), m("urine_rbc", 2, "/HPF"),
+                         m("creatinine", 39.78), m("height", 128)))
+    scr = result.rows[0]
+    assert scr.baseline_period and scr.changes == {}
+    assert (scr.proteinuria, scr.hematuria_remission, scr.renal_improved) == (None, None, None)
+    assert scr.summary.egfr_reference is not None  # the eGFR itself is still computed
+
+
+# --- change from baseline ---------------------------------------------------------------------
+
+def test_change_from_baseline_is_absolute_in_the_stored_unit_and_percent_of_baseline() -> None:
+    result = build(
+        visit("SCR", date(2025, 1, 10), m("creatinine", 40), m("upcr", 1.2)),
+        # 0.5 mg/dL x 88.4 = 44.2 umol/L stored: change 44.2 - 40 = 4.2 umol/L, 4.2 / 40 = 10.5 %
+        visit("W02", date(2025, 2, 3), m("creatinine", 0.5, "mg/dL"), m("upcr", 0.5)),
+    )
+    w02 = row(result, "W02")
+    assert w02.changes["creatinine"].absolute == pytest.approx(4.2)
+    assert w02.changes["creatinine"].percent == pytest.approx(10.5)
+    # UPCR 0.5 - 1.2 = -0.7 mg/mg; -0.7 / 1.2 = -58.33 %
+    assert w02.changes["upcr"].absolute == pytest.approx(-0.7)
+    assert w02.changes["upcr"].percent == pytest.approx(-58.333, abs=0.001)
+
+
+def test_change_is_none_when_qualitative_missing_or_without_baseline() -> None:
+    tntc = m("urine_rbc", None, "/HPF", qualifier="too numerous to count")
+    result = build(
+        visit("SCR", date(2025, 1, 10), m("urine_rbc", 40, "/HPF"), m("creatinine", 40)),
+        visit("W02", date(2025, 2, 3), tntc, m("creatinine", None, not_done=True),
+              m("cystatin_c", 0.9)),  # no cystatin C baseline
+    )
+    assert row(result, "W02").changes == {}
+
+
+def test_percent_change_is_none_when_the_baseline_is_zero() -> None:
+    result = build(visit("SCR", date(2025, 1, 10), m("urine_rbc", 0, "/HPF")),
+                   visit("W02", date(2025, 2, 3), m("urine_rbc", 3, "/HPF")))
+    assert row(result, "W02").change("urine_rbc") == Change(3, None)
+
+
+# --- proteinuria (classified in the unit the lab reported) ------------------------------------
+
+@pytest.mark.parametrize(
+    ("baseline", "value", "expected"),
+    [
+        (m("upcr", 1.2), m("upcr", 0.15), "complete"),  # 0.15 <= 0.2 mg/mg
+        (m("upcr", 1.2), m("upcr", 0.2), "complete"),  # the threshold itself is remission
+        (m("upcr", 1.2), m("upcr", 0.5), "partial"),  # (1.2 - 0.5) / 1.2 = 58.3 % >= 50 %
+        (m("upcr", 1.2), m("upcr", 0.8), "none"),  # (1.2 - 0.8) / 1.2 = 33.3 % < 50 %
+        (m("upcr", 1.2), m("upcr", 0.6), "partial"),  # (1.2 - 0.6) / 1.2 = 50 % exactly
+        (m("upcr", 5.0), m("upcr", 2.0), "none"),  # a 60 % fall, but not below 2 mg/mg
+        (m("upcr", 1.2), m("upcr", 18, "mg/mmol"), "complete"),  # 18 <= 20 mg/mmol
+        # 21 mg/mmol is 21 / 113.12 = 0.1856 mg/mg, yet above 20 mg/mmol: not complete; the fall
+        # from 1.2 x 113.12 = 135.744 mg/mmol is (135.744 - 21) / 135.744 = 84.5 %: partial.
+        (m("upcr", 1.2), m("upcr", 21, "mg/mmol"), "partial"),
+        # Baseline reported as 135.744 mg/mmol = 1.2 mg/mg: 0.5 mg/mg is a 58.3 % fall.
+        (m("upcr", 135.744, "mg/mmol"), m("upcr", 0.5), "partial"),
+        (None, m("upcr", 0.5), "none"),  # partial remission needs a baseline
+        (m("upcr", 1.2), m("upcr", None, not_done=True), None),
+    ],
+)
+def test_proteinuria_status_is_classified_in_the_lab_unit_against_baseline(
+    baseline: Measurement | None, value: Measurement, expected: str | None
+) -> None:
+    before = [visit("SCR", date(2025, 1, 10), baseline)] if baseline else []
+    result = build(*before, visit("W02", date(2025, 2, 3), value))
+    assert row(result, "W02").proteinuria == expected
+
+
+# --- hematuria --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("rbc", "expected"),
+    [
+        (m("urine_rbc", 5, "/HPF"), True),  # <= 5 /HPF
+        (m("urine_rbc", 6, "/HPF"), False),
+        (m("urine_rbc", 28, "/uL"), True),  # <= 28 /uL (analyser)
+        (m("urine_rbc", 29, "/uL"), False),
+        (m("urine_rbc", None, "/HPF", qualifier="too numerous to count"), False),
+        (m("urine_rbc", None, "/HPF", not_done=True), None),
+    ],
+)
+def test_hematuria_remission_is_at_most_5_per_hpf_or_28_per_ul_and_never_when_too_numerous(
+    rbc: Measurement, expected: bool | None
+) -> None:
+    result = build(visit("W02", date(2025, 2, 3), rbc))
+    assert row(result, "W02").hematuria_remission is expected
+
+
+# --- eGFR and renal function improvement ------------------------------------------------------
+
+# Boy aged 8.0, 128 cm, creatinine 0.45 mg/dL = 0.45 x 88.4 = 39.78 umol/L stored, CysC 0.95:
+#   K_cr  = 39.0 x 1.008^(8 - 12) = 37.7766; eGFR_cr  = 37.7766 x 1.28 / 0.45 = 107.453
+#   K_cys = 87.2 x 1.011^(8 - 15) = 80.7715; eGFR_cys = 80.7715 / 0.95       =  85.023
+#   combined = (107.453 + 85.023) / 2 = 96.238 (PROTOCOL check value 96.24)
+BASELINE_VISIT = visit("SCR", AGE_8, m("creatinine", 39.78), m("cystatin_c", 0.95),
+                       m("height", 128), m("egfr_lab", 120))
+# 2025-02-17 is 2969 days after birth: age 2969 / 365.25 = 8.12868; creatinine 0.36 mg/dL
+# (= 31.824 umol/L), CysC 0.80:
+#   K_cr  = 39.0 x 1.008^(-3.87132) = 37.8153; eGFR_cr  = 37.8153 x 1.28 / 0.36 = 134.454
+#   K_cys = 87.2 x 1.011^(-6.87132) = 80.8853; eGFR_cys = 80.8853 / 0.80       = 101.107
+#   combined = (134.454 + 101.107) / 2 = 117.781; 117.781 / 96.238 = 1.2239: +22.4 % >= 10 %
+IMPROVED_VISIT = visit("W02", date(2025, 2, 17), m("creatinine", 31.824),
+                       m("cystatin_c", 0.80), m("height", 128), m("egfr_lab", 110))
+# 2025-03-03: age 2983 / 365.25 = 8.16701, baseline's values again: only K moves with age:
+#   37.8269 x 1.28 / 0.45 = 107.596; 80.9193 / 0.95 = 85.178; combined 96.387: +0.16 % < 10 %
+STEADY_VISIT = visit("W04", date(2025, 3, 3), m("creatinine", 39.78), m("cystatin_c", 0.95),
+                     m("height", 128), m("egfr_lab", 76))
+
+
+def test_baseline_egfr_is_u25_combined_from_creatinine_converted_by_the_form() -> None:
+    result = build(BASELINE_VISIT)
+    summary = result.rows[0].summary
+    assert summary.egfr_u25_creatinine == pytest.approx(107.45, abs=TOL)
+    assert summary.egfr_u25_cystatin == pytest.approx(85.02, abs=TOL)
+    assert result.baseline_egfr == pytest.approx(96.24, abs=TOL)
+    assert summary.reference_method == "u25_combined" and summary.ckd_stage == "G1"
+    assert result.egfr_baseline_row is result.rows[0]
+
+
+def test_renal_function_improved_when_reference_egfr_is_at_least_10_percent_above_baseline(
+) -> None:
+    result = build(BASELINE_VISIT, IMPROVED_VISIT, STEADY_VISIT)
+    improved, steady = row(result, "W02"), row(result, "W04")
+    assert improved.summary.egfr_reference == pytest.approx(117.78, abs=TOL)
+    assert improved.renal_improved is True
+    assert steady.summary.egfr_reference == pytest.approx(96.39, abs=TOL)
+    assert steady.renal_improved is False
+
+
+def test_renal_improvement_is_unknown_without_a_baseline_egfr() -> None:
+    result = build(IMPROVED_VISIT)
+    assert result.baseline_egfr is None and result.rows[0].renal_improved is None
+
+
+def test_lab_egfr_more_than_20_percent_from_the_computed_reference_is_flagged() -> None:
+    result = build(BASELINE_VISIT, IMPROVED_VISIT, STEADY_VISIT)
+    # (120 - 96.238) / 96.238 = +24.7 %: flagged
+    assert row(result, "SCR").summary.lab_differs is True
+    # (110 - 117.781) / 117.781 = -6.6 %: not flagged
+    assert row(result, "W02").summary.lab_differs is False
+    # (76 - 96.387) / 96.387 = -21.2 %: flagged, lower side too
+    assert row(result, "W04").summary.lab_differs is True
+
+
+# --- rows and charts --------------------------------------------------------------------------
+
+def test_rows_are_in_sample_date_order_and_visits_without_a_sample_are_left_out() -> None:
+    result = build(
+        visit("W04", date(2025, 2, 17), m("upcr", 0.5)),
+        visit("M03", None),  # not sampled yet
+        visit("SCR", date(2025, 1, 2), m("upcr", 1.2)),
+        visit("UNS", date(2025, 2, 10), m("upcr", 0.7)),  # unscheduled, between W02 and W04
+        visit("W02", date(2025, 2, 3), m("upcr", 0.9)),
+    )
+    assert [r.code for r in result.rows] == ["SCR", "W02", "UNS", "W04"]
+
+
+def test_chart_series_are_upcr_in_mg_per_mg_with_the_0_2_line_and_the_reference_egfr() -> None:
+    result = build(
+        visit("SCR", AGE_8, m("upcr", 1.2), m("creatinine", 39.78), m("cystatin_c", 0.95),
+              m("height", 128)),
+        visit("W02", date(2025, 2, 3), m("upcr", 18, "mg/mmol")),  # 18 / 113.12 = 0.15912
+        visit("W04", date(2025, 2, 17), m("upcr", None, not_done=True)),
+    )
+    upcr, egfr = chart_series(result)
+    assert (upcr.name, upcr.unit, upcr.reference) == ("UPCR", "mg/mg", 0.2)
+    assert [(p.label, p.day) for p in upcr.points] == [("SCR", AGE_8), ("W02", date(2025, 2, 3))]
+    assert [p.value for p in upcr.points] == pytest.approx([1.2, 0.15912], abs=1e-5)
+    assert (egfr.name, egfr.unit, egfr.reference) == ("eGFR", "mL/min/1.73m²", None)
+    assert [(p.label, p.day) for p in egfr.points] == [("SCR", AGE_8)]
+    assert egfr.points[0].value == pytest.approx(96.24, abs=TOL)
+
+
+def test_trends_module_imports_no_web_or_database_library() -> None:
+    assert forbidden_imports(EDC, "trends") == []
