@@ -25,6 +25,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from wtforms import FormField
 
 from edc import IDLE_TIMEOUT, db, login_manager
 from edc.labs import ResultsForm
@@ -81,15 +82,16 @@ def attach_errors(form: Any, refused: Refused) -> list[str]:
     messages that belong to no field."""
     general = []
     for name, messages in refused.errors.items():
-        target = form
+        target: Any = form
         for part in name.split("-"):
-            target = target[part] if hasattr(target, "__contains__") and part in target else None
+            container = target.form if isinstance(target, FormField) else target
+            target = getattr(container, "_fields", {}).get(part)
             if target is None:
                 break
-        if target is not None and target is not form and hasattr(target, "errors"):
-            target.errors = list(target.errors) + messages
-        else:
+        if target is None or isinstance(target, FormField):
             general.extend(messages)
+        else:
+            target.errors = list(target.errors) + messages
     return general
 
 

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from edc import accounts, create_app, db, services
@@ -35,8 +36,8 @@ def browser_type_launch_args() -> dict:
 
 
 @pytest.fixture
-def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The app with CSRF on, a nurse account and an allocation list; yields its base URL."""
+def served_app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app with CSRF on, a nurse account and an allocation list."""
     monkeypatch.setattr(services, "today", lambda study: TODAY)
     monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     app = create_app({"SECRET_KEY": "browser-test", "DATABASE_URL": database_url})
@@ -44,10 +45,17 @@ def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         create_user(db.session(), "test", "nurse", "nurse", PASSWORD)
         services.load_allocation(db.session(), app.extensions["edc_study"], "test",
                                  allocation_csv())
+    yield app
+    app.extensions["edc_engine"].dispose()
+
+
+@pytest.fixture
+def live_server(served_app: Flask) -> Iterator[str]:
+    """The served app's base URL on 127.0.0.1, from a thread."""
+    app = served_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-    app.extensions["edc_engine"].dispose()

@@ -1,0 +1,77 @@
+"""A nurse enters a visit's results, with creatinine first in the wrong unit, in Chromium."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from edc import db, services
+from edc.models import User
+from tests.browser.test_enrol_and_schedule import shot
+from tests.conftest import PASSWORD
+
+
+def scheduled_child(app: Flask) -> int:
+    """AS-001, 8 years old, infusions on 2026-03-02 and 2026-03-16; returns the W06 visit id."""
+    study, calendar = app.extensions["edc_study"], app.extensions["edc_calendar"]
+    with app.app_context():
+        session = db.session()
+        nurse = session.scalars(select(User).where(User.username == "nurse")).one()
+        child = services.enrol(session, study, nurse, services.EnrolmentData(
+            code="AS-001", date_of_birth=date(2018, 4, 27), sex="M", weight_kg=25,
+            height_cm=128, consent_date=date(2026, 2, 20), screening_egfr=98,
+            eligibility={c.code: c.required_answer for c in study.criteria}), date(2026, 4, 27))
+        for number, day in ((1, date(2026, 3, 2)), (2, date(2026, 3, 16))):
+            services.save_infusion(session, study, calendar, nurse, child, number,
+                                   services.InfusionData(day, 25, "UC-2026-017", 50),
+                                   date(2026, 4, 27))
+        return next(v.id for v in child.visits if v.code == "W06")
+
+
+def test_nurse_corrects_a_creatinine_in_the_wrong_unit_and_sees_the_computed_egfr(
+    page: Page, served_app: Flask, live_server: str
+) -> None:
+    visit = scheduled_child(served_app)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("User name").fill("nurse")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server}/visits/{visit}")
+    expect(page.locator("h1")).to_have_text("AS-001 · W06 6 weeks")
+
+    page.get_by_label("Sample date").fill("2026-04-27")
+    page.get_by_label("Height (cm)", exact=True).fill("128")
+    page.get_by_label("Weight (kg)", exact=True).fill("25")
+    page.get_by_label("Serum creatinine", exact=True).fill("0.45")  # mg/dL, typed as µmol/L
+    page.get_by_label("Cystatin C", exact=True).fill("0.95")
+    page.get_by_label("eGFR (lab)", exact=True).fill("100")
+    page.get_by_role("button", name="Save results").click()
+
+    error = page.locator("#result-creatinine .error")
+    expect(error).to_have_text("Serum creatinine 0.45 µmol/L is below the possible range "
+                               "8.8-884 µmol/L. Did you mean mg/dL?")
+    expect(page.get_by_label("Serum creatinine", exact=True)).to_have_value("0.45")
+    expect(page.get_by_label("Cystatin C", exact=True)).to_have_value("0.95")
+    shot(page, "results-error")
+
+    page.get_by_label("Unit of Serum creatinine").select_option("mg/dL")
+    page.get_by_role("button", name="Save results").click()
+    expect(page.locator(".flash.success")).to_have_text(
+        "The results of W06 are saved; the visit is done.")
+    expect(page.locator(".status")).to_have_text("done (2026-04-27 Mon)")
+    # Boy aged 8.0 years, 128 cm, creatinine 0.45 mg/dL, cystatin C 0.95 mg/L (PROTOCOL.md):
+    # U25 creatinine 107.45, cystatin 85.02, combined 96.24; bedside 41.3 x 1.28 / 0.45 = 117.48.
+    expect(page.locator("#egfr-u25-cr")).to_have_text("107")
+    expect(page.locator("#egfr-u25-cys")).to_have_text("85")
+    expect(page.locator("#egfr-u25-combined")).to_have_text("96.2")
+    expect(page.locator("#egfr-bedside")).to_have_text("117")
+    expect(page.locator("#ckd-stage")).to_have_text("G1")
+    shot(page, "results")
+
+    page.get_by_role("link", name="← AS-001").click()
+    expect(page.locator("tr[data-visit=W06]")).to_contain_text("done (2026-04-27 Mon)")
+    expect(page.locator("tr[data-trend=W06] .egfr")).to_contain_text("96.2 (G1)")
+    shot(page, "participant-results")
