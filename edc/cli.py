@@ -148,6 +148,7 @@ def demo() -> None:
     from edc.demo import load_demo
 
     db.upgrade(current_app.config["DATABASE_URL"])
-    for line in load_demo(db.session(), current_app.extensions["edc_study"],
-                          current_app.extensions["edc_calendar"]):
+    extensions = current_app.extensions
+    for line in load_demo(db.session(), extensions["edc_study"], extensions["edc_calendar"],
+                          extensions["edc_results_form"]):
         click.echo(line)

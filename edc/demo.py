@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from edc import services
 from edc.accounts import create_user
+from edc.labs import ResultsForm
 from edc.models import User
 from edc.schedule import ClinicCalendar
 from edc.study import Study
@@ -52,7 +53,25 @@ def _child(code: str, born: date, sex: str, consent: date, study: Study) -> serv
     )
 
 
-def load_demo(session: Session, study: Study, calendar: ClinicCalendar) -> Iterator[str]:
+# Falling proteinuria and hematuria over the visits, for the trend table and chart:
+# (UPCR mg/mg, urine RBC /HPF, creatinine umol/L, cystatin C mg/L, lab eGFR)
+DEMO_LABS = [(1.2, 40, 41, 0.95, 96), (0.9, 28, 40, 0.93, 99), (0.62, 15, 39, 0.9, 101),
+             (0.45, 8, 38, 0.88, 104), (0.3, 5, 38, 0.86, 106)]
+
+
+def _demo_results(form: ResultsForm, labs: tuple, sample: date) -> services.ResultsData:
+    upcr, rbc, creatinine, cystatin, egfr = labs
+    typed = {"upcr": (upcr, "mg/mg"), "urine_rbc": (rbc, "/HPF"),
+             "creatinine": (creatinine, "umol/L"), "cystatin_c": (cystatin, "mg/L"),
+             "egfr_lab": (egfr, ""), "protein_24h": (round(upcr * 700), "mg/24h"),
+             "height": (125, ""), "weight": (24, "")}
+    return services.ResultsData(sample_date=sample, results={
+        key: services.TypedResult(text=f"{value:g}", unit=unit, confirmed=True)
+        for key, (value, unit) in typed.items() if form.field(key)})
+
+
+def load_demo(session: Session, study: Study, calendar: ClinicCalendar,
+              form: ResultsForm) -> Iterator[str]:
     """Fill an empty database with demo data; yield what to tell the user."""
     if session.scalar(select(User.id).where(User.username == "nurse")) is None:
         for username, role in DEMO_USERS:
@@ -89,9 +108,15 @@ def load_demo(session: Session, study: Study, calendar: ClinicCalendar) -> Itera
                     ),
                     today,
                 )
-            done = [v for v in participant.visits if v.window_end < today][:-1]
-            for visit in done:
-                services.mark_visit_done(session, nurse, visit, visit.suggested_date)
+            screening = services.add_visit(session, nurse, participant, "screening", today, "")
+            done = [screening] + [v for v in participant.visits
+                                  if v.kind == "scheduled" and v.window_end < today][:-1]
+            for visit, labs in zip(done, DEMO_LABS, strict=False):
+                sample = (visit.target_date - timedelta(days=3) if visit.kind == "screening"
+                          else min(visit.suggested_date, today))
+                services.save_results(
+                    session, form, nurse, visit, _demo_results(form, labs, sample),
+                    expected_version=visit.version, watermark=0, reason="", on=today)
         yield "Demo data loaded: 3 children, a 40-entry allocation list, 5 accounts."
     else:
         yield "Demo data already present."

@@ -173,7 +173,9 @@ def test_demo_loads_accounts_children_and_schedules_once(run, tmp_path: Path) ->
     assert "nurse         demo-password   (nurse)" in first.stdout
     assert "Demo data loaded" in first.stdout
     assert sorted(p.code for p in rows(url, Participant)) == ["AS-001", "AS-002", "AS-003"]
-    assert len(rows(url, Visit)) == 22  # AS-003 has had only infusion 1
+    visits = rows(url, Visit)
+    assert sum(v.kind == "scheduled" for v in visits) == 22  # AS-003 has had only infusion 1
+    assert sum(v.kind == "screening" and v.status == "done" for v in visits) == 3
     second = run("demo", extra_env={"EDC_DATABASE_URL": url})
     assert "Demo data already present." in second.stdout
     assert len(rows(url, Participant)) == 3
