@@ -76,7 +76,7 @@ def authenticate(
                     _(
                         "This account is locked after %(n)s failed log-ins. "
                         "Try again in %(minutes)s "
-                        "minutes, or ask an administrator.",
+                        "minutes, or ask an administrator to unlock it.",
                         n=MAX_FAILED_LOGINS,
                         minutes=max(1, round((user.locked_until - now).total_seconds() / 60)),
                     )
@@ -84,7 +84,8 @@ def authenticate(
             }
         )
     if not user.active or not check_password_hash(user.password_hash, password):
-        with audited(session, user.username, _("Failed log-in")):
+        # Whoever typed the password is unknown: the trail must not name the account's owner.
+        with audited(session, "(log-in form)", _("Failed log-in")):
             user.failed_logins += 1
             locked = user.failed_logins >= MAX_FAILED_LOGINS
             if locked:
@@ -107,4 +108,15 @@ def authenticate(
         with audited(session, user.username, _("Successful log-in")):
             user.failed_logins, user.locked_until = 0, None
             session.commit()
+    return user
+
+
+def unlock(session: Session, actor_name: str, username: str) -> User:
+    """Lift a lock-out after failed log-ins."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise Refused({"__all__": [_("There is no user %(name)s.", name=username)]})
+    with audited(session, actor_name, _("Account unlocked")):
+        user.failed_logins, user.locked_until = 0, None
+        session.commit()
     return user

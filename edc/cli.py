@@ -101,6 +101,19 @@ def create_user(username: str, role: str) -> None:
     click.echo(f"Created {role} {username}.")
 
 
+@main.command("unlock-user")
+@click.argument("username")
+def unlock_user(username: str) -> None:
+    """Lift the 15-minute lock-out after five failed log-ins."""
+    from edc.accounts import unlock
+
+    try:
+        unlock(db.session(), _actor(), username)
+    except Refused as refused:
+        _refused(refused)
+    click.echo(f"Unlocked {username}.")
+
+
 @main.command()
 @click.argument("second_infusion")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
@@ -109,6 +122,8 @@ def schedule(second_infusion: str, as_json: bool) -> None:
     try:
         anchor = date.fromisoformat(second_infusion)
     except ValueError:
+        anchor = None
+    if anchor is None or not 1900 <= anchor.year <= 2200:
         _fail(f"Got {second_infusion!r}. Expected a date like 2026-03-16.")
     study = current_app.extensions["edc_study"]
     visits = plan_visits(anchor, study.schedule, current_app.extensions["edc_calendar"])
@@ -149,6 +164,9 @@ def demo() -> None:
 
     db.upgrade(current_app.config["DATABASE_URL"])
     extensions = current_app.extensions
-    for line in load_demo(db.session(), extensions["edc_study"], extensions["edc_calendar"],
-                          extensions["edc_results_form"]):
-        click.echo(line)
+    try:
+        for line in load_demo(db.session(), extensions["edc_study"], extensions["edc_calendar"],
+                              extensions["edc_results_form"]):
+            click.echo(line)
+    except Refused as refused:
+        _refused(refused)

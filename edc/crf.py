@@ -74,6 +74,10 @@ class NumberField(FloatField):
             value = math.nan
         if not math.isfinite(value):
             self.data = None
+            if "," in typed:
+                raise ValueError(_("Got %(typed)s. Expected a number in %(unit)s, with a "
+                                   "decimal point (24.5, not 24,5).",
+                                   typed=repr(valuelist[0][:40]), unit=self.unit))
             raise ValueError(_("Got %(typed)s. Expected a number in %(unit)s.",
                                typed=repr(valuelist[0][:40]), unit=self.unit))
         self.data = value
@@ -153,6 +157,12 @@ class InfusionForm(Form):
     reason = StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)])
     # The infusion date whose visit moves the nurse was shown and accepted.
     confirmed = HiddenField()
+    # The stored version the form was opened on: a save over someone else's change is refused.
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        data = str(self.version.data or "")
+        return int(data) if data.isascii() and data.isdigit() and len(data) < 10 else None
 
     def confirmed_date(self) -> date | None:
         try:

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from edc import services
 from edc.accounts import create_user
 from edc.labs import ResultsForm
-from edc.models import User
+from edc.models import Allocation, Participant, User
 from edc.schedule import ClinicCalendar
+from edc.services import Refused
 from edc.study import Study
 
 DEMO_PASSWORD = "demo-password"
@@ -72,8 +73,21 @@ def _demo_results(form: ResultsForm, labs: tuple, sample: date) -> services.Resu
 
 def load_demo(session: Session, study: Study, calendar: ClinicCalendar,
               form: ResultsForm) -> Iterator[str]:
-    """Fill an empty database with demo data; yield what to tell the user."""
-    if session.scalar(select(User.id).where(User.username == "nurse")) is None:
+    """Fill an empty database with demo data; yield what to tell the user.
+
+    A database with any account, allocation or child of its own is refused: demo accounts
+    with a published password must never reach a real trial database.
+    """
+    demo_users = {name for name, _role in DEMO_USERS}
+    users = set(session.scalars(select(User.username)))
+    if users and users == demo_users:
+        yield "Demo data already present."
+    elif users or session.scalar(select(Allocation.id).limit(1)) or session.scalar(
+            select(Participant.id).limit(1)):
+        raise Refused({"__all__": [
+            "This database already holds accounts, an allocation list or children: "
+            "`edc demo` only fills an empty database. Nothing was added."]})
+    else:
         for username, role in DEMO_USERS:
             create_user(session, "demo", username, role, DEMO_PASSWORD)
         services.load_allocation(session, study, "demo", demo_allocation_csv(study))
@@ -118,8 +132,6 @@ def load_demo(session: Session, study: Study, calendar: ClinicCalendar,
                     session, form, nurse, visit, _demo_results(form, labs, sample),
                     expected_version=visit.version, watermark=0, reason="", on=today)
         yield "Demo data loaded: 3 children, a 40-entry allocation list, 5 accounts."
-    else:
-        yield "Demo data already present."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
     for username, role in DEMO_USERS:
         yield f"  {username:<13} {DEMO_PASSWORD}   ({role})"

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
+
 from edc.definition import StudyDefinitionError as StudyDefinitionError  # what load_study raises
 from edc.definition import TomlTable, read_toml
 
@@ -153,14 +155,24 @@ def _site(t: TomlTable) -> Site:
     closed = t.get("closed_dates", [])
     if not isinstance(closed, list) or not all(type(d) is date for d in closed):
         raise t.fail("closed_dates", closed, "a list of dates such as 2027-02-11 (unquoted)")
+    country = t.text("holidays_country", default="", pattern=r"[A-Z]{2}|")
+    subdivision = t.text("holidays_subdivision", default="")
+    if country:
+        supported = holidays.list_supported_countries()
+        if country not in supported:
+            raise t.fail("holidays_country", country, "a country code the holidays package "
+                         "knows, such as CN")
+        if subdivision and subdivision not in supported[country]:
+            raise t.fail("holidays_subdivision", subdivision,
+                         f"empty or one of {', '.join(supported[country])}")
     return Site(
         name=t.text("name"),
         name_zh=t.text("name_zh", default=""),
         address=t.text("address"),
         address_zh=t.text("address_zh", default=""),
         phone=t.text("phone"),
-        holidays_country=t.text("holidays_country", default="", pattern=r"[A-Z]{2}|"),
-        holidays_subdivision=t.text("holidays_subdivision", default=""),
+        holidays_country=country,
+        holidays_subdivision=subdivision,
         closed_weekdays=frozenset(weekdays),
         closed_dates=frozenset(closed),
     )
@@ -213,16 +225,17 @@ def _schedule(t: TomlTable) -> ScheduleDefinition:
     if rule not in MONTH_RULES:
         raise t.fail("month_rule", rule, "one of " + ", ".join(repr(r) for r in MONTH_RULES))
     second = t.table("second_infusion")
+    due, spread = second.integer("due_days_after_first", minimum=1), second.integer("window_days")
+    if spread >= due:
+        raise second.fail("window_days", spread, f"fewer days than due_days_after_first ({due}), "
+                          "so the window starts after infusion 1")
     visits = tuple(_visit(v) for v in t.tables("visits"))
     codes = [v.code for v in visits]
     if len(set(codes)) != len(codes):
         raise t.fail("visits", codes, "distinct visit codes")
     return ScheduleDefinition(
         month_rule=rule,
-        second_infusion=SecondInfusionRule(
-            due_days_after_first=second.integer("due_days_after_first", minimum=1),
-            window_days=second.integer("window_days"),
-        ),
+        second_infusion=SecondInfusionRule(due_days_after_first=due, window_days=spread),
         visits=visits,
     )
 

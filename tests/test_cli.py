@@ -67,7 +67,8 @@ def test_schedule_table_shows_one_line_per_visit_with_weekday(run) -> None:
                                 "2026-08-23", "2026-08-17", "Mon"]
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "16/03/2026", "tomorrow", ""])
+@pytest.mark.parametrize(
+    "bad", ["2026-02-30", "16/03/2026", "tomorrow", "", "9999-12-31", "0001-01-01"])
 def test_schedule_with_a_bad_date_prints_one_line_and_exits_2(run, bad: str) -> None:
     result = run("schedule", bad)
     assert result.exit_code == 2
@@ -222,3 +223,24 @@ def test_serve_refuses_a_database_that_is_not_initialised(run, tmp_path: Path) -
     assert result.exit_code == 2
     assert result.stderr == ("Error: The database is at schema none, the code needs 0002. "
                              "Run `edc init` first.\n")
+
+
+def test_unlock_user_lifts_a_lock_out_and_is_audited(run, database_url) -> None:
+    assert run("create-user", "li.na", "--role", "nurse", input="a-long-password\n").exit_code == 0
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        from edc.accounts import authenticate
+        from edc.services import Refused
+
+        for _attempt in range(5):
+            with pytest.raises(Refused):
+                authenticate(session, "li.na", "wrong-password")
+        assert session.scalars(select(User).where(User.username == "li.na")).one().locked_until
+    engine.dispose()
+    result = run("unlock-user", "li.na")
+    assert (result.exit_code, result.stdout) == (0, "Unlocked li.na.\n")
+    [user] = [u for u in rows(database_url, User) if u.username == "li.na"]
+    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert any(e.reason == "Account unlocked" and e.field == "locked_until"
+               for e in rows(database_url, AuditEvent))
+    assert run("unlock-user", "nobody").stderr == "Error: There is no user nobody.\n"

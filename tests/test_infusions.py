@@ -169,13 +169,13 @@ def test_infusion_form_asks_date_weight_lot_volume_and_shows_planned_dose(
     html = html_of(response)
     if number == 2:
         assert p.value("weight_kg") == "24.5"
-        assert ("Planned dose: 2 × 10<sup>6</sup> cells/kg × 24.5 kg = "
-                "<strong>4.9 × 10<sup>7</sup> cells</strong>") in html
+        assert ("Planned dose: 2 × 10<sup>6</sup> cells/kg × <strong data-dose-total>24.5 kg = "
+                "4.9 × 10<sup>7</sup></strong> cells") in html
         assert ("Due 2026-03-16 Mon: day 14 after infusion 1, window 2026-03-14 Sat to "
                 "2026-03-18 Wed.") in p.text
     else:  # the saved infusion 1 is shown for correction, with its own dose
         assert p.value("date") == "2026-03-02"
-        assert "<strong>4.9 × 10<sup>7</sup> cells</strong>" in html
+        assert "<strong data-dose-total>24.5 kg = 4.9 × 10<sup>7</sup></strong> cells" in html
         assert labels[4] == "Reason for change"
 
 
@@ -186,8 +186,8 @@ def test_new_infusion_form_prefills_the_enrolment_weight_and_its_dose(nurse, enr
     assert p.value("weight_kg") == "24.5"
     assert p.value("date") == ""
     assert "Reason for change" not in [text for _, text in p.labels]
-    assert ("Planned dose: 2 × 10<sup>6</sup> cells/kg × 24.5 kg = "
-            "<strong>4.9 × 10<sup>7</sup> cells</strong>") in html_of(response)
+    assert ("Planned dose: 2 × 10<sup>6</sup> cells/kg × <strong data-dose-total>24.5 kg = "
+            "4.9 × 10<sup>7</sup></strong> cells") in html_of(response)
 
 
 def test_planned_dose_is_2e6_cells_per_kg_times_the_infusion_weight(app, nurse, scheduled):

@@ -248,3 +248,22 @@ def test_single_arm_is_refused(forms):
     error = load_error(forms)
     assert_names(error, "forms/study.toml", "arms", "['MSC']",
                  "two or more arms with distinct codes")
+
+
+def test_unknown_holiday_country_is_refused(forms: Path) -> None:
+    edit(forms, "study.toml", 'holidays_country = "CN"', 'holidays_country = "ZZ"')
+    assert_names(load_error(forms), "forms/study.toml", "site.holidays_country", "'ZZ'",
+                 "a country code the holidays package knows, such as CN")
+
+
+def test_subdivision_the_country_does_not_have_is_refused(forms: Path) -> None:
+    edit(forms, "study.toml", 'holidays_subdivision = ""', 'holidays_subdivision = "GD"')
+    assert_names(load_error(forms), "forms/study.toml", "site.holidays_subdivision", "'GD'",
+                 "empty or one of ")
+
+
+def test_second_infusion_window_as_wide_as_its_due_day_is_refused(forms: Path) -> None:
+    edit(forms, "schedule.toml", "window_days = 2", "window_days = 14")
+    assert_names(load_error(forms), "forms/schedule.toml", "second_infusion.window_days", "14",
+                 "fewer days than due_days_after_first (14), so the window starts after "
+                 "infusion 1")

@@ -74,8 +74,9 @@ def load_allocation(session: Session, study: Study, actor_name: str, text: str) 
     arms = {a.code for a in study.arms}
     rows: dict[int, str] = {}
     for line, row in enumerate(reader, start=2):
-        seq, arm = (row.get("sequence") or "").strip(), (row.get("arm") or "").strip()
-        if not seq.isdigit() or int(seq) < 1:
+        row = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
+        seq, arm = row.get("sequence", ""), row.get("arm", "")
+        if not (seq.isascii() and seq.isdigit()) or int(seq) < 1:
             errors.add(
                 GENERAL,
                 _(

@@ -47,13 +47,23 @@ class VisitMove:
             n.suggested,
         )
 
+    @property
+    def done_outside_new_window(self) -> bool:
+        """A visit already done whose date falls outside the window of the new day 0."""
+        day = self.visit.actual_date
+        return day is not None and not self.new.window_start <= day <= self.new.window_end
+
 
 class NeedsConfirmation(Exception):
-    """Saving would move planned visits: show the moves and ask for a reason first."""
+    """Saving would move planned visits: show the moves and ask for a reason first.
 
-    def __init__(self, moves: list[VisitMove]) -> None:
+    `kept` lists the visits already done, which keep their dates, each with the window it would
+    have for the new day 0, so a visit that now falls outside it is seen before saving.
+    """
+
+    def __init__(self, moves: list[VisitMove], kept: list[VisitMove]) -> None:
         super().__init__(f"{len(moves)} planned visits would move")
-        self.moves = moves
+        self.moves, self.kept = moves, kept
 
 
 def load_participant(session: Session, participant_id: int) -> Participant | None:
@@ -81,6 +91,7 @@ def save_infusion(
     on: date,
     reason: str = "",
     confirmed_date: date | None = None,
+    expected_version: int | None = None,
 ) -> Infusion:
     """Record or correct infusion 1 or 2; the second one anchors the eleven follow-up visits.
 
@@ -88,6 +99,11 @@ def save_infusion(
     moves and nothing is written until the caller confirms the moves for this very date.
     """
     existing = participant.infusion(number)
+    if existing is not None and expected_version is not None and (
+            existing.version != expected_version):
+        raise Refused({GENERAL: [_(
+            "Infusion %(n)s was changed by someone else after you opened this form. Nothing was "
+            "saved: open the infusion again to see what is stored now.", n=number)]})
     first = participant.infusion(1)
     reason = reason.strip()
     errors = Errors()
@@ -122,12 +138,15 @@ def save_infusion(
     errors.raise_if_any()
 
     becomes_anchor = number == 2 or participant.anchor_infusion == 1
-    moves: list[VisitMove] = []
+    planned: list[VisitMove] = []
     if becomes_anchor and participant.visits:
-        moves = [m for m in preview_moves(study, calendar, participant, data.date) if m.moves]
+        planned = preview_moves(study, calendar, participant, data.date)
+        moves = [m for m in planned if m.moves]
         if moves or participant.anchor_infusion != number:
             if confirmed_date != data.date:
-                raise NeedsConfirmation(moves)
+                kept = preview_moves(study, calendar, participant, data.date,
+                                     statuses=("done", "missed"))
+                raise NeedsConfirmation(moves, kept)
             if not reason:
                 raise Refused({"reason": [_("Say why the follow-up visits move.")]})
     if existing is not None and not reason:
@@ -143,11 +162,9 @@ def save_infusion(
         _flag_second_infusion_window(study, participant)
         if becomes_anchor:
             if participant.visits:
-                for move in moves:
+                # Every planned visit counts from the new day 0, even one whose dates stay.
+                for move in planned:
                     _apply_plan(move.visit, move.new, number, data.date)
-                for visit in participant.visits:
-                    if visit.status == "planned":
-                        visit.anchor_infusion = number
             else:
                 _create_visits(session, study, calendar, participant, number, data.date)
             participant.anchor_infusion = number
@@ -195,14 +212,18 @@ def anchor_on_first_infusion(
 
 
 def preview_moves(
-    study: Study, calendar: ClinicCalendar, participant: Participant, anchor: date
+    study: Study,
+    calendar: ClinicCalendar,
+    participant: Participant,
+    anchor: date,
+    statuses: tuple[str, ...] = ("planned",),
 ) -> list[VisitMove]:
-    """How each planned (not done, missed or cancelled) visit would move for a new day 0."""
+    """Each scheduled visit of these statuses with its plan for a new day 0."""
     plans = {p.code: p for p in plan_visits(anchor, study.schedule, calendar)}
     return [
         VisitMove(v, plans[v.code])
         for v in participant.visits
-        if v.status == "planned" and v.code in plans
+        if v.status in statuses and v.code in plans
     ]
 
 

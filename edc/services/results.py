@@ -223,7 +223,10 @@ def _would_change(visit: Visit, existing: dict[str, Result], rows: dict[str, dic
 
 
 def _changes_since(session: Session, visit: Visit, watermark: int) -> list[AuditEvent]:
-    result_ids = select(Result.id).where(Result.visit_id == visit.id)
+    # From the trail itself, so a result someone deleted since is still found.
+    result_ids = select(AuditEvent.entity_id).where(
+        AuditEvent.entity == "result", AuditEvent.action == "create",
+        AuditEvent.field == "visit_id", AuditEvent.new == str(visit.id))
     return list(session.scalars(
         select(AuditEvent).where(
             AuditEvent.id > watermark,

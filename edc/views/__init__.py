@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import wraps
@@ -25,6 +26,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from wtforms import FormField
 
 from edc import IDLE_TIMEOUT, db, login_manager
@@ -104,8 +106,10 @@ def _load_user(user_id: str) -> User | None:
 def _require_login() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    # After log-in, go back to the page asked for; a form post cannot be repeated that way.
+    back = request.full_path if request.method == "GET" else None
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("auth.login", next=back))
     now = datetime.now(UTC).timestamp()
     last_seen = session.get("last_seen", now)
     if now - last_seen > IDLE_TIMEOUT.total_seconds():
@@ -115,7 +119,7 @@ def _require_login() -> Any:
             _("You were logged out after 30 minutes without activity. Please log in again."),
             "warning",
         )
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("auth.login", next=back))
     session.permanent = True
     session["last_seen"] = now
     return None
@@ -199,11 +203,22 @@ def _local_time(value: datetime) -> str:
 
 def _cells(value: float) -> Markup:
     """A cell count in scientific notation, e.g. 4.8 × 10^7."""
+    if not math.isfinite(value):
+        return Markup("—")
     mantissa, exponent = f"{value:.2e}".split("e")
     return Markup(f"{float(mantissa):g} × 10<sup>{int(exponent)}</sup>")
 
 
+class BoundedInt(IntegerConverter):
+    """An id in a URL: a number too large for the database is simply not found (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
     from edc.views import auth, participants, visits
 
     app.register_blueprint(auth.bp)

@@ -116,10 +116,13 @@ def infusion(participant_id: int, number: int) -> Any:
     participant = _participant_or_404(participant_id)
     existing = participant.infusion(number)
     form = InfusionForm(obj=existing)
-    if request.method == "GET" and existing is None:
-        form.weight_kg.data = participant.weight_kg
+    if request.method == "GET":
+        if existing is None:
+            form.weight_kg.data = participant.weight_kg
+        else:
+            form.version.data = str(existing.version)
     general: list[str] = []
-    moves = None
+    moves = kept = None
     if form.validate_on_submit():
         data = services.InfusionData(date=form.date.data, weight_kg=form.weight_kg.data,
                                      product_lot=form.product_lot.data or "",
@@ -128,9 +131,9 @@ def infusion(participant_id: int, number: int) -> Any:
             saved = services.save_infusion(
                 db.session(), study(), calendar(), current_user, participant, number, data,
                 services.today(study()), reason=form.reason.data or "",
-                confirmed_date=form.confirmed_date())
+                confirmed_date=form.confirmed_date(), expected_version=form.expected_version())
         except NeedsConfirmation as needs:
-            moves = needs.moves
+            moves, kept = needs.moves, needs.kept
             form.confirmed.data = data.date.isoformat()
         except Refused as refused:
             general = attach_errors(form, refused)
@@ -142,7 +145,7 @@ def infusion(participant_id: int, number: int) -> Any:
     status = 422 if form.errors or general else 200
     return render_template(
         "participants/infusion.html", p=participant, number=number, form=form,
-        existing=existing, general=general, moves=moves,
+        existing=existing, general=general, moves=moves, kept=kept,
         dose_per_kg=study().treatment.dose_cells_per_kg,
         second_window=services.second_infusion_due(study(), participant) if number == 2 else None,
     ), status
@@ -185,5 +188,9 @@ def history(participant_id: int) -> Any:
     if not services.can_see_allocation(current_user):
         query = query.where(AuditEvent.entity != "allocation")
     events = db.session().scalars(query.order_by(AuditEvent.id.desc())).all()
-    return render_template("participants/history.html", p=participant, events=events)
+    # Which visit a row is about, so "changed visit target_date" says which visit.
+    visit_of = {("visit", v.id): v.code for v in participant.visits}
+    visit_of |= {("result", r.id): v.code for v in participant.visits for r in v.results}
+    return render_template("participants/history.html", p=participant, events=events,
+                           visit_of=visit_of)
 

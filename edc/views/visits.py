@@ -77,7 +77,10 @@ def _field_history(
                                  AuditEvent.entity.in_(("result", "visit")))
         .order_by(AuditEvent.id)
     ).all()
-    keys = {e.entity_id: e.new for e in events if e.entity == "result" and e.field == "field"}
+    # Result ids of this visit, and the analyte each holds, from the rows that created them.
+    created = [e for e in events if e.entity == "result" and e.action == "create"]
+    of_visit = {e.entity_id for e in created if e.field == "visit_id" and e.new == str(visit.id)}
+    keys = {e.entity_id: e.new for e in created if e.field == "field" and e.entity_id in of_visit}
     per_field: dict[str, list[AuditEvent]] = defaultdict(list)
     own: list[AuditEvent] = []
     for event in events:

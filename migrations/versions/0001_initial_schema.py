@@ -20,6 +20,11 @@ SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event
     BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: {verb} refused'); END"""
     for verb in ("UPDATE", "DELETE")
+] + [
+    # INSERT OR REPLACE would delete the old row without firing the DELETE trigger.
+    """CREATE TRIGGER audit_event_no_replace BEFORE INSERT ON audit_event
+    WHEN EXISTS (SELECT 1 FROM audit_event WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: REPLACE refused'); END"""
 ]
 POSTGRESQL_TRIGGER = [
     """CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -28,6 +33,8 @@ POSTGRESQL_TRIGGER = [
     END $$""",
     """CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
     FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()""",
+    """CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()""",
 ]
 
 
@@ -144,7 +151,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER audit_event_no_update")
         op.execute("DROP TRIGGER audit_event_no_delete")
+        op.execute("DROP TRIGGER audit_event_no_replace")
     else:
+        op.execute("DROP TRIGGER audit_event_no_truncate ON audit_event")
         op.execute("DROP TRIGGER audit_event_append_only ON audit_event")
         op.execute("DROP FUNCTION audit_event_append_only()")
     with op.batch_alter_table('visit', schema=None) as batch_op:

@@ -37,7 +37,11 @@ def shot(page: Page, name: str) -> None:
 def record_infusion(page: Page, number: int, day: str) -> None:
     page.get_by_role("link", name=f"Record infusion {number}").click()
     page.get_by_label("Infusion date").fill(day)
+    # The planned dose follows the weight as it is typed: 2 x 10^6 cells/kg x weight.
+    page.get_by_label("Weight (kg)").fill("31")
+    expect(page.locator(".dose")).to_contain_text("× 31 kg = 6.2 × 107 cells")
     page.get_by_label("Weight (kg)").fill("24.5")
+    expect(page.locator(".dose")).to_contain_text("× 24.5 kg = 4.9 × 107 cells")
     page.get_by_label("Product lot").fill(f"UC-2026-01{number}")
     page.get_by_label("Volume (mL)").fill("50")
     page.get_by_role("button", name=f"Save infusion {number}").click()

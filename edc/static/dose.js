@@ -1,0 +1,20 @@
+// Recompute the planned dose on the infusion form as the weight is typed.
+(function () {
+  var dose = document.querySelector("[data-dose-per-kg]");
+  var weight = document.getElementById("weight_kg");
+  if (!dose || !weight) { return; }
+  var perKg = Number(dose.getAttribute("data-dose-per-kg"));
+  var out = dose.querySelector("[data-dose-total]");
+  function show() {
+    var kg = Number(weight.value.trim());
+    if (!weight.value.trim() || !isFinite(kg) || kg <= 0) { out.textContent = "—"; return; }
+    var cells = perKg * kg;
+    var exponent = Math.floor(Math.log10(cells));
+    var mantissa = Number((cells / Math.pow(10, exponent)).toPrecision(3));
+    out.textContent = kg + " kg = " + mantissa + " × 10";
+    var sup = document.createElement("sup");
+    sup.textContent = String(exponent);
+    out.appendChild(sup);
+  }
+  weight.addEventListener("input", show);
+}());

@@ -1,0 +1,1108 @@
+"""Entering a visit's kidney results, as the research nurse sees it: the form, the unit choices,
+the checks that refuse or ask for confirmation, what is stored and audited, corrections, two
+nurses on one visit, missed and added visits, who may write, and the trend on the participant page.
+
+"Today" at the site is 2026-04-27 (conftest.TODAY). The `scheduled` child AS-001 (girl, born
+2018-05-10) had infusion 1 on 2026-03-02 and infusion 2 on 2026-03-16 (day 0), so W02 is due
+2026-03-30 with window 2026-03-27..04-02, W04 2026-04-13 and W06 2026-04-27 with window
+2026-04-24..04-30. Numbers below are worked out by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from edc import db
+from edc.models import AuditEvent, Result, Visit
+from tests.conftest import RESULTS, results_form, visit_id
+
+LABELS = [
+    "Sample date",
+    "24-hour urine protein",
+    "Urine volume (mL)",
+    "UPCR",
+    "Urine RBC",
+    "Dysmorphic RBC (%)",
+    "Serum creatinine",
+    "Urea / BUN",
+    "Cystatin C",
+    "eGFR (lab)",
+    "Height (cm)",
+    "Weight (kg)",
+]
+# Analytes with more than one unit: (stored code, label shown), canonical unit first.
+UNIT_CHOICES = {
+    "protein_24h": [("mg/24h", "mg/24h"), ("g/24h", "g/24h")],
+    "upcr": [("mg/mg", "mg/mg"), ("mg/mmol", "mg/mmol")],
+    "urine_rbc": [("/HPF", "/HPF"), ("/uL", "/µL")],
+    "creatinine": [("umol/L", "µmol/L"), ("mg/dL", "mg/dL")],
+    "urea": [("mmol/L", "mmol/L (urea)"), ("mg/dL BUN", "mg/dL (BUN)")],
+}
+# Analytes with one unit, and the unit written beside the box instead of a choice.
+SINGLE_UNITS = {
+    "urine_volume": "mL",
+    "dysmorphic_rbc": "%",
+    "cystatin_c": "mg/L",
+    "egfr_lab": "mL/min/1.73m²",
+    "height": "cm",
+    "weight": "kg",
+}
+NOTHING_SAVED = "Nothing was saved. Correct the fields marked below."
+CONFIRM = "Check it against the lab report and tick “confirmed” to save it."
+CONFLICT = "Someone else saved this visit after you opened it"
+
+
+# Reading the visit page the way a nurse reads it ---------------------------------------------
+
+
+class ResultRow:
+    """One analyte's row of the entry table (tr id="result-KEY"): messages per place."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        # "value": under the value box; "confirm": in the confirmation box beside it;
+        # "not_done": under the not-done reason.
+        self.messages: dict[str, list[str]] = {}
+        self.confirm_box_inputs: list[str] = []  # names of the inputs inside the confirm box
+        self.history: list[str] = []
+        self.cells: list[str] = []
+
+
+class TableRow:
+    """A row with data-trend or data-visit: its cells by class and its text."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.cells: dict[str, str] = {}
+        self.parts: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.parts).split())
+
+
+def _clean(parts: list[str]) -> str:
+    return " ".join("".join(parts).split())
+
+
+class VisitPage(HTMLParser):
+    """Labels, boxes and their values, messages at each field, flashes, conflict, tables."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.labels: list[tuple[str, str]] = []
+        self.inputs: dict[str, dict[str, Any]] = {}  # name -> attributes (first of the name)
+        self.checkboxes: dict[str, bool] = {}
+        self.options: dict[str, list[tuple[str, str]]] = {}  # select -> (value, text)
+        self.selected: dict[str, str] = {}
+        self.field_errors: dict[str, list[str]] = {}  # outside the table: sample date, reason
+        self.rows: dict[str, ResultRow] = {}
+        self.flashes: list[tuple[str, str]] = []  # (category, text)
+        self.conflict: list[str] | None = None  # the other's changes, one line each
+        self.trend: dict[str, TableRow] = {}
+        self.visit_codes: list[str] = []  # the schedule table's rows, in order
+        self.table_rows: list[list[str]] = []  # every row's cell texts
+        self._parts: list[str] = []
+        self._divs: list[list[str]] = []  # classes of the open divs
+        self._field_names: list[str | None] = []  # first input name of each open div.field
+        self._row: ResultRow | None = None
+        self._td = -1
+        self._cell: list[str] | None = None
+        self._cells: list[str] | None = None
+        self._table_row: TableRow | None = None
+        self._table_cell: tuple[str, list[str]] | None = None
+        self._message: tuple[str, list[str]] | None = None
+        self._label: tuple[str, list[str]] | None = None
+        self._select: str | None = None
+        self._option: tuple[str, bool, list[str]] | None = None
+        self._history: list[str] | None = None
+        self._in_conflict = False
+        self._line: list[str] | None = None
+        self.feed(html)
+        self.close()
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self._parts).split())
+
+    def _in_div(self, cls: str) -> bool:
+        return any(cls in classes for classes in self._divs)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        classes = a.get("class", "").split()
+        if tag == "div":
+            self._divs.append(classes)
+            if "field" in classes:
+                self._field_names.append(None)
+            if self._row is not None and self._td == 4:
+                self._history = []
+        elif tag == "section" and a.get("id") == "conflict":
+            self._in_conflict, self.conflict = True, []
+        elif tag == "li" and self._in_conflict:
+            self._line = []
+        elif tag == "label" and a.get("for"):
+            self._label = (a["for"], [])
+        elif tag in ("input", "select", "textarea") and a.get("name"):
+            name = a["name"]
+            self.inputs.setdefault(name, a)
+            if a.get("type") == "checkbox":
+                self.checkboxes[name] = "checked" in a
+            if self._field_names and self._field_names[-1] is None:
+                self._field_names[-1] = name
+            if self._row is not None and self._in_div("confirm-box"):
+                self._row.confirm_box_inputs.append(name)
+            if tag == "select":
+                self._select = name
+                self.options[name] = []
+        elif tag == "option" and self._select:
+            self._option = (a.get("value", ""), "selected" in a, [])
+        elif tag == "p" and ("flash" in classes or self._in_div("flash")):
+            category = next((c for c in classes if c != "flash"), "")
+            if not category:
+                category = next((c for cs in self._divs if "flash" in cs
+                                 for c in cs if c != "flash"), "")
+            self._message = (f"flash:{category}", [])
+        elif tag == "p" and ("error" in classes or "warning" in classes):
+            if self._row is not None:
+                place = ("confirm" if self._in_div("confirm-box")
+                         else {1: "value", 3: "not_done"}.get(self._td, "other"))
+                self._message = (f"row:{place}", [])
+            else:
+                self._message = ("field", [])
+        elif tag == "tr":
+            self._cells = []
+            if a.get("id", "").startswith("result-"):
+                self._row = ResultRow(a["id"].removeprefix("result-"))
+                self._td = -1
+            elif a.get("data-trend"):
+                self._table_row = TableRow(a["data-trend"])
+            elif a.get("data-visit"):
+                self._table_row = TableRow(a["data-visit"])
+                self.visit_codes.append(a["data-visit"])
+        elif tag == "td":
+            self._cell = []
+            if self._row is not None:
+                self._td += 1
+            if self._table_row is not None:
+                self._table_cell = (a.get("class", ""), [])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self._divs:
+            classes = self._divs.pop()
+            if "field" in classes and self._field_names:
+                self._field_names.pop()
+            if self._history is not None and self._row is not None:
+                self._row.history.append(_clean(self._history))
+                self._history = None
+        elif tag == "section" and self._in_conflict:
+            self._in_conflict = False
+        elif tag == "li" and self._line is not None and self.conflict is not None:
+            self.conflict.append(_clean(self._line))
+            self._line = None
+        elif tag == "label" and self._label is not None:
+            target, parts = self._label
+            self.labels.append((target, _clean(parts)))
+            self._label = None
+        elif tag == "option" and self._option is not None and self._select:
+            value, selected, parts = self._option
+            self.options[self._select].append((value, _clean(parts)))
+            if selected:
+                self.selected[self._select] = value
+            self._option = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "p" and self._message is not None:
+            kind, parts = self._message
+            text = _clean(parts)
+            if kind.startswith("flash:"):
+                self.flashes.append((kind.removeprefix("flash:"), text))
+            elif kind.startswith("row:") and self._row is not None:
+                self._row.messages.setdefault(kind.removeprefix("row:"), []).append(text)
+            else:
+                name = next((n for n in reversed(self._field_names) if n), "")
+                self.field_errors.setdefault(name, []).append(text)
+            self._message = None
+        elif tag == "td":
+            if self._cell is not None and self._cells is not None:
+                self._cells.append(_clean(self._cell))
+            self._cell = None
+            if self._table_cell is not None and self._table_row is not None:
+                cls, parts = self._table_cell
+                if cls:
+                    self._table_row.cells[cls] = _clean(parts)
+                self._table_cell = None
+        elif tag == "tr":
+            if self._cells is not None:
+                self.table_rows.append(self._cells)
+            self._cells = None
+            if self._row is not None:
+                self._row.cells = self.table_rows[-1] if self.table_rows else []
+                self.rows[self._row.key] = self._row
+                self._row = None
+            if self._table_row is not None:
+                if self._table_row.code not in self.trend and self._table_row.cells.get(
+                        "m-upcr") is not None:
+                    self.trend[self._table_row.code] = self._table_row
+                self._table_row = None
+
+    def handle_data(self, data: str) -> None:
+        self._parts.append(data)
+        for sink in (
+            self._message[1] if self._message else None,
+            self._label[1] if self._label else None,
+            self._option[2] if self._option else None,
+            self._history,
+            self._line,
+            self._cell,
+            self._table_row.parts if self._table_row else None,
+            self._table_cell[1] if self._table_cell else None,
+        ):
+            if sink is not None:
+                sink.append(data)
+
+    def value(self, name: str) -> str | None:
+        """What a box shows, or the chosen option of a select."""
+        if name in self.options:
+            return self.selected.get(name)
+        box = self.inputs.get(name)
+        return None if box is None else box.get("value", "")
+
+    def all_row_messages(self) -> dict[str, dict[str, list[str]]]:
+        return {key: row.messages for key, row in self.rows.items() if row.messages}
+
+    def form_data(self) -> dict[str, str]:
+        """What the browser posts from this form as it stands (boxes, ticks, chosen options)."""
+        data: dict[str, str] = {}
+        for name, a in self.inputs.items():
+            if name in self.options:
+                chosen = self.selected.get(name)
+                data[name] = chosen if chosen is not None else self.options[name][0][0]
+            elif a.get("type") == "checkbox":
+                if self.checkboxes.get(name):
+                    data[name] = a.get("value", "y")
+            else:
+                data[name] = a.get("value", "")
+        return data
+
+
+def page(response: Any) -> VisitPage:
+    return VisitPage(response.get_data(as_text=True))
+
+
+# Database checks ------------------------------------------------------------------------------
+
+
+def stored_results(app: Flask, visit: int) -> dict[str, Result]:
+    with app.app_context():
+        rows = db.session().scalars(select(Result).where(Result.visit_id == visit)).all()
+        return {r.field: r for r in rows}
+
+
+def stored_visit(app: Flask, visit: int) -> Visit:
+    with app.app_context():
+        return db.session().get(Visit, visit)
+
+
+def visits_of(app: Flask, participant: int) -> dict[str, Visit]:
+    with app.app_context():
+        rows = db.session().scalars(select(Visit).where(Visit.participant_id == participant))
+        return {v.code: v for v in rows}
+
+
+def audit_count(app: Flask) -> int:
+    with app.app_context():
+        return db.session().scalar(select(func.count()).select_from(AuditEvent))
+
+
+def audit_rows(app: Flask, **where: Any) -> list[AuditEvent]:
+    with app.app_context():
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        for column, value in where.items():
+            query = query.where(getattr(AuditEvent, column) == value)
+        return list(db.session().scalars(query))
+
+
+def assert_nothing_stored(app: Flask, visit: int, audit_before: int) -> None:
+    assert stored_results(app, visit) == {}
+    v = stored_visit(app, visit)
+    assert (v.status, v.actual_date, v.results_saved_at) == ("planned", None, None)
+    assert audit_count(app) == audit_before
+
+
+def refused(app: Flask, client: FlaskClient, visit: int, **changes: Any) -> VisitPage:
+    """Post the results with changes; check the refusal page and that nothing is kept."""
+    before = audit_count(app)
+    response = client.post(f"/visits/{visit}", data=results_form(client, visit, **changes))
+    assert response.status_code == 422, response.text
+    p = page(response)
+    assert ("error", NOTHING_SAVED) in p.flashes
+    assert_nothing_stored(app, visit, before)
+    return p
+
+
+def saved(client: FlaskClient, visit: int, sample_date: str = "2026-04-27",
+          **changes: Any) -> None:
+    data = results_form(client, visit, sample_date=sample_date, **changes)
+    response = client.post(f"/visits/{visit}", data=data)
+    assert response.status_code == 302, response.text
+    assert response.location == f"/visits/{visit}"
+
+
+@pytest.fixture
+def w06(app: Flask, scheduled: int) -> int:
+    return visit_id(app, scheduled, "W06")
+
+
+# The form -------------------------------------------------------------------------------------
+
+
+def test_visit_page_labels_read_exactly_as_the_crf_in_order(nurse, w06):
+    response = nurse.get(f"/visits/{w06}")
+    assert response.status_code == 200
+    p = page(response)
+    boxes = [text for target, text in p.labels
+             if target == "sample_date" or target.endswith("-value")]
+    assert boxes == LABELS
+    assert [t for t, _ in p.labels if t == "sample_date" or t.endswith("-value")] == [
+        "sample_date", *(f"{key}-value" for key in RESULTS)]
+    assert p.inputs["sample_date"]["type"] == "date"
+
+
+def test_unit_choice_only_beside_analytes_with_more_than_one_unit(nurse, w06):
+    p = page(nurse.get(f"/visits/{w06}"))
+    unit_selects = {name.removesuffix("-unit"): options for name, options in p.options.items()
+                    if name.endswith("-unit")}
+    assert unit_selects == UNIT_CHOICES
+    for key, unit in SINGLE_UNITS.items():
+        assert f"{key}-unit" not in p.inputs, key
+        assert p.rows[key].cells[2] == unit, key
+    # A fresh form posts the canonical unit unless the nurse picks another.
+    posted = p.form_data()
+    assert {k: posted[f"{k}-unit"] for k in UNIT_CHOICES} == {
+        k: units[0][0] for k, units in UNIT_CHOICES.items()}
+    # Urine RBC may be qualitative instead of a count.
+    assert p.options["urine_rbc-qualifier"] == [("", "—"),
+                                                ("too numerous to count", "too numerous to count")]
+    # Each analyte can be marked not done, with a reason.
+    for key in RESULTS:
+        assert p.inputs[f"{key}-not_done"]["type"] == "checkbox", key
+        assert f"{key}-not_done_reason" in p.inputs, key
+
+
+# A valid save ---------------------------------------------------------------------------------
+
+
+def test_valid_save_marks_visit_done_on_sample_date_and_stores_typed_and_canonical_values(
+        app, nurse, w06):
+    # Height 150 cm, weight 45 kg: BSA = sqrt(45 x 150 / 3600) = sqrt(1.875) = 1.3693 m², so
+    # 1200 mg/24h is 1200 / (1.3693 x 24) = 36.5 mg/m²/h, under the 40 that needs confirming.
+    saved(nurse, w06, sample_date="2026-04-27",
+          protein_24h=("1.2", "g/24h"), upcr=("22.6", "mg/mmol"), creatinine=("0.50", "mg/dL"),
+          urea=("14", "mg/dL BUN"), height=("150", ""), weight=("45", ""))
+    v = stored_visit(app, w06)
+    assert (v.status, v.actual_date, v.sample_deviation_days) == ("done", date(2026, 4, 27), 0)
+    assert v.missed_reason is None
+    rows = stored_results(app, w06)
+    assert set(rows) == set(RESULTS)  # one row per analyte entered
+    expected = {
+        # key: (typed_value, typed_unit, value, unit, test_code, loinc)
+        "protein_24h": ("1.2", "g/24h", 1200, "mg/24h", "PROTEXR", "2889-4"),
+        "urine_volume": ("900", "mL", 900, "mL", "VOLUME", "3167-4"),
+        "upcr": ("22.6", "mg/mmol", 22.6 / 113.12, "mg/mg", "PROTCRT", "2890-2"),
+        "urine_rbc": ("12", "/HPF", 12, "/HPF", "RBC", "13945-1"),
+        "creatinine": ("0.50", "mg/dL", 44.2, "umol/L", "CREAT", "2160-0"),
+        "urea": ("14", "mg/dL BUN", 14 / 2.8014, "mmol/L", "UREAN", "3094-0"),
+        "cystatin_c": ("0.9", "mg/L", 0.9, "mg/L", "CYSTATC", "33863-2"),
+        "egfr_lab": ("105", "mL/min/1.73m2", 105, "mL/min/1.73m2", "GFRE", "50384-7"),
+        "height": ("150", "cm", 150, "cm", "HEIGHT", "8302-2"),
+        "weight": ("45", "kg", 45, "kg", "WEIGHT", "29463-7"),
+    }
+    for key, (typed, typed_unit, value, unit, code, loinc) in expected.items():
+        r = rows[key]
+        assert (r.typed_value, r.typed_unit, r.unit, r.test_code, r.loinc) == (
+            typed, typed_unit, unit, code, loinc), key
+        assert r.value == pytest.approx(value, rel=1e-9), key
+        assert (r.qualifier, r.not_done_reason, r.warn_confirmed) == (None, None, False), key
+        assert r.participant_id == v.participant_id
+    dysmorphic = rows["dysmorphic_rbc"]
+    assert (dysmorphic.test_code, dysmorphic.value, dysmorphic.unit) == ("RBCDYSM", 60, "%")
+    assert not dysmorphic.loinc  # PROTOCOL: no LOINC for dysmorphic RBC
+    assert not {r.test_code for r in rows.values()} & {"BUN", "EGFR"}
+
+
+def test_valid_save_is_audited_and_the_page_says_done(app, nurse, w06):
+    before = audit_count(app)
+    saved(nurse, w06)
+    rows = stored_results(app, w06)
+    created = audit_rows(app, entity="result", entity_id=rows["creatinine"].id)
+    assert {(e.action, e.field, e.old, e.new) for e in created} >= {
+        ("create", "typed_value", None, "40"), ("create", "typed_unit", None, "umol/L"),
+        ("create", "test_code", None, "CREAT"), ("create", "loinc", None, "14682-9")}
+    assert {e.username for e in created} == {"nurse"}
+    status = [(e.old, e.new) for e in audit_rows(app, entity="visit", entity_id=w06,
+                                                 field="status")]
+    assert status[-1] == ("planned", "done")
+    assert audit_count(app) > before
+    p = page(nurse.get(f"/visits/{w06}"))
+    assert ("success", "The results of W06 are saved; the visit is done.") in p.flashes
+    assert "done (2026-04-27 Mon)" in p.text
+    assert p.value("creatinine-value") == "40"
+
+
+def test_creatinine_in_umol_per_litre_is_coded_with_the_molar_loinc(app, nurse, w06):
+    saved(nurse, w06, creatinine=("40", "umol/L"), urea=("4.2", "mmol/L"))
+    rows = stored_results(app, w06)
+    assert (rows["creatinine"].test_code, rows["creatinine"].loinc,
+            rows["creatinine"].value) == ("CREAT", "14682-9", 40)
+    assert (rows["urea"].test_code, rows["urea"].loinc, rows["urea"].unit,
+            rows["urea"].value) == ("UREA", "22664-7", "mmol/L", pytest.approx(4.2))
+
+
+# Urine RBC ------------------------------------------------------------------------------------
+
+
+def test_urine_rbc_per_microlitre_is_its_own_test_and_never_converted(app, nurse, w06):
+    saved(nurse, w06, urine_rbc=("250", "/uL"))
+    r = stored_results(app, w06)["urine_rbc"]
+    assert (r.typed_value, r.typed_unit, r.value, r.unit, r.test_code, r.loinc) == (
+        "250", "/uL", 250, "/uL", "RBC", "30391-7")
+
+
+def test_urine_rbc_too_numerous_to_count_is_stored_as_qualifier_without_value(app, nurse, w06):
+    saved(nurse, w06, urine_rbc={"value": "", "qualifier": "too numerous to count"})
+    r = stored_results(app, w06)["urine_rbc"]
+    assert r.qualifier == "too numerous to count"
+    assert (r.typed_value, r.value, r.not_done_reason) == (None, None, None)
+    assert (r.test_code, r.typed_unit, r.loinc) == ("RBC", "/HPF", "13945-1")
+    p = page(nurse.get(f"/visits/{w06}"))
+    assert p.value("urine_rbc-qualifier") == "too numerous to count"
+    assert p.value("urine_rbc-value") == ""
+
+
+def test_urine_rbc_count_together_with_too_numerous_to_count_is_refused(app, nurse, w06):
+    p = refused(app, nurse, w06,
+                urine_rbc={"value": "12", "qualifier": "too numerous to count"})
+    assert p.all_row_messages() == {
+        "urine_rbc": {"value": ["Enter a number or “too numerous to count”, not both."]}}
+    assert p.value("urine_rbc-value") == "12"
+    assert p.value("urine_rbc-qualifier") == "too numerous to count"
+
+
+def test_urine_rbc_fraction_per_high_power_field_is_refused(app, nurse, w06):
+    p = refused(app, nurse, w06, urine_rbc=("12.5", "/HPF"))
+    assert p.all_row_messages() == {"urine_rbc": {"value": [
+        "Urine RBC 12.5 /HPF: a count per high-power field is a whole number."]}}
+
+
+def test_urine_rbc_fraction_per_microlitre_is_accepted(app, nurse, w06):
+    saved(nurse, w06, urine_rbc=("12.5", "/uL"))
+    assert stored_results(app, w06)["urine_rbc"].value == 12.5
+
+
+# Block: impossible values ---------------------------------------------------------------------
+
+
+def test_creatinine_below_possible_range_in_umol_is_refused_suggesting_mg_dl_and_form_kept(
+        app, nurse, w06):
+    before = audit_count(app)
+    posted = results_form(nurse, w06, sample_date="2026-04-26",
+                          creatinine=("0.45", "umol/L"), upcr=("22.6", "mg/mmol"),
+                          urea=("14", "mg/dL BUN"), protein_24h=("0.42", "g/24h"),
+                          urine_rbc=("250", "/uL"))
+    response = nurse.post(f"/visits/{w06}", data=posted)
+    assert response.status_code == 422
+    p = page(response)
+    assert p.all_row_messages() == {"creatinine": {"value": [
+        "Serum creatinine 0.45 µmol/L is below the possible range 8.8-884 µmol/L. "
+        "Did you mean mg/dL?"]}}
+    assert p.field_errors == {}
+    assert ("error", NOTHING_SAVED) in p.flashes
+    assert p.inputs["creatinine-value"]["aria-invalid"] == "true"
+    # Everything typed is back, with the units chosen.
+    assert p.value("sample_date") == "2026-04-26"
+    for key in RESULTS:
+        assert p.value(f"{key}-value") == posted[f"{key}-value"], key
+    assert {k: p.value(f"{k}-unit") for k in UNIT_CHOICES} == {
+        "protein_24h": "g/24h", "upcr": "mg/mmol", "urine_rbc": "/uL", "creatinine": "umol/L",
+        "urea": "mg/dL BUN"}
+    assert p.value("version") == posted["version"]
+    assert_nothing_stored(app, w06, before)
+
+
+def test_creatinine_above_possible_range_in_mg_dl_is_refused_suggesting_umol(app, nurse, w06):
+    # 12 mg/dL x 88.4 = 1061 µmol/L > 884; the range in mg/dL is 8.8/88.4 = 0.0995 to 10.
+    p = refused(app, nurse, w06, creatinine=("12", "mg/dL"))
+    assert p.all_row_messages() == {"creatinine": {"value": [
+        "Serum creatinine 12 mg/dL is above the possible range 0.0995-10 mg/dL. "
+        "Did you mean µmol/L?"]}}
+    assert p.value("creatinine-unit") == "mg/dL"
+
+
+def test_creatinine_impossible_in_either_unit_has_no_did_you_mean(app, nurse, w06):
+    p = refused(app, nurse, w06, creatinine=("5000", "umol/L"))
+    assert p.all_row_messages() == {"creatinine": {"value": [
+        "Serum creatinine 5000 µmol/L is above the possible range 8.8-884 µmol/L."]}}
+
+
+def test_negative_upcr_is_refused_with_its_range(app, nurse, w06):
+    p = refused(app, nurse, w06, upcr=("-0.1", "mg/mg"))
+    assert p.all_row_messages() == {"upcr": {"value": [
+        "UPCR -0.1 mg/mg is below the possible range 0-30 mg/mg."]}}
+
+
+# Warn: implausible values need a confirmation -------------------------------------------------
+
+
+def test_creatinine_above_usual_range_needs_confirmation_beside_the_field(app, nurse, w06):
+    p = refused(app, nurse, w06, creatinine=("80", "umol/L"))
+    assert p.all_row_messages() == {"creatinine": {"confirm": [
+        f"Serum creatinine 80 µmol/L is above the usual range 8.8-75 µmol/L. {CONFIRM}"]}}
+    assert p.rows["creatinine"].confirm_box_inputs == ["creatinine-confirm"]
+    assert p.inputs["creatinine-confirm"]["type"] == "checkbox"
+    assert p.checkboxes["creatinine-confirm"] is False
+    # Only the field that warns gets a confirmation box.
+    assert [k for k, row in p.rows.items() if row.confirm_box_inputs] == ["creatinine"]
+    assert p.value("creatinine-value") == "80"
+
+
+def test_confirmed_warning_saves_and_the_confirmation_is_stored_and_audited(app, nurse, w06):
+    saved(nurse, w06, creatinine={"value": "80", "unit": "umol/L", "confirm": "y"})
+    r = stored_results(app, w06)["creatinine"]
+    assert (r.typed_value, r.value, r.warn_confirmed) == ("80", 80, True)
+    assert stored_results(app, w06)["cystatin_c"].warn_confirmed is False
+    trail = audit_rows(app, entity="result", entity_id=r.id, field="warn_confirmed")
+    assert [(e.new, e.username) for e in trail] == [("yes", "nurse")]
+    p = page(nurse.get(f"/visits/{w06}"))
+    assert p.checkboxes["creatinine-confirm"] is True
+
+
+def test_upcr_of_exactly_2_mg_per_mg_needs_confirmation(app, nurse, w06):
+    p = refused(app, nurse, w06, upcr=("2", "mg/mg"))
+    assert p.all_row_messages() == {"upcr": {"confirm": [
+        f"UPCR 2 mg/mg is above the usual range 0-2 mg/mg. {CONFIRM}"]}}
+
+
+def test_upcr_just_under_2_mg_per_mg_saves_without_confirmation(app, nurse, w06):
+    saved(nurse, w06, upcr=("1.99", "mg/mg"))
+    assert stored_results(app, w06)["upcr"].warn_confirmed is False
+
+
+def test_24_hour_protein_at_40_mg_per_m2_per_hour_for_the_childs_size_needs_confirmation(
+        app, nurse, w06):
+    # Height 126 cm, weight 25 kg (RESULTS): BSA = sqrt(25 x 126 / 3600) = sqrt(0.875)
+    # = 0.93541 m²; x 24 h = 22.450. 900 mg/24h / 22.450 = 40.09 mg/m²/h (>= 40: confirm);
+    # 890 mg/24h / 22.450 = 39.64 (saves).
+    p = refused(app, nurse, w06, protein_24h=("900", "mg/24h"))
+    assert p.all_row_messages() == {"protein_24h": {"confirm": [
+        f"24-hour urine protein 900 mg/24h is 40.1 mg/m²/h, at or above 40 mg/m²/h. {CONFIRM}"]}}
+    saved(nurse, w06, protein_24h=("890", "mg/24h"))
+    assert stored_results(app, w06)["protein_24h"].warn_confirmed is False
+
+
+def test_24_hour_protein_rate_uses_the_height_and_weight_entered_with_it(app, nurse, w06):
+    # 900 mg/24h for 150 cm, 45 kg: BSA = sqrt(1.875) = 1.3693, 900 / 32.863 = 27.4 mg/m²/h.
+    saved(nurse, w06, protein_24h=("0.9", "g/24h"), height=("150", ""), weight=("45", ""))
+    assert stored_results(app, w06)["protein_24h"].value == 900
+
+
+# Not done -------------------------------------------------------------------------------------
+
+
+def test_analyte_not_done_with_reason_stores_reason_and_no_value(app, nurse, w06):
+    saved(nurse, w06,
+          creatinine={"value": "", "not_done": "y", "not_done_reason": "haemolysed"})
+    r = stored_results(app, w06)["creatinine"]
+    assert r.not_done_reason == "haemolysed"
+    assert (r.typed_value, r.typed_unit, r.value, r.unit, r.qualifier) == (
+        None, None, None, None, None)
+    assert r.test_code == "CREAT"
+    p = page(nurse.get(f"/visits/{w06}"))
+    assert p.checkboxes["creatinine-not_done"] is True
+    assert p.value("creatinine-not_done_reason") == "haemolysed"
+
+
+def test_analyte_not_done_without_reason_is_refused_at_the_reason(app, nurse, w06):
+    p = refused(app, nurse, w06, creatinine={"value": "", "not_done": "y"})
+    assert p.all_row_messages() == {"creatinine": {"not_done": [
+        "Say why Serum creatinine was not done."]}}
+    assert p.checkboxes["creatinine-not_done"] is True
+
+
+def test_analyte_not_done_and_a_value_is_refused(app, nurse, w06):
+    p = refused(app, nurse, w06, creatinine={"value": "40", "not_done": "y",
+                                             "not_done_reason": "haemolysed"})
+    assert p.all_row_messages() == {"creatinine": {"value": [
+        "Enter a value or mark Serum creatinine not done, not both."]}}
+    assert p.value("creatinine-not_done_reason") == "haemolysed"
+
+
+@pytest.mark.parametrize("key, label", [("height", "Height (cm)"), ("weight", "Weight (kg)")])
+def test_required_height_and_weight_missing_is_refused(app, nurse, w06, key, label):
+    p = refused(app, nurse, w06, **{key: ("", "")})
+    assert p.all_row_messages() == {key: {"value": [f"Enter {label} or mark it not done."]}}
+
+
+def test_optional_analyte_left_empty_stores_no_row(app, nurse, w06):
+    saved(nurse, w06, cystatin_c=("", ""), dysmorphic_rbc=("", ""))
+    assert set(stored_results(app, w06)) == set(RESULTS) - {"cystatin_c", "dysmorphic_rbc"}
+
+
+# Garbage --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed, unit, shown", [
+    ("abc", "umol/L", "µmol/L"),
+    ("4,5", "mg/dL", "mg/dL"),
+    ("nan", "umol/L", "µmol/L"),
+    ("1e999", "umol/L", "µmol/L"),
+])
+def test_text_that_is_not_a_number_is_refused_naming_what_was_typed_and_the_unit(
+        app, nurse, w06, typed, unit, shown):
+    p = refused(app, nurse, w06, creatinine=(typed, unit))
+    assert p.all_row_messages() == {"creatinine": {"value": [
+        f"Serum creatinine: got '{typed}'. Expected a number in {shown}."]}}
+    assert p.value("creatinine-value") == typed
+
+
+def test_unknown_unit_code_is_refused_not_a_server_error(app, nurse, w06):
+    p = refused(app, nurse, w06, creatinine=("40", "mmol/day"))
+    assert p.all_row_messages() == {"creatinine": {"value": [
+        "Got unit 'mmol/day'. Expected one of: µmol/L, mg/dL."]}}
+
+
+def test_unknown_qualifier_is_refused(app, nurse, w06):
+    p = refused(app, nurse, w06, urine_rbc={"value": "", "qualifier": "lots"})
+    assert p.all_row_messages() == {"urine_rbc": {"value": ["Choose a result from the list."]}}
+
+
+def test_sample_date_that_is_not_a_date_is_refused_at_the_sample_date(app, nurse, w06):
+    p = refused(app, nurse, w06, sample_date="2026-02-30")
+    assert p.field_errors == {
+        "sample_date": ["Got '2026-02-30'. Expected a date like 2026-01-31."]}
+    assert p.value("sample_date") == "2026-02-30"
+
+
+# Sample date ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sample, days, badge", [
+    ("2026-04-04", 2, "sample 2 days after the window"),  # window ends 2026-04-02
+    ("2026-04-03", 1, "sample 1 day after the window"),
+    ("2026-03-24", -3, "sample 3 days before the window"),  # window starts 2026-03-27
+])
+def test_sample_outside_the_window_is_saved_and_flagged_with_its_offset(
+        app, nurse, scheduled, sample, days, badge):
+    w02 = visit_id(app, scheduled, "W02")
+    saved(nurse, w02, sample_date=sample)
+    v = stored_visit(app, w02)
+    assert (v.status, v.actual_date.isoformat(), v.sample_deviation_days) == (
+        "done", sample, days)
+    assert badge in page(nurse.get(f"/visits/{w02}")).text
+
+
+@pytest.mark.parametrize("sample", ["2026-03-27", "2026-04-02"])
+def test_sample_on_either_edge_of_the_window_is_no_deviation(app, nurse, scheduled, sample):
+    w02 = visit_id(app, scheduled, "W02")
+    saved(nurse, w02, sample_date=sample)
+    assert stored_visit(app, w02).sample_deviation_days == 0
+    text = page(nurse.get(f"/visits/{w02}")).text
+    assert "after the window" not in text and "before the window" not in text
+
+
+@pytest.mark.parametrize("sample", ["2026-04-28", "2026-05-02"])
+def test_sample_date_after_today_is_refused(app, nurse, w06, sample):
+    p = refused(app, nurse, w06, sample_date=sample)
+    assert p.field_errors == {"sample_date": [f"The sample date {sample} is in the future."]}
+    assert p.all_row_messages() == {}
+
+
+# Corrections ----------------------------------------------------------------------------------
+
+
+def test_changing_a_saved_value_without_reason_is_refused_at_reason_and_nothing_changes(
+        app, nurse, w06):
+    saved(nurse, w06)
+    before, visit_before = audit_count(app), stored_visit(app, w06)
+    response = nurse.post(f"/visits/{w06}",
+                          data=results_form(nurse, w06, creatinine=("45", "umol/L")))
+    assert response.status_code == 422
+    p = page(response)
+    assert p.field_errors == {"reason": ["Say why the saved results are being changed."]}
+    assert p.all_row_messages() == {}
+    assert p.value("creatinine-value") == "45"
+    assert stored_results(app, w06)["creatinine"].typed_value == "40"
+    assert stored_visit(app, w06).version == visit_before.version
+    assert audit_count(app) == before
+
+
+def test_correction_with_reason_is_saved_audited_and_shown_in_the_field_history(
+        app, nurse, w06):
+    saved(nurse, w06)
+    creatinine_id = stored_results(app, w06)["creatinine"].id
+    data = results_form(nurse, w06, creatinine=("45", "umol/L"))
+    data["reason"] = "lab re-issued the report"
+    response = nurse.post(f"/visits/{w06}", data=data)
+    assert response.status_code == 302, response.text
+    r = stored_results(app, w06)["creatinine"]
+    assert (r.id, r.typed_value, r.value) == (creatinine_id, "45", 45)
+    trail = audit_rows(app, entity="result", entity_id=r.id, action="update")
+    assert {(e.field, e.old, e.new, e.reason, e.username) for e in trail} == {
+        ("typed_value", "40", "45", "lab re-issued the report", "nurse"),
+        ("value", "40.0", "45.0", "lab re-issued the report", "nurse"),
+    }
+    assert all(e.at is not None for e in trail)
+    history = page(nurse.get(f"/visits/{w06}")).rows["creatinine"].history
+    assert any(line.endswith("nurse: 40 → 45 (lab re-issued the report)")
+               for line in history), history
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d nurse: 40 → 45", history[-1]), history
+
+
+def test_field_history_on_a_visit_page_shows_only_that_visits_changes(
+        app, nurse, scheduled):
+    w02, w06 = visit_id(app, scheduled, "W02"), visit_id(app, scheduled, "W06")
+    saved(nurse, w02, sample_date="2026-03-30", creatinine=("35", "umol/L"))
+    saved(nurse, w06, creatinine=("41", "umol/L"))
+    w06_history = page(nurse.get(f"/visits/{w06}")).rows["creatinine"].history
+    assert any(line.endswith("nurse: — → 41") for line in w06_history), w06_history
+    assert not any(line.endswith("→ 35") for line in w06_history), w06_history
+    w02_history = page(nurse.get(f"/visits/{w02}")).rows["creatinine"].history
+    assert any(line.endswith("nurse: — → 35") for line in w02_history), w02_history
+    assert not any(line.endswith("→ 41") for line in w02_history), w02_history
+
+
+def test_saving_the_same_values_again_needs_no_reason(app, nurse, w06):
+    saved(nurse, w06)
+    before = audit_count(app)
+    saved(nurse, w06)
+    assert stored_results(app, w06)["creatinine"].typed_value == "40"
+    assert audit_rows(app)[before:] == []
+
+
+def test_changing_only_the_sample_date_needs_a_reason(app, nurse, w06):
+    saved(nurse, w06)
+    response = nurse.post(f"/visits/{w06}",
+                          data=results_form(nurse, w06, sample_date="2026-04-26"))
+    assert response.status_code == 422
+    assert page(response).field_errors == {
+        "reason": ["Say why the saved results are being changed."]}
+    assert stored_visit(app, w06).actual_date == date(2026, 4, 27)
+
+
+def test_clearing_an_analyte_on_correction_deletes_its_row_and_audits_the_deletion(
+        app, nurse, w06):
+    saved(nurse, w06)
+    cystatin_id = stored_results(app, w06)["cystatin_c"].id
+    data = results_form(nurse, w06, cystatin_c=("", ""))
+    data["reason"] = "belongs to another child"
+    response = nurse.post(f"/visits/{w06}", data=data)
+    assert response.status_code == 302, response.text
+    assert "cystatin_c" not in stored_results(app, w06)
+    deleted = audit_rows(app, entity="result", entity_id=cystatin_id, action="delete")
+    assert {(e.field, e.old, e.new) for e in deleted} >= {
+        ("field", "cystatin_c", None), ("typed_value", "0.9", None), ("value", "0.9", None)}
+    assert {(e.username, e.reason) for e in deleted} == {("nurse", "belongs to another child")}
+    # The field's history on the page keeps its entry and its clearing, with the reason.
+    history = page(nurse.get(f"/visits/{w06}")).rows["cystatin_c"].history
+    assert any(line.endswith("nurse: — → 0.9") for line in history), history
+    assert any(line.endswith("nurse: 0.9 → — (belongs to another child)")
+               for line in history), history
+
+
+# Two nurses on one visit (optimistic locking) -------------------------------------------------
+
+
+def test_second_save_from_a_stale_form_is_refused_showing_the_other_change_and_keeping_typing(
+        app, as_role, w06):
+    first, second = as_role("nurse"), as_role("investigator")
+    first_form = results_form(first, w06, creatinine=("45", "umol/L"))
+    second_form = results_form(second, w06, creatinine=("50", "umol/L"), upcr=("0.4", "mg/mg"))
+    assert first_form["version"] == second_form["version"]
+
+    assert first.post(f"/visits/{w06}", data=first_form).status_code == 302
+    response = second.post(f"/visits/{w06}", data=second_form)
+    assert response.status_code == 409, response.text
+    p = page(response)
+    assert CONFLICT in p.text
+    assert p.conflict, "the other nurse's changes are listed"
+    creatinine_lines = [line for line in p.conflict if "Serum creatinine" in line]
+    assert creatinine_lines and all(" nurse: " in line for line in creatinine_lines)
+    assert any(line.endswith("→ 45") for line in creatinine_lines), creatinine_lines
+    # The second nurse's typing is still on the form; the database keeps the first save.
+    assert p.value("creatinine-value") == "50"
+    assert p.value("upcr-value") == "0.4"
+    assert p.value("sample_date") == "2026-04-27"
+    assert stored_results(app, w06)["creatinine"].typed_value == "45"
+    assert stored_results(app, w06)["upcr"].typed_value == "0.45"
+    # The re-shown form carries the version now stored.
+    assert p.value("version") == str(stored_visit(app, w06).version)
+    assert p.value("version") != second_form["version"]
+
+    # Saving again from that form is a correction of a saved visit: it needs a reason.
+    again = p.form_data()
+    assert again["creatinine-value"] == "50"
+    response = second.post(f"/visits/{w06}", data=again)
+    assert response.status_code == 422, response.text
+    p = page(response)
+    assert p.field_errors == {"reason": ["Say why the saved results are being changed."]}
+    again = p.form_data()
+    again["reason"] = "value checked against the lab report"
+    response = second.post(f"/visits/{w06}", data=again)
+    assert response.status_code == 302, response.text
+    rows = stored_results(app, w06)
+    assert (rows["creatinine"].typed_value, rows["upcr"].typed_value) == ("50", "0.4")
+    trail = audit_rows(app, entity="result", entity_id=rows["creatinine"].id,
+                       field="typed_value")
+    assert [(e.old, e.new, e.username) for e in trail] == [
+        (None, "45", "nurse"), ("45", "50", "investigator")]
+
+
+def test_stale_version_is_refused_even_when_the_first_save_changed_nothing_typed(
+        app, as_role, w06):
+    first, second = as_role("nurse"), as_role("investigator")
+    second_form = results_form(second, w06)
+    saved(first, w06)
+    response = second.post(f"/visits/{w06}", data=second_form)
+    assert response.status_code == 409
+    assert CONFLICT in page(response).text
+
+
+def test_conflict_lists_an_analyte_the_other_nurse_cleared(app, as_role, w06):
+    first, second = as_role("nurse"), as_role("investigator")
+    saved(first, w06)
+    first_form = results_form(first, w06, cystatin_c=("", ""))
+    first_form["reason"] = "belongs to another child"
+    second_form = results_form(second, w06, creatinine=("42", "umol/L"))
+    second_form["reason"] = "typo"
+    assert first.post(f"/visits/{w06}", data=first_form).status_code == 302
+    response = second.post(f"/visits/{w06}", data=second_form)
+    assert response.status_code == 409, response.text
+    p = page(response)
+    assert p.value("creatinine-value") == "42"
+    assert p.value("cystatin_c-value") == "0.9"  # what she had on her form
+    assert any("Cystatin C" in line and line.endswith("nurse: Cystatin C (typed_value) 0.9 → —")
+               for line in p.conflict or []), p.conflict
+    assert "cystatin_c" not in stored_results(app, w06)
+    assert stored_results(app, w06)["creatinine"].typed_value == "40"
+
+
+def test_marking_the_visit_missed_while_another_nurse_has_it_open_is_reported_to_her(
+        app, as_role, scheduled):
+    w02 = visit_id(app, scheduled, "W02")
+    first, second = as_role("nurse"), as_role("investigator")
+    second_form = results_form(second, w02, sample_date="2026-04-01")
+    assert first.post(f"/visits/{w02}/missed", data={"reason": "no show"}).status_code == 302
+    response = second.post(f"/visits/{w02}", data=second_form)
+    assert response.status_code == 409, response.text
+    p = page(response)
+    assert any(line.endswith("nurse: status planned → missed") for line in p.conflict or []), (
+        p.conflict)
+    assert p.value("sample_date") == "2026-04-01"
+    assert stored_results(app, w02) == {}
+    assert stored_visit(app, w02).status == "missed"
+
+
+@pytest.mark.parametrize("version", ["abc", "", "999"])
+def test_tampered_version_is_a_conflict_not_a_server_error(app, nurse, w06, version):
+    data = results_form(nurse, w06)
+    data["version"] = version
+    before = audit_count(app)
+    response = nurse.post(f"/visits/{w06}", data=data)
+    assert response.status_code == 409, response.text
+    assert CONFLICT in page(response).text
+    assert_nothing_stored(app, w06, before)
+
+
+# Missed visits --------------------------------------------------------------------------------
+
+
+def test_missed_with_reason_marks_the_visit_missed_and_audits_it(app, nurse, scheduled):
+    w02 = visit_id(app, scheduled, "W02")
+    response = nurse.post(f"/visits/{w02}/missed", data={"reason": "family travelling"})
+    assert response.status_code == 302
+    assert response.location == f"/participants/{scheduled}"
+    v = stored_visit(app, w02)
+    assert (v.status, v.missed_reason, v.actual_date) == ("missed", "family travelling", None)
+    trail = audit_rows(app, entity="visit", entity_id=w02, action="update")
+    assert {(e.field, e.old, e.new, e.reason, e.username) for e in trail} == {
+        ("status", "planned", "missed", "family travelling", "nurse"),
+        ("missed_reason", None, "family travelling", "family travelling", "nurse"),
+    }
+    p = page(nurse.get(response.location))
+    assert ("success", "W02 is marked missed.") in p.flashes
+
+
+def test_missed_without_reason_is_refused_and_the_visit_stays_planned(app, nurse, scheduled):
+    w02 = visit_id(app, scheduled, "W02")
+    before = audit_count(app)
+    response = nurse.post(f"/visits/{w02}/missed", data={"reason": "   "},
+                          follow_redirects=True)
+    assert response.status_code == 200
+    assert ("error", "Say why the visit was missed.") in page(response).flashes
+    assert stored_visit(app, w02).status == "planned"
+    assert audit_count(app) == before
+
+
+def test_a_done_visit_cannot_be_marked_missed(app, nurse, w06):
+    saved(nurse, w06)
+    response = nurse.post(f"/visits/{w06}/missed", data={"reason": "clicked by mistake"},
+                          follow_redirects=True)
+    assert ("error", "Only a planned visit can be marked missed.") in page(response).flashes
+    v = stored_visit(app, w06)
+    assert (v.status, v.missed_reason) == ("done", None)
+
+
+def test_saving_results_for_a_missed_visit_makes_it_done_and_clears_the_reason(
+        app, nurse, scheduled):
+    w02 = visit_id(app, scheduled, "W02")
+    nurse.post(f"/visits/{w02}/missed", data={"reason": "no show"})
+    saved(nurse, w02, sample_date="2026-04-01")
+    v = stored_visit(app, w02)
+    assert (v.status, v.missed_reason, v.actual_date) == ("done", None, date(2026, 4, 1))
+
+
+# Unscheduled and screening visits -------------------------------------------------------------
+
+
+def add_visit(client: FlaskClient, participant: int, **form: str) -> Any:
+    return client.post(f"/participants/{participant}/visits", data=form)
+
+
+def test_unscheduled_visits_are_numbered_and_listed_between_scheduled_ones_by_date(
+        app, nurse, scheduled):
+    response = add_visit(nurse, scheduled, kind="unscheduled", date="2026-04-10",
+                         reason="gross haematuria")
+    assert response.status_code == 302
+    visits = visits_of(app, scheduled)
+    assert response.location == f"/visits/{visits['U01'].id}"
+    assert add_visit(nurse, scheduled, kind="unscheduled", date="2026-04-20",
+                     reason="fever").status_code == 302
+    visits = visits_of(app, scheduled)
+    u01, u02 = visits["U01"], visits["U02"]
+    assert (u01.kind, u01.status, u01.target_date, u01.window_start, u01.window_end) == (
+        "unscheduled", "planned", date(2026, 4, 10), date(2026, 4, 10), date(2026, 4, 10))
+    assert (u02.kind, u02.target_date) == ("unscheduled", date(2026, 4, 20))
+    assert [e.reason for e in audit_rows(app, entity="visit", entity_id=u01.id,
+                                         field="code")] == ["gross haematuria"]
+    # W02 due 03-30, W04 04-13, W06 04-27.
+    codes = page(nurse.get(f"/participants/{scheduled}")).visit_codes
+    assert codes[:5] == ["W02", "U01", "W04", "U02", "W06"]
+    assert len(codes) == 13
+
+
+def test_unscheduled_visit_without_reason_is_refused(app, nurse, scheduled):
+    response = add_visit(nurse, scheduled, kind="unscheduled", date="2026-04-10", reason="")
+    assert response.status_code == 302
+    p = page(nurse.get(response.location))
+    assert ("error", "Say why the unscheduled visit is needed.") in p.flashes
+    assert "U01" not in visits_of(app, scheduled)
+
+
+def test_unscheduled_visit_with_a_bad_date_is_refused_without_error_page(app, nurse, scheduled):
+    response = add_visit(nurse, scheduled, kind="unscheduled", date="10/04/2026",
+                         reason="fever")
+    assert response.status_code == 302
+    p = page(nurse.get(response.location))
+    assert ("error", "Got '10/04/2026'. Expected a date like 2026-01-31.") in p.flashes
+    assert "U01" not in visits_of(app, scheduled)
+
+
+def test_screening_visit_window_is_the_28_days_before_infusion_1_and_only_one_is_allowed(
+        app, nurse, scheduled):
+    response = add_visit(nurse, scheduled, kind="screening")
+    assert response.status_code == 302
+    scr = visits_of(app, scheduled)["SCR"]
+    assert response.location == f"/visits/{scr.id}"
+    assert (scr.kind, scr.status, scr.window_start, scr.window_end, scr.target_date) == (
+        "screening", "planned", date(2026, 2, 2), date(2026, 3, 2), date(2026, 3, 2))
+    assert "Window 2026-02-02 Mon to 2026-03-02 Mon" in page(nurse.get(response.location)).text
+    response = add_visit(nurse, scheduled, kind="screening")
+    assert ("error", "This child already has a screening visit.") in page(
+        nurse.get(response.location)).flashes
+    assert [c for c in visits_of(app, scheduled) if c.startswith("SCR")] == ["SCR"]
+
+
+def test_screening_sample_before_its_window_is_flagged(app, nurse, scheduled):
+    add_visit(nurse, scheduled, kind="screening")
+    scr = visits_of(app, scheduled)["SCR"].id
+    saved(nurse, scr, sample_date="2026-01-30")  # window starts 2026-02-02
+    v = stored_visit(app, scr)
+    assert (v.status, v.sample_deviation_days) == ("done", -3)
+
+
+def test_unknown_visit_kind_is_refused(app, nurse, scheduled):
+    before = set(visits_of(app, scheduled))
+    response = add_visit(nurse, scheduled, kind="bonus", reason="x")
+    assert response.status_code == 302
+    assert ("error", "Choose screening or unscheduled.") in page(
+        nurse.get(response.location)).flashes
+    assert set(visits_of(app, scheduled)) == before
+
+
+# Roles ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["monitor", "unblinded"])
+def test_read_only_roles_cannot_save_results_mark_missed_or_add_visits(
+        app, nurse, as_role, scheduled, role):
+    w06 = visit_id(app, scheduled, "W06")
+    data = results_form(nurse, w06)
+    client = as_role(role)
+    before = audit_count(app)
+    assert client.post(f"/visits/{w06}", data=data).status_code == 403
+    assert client.post(f"/visits/{w06}/missed", data={"reason": "x"}).status_code == 403
+    assert add_visit(client, scheduled, kind="unscheduled", date="2026-04-10",
+                     reason="x").status_code == 403
+    assert add_visit(client, scheduled, kind="screening").status_code == 403
+    assert_nothing_stored(app, w06, before)
+    assert not {"U01", "SCR"} & set(visits_of(app, scheduled))
+
+
+def test_monitor_sees_the_values_read_only(app, nurse, as_role, w06):
+    saved(nurse, w06, creatinine=("0.50", "mg/dL"),
+          urine_rbc={"value": "", "qualifier": "too numerous to count"},
+          cystatin_c={"value": "", "not_done": "y", "not_done_reason": "no sample"})
+    response = as_role("monitor").get(f"/visits/{w06}")
+    assert response.status_code == 200
+    p = page(response)
+    assert "creatinine-value" not in p.inputs
+    assert not [name for name in p.inputs if name.endswith(("-value", "-unit"))]
+    assert "<form" not in response.text.split("<main", 1)[1].split("</main>")[0]
+    shown = {cells[0]: cells[1] for cells in p.table_rows if len(cells) == 3}
+    assert shown["Serum creatinine"] == "0.50 mg/dL"
+    assert shown["Urine RBC"] == "too numerous to count"
+    assert shown["Cystatin C"] == "not done: no sample"
+    assert shown["Height (cm)"] == "126 cm"
+
+
+# Trends on the participant page ---------------------------------------------------------------
+
+
+def test_participant_trend_shows_change_from_baseline_and_partial_remission_with_svg_chart(
+        app, nurse, scheduled):
+    add_visit(nurse, scheduled, kind="screening")
+    scr = visits_of(app, scheduled)["SCR"].id
+    saved(nurse, scr, sample_date="2026-02-25", upcr=("1.2", "mg/mg"))
+    saved(nurse, visit_id(app, scheduled, "W06"), upcr=("0.5", "mg/mg"))
+    response = nurse.get(f"/participants/{scheduled}")
+    assert response.status_code == 200
+    p = page(response)
+    assert list(p.trend) == ["SCR", "W06"]
+    w06 = p.trend["W06"]
+    # (0.5 - 1.2) / 1.2 = -58.3 %: a fall of at least 50 % to above 0.2 and below 2 mg/mg.
+    assert w06.cells["m-upcr"] == "0.5 mg/mg -58 %"
+    assert "partial remission" in w06.text
+    assert "baseline" in p.trend["SCR"].text
+    assert "-58 %" not in p.trend["SCR"].text
+    html = response.get_data(as_text=True)
+    assert re.search(r"<svg[^>]*xmlns=\"http://www.w3.org/2000/svg\"", html)
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower()
