@@ -244,3 +244,37 @@ def test_unlock_user_lifts_a_lock_out_and_is_audited(run, database_url) -> None:
     assert any(e.reason == "Account unlocked" and e.field == "locked_until"
                for e in rows(database_url, AuditEvent))
     assert run("unlock-user", "nobody").stderr == "Error: There is no user nobody.\n"
+
+
+def test_demo_refuses_a_database_with_its_own_accounts_and_adds_nothing(run, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'real.sqlite3'}"
+    env = {"EDC_DATABASE_URL": url}
+    assert run("init", extra_env=env).exit_code == 0
+    assert run("create-user", "alice", "--role", "nurse", input="strong-password-1\n",
+               extra_env=env).exit_code == 0
+    result = run("demo", extra_env=env)
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: This database already holds accounts, an allocation list "
+                             "or children: `edc demo` only fills an empty database. Nothing was "
+                             "added.\n")
+    assert [u.username for u in rows(url, User)] == ["alice"]
+    assert rows(url, Allocation) == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("sequence,arm\n²,MSC\n", "Line 2: got sequence '²'. Expected a whole number ≥ 1."),
+])
+def test_allocation_load_refuses_digits_that_are_not_numbers(run, database_url, tmp_path,
+                                                             text, message) -> None:
+    csv = tmp_path / "list.csv"
+    csv.write_text(text)
+    result = run("allocation", "load", str(csv))
+    assert (result.exit_code, message in result.stderr) == (2, True)
+
+
+def test_allocation_load_reads_a_header_with_spaces(run, database_url, tmp_path) -> None:
+    csv = tmp_path / "list.csv"
+    csv.write_text("sequence, arm\n1, MSC\n2, PBO\n")
+    assert run("allocation", "load", str(csv)).exit_code == 0
+    assert sorted((a.sequence, a.arm) for a in rows(database_url, Allocation)) == [
+        (1, "MSC"), (2, "PBO")]

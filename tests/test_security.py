@@ -407,3 +407,13 @@ def test_garbage_posted_to_the_enrolment_form_never_gives_a_500(
                       {"weight_kg": "1e400"}, {"date_of_birth": "9999-99-99"}):
         response = nurse.post("/participants/enrol", data=enrolment_form(app, **overrides))
         assert response.status_code < 500, f"Got {response.status_code} for {overrides!r:.80}."
+
+
+def test_a_form_posted_after_logout_does_not_send_the_nurse_to_a_405_after_log_in(
+    client: FlaskClient,
+) -> None:
+    response = client.post("/participants/1/anchor-on-first", data={"reason": "x"})
+    assert response.status_code == 302
+    assert response.location == "/login"
+    after = client.post(response.location, data={"username": "nurse", "password": PASSWORD})
+    assert after.location == "/participants/"
