@@ -45,6 +45,7 @@ def clean(text: str) -> str:
 
 
 def shown(number: float) -> list[str]:
+    """The ways a program might print a float."""
     return [repr(number), str(number), f"{number:g}", f"{number:.3f}", f"{number:e}"]
 
 
@@ -234,7 +235,7 @@ def test_random_results_never_break_the_form_and_refused_posts_store_nothing(
     assert statuses[302] >= 10 and statuses[422] >= 10 and statuses[409] >= 1, statuses
 
 
-def test_fuzzed_form_fixed_posts_save_and_refuse(
+def test_fixed_posts_of_the_fuzz_test_save_refuse_and_conflict(
     app: Flask, nurse: FlaskClient, scheduled: int
 ) -> None:
     visit = visit_id(app, scheduled, "W06")

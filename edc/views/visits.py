@@ -67,6 +67,16 @@ def _typed(entry: Subform) -> TypedResult:
     )
 
 
+def _worth_a_line(event: AuditEvent) -> bool:
+    """Keep a field's history readable: the unit chosen at entry and an unconfirmed value are
+    implied; a later change of unit and a confirmation are not."""
+    if event.field not in HISTORY_COLUMNS:
+        return False
+    if event.field == "warn_confirmed":
+        return event.new == "yes"
+    return not (event.field == "typed_unit" and event.action == "create")
+
+
 def _field_history(
     visit: Visit,
 ) -> tuple[dict[str, list[AuditEvent]], list[AuditEvent], dict[int, str]]:
@@ -84,7 +94,7 @@ def _field_history(
     per_field: dict[str, list[AuditEvent]] = defaultdict(list)
     own: list[AuditEvent] = []
     for event in events:
-        if event.entity == "result" and event.entity_id in keys and event.field in HISTORY_COLUMNS:
+        if event.entity == "result" and event.entity_id in keys and _worth_a_line(event):
             per_field[keys[event.entity_id]].append(event)
         elif event.entity == "visit" and event.entity_id == visit.id and event.field in (
                 "actual_date", "status", "missed_reason"):

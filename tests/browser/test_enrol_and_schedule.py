@@ -53,7 +53,6 @@ def test_nurse_enrols_records_both_infusions_and_sees_eleven_visits(
 ) -> None:
     page.goto(f"{live_server}/participants/")
     expect(page).to_have_url(f"{live_server}/login?next=/participants/?")
-    shot(page, "login")
     page.get_by_label("User name").fill("nurse")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

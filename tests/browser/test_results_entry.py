@@ -69,9 +69,7 @@ def test_nurse_corrects_a_creatinine_in_the_wrong_unit_and_sees_the_computed_egf
     expect(page.locator("#egfr-u25-combined")).to_have_text("96.2")
     expect(page.locator("#egfr-bedside")).to_have_text("117")
     expect(page.locator("#ckd-stage")).to_have_text("G1")
-    shot(page, "results")
 
     page.get_by_role("link", name="← AS-001").click()
     expect(page.locator("tr[data-visit=W06]")).to_contain_text("done (2026-04-27 Mon)")
     expect(page.locator("tr[data-trend=W06] .egfr")).to_contain_text("96.2 (G1)")
-    shot(page, "participant-results")
