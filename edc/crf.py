@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import re
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from edc.labs import ResultsForm
 from edc.study import Study
+from edc.units import parse_number
 
 
 def _without_control_characters(value: Any) -> Any:
@@ -68,11 +69,8 @@ class NumberField(FloatField):
             self.data = None
             return
         typed = valuelist[0].strip()
-        try:
-            value = float(typed)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
+        value = parse_number(typed)
+        if value is None:
             self.data = None
             if "," in typed:
                 raise ValueError(_("Got %(typed)s. Expected a number in %(unit)s, with a "
@@ -83,6 +81,9 @@ class NumberField(FloatField):
         self.data = value
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 class IsoDateField(DateField):
     """A calendar date as YYYY-MM-DD (the browser's date picker sends this form)."""
 
@@ -91,7 +92,10 @@ class IsoDateField(DateField):
             self.data = None
             return
         try:
-            self.data = date.fromisoformat(valuelist[0].strip())
+            typed = valuelist[0].strip()
+            if not ISO_DATE.fullmatch(typed):
+                raise ValueError(typed)
+            self.data = date.fromisoformat(typed)
         except ValueError:
             self.data = None
             raise ValueError(_("Got %(typed)s. Expected a date like 2026-01-31.",

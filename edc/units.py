@@ -6,8 +6,20 @@ Pure: no Flask, no SQLAlchemy. The conversion factors themselves live in forms/r
 from __future__ import annotations
 
 import math
+import re
 
 from edc.labs import Unit
+
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def parse_number(text: str) -> float | None:
+    """A finite number written with ASCII digits and a decimal point ("24.5", "1e3"), or None."""
+    text = text.strip()
+    if not NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
 
 
 def significant(value: float, digits: int = 3) -> str:

@@ -87,3 +87,22 @@ def test_a_decimal_comma_is_explained(app, nurse, allocation) -> None:
 def test_history_names_the_visit_a_change_belongs_to(nurse, scheduled) -> None:
     html = nurse.get(f"/participants/{scheduled}/history").text
     assert re.search(r"created: visit W02</td>\s*<td>target_date</td>", html)
+
+
+def test_a_date_must_be_written_as_yyyy_mm_dd(app, nurse, allocation) -> None:
+    from tests.conftest import enrolment_form
+
+    response = nurse.post("/participants/enrol",
+                          data=enrolment_form(app, date_of_birth="20180510"))
+    assert response.status_code == 422
+    assert "Got &#39;20180510&#39;. Expected a date like 2026-01-31." in response.text
+
+
+def test_a_sample_taken_before_the_child_was_born_is_refused(app, nurse, scheduled) -> None:
+    from tests.conftest import results_form, visit_id
+
+    visit = visit_id(app, scheduled, "W06")
+    response = nurse.post(f"/visits/{visit}",
+                          data=results_form(nurse, visit, sample_date="1900-01-01"))
+    assert response.status_code == 422
+    assert "The sample date 1900-01-01 is before the date of birth." in response.text

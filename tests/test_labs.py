@@ -10,7 +10,7 @@ import pytest
 from edc.checks import check_value
 from edc.definition import StudyDefinitionError
 from edc.labs import load_results_form
-from edc.units import significant
+from edc.units import parse_number, significant
 
 FORMS = Path(__file__).resolve().parents[1] / "forms"
 FORM = load_results_form(FORMS)
@@ -160,3 +160,14 @@ def test_a_broken_results_file_names_file_key_got_and_expected(tmp_path, old, ne
     with pytest.raises(StudyDefinitionError) as error:
         load_results_form(tmp_path / "forms")
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(("text", "value"), [("24.5", 24.5), (" 0.45 ", 0.45), ("1e3", 1000.0),
+                                             ("-0", 0.0), (".5", 0.5)])
+def test_numbers_are_read_as_written_with_a_decimal_point(text: str, value: float) -> None:
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["1_000", "١٢", "24,5", "0x10", "nan", "inf", "1e999", "", "e3"])
+def test_anything_else_is_not_a_number(text: str) -> None:
+    assert parse_number(text) is None

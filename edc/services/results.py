@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,7 +18,7 @@ from edc.renal import bsa_mosteller
 from edc.schedule import Window
 from edc.services.common import GENERAL, Errors, Refused
 from edc.trends import Measurement, Trend, VisitResults, trend
-from edc.units import significant
+from edc.units import parse_number, significant
 
 SCREENING_DAYS = 28  # screening labs within 28 days before the first infusion
 
@@ -53,15 +52,6 @@ class Conflict(Exception):
 def audit_watermark(session: Session) -> int:
     """The newest audit row now: changes after it are someone else's once a form is open."""
     return session.scalar(select(func.max(AuditEvent.id))) or 0
-
-
-def parse_number(text: str) -> float | None:
-    """A finite number, or None when the text is not one."""
-    try:
-        value = float(text.strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def finding_message(finding: Finding) -> str:
@@ -170,6 +160,9 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
     errors = Errors()
     if data.sample_date > on:
         errors.add("sample_date", _("The sample date %(day)s is in the future.",
+                                    day=data.sample_date.isoformat()))
+    elif data.sample_date < visit.participant.date_of_birth:
+        errors.add("sample_date", _("The sample date %(day)s is before the date of birth.",
                                     day=data.sample_date.isoformat()))
     height, weight = _number_of(data, "height"), _number_of(data, "weight")
     bsa = bsa_mosteller(weight, height) if height and weight and height > 0 and weight > 0 \

@@ -56,6 +56,12 @@ def _stored(visit: Visit) -> dict[str, Any]:
     return data
 
 
+def _counter(text: str | None) -> int:
+    """A hidden version or audit watermark as posted; anything else counts as 0 (stale)."""
+    text = text or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+
+
 def _typed(entry: Subform) -> TypedResult:
     return TypedResult(
         text=entry.value.data or "",
@@ -130,11 +136,7 @@ def visit(visit_id: int) -> Any:
     if form.validate_on_submit():
         typed = {f.key: _typed(form[f.key].form) for f in results_definition().fields}
         data = ResultsData(sample_date=form.sample_date.data, results=typed)
-        try:
-            version = int(form.version.data or 0)
-            watermark = int(form.watermark.data or 0)
-        except ValueError:
-            version = watermark = 0
+        version, watermark = _counter(form.version.data), _counter(form.watermark.data)
         try:
             services.save_results(db.session(), results_definition(), current_user, visit, data,
                                   expected_version=version, watermark=watermark,
