@@ -38,3 +38,13 @@ def test_extraction_finds_template_and_python_messages() -> None:
                                           keywords={"_": None, "_l": None, "gettext": None})}
     assert {"Participant code", "Infusion date", "Follow-up visits",
             "Wrong user name or password."} <= messages
+
+
+def test_a_chinese_reader_sees_visit_labels_and_weekdays_from_the_study_definition(
+    nurse, scheduled
+) -> None:
+    english = nurse.get(f"/participants/{scheduled}").text
+    chinese = nurse.get(f"/participants/{scheduled}", headers={"Accept-Language": "zh-CN"}).text
+    assert "<td>2 weeks</td>" in english and "<td>2周</td>" not in english
+    assert "<td>2周</td>" in chinese and "<td>12个月</td>" in chinese
+    assert "2026-03-30 周一" in chinese

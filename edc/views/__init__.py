@@ -164,7 +164,8 @@ def _server_error(exc: Exception) -> Any:
     return render_template("error.html", code=500, message=message), 500
 
 
-STATUS_LABELS = {
+# Stored codes shown to people: statuses, kinds, outcomes, roles, audited entities.
+TERMS = {
     "enrolled": _l("enrolled"),
     "withdrawn": _l("withdrawn"),
     "completed": _l("completed"),
@@ -181,12 +182,36 @@ STATUS_LABELS = {
     "scheduled": _l("scheduled"),
     "screening": _l("screening"),
     "unscheduled": _l("unscheduled"),
+    "admin": _l("admin"),
+    "investigator": _l("investigator"),
+    "nurse": _l("nurse"),
+    "monitor": _l("monitor"),
+    "unblinded": _l("unblinded"),
+    "participant": _l("participant"),
+    "infusion": _l("infusion"),
+    "visit": _l("visit"),
+    "result": _l("result"),
+    "allocation": _l("allocation"),
+    "user": _l("user"),
 }
 
 
-def _status(code: str) -> str:
-    """A stored status or action code in the reader's language."""
-    return str(STATUS_LABELS.get(code, code))
+def _term(code: str) -> str:
+    """A stored code (status, role, entity...) in the reader's language."""
+    return str(TERMS.get(code, code))
+
+
+def _visit_label(visit: Any) -> str:
+    """A visit's label in the reader's language (forms/schedule.toml has both)."""
+    if visit.kind == "screening":
+        return _("Screening (baseline)")
+    if visit.kind == "unscheduled":
+        return _("Unscheduled")
+    if str(get_locale()).startswith("zh"):
+        definition = next((d for d in study().schedule.visits if d.code == visit.code), None)
+        if definition is not None and definition.label_zh:
+            return definition.label_zh
+    return visit.label
 
 
 def _day(value: date | None) -> str:
@@ -233,7 +258,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(_day, "day")
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_cells, "cells")
-    app.add_template_filter(_status, "status")
+    app.add_template_filter(_term, "term")
+    app.add_template_filter(_visit_label, "visit_label")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")
 
     @app.context_processor
