@@ -35,8 +35,10 @@ AUDITED: dict[type, str] = {
     Allocation: "allocation",
     User: "user",
 }
-NOT_AUDITED_FIELDS = {"id", "version", "created_at", "results_saved_at"}
-REDACTED_FIELDS = {"password_hash"}
+NOT_AUDITED_FIELDS = {
+    "id", "version", "created_at", "results_saved_at", "calendar_sequence", "calendar_stamp",
+}
+REDACTED_FIELDS = {"password_hash", "calendar_token"}
 
 
 class UnauditedWrite(RuntimeError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import wtforms
@@ -178,6 +178,43 @@ class InfusionForm(Form):
 class AnchorForm(Form):
     reason = StringField(_l("Why is the second infusion not given?"), validators=[
         InputRequired(message=_l("Say why the second infusion is not given.")), Length(max=500)])
+
+
+TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d", re.ASCII)
+
+
+class IsoTimeField(StringField):
+    """A local clock time as HH:MM, or nothing."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        typed = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = valuelist
+        if not typed:
+            self.data = None
+            return
+        if not TIME.fullmatch(typed):
+            self.data = None
+            raise ValueError(_("Got %(typed)s. Expected a time like 09:30.",
+                               typed=repr(typed[:20])))
+        hours, minutes = typed.split(":")
+        self.data = time(int(hours), int(minutes))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+
+class BookForm(Form):
+    date = IsoDateField(_l("Appointment date"),
+                        validators=_required(_l("Enter the appointment date.")))
+    time = IsoTimeField(_l("Time (optional)"))
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class WithdrawForm(Form):
+    reason = StringField(_l("Why is the child withdrawn?"), validators=[
+        InputRequired(message=_l("Say why the child is withdrawn.")), Length(max=500)])
 
 
 class MissedForm(Form):

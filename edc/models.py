@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import uuid
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -17,9 +18,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
@@ -32,6 +36,11 @@ VISIT_KINDS = ("scheduled", "screening", "unscheduled")
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def new_calendar_uid() -> str:
+    """A random event UID: nothing in it says who the child is."""
+    return f"{uuid.uuid4()}@alport-edc"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -110,6 +119,9 @@ class Participant(Base):
     screening_egfr: Mapped[float] = mapped_column(Float)
     eligibility: Mapped[dict[str, bool]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="enrolled")
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # The family's calendar link: random, revocable; None while no link is issued.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Which infusion day 0 of follow-up is: 2 normally, 1 when the second was not given.
     anchor_infusion: Mapped[int | None] = mapped_column(Integer)
     anchor_reason: Mapped[str | None] = mapped_column(Text)
@@ -203,12 +215,27 @@ class Visit(Base):
     sample_deviation_days: Mapped[int] = mapped_column(Integer, default=0)
     missed_reason: Mapped[str | None] = mapped_column(Text)
     results_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The appointment: a day (and optionally a local time) in the window, or flagged with a reason.
+    booked_date: Mapped[date | None] = mapped_column(Date)
+    booked_time: Mapped[time | None] = mapped_column(Time)
+    booking_reason: Mapped[str | None] = mapped_column(Text)
+    booking_flags: Mapped[str | None] = mapped_column(String(64))
+    cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    # One calendar event for the visit's whole life: a random UID, a SEQUENCE raised on each move.
+    calendar_uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_uid)
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    calendar_stamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     participant: Mapped[Participant] = relationship(back_populates="visits")
     results: Mapped[list[Result]] = relationship(back_populates="visit", order_by="Result.id")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def appointment(self) -> date:
+        """The day the family is expected: booked, else the suggested clinic day."""
+        return self.booked_date or self.suggested_date
 
     @property
     def day(self) -> int | None:
@@ -268,3 +295,18 @@ class AuditEvent(Base):
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+# What a family's calendar shows of a visit: a change to any of these is a move of the event.
+CALENDAR_FIELDS = ("target_date", "window_start", "window_end", "suggested_date", "booked_date",
+                   "booked_time", "status", "label")
+
+
+@event.listens_for(Session, "before_flush")
+def _raise_calendar_sequence(session: Session, _context: object, _instances: object) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Visit) and session.is_modified(obj):
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS):
+                obj.calendar_sequence = (obj.calendar_sequence or 0) + 1
+                obj.calendar_stamp = utcnow()

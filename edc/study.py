@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,6 +50,13 @@ class Site:
     holidays_subdivision: str
     closed_weekdays: frozenset[int]
     closed_dates: frozenset[date]
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    urine_days_before: int
+    urine_time: time
+    visit_alarm_minutes: int
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class Study:
     info: StudyInfo
     site: Site
     enrolment: EnrolmentRules
+    calendar: CalendarSettings
     treatment: Treatment
     arms: tuple[Arm, ...]
     schedule: ScheduleDefinition
@@ -194,6 +202,14 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
     return rules
 
 
+def _calendar(t: TomlTable) -> CalendarSettings:
+    at = t.get("urine_time", time(18, 0))
+    if type(at) is not time:
+        raise t.fail("urine_time", at, "a local time such as 18:00:00 (unquoted)")
+    return CalendarSettings(urine_days_before=t.integer("urine_days_before"), urine_time=at,
+                            visit_alarm_minutes=t.integer("visit_alarm_minutes"))
+
+
 def _arms(top: TomlTable) -> tuple[Arm, ...]:
     arms = tuple(
         Arm(code=a.text("code", pattern=r"[A-Z0-9_]+"), label=a.text("label"))
@@ -269,6 +285,7 @@ def load_study(forms_dir: str | Path) -> Study:
         info=_study_info(top.table("study")),
         site=_site(top.table("site")),
         enrolment=_enrolment(top.table("enrolment")),
+        calendar=_calendar(top.table("calendar")),
         treatment=Treatment(
             dose_cells_per_kg=treatment.number("dose_cells_per_kg", minimum=1),
             volume_ml_limits=treatment.limits("volume_ml_limits"),

@@ -221,7 +221,12 @@ def test_serve_refuses_a_database_that_is_not_initialised(run, tmp_path: Path) -
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     result = run("serve", extra_env={"EDC_DATABASE_URL": url})
     assert result.exit_code == 2
-    assert result.stderr == ("Error: The database is at schema none, the code needs 0002. "
+    from alembic.script import ScriptDirectory
+
+    from edc.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert result.stderr == (f"Error: The database is at schema none, the code needs {head}. "
                              "Run `edc init` first.\n")
 
 

@@ -126,3 +126,32 @@ def test_downgrade_to_base_and_upgrade_again(roundtrip_url: str) -> None:
     command.upgrade(config, "head")
     assert _table_names(roundtrip_url) == TABLES | {"alembic_version"}
     assert _audit_trail_refuses_delete(roundtrip_url)
+
+
+def test_visits_planned_before_calendars_get_a_distinct_random_uid(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    config = db.alembic_config(url)
+    command.upgrade(config, "0002")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO participant (id, code, date_of_birth, sex, weight_kg, height_cm, "
+            "consent_date, screening_egfr, eligibility, status, created_at, version) VALUES "
+            "(1, 'AS-001', '2018-05-10', 'F', 24.5, 125, '2026-02-20', 98, '{}', 'enrolled', "
+            "'2026-02-20 01:00:00', 1)"))
+        for n, code in enumerate(("W02", "W04"), start=1):
+            connection.execute(text(
+                "INSERT INTO visit (id, participant_id, code, label, target_date, window_start, "
+                "window_end, suggested_date, suggested_is_clinic_day, status, anchor_infusion, "
+                "anchor_date, kind, sample_deviation_days, version) VALUES "
+                f"({n}, 1, '{code}', '{code}', '2026-03-30', '2026-03-27', '2026-04-02', "
+                "'2026-03-30', 1, 'planned', 2, '2026-03-16', 'scheduled', 0, 1)"))
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT calendar_uid, calendar_sequence, calendar_stamp FROM visit")).all()
+    engine.dispose()
+    uids = [uid for uid, _, _ in rows]
+    assert len(set(uids)) == 2 and all(uid.endswith("@alport-edc") for uid in uids)
+    assert all("AS-001" not in uid for uid in uids)
+    assert [(seq, stamp is not None) for _, seq, stamp in rows] == [(0, True), (0, True)]

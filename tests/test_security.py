@@ -59,10 +59,11 @@ def _redirects_to_login(response) -> bool:
 
 
 def _walkable_routes(app: Flask) -> list[tuple[str, str]]:
-    """(method, url) for every rule except the log-in page and static files."""
+    """(method, url) for every rule except the log-in page, static files and the family's
+    tokenised calendar link (which answers 404 to any token but a live one)."""
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("auth.login", "static"):
+        if rule.endpoint in ("auth.login", "static", "calendars.family"):
             continue
 
         def fill(match: re.Match) -> str:
@@ -90,6 +91,12 @@ def test_every_route_except_login_redirects_an_anonymous_visitor_to_login(
             leaks.append((method, url, response.status_code, response.location))
     assert leaks == [], f"Got pages served without a log-in: {leaks}. Expected 302 to /login."
     assert _count(app, Participant) == 0
+
+
+def test_only_the_login_page_and_the_family_calendar_link_are_open() -> None:
+    from edc.views import PUBLIC_ENDPOINTS
+
+    assert PUBLIC_ENDPOINTS == {"auth.login", "static", "calendars.family"}
 
 
 def test_login_page_is_the_one_page_open_without_login(client: FlaskClient) -> None:

@@ -11,6 +11,13 @@ from edc.services.allocation import (
     can_see_allocation,
     load_allocation,
 )
+from edc.services.booking import (
+    book_visit,
+    booking_flags,
+    issue_calendar_link,
+    revoke_calendar_link,
+    withdraw,
+)
 from edc.services.common import GENERAL, Errors, Refused, today
 from edc.services.enrolment import EnrolmentData, enrol
 from edc.services.infusions import (
@@ -38,6 +45,7 @@ from edc.services.results import (
 )
 
 __all__ = [
+    "book_visit", "booking_flags", "issue_calendar_link", "revoke_calendar_link", "withdraw",
     "Conflict", "ResultsData", "TypedResult", "add_visit", "audit_watermark", "mark_missed",
     "save_results", "trend_for", "visit_window",
     "GENERAL", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",

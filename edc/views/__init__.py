@@ -38,8 +38,8 @@ from edc.study import Study
 from edc.trends import Trend
 from edc.units import significant
 
-# The only endpoints reachable without a login.
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# The only endpoints reachable without a login (a family's calendar: its random token is the key).
+PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family"}
 WRITE_ROLES = ("nurse", "investigator")
 
 
@@ -244,9 +244,10 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    from edc.views import auth, participants, visits
+    from edc.views import auth, calendars, participants, visits
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(calendars.bp)
     app.register_blueprint(participants.bp)
     app.register_blueprint(visits.bp)
     app.before_request(_require_login)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from edc import db, services
 from edc.charts import trend_svg
-from edc.crf import AddVisitForm, AnchorForm, InfusionForm, enrolment_form
+from edc.crf import AddVisitForm, AnchorForm, InfusionForm, WithdrawForm, enrolment_form
 from edc.models import AuditEvent, Participant, Visit
 from edc.services import NeedsConfirmation, Refused
 from edc.trends import chart_series
@@ -87,7 +87,8 @@ def enrol() -> Any:
     return render_template("participants/enrol.html", form=form, general=general), status
 
 
-def _detail_page(participant: Participant, anchor_form: AnchorForm) -> str:
+def _detail_page(participant: Participant, anchor_form: AnchorForm,
+                 withdraw_form: WithdrawForm | None = None) -> str:
     arm = (services.arm_for(db.session(), current_user, participant)
            if services.can_see_allocation(current_user) else None)
     trend, trend_error = participant_trend(participant)
@@ -100,6 +101,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm) -> str:
         trend=trend, trend_error=trend_error, chart=chart, fields=results_definition().fields,
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form, add_form=AddVisitForm(formdata=None),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
     )
 
 
@@ -179,6 +181,24 @@ def anchor_on_first(participant_id: int) -> Any:
             flash(_("Follow-up is anchored on infusion 1."), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
     return _detail_page(participant, form), 422
+
+
+@bp.route("/<int:participant_id>/withdraw", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def withdraw(participant_id: int) -> Any:
+    participant = _participant_or_404(participant_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(db.session(), current_user, participant, form.reason.data)
+        except Refused as refused:
+            for message in attach_errors(form, refused):
+                flash(message, "error")
+        else:
+            flash(_("%(code)s is withdrawn; the visits to come are cancelled.",
+                    code=participant.code), "success")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+    return _detail_page(participant, AnchorForm(formdata=None), form), 422
 
 
 @bp.route("/<int:participant_id>/history")

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc.crf import MissedForm, Subform, results_form
+from edc.crf import BookForm, MissedForm, Subform, results_form
 from edc.models import AuditEvent, Participant, Visit
 from edc.services import Conflict, Refused, ResultsData, TypedResult
 from edc.views import (
     WRITE_ROLES,
     attach_errors,
+    calendar,
     participant_trend,
     results_definition,
     roles_required,
@@ -151,17 +152,31 @@ def visit(visit_id: int) -> Any:
             flash(_("The results of %(code)s are saved; the visit is done.", code=visit.code),
                   "success")
             return redirect(url_for("visits.visit", visit_id=visit.id))
+    status = 409 if conflict is not None else 422 if (form.errors or general) else 200
+    return _visit_page(visit, form=form, general=general, conflict=conflict, status=status)
+
+
+def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = None,
+                conflict: list[AuditEvent] | None = None, book_form: BookForm | None = None,
+                status: int = 200) -> Any:
+    if form is None:
+        form = results_form(results_definition())(formdata=None, data=_stored(visit))
+    if book_form is None:
+        book_form = BookForm(formdata=None, data={
+            "date": visit.booked_date or visit.suggested_date, "time": visit.booked_time,
+            "reason": visit.booking_reason})
     per_field, own, keys = _field_history(visit)
     trend, trend_error = participant_trend(visit.participant)
     row = next((r for r in trend.rows if r.code == visit.code), None) if trend else None
-    status = 409 if conflict is not None else 422 if (form.errors or general) else 200
     return render_template(
-        "visits/visit.html", v=visit, p=visit.participant, form=form, general=general,
+        "visits/visit.html", v=visit, p=visit.participant, form=form, general=general or [],
         conflict=None if conflict is None else _described(conflict, keys), history=per_field,
         visit_history=own, fields=results_definition().fields,
         window=services.visit_window(visit, visit.participant),
         missed_form=MissedForm(), today=services.today(study()), row=row,
-        trend_error=trend_error,
+        trend_error=trend_error, book_form=book_form,
+        flags=services.booking_flags(visit, book_form.date.data, calendar())
+        if book_form.date.data else [],
     ), status
 
 
@@ -204,3 +219,24 @@ def add(participant_id: int) -> Any:
                 flash(message, "error")
         return redirect(url_for("participants.detail", participant_id=participant_id))
     return redirect(url_for("visits.visit", visit_id=new.id))
+
+
+@bp.route("/visits/<int:visit_id>/book", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def book(visit_id: int) -> Any:
+    visit = _visit_or_404(visit_id)
+    form = BookForm()
+    if form.validate_on_submit():
+        try:
+            services.book_visit(db.session(), calendar(), current_user, visit, form.date.data,
+                                form.time.data, form.reason.data or "")
+        except Refused as refused:
+            general = attach_errors(form, refused)
+            for message in general:
+                flash(message, "error")
+        else:
+            when = form.date.data.isoformat() + (
+                f" {form.time.data:%H:%M}" if form.time.data else "")
+            flash(_("%(code)s is booked for %(when)s.", code=visit.code, when=when), "success")
+            return redirect(url_for("visits.visit", visit_id=visit.id))
+    return _visit_page(visit, book_form=form, status=422)

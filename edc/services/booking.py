@@ -1,0 +1,77 @@
+"""Book visits on clinic days, withdraw a child (cancelling the visits to come), and issue or
+revoke the family's calendar link."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, time
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from edc.audit import audited
+from edc.models import Participant, User, Visit
+from edc.schedule import ClinicCalendar
+from edc.services.common import GENERAL, Errors, Refused
+
+
+def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str]:
+    """Why a day is not a plain booking: outside the window, or the clinic is closed."""
+    flags = []
+    if not visit.window_start <= day <= visit.window_end:
+        flags.append("outside window")
+    closed = calendar.closed_reason(day)
+    if closed:
+        flags.append(closed)
+    return flags
+
+
+def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: Visit, day: date,
+               at: time | None, reason: str) -> Visit:
+    """Book a planned visit on a day (and time); off the window or a closed day needs a reason."""
+    reason = reason.strip()
+    errors = Errors()
+    if visit.status != "planned":
+        errors.add(GENERAL, _("Only a planned visit can be booked; %(code)s is %(status)s.",
+                              code=visit.code, status=visit.status))
+    flags = booking_flags(visit, day, calendar)
+    if flags and not reason:
+        errors.add("reason", _("%(day)s is not a plain booking (%(why)s): give a reason to book "
+                               "it anyway.", day=day.isoformat(), why=", ".join(flags)))
+    errors.raise_if_any()
+    with audited(session, actor.username, reason or None):
+        visit.booked_date, visit.booked_time = day, at
+        visit.booking_reason = reason or None
+        visit.booking_flags = ", ".join(flags)[:64] or None
+        session.commit()
+    return visit
+
+
+def withdraw(session: Session, actor: User, participant: Participant, reason: str) -> None:
+    """Withdraw a child: the visits to come are cancelled but stay in the record."""
+    reason = reason.strip()
+    if participant.status == "withdrawn":
+        raise Refused({GENERAL: [_("%(code)s is already withdrawn.", code=participant.code)]})
+    if not reason:
+        raise Refused({"reason": [_("Say why the child is withdrawn.")]})
+    with audited(session, actor.username, reason):
+        participant.status, participant.withdrawn_reason = "withdrawn", reason
+        for visit in participant.visits:
+            if visit.status == "planned":
+                visit.status, visit.cancelled_reason = "cancelled", reason
+        session.commit()
+
+
+def issue_calendar_link(session: Session, actor: User, participant: Participant) -> str:
+    """Give the family a new calendar link; any earlier link stops working."""
+    with audited(session, actor.username, _("Calendar link issued")):
+        participant.calendar_token = secrets.token_urlsafe(24)  # 192 random bits
+        session.commit()
+    return participant.calendar_token
+
+
+def revoke_calendar_link(session: Session, actor: User, participant: Participant) -> None:
+    """Stop the family's calendar link from working."""
+    with audited(session, actor.username, _("Calendar link revoked")):
+        participant.calendar_token = None
+        session.commit()

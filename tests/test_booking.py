@@ -1,0 +1,150 @@
+"""Booking visits on clinic days, withdrawing a child, and the family's calendar link."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+from flask import Flask
+from sqlalchemy import select
+
+from edc import db
+from edc.models import AuditEvent, Participant, Visit
+from tests.conftest import visit_id
+
+
+def visit(app: Flask, pid: int, code: str) -> Visit:
+    with app.app_context():
+        return db.session().scalars(select(Visit).where(
+            Visit.participant_id == pid, Visit.code == code)).one()
+
+
+def book(client, app, pid, code, **form):
+    return client.post(f"/visits/{visit_id(app, pid, code)}/book", data=form)
+
+
+def test_a_clinic_day_in_the_window_is_booked_without_a_reason(app, nurse, scheduled) -> None:
+    # W08: target 2026-05-11 (Mon), window 2026-05-08 to 2026-05-14.
+    before = visit(app, scheduled, "W08")
+    response = book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30")
+    assert response.status_code == 302
+    after = visit(app, scheduled, "W08")
+    assert (after.booked_date, after.booked_time, after.booking_flags) == (
+        date(2026, 5, 12), time(9, 30), None)
+    assert after.calendar_sequence == before.calendar_sequence + 1
+    assert after.calendar_stamp > before.calendar_stamp
+    assert after.calendar_uid == before.calendar_uid
+    row = re.search(r'data-visit="W08".*?</tr>', nurse.get(f"/participants/{scheduled}").text,
+                    re.S).group(0)
+    assert "2026-05-12 Tue 09:30" in row
+
+
+def test_a_weekend_holiday_or_day_outside_the_window_needs_a_reason_and_is_flagged(
+    app, nurse, scheduled
+) -> None:
+    # W08 window 2026-05-08 to 05-14; M03 06-09 to 06-23; M08 11-02 to 11-30.
+    cases = [("W08", "2026-05-09", "weekend"), ("M03", "2026-06-24", "outside window"),
+             ("M08", "2026-10-01", "outside window, National Day")]
+    for code, day, why in cases:
+        refused = book(nurse, app, scheduled, code, date=day)
+        assert refused.status_code == 422
+        assert f"{day} is not a plain booking ({why}): give a reason to book it anyway." in (
+            refused.text)
+        assert visit(app, scheduled, code).booked_date is None
+        saved = book(nurse, app, scheduled, code, date=day, reason="Family travels that day")
+        assert saved.status_code == 302
+        booked = visit(app, scheduled, code)
+        assert (booked.booked_date.isoformat(), booked.booking_flags, booked.booking_reason) == (
+            day, why, "Family travels that day")
+
+
+def test_rebooking_is_audited_with_old_and_new_dates(app, nurse, scheduled) -> None:
+    book(nurse, app, scheduled, "W08", date="2026-05-11")
+    book(nurse, app, scheduled, "W08", date="2026-05-13")
+    with app.app_context():
+        rows = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "visit", AuditEvent.field == "booked_date")
+            .order_by(AuditEvent.id)).all()
+    assert [(r.old, r.new, r.username) for r in rows] == [
+        (None, "2026-05-11", "nurse"), ("2026-05-11", "2026-05-13", "nurse")]
+
+
+def test_a_bad_time_is_refused_at_the_field_and_nothing_is_booked(app, nurse, scheduled) -> None:
+    response = book(nurse, app, scheduled, "W08", date="2026-05-11", time="9.30")
+    assert response.status_code == 422
+    assert "Got &#39;9.30&#39;. Expected a time like 09:30." in response.text
+    assert visit(app, scheduled, "W08").booked_date is None
+
+
+def test_only_a_planned_visit_can_be_booked_and_only_by_staff_who_write(
+    app, nurse, as_role, scheduled
+) -> None:
+    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
+    refused = book(nurse, app, scheduled, "W02", date="2026-03-30")
+    assert refused.status_code == 422
+    assert visit(app, scheduled, "W02").booked_date is None
+    assert book(as_role("monitor"), app, scheduled, "W08", date="2026-05-11").status_code == 403
+
+
+def test_withdrawing_cancels_the_visits_to_come_and_keeps_them(app, nurse, scheduled) -> None:
+    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
+    refused = nurse.post(f"/participants/{scheduled}/withdraw", data={"reason": ""})
+    assert refused.status_code == 422
+    response = nurse.post(f"/participants/{scheduled}/withdraw",
+                          data={"reason": "Family moved away"})
+    assert response.status_code == 302
+    with app.app_context():
+        child = db.session().get(Participant, scheduled)
+        statuses = {v.code: v.status for v in child.visits}
+        assert (child.status, child.withdrawn_reason) == ("withdrawn", "Family moved away")
+    assert statuses["W02"] == "missed"
+    assert {s for c, s in statuses.items() if c != "W02"} == {"cancelled"}
+    assert len(statuses) == 11
+    assert visit(app, scheduled, "M12").cancelled_reason == "Family moved away"
+
+
+def test_the_calendar_link_works_without_log_in_and_a_revoked_link_answers_404(
+    app, nurse, client, scheduled
+) -> None:
+    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    page = nurse.get(f"/participants/{scheduled}").text
+    first = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", page).group(1)
+    assert len(first) >= 22  # at least 128 random bits
+    feed = client.get(f"/calendar/{first}.ics")  # a family's phone: no log-in
+    assert feed.status_code == 200
+    assert feed.mimetype == "text/calendar"
+    assert feed.data.startswith(b"BEGIN:VCALENDAR\r\n")
+    assert b"AS-001" not in feed.data and b"2018-05-10" not in feed.data
+
+    nurse.post(f"/participants/{scheduled}/calendar-link")  # re-issue
+    second = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
+                       nurse.get(f"/participants/{scheduled}").text).group(1)
+    assert second != first
+    assert client.get(f"/calendar/{first}.ics").status_code == 404
+    assert client.get(f"/calendar/{second}.ics").status_code == 200
+    nurse.post(f"/participants/{scheduled}/calendar-link/revoke")
+    assert client.get(f"/calendar/{second}.ics").status_code == 404
+    assert client.get("/calendar/guess.ics").status_code == 404
+    with app.app_context():
+        trail = " ".join(f"{e.old} {e.new}" for e in db.session().scalars(
+            select(AuditEvent).where(AuditEvent.field == "calendar_token")))
+    assert first not in trail and second not in trail
+
+
+def test_staff_download_the_family_file_and_the_clinic_feed_by_code_only(
+    app, nurse, client, scheduled
+) -> None:
+    from icalendar import Calendar
+
+    book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30")
+    family = nurse.get(f"/participants/{scheduled}/calendar.ics")
+    assert family.headers["Content-Disposition"] == 'attachment; filename="visits-AS-001.ics"'
+    events = {str(e["UID"]): e for e in Calendar.from_ical(family.data).walk("VEVENT")}
+    w08 = visit(app, scheduled, "W08")
+    assert events[w08.calendar_uid]["DTSTART"].dt.isoformat() == "2026-05-12T09:30:00+08:00"
+    clinic = nurse.get("/clinic/calendar.ics")
+    assert clinic.status_code == 200
+    summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(clinic.data).walk("VEVENT")]
+    assert len(summaries) == 11 and all(s.startswith("AS-001 ") for s in summaries)
+    assert b"2018-05-10" not in clinic.data
+    assert client.get("/clinic/calendar.ics").status_code == 302  # staff only
