@@ -148,3 +148,20 @@ def test_staff_download_the_family_file_and_the_clinic_feed_by_code_only(
     assert len(summaries) == 11 and all(s.startswith("AS-001 ") for s in summaries)
     assert b"2018-05-10" not in clinic.data
     assert client.get("/clinic/calendar.ics").status_code == 302  # staff only
+
+
+def test_the_printable_card_has_bilingual_dates_the_clinic_phone_and_the_qr_code(
+    app, nurse, scheduled
+) -> None:
+    book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30")
+    without_link = nurse.get(f"/participants/{scheduled}/card").text
+    assert "<svg" not in without_link
+    nurse.post(f"/participants/{scheduled}/calendar-link")
+    card = nurse.get(f"/participants/{scheduled}/card").text
+    w02 = re.search(r'data-visit="W02".*?</tr>', card, re.S).group(0)
+    assert "2026年3月30日 星期一" in w02 and "Monday 30 March 2026" in w02
+    w08 = re.search(r'data-visit="W08".*?</tr>', card, re.S).group(0)
+    assert "2026年5月12日 星期二 09:30" in w08 and "Tuesday 12 May 2026 09:30" in w08
+    assert '<strong class="phone">+86 20 8133 0569</strong>' in card
+    assert card.count("<svg") == 1 and "<script" not in card
+    assert "2018-05-10" not in card and "Normal saline" not in card

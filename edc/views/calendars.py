@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, url_for
+import segno
+from babel.dates import format_date
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc.ics import CalendarVisit, Clinic, Reminders, clinic_feed, family_calendar
+from edc.ics import (
+    CalendarVisit,
+    Clinic,
+    Reminders,
+    clinic_feed,
+    family_calendar,
+    window_text,
+)
 from edc.models import Participant, Visit
 from edc.views import WRITE_ROLES, roles_required, study
 
@@ -60,6 +72,47 @@ def family(token: str) -> Any:
                            name=_("Kidney clinic visits"))
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="visits.ics"'})
+
+
+# The card always speaks Chinese first, whatever the reader's language, like the calendar.
+CARD_ZH = {
+    "title": "复诊时间表",
+    "date": "日期",
+    "urine": "请在每次就诊前一天开始收集24小时尿液，就诊时带来。",
+    "phone": "门诊电话",
+    "scan": "扫码订阅日历，就诊时间变更会自动更新。",
+}
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code of text as inline SVG, drawn here (no image service)."""
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="svg", scale=4, xmldecl=False,
+                                     title=_("QR code of the calendar link"))
+    return Markup(out.getvalue().decode())
+
+
+def subscription_url(participant: Participant) -> str | None:
+    if not participant.calendar_token:
+        return None
+    return url_for("calendars.family", token=participant.calendar_token, _external=True)
+
+
+def both_languages(day: date) -> tuple[str, str]:
+    """A date for a family card: Chinese, then English."""
+    return (format_date(day, "y年M月d日 EEEE", locale="zh_CN"),
+            format_date(day, "EEEE d MMMM y", locale="en"))
+
+
+@bp.route("/participants/<int:participant_id>/card")
+def card(participant_id: int) -> Any:
+    """A printable card of the visits, for families who prefer paper."""
+    participant = services.load_participant(db.session(), participant_id) or abort(404)
+    link = subscription_url(participant)
+    rows = [(entry, both_languages(entry.day), window_text(entry.window_start, entry.window_end))
+            for entry in calendar_visits(participant.visits) if not entry.cancelled]
+    return render_template("calendars/card.html", p=participant, rows=rows, link=link,
+                           qr=qr_svg(link) if link else None, site=study().site, zh=CARD_ZH)
 
 
 @bp.route("/participants/<int:participant_id>/calendar.ics")

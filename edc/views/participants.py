@@ -27,6 +27,7 @@ from edc.views import (
     roles_required,
     study,
 )
+from edc.views.calendars import qr_svg, subscription_url
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 
@@ -102,6 +103,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm,
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form, add_form=AddVisitForm(formdata=None),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        calendar_qr=qr_svg(link) if (link := subscription_url(participant)) else None,
     )
 
 
