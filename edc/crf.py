@@ -28,7 +28,7 @@ from edc.study import Study
 from edc.units import parse_number
 
 
-def _without_control_characters(value: Any) -> Any:
+def clean_text(value: Any) -> Any:
     """Drop characters nobody types (NUL and other controls) before anything sees the value."""
     if isinstance(value, str):
         return "".join(ch for ch in value if ch.isprintable() or ch in "\t\n")
@@ -39,7 +39,7 @@ class _CleanMeta:
     def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
         if issubclass(unbound_field.field_class, FormField):  # its own fields are cleaned
             return unbound_field.bind(form=form, **options)
-        filters = [_without_control_characters, *unbound_field.kwargs.get("filters", ())]
+        filters = [clean_text, *unbound_field.kwargs.get("filters", ())]
         return unbound_field.bind(form=form, **options, filters=filters)
 
 

@@ -221,8 +221,9 @@ def trend(
                      key=lambda v: v.sample_date or date.min)  # stable: ties keep input order
 
     def before_infusion(visit: VisitResults) -> bool:
+        # A sample of the first infusion's day is drawn before the dose: it is still baseline.
         return (first_infusion is not None and visit.sample_date is not None
-                and visit.sample_date < first_infusion)
+                and visit.sample_date <= first_infusion)
 
     baseline: dict[tuple[str, str], Baseline] = {}
     for visit in filter(before_infusion, sampled):
@@ -249,8 +250,9 @@ def trend(
         upcr = visit.measurements.get("upcr")
         upcr_base = None if upcr is None else baseline.get(("upcr", upcr.unit))
         # Samples are in date order, so every baseline-period row has been seen by now.
+        # Like with like: the baseline eGFR by the same equation as this row's reference.
         baseline_egfr = (None if egfr_baseline_row is None
-                         else egfr_baseline_row.summary.egfr_reference)
+                         else _by_method(egfr_baseline_row.summary, summary.reference_method))
         rows.append(TrendRow(
             code=visit.code,
             label=visit.label,
@@ -265,6 +267,15 @@ def trend(
                 summary.egfr_reference, baseline_egfr),
         ))
     return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows))
+
+
+def _by_method(summary: renal.RenalSummary, method: str | None) -> float | None:
+    """The eGFR of a summary by a given equation (None when it could not be computed)."""
+    return {
+        "u25_combined": summary.egfr_u25_combined,
+        "u25_creatinine": summary.egfr_u25_creatinine,
+        "u25_cystatin": summary.egfr_u25_cystatin,
+    }.get(method or "")
 
 
 def chart_series(trend: Trend, *, upcr_reference: float = 0.2) -> list[Series]:

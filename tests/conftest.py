@@ -185,7 +185,7 @@ def opened(client: FlaskClient, visit: int) -> dict[str, str]:
 
 
 def results_form(client: FlaskClient, visit: int, sample_date: str = "2026-04-27",
-                 **changes: tuple[str, str] | dict[str, str]) -> dict[str, str]:
+                 **changes: str | tuple[str, str] | dict[str, str]) -> dict[str, str]:
     """A results form as the browser posts it, opened now; changes replace or extend analytes."""
     data = {"sample_date": sample_date, **opened(client, visit)}
     for key, (value, unit) in RESULTS.items():
@@ -193,7 +193,9 @@ def results_form(client: FlaskClient, visit: int, sample_date: str = "2026-04-27
         if unit:
             data[f"{key}-unit"] = unit
     for key, change in changes.items():
-        if isinstance(change, tuple):
+        if isinstance(change, str):  # a field of the form itself, e.g. reason
+            data[key] = change
+        elif isinstance(change, tuple):
             data[f"{key}-value"], unit = change
             if unit:
                 data[f"{key}-unit"] = unit

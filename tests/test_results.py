@@ -581,8 +581,23 @@ def test_confirmed_warning_saves_and_the_confirmation_is_stored_and_audited(app,
     assert stored_results(app, w06)["cystatin_c"].warn_confirmed is False
     trail = audit_rows(app, entity="result", entity_id=r.id, field="warn_confirmed")
     assert [(e.new, e.username) for e in trail] == [("yes", "nurse")]
-    p = page(nurse.get(f"/visits/{w06}"))
-    assert p.checkboxes["creatinine-confirm"] is True
+    # The box is not ticked in advance: the confirmation holds for 80 µmol/L only.
+    html = nurse.get(f"/visits/{w06}").text
+    assert 'id="creatinine-confirm"' not in html
+    assert re.search(r'id="result-creatinine".*?confirmed by nurse', html, re.S)
+
+
+def test_a_confirmation_does_not_carry_over_to_a_changed_value(app, nurse, w06):
+    saved(nurse, w06, creatinine={"value": "80", "unit": "umol/L", "confirm": "y"})
+    changed = results_form(nurse, w06, creatinine={"value": "700", "unit": "umol/L"},
+                           reason="Lab re-issued the report")
+    response = nurse.post(f"/visits/{w06}", data=changed)
+    assert response.status_code == 422
+    assert "Serum creatinine 700 µmol/L is above the usual range" in response.text
+    assert stored_results(app, w06)["creatinine"].typed_value == "80"
+    same = results_form(nurse, w06, creatinine={"value": "80", "unit": "umol/L"},
+                        cystatin_c=("0.95", ""), reason="Cystatin C re-measured")
+    assert nurse.post(f"/visits/{w06}", data=same).status_code == 302  # 80 stays confirmed
 
 
 def test_upcr_of_exactly_2_mg_per_mg_needs_confirmation(app, nurse, w06):
@@ -964,7 +979,10 @@ def test_saving_results_for_a_missed_visit_makes_it_done_and_clears_the_reason(
         app, nurse, scheduled):
     w02 = visit_id(app, scheduled, "W02")
     nurse.post(f"/visits/{w02}/missed", data={"reason": "no show"})
-    saved(nurse, w02, sample_date="2026-04-01")
+    refused = nurse.post(f"/visits/{w02}", data=results_form(nurse, w02, sample_date="2026-04-01"))
+    assert refused.status_code == 422
+    assert "This visit was marked missed: say why it has results." in refused.text
+    saved(nurse, w02, sample_date="2026-04-01", reason="Came a day late after all")
     v = stored_visit(app, w02)
     assert (v.status, v.missed_reason, v.actual_date) == ("done", None, date(2026, 4, 1))
 

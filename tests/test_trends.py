@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -62,15 +62,17 @@ def test_baseline_is_the_last_value_before_the_first_infusion() -> None:
     assert result.baseline_for("creatinine", "umol/L") == base.measurement
 
 
-def test_a_value_on_the_first_infusion_day_is_not_baseline() -> None:
+def test_a_value_of_the_first_infusion_day_is_baseline_as_it_is_drawn_before_the_dose() -> None:
     result = build(
         visit("SCR", date(2024, 12, 20), m("creatinine", 50)),
-        visit("INF", INFUSION, m("creatinine", 40), m("upcr", 1.0)),  # "before" is strict
+        visit("INF", INFUSION, m("creatinine", 40), m("upcr", 1.0)),
+        visit("W02", INFUSION + timedelta(days=1), m("creatinine", 30)),
     )
-    assert result.baseline[("creatinine", "umol/L")].measurement.value == 50
-    assert result.baseline_for("upcr", "mg/mg") is None
-    assert row(result, "INF").baseline_period is False
-    assert row(result, "INF").change("creatinine") == Change(-10, -20)  # 40 - 50; -10 / 50
+    assert result.baseline[("creatinine", "umol/L")].measurement.value == 40
+    assert result.baseline_for("upcr", "mg/mg").value == 1.0
+    assert row(result, "INF").baseline_period is True
+    assert row(result, "W02").baseline_period is False
+    assert row(result, "W02").change("creatinine") == Change(-10, -25)  # 30 - 40; -10 / 40
 
 
 def test_baselines_of_different_fields_can_come_from_different_visits() -> None:
@@ -240,6 +242,18 @@ def test_renal_function_improved_when_reference_egfr_is_at_least_10_percent_abov
     assert improved.renal_improved is True
     assert steady.summary.egfr_reference == pytest.approx(96.39, abs=TOL)
     assert steady.renal_improved is False
+
+
+def test_renal_improvement_compares_the_same_equation_at_baseline_and_at_the_visit() -> None:
+    # 2025-03-03 with the baseline's creatinine but no cystatin C: the reference is U25
+    # creatinine 107.596 (see STEADY_VISIT), compared with the baseline's U25 creatinine 107.453
+    # (+0.13 %), not with its combined 96.238 (which would read as +11.8 %, "improved").
+    no_cystatin = visit("W04", date(2025, 3, 3), m("creatinine", 39.78), m("height", 128))
+    result = build(BASELINE_VISIT, no_cystatin)
+    w04 = row(result, "W04")
+    assert w04.summary.reference_method == "u25_creatinine"
+    assert w04.summary.egfr_reference == pytest.approx(107.60, abs=TOL)
+    assert w04.renal_improved is False
 
 
 def test_renal_improvement_is_unknown_without_a_baseline_egfr() -> None:

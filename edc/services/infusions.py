@@ -19,6 +19,7 @@ from edc.schedule import (
     second_infusion_window,
 )
 from edc.services.common import GENERAL, Errors, Refused, check_range
+from edc.services.results import sample_deviation, visit_window
 from edc.study import Study
 
 
@@ -160,6 +161,8 @@ def save_infusion(
         infusion.planned_cells = planned_dose_cells(study, data.weight_kg)
         session.add(infusion)
         _flag_second_infusion_window(study, participant)
+        if number == 1:
+            _rejudge_screening(participant)
         if becomes_anchor:
             if participant.visits:
                 # Every planned visit counts from the new day 0, even one whose dates stay.
@@ -172,6 +175,19 @@ def save_infusion(
                 participant.anchor_reason = None
         session.commit()
     return infusion
+
+
+def _rejudge_screening(participant: Participant) -> None:
+    """Screening is the 28 days before infusion 1: its window follows that infusion's date."""
+    for visit in participant.visits:
+        if visit.kind == "screening":
+            window = visit_window(visit, participant)
+            visit.target_date, visit.window_start, visit.window_end = (
+                window.due, window.start, window.end)
+            visit.suggested_date = window.due
+            if visit.actual_date is not None:
+                visit.sample_deviation_days = sample_deviation(visit, participant,
+                                                               visit.actual_date)
 
 
 def _flag_second_infusion_window(study: Study, participant: Participant) -> None:

@@ -89,8 +89,8 @@ def _number_of(data: ResultsData, key: str) -> float | None:
     return parse_number(typed.text) if typed and typed.text.strip() and not typed.not_done else None
 
 
-def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None,
-                 errors: Errors) -> dict | None:
+def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors: Errors,
+                 prior: Result | None = None) -> dict | None:
     """The stored columns for one analyte, or None when nothing was entered."""
     name = field.key
     text, reason = typed.text.strip(), typed.not_done_reason.strip()
@@ -133,10 +133,14 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None,
                                       unit=unit.label))
         return None
     findings = check_value(field, unit, value, bsa_m2=bsa_m2)
+    # A confirmation holds for the value it was given to: the same text in the same unit.
+    confirmed = typed.confirmed or (prior is not None and prior.warn_confirmed
+                                    and prior.typed_value == text
+                                    and prior.typed_unit == unit.code)
     for finding in findings:
         if finding.level == "block":
             errors.add(f"{name}-value", finding_message(finding))
-        elif not typed.confirmed:
+        elif not confirmed:
             errors.add(f"{name}-confirm", finding_message(finding))
     return {"typed_value": text, "typed_unit": unit.code, "value": unit.to_canonical(value),
             "unit": unit.canonical, "qualifier": None, "not_done_reason": None,
@@ -149,6 +153,15 @@ def visit_window(visit: Visit, participant: Participant) -> Window:
     if visit.kind == "screening" and first is not None:
         return Window(first.date, first.date - timedelta(days=SCREENING_DAYS), first.date)
     return Window(visit.target_date, visit.window_start, visit.window_end)
+
+
+def sample_deviation(visit: Visit, participant: Participant, sample: date) -> int:
+    """Days a sample lies outside its window. An unscheduled visit has none, and a screening
+    sample is judged only once infusion 1 is known."""
+    if visit.kind == "unscheduled" or (visit.kind == "screening"
+                                       and participant.infusion(1) is None):
+        return 0
+    return visit_window(visit, participant).offset(sample)
 
 
 def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
@@ -168,8 +181,10 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
     bsa = bsa_mosteller(weight, height) if height and weight and height > 0 and weight > 0 \
         else None
     rows = {}
+    prior = {r.field: r for r in visit.results}
     for field in form.fields:
-        row = _checked_row(field, data.results.get(field.key, TypedResult()), bsa, errors)
+        row = _checked_row(field, data.results.get(field.key, TypedResult()), bsa, errors,
+                           prior.get(field.key))
         if row is not None:
             rows[field.key] = row
     errors.raise_if_any()
@@ -179,6 +194,8 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
     reason = reason.strip()
     if visit.results_saved_at is not None and changed and not reason:
         raise Refused({"reason": [_("Say why the saved results are being changed.")]})
+    if visit.status == "missed" and not reason:
+        raise Refused({"reason": [_("This visit was marked missed: say why it has results.")]})
     participant = visit.participant
     with audited(session, actor.username, reason or None):
         for key, row in rows.items():
@@ -196,7 +213,7 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
                 window.due, window.start, window.end)
         visit.status, visit.actual_date = "done", data.sample_date
         visit.missed_reason = None
-        visit.sample_deviation_days = window.offset(data.sample_date)
+        visit.sample_deviation_days = sample_deviation(visit, participant, data.sample_date)
         visit.results_saved_at = utcnow()
         try:
             session.commit()

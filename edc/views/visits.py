@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc.crf import BookForm, MissedForm, Subform, results_form
+from edc.crf import BookForm, MissedForm, Subform, clean_text, results_form
 from edc.models import AuditEvent, Participant, Visit
 from edc.services import Conflict, Refused, ResultsData, TypedResult
 from edc.views import (
@@ -37,6 +37,8 @@ def _visit_or_404(visit_id: int) -> Visit:
         select(Visit).where(Visit.id == visit_id).options(
             selectinload(Visit.results),
             selectinload(Visit.participant).selectinload(Participant.infusions),
+            selectinload(Visit.participant).selectinload(Participant.visits)
+            .selectinload(Visit.results),
         )
     ).first()
     if visit is None:
@@ -52,9 +54,14 @@ def _stored(visit: Visit) -> dict[str, Any]:
         data[result.field] = {
             "value": result.typed_value or "", "unit": result.typed_unit,
             "qualifier": result.qualifier or "", "not_done": result.not_done_reason is not None,
-            "not_done_reason": result.not_done_reason or "", "confirm": result.warn_confirmed,
+            "not_done_reason": result.not_done_reason or "",
         }
     return data
+
+
+def _posted(name: str) -> str:
+    """A posted text without control characters (PostgreSQL refuses NUL), at most 500 long."""
+    return clean_text(request.form.get(name, ""))[:500]
 
 
 def _counter(text: str | None) -> int:
@@ -175,6 +182,8 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         window=services.visit_window(visit, visit.participant),
         missed_form=MissedForm(), today=services.today(study()), row=row,
         trend_error=trend_error, book_form=book_form,
+        confirmed_by={key: e.username for key, events in per_field.items() for e in events
+                      if e.field == "warn_confirmed" and e.new == "yes"},
         flags=services.booking_flags(visit, book_form.date.data, calendar())
         if book_form.date.data else [],
     ), status
@@ -185,7 +194,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
 def missed(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
     try:
-        services.mark_missed(db.session(), current_user, visit, request.form.get("reason", ""))
+        services.mark_missed(db.session(), current_user, visit, _posted("reason"))
     except Refused as refused:
         for messages in refused.errors.values():
             for message in messages:
@@ -212,7 +221,7 @@ def add(participant_id: int) -> Any:
             return redirect(url_for("participants.detail", participant_id=participant_id))
     try:
         new = services.add_visit(db.session(), current_user, participant, kind, on,
-                                 request.form.get("reason", ""))
+                                 _posted("reason"))
     except Refused as refused:
         for messages in refused.errors.values():
             for message in messages:
