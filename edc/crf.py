@@ -242,6 +242,8 @@ def results_form(definition: ResultsForm) -> type[Form]:
             "not_done": BooleanField(_l("not done")),
             "not_done_reason": StringField(_l("Why not done")),
             "confirm": BooleanField(_l("confirmed")),
+            # What the analyte held when the form was opened, to merge after a conflict.
+            "opened": HiddenField(),
         }
         if len(field.units) > 1:
             entry["unit"] = SelectField(

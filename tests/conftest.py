@@ -3,6 +3,7 @@ the app, a logged-in client per role, and a fixed 'today' at the site."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -178,10 +179,13 @@ def visit_id(app: Flask, participant_id: int, code: str) -> int:
 
 
 def opened(client: FlaskClient, visit: int) -> dict[str, str]:
-    """The hidden fields of the results form as the page hands them out (version, watermark)."""
+    """The hidden fields of the results form as the page hands them out: version, watermark and
+    what each analyte held when the form was opened."""
     page = client.get(f"/visits/{visit}").text
-    return {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
-            for name in ("version", "watermark")}
+    hidden = dict(re.findall(r'<input id="[^"]*" name="([^"]*)" type="hidden" value="([^"]*)"',
+                             page))
+    return {name: html.unescape(value) for name, value in hidden.items()
+            if name in ("version", "watermark") or name.endswith("-opened")}
 
 
 def results_form(client: FlaskClient, visit: int, sample_date: str = "2026-04-27",

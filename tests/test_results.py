@@ -10,6 +10,7 @@ nurses on one visit, missed and added visits, who may write, and the trend on th
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -901,12 +902,39 @@ def test_conflict_lists_an_analyte_the_other_nurse_cleared(app, as_role, w06):
     response = second.post(f"/visits/{w06}", data=second_form)
     assert response.status_code == 409, response.text
     p = page(response)
-    assert p.value("creatinine-value") == "42"
-    assert p.value("cystatin_c-value") == "0.9"  # what she had on her form
+    assert p.value("creatinine-value") == "42"  # what she typed stays
+    # She did not touch cystatin C: the form now shows the other nurse's change (cleared), so
+    # saving again does not silently undo it.
+    assert p.value("cystatin_c-value") == ""
     assert any("Cystatin C" in line and line.endswith("nurse: Cystatin C (typed_value) 0.9 → —")
                for line in p.conflict or []), p.conflict
     assert "cystatin_c" not in stored_results(app, w06)
     assert stored_results(app, w06)["creatinine"].typed_value == "40"
+
+
+def test_after_a_conflict_saving_again_keeps_the_other_change_and_flags_shared_fields(
+        app, as_role, w06):
+    first, second = as_role("nurse"), as_role("investigator")
+    saved(first, w06)
+    first_form = results_form(first, w06, creatinine=("45", "umol/L"), upcr=("0.5", "mg/mg"),
+                              reason="Lab re-issued the report")
+    second_form = results_form(second, w06, upcr=("0.6", "mg/mg"), reason="Typo in UPCR")
+    assert first.post(f"/visits/{w06}", data=first_form).status_code == 302
+    clash = second.post(f"/visits/{w06}", data=second_form)
+    assert clash.status_code == 409
+    p = page(clash)
+    assert p.value("creatinine-value") == "45"  # the other change, shown
+    assert p.value("upcr-value") == "0.6"  # both changed it: hers is kept, and it is said
+    assert ("Someone else changed UPCR too; theirs is 0.5 mg/mg. Keep yours or type theirs, "
+            "then save.") in clash.text
+    again = {name: value for name, value in re.findall(
+        r'<(?:input|select)[^>]*name="([^"]+)"[^>]*value="([^"]*)"', clash.text)}
+    resubmit = {**second_form, **{k: html.unescape(v) for k, v in again.items()
+                                  if k in ("version", "watermark") or k.endswith("-opened")},
+                "creatinine-value": p.value("creatinine-value"), "upcr-value": "0.6"}
+    assert second.post(f"/visits/{w06}", data=resubmit).status_code == 302
+    stored = stored_results(app, w06)
+    assert (stored["creatinine"].typed_value, stored["upcr"].typed_value) == ("45", "0.6")
 
 
 def test_marking_the_visit_missed_while_another_nurse_has_it_open_is_reported_to_her(

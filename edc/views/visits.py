@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -46,17 +47,59 @@ def _visit_or_404(visit_id: int) -> Visit:
     return visit
 
 
+def _stored_entry(result: Any) -> dict[str, Any]:
+    """One analyte's inputs as stored (an empty entry when nothing is)."""
+    return {
+        "value": getattr(result, "typed_value", None) or "",
+        "unit": getattr(result, "typed_unit", None) or "",
+        "qualifier": getattr(result, "qualifier", None) or "",
+        "not_done": getattr(result, "not_done_reason", None) is not None,
+        "not_done_reason": getattr(result, "not_done_reason", None) or "",
+    }
+
+
+def _state(entry: dict[str, Any], field: Any) -> str:
+    """What an analyte's inputs say, as one comparable text (a lone unit is no choice)."""
+    unit = entry["unit"] or field.units[0].code if len(field.units) > 1 else ""
+    return json.dumps([entry["value"].strip(), unit, entry["qualifier"] or "",
+                       bool(entry["not_done"]), entry["not_done_reason"].strip()])
+
+
 def _stored(visit: Visit) -> dict[str, Any]:
-    """The form's data as last saved, so a correction starts from what is stored."""
+    """The form's data as last saved, so a correction starts from what is stored; each analyte
+    remembers what it held when the form was opened."""
     data: dict[str, Any] = {"sample_date": visit.actual_date, "version": str(visit.version),
                             "watermark": str(services.audit_watermark(db.session()))}
-    for result in visit.results:
-        data[result.field] = {
-            "value": result.typed_value or "", "unit": result.typed_unit,
-            "qualifier": result.qualifier or "", "not_done": result.not_done_reason is not None,
-            "not_done_reason": result.not_done_reason or "",
-        }
+    stored = {r.field: r for r in visit.results}
+    for field in results_definition().fields:
+        entry = _stored_entry(stored.get(field.key))
+        data[field.key] = {**entry, "opened": _state(entry, field)}
     return data
+
+
+def _merge_after_conflict(form: Any, visit: Visit) -> None:
+    """Show the other person's values where this person changed nothing, keep what this person
+    typed where they did, and say where both changed the same analyte."""
+    db.session().expire(visit)
+    stored = {r.field: r for r in visit.results}
+    for field in results_definition().fields:
+        entry = form[field.key].form
+        theirs = _stored_entry(stored.get(field.key))
+        mine = {name: entry[name].data if name in entry else "" for name in theirs}
+        mine = {k: (v or "") if k != "not_done" else bool(v) for k, v in mine.items()}
+        opened = entry.opened.data or ""
+        if _state(mine, field) == opened:
+            for name, value in theirs.items():
+                if name in entry:
+                    entry[name].data = value
+                    entry[name].raw_data = None
+        elif _state(theirs, field) != opened:
+            entry.value.errors = [*entry.value.errors, _(
+                "Someone else changed %(label)s too; theirs is %(value)s. Keep yours or type "
+                "theirs, then save.", label=field.label,
+                value=theirs["not_done_reason"] and _("not done") or theirs["qualifier"]
+                or f"{theirs['value']} {theirs['unit']}".strip() or "—")]
+        entry.opened.data = _state(theirs, field)
 
 
 def _posted(name: str) -> str:
@@ -151,6 +194,7 @@ def visit(visit_id: int) -> Any:
                                   reason=form.reason.data or "", on=services.today(study()))
         except Conflict as clash:
             conflict = clash.changes
+            _merge_after_conflict(form, visit)
             form.version.data = str(clash.version)
             form.watermark.data = str(services.audit_watermark(db.session()))
         except Refused as refused:
