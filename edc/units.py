@@ -33,6 +33,16 @@ def significant(value: float, digits: int = 3) -> str:
     return f"{rounded:.{decimals}f}".rstrip("0").rstrip(".")
 
 
+def significant_bound(value: float, upward: bool, digits: int = 3) -> str:
+    """A range limit with `digits` significant digits, rounded away from the inside so that a
+    value outside the range never reads as its own limit: low 0.099547 -> 0.0996."""
+    if value == 0 or not math.isfinite(value):
+        return significant(value, digits)
+    scale = 10 ** (digits - 1 - math.floor(math.log10(abs(value))))
+    rounded = (math.ceil(value * scale - 1e-9) if upward else math.floor(value * scale + 1e-9))
+    return significant(rounded / scale, digits)
+
+
 def limits_in(unit: Unit, limits: tuple[float, float]) -> tuple[float, float]:
     """Canonical limits expressed in the unit the nurse chose."""
     low, high = limits

@@ -10,7 +10,7 @@ import pytest
 from edc.checks import check_value
 from edc.definition import StudyDefinitionError
 from edc.labs import load_results_form
-from edc.units import parse_number, significant
+from edc.units import parse_number, significant, significant_bound
 
 FORMS = Path(__file__).resolve().parents[1] / "forms"
 FORM = load_results_form(FORMS)
@@ -102,6 +102,13 @@ def test_24_hour_protein_warns_at_40_mg_per_m2_per_hour() -> None:
     [f] = finding("protein_24h", "g/24h", 0.96, bsa_m2=1.0)
     assert (f.kind, f.rate) == ("rate_high", pytest.approx(40.0))
     assert finding("protein_24h", "mg/24h", 5000) == []  # no BSA, no rate to judge
+
+
+@pytest.mark.parametrize(("value", "upward", "text"), [
+    (0.099547, True, "0.0996"), (0.099547, False, "0.0995"), (884, False, "884"),
+    (8.8, True, "8.8"), (10.000000001, False, "10"), (0.3 * 2.8014, True, "0.841")])
+def test_a_range_limit_is_rounded_away_from_the_inside(value, upward, text) -> None:
+    assert significant_bound(value, upward) == text
 
 
 @pytest.mark.parametrize(("value", "text"), [(884, "884"), (0.09954751, "0.0995"), (10, "10"),

@@ -540,10 +540,11 @@ def test_creatinine_below_possible_range_in_umol_is_refused_suggesting_mg_dl_and
 
 
 def test_creatinine_above_possible_range_in_mg_dl_is_refused_suggesting_umol(app, nurse, w06):
-    # 12 mg/dL x 88.4 = 1061 µmol/L > 884; the range in mg/dL is 8.8/88.4 = 0.0995 to 10.
+    # 12 mg/dL x 88.4 = 1061 µmol/L > 884; the range in mg/dL is 8.8/88.4 = 0.099547 to 10,
+    # written with its low end rounded up (0.0996) so that 0.0995 never reads as inside it.
     p = refused(app, nurse, w06, creatinine=("12", "mg/dL"))
     assert p.all_row_messages() == {"creatinine": {"value": [
-        "Serum creatinine 12 mg/dL is above the possible range 0.0995-10 mg/dL. "
+        "Serum creatinine 12 mg/dL is above the possible range 0.0996-10 mg/dL. "
         "Did you mean µmol/L?"]}}
     assert p.value("creatinine-unit") == "mg/dL"
 
@@ -684,8 +685,9 @@ def test_optional_analyte_left_empty_stores_no_row(app, nurse, w06):
 def test_text_that_is_not_a_number_is_refused_naming_what_was_typed_and_the_unit(
         app, nurse, w06, typed, unit, shown):
     p = refused(app, nurse, w06, creatinine=(typed, unit))
+    comma = ", with a decimal point (0.45, not 0,45)" if "," in typed else ""
     assert p.all_row_messages() == {"creatinine": {"value": [
-        f"Serum creatinine: got '{typed}'. Expected a number in {shown}."]}}
+        f"Serum creatinine: got '{typed}'. Expected a number in {shown}{comma}."]}}
     assert p.value("creatinine-value") == typed
 
 

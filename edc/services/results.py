@@ -18,7 +18,7 @@ from edc.renal import bsa_mosteller
 from edc.schedule import Window
 from edc.services.common import GENERAL, Errors, Refused
 from edc.trends import Measurement, Trend, VisitResults, trend
-from edc.units import parse_number, significant
+from edc.units import parse_number, significant, significant_bound
 
 SCREENING_DAYS = 28  # screening labs within 28 days before the first infusion
 
@@ -65,7 +65,8 @@ def finding_message(finding: Finding) -> str:
         return _("%(label)s %(value)s %(unit)s is %(rate)s mg/m²/h, at or above %(limit)s "
                  "mg/m²/h. Check it against the lab report and tick “confirmed” to save it.",
                  rate=significant(finding.rate or 0), limit=f"{finding.high:g}", **shown)
-    limits = dict(low=significant(finding.low or 0), high=significant(finding.high or 0))
+    limits = dict(low=significant_bound(finding.low or 0, upward=True),
+                  high=significant_bound(finding.high or 0, upward=False))
     if finding.kind in ("below_range", "above_range"):
         text = (_("%(label)s %(value)s %(unit)s is below the possible range "
                   "%(low)s-%(high)s %(unit)s.", **shown, **limits)
@@ -128,9 +129,12 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
         return None
     value = parse_number(text)
     if value is None or len(text) > 32:
-        errors.add(f"{name}-value", _("%(label)s: got %(typed)s. Expected a number in "
-                                      "%(unit)s.", label=field.label, typed=repr(text[:32]),
-                                      unit=unit.label))
+        errors.add(f"{name}-value", (_(
+            "%(label)s: got %(typed)s. Expected a number in %(unit)s, with a decimal point "
+            "(0.45, not 0,45).", label=field.label, typed=repr(text[:32]), unit=unit.label)
+            if "," in text else _(
+            "%(label)s: got %(typed)s. Expected a number in %(unit)s.", label=field.label,
+            typed=repr(text[:32]), unit=unit.label)))
         return None
     findings = check_value(field, unit, value, bsa_m2=bsa_m2)
     # A confirmation holds for the value it was given to: the same text in the same unit.
