@@ -908,7 +908,7 @@ def test_conflict_lists_an_analyte_the_other_nurse_cleared(app, as_role, w06):
     # She did not touch cystatin C: the form now shows the other nurse's change (cleared), so
     # saving again does not silently undo it.
     assert p.value("cystatin_c-value") == ""
-    assert any("Cystatin C" in line and line.endswith("nurse: Cystatin C (typed_value) 0.9 → —")
+    assert any("Cystatin C" in line and line.endswith("nurse: Cystatin C (value) 0.9 → —")
                for line in p.conflict or []), p.conflict
     assert "cystatin_c" not in stored_results(app, w06)
     assert stored_results(app, w06)["creatinine"].typed_value == "40"

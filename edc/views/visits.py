@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,7 +30,17 @@ from edc.views import (
 
 bp = Blueprint("visits", __name__)
 
-# The result columns whose history a nurse or monitor reads per field.
+# The stored columns whose history a nurse or monitor reads, in their words.
+COLUMN_WORDS = {
+    "typed_value": _l("value"),
+    "typed_unit": _l("unit"),
+    "qualifier": _l("result"),
+    "not_done_reason": _l("not done"),
+    "warn_confirmed": _l("confirmed"),
+    "actual_date": _l("sample date"),
+    "status": _l("status"),
+    "missed_reason": _l("missed because"),
+}
 HISTORY_COLUMNS = ("typed_value", "typed_unit", "qualifier", "not_done_reason", "warn_confirmed")
 
 
@@ -166,9 +177,9 @@ def _described(changes: list[AuditEvent], keys: dict[int, str]) -> list[tuple[Au
     for event in changes:
         if event.entity == "result" and event.field in HISTORY_COLUMNS:
             described.append((event, f"{labels.get(keys.get(event.entity_id, ''), '')} "
-                                     f"({event.field})"))
+                                     f"({COLUMN_WORDS[event.field]})"))
         elif event.entity == "visit" and event.field in ("actual_date", "status"):
-            described.append((event, event.field))
+            described.append((event, str(COLUMN_WORDS[event.field])))
     return described
 
 
@@ -226,6 +237,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         window=services.visit_window(visit, visit.participant),
         missed_form=MissedForm(), today=services.today(study()), row=row,
         trend_error=trend_error, book_form=book_form,
+        words=COLUMN_WORDS,
         confirmed_by={key: e.username for key, events in per_field.items() for e in events
                       if e.field == "warn_confirmed" and e.new == "yes"},
         flags=services.booking_flags(visit, book_form.date.data, calendar())
