@@ -42,6 +42,7 @@ class Field:
     label: str
     label_zh: str
     required: bool
+    trend: bool  # a column of the participant's results table
     domain: str
     specimen: str
     units: tuple[Unit, ...]
@@ -109,12 +110,21 @@ def _field(t: TomlTable) -> Field:
     codes = [u.code for u in units]
     if len(set(codes)) != len(codes):
         raise t.fail("units", codes, "distinct unit codes")
+    # The database keeps codes in columns of 16 characters and qualifiers in 32.
+    for unit in units:
+        for what, text in (("code", unit.code), ("cdisc", unit.cdisc), ("loinc", unit.loinc)):
+            if len(text) > 16:
+                raise t.fail("units", text, f"a unit {what} of at most 16 characters")
+    for text in t.texts("qualitative"):
+        if len(text) > 32:
+            raise t.fail("qualitative", text, "qualitative results of at most 32 characters")
     warn_rate = t.get("warn_mg_m2_h", None)
     return Field(
-        key=t.text("key", pattern=r"[a-z][a-z0-9_]*"),
+        key=t.text("key", pattern=r"[a-z][a-z0-9_]{0,31}"),
         label=t.text("label"),
         label_zh=t.text("label_zh", default=""),
         required=t.flag("required"),
+        trend=t.flag("trend"),
         domain=domain,
         specimen=t.text("specimen", default=""),
         units=tuple(units),

@@ -178,3 +178,20 @@ def test_numbers_are_read_as_written_with_a_decimal_point(text: str, value: floa
 @pytest.mark.parametrize("text", ["1_000", "١٢", "24,5", "0x10", "nan", "inf", "1e999", "", "e3"])
 def test_anything_else_is_not_a_number(text: str) -> None:
     assert parse_number(text) is None
+
+
+def test_upcr_reported_in_mg_per_g_converts_to_mg_per_mg() -> None:
+    # Many laboratories report UPCR in mg/g: 220 mg/g = 0.22 mg/mg, an ordinary value.
+    upcr = FORM.field("upcr")
+    assert upcr.unit("mg/g").to_canonical(220) == pytest.approx(0.22)
+    assert finding("upcr", "mg/g", 220) == []
+
+
+def test_a_unit_code_longer_than_the_database_keeps_is_refused_at_load(tmp_path: Path) -> None:
+    shutil.copytree(FORMS, tmp_path / "forms")
+    results = tmp_path / "forms" / "results.toml"
+    text = results.read_text().replace('code = "mg/24h"', 'code = "milligrams/24-hours"')
+    results.write_text(text)
+    with pytest.raises(StudyDefinitionError) as error:
+        load_results_form(tmp_path / "forms")
+    assert "Expected a unit code of at most 16 characters" in str(error.value)

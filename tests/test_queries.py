@@ -79,3 +79,18 @@ def test_visit_page_runs_the_same_queries_before_and_after_results(
     before = queries_for(app, nurse, f"/visits/{visit}")
     nurse.post(f"/visits/{visit}", data=results_form(nurse, visit))
     assert queries_for(app, nurse, f"/visits/{visit}") == before
+
+
+def test_visit_page_runs_the_same_queries_with_more_visits_and_results(
+    app: Flask, nurse: FlaskClient, allocation: None
+) -> None:
+    [child] = add_children(app, nurse, 1, 1)
+    w06 = visit_id(app, child, "W06")
+    nurse.post(f"/visits/{w06}", data=results_form(nurse, w06))
+    few = queries_for(app, nurse, f"/visits/{w06}")
+    for day in ("2026-04-20", "2026-04-21", "2026-04-22"):
+        response = nurse.post(f"/participants/{child}/visits",
+                              data={"kind": "unscheduled", "date": day, "reason": "Fever"})
+        extra = int(response.location.rsplit("/", 1)[1])
+        nurse.post(f"/visits/{extra}", data=results_form(nurse, extra, sample_date=day))
+    assert queries_for(app, nurse, f"/visits/{w06}") == few

@@ -42,7 +42,7 @@ LABELS = [
 # Analytes with more than one unit: (stored code, label shown), canonical unit first.
 UNIT_CHOICES = {
     "protein_24h": [("mg/24h", "mg/24h"), ("g/24h", "g/24h")],
-    "upcr": [("mg/mg", "mg/mg"), ("mg/mmol", "mg/mmol")],
+    "upcr": [("mg/mg", "mg/mg"), ("mg/mmol", "mg/mmol"), ("mg/g", "mg/g")],
     "urine_rbc": [("/HPF", "/HPF"), ("/uL", "/µL")],
     "creatinine": [("umol/L", "µmol/L"), ("mg/dL", "mg/dL")],
     "urea": [("mmol/L", "mmol/L (urea)"), ("mg/dL BUN", "mg/dL (BUN)")],
@@ -1154,3 +1154,21 @@ def test_participant_trend_shows_change_from_baseline_and_partial_remission_with
     assert re.search(r"<svg[^>]*xmlns=\"http://www.w3.org/2000/svg\"", html)
     assert "<script" not in html.lower()
     assert "<img" not in html.lower()
+
+
+def test_the_results_table_lists_every_visit_with_its_sample_or_why_there_is_none(
+        app, nurse, scheduled):
+    w06 = visit_id(app, scheduled, "W06")
+    saved(nurse, w06)
+    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
+    html = nurse.get(f"/participants/{scheduled}").text
+    rows = re.findall(r'<tr data-trend="(\w+)"', html)
+    assert rows == ["W02", "W04", "W06", "W08", "M03", "M04", "M05", "M06", "M08", "M10", "M12"]
+    w02 = re.search(r'data-trend="W02".*?</tr>', html, re.S).group(0)
+    assert "missed: Flu" in w02
+    w08 = re.search(r'data-trend="W08".*?</tr>', html, re.S).group(0)
+    assert "no sample yet" in w08
+    header = re.search(r'<table class="grid trend">.*?</thead>', html, re.S).group(0)
+    assert [h for h in ("24-hour urine protein", "UPCR", "Urine RBC", "Serum creatinine",
+                        "eGFR (lab)", "Cystatin C") if h in header] == [
+        "24-hour urine protein", "UPCR", "Urine RBC", "Serum creatinine", "eGFR (lab)"]
