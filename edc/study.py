@@ -53,6 +53,21 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Outcomes:
+    """Remission and improvement thresholds, from forms/outcomes.toml."""
+
+    complete_mg_mg: float = 0.2
+    complete_mg_mmol: float = 20.0
+    upper_mg_mg: float = 2.0
+    upper_mg_mmol: float = 200.0
+    fall_percent: float = 50.0
+    max_per_hpf: float = 5.0
+    max_per_ul: float = 28.0
+    improvement_percent: float = 10.0
+    lab_difference_percent: float = 20.0
+
+
+@dataclass(frozen=True)
 class CalendarSettings:
     urine_days_before: int
     urine_time: time
@@ -121,6 +136,7 @@ class Study:
     arms: tuple[Arm, ...]
     schedule: ScheduleDefinition
     criteria: tuple[Criterion, ...]
+    outcomes: Outcomes
 
     @property
     def tz(self) -> ZoneInfo:
@@ -200,6 +216,22 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
             "max_age_years", rules.max_age_years, f"≥ min_age_years ({rules.min_age_years})"
         )
     return rules
+
+
+def _outcomes(t: TomlTable) -> Outcomes:
+    protein, blood, kidney = t.table("proteinuria"), t.table("hematuria"), t.table(
+        "renal_function")
+    return Outcomes(
+        complete_mg_mg=protein.number("complete_mg_mg"),
+        complete_mg_mmol=protein.number("complete_mg_mmol"),
+        upper_mg_mg=protein.number("upper_mg_mg"),
+        upper_mg_mmol=protein.number("upper_mg_mmol"),
+        fall_percent=protein.number("fall_percent"),
+        max_per_hpf=blood.number("max_per_hpf"),
+        max_per_ul=blood.number("max_per_ul"),
+        improvement_percent=kidney.number("improvement_percent"),
+        lab_difference_percent=kidney.number("lab_difference_percent"),
+    )
 
 
 def _calendar(t: TomlTable) -> CalendarSettings:
@@ -293,6 +325,7 @@ def load_study(forms_dir: str | Path) -> Study:
         arms=_arms(top),
         schedule=_schedule(schedule_table),
         criteria=_criteria(read_toml(forms_dir, "eligibility.toml")),
+        outcomes=_outcomes(read_toml(forms_dir, "outcomes.toml")),
     )
     overlap = check_windows_do_not_overlap(study.schedule)
     if overlap:

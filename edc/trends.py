@@ -15,6 +15,7 @@ from types import MappingProxyType
 from edc import renal
 from edc.charts import Point, Series
 from edc.labs import ResultsForm
+from edc.study import Outcomes
 
 TOO_NUMEROUS_TO_COUNT = "too numerous to count"
 EGFR_UNIT = "mL/min/1.73m²"
@@ -136,6 +137,9 @@ class Trend:
         return None if found is None else found.measurement
 
 
+PROTOCOL_OUTCOMES = Outcomes()  # PROTOCOL.md's defaults, when no study definition is given
+
+
 def _value_in(form: ResultsForm, measurement: Measurement | None, code: str) -> float | None:
     """Return a numeric measurement's value in the field's unit `code`, converted by the form."""
     if measurement is None or not measurement.is_number:
@@ -153,13 +157,15 @@ def _value_in(form: ResultsForm, measurement: Measurement | None, code: str) -> 
     return wanted.from_canonical(stored.to_canonical(value))
 
 
-def _summary(visit: VisitResults, form: ResultsForm, sex: str, born: date) -> renal.RenalSummary:
+def _summary(visit: VisitResults, form: ResultsForm, sex: str, born: date,
+             outcomes: Outcomes) -> renal.RenalSummary:
     """Compute the renal summary of one visit from its stored results."""
     values = {key: _value_in(form, visit.measurements.get(key), unit)
               for key, unit in _SUMMARY_UNITS.items()}
     return renal.summarise(
         sex, born, visit.sample_date, values["height"], values["weight"], values["creatinine"],
         values["cystatin_c"], values["protein_24h"], values["egfr_lab"],
+        lab_difference_percent=outcomes.lab_difference_percent,
     )
 
 
@@ -185,19 +191,24 @@ def _upcr_as_reported(measurement: Measurement | None) -> tuple[float, str] | No
     return None
 
 
-def _proteinuria(now: Measurement | None, base: Baseline | None) -> renal.ProteinuriaStatus | None:
+def _proteinuria(now: Measurement | None, base: Baseline | None,
+                 outcomes: Outcomes) -> renal.ProteinuriaStatus | None:
     """Classify proteinuria in the lab's reported unit against the baseline as reported."""
     reported = _upcr_as_reported(now)
     if reported is None:
         return None
     baseline = _upcr_as_reported(None if base is None else base.measurement)
     value, unit = reported
+    thresholds = dict(complete_mg_mg=outcomes.complete_mg_mg, upper_mg_mg=outcomes.upper_mg_mg,
+                      complete_mg_mmol=outcomes.complete_mg_mmol,
+                      upper_mg_mmol=outcomes.upper_mg_mmol, fall_percent=outcomes.fall_percent)
     if baseline is None:
-        return renal.proteinuria_status(value, None, unit)
-    return renal.proteinuria_status(value, baseline[0], unit, baseline_unit=baseline[1])
+        return renal.proteinuria_status(value, None, unit, **thresholds)
+    return renal.proteinuria_status(value, baseline[0], unit, baseline_unit=baseline[1],
+                                    **thresholds)
 
 
-def _hematuria(rbc: Measurement | None) -> bool | None:
+def _hematuria(rbc: Measurement | None, outcomes: Outcomes) -> bool | None:
     """Tell whether a urine RBC result is in remission; too numerous to count never is."""
     if rbc is None or rbc.not_done:
         return None
@@ -205,7 +216,8 @@ def _hematuria(rbc: Measurement | None) -> bool | None:
         return False if rbc.qualifier.strip().lower() == TOO_NUMEROUS_TO_COUNT else None
     if rbc.value is None or rbc.unit not in renal.RBC_UNITS:
         return None
-    return renal.hematuria_remission(rbc.value, rbc.unit)
+    return renal.hematuria_remission(rbc.value, rbc.unit, max_per_hpf=outcomes.max_per_hpf,
+                                     max_per_ul=outcomes.max_per_ul)
 
 
 def trend(
@@ -215,6 +227,7 @@ def trend(
     sex: str,
     date_of_birth: date,
     first_infusion: date | None,
+    outcomes: Outcomes = PROTOCOL_OUTCOMES,
 ) -> Trend:
     """Build the trend of a participant's visits: baselines, changes, eGFR and outcomes."""
     sampled = sorted((v for v in visits if v.sample_date is not None),
@@ -236,7 +249,7 @@ def trend(
     egfr_baseline_row: TrendRow | None = None
     for visit in sampled:
         assert visit.sample_date is not None
-        summary = _summary(visit, form, sex, date_of_birth)
+        summary = _summary(visit, form, sex, date_of_birth, outcomes)
         measurements = MappingProxyType(dict(visit.measurements))
         if first_infusion is None or before_infusion(visit):
             row = TrendRow(visit.code, visit.label, visit.sample_date, True, measurements,
@@ -261,10 +274,10 @@ def trend(
             measurements=measurements,
             changes=MappingProxyType(changes),
             summary=summary,
-            proteinuria=_proteinuria(upcr, upcr_base),
-            hematuria_remission=_hematuria(visit.measurements.get("urine_rbc")),
+            proteinuria=_proteinuria(upcr, upcr_base, outcomes),
+            hematuria_remission=_hematuria(visit.measurements.get("urine_rbc"), outcomes),
             renal_improved=renal.renal_function_improved(
-                summary.egfr_reference, baseline_egfr),
+                summary.egfr_reference, baseline_egfr, outcomes.improvement_percent),
         ))
     return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows))
 

@@ -302,3 +302,21 @@ def test_chart_series_are_upcr_in_mg_per_mg_with_the_0_2_line_and_the_reference_
 
 def test_trends_module_imports_no_web_or_database_library() -> None:
     assert forbidden_imports(EDC, "trends") == []
+
+
+def test_outcome_thresholds_come_from_the_study_definition() -> None:
+    from pathlib import Path
+
+    from edc.study import Outcomes, load_study
+
+    forms = Path(__file__).resolve().parents[1] / "forms"
+    assert load_study(forms).outcomes == Outcomes()  # forms/outcomes.toml holds the protocol's
+    visits = (visit("SCR", date(2025, 1, 10), m("upcr", 1.2), m("urine_rbc", 9, "/HPF")),
+              visit("W02", date(2025, 2, 3), m("upcr", 0.25), m("urine_rbc", 8, "/HPF")))
+    default = trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=INFUSION)
+    looser = trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=INFUSION,
+                   outcomes=Outcomes(complete_mg_mg=0.3, max_per_hpf=8))
+    assert (row(default, "W02").proteinuria, row(default, "W02").hematuria_remission) == (
+        "partial", False)
+    assert (row(looser, "W02").proteinuria, row(looser, "W02").hematuria_remission) == (
+        "complete", True)

@@ -17,6 +17,7 @@ from edc.models import AuditEvent, Participant, Result, User, Visit, utcnow
 from edc.renal import bsa_mosteller
 from edc.schedule import Window
 from edc.services.common import GENERAL, Errors, Refused
+from edc.study import Outcomes
 from edc.trends import Measurement, Trend, VisitResults, trend
 from edc.units import parse_number, significant, significant_bound
 
@@ -303,7 +304,7 @@ def _typed_number(text: str | None) -> float | None:
     return parse_number(text) if text else None
 
 
-def trend_for(participant: Participant, form: ResultsForm) -> Trend:
+def trend_for(participant: Participant, form: ResultsForm, outcomes: Outcomes) -> Trend:
     """The participant's results over time: baseline, changes, computed eGFR, outcomes."""
     visits = [
         VisitResults(
@@ -322,4 +323,4 @@ def trend_for(participant: Participant, form: ResultsForm) -> Trend:
     first = participant.infusion(1)
     return trend(visits, form=form, sex=participant.sex,
                  date_of_birth=participant.date_of_birth,
-                 first_infusion=first.date if first else None)
+                 first_infusion=first.date if first else None, outcomes=outcomes)

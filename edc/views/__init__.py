@@ -74,7 +74,7 @@ def results_definition() -> ResultsForm:
 def participant_trend(participant: Participant) -> tuple[Trend | None, str | None]:
     """The participant's trend, or the reason it cannot be computed from what is stored."""
     try:
-        return trend_for(participant, results_definition()), None
+        return trend_for(participant, results_definition(), study().outcomes), None
     except ValueError as error:
         return None, _("The computed values could not be made: %(error)s", error=str(error))
 
