@@ -165,3 +165,39 @@ def test_the_printable_card_has_bilingual_dates_the_clinic_phone_and_the_qr_code
     assert '<strong class="phone">+86 20 8133 0569</strong>' in card
     assert card.count("<svg") == 1 and "<script" not in card
     assert "2018-05-10" not in card and "Normal saline" not in card
+
+
+def test_a_moved_schedule_updates_the_same_events_and_cancelled_visits_stay(
+    app, nurse, client, scheduled
+) -> None:
+    from icalendar import Calendar
+
+    nurse.post(f"/participants/{scheduled}/calendar-link")
+    token = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
+                      nurse.get(f"/participants/{scheduled}").text).group(1)
+
+    def events() -> dict[str, tuple]:
+        feed = Calendar.from_ical(client.get(f"/calendar/{token}.ics").data)
+        return {str(e["UID"]): (e["DTSTART"].dt, int(e["SEQUENCE"]), e["DTSTAMP"].dt,
+                                str(e["STATUS"])) for e in feed.walk("VEVENT")}
+
+    before = events()
+    stamped = visit(app, scheduled, "W02").calendar_stamp
+    # Infusion 2 was on 18 March, not 16: every planned visit moves two days.
+    assert nurse.post(f"/participants/{scheduled}/infusions/2", data={
+        "date": "2026-03-18", "weight_kg": "24.5", "product_lot": "UC-2026-017",
+        "volume_ml": "50", "reason": "Date mistyped", "confirmed": "2026-03-18"},
+    ).status_code == 302
+    after = events()
+    assert set(after) == set(before)  # re-imported: the same events, no duplicates
+    w02 = visit(app, scheduled, "W02")
+    assert before[w02.calendar_uid][0] == date(2026, 3, 30)
+    assert after[w02.calendar_uid][0] == date(2026, 4, 1)
+    assert after[w02.calendar_uid][1] > before[w02.calendar_uid][1]
+    assert after[w02.calendar_uid][2] >= before[w02.calendar_uid][2]  # DTSTAMP: whole seconds
+    assert w02.calendar_stamp > stamped
+
+    nurse.post(f"/participants/{scheduled}/withdraw", data={"reason": "Family moved away"})
+    withdrawn = events()
+    assert set(withdrawn) == set(before)
+    assert {status for _day, _seq, _stamp, status in withdrawn.values()} == {"CANCELLED"}
