@@ -59,6 +59,11 @@ def reminders() -> Reminders:
                      visit_alarm_minutes=settings.visit_alarm_minutes)
 
 
+def _family_ics(participant: Participant) -> bytes:
+    return family_calendar(calendar_visits(participant.visits), clinic=clinic(), tz=study().tz,
+                           reminders=reminders(), name=_("Kidney clinic visits"))
+
+
 @bp.route("/calendar/<token>.ics")
 def family(token: str) -> Any:
     participant = db.session().scalars(
@@ -67,10 +72,7 @@ def family(token: str) -> Any:
     ).first() if len(token) <= 64 else None
     if participant is None:
         abort(404)
-    body = family_calendar(calendar_visits(participant.visits), clinic=clinic(),
-                           tz=study().tz, reminders=reminders(),
-                           name=_("Kidney clinic visits"))
-    return Response(body, mimetype="text/calendar",
+    return Response(_family_ics(participant), mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="visits.ics"'})
 
 
@@ -119,10 +121,7 @@ def card(participant_id: int) -> Any:
 def download(participant_id: int) -> Any:
     """The family calendar as a file, for a nurse to send or print from."""
     participant = services.load_participant(db.session(), participant_id) or abort(404)
-    body = family_calendar(calendar_visits(participant.visits), clinic=clinic(),
-                           tz=study().tz, reminders=reminders(),
-                           name=_("Kidney clinic visits"))
-    return Response(body, mimetype="text/calendar", headers={
+    return Response(_family_ics(participant), mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="visits-{participant.code}.ics"'})
 
 
