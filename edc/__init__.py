@@ -13,7 +13,6 @@ from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
 from edc import db
-from edc.labs import load_results_form
 from edc.schedule import clinic_calendar
 from edc.study import load_study
 
@@ -67,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     study = load_study(app.config["FORMS_DIR"])
     app.extensions["edc_study"] = study
     app.extensions["edc_calendar"] = clinic_calendar(study.site)
-    app.extensions["edc_results_form"] = load_results_form(app.config["FORMS_DIR"])
+    app.extensions["edc_results_form"] = study.results
     app.config["BABEL_DEFAULT_TIMEZONE"] = study.info.timezone
 
     db.init_app(app)

@@ -126,6 +126,7 @@ class EnrolmentFormBase(Form):
                                 validators=_required(_l("Enter the consent date.")))
     screening_egfr = NumberField(_l("Screening eGFR (mL/min/1.73m²)"), unit="mL/min/1.73m²",
                                  validators=_required(_l("Enter the screening eGFR.")))
+    confirm_measures = BooleanField(_l("I have checked the weight and height"))
 
     criteria: tuple = ()
 
@@ -158,6 +159,7 @@ class InfusionForm(Form):
         InputRequired(message=_l("Enter the product lot.")), Length(max=64)])
     volume_ml = NumberField(_l("Volume (mL)"), unit="mL",
                             validators=_required(_l("Enter the volume in mL.")))
+    confirm_weight = BooleanField(_l("I have checked the weight"))
     reason = StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)])
     # The infusion date whose visit moves the nurse was shown and accepted.
     confirmed = HiddenField()

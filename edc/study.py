@@ -16,6 +16,7 @@ import holidays
 
 from edc.definition import StudyDefinitionError as StudyDefinitionError  # what load_study raises
 from edc.definition import TomlTable, read_toml
+from edc.labs import ResultsForm, load_results_form
 
 MONTH_RULES = ("calendar", "30d", "30.4375d")
 
@@ -80,8 +81,6 @@ class EnrolmentRules:
     max_age_years: int
     screening_egfr_above: float
     screening_egfr_limits: tuple[float, float]
-    weight_kg_limits: tuple[float, float]
-    height_cm_limits: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -137,6 +136,7 @@ class Study:
     schedule: ScheduleDefinition
     criteria: tuple[Criterion, ...]
     outcomes: Outcomes
+    results: ResultsForm  # forms/results.toml, whose height and weight enrolment uses too
 
     @property
     def tz(self) -> ZoneInfo:
@@ -208,8 +208,6 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
         max_age_years=t.integer("max_age_years"),
         screening_egfr_above=t.number("screening_egfr_above"),
         screening_egfr_limits=t.limits("screening_egfr_limits"),
-        weight_kg_limits=t.limits("weight_kg_limits"),
-        height_cm_limits=t.limits("height_cm_limits"),
     )
     if rules.max_age_years < rules.min_age_years:
         raise t.fail(
@@ -326,6 +324,7 @@ def load_study(forms_dir: str | Path) -> Study:
         schedule=_schedule(schedule_table),
         criteria=_criteria(read_toml(forms_dir, "eligibility.toml")),
         outcomes=_outcomes(read_toml(forms_dir, "outcomes.toml")),
+        results=load_results_form(forms_dir),
     )
     overlap = check_windows_do_not_overlap(study.schedule)
     if overlap:

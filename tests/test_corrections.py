@@ -106,3 +106,37 @@ def test_a_sample_taken_before_the_child_was_born_is_refused(app, nurse, schedul
                           data=results_form(nurse, visit, sample_date="1900-01-01"))
     assert response.status_code == 422
     assert "The sample date 1900-01-01 is before the date of birth." in response.text
+
+
+def test_an_unusual_weight_or_height_at_enrolment_needs_a_tick_and_is_then_saved(
+    app, nurse, allocation
+) -> None:
+    from tests.conftest import enrolment_form
+
+    heavy = enrolment_form(app, weight_kg="75")
+    refused = nurse.post("/participants/enrol", data=heavy)
+    assert refused.status_code == 422
+    assert ("Weight 75 kg is outside the usual range 10-70 kg for these children. Check it and "
+            "tick the box to save it.") in refused.text
+    assert 'id="confirm_measures"' in refused.text and 'value="75"' in refused.text
+    saved = nurse.post("/participants/enrol", data={**heavy, "confirm_measures": "y"})
+    assert saved.status_code == 302
+
+
+def test_an_infusion_weight_far_from_the_last_one_needs_a_tick_because_the_dose_follows_it(
+    app, nurse, enrolled
+) -> None:
+    # Enrolled at 24.5 kg; 30 kg is (30 - 24.5) / 24.5 = +22 %.
+    refused = post_infusion(nurse, enrolled, 1, date="2026-03-02", weight_kg="30")
+    assert refused.status_code == 422
+    assert ("Weight 30 kg is +22 % from the 24.5 kg recorded on 2026-02-20, and the dose "
+            "follows it. Check it and tick the box to save it.") in refused.text
+    assert 1 not in infusions(app, enrolled)
+    saved = post_infusion(nurse, enrolled, 1, date="2026-03-02", weight_kg="30",
+                          confirm_weight="y")
+    assert saved.status_code == 302
+    assert infusions(app, enrolled)[1].planned_cells == 60_000_000
+    # Correcting the lot later does not ask about the weight again.
+    again = post_infusion(nurse, enrolled, 1, date="2026-03-02", weight_kg="30",
+                          product_lot="UC-2026-018", reason="Lot misread")
+    assert again.status_code == 302

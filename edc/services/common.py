@@ -59,3 +59,23 @@ def check_range(
                 high=f"{high:g}",
             ),
         )
+
+
+WEIGHT_CHANGE_PERCENT = 10  # a weight this much off the last recorded one is worth a second look
+
+
+def check_measure(errors: Errors, study: Study, name: str, key: str, label: str, value: float,
+                  confirmed: bool, confirm_name: str) -> None:
+    """Height or weight against its ranges in forms/results.toml: outside the possible range
+    is refused; outside the usual range needs the nurse's confirmation."""
+    field = study.results.field(key)
+    unit = field.canonical_unit
+    check_range(errors, name, label, value, unit.label, unit.block)
+    if name in errors or confirmed or unit.warn is None:
+        return
+    low, high = unit.warn
+    if not low <= value <= high:
+        errors.add(confirm_name, _(
+            "%(label)s %(value)s %(unit)s is outside the usual range %(low)s-%(high)s %(unit)s "
+            "for these children. Check it and tick the box to save it.", label=label,
+            value=f"{value:g}", unit=unit.label, low=f"{low:g}", high=f"{high:g}"))

@@ -15,7 +15,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from edc.audit import audited
 from edc.models import Participant, User
 from edc.services.allocation import assign_next_allocation
-from edc.services.common import GENERAL, Errors, Refused, check_range, whole_years
+from edc.services.common import (
+    GENERAL,
+    Errors,
+    Refused,
+    check_measure,
+    check_range,
+    whole_years,
+)
 from edc.study import Study
 
 
@@ -29,6 +36,7 @@ class EnrolmentData:
     consent_date: date
     screening_egfr: float
     eligibility: dict[str, bool | None] = field(default_factory=dict)
+    measures_confirmed: bool = False
 
 
 def enrol(
@@ -69,8 +77,10 @@ def enrol(
                     high=rules.max_age_years,
                 ),
             )
-    check_range(errors, "weight_kg", _("Weight"), data.weight_kg, "kg", rules.weight_kg_limits)
-    check_range(errors, "height_cm", _("Height"), data.height_cm, "cm", rules.height_cm_limits)
+    for name, key, label, value in (("weight_kg", "weight", _("Weight"), data.weight_kg),
+                                     ("height_cm", "height", _("Height"), data.height_cm)):
+        check_measure(errors, study, name, key, label, value, data.measures_confirmed,
+                      "confirm_measures")
     check_range(
         errors,
         "screening_egfr",

@@ -18,7 +18,14 @@ from edc.schedule import (
     plan_visits,
     second_infusion_window,
 )
-from edc.services.common import GENERAL, Errors, Refused, check_range
+from edc.services.common import (
+    GENERAL,
+    WEIGHT_CHANGE_PERCENT,
+    Errors,
+    Refused,
+    check_measure,
+    check_range,
+)
 from edc.services.results import sample_deviation, visit_window
 from edc.study import Study
 
@@ -29,6 +36,7 @@ class InfusionData:
     weight_kg: float
     product_lot: str
     volume_ml: float
+    weight_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,9 +136,13 @@ def save_infusion(
             "date",
             _("Infusion 1 must be before infusion 2 (%(day)s).", day=participant.infusion(2).date),
         )
-    check_range(
-        errors, "weight_kg", _("Weight"), data.weight_kg, "kg", study.enrolment.weight_kg_limits
-    )
+    # A weight already saved (and so already looked at) needs no new confirmation.
+    weight_seen = data.weight_confirmed or (existing is not None
+                                            and existing.weight_kg == data.weight_kg)
+    check_measure(errors, study, "weight_kg", "weight", _("Weight"), data.weight_kg,
+                  weight_seen, "confirm_weight")
+    if not weight_seen:
+        _check_weight_change(errors, participant, number, data)
     check_range(
         errors, "volume_ml", _("Volume"), data.volume_ml, "mL", study.treatment.volume_ml_limits
     )
@@ -175,6 +187,23 @@ def save_infusion(
                 participant.anchor_reason = None
         session.commit()
     return infusion
+
+
+def _check_weight_change(errors: Errors, participant: Participant, number: int,
+                         data: InfusionData) -> None:
+    """The dose follows the weight: one far from the last recorded weight needs a second look."""
+    if "weight_kg" in errors or "confirm_weight" in errors:
+        return
+    earlier = participant.infusion(1) if number == 2 else None
+    last, when = ((earlier.weight_kg, earlier.date) if earlier
+                  else (participant.weight_kg, participant.consent_date))
+    change = (data.weight_kg - last) / last * 100
+    if abs(change) > WEIGHT_CHANGE_PERCENT:
+        errors.add("confirm_weight", _(
+            "Weight %(value)s kg is %(change)s %% from the %(last)s kg recorded on %(day)s, and "
+            "the dose follows it. Check it and tick the box to save it.",
+            value=f"{data.weight_kg:g}", change=f"{change:+.0f}", last=f"{last:g}",
+            day=when.isoformat()))
 
 
 def _rejudge_screening(participant: Participant) -> None:

@@ -74,6 +74,7 @@ def enrol() -> Any:
             weight_kg=form.weight_kg.data, height_cm=form.height_cm.data,
             consent_date=form.consent_date.data, screening_egfr=form.screening_egfr.data,
             eligibility=form.eligibility_answers(),
+            measures_confirmed=bool(form.confirm_measures.data),
         )
         try:
             participant = services.enrol(db.session(), study(), current_user, data,
@@ -130,7 +131,8 @@ def infusion(participant_id: int, number: int) -> Any:
     if form.validate_on_submit():
         data = services.InfusionData(date=form.date.data, weight_kg=form.weight_kg.data,
                                      product_lot=form.product_lot.data or "",
-                                     volume_ml=form.volume_ml.data)
+                                     volume_ml=form.volume_ml.data,
+                                     weight_confirmed=bool(form.confirm_weight.data))
         try:
             saved = services.save_infusion(
                 db.session(), study(), calendar(), current_user, participant, number, data,
