@@ -17,7 +17,6 @@ from edc.charts import Point, Series
 from edc.labs import ResultsForm
 from edc.study import Outcomes
 
-TOO_NUMEROUS_TO_COUNT = "too numerous to count"
 EGFR_UNIT = "mL/min/1.73m²"
 
 # The unit each input of renal.summarise is expected in, by results field key.
@@ -208,12 +207,14 @@ def _proteinuria(now: Measurement | None, base: Baseline | None,
                                     **thresholds)
 
 
-def _hematuria(rbc: Measurement | None, outcomes: Outcomes) -> bool | None:
-    """Tell whether a urine RBC result is in remission; too numerous to count never is."""
+def _hematuria(rbc: Measurement | None, form: ResultsForm, outcomes: Outcomes) -> bool | None:
+    """Tell whether a urine RBC result is in remission; a qualitative result (too numerous to
+    count, as listed in forms/results.toml) never is."""
     if rbc is None or rbc.not_done:
         return None
     if rbc.qualifier is not None:
-        return False if rbc.qualifier.strip().lower() == TOO_NUMEROUS_TO_COUNT else None
+        known = {q.lower() for q in form.field("urine_rbc").qualitative}
+        return False if rbc.qualifier.strip().lower() in known else None
     if rbc.value is None or rbc.unit not in renal.RBC_UNITS:
         return None
     return renal.hematuria_remission(rbc.value, rbc.unit, max_per_hpf=outcomes.max_per_hpf,
@@ -275,7 +276,7 @@ def trend(
             changes=MappingProxyType(changes),
             summary=summary,
             proteinuria=_proteinuria(upcr, upcr_base, outcomes),
-            hematuria_remission=_hematuria(visit.measurements.get("urine_rbc"), outcomes),
+            hematuria_remission=_hematuria(visit.measurements.get("urine_rbc"), form, outcomes),
             renal_improved=renal.renal_function_improved(
                 summary.egfr_reference, baseline_egfr, outcomes.improvement_percent),
         ))

@@ -15,6 +15,24 @@ from edc.units import parse_number, significant, significant_bound
 FORMS = Path(__file__).resolve().parents[1] / "forms"
 FORM = load_results_form(FORMS)
 
+# An analyte the study might add later: serum albumin, in g/L or g/dL.
+ALBUMIN = """
+[[fields]]
+key = "albumin"
+label = "Serum albumin"
+required = false
+domain = "LB"
+specimen = "SERUM"
+cdisc = "ALB"
+loinc = "1751-7"
+block = [5, 70]
+warn = [30, 55]
+units = [
+    { code = "g/L", label = "g/L", factor = 1 },
+    { code = "g/dL", label = "g/dL", factor = 10 },
+]
+"""
+
 
 def finding(key: str, unit: str, value: float, bsa_m2: float | None = None):
     field = FORM.field(key)
@@ -120,22 +138,8 @@ def test_significant_writes_three_significant_digits(value: float, text: str) ->
 def test_an_analyte_added_in_the_file_needs_no_code(tmp_path: Path) -> None:
     shutil.copytree(FORMS, tmp_path / "forms")
     results = tmp_path / "forms" / "results.toml"
-    results.write_text(results.read_text() + '''
-[[fields]]
-key = "albumin"
-label = "Serum albumin"
-required = false
-domain = "LB"
-specimen = "SERUM"
-cdisc = "ALB"
-loinc = "1751-7"
-block = [5, 70]
-warn = [30, 55]
-units = [
-    { code = "g/L", label = "g/L", factor = 1 },
-    { code = "g/dL", label = "g/dL", factor = 10 },
-]
-''')
+    results.write_text(results.read_text() + ALBUMIN)
+
     form = load_results_form(tmp_path / "forms")
     albumin = form.field("albumin")
     assert [u.code for u in albumin.units] == ["g/L", "g/dL"]

@@ -23,23 +23,7 @@ from tests.conftest import (
     results_form,
     visit_id,
 )
-
-ALBUMIN = """
-[[fields]]
-key = "albumin"
-label = "Serum albumin"
-required = false
-domain = "LB"
-specimen = "SERUM"
-cdisc = "ALB"
-loinc = "1751-7"
-block = [5, 70]
-warn = [30, 55]
-units = [
-    { code = "g/L", label = "g/L", factor = 1 },
-    { code = "g/dL", label = "g/dL", factor = 10 },
-]
-"""
+from tests.test_labs import ALBUMIN
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from edc import accounts, create_app, db, services
@@ -22,6 +23,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+
+
+def log_in_as_nurse(page: Page, base: str, then: str) -> None:
+    """Log in as the nurse and open the page at `then`."""
+    page.goto(f"{base}/login")
+    page.get_by_label("User name").fill("nurse")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}{then}")
 
 
 @pytest.fixture(scope="session")

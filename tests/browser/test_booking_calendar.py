@@ -8,19 +8,15 @@ from flask import Flask
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import log_in_as_nurse
 from tests.browser.test_results_entry import scheduled_child
-from tests.conftest import PASSWORD
 
 
 def test_nurse_books_a_visit_and_downloads_the_family_calendar_with_it(
     page: Page, served_app: Flask, live_server: str
 ) -> None:
     w06 = scheduled_child(served_app)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("User name").fill("nurse")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.goto(f"{live_server}/visits/{w06}")
+    log_in_as_nurse(page, live_server, f"/visits/{w06}")
 
     page.get_by_text("Book the appointment").click()
     expect(page.get_by_label("Appointment date")).to_have_value("2026-04-27")  # suggested first

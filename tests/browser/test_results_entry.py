@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from edc import db, services
 from edc.models import User
+from tests.browser.conftest import log_in_as_nurse
 from tests.browser.test_enrol_and_schedule import shot
-from tests.conftest import PASSWORD
 
 
 def scheduled_child(app: Flask) -> int:
@@ -35,11 +35,7 @@ def test_nurse_corrects_a_creatinine_in_the_wrong_unit_and_sees_the_computed_egf
     page: Page, served_app: Flask, live_server: str
 ) -> None:
     visit = scheduled_child(served_app)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("User name").fill("nurse")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.goto(f"{live_server}/visits/{visit}")
+    log_in_as_nurse(page, live_server, f"/visits/{visit}")
     expect(page.locator("h1")).to_have_text("AS-001 · W06 6 weeks")
 
     page.get_by_label("Sample date").fill("2026-04-27")
