@@ -144,6 +144,15 @@ class Participant(Base):
     def infusion(self, number: int) -> Infusion | None:
         return next((i for i in self.infusions if i.number == number), None)
 
+    @property
+    def follow_up(self) -> list[Visit]:
+        """The scheduled follow-up visits, without screening and unscheduled ones."""
+        return [v for v in self.visits if v.kind == "scheduled"]
+
+    @property
+    def has_screening(self) -> bool:
+        return any(v.kind == "screening" for v in self.visits)
+
 
 class Allocation(Base):
     """One entry of the concealed randomisation list. Read the arm only via services.arm_for."""

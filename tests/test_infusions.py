@@ -462,17 +462,19 @@ def test_infusion_2_after_anchoring_on_first_shows_the_moves_and_saves_nothing_u
     assert 2 not in infusions(app, pid)
 
 
-def test_infusion_2_after_anchoring_on_first_confirmed_without_reason_is_refused_at_reason(
+def test_infusion_2_after_anchoring_on_first_confirmed_needs_no_typed_reason(
         app, nurse, anchored_on_first):
+    """A first recording of an infusion never asks for a reason; the trail says why visits move."""
     pid = anchored_on_first
-    before = snapshot(app, pid)
     posted = infusion_form(date="2026-03-16", confirmed="2026-03-16")
     response = nurse.post(f"/participants/{pid}/infusions/2", data=posted)
-    assert response.status_code == 422
-    p = page(response)
-    assert_typed_infusion_shown(p, posted)
-    assert p.errors == {"reason": ["Say why the follow-up visits move."]}
-    assert snapshot(app, pid) == before
+    assert response.status_code == 302
+    assert infusions(app, pid)[2].date == date(2026, 3, 16)
+    assert {c: v.target_date.isoformat() for c, v in visits(app, pid).items()} == {
+        c: FROM_16_MARCH[c][0] for c in CODES}
+    moved = audit(app, entity="visit", field="target_date", action="update")
+    assert len(moved) == 11
+    assert {e.reason for e in moved} == {"Infusion 2 recorded: follow-up now counts from it."}
 
 
 def test_infusion_2_after_anchoring_on_first_confirmed_with_reason_re_anchors_follow_up(
@@ -667,3 +669,36 @@ def test_there_is_no_infusion_other_than_1_and_2(app, nurse, enrolled, number):
     assert nurse.get(f"/participants/{enrolled}/infusions/{number}").status_code == 404
     assert post_infusion(nurse, enrolled, number).status_code == 404
     assert infusions(app, enrolled) == {}
+
+
+def test_screening_results_first_then_both_infusions_plan_the_eleven_visits(app, nurse, enrolled):
+    """The protocol's own order: baseline labs, infusion 1, infusion 2 - no reason asked."""
+    from tests.conftest import results_form, visit_id
+
+    pid = enrolled
+    assert nurse.post(f"/participants/{pid}/visits", data={"kind": "screening"}).status_code == 302
+    screening = visit_id(app, pid, "SCR")
+    saved = nurse.post(f"/visits/{screening}",
+                       data=results_form(nurse, screening, sample_date="2026-02-25"))
+    assert saved.status_code == 302, saved.text
+    assert nurse.get(f"/participants/{pid}").status_code == 200
+    assert post_infusion(nurse, pid, 1, date="2026-03-02").status_code == 302
+    assert nurse.get(f"/participants/{pid}").status_code == 200
+    assert post_infusion(nurse, pid, 2, date="2026-03-16").status_code == 302
+    assert {c: plan_of(v) for c, v in visits(app, pid).items() if c != "SCR"} == {
+        c: FROM_16_MARCH[c] for c in CODES}
+    assert visits(app, pid)["SCR"].status == "done"
+    p = page(nurse.get(f"/participants/{pid}"))
+    assert list(p.rows) == ["SCR", *CODES]
+
+
+def test_anchoring_on_infusion_1_works_with_a_screening_visit_present(app, nurse, enrolled):
+    pid = enrolled
+    assert nurse.post(f"/participants/{pid}/visits", data={"kind": "screening"}).status_code == 302
+    assert post_infusion(nurse, pid, 1, date="2026-03-02").status_code == 302
+    response = nurse.post(f"/participants/{pid}/anchor-on-first",
+                          data={"reason": "Family declined the second infusion"})
+    assert response.status_code == 302, response.text
+    assert {c: v.target_date.isoformat() for c, v in visits(app, pid).items() if c != "SCR"} == \
+        TARGETS_FROM_2_MARCH
+    assert "Anchored on infusion 1" in nurse.get(f"/participants/{pid}").text

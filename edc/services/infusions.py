@@ -151,8 +151,10 @@ def save_infusion(
     errors.raise_if_any()
 
     becomes_anchor = number == 2 or participant.anchor_infusion == 1
+    # Screening and unscheduled visits are not follow-up: only scheduled visits move.
+    has_follow_up = bool(participant.follow_up)
     planned: list[VisitMove] = []
-    if becomes_anchor and participant.visits:
+    if becomes_anchor and has_follow_up:
         planned = preview_moves(study, calendar, participant, data.date)
         moves = [m for m in planned if m.moves]
         if moves or participant.anchor_infusion != number:
@@ -160,9 +162,12 @@ def save_infusion(
                 kept = preview_moves(study, calendar, participant, data.date,
                                      statuses=("done", "missed"))
                 raise NeedsConfirmation(moves, kept)
+            if existing is None and not reason:
+                # A first recording asks for no reason: what it moves is said for it.
+                reason = _("Infusion %(n)s recorded: follow-up now counts from it.", n=number)
             if not reason:
                 raise Refused({"reason": [_("Say why the follow-up visits move.")]})
-    if existing is not None and not reason:
+    if existing is not None and not reason and _changes(existing, data):
         raise Refused({"reason": [_("Say why the saved infusion is being changed.")]})
 
     with audited(session, actor.username, reason or None):
@@ -176,7 +181,7 @@ def save_infusion(
         if number == 1:
             _rejudge_screening(participant)
         if becomes_anchor:
-            if participant.visits:
+            if has_follow_up:
                 # Every planned visit counts from the new day 0, even one whose dates stay.
                 for move in planned:
                     _apply_plan(move.visit, move.new, number, data.date)
@@ -187,6 +192,11 @@ def save_infusion(
                 participant.anchor_reason = None
         session.commit()
     return infusion
+
+
+def _changes(infusion: Infusion, data: InfusionData) -> bool:
+    return (infusion.date, infusion.weight_kg, infusion.product_lot, infusion.volume_ml) != (
+        data.date, data.weight_kg, data.product_lot.strip(), data.volume_ml)
 
 
 def _check_weight_change(errors: Errors, participant: Participant, number: int,
@@ -245,7 +255,7 @@ def anchor_on_first_infusion(
     errors = Errors()
     if participant.infusion(1) is None:
         errors.add(GENERAL, _("Record infusion 1 first."))
-    if participant.infusion(2) is not None or participant.visits:
+    if participant.infusion(2) is not None or participant.follow_up:
         errors.add(GENERAL, _("Follow-up is already scheduled."))
     if not reason:
         errors.add("reason", _("Say why the second infusion is not given."))

@@ -220,6 +220,7 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
         visit.missed_reason = None
         visit.sample_deviation_days = sample_deviation(visit, participant, data.sample_date)
         visit.results_saved_at = utcnow()
+        complete_if_last_visit(participant)
         try:
             session.commit()
         except StaleDataError:
@@ -263,7 +264,16 @@ def mark_missed(session: Session, actor: User, visit: Visit, reason: str) -> Non
     errors.raise_if_any()
     with audited(session, actor.username, reason):
         visit.status, visit.missed_reason = "missed", reason
+        complete_if_last_visit(visit.participant)
         session.commit()
+
+
+def complete_if_last_visit(participant: Participant) -> None:
+    """Follow-up is complete once its last visit (M12) is done or missed."""
+    follow_up = participant.follow_up
+    if (participant.status == "enrolled" and follow_up
+            and follow_up[-1].status in ("done", "missed")):
+        participant.status = "completed"
 
 
 def add_visit(session: Session, actor: User, participant: Participant, kind: str, on: date,
