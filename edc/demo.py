@@ -1,10 +1,10 @@
-"""Demo accounts, a demo allocation list and three children, dated around today."""
+"""Demo accounts, a demo allocation list and children in every state, dated around today."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from edc import services
 from edc.accounts import create_user
 from edc.labs import ResultsForm
-from edc.models import Allocation, Participant, User
+from edc.models import Allocation, Participant, User, Visit
 from edc.schedule import ClinicCalendar
 from edc.services import Refused
 from edc.study import Study
@@ -54,10 +54,13 @@ def _child(code: str, born: date, sex: str, consent: date, study: Study) -> serv
     )
 
 
-# Falling proteinuria and hematuria over the visits, for the trend table and chart:
-# (UPCR mg/mg, urine RBC /HPF, creatinine umol/L, cystatin C mg/L, lab eGFR)
+# (UPCR mg/mg, urine RBC /HPF, creatinine umol/L, cystatin C mg/L, lab eGFR) at screening and
+# at each of the eleven visits: proteinuria and hematuria fall over the year, for the trend table
+# and chart (a child ends in complete remission).
 DEMO_LABS = [(1.2, 40, 41, 0.95, 96), (0.9, 28, 40, 0.93, 99), (0.62, 15, 39, 0.9, 101),
-             (0.45, 8, 38, 0.88, 104), (0.3, 5, 38, 0.86, 106)]
+             (0.45, 8, 38, 0.88, 104), (0.38, 6, 38, 0.87, 105), (0.3, 5, 38, 0.86, 106),
+             (0.27, 5, 37, 0.86, 107), (0.24, 4, 37, 0.85, 108), (0.22, 4, 37, 0.85, 108),
+             (0.2, 3, 36, 0.84, 109), (0.18, 3, 36, 0.84, 110), (0.16, 2, 36, 0.83, 111)]
 
 
 def _demo_results(form: ResultsForm, labs: tuple, sample: date) -> services.ResultsData:
@@ -69,6 +72,66 @@ def _demo_results(form: ResultsForm, labs: tuple, sample: date) -> services.Resu
     return services.ResultsData(sample_date=sample, results={
         key: services.TypedResult(text=f"{value:g}", unit=unit, confirmed=True)
         for key, (value, unit) in typed.items() if form.field(key)})
+
+
+class _Demo:
+    """Takes demo children through the protocol in its real order, through the services."""
+
+    def __init__(self, session: Session, study: Study, calendar: ClinicCalendar,
+                 form: ResultsForm, nurse: User, today: date) -> None:
+        self.session, self.study, self.calendar, self.form = session, study, calendar, form
+        self.nurse, self.today = nurse, today
+
+    def ago(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+    def enrol(self, code: str, consent_ago: int, sex: str = "F") -> Participant:
+        data = _child(code, self.today - timedelta(days=365 * 8 + 40), sex, self.ago(consent_ago),
+                      self.study)
+        return services.enrol(self.session, self.study, self.nurse, data, self.today)
+
+    def screening(self, child: Participant, sample_ago: int) -> None:
+        visit = services.add_visit(self.session, self.nurse, child, "screening", self.today, "")
+        self.results(visit, 0, self.ago(sample_ago))
+
+    def infuse(self, child: Participant, number: int, days_ago: int) -> None:
+        services.save_infusion(
+            self.session, self.study, self.calendar, self.nurse, child, number,
+            services.InfusionData(date=self.ago(days_ago), weight_kg=24.0,
+                                  product_lot=f"UC-2026-{number:02d}{child.code[-1]}",
+                                  volume_ml=50.0),
+            self.today, confirmed_date=self.ago(days_ago))
+
+    def results(self, visit: Visit, step: int, sample: date) -> None:
+        services.save_results(
+            self.session, self.form, self.nurse, visit,
+            _demo_results(self.form, DEMO_LABS[min(step, len(DEMO_LABS) - 1)], sample),
+            expected_version=visit.version, watermark=0, reason="", on=self.today)
+
+    def follow_up(self, child: Participant, codes: int | None = None, *,
+                  missed: tuple[str, ...] = (), late: dict[str, int] | None = None) -> None:
+        """Results for the first `codes` visits whose window has closed (all such by default)."""
+        past = [v for v in child.follow_up if v.window_end < self.today]
+        for step, visit in enumerate(past[:codes], start=1):
+            if visit.code in missed:
+                services.mark_missed(self.session, self.nurse, visit,
+                                     "The family was travelling for Spring Festival")
+                continue
+            sample = visit.suggested_date + timedelta(days=(late or {}).get(visit.code, 0))
+            self.results(visit, step, min(sample, self.today))
+
+    def visit(self, child: Participant, code: str) -> Visit:
+        return next(v for v in child.visits if v.code == code)
+
+    def book(self, visit: Visit, day: date, at: time | None, reason: str = "") -> None:
+        services.book_visit(self.session, self.calendar, self.nurse, visit, day, at, reason)
+
+    def first_day(self, start: date, end: date, *, open_: bool = True) -> date:
+        """The first day from start to end that is a clinic day (or a closed one)."""
+        day = start
+        while day < end and self.calendar.is_open(day) != open_:
+            day += timedelta(days=1)
+        return day
 
 
 def load_demo(session: Session, study: Study, calendar: ClinicCalendar,
@@ -92,46 +155,67 @@ def load_demo(session: Session, study: Study, calendar: ClinicCalendar,
             create_user(session, "demo", username, role, DEMO_PASSWORD)
         services.load_allocation(session, study, "demo", demo_allocation_csv(study))
         nurse = session.scalars(select(User).where(User.username == "nurse")).one()
-        today = services.today(study)
-        children = [
-            # (code, consent days ago, first infusion days ago, second infusion days ago, sex)
-            ("AS-001", 130, 110, 96, "F"),
-            ("AS-002", 40, 30, 16, "M"),
-            ("AS-003", 5, 2, None, "M"),
-        ]
-        for code, consent, first, second, sex in children:
-            data = _child(
-                code, today - timedelta(days=365 * 8), sex, today - timedelta(days=consent), study
-            )
-            participant = services.enrol(session, study, nurse, data, today)
-            for number, ago in ((1, first), (2, second)):
-                if ago is None:
-                    continue
-                services.save_infusion(
-                    session,
-                    study,
-                    calendar,
-                    nurse,
-                    participant,
-                    number,
-                    services.InfusionData(
-                        date=today - timedelta(days=ago),
-                        weight_kg=24.0,
-                        product_lot=f"UC-2026-{number:02d}{code[-1]}",
-                        volume_ml=50.0,
-                    ),
-                    today,
-                )
-            screening = services.add_visit(session, nurse, participant, "screening", today, "")
-            done = [screening] + [v for v in participant.visits
-                                  if v.kind == "scheduled" and v.window_end < today][:-1]
-            for visit, labs in zip(done, DEMO_LABS, strict=False):
-                sample = (visit.target_date - timedelta(days=3) if visit.kind == "screening"
-                          else min(visit.suggested_date, today))
-                services.save_results(
-                    session, form, nurse, visit, _demo_results(form, labs, sample),
-                    expected_version=visit.version, watermark=0, reason="", on=today)
-        yield "Demo data loaded: 3 children, a 40-entry allocation list, 5 accounts."
+        demo = _Demo(session, study, calendar, form, nurse, services.today(study))
+        count = _load_children(demo)
+        yield f"Demo data loaded: {count} children, a 40-entry allocation list, 5 accounts."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
     for username, role in DEMO_USERS:
         yield f"  {username:<13} {DEMO_PASSWORD}   ({role})"
+
+
+def _load_children(demo: _Demo) -> int:
+    """One child in each state a nurse meets; return how many."""
+    # AS-001: a whole year - screening, both infusions, all eleven visits: completed.
+    child = demo.enrol("AS-001", 415)
+    demo.screening(child, 405)
+    demo.infuse(child, 1, 399)
+    demo.infuse(child, 2, 385)
+    demo.follow_up(child)
+    # AS-002: both infusions, W02 done, W04 booked for the first clinic day from today.
+    child = demo.enrol("AS-002", 50, "M")
+    demo.screening(child, 45)
+    demo.infuse(child, 1, 41)
+    demo.infuse(child, 2, 27)
+    demo.follow_up(child)
+    w04 = demo.visit(child, "W04")
+    day = demo.first_day(max(demo.today, w04.window_start), w04.window_end)
+    demo.book(w04, day, time(9, 30),
+              "" if demo.calendar.is_open(day) else "The only day the family can come")
+    # AS-003: screening results, then infusion 1 two days ago; infusion 2 is due.
+    child = demo.enrol("AS-003", 12, "M")
+    demo.screening(child, 8)
+    demo.infuse(child, 1, 2)
+    # AS-004: enrolled yesterday, nothing else yet.
+    demo.enrol("AS-004", 1)
+    # AS-005: screening results only.
+    child = demo.enrol("AS-005", 6, "M")
+    demo.screening(child, 3)
+    # AS-006: the second infusion was not given: follow-up counts from infusion 1.
+    child = demo.enrol("AS-006", 90)
+    demo.screening(child, 85)
+    demo.infuse(child, 1, 80)
+    services.anchor_on_first_infusion(
+        demo.session, demo.study, demo.calendar, demo.nurse, child,
+        "Fever on the day of infusion 2; the family declined a new date")
+    demo.follow_up(child)
+    # AS-007: W04 sampled after its window, W06 missed, withdrawn after M03.
+    child = demo.enrol("AS-007", 175, "M")
+    demo.screening(child, 170)
+    demo.infuse(child, 1, 165)
+    demo.infuse(child, 2, 151)
+    demo.follow_up(child, 5, missed=("W06",), late={"W04": 6})
+    services.withdraw(demo.session, demo.nurse, child,
+                      "The family moved to another city")
+    # AS-008: an unscheduled visit between the infusions, infusion 2 late (day 18),
+    # W02 overdue, W04 booked on a closed day with a reason.
+    child = demo.enrol("AS-008", 50)
+    demo.screening(child, 47)
+    demo.infuse(child, 1, 40)
+    unscheduled = services.add_visit(demo.session, demo.nurse, child, "unscheduled",
+                                     demo.ago(33), "Gross hematuria after a cold")
+    demo.results(unscheduled, 1, demo.ago(33))
+    demo.infuse(child, 2, 22)
+    w04 = demo.visit(child, "W04")
+    closed = demo.first_day(w04.window_start, w04.window_end, open_=False)
+    demo.book(w04, closed, None, "Both parents work on weekdays")
+    return 8

@@ -173,13 +173,14 @@ def test_demo_loads_accounts_children_and_schedules_once(run, tmp_path: Path) ->
     assert first.exit_code == 0, first.output
     assert "nurse         demo-password   (nurse)" in first.stdout
     assert "Demo data loaded" in first.stdout
-    assert sorted(p.code for p in rows(url, Participant)) == ["AS-001", "AS-002", "AS-003"]
+    assert sorted(p.code for p in rows(url, Participant)) == [f"AS-00{n}" for n in range(1, 9)]
     visits = rows(url, Visit)
-    assert sum(v.kind == "scheduled" for v in visits) == 22  # AS-003 has had only infusion 1
-    assert sum(v.kind == "screening" and v.status == "done" for v in visits) == 3
+    # Five children have follow-up; AS-003 has had only infusion 1, AS-004 and AS-005 none.
+    assert sum(v.kind == "scheduled" for v in visits) == 55
+    assert sum(v.kind == "screening" and v.status == "done" for v in visits) == 7
     second = run("demo", extra_env={"EDC_DATABASE_URL": url})
     assert "Demo data already present." in second.stdout
-    assert len(rows(url, Participant)) == 3
+    assert len(rows(url, Participant)) == 8
 
 
 def test_serve_answers_the_login_page_and_guards_the_rest(tmp_path: Path) -> None:
