@@ -280,3 +280,14 @@ def test_real_creatinine_warns_above_1_5_times_pottel_q_for_age(study):
     rule = study.results.field("creatinine").warn_above_age_median
     assert (rule.slope, rule.intercept, rule.unit, rule.multiplier, rule.ages) == (
         0.0270, 0.2329, "mg/dL", 1.5, (1, 14))
+
+
+def test_make_up_working_days_setting_must_be_true_or_false(forms: Path) -> None:
+    edit(forms, "study.toml", "makeup_workdays_open = true", 'makeup_workdays_open = "no"')
+    assert_names(load_error(forms), "forms/study.toml", "site.makeup_workdays_open", "'no'",
+                 "true or false")
+
+
+def test_make_up_working_days_can_be_closed_in_study_toml(forms: Path) -> None:
+    edit(forms, "study.toml", "makeup_workdays_open = true", "makeup_workdays_open = false")
+    assert load_study(forms).site.makeup_workdays_open is False
