@@ -6,6 +6,7 @@ canonical unit (or that it is a test of its own), its codes and its limits in it
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,6 +38,27 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class AgeMedianLimit:
+    """An upper warn limit that grows with age: multiplier x median, where the median for age is
+    slope x age + intercept in `unit` (age in decimal years, taken within `ages`)."""
+
+    slope: float
+    intercept: float
+    unit: str  # the code of one of the field's converted units
+    multiplier: float
+    ages: tuple[float, float]  # where the line holds; an age outside is taken at the nearer end
+
+    def median(self, age_years: float) -> float:
+        """The median for an age, in `unit`."""
+        low, high = self.ages
+        return self.slope * min(max(age_years, low), high) + self.intercept
+
+    def limit(self, age_years: float) -> float:
+        """The warn limit for an age, in `unit`."""
+        return self.multiplier * self.median(age_years)
+
+
+@dataclass(frozen=True)
 class Field:
     key: str
     label: str
@@ -49,9 +71,19 @@ class Field:
     qualitative: tuple[str, ...]
     warn_high_inclusive: bool
     warn_mg_m2_h: float | None  # 24-hour protein: warn at or above this rate per body surface
+    warn_above_age_median: AgeMedianLimit | None = None  # creatinine: warn above, by age
 
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
+
+    def age_warn_limit(self, age_years: float) -> float | None:
+        """The age-dependent upper warn limit in the canonical unit, or None without one."""
+        rule = self.warn_above_age_median
+        if rule is None:
+            return None
+        unit = self.unit(rule.unit)
+        assert unit is not None  # checked when the file was loaded
+        return unit.to_canonical(rule.limit(age_years))
 
     @property
     def canonical_unit(self) -> Unit:
@@ -119,6 +151,8 @@ def _field(t: TomlTable) -> Field:
         if len(text) > 32:
             raise t.fail("qualitative", text, "qualitative results of at most 32 characters")
     warn_rate = t.get("warn_mg_m2_h", None)
+    age_rule = (_age_median_limit(t.table("warn_above_age_median"), units)
+                if "warn_above_age_median" in t.data else None)
     return Field(
         key=t.text("key", pattern=r"[a-z][a-z0-9_]{0,31}"),
         label=t.text("label"),
@@ -131,7 +165,27 @@ def _field(t: TomlTable) -> Field:
         qualitative=t.texts("qualitative"),
         warn_high_inclusive=t.flag("warn_high_inclusive"),
         warn_mg_m2_h=None if warn_rate is None else t.number("warn_mg_m2_h"),
+        warn_above_age_median=age_rule,
     )
+
+
+def _age_median_limit(t: TomlTable, units: list[Unit]) -> AgeMedianLimit:
+    """Read an age-dependent warn limit: slope, intercept, unit, multiplier and ages."""
+    converted = [u.code for u in units if u.factor is not None]
+    unit = t.text("unit")
+    if unit not in converted:
+        raise t.fail("unit", unit, "one of the field's units: " + ", ".join(converted))
+    rule = AgeMedianLimit(slope=t.number("slope", minimum=-math.inf),
+                          intercept=t.number("intercept", minimum=-math.inf), unit=unit,
+                          multiplier=t.number("multiplier"), ages=t.limits("ages"))
+    if rule.multiplier <= 0:
+        raise t.fail("multiplier", rule.multiplier, "a number above 0")
+    if rule.ages[0] < 0:
+        raise t.fail("ages", list(rule.ages), "ages of 0 or more")
+    if min(rule.median(age) for age in rule.ages) <= 0:
+        raise t.fail("intercept", rule.intercept, "a median above 0 at every age in ages "
+                     "(slope x age + intercept)")
+    return rule
 
 
 def _with_canonical(unit: Unit, canonical: str) -> Unit:

@@ -18,8 +18,12 @@ BEDSIDE_SCHWARTZ_K = 41.3
 # Only used to compare a UPCR with a baseline reported in the other unit (protocol: mg/mg x 113.12).
 MG_MMOL_PER_MG_MG = 113.12
 
-ProteinuriaStatus = Literal["complete", "partial", "none"]
+# "not_assessable": a value but no baseline to judge it against (PROTOCOL: never "no remission").
+ProteinuriaStatus = Literal["complete", "partial", "none", "not_assessable"]
 ReferenceMethod = Literal["u25_combined", "u25_creatinine", "u25_cystatin"]
+# The equations in the protocol's order of preference: combined when cystatin C is present, else
+# creatinine; cystatin C alone only when there is no creatinine eGFR.
+EQUATIONS: tuple[ReferenceMethod, ...] = ("u25_combined", "u25_creatinine", "u25_cystatin")
 
 UPCR_UNITS = ("mg/mg", "mg/mmol")
 RBC_UNITS = ("/HPF", "/uL")
@@ -163,11 +167,10 @@ def percent_difference(lab_egfr: float, computed_egfr: float) -> float:
     return (lab_egfr - computed_egfr) / computed_egfr * 100
 
 
-def differs_by_more_than(lab_egfr: float, computed_egfr: float, percent: float = 20.0) -> bool:
-    """Tell whether the lab eGFR is more than percent away from the computed one, either way."""
-    difference = abs(percent_difference(lab_egfr, computed_egfr))
-    # "More than 20 %": a difference of exactly 20 % (to float noise) is not flagged.
-    return difference > percent and not math.isclose(difference, percent, rel_tol=_REL_TOL)
+def differs_by_at_least(lab_egfr: float, computed_egfr: float, percent: float = 20.0) -> bool:
+    """Tell whether the lab eGFR is percent or more away from the computed one, either way."""
+    # ">= 20 %": a difference of exactly 20 % (to float noise) is flagged.
+    return _at_least(abs(percent_difference(lab_egfr, computed_egfr)), percent)
 
 
 def proteinuria_status(
@@ -186,7 +189,8 @@ def proteinuria_status(
 
     Thresholds apply in the unit the lab reported (0.2 mg/mg pairs with 20 mg/mmol, not 22.6).
     baseline_unit defaults to unit; a baseline in the other unit is converted only for the fall.
-    Partial remission needs a baseline: without one, a value above the complete threshold is "none".
+    Without a baseline the outcome is "not_assessable" whatever the value (PROTOCOL.md): a
+    remission is judged against the child's proteinuria before treatment.
     """
     baseline_unit = unit if baseline_unit is None else baseline_unit
     for name, given in (("UPCR unit", unit), ("baseline UPCR unit", baseline_unit)):
@@ -195,12 +199,14 @@ def proteinuria_status(
     if upcr is None:
         return None
     _require_non_negative("UPCR", upcr, unit)
+    if baseline_upcr is None:
+        return "not_assessable"
     complete, upper = (
         (complete_mg_mg, upper_mg_mg) if unit == "mg/mg" else (complete_mg_mmol, upper_mg_mmol)
     )
     if upcr <= complete:
         return "complete"
-    if baseline_upcr is None or upcr >= upper:
+    if upcr >= upper:
         return "none"
     _require_non_negative("baseline UPCR", baseline_upcr, baseline_unit)
     baseline = baseline_upcr
@@ -268,7 +274,7 @@ class RenalSummary:
     ckd_stage: str | None
     lab_egfr: float | None
     lab_percent_difference: float | None  # signed, relative to egfr_reference
-    lab_differs: bool | None  # lab eGFR more than lab_difference_percent from the reference
+    lab_differs: bool | None  # lab eGFR lab_difference_percent or more from the reference
 
 
 def summarise(
@@ -319,7 +325,7 @@ def summarise(
     difference = differs = None
     if lab_egfr is not None and reference is not None:
         difference = percent_difference(lab_egfr, reference)
-        differs = differs_by_more_than(lab_egfr, reference, lab_difference_percent)
+        differs = differs_by_at_least(lab_egfr, reference, lab_difference_percent)
     return RenalSummary(
         age_years=age,
         bsa_m2=bsa,
@@ -336,3 +342,41 @@ def summarise(
         lab_percent_difference=difference,
         lab_differs=differs,
     )
+
+
+def egfr_by(summary: RenalSummary, method: ReferenceMethod) -> float | None:
+    """Return a summary's eGFR by one equation, or None when it could not be computed."""
+    return {
+        "u25_combined": summary.egfr_u25_combined,
+        "u25_creatinine": summary.egfr_u25_creatinine,
+        "u25_cystatin": summary.egfr_u25_cystatin,
+    }[method]
+
+
+@dataclass(frozen=True)
+class EgfrComparison:
+    """A visit's eGFR against the baseline eGFR by the same equation."""
+
+    method: ReferenceMethod
+    egfr: float
+    baseline_egfr: float
+    percent_change: float
+    improved: bool
+
+
+def compare_egfr(
+    visit: RenalSummary, baseline: RenalSummary, threshold_percent: float = 10.0
+) -> EgfrComparison | None:
+    """Compare like with like: the first equation of EQUATIONS that both samples have.
+
+    A visit with creatinine and cystatin C against a baseline with creatinine only compares the
+    creatinine eGFRs; the other way round too. None when no equation is common to both (say a
+    visit with creatinine only against a baseline with cystatin C only): not assessable.
+    """
+    for method in EQUATIONS:
+        now, before = egfr_by(visit, method), egfr_by(baseline, method)
+        if now is not None and before is not None:
+            improved = renal_function_improved(now, before, threshold_percent)
+            assert improved is not None  # both values are given
+            return EgfrComparison(method, now, before, (now - before) / before * 100, improved)
+    return None

@@ -20,11 +20,13 @@ from edc.study import ScheduleDefinition, SecondInfusionRule, Site, VisitDefinit
 
 @dataclass(frozen=True)
 class ClinicCalendar:
-    """Which days the clinic is open: not on closed weekdays, public holidays or closure dates."""
+    """Which days the clinic is open: not on closed weekdays, public holidays or closure dates,
+    except that a weekend day made an official working day (makeup_workday) is open."""
 
     closed_weekdays: frozenset[int] = frozenset({5, 6})
     closed_dates: frozenset[date] = frozenset()
     holiday_name: Callable[[date], str | None] = lambda _day: None
+    makeup_workday: Callable[[date], bool] = lambda _day: False
 
     def closed_reason(self, day: date) -> str | None:
         """Say why the clinic is closed on day, or None when it is open."""
@@ -33,7 +35,7 @@ class ClinicCalendar:
         name = self.holiday_name(day)
         if name:
             return name
-        if day.weekday() in self.closed_weekdays:
+        if day.weekday() in self.closed_weekdays and not self.makeup_workday(day):
             return "weekend" if day.weekday() >= 5 else day.strftime("%A")
         return None
 
@@ -42,18 +44,21 @@ class ClinicCalendar:
 
 
 def clinic_calendar(site: Site) -> ClinicCalendar:
-    """Build the site's calendar with the public holidays of its country (holidays package)."""
-    if site.holidays_country:
-        public = holidays.country_holidays(
-            site.holidays_country, subdiv=site.holidays_subdivision or None
-        )
-        holiday_name = public.get
-    else:
+    """Build the site's calendar with the public holidays of its country (holidays package),
+    and its make-up working days (China's 调休) open unless the site closes them."""
+    if not site.holidays_country:
+        return ClinicCalendar(site.closed_weekdays, site.closed_dates)
+    public = holidays.country_holidays(
+        site.holidays_country, subdiv=site.holidays_subdivision or None
+    )
 
-        def holiday_name(_day: date) -> str | None:
-            return None
+    def makeup_workday(day: date) -> bool:
+        # The package lists the weekend days moved to work as working days on its weekend.
+        return public.is_weekend(day) and public.is_working_day(day)
 
-    return ClinicCalendar(site.closed_weekdays, site.closed_dates, holiday_name)
+    if not site.makeup_workdays_open:
+        return ClinicCalendar(site.closed_weekdays, site.closed_dates, public.get)
+    return ClinicCalendar(site.closed_weekdays, site.closed_dates, public.get, makeup_workday)
 
 
 @dataclass(frozen=True)

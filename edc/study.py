@@ -51,6 +51,8 @@ class Site:
     holidays_subdivision: str
     closed_weekdays: frozenset[int]
     closed_dates: frozenset[date]
+    # A weekend day the State Council makes a working day (调休) is a clinic day unless false.
+    makeup_workdays_open: bool = True
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ def _site(t: TomlTable) -> Site:
         holidays_subdivision=subdivision,
         closed_weekdays=frozenset(weekdays),
         closed_dates=frozenset(closed),
+        makeup_workdays_open=t.flag("makeup_workdays_open", default=True),
     )
 
 

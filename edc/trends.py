@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
+from typing import Literal
 
 from edc import renal
 from edc.charts import Point, Series
@@ -85,14 +86,22 @@ class Change:
     percent: float | None
 
 
+PROTOCOL_OUTCOMES = Outcomes()  # PROTOCOL.md's defaults, when no study definition is given
+HematuriaStatus = Literal["remission", "none", "not_assessable"]
+RenalFunctionStatus = Literal["improved", "not_improved", "not_assessable"]
+
+
 @dataclass(frozen=True)
 class TrendRow:
     """One visit with a sample date: its results, change from baseline, eGFR and outcomes.
 
-    baseline_period rows (sample strictly before the first infusion, or every row when there is
-    no infusion yet) have no changes and no outcomes. Outcomes are None when not assessable.
+    baseline_period rows (sample on or before the first infusion, or every row when there is
+    no infusion yet) have no changes and no outcomes. An outcome is None when the visit has no
+    value for it, and "not_assessable" when it has one but there is no baseline to judge it by.
     `summary` holds the computed eGFRs: egfr_reference (U25 combined when cystatin C is present,
-    else U25 creatinine), reference_method, ckd_stage and lab_differs (lab eGFR > 20 % away).
+    else U25 creatinine), reference_method, ckd_stage and lab_differs (lab eGFR at least the
+    study's lab_difference_percent away). `egfr_comparison` says which equation was compared
+    with the baseline for renal function, and the two values.
     """
 
     code: str
@@ -103,12 +112,28 @@ class TrendRow:
     changes: Mapping[str, Change]  # only keys whose change is computable
     summary: renal.RenalSummary
     proteinuria: renal.ProteinuriaStatus | None
-    hematuria_remission: bool | None
-    renal_improved: bool | None
+    hematuria: HematuriaStatus | None
+    renal_function: RenalFunctionStatus | None
+    egfr_comparison: renal.EgfrComparison | None = None
 
     def change(self, key: str) -> Change | None:
         """Return the change from baseline of one field, or None when it cannot be computed."""
         return self.changes.get(key)
+
+    @property
+    def hematuria_remission(self) -> bool | None:
+        """True or False when assessed; None when missing or not assessable."""
+        return {"remission": True, "none": False}.get(self.hematuria or "")
+
+    @property
+    def renal_improved(self) -> bool | None:
+        """True or False when assessed; None when missing or not assessable."""
+        return {"improved": True, "not_improved": False}.get(self.renal_function or "")
+
+    @property
+    def egfr_compared(self) -> renal.ReferenceMethod | None:
+        """The equation compared with the baseline for renal function, if any."""
+        return None if self.egfr_comparison is None else self.egfr_comparison.method
 
 
 @dataclass(frozen=True)
@@ -117,12 +142,14 @@ class Trend:
 
     baseline is keyed by (field key, stored unit): one per key for converted fields (always stored
     in the canonical unit), one per test for urine RBC (/HPF and /uL). egfr_baseline_row is the
-    last baseline-period row with a reference eGFR; its eGFR is the baseline for improvement.
+    last baseline-period row with a reference eGFR: the baseline for renal function, compared
+    by an equation it shares with each visit (renal.compare_egfr).
     """
 
     baseline: Mapping[tuple[str, str], Baseline]
     egfr_baseline_row: TrendRow | None
     rows: tuple[TrendRow, ...]
+    outcomes: Outcomes = PROTOCOL_OUTCOMES  # the thresholds the outcomes were judged by
 
     @property
     def baseline_egfr(self) -> float | None:
@@ -134,9 +161,6 @@ class Trend:
         """Return the baseline measurement of a field in a stored unit, or None."""
         found = self.baseline.get((key, unit))
         return None if found is None else found.measurement
-
-
-PROTOCOL_OUTCOMES = Outcomes()  # PROTOCOL.md's defaults, when no study definition is given
 
 
 def _value_in(form: ResultsForm, measurement: Measurement | None, code: str) -> float | None:
@@ -207,18 +231,40 @@ def _proteinuria(now: Measurement | None, base: Baseline | None,
                                     **thresholds)
 
 
-def _hematuria(rbc: Measurement | None, form: ResultsForm, outcomes: Outcomes) -> bool | None:
-    """Tell whether a urine RBC result is in remission; a qualitative result (too numerous to
-    count, as listed in forms/results.toml) never is."""
+def _hematuria(rbc: Measurement | None, has_baseline: bool, form: ResultsForm,
+               outcomes: Outcomes) -> HematuriaStatus | None:
+    """Classify a urine RBC result; a qualitative result (too numerous to count, as listed in
+    forms/results.toml) is never a remission. Without a baseline urine RBC (of either test: it
+    shows the child's hematuria before treatment) a result is not assessable."""
     if rbc is None or rbc.not_done:
         return None
     if rbc.qualifier is not None:
         known = {q.lower() for q in form.field("urine_rbc").qualitative}
-        return False if rbc.qualifier.strip().lower() in known else None
-    if rbc.value is None or rbc.unit not in renal.RBC_UNITS:
+        if rbc.qualifier.strip().lower() not in known:
+            return None
+        remission = False
+    elif rbc.value is None or rbc.unit not in renal.RBC_UNITS:
         return None
-    return renal.hematuria_remission(rbc.value, rbc.unit, max_per_hpf=outcomes.max_per_hpf,
-                                     max_per_ul=outcomes.max_per_ul)
+    else:
+        remission = bool(renal.hematuria_remission(
+            rbc.value, rbc.unit, max_per_hpf=outcomes.max_per_hpf,
+            max_per_ul=outcomes.max_per_ul))
+    if not has_baseline:
+        return "not_assessable"
+    return "remission" if remission else "none"
+
+
+def _renal_function(summary: renal.RenalSummary, baseline_row: TrendRow | None,
+                    outcomes: Outcomes) -> tuple[RenalFunctionStatus | None,
+                                                 renal.EgfrComparison | None]:
+    """Judge the visit's eGFR against the baseline's by the same equation (renal.compare_egfr)."""
+    if summary.egfr_reference is None:
+        return None, None
+    comparison = (None if baseline_row is None else renal.compare_egfr(
+        summary, baseline_row.summary, outcomes.improvement_percent))
+    if comparison is None:
+        return "not_assessable", None
+    return ("improved" if comparison.improved else "not_improved"), comparison
 
 
 def trend(
@@ -254,7 +300,7 @@ def trend(
         measurements = MappingProxyType(dict(visit.measurements))
         if first_infusion is None or before_infusion(visit):
             row = TrendRow(visit.code, visit.label, visit.sample_date, True, measurements,
-                           MappingProxyType({}), summary, None, None, None)
+                           MappingProxyType({}), summary, None, None, None, None)
             if summary.egfr_reference is not None:
                 egfr_baseline_row = row
             rows.append(row)
@@ -263,10 +309,9 @@ def trend(
                    if (change := _change(m, baseline.get((key, m.unit)))) is not None}
         upcr = visit.measurements.get("upcr")
         upcr_base = None if upcr is None else baseline.get(("upcr", upcr.unit))
+        rbc_baseline = any(key == "urine_rbc" for key, _unit in baseline)
         # Samples are in date order, so every baseline-period row has been seen by now.
-        # Like with like: the baseline eGFR by the same equation as this row's reference.
-        baseline_egfr = (None if egfr_baseline_row is None
-                         else _by_method(egfr_baseline_row.summary, summary.reference_method))
+        renal_function, comparison = _renal_function(summary, egfr_baseline_row, outcomes)
         rows.append(TrendRow(
             code=visit.code,
             label=visit.label,
@@ -276,20 +321,12 @@ def trend(
             changes=MappingProxyType(changes),
             summary=summary,
             proteinuria=_proteinuria(upcr, upcr_base, outcomes),
-            hematuria_remission=_hematuria(visit.measurements.get("urine_rbc"), form, outcomes),
-            renal_improved=renal.renal_function_improved(
-                summary.egfr_reference, baseline_egfr, outcomes.improvement_percent),
+            hematuria=_hematuria(visit.measurements.get("urine_rbc"), rbc_baseline, form,
+                                 outcomes),
+            renal_function=renal_function,
+            egfr_comparison=comparison,
         ))
-    return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows))
-
-
-def _by_method(summary: renal.RenalSummary, method: str | None) -> float | None:
-    """The eGFR of a summary by a given equation (None when it could not be computed)."""
-    return {
-        "u25_combined": summary.egfr_u25_combined,
-        "u25_creatinine": summary.egfr_u25_creatinine,
-        "u25_cystatin": summary.egfr_u25_cystatin,
-    }.get(method or "")
+    return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows), outcomes)
 
 
 def chart_series(trend: Trend, *, upcr_reference: float = 0.2) -> list[Series]:

@@ -43,7 +43,8 @@ def test_a_weekend_holiday_or_day_outside_the_window_needs_a_reason_and_is_flagg
     app, nurse, scheduled
 ) -> None:
     # W08 window 2026-05-08 to 05-14; M03 06-09 to 06-23; M08 11-02 to 11-30.
-    cases = [("W08", "2026-05-09", "weekend"), ("M03", "2026-06-24", "outside window"),
+    # (Sunday 10 May: Saturday 9 May 2026 is a make-up working day, a clinic day.)
+    cases = [("W08", "2026-05-10", "weekend"), ("M03", "2026-06-24", "outside window"),
              ("M08", "2026-10-01", "outside window, National Day")]
     for code, day, why in cases:
         refused = book(nurse, app, scheduled, code, date=day)

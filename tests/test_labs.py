@@ -34,9 +34,10 @@ units = [
 """
 
 
-def finding(key: str, unit: str, value: float, bsa_m2: float | None = None):
+def finding(key: str, unit: str, value: float, bsa_m2: float | None = None,
+            age_years: float | None = None):
     field = FORM.field(key)
-    return check_value(field, field.unit(unit), value, bsa_m2=bsa_m2)
+    return check_value(field, field.unit(unit), value, bsa_m2=bsa_m2, age_years=age_years)
 
 
 def test_the_form_has_the_protocol_fields_with_their_labels_in_order() -> None:
@@ -94,11 +95,50 @@ def test_a_value_impossible_in_every_unit_suggests_none() -> None:
 
 
 def test_values_inside_the_warn_range_pass_quietly_and_outside_need_confirmation() -> None:
-    assert finding("creatinine", "umol/L", 45) == []
-    assert [f.kind for f in finding("creatinine", "umol/L", 80)] == ["above_plausible"]
+    assert finding("urea", "mmol/L", 6.0) == []
+    assert [f.kind for f in finding("urea", "mmol/L", 10.5)] == ["above_plausible"]
     assert [f.kind for f in finding("cystatin_c", "mg/L", 0.45)] == ["below_plausible"]
     assert finding("egfr_lab", "mL/min/1.73m2", 150) == []
     assert [f.level for f in finding("egfr_lab", "mL/min/1.73m2", 150.5)] == ["warn"]
+
+
+# Creatinine warns above 1.5 x Pottel's Q for the age, Q = 0.0270 x age + 0.2329 mg/dL:
+#   3 years:  Q = 0.081 + 0.2329 = 0.3139; x 1.5 = 0.47085 mg/dL; x 88.4 = 41.6231 umol/L
+#   8 years:  Q = 0.216 + 0.2329 = 0.4489; x 1.5 = 0.67335 mg/dL; x 88.4 = 59.5241 umol/L
+#   12 years: Q = 0.324 + 0.2329 = 0.5569; x 1.5 = 0.83535 mg/dL; x 88.4 = 73.8449 umol/L
+#   14 years (the end of the line, used for older ages): 0.6109; x 1.5 = 0.91635 mg/dL = 81.0053
+@pytest.mark.parametrize(("age", "limit_umol"), [(3, 41.6231), (8, 59.5241), (12, 73.8449),
+                                                 (14, 81.0053), (20, 81.0053), (0.5, 34.4627)])
+def test_creatinine_warn_limit_is_1_5_times_the_median_for_age(age, limit_umol) -> None:
+    # 0.5 years is below the line's ages (1-14): taken at 1 year, 1.5 x 0.2599 x 88.4 = 34.4627.
+    assert FORM.field("creatinine").age_warn_limit(age) == pytest.approx(limit_umol, abs=1e-4)
+
+
+def test_creatinine_above_the_limit_for_age_needs_confirmation_in_the_typed_unit() -> None:
+    assert finding("creatinine", "umol/L", 41.6, age_years=3) == []
+    [f] = finding("creatinine", "umol/L", 41.7, age_years=3)
+    assert (f.level, f.kind, f.age_years, f.high) == (
+        "warn", "above_age_median", 3, pytest.approx(41.6231, abs=1e-4))
+    # In mg/dL the limit is given in mg/dL: 0.83535 at 12 years.
+    assert finding("creatinine", "mg/dL", 0.835, age_years=12) == []
+    [f] = finding("creatinine", "mg/dL", 0.836, age_years=12)
+    assert (f.kind, f.high) == ("above_age_median", pytest.approx(0.83535, abs=1e-6))
+
+
+def test_the_same_creatinine_is_usual_at_12_and_needs_confirming_at_3() -> None:
+    # The old flat limit (75 umol/L) let 60 pass at every age; 60 is above 41.6 at 3 years.
+    assert finding("creatinine", "umol/L", 60, age_years=12) == []
+    assert [f.kind for f in finding("creatinine", "umol/L", 60, age_years=3)] == [
+        "above_age_median"]
+
+
+def test_creatinine_at_exactly_the_limit_for_age_typed_in_mg_dl_does_not_warn() -> None:
+    # 0.47085 mg/dL x 88.4 = 41.62314 umol/L, the limit at 3 years itself: not above it.
+    assert finding("creatinine", "mg/dL", 0.47085, age_years=3) == []
+
+
+def test_creatinine_without_an_age_gets_no_age_warning() -> None:
+    assert finding("creatinine", "umol/L", 80) == []
 
 
 def test_upcr_warns_at_2_mg_per_mg_in_either_unit() -> None:
@@ -160,6 +200,23 @@ def test_an_analyte_added_in_the_file_needs_no_code(tmp_path: Path) -> None:
         ("block = [0.2, 8]", "block = [8, 0.2]",
          "forms/results.toml: fields[7].block: got [8, 0.2]. "
          "Expected a list [low, high] of two numbers with low < high."),
+        ('unit = "mg/dL", multiplier', 'unit = "mmol/L", multiplier',
+         "forms/results.toml: fields[5].warn_above_age_median.unit: got 'mmol/L'. "
+         "Expected one of the field's units: umol/L, mg/dL."),
+        ("slope = 0.0270, ", "",
+         "forms/results.toml: fields[5].warn_above_age_median.slope: got None. "
+         "Expected a value (the key is missing)."),
+        ("multiplier = 1.5", "multiplier = 0",
+         "forms/results.toml: fields[5].warn_above_age_median.multiplier: got 0.0. "
+         "Expected a number above 0."),
+        ("ages = [1, 14]", "ages = [14, 1]",
+         "forms/results.toml: fields[5].warn_above_age_median.ages: got [14, 1]. "
+         "Expected a list [low, high] of two numbers with low < high."),
+        ("intercept = 0.2329", "intercept = -0.1",
+         "forms/results.toml: fields[5].warn_above_age_median.intercept: got -0.1. "
+         "Expected a median above 0 at every age in ages (slope x age + intercept)."),
+        ("warn_above_age_median = { slope = 0.0270", "warn_above_age_median = 1.5 # {",
+         "forms/results.toml: fields[5].warn_above_age_median: got 1.5. Expected a table."),
     ],
 )
 def test_a_broken_results_file_names_file_key_got_and_expected(tmp_path, old, new, message):

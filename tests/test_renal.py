@@ -14,7 +14,8 @@ from edc.renal import (
     age_in_years,
     bsa_mosteller,
     ckd_stage,
-    differs_by_more_than,
+    compare_egfr,
+    differs_by_at_least,
     egfr_bedside_schwartz,
     egfr_u25_combined,
     egfr_u25_creatinine,
@@ -173,13 +174,20 @@ def test_percent_difference_is_relative_to_the_computed_egfr() -> None:
     assert percent_difference(80, 100) == pytest.approx(-20.0)
 
 
-def test_lab_egfr_differs_only_when_more_than_20_percent_either_way() -> None:
-    assert differs_by_more_than(120, 100) is False
-    # 31 * 1.2 = 37.2 is exactly 20 %, though floating point makes it 20.000000000000004 %
-    assert differs_by_more_than(37.2, 31) is False
-    assert differs_by_more_than(120.1, 100) is True
-    assert differs_by_more_than(79.9, 100) is True
-    assert differs_by_more_than(112, 100, percent=10.0) is True
+def test_lab_egfr_differing_by_20_percent_or_more_either_way_is_flagged() -> None:
+    # (120 - 100) / 100 = +20 % exactly: flagged; (119.9 - 100) / 100 = +19.9 %: not flagged.
+    assert differs_by_at_least(120, 100) is True
+    assert differs_by_at_least(119.9, 100) is False
+    # (80 - 100) / 100 = -20 %: flagged; (80.1 - 100) / 100 = -19.9 %: not flagged.
+    assert differs_by_at_least(80, 100) is True
+    assert differs_by_at_least(80.1, 100) is False
+    # 31 * 1.2 = 37.2 is exactly 20 %, though floating point makes it 20.000000000000004 %;
+    # 31 * 0.8 = 24.8 is -20 %, which floating point makes -19.999999999999996 %: both flagged.
+    assert differs_by_at_least(37.2, 31) is True
+    assert differs_by_at_least(24.8, 31) is True
+    # 100 * 1.199 = 119.9 against 100: 19.9 %, under the line even with float noise.
+    assert differs_by_at_least(31 * 1.199, 31) is False
+    assert differs_by_at_least(110, 100, percent=10.0) is True
 
 
 # --- Proteinuria remission ------------------------------------------------------------------
@@ -187,7 +195,6 @@ def test_lab_egfr_differs_only_when_more_than_20_percent_either_way() -> None:
 
 def test_upcr_at_0_2_mg_mg_is_complete_remission() -> None:
     assert proteinuria_status(0.2, 1.0, "mg/mg") == "complete"
-    assert proteinuria_status(0.2, None, "mg/mg") == "complete"
 
 
 def test_upcr_at_20_mg_mmol_is_complete_remission_in_the_reported_unit() -> None:
@@ -212,8 +219,12 @@ def test_partial_remission_needs_upcr_below_2_mg_mg() -> None:
     assert proteinuria_status(200, 1000, "mg/mmol") == "none"
 
 
-def test_without_baseline_there_is_no_partial_remission() -> None:
-    assert proteinuria_status(0.3, None, "mg/mg") == "none"
+def test_without_baseline_proteinuria_is_not_assessable_never_no_remission() -> None:
+    # PROTOCOL: "Without a baseline value an outcome is 'not assessable', never 'no remission'."
+    assert proteinuria_status(0.3, None, "mg/mg") == "not_assessable"
+    assert proteinuria_status(5.0, None, "mg/mg") == "not_assessable"  # even above 2 mg/mg
+    assert proteinuria_status(0.2, None, "mg/mg") == "not_assessable"  # even at remission level
+    assert proteinuria_status(15, None, "mg/mmol") == "not_assessable"
 
 
 def test_missing_upcr_has_no_status() -> None:
@@ -237,7 +248,7 @@ def test_baseline_in_mg_mmol_is_converted_to_mg_mg_for_the_fall() -> None:
 
 
 def test_proteinuria_thresholds_are_parameters() -> None:
-    assert proteinuria_status(0.3, None, "mg/mg", complete_mg_mg=0.3) == "complete"
+    assert proteinuria_status(0.3, 1.0, "mg/mg", complete_mg_mg=0.3) == "complete"
     # (1.0 - 0.7) / 1.0 = 30 % fall: partial when the statistician sets 30 %.
     assert proteinuria_status(0.7, 1.0, "mg/mg", fall_percent=30.0) == "partial"
 
@@ -283,6 +294,73 @@ def test_renal_function_improvement_unknown_without_baseline_or_value() -> None:
     assert renal_function_improved(110, None) is None
 
 
+# Boy aged 8.0 (born 2016-03-01, sample 2024-03-01), 128 cm: the PROTOCOL check row gives
+# creatinine 0.45 mg/dL -> U25 cr 107.45, cystatin C 0.95 -> U25 cys 85.02, combined 96.24.
+# 4 months later (2024-07-01, 122 days: age 8 + 122 / 365.25 = 8.33402), creatinine 0.40 and
+# cystatin C 0.80:
+#   K_cr  = 39.0 x 1.008^(8.33402 - 12) = 37.8772; U25 cr  = 37.8772 x 1.28 / 0.40 = 121.207
+#   K_cys = 87.2 x 1.011^(8.33402 - 15) = 81.0672; U25 cys = 81.0672 / 0.80        = 101.334
+#   combined = (121.207 + 101.334) / 2 = 111.271
+BORN_M = date(2016, 3, 1)
+BASE_DAY, VISIT_DAY = date(2024, 3, 1), date(2024, 7, 1)
+
+
+def test_visit_with_both_equations_against_a_creatinine_only_baseline_compares_creatinine():
+    baseline = summarise("M", BORN_M, BASE_DAY, 128, None, 0.45, None, None, None)
+    visit = summarise("M", BORN_M, VISIT_DAY, 128, None, 0.40, 0.80, None, None)
+    assert (baseline.reference_method, visit.reference_method) == ("u25_creatinine",
+                                                                   "u25_combined")
+    got = compare_egfr(visit, baseline)
+    assert got.method == "u25_creatinine"
+    assert (got.egfr, got.baseline_egfr) == (pytest.approx(121.21, abs=TOL),
+                                              pytest.approx(107.45, abs=TOL))
+    # (121.207 - 107.453) / 107.453 = +12.80 %: improved. Combined 111.271 against the
+    # creatinine 107.453 would have read +3.55 %, "not improved": unlike with unlike.
+    assert got.percent_change == pytest.approx(12.80, abs=0.05) and got.improved is True
+
+
+def test_visit_with_creatinine_only_against_a_combined_baseline_compares_creatinine():
+    baseline = summarise("M", BORN_M, BASE_DAY, 128, None, 0.45, 0.95, None, None)
+    visit = summarise("M", BORN_M, VISIT_DAY, 128, None, 0.40, None, None, None)
+    got = compare_egfr(visit, baseline)
+    assert got.method == "u25_creatinine"
+    assert got.baseline_egfr == pytest.approx(107.45, abs=TOL)  # not the combined 96.24
+    assert got.improved is True  # +12.8 %, as above
+
+
+def test_both_combined_compares_the_combined_eGFRs():
+    baseline = summarise("M", BORN_M, BASE_DAY, 128, None, 0.45, 0.95, None, None)
+    visit = summarise("M", BORN_M, VISIT_DAY, 128, None, 0.40, 0.80, None, None)
+    got = compare_egfr(visit, baseline)
+    assert got.method == "u25_combined"
+    # (111.271 - 96.238) / 96.238 = +15.62 %
+    assert (got.egfr, got.baseline_egfr) == (pytest.approx(111.27, abs=TOL),
+                                              pytest.approx(96.24, abs=TOL))
+    assert got.percent_change == pytest.approx(15.62, abs=0.05) and got.improved is True
+
+
+def test_baseline_without_height_compares_cystatin_c_with_a_visit_that_has_both():
+    # No height at baseline: no creatinine eGFR, so the cystatin C eGFR 85.02 is its only one.
+    baseline = summarise("M", BORN_M, BASE_DAY, None, None, 0.45, 0.95, None, None)
+    visit = summarise("M", BORN_M, VISIT_DAY, 128, None, 0.40, 0.80, None, None)
+    got = compare_egfr(visit, baseline)
+    assert got.method == "u25_cystatin"
+    # (101.334 - 85.023) / 85.023 = +19.18 %
+    assert got.percent_change == pytest.approx(19.18, abs=0.05) and got.improved is True
+
+
+def test_no_equation_in_common_is_not_assessable():
+    baseline = summarise("M", BORN_M, BASE_DAY, None, None, 0.45, 0.95, None, None)  # cys only
+    visit = summarise("M", BORN_M, VISIT_DAY, 128, None, 0.40, None, None, None)  # cr only
+    assert compare_egfr(visit, baseline) is None
+
+
+def test_equal_eGFRs_by_the_same_equation_are_not_an_improvement():
+    baseline = summarise("M", BORN_M, BASE_DAY, 128, None, 0.45, 0.95, None, None)
+    got = compare_egfr(baseline, baseline)
+    assert (got.method, got.percent_change, got.improved) == ("u25_combined", 0.0, False)
+
+
 # --- Summary --------------------------------------------------------------------------------
 
 
@@ -302,7 +380,7 @@ def test_summary_uses_u25_combined_as_reference_when_cystatin_present() -> None:
     assert summary.bsa_m2 == pytest.approx(0.942809, abs=1e-5)
     assert summary.protein_mg_m2_h == pytest.approx(17.678, abs=1e-3)
     assert summary.protein_mg_kg_24h == pytest.approx(16.0)
-    # (120 - 96.238) / 96.238 = 24.7 % > 20 %
+    # (120 - 96.238) / 96.238 = 24.7 % >= 20 %
     assert summary.lab_percent_difference == pytest.approx(24.69, abs=0.05)
     assert summary.lab_differs is True
 

@@ -565,9 +565,12 @@ def test_negative_upcr_is_refused_with_its_range(app, nurse, w06):
 
 
 def test_creatinine_above_usual_range_needs_confirmation_beside_the_field(app, nurse, w06):
+    # Girl born 2018-05-10, sample 2026-04-27: 2909 days = 7.96441 years. 1.5 x Pottel's Q:
+    # 1.5 x (0.0270 x 7.96441 + 0.2329) = 0.671909 mg/dL x 88.4 = 59.3967 umol/L (shown 59.3).
     p = refused(app, nurse, w06, creatinine=("80", "umol/L"))
     assert p.all_row_messages() == {"creatinine": {"confirm": [
-        f"Serum creatinine 80 µmol/L is above the usual range 8.8-75 µmol/L. {CONFIRM}"]}}
+        "Serum creatinine 80 µmol/L is above 1.5 × the median for age 8.0 years "
+        f"(59.3 µmol/L). {CONFIRM}"]}}
     assert p.rows["creatinine"].confirm_box_inputs == ["creatinine-confirm"]
     assert p.inputs["creatinine-confirm"]["type"] == "checkbox"
     assert p.checkboxes["creatinine-confirm"] is False
@@ -595,7 +598,7 @@ def test_a_confirmation_does_not_carry_over_to_a_changed_value(app, nurse, w06):
                            reason="Lab re-issued the report")
     response = nurse.post(f"/visits/{w06}", data=changed)
     assert response.status_code == 422
-    assert "Serum creatinine 700 µmol/L is above the usual range" in response.text
+    assert "Serum creatinine 700 µmol/L is above 1.5 × the median for age" in response.text
     assert stored_results(app, w06)["creatinine"].typed_value == "80"
     same = results_form(nurse, w06, creatinine={"value": "80", "unit": "umol/L"},
                         cystatin_c=("0.95", ""), reason="Cystatin C re-measured")

@@ -44,8 +44,15 @@ def schedule(study) -> ScheduleDefinition:
 
 @pytest.fixture(scope="module")
 def guangzhou(study) -> ClinicCalendar:
-    """The real site calendar: weekends and Chinese public holidays closed."""
+    """The real site calendar: weekends and Chinese public holidays closed, make-up working
+    days (调休) open."""
     return clinic_calendar(study.site)
+
+
+@pytest.fixture(scope="module")
+def guangzhou_makeup_closed(study) -> ClinicCalendar:
+    """The site calendar with makeup_workdays_open = false: every weekend day closed."""
+    return clinic_calendar(replace(study.site, makeup_workdays_open=False))
 
 
 def d(text: str) -> date:
@@ -313,34 +320,48 @@ def test_china_public_holidays_of_spring_festival_2026():
     assert d("2026-02-24") not in cn
 
 
-def test_window_spanning_spring_festival_books_nearest_clinic_day_before(schedule, guangzhou):
+def test_window_spanning_spring_festival_books_nearest_clinic_day_before(
+        schedule, guangzhou, guangzhou_makeup_closed):
     # Day 0 = 2025-11-18: M03 target Wednesday 2026-02-18, Spring Festival.
     visit = by_code(plan_visits(date(2025, 11, 18), schedule, guangzhou))["M03"]
     assert (visit.target, visit.window_start, visit.window_end) == (
         d("2026-02-18"), d("2026-02-11"), d("2026-02-25")
     )
-    # Friday 13 Feb is 5 days before; Tuesday 24 Feb is 6 days after.
+    # Saturday 14 Feb is a make-up working day, 4 days before: the clinic is open.
+    assert (visit.suggested, visit.suggested_is_clinic_day) == (date(2026, 2, 14), True)
+    # With make-up days closed: Friday 13 Feb is 5 days before; Tuesday 24 Feb is 6 after.
+    visit = by_code(plan_visits(date(2025, 11, 18), schedule, guangzhou_makeup_closed))["M03"]
     assert (visit.suggested, visit.suggested_is_clinic_day) == (date(2026, 2, 13), True)
 
 
-def test_window_spanning_spring_festival_books_nearest_clinic_day_after(schedule, guangzhou):
+def test_window_spanning_spring_festival_books_nearest_clinic_day_after(
+        schedule, guangzhou, guangzhou_makeup_closed):
     # Day 0 = 2025-11-19: M03 target Thursday 2026-02-19.
-    visit = by_code(plan_visits(date(2025, 11, 19), schedule, guangzhou))["M03"]
+    visit = by_code(plan_visits(date(2025, 11, 19), schedule, guangzhou_makeup_closed))["M03"]
     assert (visit.target, visit.window_start, visit.window_end) == (
         d("2026-02-19"), d("2026-02-12"), d("2026-02-26")
     )
-    # Friday 13 Feb is 6 days before; Tuesday 24 Feb is 5 days after.
+    # Make-up days closed: Friday 13 Feb is 6 days before; Tuesday 24 Feb is 5 days after.
     assert (visit.suggested, visit.suggested_is_clinic_day) == (date(2026, 2, 24), True)
+    # Open (the default): make-up Saturday 14 Feb is also 5 days before; a tie goes earlier.
+    visit = by_code(plan_visits(date(2025, 11, 19), schedule, guangzhou))["M03"]
+    assert (visit.suggested, visit.suggested_is_clinic_day) == (date(2026, 2, 14), True)
 
 
-def test_spring_festival_suggestion_is_never_a_weekend_or_holiday(schedule, guangzhou):
+def test_spring_festival_suggestion_is_never_a_holiday_nor_a_weekend_but_a_makeup_day(
+        schedule, guangzhou, guangzhou_makeup_closed):
     cn = holidays.country_holidays("CN", years=[2025, 2026])
-    for anchor in (d("2025-11-10") + timedelta(days=i) for i in range(20)):
-        for visit in plan_visits(anchor, schedule, guangzhou):
-            if visit.suggested_is_clinic_day:
-                assert visit.suggested.weekday() < 5, (anchor, visit)
-                assert visit.suggested not in cn, (anchor, visit)
-                assert visit.window_start <= visit.suggested <= visit.window_end
+    # The 2026 make-up working days (调休), from the State Council's list for 2026.
+    makeup = {d(day) for day in ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09",
+                                 "2026-09-20", "2026-10-10")}
+    for calendar, open_weekend_days in ((guangzhou, makeup), (guangzhou_makeup_closed, set())):
+        for anchor in (d("2025-11-10") + timedelta(days=i) for i in range(20)):
+            for visit in plan_visits(anchor, schedule, calendar):
+                if visit.suggested_is_clinic_day:
+                    assert (visit.suggested.weekday() < 5
+                            or visit.suggested in open_weekend_days), (anchor, visit)
+                    assert visit.suggested not in cn, (anchor, visit)
+                    assert visit.window_start <= visit.suggested <= visit.window_end
 
 
 def test_spring_festival_days_are_closed_with_the_holiday_name(guangzhou):
@@ -373,8 +394,10 @@ def test_tie_around_an_extra_closure_date_picks_the_earlier_day():
 
 
 def test_extra_closed_dates_add_to_spring_festival_and_tie_picks_earlier(study, schedule):
-    # The clinic also closes Friday 13 Feb 2026: Thursday 12 (-6) and Tuesday 24 (+6) tie.
-    site = replace(study.site, closed_dates=frozenset({d("2026-02-13")}))
+    # The clinic also closes Friday 13 Feb 2026 and make-up Saturday 14 Feb (setting off):
+    # Thursday 12 (-6) and Tuesday 24 (+6) tie.
+    site = replace(study.site, closed_dates=frozenset({d("2026-02-13")}),
+                   makeup_workdays_open=False)
     calendar = clinic_calendar(site)
     visit = by_code(plan_visits(date(2025, 11, 18), schedule, calendar))["M03"]
     assert visit.target == date(2026, 2, 18)
@@ -471,3 +494,47 @@ def test_planned_visit_as_dict_has_exactly_the_export_keys_with_iso_dates(schedu
         "window_end": "2025-06-07",
         "suggested": "2025-05-30",
     }
+
+
+# --- make-up working days (调休) ---------------------------------------------------------------
+
+
+def test_china_make_up_working_days_of_2026_in_the_holidays_package():
+    """Precondition from the holidays package, independent of the code under test: the State
+    Council's 2026 list makes Saturday 14 Feb and Saturday 28 Feb (Spring Festival), Saturday
+    9 May (Labour Day) and Saturday 10 Oct (National Day) working days."""
+    cn = holidays.country_holidays("CN", years=2026)
+    for day in ("2026-02-14", "2026-02-28", "2026-05-09", "2026-10-10"):
+        assert d(day).weekday() == 5 and cn.is_working_day(d(day)), day
+    assert not cn.is_working_day(d("2026-02-21"))  # a plain Saturday
+
+
+def test_a_make_up_working_day_is_a_clinic_day_by_default(guangzhou):
+    assert guangzhou.closed_reason(d("2026-02-14")) is None  # Saturday, 调休 for Spring Festival
+    assert guangzhou.is_open(d("2026-10-10"))  # Saturday, 调休 for National Day
+    assert guangzhou.closed_reason(d("2026-02-15")) == "weekend"  # the Sunday after: plain
+    assert guangzhou.closed_reason(d("2026-03-07")) == "weekend"  # a plain Saturday
+
+
+def test_a_make_up_working_day_is_closed_when_the_site_says_so(guangzhou_makeup_closed):
+    assert guangzhou_makeup_closed.closed_reason(d("2026-02-14")) == "weekend"
+    assert guangzhou_makeup_closed.closed_reason(d("2026-03-07")) == "weekend"
+    assert guangzhou_makeup_closed.closed_reason(d("2026-02-17")) == (
+        "Chinese New Year (Spring Festival)")
+    assert guangzhou_makeup_closed.is_open(d("2026-02-13"))
+
+
+def test_a_make_up_working_day_never_opens_an_extra_closure_date(study):
+    calendar = clinic_calendar(replace(study.site, closed_dates=frozenset({d("2026-05-09")})))
+    assert calendar.closed_reason(d("2026-05-09")) == "clinic closure"
+
+
+def test_a_suggested_visit_can_fall_on_a_make_up_saturday(schedule, guangzhou,
+                                                         guangzhou_makeup_closed):
+    # Day 0 = 2026-04-25: W02 target Saturday 2026-05-09 (a make-up working day), window 6-12 May.
+    open_ = by_code(plan_visits(d("2026-04-25"), schedule, guangzhou))["W02"]
+    assert (open_.target, open_.suggested, open_.suggested_is_clinic_day) == (
+        d("2026-05-09"), d("2026-05-09"), True)
+    # Closed: Friday 8 and Monday 11 May are both a day away; the tie goes to the earlier.
+    closed = by_code(plan_visits(d("2026-04-25"), schedule, guangzhou_makeup_closed))["W02"]
+    assert (closed.suggested, closed.suggested_is_clinic_day) == (d("2026-05-08"), True)

@@ -267,3 +267,27 @@ def test_second_infusion_window_as_wide_as_its_due_day_is_refused(forms: Path) -
     assert_names(load_error(forms), "forms/schedule.toml", "second_infusion.window_days", "14",
                  "fewer days than due_days_after_first (14), so the window starts after "
                  "infusion 1")
+
+
+def test_creatinine_age_limit_with_an_unknown_unit_stops_loading_the_study(forms: Path) -> None:
+    edit(forms, "results.toml", 'unit = "mg/dL", multiplier', 'unit = "mg/L", multiplier')
+    assert_names(load_error(forms), "forms/results.toml",
+                 "fields[5].warn_above_age_median.unit", "'mg/L'",
+                 "one of the field's units: umol/L, mg/dL")
+
+
+def test_real_creatinine_warns_above_1_5_times_pottel_q_for_age(study):
+    rule = study.results.field("creatinine").warn_above_age_median
+    assert (rule.slope, rule.intercept, rule.unit, rule.multiplier, rule.ages) == (
+        0.0270, 0.2329, "mg/dL", 1.5, (1, 14))
+
+
+def test_make_up_working_days_setting_must_be_true_or_false(forms: Path) -> None:
+    edit(forms, "study.toml", "makeup_workdays_open = true", 'makeup_workdays_open = "no"')
+    assert_names(load_error(forms), "forms/study.toml", "site.makeup_workdays_open", "'no'",
+                 "true or false")
+
+
+def test_make_up_working_days_can_be_closed_in_study_toml(forms: Path) -> None:
+    edit(forms, "study.toml", "makeup_workdays_open = true", "makeup_workdays_open = false")
+    assert load_study(forms).site.makeup_workdays_open is False

@@ -118,7 +118,7 @@ def test_baseline_period_rows_get_no_change_and_no_outcome() -> None:
                          m("creatinine", 39.78), m("height", 128)))
     scr = result.rows[0]
     assert scr.baseline_period and scr.changes == {}
-    assert (scr.proteinuria, scr.hematuria_remission, scr.renal_improved) == (None, None, None)
+    assert (scr.proteinuria, scr.hematuria, scr.renal_function) == (None, None, None)
     assert scr.summary.egfr_reference is not None  # the eGFR itself is still computed
 
 
@@ -171,7 +171,11 @@ def test_percent_change_is_none_when_the_baseline_is_zero() -> None:
         (m("upcr", 1.2), m("upcr", 21, "mg/mmol"), "partial"),
         # Baseline reported as 135.744 mg/mmol = 1.2 mg/mg: 0.5 mg/mg is a 58.3 % fall.
         (m("upcr", 135.744, "mg/mmol"), m("upcr", 0.5), "partial"),
-        (None, m("upcr", 0.5), "none"),  # partial remission needs a baseline
+        # Without a baseline UPCR: "not assessable", never "no remission", whatever the value.
+        (None, m("upcr", 0.5), "not_assessable"),
+        (None, m("upcr", 3.0), "not_assessable"),
+        (None, m("upcr", 0.1), "not_assessable"),
+        (m("upcr", None, not_done=True), m("upcr", 0.5), "not_assessable"),  # not done: none
         (m("upcr", 1.2), m("upcr", None, not_done=True), None),
     ],
 )
@@ -199,8 +203,35 @@ def test_proteinuria_status_is_classified_in_the_lab_unit_against_baseline(
 def test_hematuria_remission_is_at_most_5_per_hpf_or_28_per_ul_and_never_when_too_numerous(
     rbc: Measurement, expected: bool | None
 ) -> None:
-    result = build(visit("W02", date(2025, 2, 3), rbc))
+    result = build(visit("SCR", date(2025, 1, 10), m("urine_rbc", 40, "/HPF")),
+                   visit("W02", date(2025, 2, 3), rbc))
     assert row(result, "W02").hematuria_remission is expected
+
+
+@pytest.mark.parametrize("rbc", [m("urine_rbc", 3, "/HPF"), m("urine_rbc", 60, "/HPF"),
+                                 m("urine_rbc", 10, "/uL"),
+                                 m("urine_rbc", None, "/HPF", qualifier="too numerous to count")])
+def test_hematuria_without_a_baseline_is_not_assessable_never_no_remission(rbc) -> None:
+    result = build(visit("SCR", date(2025, 1, 10), m("urine_rbc", None, "/HPF", not_done=True)),
+                   visit("W02", date(2025, 2, 3), rbc))
+    w02 = row(result, "W02")
+    assert (w02.hematuria, w02.hematuria_remission) == ("not_assessable", None)
+
+
+def test_hematuria_baseline_of_either_test_makes_a_visit_assessable() -> None:
+    # Baseline too numerous to count by microscopy; the visit counted 20 /uL by analyser.
+    result = build(
+        visit("SCR", date(2025, 1, 10),
+              m("urine_rbc", None, "/HPF", qualifier="too numerous to count")),
+        visit("W02", date(2025, 2, 3), m("urine_rbc", 20, "/uL")),  # 20 <= 28 /uL
+    )
+    assert row(result, "W02").hematuria == "remission"
+
+
+def test_a_visit_without_the_value_has_no_outcome_rather_than_not_assessable() -> None:
+    result = build(visit("W02", date(2025, 2, 3), m("creatinine", 40)))
+    w02 = row(result, "W02")
+    assert (w02.proteinuria, w02.hematuria, w02.renal_function) == (None, None, None)
 
 
 # --- eGFR and renal function improvement ------------------------------------------------------
@@ -239,9 +270,10 @@ def test_renal_function_improved_when_reference_egfr_is_at_least_10_percent_abov
     result = build(BASELINE_VISIT, IMPROVED_VISIT, STEADY_VISIT)
     improved, steady = row(result, "W02"), row(result, "W04")
     assert improved.summary.egfr_reference == pytest.approx(117.78, abs=TOL)
-    assert improved.renal_improved is True
+    assert (improved.renal_function, improved.egfr_compared) == ("improved", "u25_combined")
+    assert improved.egfr_comparison.percent_change == pytest.approx(22.39, abs=0.05)
     assert steady.summary.egfr_reference == pytest.approx(96.39, abs=TOL)
-    assert steady.renal_improved is False
+    assert (steady.renal_function, steady.egfr_compared) == ("not_improved", "u25_combined")
 
 
 def test_renal_improvement_compares_the_same_equation_at_baseline_and_at_the_visit() -> None:
@@ -256,12 +288,67 @@ def test_renal_improvement_compares_the_same_equation_at_baseline_and_at_the_vis
     assert w04.renal_improved is False
 
 
-def test_renal_improvement_is_unknown_without_a_baseline_egfr() -> None:
+def test_renal_function_without_a_baseline_egfr_is_not_assessable() -> None:
     result = build(IMPROVED_VISIT)
-    assert result.baseline_egfr is None and result.rows[0].renal_improved is None
+    w02 = result.rows[0]
+    assert result.baseline_egfr is None
+    assert (w02.renal_function, w02.renal_improved, w02.egfr_compared) == (
+        "not_assessable", None, None)
 
 
-def test_lab_egfr_more_than_20_percent_from_the_computed_reference_is_flagged() -> None:
+# Baseline with creatinine only (no cystatin C): U25 creatinine 107.453 (see BASELINE_VISIT).
+CREATININE_ONLY_BASELINE = visit("SCR", AGE_8, m("creatinine", 39.78), m("height", 128))
+
+
+def test_visit_with_cystatin_against_a_creatinine_only_baseline_compares_creatinine() -> None:
+    # IMPROVED_VISIT has both: its reference is combined 117.781, but the baseline has only
+    # the creatinine equation, so its U25 creatinine 134.454 is compared with 107.453:
+    # (134.454 - 107.453) / 107.453 = +25.13 %: improved, by CKiD U25 creatinine.
+    result = build(CREATININE_ONLY_BASELINE, IMPROVED_VISIT)
+    w02 = row(result, "W02")
+    assert w02.summary.reference_method == "u25_combined"
+    assert (w02.renal_function, w02.egfr_compared) == ("improved", "u25_creatinine")
+    assert (w02.egfr_comparison.egfr, w02.egfr_comparison.baseline_egfr) == (
+        pytest.approx(134.45, abs=TOL), pytest.approx(107.45, abs=TOL))
+    assert w02.egfr_comparison.percent_change == pytest.approx(25.13, abs=0.05)
+
+
+def test_creatinine_only_baseline_and_a_steady_creatinine_is_not_improved() -> None:
+    # STEADY_VISIT: U25 creatinine 107.596 against 107.453: +0.13 %, though its combined 96.387
+    # against the creatinine baseline would read -10.3 %. Like with like: not improved.
+    result = build(CREATININE_ONLY_BASELINE, STEADY_VISIT)
+    w04 = row(result, "W04")
+    assert (w04.renal_function, w04.egfr_compared) == ("not_improved", "u25_creatinine")
+    assert w04.egfr_comparison.percent_change == pytest.approx(0.13, abs=0.05)
+
+
+def test_baseline_without_height_is_compared_by_cystatin_c() -> None:
+    # No height at baseline: no creatinine eGFR, only U25 cystatin C 85.023. IMPROVED_VISIT's
+    # cystatin C eGFR 101.107: (101.107 - 85.023) / 85.023 = +18.92 %: improved.
+    no_height = visit("SCR", AGE_8, m("creatinine", 39.78), m("cystatin_c", 0.95))
+    result = build(no_height, IMPROVED_VISIT)
+    w02 = row(result, "W02")
+    assert (w02.renal_function, w02.egfr_compared) == ("improved", "u25_cystatin")
+    assert w02.egfr_comparison.percent_change == pytest.approx(18.92, abs=0.05)
+
+
+def test_baseline_without_height_or_cystatin_gives_no_baseline_egfr() -> None:
+    no_height = visit("SCR", AGE_8, m("creatinine", 39.78))
+    result = build(no_height, IMPROVED_VISIT)
+    assert result.egfr_baseline_row is None
+    assert row(result, "W02").renal_function == "not_assessable"
+
+
+def test_no_equation_shared_with_the_baseline_is_not_assessable() -> None:
+    # Baseline: cystatin C only; visit: creatinine and height only.
+    result = build(visit("SCR", AGE_8, m("cystatin_c", 0.95)),
+                   visit("W04", date(2025, 3, 3), m("creatinine", 39.78), m("height", 128)))
+    w04 = row(result, "W04")
+    assert w04.summary.reference_method == "u25_creatinine"
+    assert (w04.renal_function, w04.egfr_compared) == ("not_assessable", None)
+
+
+def test_lab_egfr_20_percent_or_more_from_the_computed_reference_is_flagged() -> None:
     result = build(BASELINE_VISIT, IMPROVED_VISIT, STEADY_VISIT)
     # (120 - 96.238) / 96.238 = +24.7 %: flagged
     assert row(result, "SCR").summary.lab_differs is True
@@ -269,6 +356,21 @@ def test_lab_egfr_more_than_20_percent_from_the_computed_reference_is_flagged() 
     assert row(result, "W02").summary.lab_differs is False
     # (76 - 96.387) / 96.387 = -21.2 %: flagged, lower side too
     assert row(result, "W04").summary.lab_differs is True
+
+
+def test_lab_egfr_exactly_20_percent_from_the_computed_is_flagged_and_19_9_is_not() -> None:
+    # Girl born 2012-03-01, sample 2024-03-01: 12 x 365 + 3 leap days = 4383 days = 12.0 years,
+    # so K_cys = 79.9 x 0.974^0 = 79.9 and cystatin C 1.0 mg/L gives the reference 79.9 exactly.
+    # 79.9 x 1.2 = 95.88 (+20 %) and 79.9 x 0.8 = 63.92 (-20 %) are flagged;
+    # 79.9 x 1.199 = 95.8001 (+19.9 %) and 79.9 x 0.801 = 63.9999 (-19.9 %) are not.
+    def lab(value: float):
+        return trend([visit("SCR", date(2024, 3, 1), m("cystatin_c", 1.0),
+                            m("egfr_lab", value))],
+                     form=FORM, sex="F", date_of_birth=date(2012, 3, 1),
+                     first_infusion=INFUSION).rows[0].summary
+    assert lab(95.88).egfr_reference == pytest.approx(79.9, abs=1e-9)
+    assert [lab(v).lab_differs for v in (95.88, 95.8001, 63.92, 63.9999)] == [
+        True, False, True, False]
 
 
 # --- rows and charts --------------------------------------------------------------------------
@@ -310,7 +412,9 @@ def test_outcome_thresholds_come_from_the_study_definition() -> None:
     from edc.study import Outcomes, load_study
 
     forms = Path(__file__).resolve().parents[1] / "forms"
-    assert load_study(forms).outcomes == Outcomes()  # forms/outcomes.toml holds the protocol's
+    loaded = load_study(forms).outcomes
+    assert loaded == Outcomes()  # forms/outcomes.toml holds the protocol's
+    assert loaded.lab_difference_percent == 20  # flagged at 20 % or more
     visits = (visit("SCR", date(2025, 1, 10), m("upcr", 1.2), m("urine_rbc", 9, "/HPF")),
               visit("W02", date(2025, 2, 3), m("upcr", 0.25), m("urine_rbc", 8, "/HPF")))
     default = trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=INFUSION)

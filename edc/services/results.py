@@ -14,7 +14,7 @@ from edc.audit import audited
 from edc.checks import Finding, check_value
 from edc.labs import Field, ResultsForm
 from edc.models import AuditEvent, Participant, Result, User, Visit, utcnow
-from edc.renal import bsa_mosteller
+from edc.renal import age_in_years, bsa_mosteller
 from edc.schedule import Window
 from edc.services.common import GENERAL, Errors, Refused
 from edc.study import Outcomes
@@ -62,6 +62,13 @@ def finding_message(finding: Finding) -> str:
     if finding.kind == "not_integer":
         return _("%(label)s %(value)s %(unit)s: a count per high-power field is a whole number.",
                  **shown)
+    if finding.kind == "above_age_median":
+        rule = field.warn_above_age_median
+        return _("%(label)s %(value)s %(unit)s is above %(times)s × the median for age "
+                 "%(age)s years (%(limit)s %(unit)s). Check it against the lab report and tick "
+                 "“confirmed” to save it.", times=f"{rule.multiplier:g}" if rule else "",
+                 age=f"{finding.age_years or 0:.1f}",
+                 limit=significant_bound(finding.high or 0, upward=False), **shown)
     if finding.kind == "rate_high":
         return _("%(label)s %(value)s %(unit)s is %(rate)s mg/m²/h, at or above %(limit)s "
                  "mg/m²/h. Check it against the lab report and tick “confirmed” to save it.",
@@ -92,7 +99,7 @@ def _number_of(data: ResultsData, key: str) -> float | None:
 
 
 def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors: Errors,
-                 prior: Result | None = None) -> dict | None:
+                 prior: Result | None = None, age_years: float | None = None) -> dict | None:
     """The stored columns for one analyte, or None when nothing was entered."""
     name = field.key
     text, reason = typed.text.strip(), typed.not_done_reason.strip()
@@ -137,7 +144,7 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
             "%(label)s: got %(typed)s. Expected a number in %(unit)s.", label=field.label,
             typed=repr(text[:32]), unit=unit.label)))
         return None
-    findings = check_value(field, unit, value, bsa_m2=bsa_m2)
+    findings = check_value(field, unit, value, bsa_m2=bsa_m2, age_years=age_years)
     # A confirmation holds for the value it was given to: the same text in the same unit.
     confirmed = typed.confirmed or (prior is not None and prior.warn_confirmed
                                     and prior.typed_value == text
@@ -185,11 +192,13 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
     height, weight = _number_of(data, "height"), _number_of(data, "weight")
     bsa = bsa_mosteller(weight, height) if height and weight and height > 0 and weight > 0 \
         else None
+    born = visit.participant.date_of_birth
+    age = age_in_years(born, data.sample_date) if data.sample_date >= born else None
     rows = {}
     prior = {r.field: r for r in visit.results}
     for field in form.fields:
         row = _checked_row(field, data.results.get(field.key, TypedResult()), bsa, errors,
-                           prior.get(field.key))
+                           prior.get(field.key), age)
         if row is not None:
             rows[field.key] = row
     errors.raise_if_any()

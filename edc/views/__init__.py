@@ -179,6 +179,7 @@ TERMS = {
     "complete": _l("complete remission"),
     "partial": _l("partial remission"),
     "none": _l("no remission"),
+    "not_assessable": _l("not assessable"),
     "scheduled": _l("scheduled"),
     "screening": _l("screening"),
     "unscheduled": _l("unscheduled"),
