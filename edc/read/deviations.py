@@ -55,8 +55,9 @@ def _infusion() -> ColumnElement[bool]:
 
 
 def participant_id_for(session: Session, code: str) -> int | None:
-    """The id of the child with this code, or None."""
-    return session.scalar(select(Participant.id).where(Participant.code == code))
+    """The id of the child with this code (in any letter case), or None."""
+    return session.scalar(select(Participant.id)
+                          .where(func.upper(Participant.code) == code.upper()))
 
 
 def counts(session: Session) -> dict[str, int]:

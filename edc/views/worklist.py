@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from edc import db, services
 from edc import worklist_rules as rules
+from edc.crf import clean_text
 from edc.read import deviations as deviation_reads
 from edc.read import worklist as worklist_reads
 from edc.views import calendar, results_definition, study
@@ -29,7 +30,7 @@ DEVIATION_WORDS = {
 def page() -> Any:
     """The worklist: what is due in a week, booked today and tomorrow, overdue, incomplete."""
     today = services.today(study())
-    typed = request.args.get("week", "")
+    typed = clean_text(request.args.get("week", ""))[:40]
     week = rules.parse_week(typed, today)
     error = None
     if week is None:
@@ -53,12 +54,12 @@ def page() -> Any:
 def deviations() -> Any:
     """Every deviation the record holds, filtered by child (code) and kind."""
     session = db.session()
-    code = request.args.get("participant", "").strip()[:40]
-    kind = request.args.get("kind", "").strip()[:40]
+    code = clean_text(request.args.get("participant", "")).strip()[:40]
+    kind = clean_text(request.args.get("kind", "")).strip()[:40]
     errors = []
     participant_id = None
     if code:
-        participant_id = deviation_reads.participant_id_for(session, code.upper())
+        participant_id = deviation_reads.participant_id_for(session, code)
         if participant_id is None:
             errors.append(_("Got participant %(code)s. Expected the code of an enrolled child, "
                             "e.g. %(example)s. All children are shown.", code=repr(code),
