@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 from html import unescape
 
 import pytest
@@ -132,7 +133,6 @@ def test_the_book_by_day_is_always_a_clinic_day(app, nurse, clinic) -> None:
     for row in due.values():
         match = re.search(r"book by (\d{4}-\d\d-\d\d)", row)
         if match:
-            from datetime import date
             assert open_on(date.fromisoformat(match.group(1))), row
 
 
@@ -167,6 +167,15 @@ def test_a_nurse_gets_the_actions_that_fit_each_row(nurse, clinic) -> None:
     w02 = visit_id(nurse.application, clinic["AS-004"], "W02")
     assert f'href="/visits/{w02}#booking"' in section(page, "due")
     assert f'href="/participants/{clinic["AS-004"]}"' in section(page, "due")
+
+
+def test_a_visit_booked_for_a_day_gone_by_is_offered_for_booking_again(
+    app, nurse, scheduled
+) -> None:
+    w06 = visit_id(app, scheduled, "W06")  # window 24-30 April
+    ok(nurse.post(f"/visits/{w06}/book", data={"date": "2026-04-24"}))
+    due = rows(nurse.get("/").text, "due")
+    assert due["AS-001 W06"].endswith("booked 2026-04-24 Fri Book Enter results")
 
 
 def test_a_monitor_sees_the_same_rows_without_any_action(as_role, nurse, clinic) -> None:
