@@ -26,10 +26,21 @@ from html import unescape
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from edc import db, services
+from edc import worklist_rules as rules
+from edc.models import Visit
+from edc.read import worklist as reads
 from edc.schedule import clinic_calendar
-from tests.conftest import allocation_csv, enrolment_form, infusion_form, results_form, visit_id
+from tests.conftest import (
+    TODAY,
+    allocation_csv,
+    enrolment_form,
+    infusion_form,
+    results_form,
+    visit_id,
+)
 from tests.test_blinding import giveaways
 from tests.test_queries import add_children, counted
 
@@ -155,6 +166,22 @@ def test_overdue_names_the_visit_and_its_days_the_longest_first(nurse, clinic) -
     assert "AS-001 W02 · 2 weeks 2026-03-27 Fri – 2026-04-02 Thu 25 days overdue" in (
         overdue["AS-001 W02"])
     assert "11 days overdue" in overdue["AS-001 W04"]
+
+
+def test_the_queries_pick_exactly_the_visits_the_date_rules_pick(app, clinic) -> None:
+    with app.app_context():
+        session = db.session()
+        every = session.scalars(select(Visit)).all()
+        calendar, schedule = app.extensions["edc_calendar"], app.extensions["edc_study"].schedule
+        for weeks in (0, 1, -1, 3):
+            week = rules.Week(TODAY).shifted(weeks)
+            due = {r.visit_id for r in reads.due(session, calendar, week, TODAY,
+                                                 rules.longest_window_days(schedule))}
+            assert due == {v.id for v in every if rules.is_due(
+                v.status, v.kind, v.window_start, v.window_end, week, TODAY)}
+            assert due or weeks == -1, weeks
+        assert {r.visit_id for r in reads.overdue(session, TODAY)} == {
+            v.id for v in every if rules.is_overdue(v.status, v.kind, v.window_end, TODAY)}
 
 
 def test_a_nurse_gets_the_actions_that_fit_each_row(nurse, clinic) -> None:
