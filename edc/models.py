@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -202,6 +203,9 @@ class Visit(Base):
         UniqueConstraint("participant_id", "code"),
         CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),
         CheckConstraint(f"kind IN {VISIT_KINDS!r}", name="kind"),
+        # The worklist: planned visits by the day their window closes, and by booked day.
+        Index("ix_visit_status_window_end", "status", "window_end"),
+        Index("ix_visit_status_booked_date", "status", "booked_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

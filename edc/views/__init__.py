@@ -245,12 +245,13 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    from edc.views import auth, calendars, participants, visits
+    from edc.views import auth, calendars, participants, visits, worklist
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(participants.bp)
     app.register_blueprint(visits.bp)
+    app.register_blueprint(worklist.bp)
     app.before_request(_require_login)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -275,4 +276,5 @@ def register(app: Flask) -> None:
 
     @app.route("/")
     def index() -> Any:
-        return redirect(url_for("participants.index"))
+        """The home page of every role: the worklist (actions for nurses and investigators)."""
+        return worklist.page()

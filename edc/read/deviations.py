@@ -1,0 +1,118 @@
+"""The protocol deviations the record already holds, across children: infusion 2 outside its
+window, a sample outside its visit's window, a booking outside the window or on a closed day,
+and a missed visit. One query for the infusions, one for the visits, one to count them all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from edc import worklist_rules as rules
+from edc.models import Infusion, Participant, Visit
+
+
+@dataclass(frozen=True)
+class VisitRef:
+    """The visit a deviation belongs to (code, label and kind make it a `visit_label`)."""
+
+    id: int
+    code: str
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Deviation:
+    kind: str  # one of rules.DEVIATION_KINDS
+    participant_id: int
+    participant_code: str
+    day: date | None  # when it happened: infusion, sample or booked day; the missed window's end
+    days: int | None  # days outside the window: negative before, positive after
+    detail: str | None = None  # the booking's flags, or why a visit was missed
+    reason: str | None = None  # the reason given for a booking off the window or on a closed day
+    visit: VisitRef | None = None  # None for an infusion
+
+
+# What makes a row a deviation of each kind, as SQL conditions.
+def _sample() -> ColumnElement[bool]:
+    return Visit.sample_deviation_days != 0
+
+
+def _booking() -> ColumnElement[bool]:
+    # A cancelled visit (withdrawn child) will not take place: its booking deviates from nothing.
+    return Visit.booking_flags.is_not(None) & (Visit.status != "cancelled")
+
+
+def _missed() -> ColumnElement[bool]:
+    return Visit.status == "missed"
+
+
+def _infusion() -> ColumnElement[bool]:
+    return (Infusion.number == 2) & (Infusion.window_deviation_days != 0)
+
+
+def participant_id_for(session: Session, code: str) -> int | None:
+    """The id of the child with this code (in any letter case), or None."""
+    return session.scalar(select(Participant.id)
+                          .where(func.upper(Participant.code) == code.upper()))
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many deviations of each kind, in one query."""
+    values = session.execute(select(
+        select(func.count()).select_from(Infusion).where(_infusion()).scalar_subquery(),
+        select(func.count()).select_from(Visit).where(_sample()).scalar_subquery(),
+        select(func.count()).select_from(Visit).where(_booking()).scalar_subquery(),
+        select(func.count()).select_from(Visit).where(_missed()).scalar_subquery(),
+    )).one()
+    return dict(zip(rules.DEVIATION_KINDS, (int(v or 0) for v in values), strict=True))
+
+
+def deviations(session: Session, participant_id: int | None = None,
+               kind: str | None = None) -> list[Deviation]:
+    """Every deviation, by participant code, then day; optionally one child's, one kind's."""
+    kinds = (kind,) if kind else rules.DEVIATION_KINDS
+    found: list[Deviation] = []
+    if "infusion" in kinds:
+        query = (select(Infusion.date, Infusion.window_deviation_days, Participant.id,
+                        Participant.code)
+                 .join(Participant, Participant.id == Infusion.participant_id)
+                 .where(_infusion()))
+        if participant_id is not None:
+            query = query.where(Infusion.participant_id == participant_id)
+        found += [Deviation("infusion", pid, code, day, days)
+                  for day, days, pid, code in session.execute(query)]
+    visit_kinds = [k for k in ("sample", "booking", "missed") if k in kinds]
+    if visit_kinds:
+        conditions = {"sample": _sample, "booking": _booking, "missed": _missed}
+        query = (select(Visit, Participant.code)
+                 .join(Participant, Participant.id == Visit.participant_id)
+                 .where(or_(*(conditions[k]() for k in visit_kinds))))
+        if participant_id is not None:
+            query = query.where(Visit.participant_id == participant_id)
+        for visit, code in session.execute(query):
+            found += [d for k in visit_kinds if (d := _of_visit(k, visit, code)) is not None]
+    order = {k: n for n, k in enumerate(rules.DEVIATION_KINDS)}
+    return sorted(found, key=lambda d: (d.participant_code, d.day or date.min, order[d.kind],
+                                        d.visit.code if d.visit else ""))
+
+
+def _of_visit(kind: str, visit: Visit, code: str) -> Deviation | None:
+    """The deviation of this kind a visit row holds, or None."""
+    shared = dict(participant_id=visit.participant_id, participant_code=code,
+                  visit=VisitRef(visit.id, visit.code, visit.label, visit.kind))
+    if kind == "sample" and visit.sample_deviation_days:
+        return Deviation("sample", day=visit.actual_date, days=visit.sample_deviation_days,
+                         **shared)
+    if kind == "booking" and visit.booking_flags and visit.status != "cancelled":
+        days = (rules.booking_offset(visit.window_start, visit.window_end, visit.booked_date)
+                if visit.booked_date else None)
+        return Deviation("booking", day=visit.booked_date, days=days,
+                         detail=visit.booking_flags, reason=visit.booking_reason, **shared)
+    if kind == "missed" and visit.status == "missed":
+        return Deviation("missed", day=visit.window_end, days=None, detail=visit.missed_reason,
+                         **shared)
+    return None

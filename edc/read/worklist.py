@@ -1,0 +1,134 @@
+"""The worklist's reads: visits due in a week, booked today and tomorrow, overdue, and done
+visits missing a required result. The date rules come from edc.worklist_rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from sqlalchemy import ColumnElement, String, and_, exists, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from edc import worklist_rules as rules
+from edc.models import Participant, Result, Visit
+from edc.schedule import ClinicCalendar
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One visit as a worklist line (code, label and kind also make it a `visit_label`)."""
+
+    visit_id: int
+    participant_id: int
+    participant_code: str
+    code: str
+    label: str
+    kind: str
+    status: str
+    target_date: date
+    window_start: date
+    window_end: date
+    booked_date: date | None
+    booked_time: time | None
+    book_by: date | None = None  # the clinic day to offer while unbooked
+    days_overdue: int = 0
+    missing: tuple[str, ...] = ()  # required analytes with no result row
+
+    def window_open(self, today: date) -> bool:
+        return rules.is_open(self.window_start, self.window_end, today)
+
+
+@dataclass(frozen=True)
+class Worklist:
+    today: date
+    week: rules.Week
+    due: list[VisitRow]
+    booked: list[VisitRow]
+    overdue: list[VisitRow]
+    incomplete: list[VisitRow]
+    missing_labels: dict[str, str] = field(default_factory=dict)
+
+
+_COLUMNS = (Visit.id, Visit.participant_id, Participant.code, Visit.code, Visit.label,
+            Visit.kind, Visit.status, Visit.target_date, Visit.window_start, Visit.window_end,
+            Visit.booked_date, Visit.booked_time)
+
+
+def _rows(session: Session, *where: ColumnElement[bool], extra: tuple = ()) -> list[tuple]:
+    query = (select(*_COLUMNS, *extra).join(Participant, Participant.id == Visit.participant_id)
+             .where(*where).order_by(Participant.code, Visit.target_date, Visit.code))
+    return list(session.execute(query).all())
+
+
+def _row(values: tuple, **more: object) -> VisitRow:
+    return VisitRow(*values[:len(_COLUMNS)], **more)  # type: ignore[arg-type]
+
+
+def due(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
+        longest_window_days: int) -> list[VisitRow]:
+    """Planned visits whose window is open in the week or opens in it: unbooked first, then by
+    the booked or book-by day."""
+    closes_from = max(week.start, today)
+    rows = [
+        _row(values, book_by=None if values[10] else rules.book_by(
+            values[7], values[8], values[9], today, calendar))
+        for values in _rows(
+            session, Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.DUE_KINDS),
+            Visit.window_start <= week.end, Visit.window_end >= closes_from,
+            # Implied by the two above for any window of the schedule; lets the
+            # (status, window_end) index read a range instead of every visit to come.
+            Visit.window_end <= week.end + timedelta(days=longest_window_days))
+    ]
+    return sorted(rows, key=lambda r: (r.booked_date is not None,
+                                       r.booked_date or r.book_by or r.window_end,
+                                       r.booked_time or time.max, r.participant_code, r.code))
+
+
+def booked(session: Session, today: date) -> list[VisitRow]:
+    """Planned visits booked for today or tomorrow, by day and time."""
+    tomorrow = today + timedelta(days=1)
+    rows = [_row(values) for values in _rows(
+        session, Visit.status == rules.OPEN_STATUS, Visit.booked_date >= today,
+        Visit.booked_date <= tomorrow)]
+    return sorted(rows, key=lambda r: (r.booked_date, r.booked_time or time.max,
+                                       r.participant_code, r.code))
+
+
+def overdue(session: Session, today: date) -> list[VisitRow]:
+    """Scheduled visits still planned after their window closed, the longest overdue first."""
+    rows = [_row(values, days_overdue=rules.days_overdue(values[9], today))
+            for values in _rows(session, Visit.status == rules.OPEN_STATUS,
+                                Visit.kind.in_(rules.OVERDUE_KINDS), Visit.window_end < today)]
+    return sorted(rows, key=lambda r: (-r.days_overdue, r.participant_code, r.code))
+
+
+def results_incomplete(session: Session, required: tuple[str, ...]) -> list[VisitRow]:
+    """Done visits with a required analyte that has no result row (neither a value nor 'not
+    done'), each with the keys missing, in one query."""
+    if not required:
+        return []
+    missing = union_all(*(
+        select(Visit.id.label("visit_id"), literal(key, String).label("field"))
+        .where(Visit.status == "done",
+               ~exists().where(and_(Result.visit_id == Visit.id, Result.field == key)))
+        for key in required
+    )).subquery()
+    by_visit: dict[int, tuple[tuple, list[str]]] = {}
+    for values in _rows(session, Visit.id == missing.c.visit_id, extra=(missing.c.field,)):
+        by_visit.setdefault(values[0], (values, []))[1].append(values[-1])
+    order = {key: n for n, key in enumerate(required)}
+    return [_row(values, missing=tuple(sorted(keys, key=order.__getitem__)))
+            for values, keys in by_visit.values()]
+
+
+def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
+             longest_window_days: int, required: dict[str, str]) -> Worklist:
+    """Every section of the worklist; required maps each required analyte key to its label."""
+    return Worklist(
+        today=today, week=week,
+        due=due(session, calendar, week, today, longest_window_days),
+        booked=booked(session, today),
+        overdue=overdue(session, today),
+        incomplete=results_incomplete(session, tuple(required)),
+        missing_labels=required,
+    )
