@@ -5,7 +5,7 @@ next week 4 to 10 May. 1-5 May 2026 are closed for Labour Day. The clinic, worke
 the schedule (W02 = day 14 +/- 3, W04 = day 28 +/- 3, W06 = day 42 +/- 3, W08 = day 56 +/- 3):
 
 AS-001  infusions 2 and 16 March: W02 window 27 Mar-2 Apr (25 days overdue), W04 10-16 Apr
-        (11 days overdue), W06 24-30 Apr booked today 09:30, W08 8-14 May booked Sat 9 May.
+        (11 days overdue), W06 24-30 Apr booked today 09:30, W08 8-14 May booked Sun 10 May.
 AS-002  infusions 4 and 18 April: W02 window 29 Apr-5 May booked tomorrow (outside the window);
         an unscheduled visit on 20 April (past, no results) and one on Wed 29 April.
 AS-003  infusions 7 and 21 April: W02 target Tue 5 May (holiday), window Sat 2 May-Fri 8 May,
@@ -76,7 +76,7 @@ def clinic(app: Flask, nurse: FlaskClient, allocation: None) -> dict[str, int]:
     ok(nurse.post(f"/visits/{visit('AS-001', 'W06')}/book",
                   data={"date": "2026-04-27", "time": "09:30"}))
     ok(nurse.post(f"/visits/{visit('AS-001', 'W08')}/book",
-                  data={"date": "2026-05-09", "reason": "Parents work on weekdays"}))
+                  data={"date": "2026-05-10", "reason": "Parents work on weekdays"}))
     ok(nurse.post(f"/visits/{visit('AS-002', 'W02')}/book",
                   data={"date": "2026-04-28", "reason": "Only day the family can come"}))
     for day, reason in (("2026-04-20", "Fever"), ("2026-04-29", "Rash check")):
@@ -280,7 +280,7 @@ def test_the_worklist_runs_the_same_queries_for_3_and_30_children(
         ok(nurse.post(f"/visits/{visit_id(app, pid, 'W06')}/book",
                       data={"date": "2026-04-27", "time": "10:00"}))
         ok(nurse.post(f"/visits/{visit_id(app, pid, 'W08')}/book",
-                      data={"date": "2026-05-09", "reason": "Weekend only"}))
+                      data={"date": "2026-05-10", "reason": "Weekend only"}))
         ok(nurse.post(f"/visits/{visit_id(app, pid, 'W02')}/missed", data={"reason": "Flu"}))
         w04 = visit_id(app, pid, "W04")
         ok(nurse.post(f"/visits/{w04}", data=results_form(nurse, w04, sample_date="2026-04-19")))
@@ -317,7 +317,7 @@ def test_the_deviations_page_lists_every_deviation_the_record_holds(nurse, clini
     assert page.status_code == 200
     assert deviation_rows(page.text) == [
         "AS-001 W08 · 8 weeks Booked: weekend (reason: Parents work on weekdays) "
-        "2026-05-09 Sat inside the window Open the visit",
+        "2026-05-10 Sun inside the window Open the visit",
         "AS-002 W02 · 2 weeks Booked: outside window (reason: Only day the family can come) "
         "2026-04-28 Tue 1 day before Open the visit",
         "AS-004 Infusion 2 Infusion 2 outside day 14 ± 2 2026-04-10 Fri 1 day after "
