@@ -447,3 +447,35 @@ def test_history_page_runs_the_same_queries_for_a_short_and_a_long_history(
     assert queries_for(app, nurse, url) == short
     assert queries_for(app, nurse, url + "?visit=W04") == short
     assert queries_for(app, as_role("unblinded"), url) == short
+
+
+def test_history_tells_a_moved_infusion_and_the_visits_it_moved_one_line_each(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    # Infusion 2 was on 18 March, not 16: every planned visit moves two days.
+    response = nurse.post(f"/participants/{scheduled}/infusions/2", data=infusion_form(
+        date="2026-03-18", reason="Date mistyped", confirmed="2026-03-18"))
+    assert response.status_code == 302, response.text
+    when, who, reason, lines = _history(nurse.get(f"/participants/{scheduled}/history").text)[0]
+    assert (who, reason) == ("nurse", "Date mistyped")
+    assert lines[0] == "Infusion 2 date 2026-03-16 → 2026-03-18"
+    assert lines[1] == "W02 target 2026-03-30 → 2026-04-01, suggested day 2026-03-30 → 2026-04-01"
+    assert len([line for line in lines if " target " in line]) == 11
+
+
+def test_history_tells_a_missed_visit_a_calendar_link_and_a_withdrawal_in_words(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    assert nurse.post(f"/visits/{find_visit(app, scheduled, 'W02')}/missed",
+                      data={"reason": "Flu"}).status_code == 302
+    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert nurse.post(f"/participants/{scheduled}/withdraw",
+                      data={"reason": "Family moved away"}).status_code == 302
+    saves = _history(nurse.get(f"/participants/{scheduled}/history").text)
+    withdrawal, link, missed = ((reason, lines) for _when, _who, reason, lines in saves[:3])
+    assert missed == ("Flu", ["W02 status planned → missed"])
+    assert link == ("Calendar link issued", ["Calendar link issued"])
+    assert withdrawal[0] == "Family moved away"
+    assert withdrawal[1][:3] == ["Status enrolled → withdrawn", "W04 status planned → cancelled",
+                                 "W06 status planned → cancelled"]
+    assert len(withdrawal[1]) == 1 + 10
