@@ -48,12 +48,14 @@ class CalendarVisit:
     code: str
     label: str
     label_zh: str
-    day: date  # booked or suggested date
+    day: date  # the day it took place when done, else the booked or suggested day
     time: time | None  # booked local clock time at the site; None -> all-day event
     window_start: date
     window_end: date
     cancelled: bool
     participant_code: str | None = None  # only for the clinic feed
+    kind: str = "scheduled"  # or "unscheduled", "screening": named as such, not by a label
+    done: bool = False  # it took place (on `day`)
 
 
 @dataclass(frozen=True)
@@ -84,14 +86,34 @@ def en_date(day: date, *, year: bool = True) -> str:
 
 
 def window_text(start: date, end: date) -> tuple[str, str]:
-    """Say in Chinese and English on which days the visit may take place."""
+    """Say in Chinese and English on which days the visit may take place: any day the clinic
+    is open in the window, so a family does not wait for the suggested day."""
     if start == end:
         return f"只能在{zh_date(start)}就诊", f"on {en_date(start)} only"
     same_year = start.year == end.year
     return (
-        f"可在{zh_date(start)}至{zh_date(end, year=not same_year)}之间任意一天就诊",
-        f"any day from {en_date(start, year=not same_year)} to {en_date(end)}",
+        f"可在{zh_date(start)}至{zh_date(end, year=not same_year)}之间任意一个门诊日就诊",
+        f"on any clinic day from {en_date(start, year=not same_year)} to {en_date(end)}",
     )
+
+
+# Visits outside the follow-up schedule have no label of their own in forms/schedule.toml.
+KIND_NAMES = {
+    "unscheduled": ("计划外随访", "Unscheduled visit"),
+    "screening": ("筛选访视", "Screening visit"),
+}
+
+
+def visit_label(visit: CalendarVisit) -> tuple[str, str]:
+    """The visit's label in Chinese and English: '2周', '2 weeks'; 'Unscheduled visit'."""
+    return KIND_NAMES.get(visit.kind, (visit.label_zh, visit.label))
+
+
+def visit_names(visit: CalendarVisit) -> tuple[str, str]:
+    """What the visit is called in Chinese and English: 'Follow-up visit 2 weeks'."""
+    if visit.kind in KIND_NAMES:
+        return KIND_NAMES[visit.kind]
+    return f"复诊 {visit.label_zh}", f"Follow-up visit {visit.label}"
 
 
 def urine_day(visit: CalendarVisit, reminders: Reminders) -> date:
@@ -101,7 +123,7 @@ def urine_day(visit: CalendarVisit, reminders: Reminders) -> date:
 
 def visit_title(visit: CalendarVisit) -> str:
     """Name the visit in Chinese, then English."""
-    zh, en = f"复诊 {visit.label_zh}", f"Follow-up visit {visit.label}"
+    zh, en = visit_names(visit)
     if visit.cancelled:
         # Some clients show a cancelled event like any other; the title says it too.
         zh, en = f"已取消：{zh}", f"Cancelled: {en}"
@@ -113,13 +135,14 @@ def visit_description(visit: CalendarVisit, clinic: Clinic, reminders: Reminders
     day, start = visit.day, urine_day(visit, reminders)
     clock = f" {visit.time:%H:%M}" if visit.time else ""
     window_zh, window_en = window_text(visit.window_start, visit.window_end)
+    name_zh, name_en = visit_names(visit)
     zh = [
-        f"复诊 {visit.label_zh}：{zh_date(day)} {WEEKDAYS_ZH[day.weekday()]}{clock}",
+        f"{name_zh}：{zh_date(day)} {WEEKDAYS_ZH[day.weekday()]}{clock}",
         f"{window_zh}；如需改期，请致电诊所。",
         f"请于{zh_date(start)}开始收集24小时尿液，就诊时带来。",
     ]
     en = [
-        f"Follow-up visit {visit.label}: {WEEKDAYS[day.weekday()]} {en_date(day)}{clock}",
+        f"{name_en}: {WEEKDAYS[day.weekday()]} {en_date(day)}{clock}",
         f"The visit can take place {window_en}; to change the day, call the clinic.",
         f"Start collecting 24-hour urine on {WEEKDAYS[start.weekday()]} {en_date(start)} "
         "and bring it with you.",
@@ -127,6 +150,9 @@ def visit_description(visit: CalendarVisit, clinic: Clinic, reminders: Reminders
     if visit.cancelled:
         zh[1:] = ["此次就诊已取消。"]
         en[1:] = ["This visit is cancelled."]
+    elif visit.done:
+        zh[1:] = ["此次就诊已完成。"]
+        en[1:] = ["This visit took place on this day."]
     zh += [clinic.name_zh, clinic.address_zh, f"电话：{clinic.phone}"]
     en += [clinic.name, clinic.address, f"Phone: {clinic.phone}"]
     return "\n".join([*zh, "", *en])
@@ -163,7 +189,7 @@ def visit_event(
     )
     # A cancelled visit must not ring on clients that ignore STATUS.
     if alarms and not visit.cancelled:
-        zh, en = f"复诊 {visit.label_zh}", f"Follow-up visit {visit.label}"
+        zh, en = visit_names(visit)
         text = (
             f"{visit.time:%H:%M} {zh} / {en} at {visit.time:%H:%M}" if visit.time
             else f"明天{zh} / {en} tomorrow"
@@ -176,9 +202,10 @@ def urine_event(visit: CalendarVisit, *, tz: ZoneInfo, reminders: Reminders) -> 
     """Build the short reminder event to start the 24-hour urine collection."""
     start = datetime.combine(urine_day(visit, reminders), reminders.urine_time, tzinfo=tz)
     stamp = aware_utc(visit.stamp)
-    zh = f"开始收集24小时尿液，就诊时带来（复诊 {visit.label_zh}，{zh_date(visit.day)}）"
+    _label_zh, label_en = visit_label(visit)
+    zh = f"开始收集24小时尿液，就诊时带来（{visit_names(visit)[0]}，{zh_date(visit.day)}）"
     en = (f"Start collecting 24-hour urine and bring it to the visit "
-          f"({visit.label}, {WEEKDAYS[visit.day.weekday()]} {en_date(visit.day)})")
+          f"({label_en}, {WEEKDAYS[visit.day.weekday()]} {en_date(visit.day)})")
     summary = "开始收集24小时尿液 / Start 24-hour urine collection"
     if visit.cancelled:
         summary = f"已取消：{summary.replace(' / ', ' / Cancelled: ')}"

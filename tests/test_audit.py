@@ -16,7 +16,8 @@ from sqlalchemy.exc import DatabaseError
 from edc import db
 from edc.audit import UnauditedWrite, audited
 from edc.models import AuditEvent, Infusion, Participant, Visit
-from tests.conftest import enrolment_form, infusion_form
+from tests.conftest import enrolment_form, infusion_form, results_form
+from tests.conftest import visit_id as find_visit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -241,23 +242,24 @@ def test_the_database_refuses_to_update_or_delete_audit_rows(
 # The history page --------------------------------------------------------------------------------
 
 
-def _history_rows(html: str) -> list[list[str]]:
+def _history(html: str) -> list[tuple[str, str, str, list[str]]]:
+    """The saves a monitor reads, newest first: (when, who, reason, lines)."""
     body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
-    return [
-        [unescape(cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    ]
+    saves = []
+    for row in re.findall(r'<tr class="save">(.*?)</tr>', body, re.S):
+        when, who, reason = (unescape(re.search(rf'<td class="{name}">(.*?)</td>', row,
+                                                re.S).group(1)).strip()
+                             for name in ("when", "who", "reason"))
+        lines = [unescape(line).strip() for line in re.findall(r"<li>(.*?)</li>", row, re.S)]
+        saves.append((when, who, reason, lines))
+    return saves
 
 
-ACTION_WORDS = {"create": ("creat", "new", "add"), "update": ("updat", "chang", "correct")}
+def _shanghai(at: datetime) -> str:
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _is(what: str, action: str, entity: str) -> bool:
-    """Whether the history's 'What' cell names this action on this entity (in any wording)."""
-    return entity in what and any(word in what.lower() for word in ACTION_WORDS[action])
-
-
-def test_history_lists_who_what_old_new_and_reason_in_shanghai_time(
+def test_history_shows_one_entry_per_save_with_its_time_in_shanghai_who_and_reason(
     app: Flask, nurse: FlaskClient, scheduled: int
 ) -> None:
     response = nurse.post(f"/participants/{scheduled}/infusions/1", data=infusion_form(
@@ -266,22 +268,36 @@ def test_history_lists_who_what_old_new_and_reason_in_shanghai_time(
     page = nurse.get(f"/participants/{scheduled}/history")
     assert page.status_code == 200
     assert "Asia/Shanghai" in page.text
-    rows = _history_rows(page.text)
+    saves = _history(page.text)
 
-    events = _events(app, AuditEvent.participant_id == scheduled,
-                     AuditEvent.entity != "allocation")
-    assert len(rows) == len(events)
-    correction = next(e for e in events if e.field == "product_lot" and e.action == "update")
-    shown = next(r for r in rows if r[3] == "product_lot" and _is(r[2], "update", "infusion"))
-    local = correction.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-    assert [shown[i] for i in (0, 1, 3, 4, 5, 6)] == [
-        local, "nurse", "product_lot", "UC-2026-017", "UC-2026-018", "Lot number mistyped"]
-    shown_at = datetime.strptime(shown[0], "%Y-%m-%d %H:%M:%S")
+    correction = next(e for e in _events(app, AuditEvent.participant_id == scheduled)
+                      if e.field == "product_lot" and e.action == "update")
+    assert saves[0] == (_shanghai(correction.at), "nurse", "Lot number mistyped",
+                        ["Infusion 1 lot UC-2026-017 → UC-2026-018"])
+    shown_at = datetime.strptime(saves[0][0], "%Y-%m-%d %H:%M:%S")
     assert shown_at - correction.at.replace(tzinfo=None, microsecond=0) == timedelta(hours=8)
+    # Oldest last: the enrolment as one line, not one line per column.
+    assert saves[-1][1:] == ("nurse", "Enrolment", [
+        "AS-001 enrolled: born 2018-05-10, sex F, 24.5 kg, 125 cm, consent 2026-02-20, "
+        "screening eGFR 98"])
+    assert saves[-2][3] == ["Infusion 1 recorded: 2026-03-02, 24.5 kg, lot UC-2026-017, 50 mL"]
+    second = saves[-3][3]
+    assert second[:2] == ["Follow-up counted from infusion 2",
+                          "Infusion 2 recorded: 2026-03-16, 24.5 kg, lot UC-2026-017, 50 mL"]
+    assert second[2] == "Visit W02 planned: target 2026-03-30, window 2026-03-27 to 2026-04-02"
+    assert len(second) == 2 + 11
 
-    code = next(r for r in rows if r[3] == "code" and "participant" in r[2])
-    assert _is(code[2], "create", "participant")
-    assert [code[i] for i in (1, 3, 4, 5, 6)] == ["nurse", "code", "", "AS-001", "Enrolment"]
+
+def test_history_never_shows_technical_columns(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    w06 = find_visit(app, scheduled, "W06")
+    assert nurse.post(f"/visits/{w06}", data=results_form(nurse, w06)).status_code == 302
+    text = " ".join(line for save in _history(nurse.get(
+        f"/participants/{scheduled}/history").text) for line in save[3])
+    for column in ("version", "calendar", "uid", "sequence", "results_saved_at", "_id",
+                   "participant_id", "test_code", "loinc", "planned_cells", "None"):
+        assert column not in text, column
 
 
 def test_history_of_another_participant_shows_none_of_this_ones_rows(
@@ -290,7 +306,176 @@ def test_history_of_another_participant_shows_none_of_this_ones_rows(
     response = nurse.post("/participants/enrol", data=enrolment_form(app, code="AS-002"))
     assert response.status_code == 302, response.text
     other = int(re.search(r"/participants/(\d+)", response.location).group(1))
-    rows = _history_rows(nurse.get(f"/participants/{other}/history").text)
-    assert rows
-    assert all(_is(r[2], "create", "participant") for r in rows), rows
-    assert "AS-001" not in [r[5] for r in rows]
+    saves = _history(nurse.get(f"/participants/{other}/history").text)
+    assert [lines for _when, _who, _reason, lines in saves] == [[
+        "AS-002 enrolled: born 2018-05-10, sex F, 24.5 kg, 125 cm, consent 2026-02-20, "
+        "screening eGFR 98"]]
+
+
+@pytest.fixture
+def monitored(app: Flask, nurse: FlaskClient, scheduled: int) -> int:
+    """AS-001's W04 results entered, then corrected with a reason; W08 booked, then rebooked."""
+    w04, w08 = find_visit(app, scheduled, "W04"), find_visit(app, scheduled, "W08")
+    response = nurse.post(f"/visits/{w04}", data=results_form(nurse, w04,
+                                                              sample_date="2026-04-14"))
+    assert response.status_code == 302, response.text
+    response = nurse.post(f"/visits/{w04}", data=results_form(
+        nurse, w04, sample_date="2026-04-15", creatinine=("42", "umol/L"),
+        cystatin_c={"value": "", "not_done": "y", "not_done_reason": "haemolysed sample"},
+        reason="Lab re-issued the report"))
+    assert response.status_code == 302, response.text
+    for form in ({"date": "2026-05-11"}, {"date": "2026-05-13", "time": "09:30"}):
+        assert nurse.post(f"/visits/{w08}/book", data=form).status_code == 302
+    return scheduled
+
+
+def test_history_tells_entry_correction_booking_and_rebooking_as_a_monitor_reads_them(
+    app: Flask, nurse: FlaskClient, monitored: int
+) -> None:
+    saves = _history(nurse.get(f"/participants/{monitored}/history").text)
+    rows = _events(app, AuditEvent.participant_id == monitored)
+    times = sorted({_shanghai(r.at) for r in rows}, reverse=True)
+    assert [(who, reason, lines) for _when, who, reason, lines in saves[:4]] == [
+        ("nurse", "", ["W08 booked 2026-05-11 → 2026-05-13 09:30"]),
+        ("nurse", "", ["W08 booked 2026-05-11"]),
+        ("nurse", "Lab re-issued the report", [
+            "W04 sample date 2026-04-14 → 2026-04-15",
+            "W04 Serum creatinine 40 → 42 µmol/L",
+            "W04 Cystatin C marked not done: haemolysed sample",
+        ]),
+        ("nurse", "", [
+            "W04 sample date 2026-04-14",
+            "W04 status planned → done",
+            "W04 24-hour urine protein 420 mg/24h",
+            "W04 Urine volume (mL) 900 mL",
+            "W04 UPCR 0.45 mg/mg",
+            "W04 Urine RBC 12 /HPF",
+            "W04 Dysmorphic RBC (%) 60 %",
+            "W04 Serum creatinine 40 µmol/L",
+            "W04 Urea / BUN 4.2 mmol/L (urea)",
+            "W04 Cystatin C 0.9 mg/L",
+            "W04 eGFR (lab) 105 mL/min/1.73m²",
+            "W04 Height (cm) 126 cm",
+            "W04 Weight (kg) 25 kg",
+        ]),
+    ]
+    assert [when for when, *_rest in saves[:4]] == [
+        _shanghai(max(r.at for r in rows if r.field == "booked_date")),
+        _shanghai(min(r.at for r in rows if r.field == "booked_date")),
+        _shanghai(next(r.at for r in rows if r.reason == "Lab re-issued the report")),
+        _shanghai(next(r.at for r in rows if r.field == "actual_date")),
+    ]
+    assert [when for when, *_rest in saves] == sorted((s[0] for s in saves), reverse=True)
+    assert {when for when, *_rest in saves} <= set(times)
+
+
+def test_history_filtered_by_a_visit_shows_only_that_visits_changes(
+    nurse: FlaskClient, monitored: int
+) -> None:
+    page = nurse.get(f"/participants/{monitored}/history?visit=W08")
+    assert page.status_code == 200
+    assert '<option value="W08" selected>W08</option>' in page.text
+    assert [lines for *_rest, lines in _history(page.text)] == [
+        ["W08 booked 2026-05-11 → 2026-05-13 09:30"],
+        ["W08 booked 2026-05-11"],
+        ["Visit W08 planned: target 2026-05-11, window 2026-05-08 to 2026-05-14"],
+    ]
+    w04 = _history(nurse.get(f"/participants/{monitored}/history?visit=W04").text)
+    assert [reason for _when, _who, reason, _lines in w04] == [
+        "Lab re-issued the report", "", ""]
+    assert all(line.startswith(("W04 ", "Visit W04 ")) for *_rest, lines in w04
+               for line in lines)
+
+
+@pytest.mark.parametrize("asked", ["X99", "", "w08", "W08'--", "%00", "W08&visit=W04", "é" * 300])
+def test_history_with_an_unknown_visit_shows_every_change(
+    nurse: FlaskClient, monitored: int, asked: str
+) -> None:
+    everything = nurse.get(f"/participants/{monitored}/history").text
+    page = nurse.get(f"/participants/{monitored}/history", query_string={"visit": asked})
+    assert page.status_code == 200
+    assert '<option value="" selected>' in page.text
+    assert _history(page.text) == _history(everything)
+
+
+def test_visit_page_history_shows_each_value_with_its_unit(
+    app: Flask, nurse: FlaskClient, monitored: int
+) -> None:
+    from tests.test_results import page
+
+    visit = page(nurse.get(f"/visits/{find_visit(app, monitored, 'W04')}"))
+    creatinine = [line.split(" nurse: ")[1] for line in visit.rows["creatinine"].history]
+    assert creatinine == ["40 µmol/L", "40 → 42 µmol/L (Lab re-issued the report)"]
+    cystatin = [line.split(" nurse: ")[1] for line in visit.rows["cystatin_c"].history]
+    assert cystatin == ["0.9 mg/L",
+                        "marked not done: haemolysed sample (Lab re-issued the report)"]
+    upcr = [line.split(" nurse: ")[1] for line in visit.rows["upcr"].history]
+    assert upcr == ["0.45 mg/mg"]
+
+
+def test_visit_page_history_keeps_the_unit_a_value_was_typed_in(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    from tests.test_results import page
+
+    w06 = find_visit(app, scheduled, "W06")
+    assert nurse.post(f"/visits/{w06}", data=results_form(nurse, w06, upcr=(
+        "50", "mg/mmol"))).status_code == 302
+    assert nurse.post(f"/visits/{w06}", data=results_form(
+        nurse, w06, upcr=("55", "mg/mmol"), reason="Typo")).status_code == 302
+    assert nurse.post(f"/visits/{w06}", data=results_form(
+        nurse, w06, upcr=("0.5", "mg/mg"), reason="Unit of the report")).status_code == 302
+    history = page(nurse.get(f"/visits/{w06}")).rows["upcr"].history
+    assert [line.split(" nurse: ")[1] for line in history] == [
+        "50 mg/mmol", "50 → 55 mg/mmol (Typo)", "55 mg/mmol → 0.5 mg/mg (Unit of the report)"]
+
+
+def test_history_page_runs_the_same_queries_for_a_short_and_a_long_history(
+    app: Flask, nurse: FlaskClient, as_role, scheduled: int
+) -> None:
+    from tests.test_queries import queries_for
+
+    url = f"/participants/{scheduled}/history"
+    short = queries_for(app, nurse, url)
+    for code in ("W02", "W04", "W06"):
+        visit = find_visit(app, scheduled, code)
+        assert nurse.post(f"/visits/{visit}", data=results_form(nurse, visit)).status_code == 302
+        assert nurse.post(f"/visits/{visit}", data=results_form(
+            nurse, visit, creatinine=("41", "umol/L"), reason="Typo")).status_code == 302
+    nurse.post(f"/participants/{scheduled}/visits",
+               data={"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"})
+    assert queries_for(app, nurse, url) == short
+    assert queries_for(app, nurse, url + "?visit=W04") == short
+    assert queries_for(app, as_role("unblinded"), url) == short
+
+
+def test_history_tells_a_moved_infusion_and_the_visits_it_moved_one_line_each(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    # Infusion 2 was on 18 March, not 16: every planned visit moves two days.
+    response = nurse.post(f"/participants/{scheduled}/infusions/2", data=infusion_form(
+        date="2026-03-18", reason="Date mistyped", confirmed="2026-03-18"))
+    assert response.status_code == 302, response.text
+    when, who, reason, lines = _history(nurse.get(f"/participants/{scheduled}/history").text)[0]
+    assert (who, reason) == ("nurse", "Date mistyped")
+    assert lines[0] == "Infusion 2 date 2026-03-16 → 2026-03-18"
+    assert lines[1] == "W02 target 2026-03-30 → 2026-04-01, suggested day 2026-03-30 → 2026-04-01"
+    assert len([line for line in lines if " target " in line]) == 11
+
+
+def test_history_tells_a_missed_visit_a_calendar_link_and_a_withdrawal_in_words(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    assert nurse.post(f"/visits/{find_visit(app, scheduled, 'W02')}/missed",
+                      data={"reason": "Flu"}).status_code == 302
+    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert nurse.post(f"/participants/{scheduled}/withdraw",
+                      data={"reason": "Family moved away"}).status_code == 302
+    saves = _history(nurse.get(f"/participants/{scheduled}/history").text)
+    withdrawal, link, missed = ((reason, lines) for _when, _who, reason, lines in saves[:3])
+    assert missed == ("Flu", ["W02 status planned → missed"])
+    assert link == ("Calendar link issued", ["Calendar link issued"])
+    assert withdrawal[0] == "Family moved away"
+    assert withdrawal[1][:3] == ["Status enrolled → withdrawn", "W04 status planned → cancelled",
+                                 "W06 status planned → cancelled"]
+    assert len(withdrawal[1]) == 1 + 10

@@ -267,13 +267,13 @@ def test_description_is_chinese_first_then_english_with_window_clinic_and_urine(
     text = vevents(family())[W02.uid].description.value
     chinese = [
         "复诊 2周：2026年3月30日 星期一",
-        "可在2026年3月27日至4月2日之间任意一天就诊",
+        "可在2026年3月27日至4月2日之间任意一个门诊日就诊",
         "请于2026年3月29日开始收集24小时尿液",
         CLINIC.name_zh, CLINIC.address_zh, f"电话：{CLINIC.phone}",
     ]
     english = [
         "Follow-up visit 2 weeks: Monday 30 March 2026",
-        "any day from 27 March to 2 April 2026",
+        "The visit can take place on any clinic day from 27 March to 2 April 2026",
         "Start collecting 24-hour urine on Sunday 29 March 2026",
         CLINIC.name, CLINIC.address, f"Phone: {CLINIC.phone}",
     ]
@@ -283,19 +283,56 @@ def test_description_is_chinese_first_then_english_with_window_clinic_and_urine(
     assert "2026年6月16日 星期二 09:30" in vevents(family())[M03.uid].description.value
 
 
-def test_window_is_written_in_both_languages() -> None:
+def test_window_says_any_clinic_day_in_both_languages() -> None:
     assert window_text(date(2026, 4, 24), date(2026, 5, 7)) == (
-        "可在2026年4月24日至5月7日之间任意一天就诊",
-        "any day from 24 April to 7 May 2026",
+        "可在2026年4月24日至5月7日之间任意一个门诊日就诊",
+        "on any clinic day from 24 April to 7 May 2026",
     )
     assert window_text(date(2026, 12, 24), date(2027, 1, 7)) == (
-        "可在2026年12月24日至2027年1月7日之间任意一天就诊",
-        "any day from 24 December 2026 to 7 January 2027",
+        "可在2026年12月24日至2027年1月7日之间任意一个门诊日就诊",
+        "on any clinic day from 24 December 2026 to 7 January 2027",
     )
     assert window_text(date(2026, 4, 24), date(2026, 4, 24)) == (
         "只能在2026年4月24日就诊",
         "on 24 April 2026 only",
     )
+
+
+def test_an_unscheduled_visit_is_named_unscheduled_chinese_first() -> None:
+    extra = replace(W02, uid="u01", code="U01", label="Unscheduled", label_zh="Unscheduled",
+                    kind="unscheduled", day=date(2026, 4, 20), window_start=date(2026, 4, 20),
+                    window_end=date(2026, 4, 20))
+    event = vevents(family([extra]))["u01"]
+    assert event.summary.value == "计划外随访 / Unscheduled visit"
+    text = event.description.value
+    assert text.startswith("计划外随访：2026年4月20日 星期一\n只能在2026年4月20日就诊")
+    assert "\nUnscheduled visit: Monday 20 April 2026\nThe visit can take place on 20 April 2026 " \
+           "only;" in text
+    assert "Follow-up visit" not in text and "复诊" not in text
+    (alarm,) = event.contents["valarm"]
+    assert alarm.description.value == "明天计划外随访 / Unscheduled visit tomorrow"
+    urine = vevents(family([extra]))["u01-urine"].description.value
+    assert "（计划外随访，2026年4月20日）" in urine
+    assert "(Unscheduled visit, Monday 20 April 2026)" in urine
+    assert str(events(clinic([extra]))["u01"]["SUMMARY"]) == (
+        "AS-001 U01 计划外随访 / Unscheduled visit")
+
+
+def test_a_screening_visit_is_named_screening_chinese_first() -> None:
+    screening = replace(W02, uid="scr", code="SCR", label="Screening (baseline)",
+                        label_zh="Screening (baseline)", kind="screening")
+    assert vevents(family([screening]))["scr"].summary.value == "筛选访视 / Screening visit"
+
+
+def test_a_done_visit_says_it_took_place_instead_of_its_window_and_urine() -> None:
+    done = replace(W02, day=date(2026, 4, 1), done=True)
+    event = vevents(family([done]))[W02.uid]
+    assert event.dtstart.value == date(2026, 4, 1)
+    text = event.description.value
+    assert "复诊 2周：2026年4月1日 星期三\n此次就诊已完成。\n" in text
+    assert ("Follow-up visit 2 weeks: Wednesday 1 April 2026\n"
+            "This visit took place on this day.\n") in text
+    assert "24小时尿液" not in text and "any clinic day" not in text
 
 
 def test_reimport_after_a_move_keeps_the_uids_with_new_dates_and_raised_sequence() -> None:

@@ -782,9 +782,9 @@ def test_correction_with_reason_is_saved_audited_and_shown_in_the_field_history(
     }
     assert all(e.at is not None for e in trail)
     history = page(nurse.get(f"/visits/{w06}")).rows["creatinine"].history
-    assert any(line.endswith("nurse: 40 → 45 (lab re-issued the report)")
+    assert any(line.endswith("nurse: 40 → 45 µmol/L (lab re-issued the report)")
                for line in history), history
-    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d nurse: 40 → 45", history[-1]), history
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d nurse: 40 → 45 µmol/L", history[-1]), history
 
 
 def test_field_history_on_a_visit_page_shows_only_that_visits_changes(
@@ -793,11 +793,11 @@ def test_field_history_on_a_visit_page_shows_only_that_visits_changes(
     saved(nurse, w02, sample_date="2026-03-30", creatinine=("35", "umol/L"))
     saved(nurse, w06, creatinine=("41", "umol/L"))
     w06_history = page(nurse.get(f"/visits/{w06}")).rows["creatinine"].history
-    assert any(line.endswith("nurse: — → 41") for line in w06_history), w06_history
-    assert not any(line.endswith("→ 35") for line in w06_history), w06_history
+    assert any(line.endswith("nurse: 41 µmol/L") for line in w06_history), w06_history
+    assert not any(line.endswith("35 µmol/L") for line in w06_history), w06_history
     w02_history = page(nurse.get(f"/visits/{w02}")).rows["creatinine"].history
-    assert any(line.endswith("nurse: — → 35") for line in w02_history), w02_history
-    assert not any(line.endswith("→ 41") for line in w02_history), w02_history
+    assert any(line.endswith("nurse: 35 µmol/L") for line in w02_history), w02_history
+    assert not any(line.endswith("41 µmol/L") for line in w02_history), w02_history
 
 
 def test_saving_the_same_values_again_needs_no_reason(app, nurse, w06):
@@ -833,8 +833,8 @@ def test_clearing_an_analyte_on_correction_deletes_its_row_and_audits_the_deleti
     assert {(e.username, e.reason) for e in deleted} == {("nurse", "belongs to another child")}
     # The field's history on the page keeps its entry and its clearing, with the reason.
     history = page(nurse.get(f"/visits/{w06}")).rows["cystatin_c"].history
-    assert any(line.endswith("nurse: — → 0.9") for line in history), history
-    assert any(line.endswith("nurse: 0.9 → — (belongs to another child)")
+    assert any(line.endswith("nurse: 0.9 mg/L") for line in history), history
+    assert any(line.endswith("nurse: 0.9 mg/L removed (belongs to another child)")
                for line in history), history
 
 
@@ -856,7 +856,8 @@ def test_second_save_from_a_stale_form_is_refused_showing_the_other_change_and_k
     assert p.conflict, "the other nurse's changes are listed"
     creatinine_lines = [line for line in p.conflict if "Serum creatinine" in line]
     assert creatinine_lines and all(" nurse: " in line for line in creatinine_lines)
-    assert any(line.endswith("→ 45") for line in creatinine_lines), creatinine_lines
+    assert any(line.endswith("Serum creatinine 45 µmol/L") for line in creatinine_lines), (
+        creatinine_lines)
     # The second nurse's typing is still on the form; the database keeps the first save.
     assert p.value("creatinine-value") == "50"
     assert p.value("upcr-value") == "0.4"
@@ -911,7 +912,7 @@ def test_conflict_lists_an_analyte_the_other_nurse_cleared(app, as_role, w06):
     # She did not touch cystatin C: the form now shows the other nurse's change (cleared), so
     # saving again does not silently undo it.
     assert p.value("cystatin_c-value") == ""
-    assert any("Cystatin C" in line and line.endswith("nurse: Cystatin C (value) 0.9 → —")
+    assert any(line.endswith("nurse: Cystatin C 0.9 mg/L removed (belongs to another child)")
                for line in p.conflict or []), p.conflict
     assert "cystatin_c" not in stored_results(app, w06)
     assert stored_results(app, w06)["creatinine"].typed_value == "40"
@@ -951,7 +952,8 @@ def test_marking_the_visit_missed_while_another_nurse_has_it_open_is_reported_to
     response = second.post(f"/visits/{w02}", data=second_form)
     assert response.status_code == 409, response.text
     p = page(response)
-    assert any(line.endswith("nurse: status planned → missed") for line in p.conflict or []), (
+    assert any(line.endswith("nurse: status planned → missed (no show)")
+               for line in p.conflict or []), (
         p.conflict)
     assert p.value("sample_date") == "2026-04-01"
     assert stored_results(app, w02) == {}

@@ -23,6 +23,7 @@ from edc.ics import (
     Reminders,
     clinic_feed,
     family_calendar,
+    visit_label,
     window_text,
 )
 from edc.models import Participant, Visit
@@ -33,17 +34,24 @@ bp = Blueprint("calendars", __name__)
 
 def calendar_visits(visits: list[Visit]) -> list[CalendarVisit]:
     """What a calendar may show of the visits: dates, never results, names or the arm."""
-    labels = {d.code: d for d in study().schedule.visits}
-    return [
-        CalendarVisit(
-            uid=v.calendar_uid, sequence=v.calendar_sequence, stamp=v.calendar_stamp,
-            code=v.code, label=v.label,
-            label_zh=labels[v.code].label_zh if v.code in labels else v.label,
-            day=v.appointment, time=v.booked_time, window_start=v.window_start,
-            window_end=v.window_end, cancelled=v.status == "cancelled",
-        )
-        for v in visits if v.kind != "screening"
-    ]
+    return [calendar_visit(v) for v in visits if v.kind != "screening"]
+
+
+def calendar_visit(v: Visit) -> CalendarVisit:
+    """One visit as a calendar shows it: a done visit on the day it took place."""
+    definition = next((d for d in study().schedule.visits if d.code == v.code), None)
+    done = v.status == "done" and v.actual_date is not None
+    day = v.actual_date if done and v.actual_date else v.appointment
+    # A correction of the sample date does not raise the event's SEQUENCE (it is not a move of
+    # an appointment); its DTSTAMP follows the save, so a client sees it changed.
+    stamp = max(v.calendar_stamp, v.results_saved_at) if done and v.results_saved_at \
+        else v.calendar_stamp
+    return CalendarVisit(
+        uid=v.calendar_uid, sequence=v.calendar_sequence, stamp=stamp, code=v.code,
+        label=v.label, label_zh=definition.label_zh if definition else v.label, day=day,
+        time=v.booked_time if day == v.booked_date else None, window_start=v.window_start,
+        window_end=v.window_end, cancelled=v.status == "cancelled", kind=v.kind, done=done,
+    )
 
 
 def clinic() -> Clinic:
@@ -111,7 +119,8 @@ def card(participant_id: int) -> Any:
     """A printable card of the visits, for families who prefer paper."""
     participant = services.load_participant(db.session(), participant_id) or abort(404)
     link = subscription_url(participant)
-    rows = [(entry, both_languages(entry.day), window_text(entry.window_start, entry.window_end))
+    rows = [(entry, visit_label(entry), both_languages(entry.day),
+             window_text(entry.window_start, entry.window_end))
             for entry in calendar_visits(participant.visits) if not entry.cancelled]
     return render_template("calendars/card.html", p=participant, rows=rows, link=link,
                            qr=qr_svg(link) if link else None, site=study().site, zh=CARD_ZH)

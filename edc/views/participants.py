@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -27,7 +28,9 @@ from edc.views import (
     roles_required,
     study,
 )
+from edc.views import _term as term  # the `term` filter's words, for the history
 from edc.views.calendars import qr_svg, subscription_url
+from edc.views.history_words import saves
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 
@@ -207,14 +210,20 @@ def withdraw(participant_id: int) -> Any:
 
 @bp.route("/<int:participant_id>/history")
 def history(participant_id: int) -> Any:
+    """Every save, newest first: who, when, why, and its changes in words; by visit if asked."""
     participant = _participant_or_404(participant_id)
     query = select(AuditEvent).where(AuditEvent.participant_id == participant.id)
     if not services.can_see_allocation(current_user):
         query = query.where(AuditEvent.entity != "allocation")
-    events = db.session().scalars(query.order_by(AuditEvent.id.desc())).all()
-    # Which visit a row is about, so "changed visit target_date" says which visit.
-    visit_of = {("visit", v.id): v.code for v in participant.visits}
-    visit_of |= {("result", r.id): v.code for v in participant.visits for r in v.results}
-    return render_template("participants/history.html", p=participant, events=events,
-                           visit_of=visit_of)
-
+    events = db.session().scalars(query.order_by(AuditEvent.id)).all()
+    codes = [v.code for v in participant.visits]
+    chosen = request.args.get("visit", "")
+    chosen = chosen if chosen in codes else ""
+    entries = saves(events, results_definition(), term,
+                    visit_codes={v.id: v.code for v in participant.visits})
+    if chosen:
+        entries = [replace(s, changes=[c for c in s.changes if c.visit == chosen])
+                   for s in entries]
+        entries = [s for s in entries if s.changes]
+    return render_template("participants/history.html", p=participant, saves=entries[::-1],
+                           codes=codes, chosen=chosen)

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,21 +26,14 @@ from edc.views import (
     roles_required,
     study,
 )
+from edc.views import _term as term  # the `term` filter's words, for the history
+from edc.views.history_words import Change, Save, saves
 
 bp = Blueprint("visits", __name__)
 
-# The stored columns whose history a nurse or monitor reads, in their words.
-COLUMN_WORDS = {
-    "typed_value": _l("value"),
-    "typed_unit": _l("unit"),
-    "qualifier": _l("result"),
-    "not_done_reason": _l("not done"),
-    "warn_confirmed": _l("confirmed"),
-    "actual_date": _l("sample date"),
-    "status": _l("status"),
-    "missed_reason": _l("missed because"),
-}
-HISTORY_COLUMNS = ("typed_value", "typed_unit", "qualifier", "not_done_reason", "warn_confirmed")
+# A visit's field history, its own history and the conflict message are told by
+# edc/views/history_words.py, the same words as the participant's history page.
+FieldHistory = list[tuple[Save, Change]]
 
 
 def _visit_or_404(visit_id: int) -> Visit:
@@ -135,52 +127,34 @@ def _typed(entry: Subform) -> TypedResult:
     )
 
 
-def _worth_a_line(event: AuditEvent) -> bool:
-    """Keep a field's history readable: the unit chosen at entry and an unconfirmed value are
-    implied; a later change of unit and a confirmation are not."""
-    if event.field not in HISTORY_COLUMNS:
-        return False
-    if event.field == "warn_confirmed":
-        return event.new == "yes"
-    return not (event.field == "typed_unit" and event.action == "create")
-
-
-def _field_history(
-    visit: Visit,
-) -> tuple[dict[str, list[AuditEvent]], list[AuditEvent], dict[int, str]]:
-    """Audit rows per analyte key, the visit's own rows (sample date, status), and which
-    analyte each result id holds."""
+def _field_history(visit: Visit) -> tuple[dict[str, FieldHistory], FieldHistory, list[Save]]:
+    """This visit's changes per analyte key, its own changes (planned, moved, booked, sample
+    date, status), and every save of the participant's visits and results, told in words."""
     events = db.session().scalars(
         select(AuditEvent).where(AuditEvent.participant_id == visit.participant_id,
                                  AuditEvent.entity.in_(("result", "visit")))
         .order_by(AuditEvent.id)
     ).all()
-    # Result ids of this visit, and the analyte each holds, from the rows that created them.
-    created = [e for e in events if e.entity == "result" and e.action == "create"]
-    of_visit = {e.entity_id for e in created if e.field == "visit_id" and e.new == str(visit.id)}
-    keys = {e.entity_id: e.new for e in created if e.field == "field" and e.entity_id in of_visit}
-    per_field: dict[str, list[AuditEvent]] = defaultdict(list)
-    own: list[AuditEvent] = []
-    for event in events:
-        if event.entity == "result" and event.entity_id in keys and _worth_a_line(event):
-            per_field[keys[event.entity_id]].append(event)
-        elif event.entity == "visit" and event.entity_id == visit.id and event.field in (
-                "actual_date", "status", "missed_reason"):
-            own.append(event)
-    return per_field, own, keys
+    told = saves(events, results_definition(), term,
+                 visit_codes={v.id: v.code for v in visit.participant.visits})
+    per_field: dict[str, FieldHistory] = defaultdict(list)
+    own: FieldHistory = []
+    for save in told:
+        for change in save.changes:
+            if change.visit != visit.code:
+                continue
+            if change.analyte:
+                per_field[change.analyte].append((save, change))
+            else:
+                own.append((save, change))
+    return per_field, own, told
 
 
-def _described(changes: list[AuditEvent], keys: dict[int, str]) -> list[tuple[AuditEvent, str]]:
-    """Someone else's changes, each with the analyte it touched, for the conflict message."""
-    labels = {f.key: f.label for f in results_definition().fields}
-    described = []
-    for event in changes:
-        if event.entity == "result" and event.field in HISTORY_COLUMNS:
-            described.append((event, f"{labels.get(keys.get(event.entity_id, ''), '')} "
-                                     f"({COLUMN_WORDS[event.field]})"))
-        elif event.entity == "visit" and event.field in ("actual_date", "status"):
-            described.append((event, str(COLUMN_WORDS[event.field])))
-    return described
+def _described(changes: list[AuditEvent], told: list[Save]) -> FieldHistory:
+    """Someone else's changes, in the words of the history, for the conflict message."""
+    theirs = {event.id for event in changes}
+    return [(save, change) for save in told for change in save.changes
+            if change.rows & theirs]
 
 
 @bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
@@ -227,19 +201,18 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         book_form = BookForm(formdata=None, data={
             "date": visit.booked_date or visit.suggested_date, "time": visit.booked_time,
             "reason": visit.booking_reason})
-    per_field, own, keys = _field_history(visit)
+    per_field, own, told = _field_history(visit)
     trend, trend_error = participant_trend(visit.participant)
     row = next((r for r in trend.rows if r.code == visit.code), None) if trend else None
     return render_template(
         "visits/visit.html", v=visit, p=visit.participant, form=form, general=general or [],
-        conflict=None if conflict is None else _described(conflict, keys), history=per_field,
+        conflict=None if conflict is None else _described(conflict, told), history=per_field,
         visit_history=own, fields=results_definition().fields,
         window=services.visit_window(visit, visit.participant),
         missed_form=MissedForm(), today=services.today(study()), row=row,
         trend_error=trend_error, book_form=book_form,
-        words=COLUMN_WORDS,
-        confirmed_by={key: e.username for key, events in per_field.items() for e in events
-                      if e.field == "warn_confirmed" and e.new == "yes"},
+        confirmed_by={key: save.username for key, lines in per_field.items()
+                      for save, change in lines if change.confirmed},
         flags=services.booking_flags(visit, book_form.date.data, calendar())
         if book_form.date.data else [],
     ), status
