@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from edc import worklist_rules as rules
+
 ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
 SEXES = ("M", "F")
 PARTICIPANT_STATUSES = ("enrolled", "withdrawn", "completed")
@@ -256,12 +258,13 @@ class Visit(Base):
         return None if self.anchor_date is None else (self.target_date - self.anchor_date).days
 
     def timing(self, today: date) -> str | None:
-        """'open' while a planned visit's window includes today, 'overdue' once it has passed."""
-        if self.status != "planned":
+        """'open' while a planned visit's window includes today, 'overdue' once a scheduled
+        visit's window has passed (edc.worklist_rules says which visits can be overdue)."""
+        if self.status != rules.OPEN_STATUS:
             return None
-        if today > self.window_end:
+        if rules.is_overdue(self.status, self.kind, self.window_end, today):
             return "overdue"
-        if self.window_start <= today:
+        if rules.is_open(self.window_start, self.window_end, today):
             return "open"
         return None
 
@@ -312,7 +315,7 @@ class AuditEvent(Base):
 
 # What a family's calendar shows of a visit: a change to any of these is a move of the event.
 CALENDAR_FIELDS = ("target_date", "window_start", "window_end", "suggested_date", "booked_date",
-                   "booked_time", "status", "label")
+                   "booked_time", "status", "label", "actual_date")
 
 
 @event.listens_for(Session, "before_flush")

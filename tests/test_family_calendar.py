@@ -36,6 +36,7 @@ def by_uid(feed: bytes) -> dict[str, dict[str, object]]:
     """Each event's start, stamp, summary and description, read by icalendar and by vobject
     (which must agree)."""
     parsed = {str(e["UID"]): {"start": e["DTSTART"].dt, "stamp": e["DTSTAMP"].dt,
+                              "sequence": int(e["SEQUENCE"]),
                               "summary": str(e["SUMMARY"]), "description": str(e["DESCRIPTION"])}
               for e in Calendar.from_ical(feed).walk("VEVENT")}
     for event in vobject.readOne(feed.decode("utf-8")).contents["vevent"]:
@@ -78,19 +79,21 @@ def test_a_visit_done_on_another_day_than_booked_leaves_the_booked_time_behind(
     assert event["start"] == date(2026, 4, 15)  # an all-day event on the day it took place
 
 
-def test_a_corrected_sample_date_moves_the_event_and_renews_its_stamp(
+def test_a_corrected_sample_date_moves_the_event_with_a_new_sequence_and_stamp(
     app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
 ) -> None:
     w02 = visit_id(app, scheduled, "W02")
     assert nurse.post(f"/visits/{w02}", data=results_form(
         nurse, w02, sample_date="2026-04-01")).status_code == 302
+    first = by_uid(family_feed(nurse, client, scheduled))[stored(app, scheduled, "W02")
+                                                         .calendar_uid]
     assert nurse.post(f"/visits/{w02}", data=results_form(
         nurse, w02, sample_date="2026-04-02", reason="Date of the report")).status_code == 302
     visit = stored(app, scheduled, "W02")
     event = by_uid(family_feed(nurse, client, scheduled))[visit.calendar_uid]
-    assert event["start"] == date(2026, 4, 2)
-    assert visit.results_saved_at > visit.calendar_stamp
-    assert event["stamp"] == visit.results_saved_at.astimezone(UTC).replace(microsecond=0)
+    assert (first["start"], event["start"]) == (date(2026, 4, 1), date(2026, 4, 2))
+    assert event["sequence"] == first["sequence"] + 1
+    assert event["stamp"] == visit.calendar_stamp.astimezone(UTC).replace(microsecond=0)
 
 
 def test_an_unscheduled_visit_is_named_so_chinese_first_on_its_only_day(

@@ -42,12 +42,8 @@ def calendar_visit(v: Visit) -> CalendarVisit:
     definition = next((d for d in study().schedule.visits if d.code == v.code), None)
     done = v.status == "done" and v.actual_date is not None
     day = v.actual_date if done and v.actual_date else v.appointment
-    # A correction of the sample date does not raise the event's SEQUENCE (it is not a move of
-    # an appointment); its DTSTAMP follows the save, so a client sees it changed.
-    stamp = max(v.calendar_stamp, v.results_saved_at) if done and v.results_saved_at \
-        else v.calendar_stamp
     return CalendarVisit(
-        uid=v.calendar_uid, sequence=v.calendar_sequence, stamp=stamp, code=v.code,
+        uid=v.calendar_uid, sequence=v.calendar_sequence, stamp=v.calendar_stamp, code=v.code,
         label=v.label, label_zh=definition.label_zh if definition else v.label, day=day,
         time=v.booked_time if day == v.booked_date else None, window_start=v.window_start,
         window_end=v.window_end, cancelled=v.status == "cancelled", kind=v.kind, done=done,

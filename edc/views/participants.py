@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
+from edc import worklist_rules as rules
 from edc.charts import trend_svg
 from edc.crf import AddVisitForm, AnchorForm, InfusionForm, WithdrawForm, enrolment_form
 from edc.models import AuditEvent, Participant, Visit
@@ -58,12 +59,16 @@ def index() -> Any:
         next_visits.setdefault(visit.participant_id, visit)
     overdue = dict(session.execute(
         select(Visit.participant_id, func.count())
-        .where(Visit.status == "planned", Visit.window_end < on).group_by(Visit.participant_id)
+        .where(Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.OVERDUE_KINDS),
+               Visit.window_end < on).group_by(Visit.participant_id)
     ).all())
+    book_by = {pid: rules.book_by(v.target_date, v.window_start, v.window_end, on, calendar())
+               for pid, v in next_visits.items()}
     arms = (services.arms_by_participant(session, current_user)
             if services.can_see_allocation(current_user) else None)
     return render_template("participants/index.html", participants=participants,
-                           next_visits=next_visits, overdue=overdue, arms=arms, today=on)
+                           next_visits=next_visits, overdue=overdue, arms=arms, today=on,
+                           book_by=book_by)
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
