@@ -230,7 +230,30 @@ class InfusionForm(Form):
             return None
 
 
-class AnchorForm(Form):
+def posted_version(text: Any) -> int | None:
+    """A form's hidden version as posted: None when the form carried none (nothing to check),
+    -1 for anything but a whole number (a version no record has, so the save is refused)."""
+    text = str(text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
+
+
+class VersionedForm(Form):
+    """A form that changes a record: it carries the record's version from when it was opened,
+    so a save over someone else's change is refused instead of replacing it."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        return posted_version(self.version.data)
+
+
+class CalendarLinkForm(VersionedForm):
+    """Issue or revoke the family's calendar link (no input but the participant's version)."""
+
+
+class AnchorForm(VersionedForm):
     reason = StringField(_l("Why is the second infusion not given?"), validators=[
         Required(message=_l("Say why the second infusion is not given.")), Length(max=500)])
 
@@ -260,24 +283,24 @@ class IsoTimeField(StringField):
         return self.data.strftime("%H:%M") if self.data else ""
 
 
-class BookForm(Form):
+class BookForm(VersionedForm):
     date = IsoDateField(_l("Appointment date"),
                         validators=_required(_l("Enter the appointment date.")))
     time = IsoTimeField(_l("Time (optional)"))
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class WithdrawForm(Form):
+class WithdrawForm(VersionedForm):
     reason = StringField(_l("Why is the child withdrawn?"), validators=[
         Required(message=_l("Say why the child is withdrawn.")), Length(max=500)])
 
 
-class MissedForm(Form):
+class MissedForm(VersionedForm):
     reason = StringField(_l("Reason"), validators=[
         Required(message=_l("Say why the visit was missed.")), Length(max=500)])
 
 
-class AddVisitForm(Form):
+class AddVisitForm(VersionedForm):
     date = IsoDateField(_l("Visit date"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
