@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, time
 from typing import Any
 
@@ -16,12 +17,13 @@ from wtforms import (
     FloatField,
     FormField,
     HiddenField,
+    PasswordField,
     RadioField,
     SelectField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 from edc.labs import ResultsForm
 from edc.study import Study
@@ -35,11 +37,51 @@ def clean_text(value: Any) -> Any:
     return value
 
 
+def strip_blanks(value: Any) -> Any:
+    """Drop blanks at the ends of a text: spaces, tabs, U+00A0 and the ideographic space U+3000
+    that a Chinese keyboard types (a reason of only such blanks is no reason)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+# Compatibility forms that only change how a character looks, not what it says: full-width
+# digits and punctuation ("２４．５", "９：３０") and no-break spaces. Others that NFKC would also
+# rewrite change the number ("2⁴" would become 24, "½" 1⁄2, "①" 1) and are left for the parser
+# to refuse.
+LOOK_ALIKE_TAGS = ("<wide>", "<narrow>", "<noBreak>")
+
+
+def as_ascii(text: str) -> str:
+    """A typed number, date or time with full-width characters read as their ASCII twins."""
+    if text.isascii():
+        return text
+    return "".join(
+        unicodedata.normalize("NFKC", ch)
+        if unicodedata.decomposition(ch).startswith(LOOK_ALIKE_TAGS) else ch
+        for ch in text)
+
+
+def ascii_text(value: Any) -> Any:
+    """A filter: a typed value with full-width characters read as ASCII."""
+    return as_ascii(value) if isinstance(value, str) else value
+
+
+def typed_text(valuelist: list[Any] | None) -> str:
+    """What was typed into a date, number or time box, ready to parse: no control characters,
+    full-width characters read as ASCII, no blanks at the ends."""
+    if not valuelist or not isinstance(valuelist[0], str):
+        return ""
+    return as_ascii(clean_text(valuelist[0])).strip()
+
+
 class _CleanMeta:
     def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
         if issubclass(unbound_field.field_class, FormField):  # its own fields are cleaned
             return unbound_field.bind(form=form, **options)
-        filters = [clean_text, *unbound_field.kwargs.get("filters", ())]
+        filters = [clean_text]
+        if issubclass(unbound_field.field_class, StringField) and not issubclass(
+                unbound_field.field_class, PasswordField):
+            filters.append(strip_blanks)
+        filters += unbound_field.kwargs.get("filters", ())
         return unbound_field.bind(form=form, **options, filters=filters)
 
 
@@ -65,10 +107,10 @@ class NumberField(FloatField):
         self.unit = unit
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
+        typed = typed_text(valuelist)
+        if not typed:
             self.data = None
             return
-        typed = valuelist[0].strip()
         value = parse_number(typed)
         if value is None:
             self.data = None
@@ -88,11 +130,11 @@ class IsoDateField(DateField):
     """A calendar date as YYYY-MM-DD (the browser's date picker sends this form)."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
+        typed = typed_text(valuelist)
+        if not typed:
             self.data = None
             return
         try:
-            typed = valuelist[0].strip()
             if not ISO_DATE.fullmatch(typed):
                 raise ValueError(typed)
             self.data = date.fromisoformat(typed)
@@ -106,13 +148,24 @@ class IsoDateField(DateField):
                                typed=repr(typed[:40])))
 
 
+class Required(InputRequired):
+    """Something must be typed; blanks alone (spaces, tabs, U+00A0, U+3000) are nothing."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        typed = field.raw_data[0] if field.raw_data else ""
+        if isinstance(typed, str) and clean_text(typed).strip():
+            return
+        field.errors[:] = []
+        raise StopValidation(self.message or field.gettext("This field is required."))
+
+
 def _required(message: Any) -> list[Any]:
-    return [InputRequired(message=message)]
+    return [Required(message=message)]
 
 
 class EnrolmentFormBase(Form):
     code = StringField(_l("Participant code"), validators=[
-        InputRequired(message=_l("Enter the participant code.")), Length(max=32)])
+        Required(message=_l("Enter the participant code.")), Length(max=32)])
     date_of_birth = IsoDateField(_l("Date of birth"),
                                  validators=_required(_l("Enter the date of birth.")))
     sex = SelectField(_l("Sex"), choices=[SelectChoice("", "—"), SelectChoice("M", _l("Male")),
@@ -156,7 +209,7 @@ class InfusionForm(Form):
     weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
                             validators=_required(_l("Enter the weight in kg.")))
     product_lot = StringField(_l("Product lot"), validators=[
-        InputRequired(message=_l("Enter the product lot.")), Length(max=64)])
+        Required(message=_l("Enter the product lot.")), Length(max=64)])
     volume_ml = NumberField(_l("Volume (mL)"), unit="mL",
                             validators=_required(_l("Enter the volume in mL.")))
     confirm_weight = BooleanField(_l("I have checked the weight"))
@@ -177,27 +230,50 @@ class InfusionForm(Form):
             return None
 
 
-class AnchorForm(Form):
+def posted_version(text: Any) -> int | None:
+    """A form's hidden version as posted: None when the form carried none (nothing to check),
+    -1 for anything but a whole number (a version no record has, so the save is refused)."""
+    text = str(text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
+
+
+class VersionedForm(Form):
+    """A form that changes a record: it carries the record's version from when it was opened,
+    so a save over someone else's change is refused instead of replacing it."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        return posted_version(self.version.data)
+
+
+class CalendarLinkForm(VersionedForm):
+    """Issue or revoke the family's calendar link (no input but the participant's version)."""
+
+
+class AnchorForm(VersionedForm):
     reason = StringField(_l("Why is the second infusion not given?"), validators=[
-        InputRequired(message=_l("Say why the second infusion is not given.")), Length(max=500)])
+        Required(message=_l("Say why the second infusion is not given.")), Length(max=500)])
 
 
-TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d", re.ASCII)
+TIME = re.compile(r"([01]?\d|2[0-3]):[0-5]\d", re.ASCII)
 
 
 class IsoTimeField(StringField):
-    """A local clock time as HH:MM, or nothing."""
+    """A local clock time as H:MM or HH:MM, or nothing."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        typed = (valuelist[0] if valuelist else "").strip()
+        typed = typed_text(valuelist)
         self.raw_data = valuelist
         if not typed:
             self.data = None
             return
         if not TIME.fullmatch(typed):
             self.data = None
-            raise ValueError(_("Got %(typed)s. Expected a time like 09:30.",
-                               typed=repr(typed[:20])))
+            raise ValueError(_("Got %(typed)s. Expected a time from 00:00 to 23:59, like 09:30.",
+                               typed=repr(clean_text(valuelist[0])[:20])))
         hours, minutes = typed.split(":")
         self.data = time(int(hours), int(minutes))
 
@@ -207,24 +283,24 @@ class IsoTimeField(StringField):
         return self.data.strftime("%H:%M") if self.data else ""
 
 
-class BookForm(Form):
+class BookForm(VersionedForm):
     date = IsoDateField(_l("Appointment date"),
                         validators=_required(_l("Enter the appointment date.")))
     time = IsoTimeField(_l("Time (optional)"))
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class WithdrawForm(Form):
+class WithdrawForm(VersionedForm):
     reason = StringField(_l("Why is the child withdrawn?"), validators=[
-        InputRequired(message=_l("Say why the child is withdrawn.")), Length(max=500)])
+        Required(message=_l("Say why the child is withdrawn.")), Length(max=500)])
 
 
-class MissedForm(Form):
+class MissedForm(VersionedForm):
     reason = StringField(_l("Reason"), validators=[
-        InputRequired(message=_l("Say why the visit was missed.")), Length(max=500)])
+        Required(message=_l("Say why the visit was missed.")), Length(max=500)])
 
 
-class AddVisitForm(Form):
+class AddVisitForm(VersionedForm):
     date = IsoDateField(_l("Visit date"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
@@ -240,7 +316,8 @@ def results_form(definition: ResultsForm) -> type[Form]:
     }
     for field in definition.fields:
         entry: dict[str, Any] = {
-            "value": StringField(field.label, description=field.label_zh),
+            "value": StringField(field.label, description=field.label_zh,
+                                 filters=[ascii_text]),
             "not_done": BooleanField(_l("not done")),
             "not_done_reason": StringField(_l("Why not done")),
             "confirm": BooleanField(_l("confirmed")),

@@ -73,7 +73,8 @@ def test_rebooking_is_audited_with_old_and_new_dates(app, nurse, scheduled) -> N
 def test_a_bad_time_is_refused_at_the_field_and_nothing_is_booked(app, nurse, scheduled) -> None:
     response = book(nurse, app, scheduled, "W08", date="2026-05-11", time="9.30")
     assert response.status_code == 422
-    assert "Got &#39;9.30&#39;. Expected a time like 09:30." in response.text
+    assert ("Got &#39;9.30&#39;. Expected a time from 00:00 to 23:59, like 09:30."
+            in response.text)
     assert visit(app, scheduled, "W08").booked_date is None
 
 

@@ -39,9 +39,24 @@ ODD_DATES = ["2026-02-30", "2026-13-01", "2026-00-10", "2025-02-29", "2026-04-31
 CHECKBOXES = ["y", "", "false", "False", "n", "0", "on", "\x00"]
 
 
-def clean(text: str) -> str:
-    """What the form keeps of a typed text: no control characters (see edc.crf)."""
+def printable(text: str) -> str:
+    """What a form keeps of a choice: no control characters (see edc.crf)."""
     return "".join(ch for ch in text if ch.isprintable() or ch in "\t\n")
+
+
+def clean(text: str) -> str:
+    """What a form keeps of a typed text: no control characters and no blanks at the ends
+    (str.strip knows U+00A0 and U+3000)."""
+    return printable(text).strip()
+
+
+def ascii_twin(text: str) -> str:
+    """A typed number as read: the full-width block U+FF01-U+FF5E is ASCII shifted by 0xFEE0,
+    and the ideographic and no-break spaces are spaces."""
+    spaces = {0x3000: " ", 0x00A0: " ", 0x2007: " ", 0x202F: " "}
+    return clean("".join(spaces.get(ord(ch)) or (chr(ord(ch) - 0xFEE0)
+                                                  if 0xFF01 <= ord(ch) <= 0xFF5E else ch)
+                         for ch in clean(text)))
 
 
 def shown(number: float) -> list[str]:
@@ -170,13 +185,13 @@ def assert_saved_as_typed(app: Flask, visit: int, data: dict[str, str]) -> None:
     assert saved.actual_date <= TODAY
     for field in FORM.fields:
         key = field.key
-        text = clean(data.get(f"{key}-value", "")).strip()
-        unit = field.unit(clean(data.get(f"{key}-unit", ""))) or field.canonical_unit
-        qualifier = clean(data.get(f"{key}-qualifier", "")) if field.qualitative else ""
+        text = ascii_twin(data.get(f"{key}-value", ""))
+        unit = field.unit(printable(data.get(f"{key}-unit", ""))) or field.canonical_unit
+        qualifier = printable(data.get(f"{key}-qualifier", "")) if field.qualitative else ""
         row = rows.get(key)
         if checkbox(data, f"{key}-not_done"):
             assert row is not None, key
-            assert row.not_done_reason == clean(data[f"{key}-not_done_reason"]).strip(), key
+            assert row.not_done_reason == clean(data[f"{key}-not_done_reason"]), key
             assert row.not_done_reason and row.typed_value is None and row.value is None, key
         elif qualifier:
             assert row is not None and row.qualifier == qualifier, key
@@ -197,9 +212,12 @@ def assert_saved_as_typed(app: Flask, visit: int, data: dict[str, str]) -> None:
 
 
 def assert_typed_values_kept(page: str, data: dict[str, str]) -> None:
-    """A refused form comes back with everything typed."""
+    """A refused form comes back with everything typed (blanks at the ends aside, and a number
+    in full-width characters read as ASCII)."""
     for name, value in data.items():
-        if name.endswith(("-value", "-not_done_reason")) or name == "reason":
+        if name.endswith("-value"):
+            assert f'value="{escape(ascii_twin(value))}"' in page, (name, value)
+        elif name.endswith("-not_done_reason") or name == "reason":
             assert f'value="{escape(clean(value))}"' in page, (name, value)
 
 

@@ -18,7 +18,7 @@ from edc.services.booking import (
     revoke_calendar_link,
     withdraw,
 )
-from edc.services.common import GENERAL, Errors, Refused, today
+from edc.services.common import GENERAL, Changed, Errors, Refused, today
 from edc.services.enrolment import EnrolmentData, enrol
 from edc.services.infusions import (
     InfusionData,
@@ -48,7 +48,7 @@ __all__ = [
     "book_visit", "booking_flags", "issue_calendar_link", "revoke_calendar_link", "withdraw",
     "Conflict", "ResultsData", "TypedResult", "add_visit", "audit_watermark", "mark_missed",
     "save_results", "trend_for", "visit_window",
-    "GENERAL", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
+    "GENERAL", "Changed", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
     "VisitMove", "anchor_on_first_infusion", "arm_for", "arms_by_participant",
     "can_see_allocation", "enrol", "load_allocation", "load_participant", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due", "today",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from edc.audit import audited
 from edc.models import Participant, User, Visit
 from edc.schedule import ClinicCalendar
-from edc.services.common import GENERAL, Errors, Refused
+from edc.services.common import GENERAL, HORIZON, Errors, Refused, check_version, saving
 
 
 def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str]:
@@ -27,19 +27,38 @@ def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str
 
 
 def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: Visit, day: date,
-               at: time | None, reason: str) -> Visit:
-    """Book a planned visit on a day (and time); off the window or a closed day needs a reason."""
+               at: time | None, reason: str, *, on: date,
+               expected_version: int | None = None) -> Visit:
+    """Book a planned visit on a day (and time); off the window or a closed day needs a reason.
+
+    A booking is for today or later (a visit that took place is recorded with its results), and
+    at most a year after the window ends: later than that is a slip of the year, and a date the
+    family calendar and the clinic feed could not carry.
+    """
+    check_version(session, visit, expected_version, visit.code)
     reason = reason.strip()
     errors = Errors()
     if visit.status != "planned":
         errors.add(GENERAL, _("Only a planned visit can be booked; %(code)s is %(status)s.",
                               code=visit.code, status=visit.status))
+    latest = visit.window_end + HORIZON
+    if day < on:
+        errors.add("date", _("The appointment date %(day)s is in the past (today is %(today)s). "
+                             "Book today or a later day; a visit that took place is recorded "
+                             "by entering its results.", day=day.isoformat(),
+                             today=on.isoformat()))
+    elif day > latest:
+        errors.add("date", _("The appointment date %(day)s is more than a year after the window "
+                             "of %(code)s ends (%(end)s). Choose a day up to %(latest)s.",
+                             day=day.isoformat(), code=visit.code,
+                             end=visit.window_end.isoformat(), latest=latest.isoformat()))
+    errors.raise_if_any()
     flags = booking_flags(visit, day, calendar)
     if flags and not reason:
         errors.add("reason", _("%(day)s is not a plain booking (%(why)s): give a reason to book "
                                "it anyway.", day=day.isoformat(), why=", ".join(flags)))
     errors.raise_if_any()
-    with audited(session, actor.username, reason or None):
+    with audited(session, actor.username, reason or None), saving(session, visit, visit.code):
         visit.booked_date, visit.booked_time = day, at
         visit.booking_reason = reason or None
         visit.booking_flags = ", ".join(flags)[:64] or None
@@ -47,14 +66,17 @@ def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: V
     return visit
 
 
-def withdraw(session: Session, actor: User, participant: Participant, reason: str) -> None:
+def withdraw(session: Session, actor: User, participant: Participant, reason: str, *,
+             expected_version: int | None = None) -> None:
     """Withdraw a child: the visits to come are cancelled but stay in the record."""
+    check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
     if participant.status == "withdrawn":
         raise Refused({GENERAL: [_("%(code)s is already withdrawn.", code=participant.code)]})
     if not reason:
         raise Refused({"reason": [_("Say why the child is withdrawn.")]})
-    with audited(session, actor.username, reason):
+    with audited(session, actor.username, reason), saving(session, participant,
+                                                          participant.code):
         participant.status, participant.withdrawn_reason = "withdrawn", reason
         for visit in participant.visits:
             if visit.status == "planned":
@@ -62,16 +84,22 @@ def withdraw(session: Session, actor: User, participant: Participant, reason: st
         session.commit()
 
 
-def issue_calendar_link(session: Session, actor: User, participant: Participant) -> str:
+def issue_calendar_link(session: Session, actor: User, participant: Participant, *,
+                        expected_version: int | None = None) -> str:
     """Give the family a new calendar link; any earlier link stops working."""
-    with audited(session, actor.username, _("Calendar link issued")):
+    check_version(session, participant, expected_version, participant.code)
+    with audited(session, actor.username, _("Calendar link issued")), saving(
+            session, participant, participant.code):
         participant.calendar_token = secrets.token_urlsafe(24)  # 192 random bits
         session.commit()
     return participant.calendar_token
 
 
-def revoke_calendar_link(session: Session, actor: User, participant: Participant) -> None:
+def revoke_calendar_link(session: Session, actor: User, participant: Participant, *,
+                         expected_version: int | None = None) -> None:
     """Stop the family's calendar link from working."""
-    with audited(session, actor.username, _("Calendar link revoked")):
+    check_version(session, participant, expected_version, participant.code)
+    with audited(session, actor.username, _("Calendar link revoked")), saving(
+            session, participant, participant.code):
         participant.calendar_token = None
         session.commit()

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from edc.audit import AUDITED
+from edc.models import AuditEvent
 from edc.study import Study
 
 GENERAL = "__all__"
+# How far from today a date may lie where no study rule bounds it: a visit a year ahead is
+# planning, one further off (or a consent older than that) is a slip of the year.
+HORIZON = relativedelta(years=1)
 
 
 class Refused(Exception):
@@ -18,6 +31,76 @@ class Refused(Exception):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("; ".join(m for ms in errors.values() for m in ms))
         self.errors = errors
+
+
+class Changed(Refused):
+    """Someone else changed the record after the form was opened, or at the same moment:
+    nothing was saved, and the message says what they saved."""
+
+
+# The stored columns named in a conflict message, in a nurse's words.
+FIELD_WORDS = {
+    "booked_date": _l("appointment date"),
+    "booked_time": _l("appointment time"),
+    "booking_reason": _l("booking reason"),
+    "booking_flags": _l("booking flags"),
+    "status": _l("status"),
+    "missed_reason": _l("missed because"),
+    "cancelled_reason": _l("cancelled because"),
+    "withdrawn_reason": _l("withdrawn because"),
+    "calendar_token": _l("calendar link"),
+    "anchor_infusion": _l("anchored on infusion"),
+    "anchor_reason": _l("anchor reason"),
+    "code": _l("visit"),
+    "target_date": _l("target date"),
+}
+
+
+def their_changes(session: Session, record: Any) -> str:
+    """The newest change to a record in the audit trail: who, and old -> new per field."""
+    rows = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == AUDITED[type(record)],
+                                 AuditEvent.entity_id == record.id)
+        .order_by(AuditEvent.id.desc()).limit(20)).all()
+    if not rows:
+        return ""
+    newest = [r for r in rows if (r.at, r.username) == (rows[0].at, rows[0].username)]
+    fields = ", ".join(
+        f"{FIELD_WORDS.get(r.field or '', r.field)} {r.old or '—'} → {r.new or '—'}"
+        for r in reversed(newest) if r.field in FIELD_WORDS)
+    return f"{rows[0].username}: {fields}" if fields else rows[0].username
+
+
+def changed(session: Session, record: Any, what: str) -> Changed:
+    """The refusal for a save over someone else's change to record, naming what they saved."""
+    session.rollback()  # nothing half-saved; the record is read again from the database
+    session.refresh(record)
+    theirs = their_changes(session, record)
+    message = (_("%(what)s was changed by someone else after you opened this page (%(theirs)s). "
+                 "Nothing was saved; what you typed is still in the form: check it against "
+                 "what is stored now and save again.", what=what, theirs=theirs)
+               if theirs else
+               _("%(what)s was changed by someone else after you opened this page. Nothing was "
+                 "saved; what you typed is still in the form: check it against what is stored "
+                 "now and save again.", what=what))
+    return Changed({GENERAL: [message]})
+
+
+def check_version(session: Session, record: Any, expected: int | None, what: str) -> None:
+    """Refuse a save from a form opened on another version of the record than the stored one
+    (None: the form carried no version)."""
+    if expected is not None and record.version != expected:
+        raise changed(session, record, what)
+
+
+@contextmanager
+def saving(session: Session, record: Any, what: str) -> Iterator[None]:
+    """Commit inside this block; a write that lost a race with another one (the row's version
+    moved, or a unique key was taken at the same moment) is rolled back whole and refused."""
+    try:
+        yield
+    except (StaleDataError, IntegrityError):
+        raise changed(session, record, what) from None
 
 
 class Errors(dict[str, list[str]]):

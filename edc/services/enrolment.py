@@ -17,6 +17,7 @@ from edc.models import Participant, User
 from edc.services.allocation import assign_next_allocation
 from edc.services.common import (
     GENERAL,
+    HORIZON,
     Errors,
     Refused,
     check_measure,
@@ -61,6 +62,15 @@ def enrol(
         errors.add(
             "consent_date",
             _("The consent date %(day)s is in the future.", day=data.consent_date.isoformat()),
+        )
+    elif data.consent_date < on - HORIZON:
+        # Screening takes the 28 days before infusion 1: a consent a year old is a slip of the
+        # year (or a consent to take again), and would plan a schedule long past.
+        errors.add(
+            "consent_date",
+            _("The consent date %(day)s is more than a year ago. Check the year: the earliest "
+              "is %(earliest)s.", day=data.consent_date.isoformat(),
+              earliest=(on - HORIZON).isoformat()),
         )
     if data.date_of_birth >= data.consent_date:
         errors.add("date_of_birth", _("The date of birth must be before the consent date."))

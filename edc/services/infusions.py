@@ -25,6 +25,8 @@ from edc.services.common import (
     Refused,
     check_measure,
     check_range,
+    check_version,
+    saving,
 )
 from edc.services.results import sample_deviation, visit_window
 from edc.study import Study
@@ -249,8 +251,11 @@ def anchor_on_first_infusion(
     actor: User,
     participant: Participant,
     reason: str,
+    *,
+    expected_version: int | None = None,
 ) -> None:
     """Start follow-up from infusion 1 when the second will not be given."""
+    check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
     errors = Errors()
     if participant.infusion(1) is None:
@@ -260,7 +265,7 @@ def anchor_on_first_infusion(
     if not reason:
         errors.add("reason", _("Say why the second infusion is not given."))
     errors.raise_if_any()
-    with audited(session, actor.username, reason):
+    with audited(session, actor.username, reason), saving(session, participant, participant.code):
         participant.anchor_infusion, participant.anchor_reason = 1, reason
         _create_visits(session, study, calendar, participant, 1, participant.infusion(1).date)
         session.commit()

@@ -16,7 +16,7 @@ from edc.labs import Field, ResultsForm
 from edc.models import AuditEvent, Participant, Result, User, Visit, utcnow
 from edc.renal import age_in_years, bsa_mosteller
 from edc.schedule import Window
-from edc.services.common import GENERAL, Errors, Refused
+from edc.services.common import GENERAL, HORIZON, Errors, Refused, check_version, saving
 from edc.study import Outcomes
 from edc.trends import Measurement, Trend, VisitResults, trend
 from edc.units import parse_number, significant, significant_bound
@@ -262,8 +262,10 @@ def _changes_since(session: Session, visit: Visit, watermark: int) -> list[Audit
     ))
 
 
-def mark_missed(session: Session, actor: User, visit: Visit, reason: str) -> None:
+def mark_missed(session: Session, actor: User, visit: Visit, reason: str, *,
+                expected_version: int | None = None) -> None:
     """Record that a planned visit did not happen, and why."""
+    check_version(session, visit, expected_version, visit.code)
     reason = reason.strip()
     errors = Errors()
     if visit.status != "planned":
@@ -271,7 +273,7 @@ def mark_missed(session: Session, actor: User, visit: Visit, reason: str) -> Non
     if not reason:
         errors.add("reason", _("Say why the visit was missed."))
     errors.raise_if_any()
-    with audited(session, actor.username, reason):
+    with audited(session, actor.username, reason), saving(session, visit, visit.code):
         visit.status, visit.missed_reason = "missed", reason
         complete_if_last_visit(visit.participant)
         session.commit()
@@ -285,11 +287,28 @@ def complete_if_last_visit(participant: Participant) -> None:
         participant.status = "completed"
 
 
-def add_visit(session: Session, actor: User, participant: Participant, kind: str, on: date,
-              reason: str) -> Visit:
-    """Add a screening (baseline) visit or an unscheduled visit between scheduled ones."""
+def add_visit(session: Session, actor: User, participant: Participant, kind: str, on: date | None,
+              reason: str, *, today: date | None = None,
+              expected_version: int | None = None) -> Visit:
+    """Add a screening (baseline) visit or an unscheduled visit between scheduled ones.
+
+    An unscheduled visit's date lies from the consent date to a year after today: a visit may be
+    planned ahead, but a date further off is a slip of the year that every calendar would carry.
+    """
+    check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
     errors = Errors()
+    if kind == "unscheduled":
+        if on is None:
+            errors.add("date", _("Enter the visit date."))
+        elif on < participant.consent_date:
+            errors.add("date", _("The visit date %(day)s is before the consent date (%(consent)s). "
+                                 "Enter a day from the consent date on.", day=on.isoformat(),
+                                 consent=participant.consent_date.isoformat()))
+        elif today is not None and on > today + HORIZON:
+            errors.add("date", _("The visit date %(day)s is more than a year after today. Enter "
+                                 "a day up to %(latest)s.", day=on.isoformat(),
+                                 latest=(today + HORIZON).isoformat()))
     if kind not in ("screening", "unscheduled"):
         errors.add(GENERAL, _("Choose screening or unscheduled."))
     if kind == "screening" and any(v.kind == "screening" for v in participant.visits):
@@ -305,9 +324,11 @@ def add_visit(session: Session, actor: User, participant: Participant, kind: str
     else:
         count = sum(1 for v in participant.visits if v.kind == "unscheduled")
         code, label = f"U{count + 1:02d}", "Unscheduled"
+        assert on is not None
         window = Window(on, on, on)
     anchor = participant.infusion(participant.anchor_infusion or 0)
-    with audited(session, actor.username, reason or None):
+    with audited(session, actor.username, reason or None), saving(session, participant,
+                                                                  participant.code):
         visit = Visit(participant=participant, code=code, label=label, kind=kind,
                       status="planned", target_date=window.due, window_start=window.start,
                       window_end=window.end, suggested_date=window.due,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
+from edc.crf import CalendarLinkForm
 from edc.ics import (
     CalendarVisit,
     Clinic,
@@ -27,6 +28,7 @@ from edc.ics import (
     window_text,
 )
 from edc.models import Participant, Visit
+from edc.services import Changed
 from edc.views import WRITE_ROLES, roles_required, study
 
 bp = Blueprint("calendars", __name__)
@@ -146,19 +148,35 @@ def clinic_calendar() -> Any:
                     headers={"Content-Disposition": 'inline; filename="clinic.ics"'})
 
 
+def _change_link(participant_id: int, change: Any, done: str) -> Any:
+    """Issue or revoke the link from a page opened on the participant's current version;
+    otherwise say what someone else changed and show the page again."""
+    participant = services.load_participant(db.session(), participant_id) or abort(404)
+    form = CalendarLinkForm()
+    if form.validate_on_submit():
+        try:
+            change(db.session(), current_user, participant,
+                   expected_version=form.expected_version())
+        except Changed as clash:
+            from edc.views.participants import _detail_page
+
+            for messages in clash.errors.values():
+                for message in messages:
+                    flash(message, "error")
+            return _detail_page(participant), 409
+        flash(done, "success")
+    return redirect(url_for("participants.detail", participant_id=participant_id))
+
+
 @bp.route("/participants/<int:participant_id>/calendar-link", methods=["POST"])
 @roles_required(*WRITE_ROLES)
 def issue(participant_id: int) -> Any:
-    participant = db.session().get(Participant, participant_id) or abort(404)
-    services.issue_calendar_link(db.session(), current_user, participant)
-    flash(_("A new calendar link is issued; any earlier link no longer works."), "success")
-    return redirect(url_for("participants.detail", participant_id=participant_id))
+    return _change_link(participant_id, services.issue_calendar_link,
+                        _("A new calendar link is issued; any earlier link no longer works."))
 
 
 @bp.route("/participants/<int:participant_id>/calendar-link/revoke", methods=["POST"])
 @roles_required(*WRITE_ROLES)
 def revoke(participant_id: int) -> Any:
-    participant = db.session().get(Participant, participant_id) or abort(404)
-    services.revoke_calendar_link(db.session(), current_user, participant)
-    flash(_("The calendar link is revoked."), "success")
-    return redirect(url_for("participants.detail", participant_id=participant_id))
+    return _change_link(participant_id, services.revoke_calendar_link,
+                        _("The calendar link is revoked."))

@@ -18,7 +18,7 @@ from edc import worklist_rules as rules
 from edc.charts import trend_svg
 from edc.crf import AddVisitForm, AnchorForm, InfusionForm, WithdrawForm, enrolment_form
 from edc.models import AuditEvent, Participant, Visit
-from edc.services import NeedsConfirmation, Refused
+from edc.services import Changed, NeedsConfirmation, Refused
 from edc.trends import chart_series
 from edc.views import (
     WRITE_ROLES,
@@ -97,10 +97,14 @@ def enrol() -> Any:
     return render_template("participants/enrol.html", form=form, general=general), status
 
 
-def _detail_page(participant: Participant, anchor_form: AnchorForm,
-                 withdraw_form: WithdrawForm | None = None) -> str:
+def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None,
+                 withdraw_form: WithdrawForm | None = None,
+                 add_form: AddVisitForm | None = None) -> str:
     arm = (services.arm_for(db.session(), current_user, participant)
            if services.can_see_allocation(current_user) else None)
+    anchor_form = AnchorForm(formdata=None) if anchor_form is None else anchor_form
+    if not anchor_form.version.data:  # the form carries the version the page shows
+        anchor_form.version.data = str(participant.version)
     trend, trend_error = participant_trend(participant)
     chart = None
     if trend is not None and trend.rows:
@@ -110,7 +114,8 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm,
         "participants/detail.html", p=participant, arm=arm, today=services.today(study()),
         trend=trend, trend_error=trend_error, chart=chart, fields=results_definition().fields,
         second_window=services.second_infusion_due(study(), participant),
-        anchor_form=anchor_form, add_form=AddVisitForm(formdata=None),
+        anchor_form=anchor_form,
+        add_form=add_form or AddVisitForm(formdata=None),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         calendar_qr=qr_svg(link) if (link := subscription_url(participant)) else None,
     )
@@ -118,7 +123,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm,
 
 @bp.route("/<int:participant_id>")
 def detail(participant_id: int) -> Any:
-    return _detail_page(_participant_or_404(participant_id), AnchorForm())
+    return _detail_page(_participant_or_404(participant_id), AnchorForm(formdata=None))
 
 
 @bp.route("/<int:participant_id>/infusions/<int:number>", methods=["GET", "POST"])
@@ -182,17 +187,30 @@ def _deviation_message(days: int) -> str:
 def anchor_on_first(participant_id: int) -> Any:
     participant = _participant_or_404(participant_id)
     form = AnchorForm()
+    status = 422
     if form.validate_on_submit():
         try:
             services.anchor_on_first_infusion(db.session(), study(), calendar(), current_user,
-                                              participant, form.reason.data)
+                                              participant, form.reason.data,
+                                              expected_version=form.expected_version())
+        except Changed as clash:
+            status = _flash_conflict(clash)
+            form.version.data = str(participant.version)
         except Refused as refused:
             for message in attach_errors(form, refused):
                 flash(message, "error")
         else:
             flash(_("Follow-up is anchored on infusion 1."), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
-    return _detail_page(participant, form), 422
+    return _detail_page(participant, form), status
+
+
+def _flash_conflict(clash: Changed) -> int:
+    """Say what someone else saved meanwhile; the page is shown again with the typed input."""
+    for messages in clash.errors.values():
+        for message in messages:
+            flash(message, "error")
+    return 409
 
 
 @bp.route("/<int:participant_id>/withdraw", methods=["POST"])
@@ -200,9 +218,13 @@ def anchor_on_first(participant_id: int) -> Any:
 def withdraw(participant_id: int) -> Any:
     participant = _participant_or_404(participant_id)
     form = WithdrawForm()
+    status = 422
     if form.validate_on_submit():
         try:
-            services.withdraw(db.session(), current_user, participant, form.reason.data)
+            services.withdraw(db.session(), current_user, participant, form.reason.data,
+                              expected_version=form.expected_version())
+        except Changed as clash:
+            status = _flash_conflict(clash)
         except Refused as refused:
             for message in attach_errors(form, refused):
                 flash(message, "error")
@@ -210,7 +232,7 @@ def withdraw(participant_id: int) -> Any:
             flash(_("%(code)s is withdrawn; the visits to come are cancelled.",
                     code=participant.code), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
-    return _detail_page(participant, AnchorForm(formdata=None), form), 422
+    return _detail_page(participant, AnchorForm(formdata=None), form), status
 
 
 @bp.route("/<int:participant_id>/history")

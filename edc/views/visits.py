@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc.crf import BookForm, MissedForm, Subform, clean_text, results_form
+from edc.crf import AddVisitForm, BookForm, MissedForm, Subform, clean_text, results_form
 from edc.models import AuditEvent, Participant, Visit
-from edc.services import Conflict, Refused, ResultsData, TypedResult
+from edc.services import Changed, Conflict, Refused, ResultsData, TypedResult
 from edc.views import (
     WRITE_ROLES,
     attach_errors,
@@ -194,13 +193,15 @@ def visit(visit_id: int) -> Any:
 
 def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = None,
                 conflict: list[AuditEvent] | None = None, book_form: BookForm | None = None,
-                status: int = 200) -> Any:
+                missed_form: MissedForm | None = None, status: int = 200) -> Any:
     if form is None:
         form = results_form(results_definition())(formdata=None, data=_stored(visit))
     if book_form is None:
         book_form = BookForm(formdata=None, data={
             "date": visit.booked_date or visit.suggested_date, "time": visit.booked_time,
-            "reason": visit.booking_reason})
+            "reason": visit.booking_reason, "version": str(visit.version)})
+    if missed_form is None:
+        missed_form = MissedForm(formdata=None, data={"version": str(visit.version)})
     per_field, own, told = _field_history(visit)
     trend, trend_error = participant_trend(visit.participant)
     row = next((r for r in trend.rows if r.code == visit.code), None) if trend else None
@@ -209,7 +210,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         conflict=None if conflict is None else _described(conflict, told), history=per_field,
         visit_history=own, fields=results_definition().fields,
         window=services.visit_window(visit, visit.participant),
-        missed_form=MissedForm(), today=services.today(study()), row=row,
+        missed_form=missed_form, today=services.today(study()), row=row,
         trend_error=trend_error, book_form=book_form,
         confirmed_by={key: save.username for key, lines in per_field.items()
                       for save, change in lines if change.confirmed},
@@ -218,12 +219,23 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
     ), status
 
 
+def _conflict(form: Any, clash: Changed, version: int) -> None:
+    """Show someone else's change in the form, which now carries the version stored since."""
+    form.form_errors.extend(m for ms in clash.errors.values() for m in ms)
+    form.version.data = str(version)
+
+
 @bp.route("/visits/<int:visit_id>/missed", methods=["POST"])
 @roles_required(*WRITE_ROLES)
 def missed(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
+    form = MissedForm()
     try:
-        services.mark_missed(db.session(), current_user, visit, _posted("reason"))
+        services.mark_missed(db.session(), current_user, visit, _posted("reason"),
+                             expected_version=form.expected_version())
+    except Changed as clash:
+        _conflict(form, clash, visit.version)
+        return _visit_page(visit, missed_form=form, status=409)
     except Refused as refused:
         for messages in refused.errors.values():
             for message in messages:
@@ -239,23 +251,30 @@ def add(participant_id: int) -> Any:
     participant = services.load_participant(db.session(), participant_id)
     if participant is None:
         abort(404)
-    kind = request.form.get("kind", "")
-    on = services.today(study())
-    if kind == "unscheduled":
-        try:
-            on = date.fromisoformat(request.form.get("date", ""))
-        except ValueError:
-            flash(_("Got %(typed)s. Expected a date like 2026-01-31.",
-                    typed=repr(request.form.get("date", "")[:40])), "error")
-            return redirect(url_for("participants.detail", participant_id=participant_id))
+    form = AddVisitForm()
+    kind = _posted("kind")
+    back = redirect(url_for("participants.detail", participant_id=participant_id))
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return back
     try:
-        new = services.add_visit(db.session(), current_user, participant, kind, on,
-                                 _posted("reason"))
+        new = services.add_visit(db.session(), current_user, participant, kind, form.date.data,
+                                 form.reason.data or "", today=services.today(study()),
+                                 expected_version=form.expected_version())
+    except Changed as clash:
+        from edc.views.participants import _detail_page
+
+        for messages in clash.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _detail_page(participant, add_form=form), 409
     except Refused as refused:
         for messages in refused.errors.values():
             for message in messages:
                 flash(message, "error")
-        return redirect(url_for("participants.detail", participant_id=participant_id))
+        return back
     return redirect(url_for("visits.visit", visit_id=new.id))
 
 
@@ -264,10 +283,16 @@ def add(participant_id: int) -> Any:
 def book(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
     form = BookForm()
+    status = 422
     if form.validate_on_submit():
         try:
             services.book_visit(db.session(), calendar(), current_user, visit, form.date.data,
-                                form.time.data, form.reason.data or "")
+                                form.time.data, form.reason.data or "",
+                                on=services.today(study()),
+                                expected_version=form.expected_version())
+        except Changed as clash:
+            _conflict(form, clash, visit.version)
+            status = 409
         except Refused as refused:
             general = attach_errors(form, refused)
             for message in general:
@@ -277,4 +302,4 @@ def book(visit_id: int) -> Any:
                 f" {form.time.data:%H:%M}" if form.time.data else "")
             flash(_("%(code)s is booked for %(when)s.", code=visit.code, when=when), "success")
             return redirect(url_for("visits.visit", visit_id=visit.id))
-    return _visit_page(visit, book_form=form, status=422)
+    return _visit_page(visit, book_form=form, status=status)
