@@ -88,10 +88,12 @@ class _Demo:
     def enrol(self, code: str, consent_ago: int, sex: str = "F") -> Participant:
         data = _child(code, self.today - timedelta(days=365 * 8 + 40), sex, self.ago(consent_ago),
                       self.study)
-        return services.enrol(self.session, self.study, self.nurse, data, self.today)
+        # Each step is entered on the day it happened, as the site would have.
+        return services.enrol(self.session, self.study, self.nurse, data, data.consent_date)
 
     def screening(self, child: Participant, sample_ago: int) -> None:
-        visit = services.add_visit(self.session, self.nurse, child, "screening", self.today, "")
+        visit = services.add_visit(self.session, self.nurse, child, "screening",
+                                   self.ago(sample_ago), "")
         self.results(visit, 0, self.ago(sample_ago))
 
     def infuse(self, child: Participant, number: int, days_ago: int) -> None:
@@ -100,13 +102,13 @@ class _Demo:
             services.InfusionData(date=self.ago(days_ago), weight_kg=24.0,
                                   product_lot=f"UC-2026-{number:02d}{child.code[-1]}",
                                   volume_ml=50.0),
-            self.today, confirmed_date=self.ago(days_ago))
+            self.ago(days_ago), confirmed_date=self.ago(days_ago))
 
     def results(self, visit: Visit, step: int, sample: date) -> None:
         services.save_results(
             self.session, self.form, self.nurse, visit,
             _demo_results(self.form, DEMO_LABS[min(step, len(DEMO_LABS) - 1)], sample),
-            expected_version=visit.version, watermark=0, reason="", on=self.today)
+            expected_version=visit.version, watermark=0, reason="", on=sample)
 
     def follow_up(self, child: Participant, codes: int | None = None, *,
                   missed: tuple[str, ...] = (), late: dict[str, int] | None = None) -> None:
@@ -124,7 +126,8 @@ class _Demo:
         return next(v for v in child.visits if v.code == code)
 
     def book(self, visit: Visit, day: date, at: time | None, reason: str = "") -> None:
-        services.book_visit(self.session, self.calendar, self.nurse, visit, day, at, reason)
+        services.book_visit(self.session, self.calendar, self.nurse, visit, day, at, reason,
+                            on=self.today)
 
     def first_day(self, start: date, end: date, *, open_: bool = True) -> date:
         """The first day from start to end that is a clinic day (or a closed one)."""

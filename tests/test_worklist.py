@@ -197,10 +197,12 @@ def test_a_nurse_gets_the_actions_that_fit_each_row(nurse, clinic) -> None:
 
 
 def test_a_visit_booked_for_a_day_gone_by_is_offered_for_booking_again(
-    app, nurse, scheduled
+    app, nurse, scheduled, monkeypatch
 ) -> None:
-    w06 = visit_id(app, scheduled, "W06")  # window 24-30 April
-    ok(nurse.post(f"/visits/{w06}/book", data={"date": "2026-04-24"}))
+    w06 = visit_id(app, scheduled, "W06")  # window 24-30 April, booked on 20 April for the 24th
+    with monkeypatch.context() as earlier:
+        earlier.setattr(services, "today", lambda study: date(2026, 4, 20))
+        ok(nurse.post(f"/visits/{w06}/book", data={"date": "2026-04-24"}))
     due = rows(nurse.get("/").text, "due")
     assert due["AS-001 W06"].endswith("booked 2026-04-24 Fri Book Enter results")
 
