@@ -67,8 +67,13 @@ def test_an_unscheduled_visit_date_outside_consent_to_a_year_ahead_is_refused(
         app, nurse, client, scheduled, day, message) -> None:
     before = audit_count(app)
     response = add_unscheduled(nurse, scheduled, day)
-    assert response.status_code == 302
-    assert message in flashes(nurse, response.location)
+    assert response.status_code == 422
+    panel = response.text[response.text.index('id="add-visit"'):]
+    assert message in panel  # at the field, with the panel open and what was typed kept
+    assert panel.startswith('id="add-visit" open')
+    if day.strip():
+        assert f'value="{day}"' in panel
+    assert 'value="fever"' in panel or ">fever<" in panel
     assert "U01" not in visits(app, scheduled)
     assert audit_count(app) == before
     assert_calendars_work(nurse, client, scheduled)

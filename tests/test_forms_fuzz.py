@@ -217,7 +217,8 @@ def test_random_missed_and_added_visits_never_break_and_add_only_sane_dates(
              "reason": reasons, "version": versions}
     statuses = run(app, nurse, lambda: f"/participants/{scheduled}/visits",
                    fuzzed(base, slots), added_ok)
-    assert statuses[302] >= 5, statuses
+    # Some posts are saved, and refusals come back as the page with the message (422).
+    assert statuses[302] >= 1 and statuses[422] >= 5, statuses
     calendars_still_work(nurse, scheduled)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from edc import db
 from edc.models import AuditEvent, Result, Visit
 from tests.conftest import RESULTS, results_form, visit_id
+from tests.test_enrolment import page as form_page
 
 LABELS = [
     "Sample date",
@@ -993,10 +994,11 @@ def test_missed_with_reason_marks_the_visit_missed_and_audits_it(app, nurse, sch
 def test_missed_without_reason_is_refused_and_the_visit_stays_planned(app, nurse, scheduled):
     w02 = visit_id(app, scheduled, "W02")
     before = audit_count(app)
-    response = nurse.post(f"/visits/{w02}/missed", data={"reason": "   "},
-                          follow_redirects=True)
-    assert response.status_code == 200
-    assert ("error", "Say why the visit was missed.") in page(response).flashes
+    response = nurse.post(f"/visits/{w02}/missed", data={"reason": "   "})
+    assert response.status_code == 422
+    missed = response.text[response.text.index('id="missed"'):]
+    assert missed.startswith('id="missed" open')  # the form stays open, the message at its field
+    assert "Say why the visit was missed." in missed[:missed.index("</details>")]
     assert stored_visit(app, w02).status == "planned"
     assert audit_count(app) == before
 
@@ -1053,18 +1055,20 @@ def test_unscheduled_visits_are_numbered_and_listed_between_scheduled_ones_by_da
 
 def test_unscheduled_visit_without_reason_is_refused(app, nurse, scheduled):
     response = add_visit(nurse, scheduled, kind="unscheduled", date="2026-04-10", reason="")
-    assert response.status_code == 302
-    p = page(nurse.get(response.location))
-    assert ("error", "Say why the unscheduled visit is needed.") in p.flashes
+    assert response.status_code == 422
+    p = form_page(response)
+    assert p.errors == {"reason": ["Say why the unscheduled visit is needed."]}
+    assert p.inputs["date"][0].get("value") == "2026-04-10"
     assert "U01" not in visits_of(app, scheduled)
 
 
 def test_unscheduled_visit_with_a_bad_date_is_refused_without_error_page(app, nurse, scheduled):
     response = add_visit(nurse, scheduled, kind="unscheduled", date="10/04/2026",
                          reason="fever")
-    assert response.status_code == 302
-    p = page(nurse.get(response.location))
-    assert ("error", "Got '10/04/2026'. Expected a date like 2026-01-31.") in p.flashes
+    assert response.status_code == 422
+    p = form_page(response)
+    assert p.errors == {"date": ["Got '10/04/2026'. Expected a date like 2026-01-31."]}
+    assert p.inputs["date"][0].get("value") == "10/04/2026"
     assert "U01" not in visits_of(app, scheduled)
 
 
@@ -1078,8 +1082,8 @@ def test_screening_visit_window_is_the_28_days_before_infusion_1_and_only_one_is
         "screening", "planned", date(2026, 2, 2), date(2026, 3, 2), date(2026, 3, 2))
     assert "Window 2026-02-02 Mon to 2026-03-02 Mon" in page(nurse.get(response.location)).text
     response = add_visit(nurse, scheduled, kind="screening")
-    assert ("error", "This child already has a screening visit.") in page(
-        nurse.get(response.location)).flashes
+    assert response.status_code == 422
+    assert ("error", "This child already has a screening visit.") in page(response).flashes
     assert [c for c in visits_of(app, scheduled) if c.startswith("SCR")] == ["SCR"]
 
 

@@ -237,11 +237,10 @@ def missed(visit_id: int) -> Any:
         _conflict(form, clash, visit.version)
         return _visit_page(visit, missed_form=form, status=409)
     except Refused as refused:
-        for messages in refused.errors.values():
-            for message in messages:
-                flash(message, "error")
-    else:
-        flash(_("%(code)s is marked missed.", code=visit.code), "success")
+        for message in attach_errors(form, refused):
+            flash(message, "error")
+        return _visit_page(visit, missed_form=form, status=422)
+    flash(_("%(code)s is marked missed.", code=visit.code), "success")
     return redirect(url_for("participants.detail", participant_id=visit.participant_id))
 
 
@@ -251,30 +250,23 @@ def add(participant_id: int) -> Any:
     participant = services.load_participant(db.session(), participant_id)
     if participant is None:
         abort(404)
+    from edc.views.participants import _detail_page
+
     form = AddVisitForm()
     kind = _posted("kind")
-    back = redirect(url_for("participants.detail", participant_id=participant_id))
     if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return back
+        return _detail_page(participant, add_form=form), 422
     try:
         new = services.add_visit(db.session(), current_user, participant, kind, form.date.data,
                                  form.reason.data or "", today=services.today(study()),
                                  expected_version=form.expected_version())
-    except Changed as clash:
-        from edc.views.participants import _detail_page
-
-        for messages in clash.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return _detail_page(participant, add_form=form), 409
     except Refused as refused:
-        for messages in refused.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return back
+        # A conflict or a refusal: the page again, with what was typed and the message at
+        # its field.
+        for message in attach_errors(form, refused):
+            flash(message, "error")
+        return _detail_page(participant, add_form=form), 409 if isinstance(
+            refused, Changed) else 422
     return redirect(url_for("visits.visit", visit_id=new.id))
 
 
