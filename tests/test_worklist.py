@@ -377,3 +377,34 @@ def test_blinded_roles_never_see_the_arm_on_the_worklist_or_deviations(
     pages = {url: client.get(url).text for url in ("/", "/?week=%2B1", "/deviations")}
     assert giveaways(pages) == []
     assert all("AS-001" in html for html in pages.values())
+
+
+def test_children_still_to_be_infused_are_listed_with_infusion_2_by_its_window(
+    app, nurse, as_role, allocation
+) -> None:
+    """AS-001 awaits infusion 1; AS-002 got infusion 1 on 2 April (infusion 2 due 16 April,
+    window 14-18 April: 9 days closed on 27 April); AS-003 on 20 April (due 4 May, window
+    2-6 May); AS-004 is anchored on infusion 1 and AS-005 has both: neither is listed."""
+    ids = []
+    for n in range(1, 6):
+        response = nurse.post("/participants/enrol", data=enrolment_form(app, code=f"AS-00{n}"))
+        ok(response)
+        ids.append(int(response.location.rsplit("/", 1)[1]))
+    for code, day in (("AS-002", "2026-04-02"), ("AS-003", "2026-04-20"),
+                      ("AS-004", "2026-03-02"), ("AS-005", "2026-03-02")):
+        ok(nurse.post(f"/participants/{ids[int(code[-1]) - 1]}/infusions/1",
+                      data=infusion_form(date=day)))
+    ok(nurse.post(f"/participants/{ids[3]}/anchor-on-first", data={"reason": "Fever"}))
+    ok(nurse.post(f"/participants/{ids[4]}/infusions/2", data=infusion_form(date="2026-03-16")))
+    page = nurse.get("/").text
+    found = [text(row) for row in re.findall(r"<tr data-infusion=[^>]*>(.*?)</tr>",
+                                             section(page, "infusions"), re.S)]
+    assert found == [
+        "AS-002 Infusion 2 2026-04-14 Tue – 2026-04-18 Sat 2026-04-16 Thu "
+        "window closed 9 days ago Record infusion 2",
+        "AS-003 Infusion 2 2026-05-02 Sat – 2026-05-06 Wed 2026-05-04 Mon Record infusion 2",
+        "AS-001 Infusion 1 consented 2026-02-20 Fri Record infusion 1",
+    ]
+    assert count(page, "infusions") == 3
+    monitor = as_role("monitor").get("/").text
+    assert "Record infusion" not in section(monitor, "infusions")

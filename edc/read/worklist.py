@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from sqlalchemy import ColumnElement, String, and_, exists, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from edc import worklist_rules as rules
-from edc.models import Participant, Result, Visit
-from edc.schedule import ClinicCalendar
+from edc.models import Infusion, Participant, Result, Visit
+from edc.schedule import ClinicCalendar, Window, second_infusion_window
+from edc.study import SecondInfusionRule
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,21 @@ class VisitRow:
 
 
 @dataclass(frozen=True)
+class InfusionRow:
+    """A child still to be infused: infusion 1 after consent, or infusion 2 in its window."""
+
+    participant_id: int
+    participant_code: str
+    number: int
+    consent_date: date
+    window: Window | None  # infusion 2's window; None for infusion 1, which has none
+
+    def late(self, today: date) -> int:
+        """Days since infusion 2's window closed (0 while it is open or to come)."""
+        return max(0, (today - self.window.end).days) if self.window else 0
+
+
+@dataclass(frozen=True)
 class Worklist:
     today: date
     week: rules.Week
@@ -47,6 +63,7 @@ class Worklist:
     overdue: list[VisitRow]
     incomplete: list[VisitRow]
     missing_labels: dict[str, str] = field(default_factory=dict)
+    infusions: list[InfusionRow] = field(default_factory=list)
 
 
 _COLUMNS = (Visit.id, Visit.participant_id, Participant.code, Visit.code, Visit.label,
@@ -121,8 +138,24 @@ def results_incomplete(session: Session, required: tuple[str, ...]) -> list[Visi
             for values, keys in by_visit.values()]
 
 
+def infusions_due(session: Session, rule: SecondInfusionRule) -> list[InfusionRow]:
+    """Enrolled children still to get infusion 1, or infusion 2 (unless follow-up was anchored
+    on infusion 1), in one query: infusion 2 by its window, then those awaiting infusion 1."""
+    first = aliased(Infusion)
+    second = exists().where(Infusion.participant_id == Participant.id, Infusion.number == 2)
+    query = (select(Participant.id, Participant.code, Participant.consent_date, first.date)
+             .outerjoin(first, (first.participant_id == Participant.id) & (first.number == 1))
+             .where(Participant.status == "enrolled", Participant.anchor_infusion.is_(None),
+                    ~second)
+             .order_by(first.date.is_(None), first.date, Participant.code))
+    return [InfusionRow(pid, code, 1 if day is None else 2, consent,
+                        None if day is None else second_infusion_window(day, rule))
+            for pid, code, consent, day in session.execute(query)]
+
+
 def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
-             longest_window_days: int, required: dict[str, str]) -> Worklist:
+             longest_window_days: int, required: dict[str, str],
+             second_infusion: SecondInfusionRule) -> Worklist:
     """Every section of the worklist; required maps each required analyte key to its label."""
     return Worklist(
         today=today, week=week,
@@ -131,4 +164,5 @@ def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today
         overdue=overdue(session, today),
         incomplete=results_incomplete(session, tuple(required)),
         missing_labels=required,
+        infusions=infusions_due(session, second_infusion),
     )

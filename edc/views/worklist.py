@@ -43,7 +43,8 @@ def page() -> Any:
     required = {f.key: (f.label_zh if chinese and f.label_zh else f.label)
                 for f in results_definition().fields if f.required}
     work = worklist_reads.worklist(session, calendar(), week, today,
-                                   rules.longest_window_days(study().schedule), required)
+                                   rules.longest_window_days(study().schedule), required,
+                                   study().schedule.second_infusion)
     deviation_count = sum(deviation_reads.counts(session).values())
     return render_template("worklist/index.html", work=work, error=error, typed=typed,
                            deviation_count=deviation_count,
