@@ -192,8 +192,15 @@ def test_a_nurse_gets_the_actions_that_fit_each_row(nurse, clinic) -> None:
     assert due["AS-001 W06"].endswith("Enter results")  # booked, open
     assert rows(page, "overdue")["AS-001 W02"].endswith("Enter results Mark missed")
     w02 = visit_id(nurse.application, clinic["AS-004"], "W02")
-    assert f'href="/visits/{w02}#booking"' in section(page, "due")
+    assert f'href="/visits/{w02}?book=1#booking"' in section(page, "due")
     assert f'href="/participants/{clinic["AS-004"]}"' in section(page, "due")
+    # Book and Mark missed open the visit page with their form already open.
+    assert '<details class="panel" id="booking" open>' in nurse.get(f"/visits/{w02}?book=1").text
+    w02_late = visit_id(nurse.application, clinic["AS-001"], "W02")
+    assert f'href="/visits/{w02_late}?missed=1#missed"' in section(page, "overdue")
+    assert '<details class="panel" id="missed" open>' in nurse.get(
+        f"/visits/{w02_late}?missed=1").text
+    assert '<details class="panel" id="missed" >' in nurse.get(f"/visits/{w02_late}").text
 
 
 def test_a_visit_booked_for_a_day_gone_by_is_offered_for_booking_again(
