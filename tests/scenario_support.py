@@ -415,13 +415,11 @@ class Scenario:
 
     def _after(self, name: str, response: Any) -> Step:
         self.steps.append(name)
-        landing = None
         pages: dict[str, dict[str, Any]] = {role: {} for role in ROLES}
-        if response.status_code == 302:
+        if response.status_code == 302:  # the nurse lands where she is sent, and reads flashes
             location = urlsplit(response.location).path
-            followed = self.nurse.get(location)
-            pages["nurse"][location] = followed
-            landing = Html(followed.text)
+            pages["nurse"][location] = landed = self.nurse.get(location)
+            landing = Html(landed.text)
         else:
             landing = Html(response.text)
         step = Step(name, response, landing, pages)

@@ -96,6 +96,8 @@ YEAR_OUTCOMES = {
 
 
 def test_screening_two_infusions_and_eleven_visits_in_order_complete_the_child_at_m12(walk):
+    """The protocol's own order. M12 is sampled two days after its suggested day, so its
+    calendar event must move to the day the visit took place (expected_event_day)."""
     s = walk
     s.on("2026-02-20")
     s.enrol()
@@ -166,7 +168,9 @@ def test_without_a_screening_visit_infusion_2_plans_the_visits_and_results_follo
     assert lines["W02"].cells["m-upcr"] == "0.45 mg/mg"  # no baseline, no change from it
     # PROTOCOL.md, "Outcome definitions": without a baseline value an outcome is "not
     # assessable", never "no remission"; 0.45 mg/mg may be a partial remission.
-    assert lines["W02"].proteinuria != "no remission"
+    assert lines["W02"].proteinuria != "no remission", (
+        "W02 (UPCR 0.45 mg/mg, no baseline) is classed 'no remission'; PROTOCOL.md says an "
+        "outcome without a baseline is 'not assessable'")
 
 
 # (c) -----------------------------------------------------------------------------------------
@@ -223,6 +227,9 @@ def test_correcting_infusion_2_after_w02_moves_the_planned_visits_and_keeps_w02(
     s = walk
     enrolled_and_infused(s)
     s.results("W02", "2026-03-30")
+    # M04 is booked on Friday 10 July, inside its window (9-23 July) from 16 March.
+    s.expect("M04", booked=d("2026-07-10"))
+    s.post("book M04", f"/visits/{s.visit_id('M04')}/book", {"date": "2026-07-10"})
     s.on("2026-04-01")
     reason = "Infusion 2 date copied wrongly from the pharmacy sheet"
     # First the moves are shown and nothing is saved.
@@ -232,6 +239,8 @@ def test_correcting_infusion_2_after_w02_moves_the_planned_visits_and_keeps_w02(
     assert list(moves) == list(CODES[1:])  # W02 is done: it does not move
     assert "2026-04-13 Mon → 2026-04-15 Wed" in moves["W04"]
     assert "2026-07-16 Thu → 2026-07-18 Sat" in moves["M04"]
+    assert "Visits already done or missed keep their dates:" in preview.response.text
+    assert 'data-visit="W02">W02 done 2026-03-30 Mon' in " ".join(preview.response.text.split())
     assert s.audit(entity="infusion", action="update") == []
     # Then confirmed: every planned visit counts from 18 March; W02 stays as it was done.
     s.plan({c: p for c, p in FROM_18_MARCH.items() if c != "W02"}, anchor=2)
@@ -251,6 +260,13 @@ def test_correcting_infusion_2_after_w02_moves_the_planned_visits_and_keeps_w02(
     assert {(e.old, e.new) for e in moved} == {
         (FROM_16_MARCH[c][0], FROM_18_MARCH[c][0]) for c in CODES[1:]}
     assert {(e.username, e.reason) for e in moved} == {("nurse", reason)}
+    # M04 stays booked on 10 July, now a day before its window (11-25 July): the schedule must
+    # say so, as it does for a booking made outside the window.
+    (m04,) = [r for r in step.detail["nurse"].rows if r.attrs.get("data-visit") == "M04"
+              and "data-trend" not in r.attrs]
+    assert "outside window" in m04.cells[6].text, (
+        f"M04 booked {m04.cells[6].text!r}, window {m04.cells[4].text!r}: the booking left "
+        "outside the moved window is not flagged")
 
 
 # (f) -----------------------------------------------------------------------------------------
@@ -289,6 +305,10 @@ def test_withdrawal_after_m03_cancels_the_visits_to_come_and_keeps_them_in_the_r
     assert "A new calendar link is issued; any earlier link no longer works." in issued.flashes
     for code in ("W02", "W04", "W06", "W08", "M03"):
         s.results(code, FROM_16_MARCH[code][3])
+    # M04 is booked for 10:00 on its suggested day before the family decides to leave.
+    s.expect("M04", booked=d("2026-07-16"), booked_time=time(10, 0))
+    s.post("book M04", f"/visits/{s.visit_id('M04')}/book", {"date": "2026-07-16",
+                                                             "time": "10:00"})
     s.on("2026-06-20")
     reason = "Family moved to another province"
     to_come = ("M04", "M05", "M06", "M08", "M10", "M12")
