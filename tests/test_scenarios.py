@@ -326,6 +326,15 @@ def test_withdrawal_after_m03_cancels_the_visits_to_come_and_keeps_them_in_the_r
     assert sorted(ids[e.entity_id] for e in cancelled if e.new == "cancelled") == sorted(to_come)
     assert {(e.username, e.reason) for e in cancelled if e.new == "cancelled"} == {
         ("nurse", reason)}
+    # A safety check after the withdrawal is recorded; the child stays withdrawn.
+    s.on("2026-07-01")
+    s.expected["U01"] = Expected("U01", "Unscheduled", d("2026-07-01"), "unscheduled",
+                                 (d("2026-07-01"), d("2026-07-01")), d("2026-07-01"))
+    s.post("add a safety visit", f"/participants/{s.pid}/visits",
+           {"kind": "unscheduled", "date": "2026-07-01", "reason": "Safety check"})
+    s.results("U01", "2026-07-01")
+    assert [e.id for e in s.audit(entity="participant", field="status", action="update")] == [
+        withdrawn.id]
 
 
 # (h) -----------------------------------------------------------------------------------------
