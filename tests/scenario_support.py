@@ -260,7 +260,8 @@ class Expected:
     def row(self, today: date) -> ScheduleRow:
         badge = None
         if self.status == "planned" and today > self.window[1]:
-            badge = "overdue"
+            # Only a follow-up visit falls overdue: screening and unscheduled visits never do.
+            badge = "overdue" if re.fullmatch(r"[WM]\d\d", self.code) else None
         elif self.status == "planned" and self.window[0] <= today:
             badge = "window open"
         return ScheduleRow(self.code, self.label, self.target, self.day, self.window,
@@ -458,8 +459,8 @@ class Scenario:
             for url in must_be_200:
                 if fetched[url].status_code != 200:
                     problems.append(f"{role} GET {url}: {fetched[url].status_code}")
-            home = fetched["/"]
-            if home.status_code != 302 or urlsplit(home.location).path != "/participants/":
+            home = fetched["/"]  # the worklist is every role's home page
+            if home.status_code != 200 or "<h1>Worklist</h1>" not in home.text:
                 problems.append(f"{role} GET /: {home.status_code} {home.location}")
             if fetched[self._detail].status_code != 200:
                 continue
@@ -492,7 +493,8 @@ class Scenario:
         expected = sorted(self.expected.values(), key=lambda e: (e.target, e.code))
         assert [r.code for r in rows] == [e.code for e in expected], where
         for row, wanted in zip(rows, expected, strict=True):
-            assert row == wanted.row(self.today), f"{where}: schedule row {row.code}"
+            assert row == wanted.row(self.today), (f"{where}: schedule row {row.code}", row,
+                                                   wanted.row(self.today))
         for row in rows:  # the page shows what is stored
             stored = visits[row.code]
             assert (stored.target_date, (stored.window_start, stored.window_end),
@@ -571,7 +573,11 @@ class Scenario:
             event, urine, staff = family.get(uid), family.get(f"{uid}-urine"), clinic.get(
                 f"{uid}-clinic")
             assert event and urine and staff, f"{where}: {row.code} is missing from a calendar"
-            assert f"Follow-up visit {row.label}" in event.summary, (where, event.summary)
+            if row.code.startswith("U"):  # named as what it is, Chinese first
+                assert event.summary.endswith("计划外随访 / Unscheduled visit"), (
+                    where, event.summary)
+            else:
+                assert f"Follow-up visit {row.label}" in event.summary, (where, event.summary)
             assert staff.summary.startswith(f"{self.code} {row.code} "), (where, staff.summary)
             if row.status == "cancelled":
                 for e in (event, urine, staff):

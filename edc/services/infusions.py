@@ -18,6 +18,7 @@ from edc.schedule import (
     plan_visits,
     second_infusion_window,
 )
+from edc.services.booking import booking_flags
 from edc.services.common import (
     GENERAL,
     WEIGHT_CHANGE_PERCENT,
@@ -57,6 +58,12 @@ class VisitMove:
             n.window_end,
             n.suggested,
         )
+
+    @property
+    def booked_outside_new_window(self) -> bool:
+        """A booking kept through the move that falls outside the new window."""
+        day = self.visit.booked_date
+        return day is not None and not self.new.window_start <= day <= self.new.window_end
 
     @property
     def done_outside_new_window(self) -> bool:
@@ -187,6 +194,9 @@ def save_infusion(
                 # Every planned visit counts from the new day 0, even one whose dates stay.
                 for move in planned:
                     _apply_plan(move.visit, move.new, number, data.date)
+                    if move.visit.booked_date is not None:  # judged again in its new window
+                        move.visit.booking_flags = ", ".join(booking_flags(
+                            move.visit, move.visit.booked_date, calendar))[:64] or None
             else:
                 _create_visits(session, study, calendar, participant, number, data.date)
             participant.anchor_infusion = number
