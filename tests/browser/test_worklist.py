@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -19,8 +17,6 @@ def test_nurse_books_a_due_visit_from_the_worklist(
     expect(page.locator("h1")).to_have_text("Worklist")
     w06 = page.locator('#due tr[data-visit="AS-001 W06"]')
     expect(w06.locator(".day")).to_have_text("book by 2026-04-27 Mon")
-    if os.environ.get("EDC_SCREENSHOTS"):
-        page.screenshot(path="docs/screenshots/worklist.png", full_page=True)
 
     w06.get_by_role("link", name="Book").click()
     page.get_by_label("Appointment date").fill("2026-04-28")
