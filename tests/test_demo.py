@@ -5,11 +5,8 @@ role, without the arm."""
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import date
-from html import unescape
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -19,6 +16,7 @@ from sqlalchemy import select
 from edc import create_app, db, services
 from edc.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from edc.models import Participant, Visit
+from tests.test_blinding import crawl as crawl_from
 from tests.test_blinding import giveaways
 
 ROLE_OF = {role: user for user, role in DEMO_USERS}
@@ -59,30 +57,8 @@ def log_in(app: Flask, role: str) -> FlaskClient:
 
 
 def crawl(client: FlaskClient) -> dict[str, str]:
-    """GET every same-site link reachable from the home page, once; url -> body."""
-    pages: dict[str, str] = {}
-    queue = deque(["/"])
-    while queue:
-        url = queue.popleft()
-        if url in pages:
-            continue
-        response = client.get(url)
-        assert response.status_code in (200, 302), (url, response.status_code)
-        pages[url] = response.get_data(as_text=True)
-        if response.status_code == 302:
-            targets = [response.location]
-        elif "html" in response.content_type:
-            targets = [unescape(h) for h in re.findall(r'href="([^"]*)"', pages[url])]
-        else:
-            targets = []
-        for target in targets:
-            parts = urlsplit(target)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-                continue
-            if parts.path.startswith(("/static/", "/logout", "/calendar/")):
-                continue
-            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
-    return pages
+    """Every page reachable by links from the home page, as the blinding test reads them."""
+    return crawl_from(client, "/")
 
 
 def scheduled(statuses: dict[str, str]) -> dict[str, str]:
