@@ -16,7 +16,18 @@ CHILDREN = 40
 
 
 @pytest.fixture
-def full_trial(app: Flask, nurse: FlaskClient) -> FlaskClient:
+def bare_route(app: Flask) -> str:
+    """A logged-in route that renders nothing: the pages read as multiples of it."""
+
+    @app.route("/bench-bare")
+    def bare() -> str:
+        return "ok"
+
+    return "/bench-bare"
+
+
+@pytest.fixture
+def full_trial(app: Flask, bare_route: str, nurse: FlaskClient) -> FlaskClient:
     from edc import db, services
 
     with app.app_context():
@@ -45,3 +56,18 @@ def test_participant_list_with_a_full_trial(benchmark, full_trial: FlaskClient) 
 def test_participant_page_with_eleven_visits(benchmark, full_trial: FlaskClient) -> None:
     response = benchmark(full_trial.get, "/participants/20")
     assert response.text.count("data-visit=") == 11
+
+
+def test_bare_route_for_comparison(benchmark, bare_route: str, full_trial: FlaskClient) -> None:
+    response = benchmark(full_trial.get, bare_route)
+    assert response.text == "ok"
+
+
+def test_worklist_with_a_full_trial(benchmark, full_trial: FlaskClient) -> None:
+    response = benchmark(full_trial.get, "/")
+    assert "<h1>Worklist</h1>" in response.text
+
+
+def test_deviations_with_a_full_trial(benchmark, full_trial: FlaskClient) -> None:
+    response = benchmark(full_trial.get, "/deviations")
+    assert response.status_code == 200
