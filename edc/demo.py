@@ -117,7 +117,8 @@ class _Demo:
         for step, visit in enumerate(past[:codes], start=1):
             if visit.code in missed:
                 services.mark_missed(self.session, self.nurse, visit,
-                                     "The family was travelling for Spring Festival")
+                                     "The family was travelling for Spring Festival",
+                                     on=self.today)
                 continue
             sample = visit.suggested_date + timedelta(days=(late or {}).get(visit.code, 0))
             self.results(visit, step, min(sample, self.today))
@@ -207,8 +208,8 @@ def _load_children(demo: _Demo) -> int:
     demo.infuse(child, 1, 165)
     demo.infuse(child, 2, 151)
     demo.follow_up(child, 5, missed=("W06",), late={"W04": 6})
-    services.withdraw(demo.session, demo.nurse, child,
-                      "The family moved to another city")
+    services.withdraw(demo.session, demo.nurse, child, "The family moved to another city",
+                      on=demo.today)
     # AS-008: an unscheduled visit between the infusions, infusion 2 late (day 18),
     # W02 overdue, W04 booked on a closed day with a reason.
     child = demo.enrol("AS-008", 50)

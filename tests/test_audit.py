@@ -476,6 +476,9 @@ def test_history_tells_a_missed_visit_a_calendar_link_and_a_withdrawal_in_words(
     assert missed == ("Flu", ["W02 status planned → missed"])
     assert link == ("Calendar link issued", ["Calendar link issued"])
     assert withdrawal[0] == "Family moved away"
-    assert withdrawal[1][:3] == ["Status enrolled → withdrawn", "W04 status planned → cancelled",
-                                 "W06 status planned → cancelled"]
-    assert len(withdrawal[1]) == 1 + 10
+    # W04's window closed on 16 April: not done before the withdrawal, it was missed; the
+    # visits from W06 (window open today) on are cancelled.
+    assert withdrawal[1][:4] == ["Status enrolled → withdrawn", "W04 status planned → missed",
+                                 "W04 missed because: Not done before the withdrawal: Family "
+                                 "moved away", "W06 status planned → cancelled"]
+    assert len(withdrawal[1]) == 1 + 2 + 9

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from html import unescape
 
 from flask import Flask
 from sqlalchemy import select
 
-from edc import db
+from edc import db, services
 from edc.models import AuditEvent, Participant, Visit
 from tests.conftest import visit_id
 
@@ -99,10 +100,14 @@ def test_withdrawing_cancels_the_visits_to_come_and_keeps_them(app, nurse, sched
         child = db.session().get(Participant, scheduled)
         statuses = {v.code: v.status for v in child.visits}
         assert (child.status, child.withdrawn_reason) == ("withdrawn", "Family moved away")
-    assert statuses["W02"] == "missed"
-    assert {s for c, s in statuses.items() if c != "W02"} == {"cancelled"}
+    # Today 27 April: W02 was marked missed; W04 (window to 16 April) was never done, so it was
+    # missed too; W06 (window open) and every later visit are cancelled.
+    assert (statuses["W02"], statuses["W04"]) == ("missed", "missed")
+    assert {s for c, s in statuses.items() if c not in ("W02", "W04")} == {"cancelled"}
     assert len(statuses) == 11
     assert visit(app, scheduled, "M12").cancelled_reason == "Family moved away"
+    assert visit(app, scheduled, "W04").missed_reason == (
+        "Not done before the withdrawal: Family moved away")
 
 
 def test_the_calendar_link_works_without_log_in_and_a_revoked_link_answers_404(
@@ -203,3 +208,37 @@ def test_a_moved_schedule_updates_the_same_events_and_cancelled_visits_stay(
     withdrawn = events()
     assert set(withdrawn) == set(before)
     assert {status for _day, _seq, _stamp, status in withdrawn.values()} == {"CANCELLED"}
+
+
+def test_a_visit_still_to_come_cannot_be_marked_missed(app, nurse, scheduled) -> None:
+    """Today 27 April; W08's window opens on 8 May: it can be rebooked, not missed."""
+    w08 = visit_id(app, scheduled, "W08")
+    assert 'id="missed"' not in nurse.get(f"/visits/{w08}").text
+    response = nurse.post(f"/visits/{w08}/missed", data={"reason": "Family abroad"})
+    assert response.status_code == 422
+    assert ("W08's window opens on 2026-05-08: a visit can be marked missed once its window "
+            "has opened. To move it, book another day.") in unescape(response.text)
+    assert visit(app, scheduled, "W08").status == "planned"
+
+
+def test_a_visit_whose_suggested_day_has_passed_is_offered_a_clinic_day_still_to_come(
+    app, nurse, scheduled, monkeypatch
+) -> None:
+    """W06: window 24-30 April, suggested Monday 27 April. On the 28th the booking form offers
+    the 28th (the clinic day nearest the target still to come), never the day gone by."""
+    w06 = visit_id(app, scheduled, "W06")
+    assert "suggested 2026-04-27 Mon" in nurse.get(f"/visits/{w06}").text
+    monkeypatch.setattr(services, "today", lambda study: date(2026, 4, 28))
+    page = nurse.get(f"/visits/{w06}").text
+    assert "book by 2026-04-28 Tue" in page
+    booking = page[page.index('id="booking"'):page.index("</details>", page.index('id="booking"'))]
+    assert re.search(r'<input[^>]*name="date"[^>]*value="2026-04-28"', booking), booking
+
+
+def test_the_participant_list_shows_the_booked_day_of_the_next_visit(
+    app, nurse, scheduled
+) -> None:
+    w06 = visit_id(app, scheduled, "W06")
+    assert nurse.post(f"/visits/{w06}/book",
+                      data={"date": "2026-04-29", "time": "10:00"}).status_code == 302
+    assert "W06 · booked 2026-04-29 Wed 10:00" in nurse.get("/participants/").text

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from edc import db, services
 from edc.models import AuditEvent, Participant, User, Visit
-from tests.conftest import infusion_form, visit_id
+from tests.conftest import TODAY, infusion_form, visit_id
 
 CHANGED = "was changed by someone else after you opened this page"
 NOTHING = "Nothing was saved; what you typed is still in the form"
@@ -89,18 +89,18 @@ def test_a_booking_from_an_out_of_date_page_does_not_replace_the_other_booking(
 
 def test_marking_missed_from_an_out_of_date_page_is_refused_and_the_reason_kept(
         app, as_role, scheduled) -> None:
-    w08 = visit_id(app, scheduled, "W08")
+    w06 = visit_id(app, scheduled, "W06")  # window 24-30 April: open today
     first, second = as_role("nurse"), as_role("investigator")
-    opened = version_in(first.get(f"/visits/{w08}").text, f"/visits/{w08}/missed")
-    assert second.post(f"/visits/{w08}/book", data={"date": "2026-05-12"}).status_code == 302
+    opened = version_in(first.get(f"/visits/{w06}").text, f"/visits/{w06}/missed")
+    assert second.post(f"/visits/{w06}/book", data={"date": "2026-04-28"}).status_code == 302
     before = audit_count(app)
-    response = first.post(f"/visits/{w08}/missed", data={"reason": "Family abroad",
+    response = first.post(f"/visits/{w06}/missed", data={"reason": "Family abroad",
                                                          "version": opened})
     assert response.status_code == 409
-    assert f"W08 {CHANGED} (investigator: appointment date — → 2026-05-12)" in messages(
+    assert f"W06 {CHANGED} (investigator: appointment date — → 2026-04-28)" in messages(
         response.text)
     assert 'value="Family abroad"' in response.text
-    assert stored_visit(app, w08).status == "planned"
+    assert stored_visit(app, w06).status == "planned"
     assert audit_count(app) == before
 
 
@@ -245,7 +245,7 @@ def test_two_bookings_at_the_same_moment_keep_the_first_and_refuse_the_second(
 
 def test_two_missed_at_the_same_moment_answer_a_conflict(app, scheduled) -> None:
     def missed(session: Session, visit: Visit, name: str) -> None:
-        services.mark_missed(session, user(session, name), visit, "No show")
+        services.mark_missed(session, user(session, name), visit, "No show", on=TODAY)
 
     error = interleaved(app, visit_of(scheduled, "W02"), missed)
     the_conflict(error, "W02")
@@ -294,7 +294,7 @@ def test_two_withdrawals_or_anchors_at_the_same_moment_answer_a_conflict(
         assert db.session().scalar(select(func.count()).select_from(Visit)) == 11
 
     def withdraw(session: Session, child: Participant, name: str) -> None:
-        services.withdraw(session, user(session, name), child, "Family moved away")
+        services.withdraw(session, user(session, name), child, "Family moved away", on=TODAY)
 
     error = interleaved(app, participant(enrolled), withdraw)
     the_conflict(error, "AS-001")

@@ -334,7 +334,7 @@ def test_login_never_redirects_off_site(client: FlaskClient, target: str) -> Non
     assert response.status_code == 302
     # Browsers drop tabs and newlines from URLs before resolving them.
     location = re.sub(r"[\t\r\n]", "", response.location)
-    assert location == "/participants/", f"Got a redirect to {response.location!r}."
+    assert location == "/", f"Got a redirect to {response.location!r}."  # the worklist
 
 
 def test_login_returns_to_the_local_page_that_asked_for_it(client: FlaskClient) -> None:
@@ -423,4 +423,4 @@ def test_a_form_posted_after_logout_does_not_send_the_nurse_to_a_405_after_log_i
     assert response.status_code == 302
     assert response.location == "/login"
     after = client.post(response.location, data={"username": "nurse", "password": PASSWORD})
-    assert after.location == "/participants/"
+    assert after.location == "/"  # the worklist, not a 405 for the lost post

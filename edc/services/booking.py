@@ -9,6 +9,7 @@ from datetime import date, time
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from edc import worklist_rules as rules
 from edc.audit import audited
 from edc.models import Participant, User, Visit
 from edc.schedule import ClinicCalendar
@@ -67,8 +68,9 @@ def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: V
 
 
 def withdraw(session: Session, actor: User, participant: Participant, reason: str, *,
-             expected_version: int | None = None) -> None:
-    """Withdraw a child: the visits to come are cancelled but stay in the record."""
+             on: date, expected_version: int | None = None) -> None:
+    """Withdraw a child: the visits to come are cancelled but stay in the record; a follow-up
+    visit whose window closed before today without taking place was missed."""
     check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
     if participant.status == "withdrawn":
@@ -79,7 +81,13 @@ def withdraw(session: Session, actor: User, participant: Participant, reason: st
                                                           participant.code):
         participant.status, participant.withdrawn_reason = "withdrawn", reason
         for visit in participant.visits:
-            if visit.status == "planned":
+            if visit.status != "planned":
+                continue
+            if rules.is_overdue(visit.status, visit.kind, visit.window_end, on):
+                visit.status = "missed"
+                visit.missed_reason = _("Not done before the withdrawal: %(reason)s",
+                                        reason=reason)
+            else:
                 visit.status, visit.cancelled_reason = "cancelled", reason
         session.commit()
 

@@ -262,14 +262,19 @@ def _changes_since(session: Session, visit: Visit, watermark: int) -> list[Audit
     ))
 
 
-def mark_missed(session: Session, actor: User, visit: Visit, reason: str, *,
+def mark_missed(session: Session, actor: User, visit: Visit, reason: str, *, on: date,
                 expected_version: int | None = None) -> None:
-    """Record that a planned visit did not happen, and why."""
+    """Record that a planned visit did not happen, and why: once its window has opened (a visit
+    still to come is rebooked, not missed)."""
     check_version(session, visit, expected_version, visit.code)
     reason = reason.strip()
     errors = Errors()
     if visit.status != "planned":
         errors.add(GENERAL, _("Only a planned visit can be marked missed."))
+    elif on < visit.window_start:
+        errors.add(GENERAL, _("%(code)s's window opens on %(day)s: a visit can be marked missed "
+                              "once its window has opened. To move it, book another day.",
+                              code=visit.code, day=visit.window_start.isoformat()))
     if not reason:
         errors.add("reason", _("Say why the visit was missed."))
     errors.raise_if_any()

@@ -31,7 +31,7 @@ def _safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and target.isprintable() and not urlsplit(target).netloc):
         return target
-    return url_for("participants.index")
+    return url_for("index")  # the worklist
 
 
 @bp.route("/login", methods=["GET", "POST"])

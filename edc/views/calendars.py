@@ -48,7 +48,9 @@ def calendar_visit(v: Visit) -> CalendarVisit:
         uid=v.calendar_uid, sequence=v.calendar_sequence, stamp=v.calendar_stamp, code=v.code,
         label=v.label, label_zh=definition.label_zh if definition else v.label, day=day,
         time=v.booked_time if day == v.booked_date else None, window_start=v.window_start,
-        window_end=v.window_end, cancelled=v.status == "cancelled", kind=v.kind, done=done,
+        # A missed visit is no appointment any more: the family is not expected that day.
+        window_end=v.window_end, cancelled=v.status in ("cancelled", "missed"), kind=v.kind,
+        done=done,
     )
 
 

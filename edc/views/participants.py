@@ -222,6 +222,7 @@ def withdraw(participant_id: int) -> Any:
     if form.validate_on_submit():
         try:
             services.withdraw(db.session(), current_user, participant, form.reason.data,
+                              on=services.today(study()),
                               expected_version=form.expected_version())
         except Changed as clash:
             status = _flash_conflict(clash)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
+from edc import worklist_rules as rules
 from edc.crf import AddVisitForm, BookForm, MissedForm, Subform, clean_text, results_form
 from edc.models import AuditEvent, Participant, Visit
 from edc.services import Changed, Conflict, Refused, ResultsData, TypedResult
@@ -196,9 +197,14 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
                 missed_form: MissedForm | None = None, status: int = 200) -> Any:
     if form is None:
         form = results_form(results_definition())(formdata=None, data=_stored(visit))
+    # The day offered for booking: the suggested clinic day, or once that has passed the clinic
+    # day nearest the target in what is left of the window.
+    today = services.today(study())
+    offered = (visit.suggested_date if visit.suggested_date >= today else rules.book_by(
+        visit.target_date, visit.window_start, visit.window_end, today, calendar()))
     if book_form is None:
         book_form = BookForm(formdata=None, data={
-            "date": visit.booked_date or visit.suggested_date, "time": visit.booked_time,
+            "date": visit.booked_date or offered or today, "time": visit.booked_time,
             "reason": visit.booking_reason, "version": str(visit.version)})
     if missed_form is None:
         missed_form = MissedForm(formdata=None, data={"version": str(visit.version)})
@@ -210,7 +216,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         conflict=None if conflict is None else _described(conflict, told), history=per_field,
         visit_history=own, fields=results_definition().fields,
         window=services.visit_window(visit, visit.participant),
-        missed_form=missed_form, today=services.today(study()), row=row,
+        missed_form=missed_form, today=today, offered=offered, row=row,
         trend_error=trend_error, book_form=book_form,
         confirmed_by={key: save.username for key, lines in per_field.items()
                       for save, change in lines if change.confirmed},
@@ -232,6 +238,7 @@ def missed(visit_id: int) -> Any:
     form = MissedForm()
     try:
         services.mark_missed(db.session(), current_user, visit, _posted("reason"),
+                             on=services.today(study()),
                              expected_version=form.expected_version())
     except Changed as clash:
         _conflict(form, clash, visit.version)
