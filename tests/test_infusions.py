@@ -585,26 +585,37 @@ def test_confirmation_holds_only_for_the_moves_shown_a_changed_date_is_shown_aga
     assert "2026-03-30 Mon → 2026-04-03 Fri" in page(response).rows["W02"].text
 
 
-def test_correcting_infusion_2_date_leaves_a_done_visit_where_it_was(app, nurse, scheduled):
+def test_correcting_infusion_2_date_keeps_a_done_visits_day_and_judges_it_in_its_new_window(
+        app, nurse, scheduled):
     mark_done(app, scheduled, "W02", date(2026, 3, 30))
     response = post_infusion(nurse, scheduled, 2, date="2026-03-18", reason="Date mistyped")
     assert response.status_code == 200
-    assert list(page(response).rows) == CODES[1:]  # W02 is done: it is not offered to move
+    assert list(page(response).rows) == CODES[1:]  # W02 is done: its day does not move
 
     response = post_infusion(nurse, scheduled, 2, date="2026-03-18", confirmed="2026-03-18",
                              reason="Date mistyped")
     assert response.status_code == 302
     planned = visits(app, scheduled)
     w02 = planned["W02"]
-    assert plan_of(w02) == FROM_16_MARCH["W02"]
-    assert (w02.status, w02.actual_date, w02.anchor_date) == (
-        "done", date(2026, 3, 30), date(2026, 3, 16))
-    assert {c: plan_of(v) for c, v in planned.items() if c != "W02"} == {
-        c: p for c, p in FROM_18_MARCH.items() if c != "W02"}
-    moved_ids = {e.entity_id for e in audit(app, entity="visit", field="target_date",
-                                            action="update")}
-    assert w02.id not in moved_ids
-    assert len(moved_ids) == 10
+    # Sampled on 30 March: inside W02's window from 18 March (29 March - 4 April).
+    assert plan_of(w02) == FROM_18_MARCH["W02"]
+    assert (w02.status, w02.actual_date, w02.anchor_date, w02.sample_deviation_days) == (
+        "done", date(2026, 3, 30), date(2026, 3, 18), 0)
+    assert {c: plan_of(v) for c, v in planned.items()} == FROM_18_MARCH
+    assert len({e.entity_id for e in audit(app, entity="visit", field="target_date",
+                                           action="update")}) == 11
+
+
+def test_a_done_visit_outside_its_window_after_a_correction_is_a_sample_deviation(
+        app, nurse, scheduled):
+    """W02 sampled on 27 March is inside its window from 16 March (27 March - 2 April); with day
+    0 corrected to 18 March its window is 29 March - 4 April: sampled 2 days before it."""
+    mark_done(app, scheduled, "W02", date(2026, 3, 27))
+    response = post_infusion(nurse, scheduled, 2, date="2026-03-18", confirmed="2026-03-18",
+                             reason="Date mistyped")
+    assert response.status_code == 302
+    assert visits(app, scheduled)["W02"].sample_deviation_days == -2
+    assert "W02" in nurse.get("/deviations?kind=sample").text
 
 
 def test_correcting_the_lot_without_a_reason_is_refused_at_the_reason(app, nurse, scheduled):

@@ -224,7 +224,7 @@ def test_infusion_2_on_day_19_is_saved_flagged_and_anchors_follow_up(walk):
 # (e) -----------------------------------------------------------------------------------------
 
 
-def test_correcting_infusion_2_after_w02_moves_the_planned_visits_and_keeps_w02(walk):
+def test_correcting_infusion_2_after_w02_moves_the_visits_and_keeps_w02s_day(walk):
     s = walk
     enrolled_and_infused(s)
     s.results("W02", "2026-03-30")
@@ -240,11 +240,12 @@ def test_correcting_infusion_2_after_w02_moves_the_planned_visits_and_keeps_w02(
     assert list(moves) == list(CODES[1:])  # W02 is done: it does not move
     assert "2026-04-13 Mon → 2026-04-15 Wed" in moves["W04"]
     assert "2026-07-16 Thu → 2026-07-18 Sat" in moves["M04"]
-    assert "Visits already done or missed keep their dates:" in preview.response.text
+    assert "Visits already done or missed keep the day they took place:" in preview.response.text
     assert 'data-visit="W02">W02 done 2026-03-30 Mon' in " ".join(preview.response.text.split())
     assert s.audit(entity="infusion", action="update") == []
-    # Then confirmed: every planned visit counts from 18 March; W02 stays as it was done.
-    s.plan({c: p for c, p in FROM_18_MARCH.items() if c != "W02"}, anchor=2)
+    # Then confirmed: every visit counts from 18 March; W02 keeps the day it was done (30 March,
+    # inside its new window 29 March - 4 April).
+    s.plan(FROM_18_MARCH, anchor=2)
     step = s.infusion(2, "2026-03-18", confirmed="2026-03-18", reason=reason)
     assert "Infusion 2 is saved." in step.flashes
     assert "Anchored on infusion 2 (2026-03-18 Wed)." in step.landing.marked["anchor"]
@@ -257,9 +258,10 @@ def test_correcting_infusion_2_after_w02_moves_the_planned_visits_and_keeps_w02(
         "2026-03-16", "2026-03-18", "nurse", reason)
     moved = s.audit(entity="visit", field="target_date", action="update")
     ids = s.visits()
-    assert {e.entity_id for e in moved} == {ids[c].id for c in CODES[1:]}
+    assert {e.entity_id for e in moved} == {ids[c].id for c in CODES}
     assert {(e.old, e.new) for e in moved} == {
-        (FROM_16_MARCH[c][0], FROM_18_MARCH[c][0]) for c in CODES[1:]}
+        (FROM_16_MARCH[c][0], FROM_18_MARCH[c][0]) for c in CODES}
+    assert ids["W02"].sample_deviation_days == 0
     assert {(e.username, e.reason) for e in moved} == {("nurse", reason)}
     # M04 stays booked on 10 July, now a day before its window (11-25 July): the schedule must
     # say so, as it does for a booking made outside the window.

@@ -197,6 +197,14 @@ def save_infusion(
                     if move.visit.booked_date is not None:  # judged again in its new window
                         move.visit.booking_flags = ", ".join(booking_flags(
                             move.visit, move.visit.booked_date, calendar))[:64] or None
+                # A visit done or missed keeps the day it took place, but its window is the
+                # protocol's for the new day 0: a sample is judged against that window.
+                for kept in preview_moves(study, calendar, participant, data.date,
+                                          statuses=("done", "missed")):
+                    _apply_plan(kept.visit, kept.new, number, data.date)
+                    if kept.visit.actual_date is not None:
+                        kept.visit.sample_deviation_days = sample_deviation(
+                            kept.visit, participant, kept.visit.actual_date)
             else:
                 _create_visits(session, study, calendar, participant, number, data.date)
             participant.anchor_infusion = number
