@@ -50,11 +50,17 @@ def strip_blanks(value: Any) -> Any:
 LOOK_ALIKE_TAGS = ("<wide>", "<narrow>", "<noBreak>")
 
 
+# A Chinese input method in Chinese punctuation mode types the ideographic full stop for ".".
+IDEOGRAPHIC_FULL_STOP = "\u3002"
+
+
 def as_ascii(text: str) -> str:
-    """A typed number, date or time with full-width characters read as their ASCII twins."""
+    """A typed number, date or time with full-width characters read as their ASCII twins, and
+    the ideographic full stop as a decimal point."""
     if text.isascii():
         return text
     return "".join(
+        "." if ch == IDEOGRAPHIC_FULL_STOP else
         unicodedata.normalize("NFKC", ch)
         if unicodedata.decomposition(ch).startswith(LOOK_ALIKE_TAGS) else ch
         for ch in text)

@@ -159,13 +159,21 @@ def test_a_full_width_booking_time_and_result_are_read_as_ascii(app, nurse, sche
         assert (upcr.typed_value, upcr.value) == ("0.45", 0.45)
 
 
-@pytest.mark.parametrize("typed", ["2⁴", "２⁴", "½", "①", "24。5"])
+@pytest.mark.parametrize("typed", ["2⁴", "２⁴", "½", "①"])
 def test_characters_whose_compatibility_form_changes_the_number_are_refused(
         app, nurse, allocation, typed) -> None:
     response = nurse.post("/participants/enrol", data=enrolment_form(app, weight_kg=typed))
     assert response.status_code == 422
     assert "Expected a number in kg." in response.text
     assert stored_participant(app) is None
+
+
+@pytest.mark.parametrize("typed", ["24。5", "２４。５"])
+def test_the_ideographic_full_stop_a_chinese_keyboard_types_is_a_decimal_point(
+        app, nurse, allocation, typed) -> None:
+    response = nurse.post("/participants/enrol", data=enrolment_form(app, weight_kg=typed))
+    assert response.status_code == 302, response.text[:500]
+    assert stored_participant(app).weight_kg == 24.5
 
 
 @pytest.mark.parametrize("typed, expected", [("9:30", time(9, 30)), ("09:30", time(9, 30)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 from flask import Flask
@@ -132,3 +133,16 @@ def test_a_consent_more_than_a_year_ago_is_refused_with_the_earliest_day(
     response = nurse.post("/participants/enrol",
                           data=enrolment_form(app, consent_date="2025-04-27"))
     assert response.status_code == 302, response.text[:300]
+
+
+def test_an_unscheduled_visit_to_come_on_a_closed_day_is_refused_but_one_gone_by_is_kept(
+        app, nurse, scheduled) -> None:
+    """Today Monday 27 April 2026: Sunday 3 May is a weekend, 1 May Labour Day; Sunday 26 April
+    has passed (a visit that happened, e.g. on the ward, is recorded as it was)."""
+    response = add_unscheduled(nurse, scheduled, "2026-05-03")
+    assert response.status_code == 422
+    assert ("The clinic is closed on 2026-05-03 (weekend). Choose a clinic day for the family "
+            "to come.") in unescape(response.text)
+    assert "U01" not in visits(app, scheduled)
+    assert add_unscheduled(nurse, scheduled, "2026-04-26").status_code == 302
+    assert "U01" in visits(app, scheduled)

@@ -15,7 +15,7 @@ from edc.checks import Finding, check_value
 from edc.labs import Field, ResultsForm
 from edc.models import AuditEvent, Participant, Result, User, Visit, utcnow
 from edc.renal import age_in_years, bsa_mosteller
-from edc.schedule import Window
+from edc.schedule import ClinicCalendar, Window
 from edc.services.common import GENERAL, HORIZON, Errors, Refused, check_version, saving
 from edc.study import Outcomes
 from edc.trends import Measurement, Trend, VisitResults, trend
@@ -293,7 +293,7 @@ def complete_if_last_visit(participant: Participant) -> None:
 
 
 def add_visit(session: Session, actor: User, participant: Participant, kind: str, on: date | None,
-              reason: str, *, today: date | None = None,
+              reason: str, *, today: date | None = None, calendar: ClinicCalendar | None = None,
               expected_version: int | None = None) -> Visit:
     """Add a screening (baseline) visit or an unscheduled visit between scheduled ones.
 
@@ -314,6 +314,11 @@ def add_visit(session: Session, actor: User, participant: Participant, kind: str
             errors.add("date", _("The visit date %(day)s is more than a year after today. Enter "
                                  "a day up to %(latest)s.", day=on.isoformat(),
                                  latest=(today + HORIZON).isoformat()))
+        elif (today is not None and calendar is not None and on >= today
+              and (closed := calendar.closed_reason(on))):
+            # A day gone by is recorded as it was; a family is never sent to a closed clinic.
+            errors.add("date", _("The clinic is closed on %(day)s (%(why)s). Choose a clinic "
+                                 "day for the family to come.", day=on.isoformat(), why=closed))
     if kind not in ("screening", "unscheduled"):
         errors.add(GENERAL, _("Choose screening or unscheduled."))
     if kind == "screening" and any(v.kind == "screening" for v in participant.visits):

@@ -266,6 +266,7 @@ def add(participant_id: int) -> Any:
     try:
         new = services.add_visit(db.session(), current_user, participant, kind, form.date.data,
                                  form.reason.data or "", today=services.today(study()),
+                                 calendar=calendar(),
                                  expected_version=form.expected_version())
     except Refused as refused:
         # A conflict or a refusal: the page again, with what was typed and the message at
