@@ -713,3 +713,12 @@ def test_anchoring_on_infusion_1_works_with_a_screening_visit_present(app, nurse
     assert {c: v.target_date.isoformat() for c, v in visits(app, pid).items() if c != "SCR"} == \
         TARGETS_FROM_2_MARCH
     assert "Anchored on infusion 1" in nurse.get(f"/participants/{pid}").text
+
+
+def test_infusion_2_of_a_child_anchored_on_infusion_1_reads_not_given(app, nurse, enrolled):
+    assert post_infusion(nurse, enrolled, 1, date="2026-03-02").status_code == 302
+    assert nurse.post(f"/participants/{enrolled}/anchor-on-first",
+                      data={"reason": "Family declined"}).status_code == 302
+    row = page(nurse.get(f"/participants/{enrolled}")).text
+    assert "Not given: follow-up counts from infusion 1." in row
+    assert "Due 2026-03-16" not in row
