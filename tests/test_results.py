@@ -1180,3 +1180,17 @@ def test_the_results_table_lists_every_visit_with_its_sample_or_why_there_is_non
     assert [h for h in ("24-hour urine protein", "UPCR", "Urine RBC", "Serum creatinine",
                         "eGFR (lab)", "Cystatin C") if h in header] == [
         "24-hour urine protein", "UPCR", "Urine RBC", "Serum creatinine", "eGFR (lab)"]
+
+
+def test_a_visit_is_not_done_without_its_primary_outcome_results(app, nurse, w06):
+    """UPCR, urine RBC and serum creatinine carry the trial's outcomes: each is entered or
+    marked not done with a reason, never silently left out."""
+    blank = {key: ("", unit) for key, (_value, unit) in RESULTS.items()}
+    response = nurse.post(f"/visits/{w06}", data=results_form(
+        nurse, w06, **{**blank, "height": ("126", ""), "weight": ("25", "")}))
+    assert response.status_code == 422
+    text = html.unescape(response.text)
+    for label in ("UPCR", "Urine RBC", "Serum creatinine"):
+        assert f"Enter {label} or mark it not done." in text
+    assert "Enter Cystatin C or mark it not done." not in text
+    assert stored_visit(app, w06).status == "planned"

@@ -44,6 +44,8 @@ def test_nurse_corrects_a_creatinine_in_the_wrong_unit_and_sees_the_computed_egf
     page.get_by_label("Serum creatinine", exact=True).fill("0.45")  # mg/dL, typed as µmol/L
     page.get_by_label("Cystatin C", exact=True).fill("0.95")
     page.get_by_label("eGFR (lab)", exact=True).fill("100")
+    page.get_by_label("UPCR", exact=True).fill("0.45")
+    page.get_by_label("Urine RBC", exact=True).fill("12")
     page.get_by_role("button", name="Save results").click()
 
     error = page.locator("#result-creatinine .error")
