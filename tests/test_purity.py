@@ -15,6 +15,7 @@ EDC = Path(__file__).resolve().parent.parent / "edc"
 FORBIDDEN = ("flask", "sqlalchemy", "alembic", "wtforms")
 ALWAYS_PURE = [
     "study", "schedule", "definition", "labs", "units", "checks", "renal", "charts", "trends",
+    "worklist_rules",
 ]
 PURE_WHEN_PRESENT = ["ics"]
 PURE_MODULES = ALWAYS_PURE + [name for name in PURE_WHEN_PRESENT if (EDC / f"{name}.py").exists()]
