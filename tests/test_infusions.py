@@ -722,3 +722,24 @@ def test_infusion_2_of_a_child_anchored_on_infusion_1_reads_not_given(app, nurse
     row = page(nurse.get(f"/participants/{enrolled}")).text
     assert "Not given: follow-up counts from infusion 1." in row
     assert "Due 2026-03-16" not in row
+
+
+def test_infusion_1_before_the_screening_sample_is_refused_so_the_baseline_is_not_lost(
+        app, nurse, enrolled):
+    """Screening sampled on 2 March: infusion 1 on 1 March would leave no baseline; on the
+    sample's own day the sample is still baseline."""
+    from tests.conftest import results_form, visit_id
+
+    assert nurse.post(f"/participants/{enrolled}/visits", data={"kind": "screening"}).status_code \
+        == 302
+    screening = visit_id(app, enrolled, "SCR")
+    assert nurse.post(f"/visits/{screening}", data=results_form(
+        nurse, screening, sample_date="2026-03-02")).status_code == 302
+    response = post_infusion(nurse, enrolled, 1, date="2026-03-01")
+    assert response.status_code == 422
+    assert page(response).errors == {"date": [
+        "The screening sample was taken on 2026-03-02, after this infusion date: baseline labs "
+        "come before infusion 1. Check the infusion date, or correct the screening sample date "
+        "first."]}
+    assert infusions(app, enrolled) == {}
+    assert post_infusion(nurse, enrolled, 1, date="2026-03-02").status_code == 302

@@ -145,6 +145,15 @@ def save_infusion(
             "date",
             _("Infusion 1 must be before infusion 2 (%(day)s).", day=participant.infusion(2).date),
         )
+    screening = next((v for v in participant.visits if v.kind == "screening"
+                      and v.actual_date is not None), None)
+    if number == 1 and screening is not None and data.date < screening.actual_date:
+        # Baseline is the last value before infusion 1: an infusion before the screening
+        # sample would leave the child without one, so one of the two dates is wrong.
+        errors.add("date", _(
+            "The screening sample was taken on %(sample)s, after this infusion date: baseline "
+            "labs come before infusion 1. Check the infusion date, or correct the screening "
+            "sample date first.", sample=screening.actual_date.isoformat()))
     # A weight already saved (and so already looked at) needs no new confirmation.
     weight_seen = data.weight_confirmed or (existing is not None
                                             and existing.weight_kg == data.weight_kg)
