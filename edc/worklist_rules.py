@@ -102,6 +102,15 @@ def book_by(target: date, window_start: date, window_end: date, today: date,
     return day if is_clinic_day else None
 
 
+def day_to_offer(suggested: date, target: date, window_start: date, window_end: date,
+                 today: date, calendar: ClinicCalendar) -> date | None:
+    """The day to offer for booking: the suggested clinic day while it is still to come, else
+    the book-by day (None when no clinic day is left in the window)."""
+    if suggested >= today:
+        return suggested
+    return book_by(target, window_start, window_end, today, calendar)
+
+
 def booking_offset(window_start: date, window_end: date, booked: date) -> int:
     """Days the booked day lies outside the window: negative before, positive after, 0 in."""
     return Window(window_start, window_start, window_end).offset(booked)

@@ -27,6 +27,12 @@ def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str
     return flags
 
 
+def judge_booking(visit: Visit, calendar: ClinicCalendar) -> None:
+    """Store why the visit's booked day is not a plain booking, as the schedule stands now."""
+    flags = booking_flags(visit, visit.booked_date, calendar) if visit.booked_date else []
+    visit.booking_flags = ", ".join(flags)[:64] or None
+
+
 def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: Visit, day: date,
                at: time | None, reason: str, *, on: date,
                expected_version: int | None = None) -> Visit:
@@ -62,7 +68,7 @@ def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: V
     with audited(session, actor.username, reason or None), saving(session, visit, visit.code):
         visit.booked_date, visit.booked_time = day, at
         visit.booking_reason = reason or None
-        visit.booking_flags = ", ".join(flags)[:64] or None
+        judge_booking(visit, calendar)
         session.commit()
     return visit
 

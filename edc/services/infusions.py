@@ -18,7 +18,7 @@ from edc.schedule import (
     plan_visits,
     second_infusion_window,
 )
-from edc.services.booking import booking_flags
+from edc.services.booking import judge_booking
 from edc.services.common import (
     GENERAL,
     WEIGHT_CHANGE_PERCENT,
@@ -204,8 +204,7 @@ def save_infusion(
                 for move in planned:
                     _apply_plan(move.visit, move.new, number, data.date)
                     if move.visit.booked_date is not None:  # judged again in its new window
-                        move.visit.booking_flags = ", ".join(booking_flags(
-                            move.visit, move.visit.booked_date, calendar))[:64] or None
+                        judge_booking(move.visit, calendar)
                 # A visit done or missed keeps the day it took place, but its window is the
                 # protocol's for the new day 0: a sample is judged against that window.
                 for kept in preview_moves(study, calendar, participant, data.date,

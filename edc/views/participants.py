@@ -62,13 +62,14 @@ def index() -> Any:
         .where(Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.OVERDUE_KINDS),
                Visit.window_end < on).group_by(Visit.participant_id)
     ).all())
-    book_by = {pid: rules.book_by(v.target_date, v.window_start, v.window_end, on, calendar())
+    offered = {pid: rules.day_to_offer(v.suggested_date, v.target_date, v.window_start,
+                                       v.window_end, on, calendar())
                for pid, v in next_visits.items()}
     arms = (services.arms_by_participant(session, current_user)
             if services.can_see_allocation(current_user) else None)
     return render_template("participants/index.html", participants=participants,
                            next_visits=next_visits, overdue=overdue, arms=arms, today=on,
-                           book_by=book_by)
+                           offered=offered)
 
 
 @bp.route("/enrol", methods=["GET", "POST"])

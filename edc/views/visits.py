@@ -200,8 +200,8 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
     # The day offered for booking: the suggested clinic day, or once that has passed the clinic
     # day nearest the target in what is left of the window.
     today = services.today(study())
-    offered = (visit.suggested_date if visit.suggested_date >= today else rules.book_by(
-        visit.target_date, visit.window_start, visit.window_end, today, calendar()))
+    offered = rules.day_to_offer(visit.suggested_date, visit.target_date, visit.window_start,
+                                 visit.window_end, today, calendar())
     if book_form is None:
         book_form = BookForm(formdata=None, data={
             "date": visit.booked_date or offered or today, "time": visit.booked_time,
