@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from edc.models import (
@@ -100,8 +100,8 @@ def _rows_for(obj: Any, action: str) -> Iterator[dict[str, Any]]:
         yield {"field": name, "old": as_text(old), "new": as_text(new)}
 
 
-@event.listens_for(Session, "after_flush")
-def _write_audit_rows(session: Session, _flush_context: Any) -> None:
+def write_audit_rows(session: Session, _flush_context: Any) -> None:
+    """Write the audit rows of a flush (bound to the app's sessions in edc.db)."""
     changes = [(obj, "create") for obj in session.new]
     changes += [(obj, "update") for obj in session.dirty if session.is_modified(obj)]
     changes += [(obj, "delete") for obj in session.deleted]

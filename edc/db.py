@@ -30,6 +30,7 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str) -> Any:
+    """Return the Alembic configuration of the migrations in migrations/ for url."""
     from alembic.config import Config
 
     config = Config()
@@ -45,10 +46,24 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Make the app's sessions: each flush writes its audit rows and counts calendar moves.
+
+    The rules are bound to this factory, not to every SQLAlchemy Session in the process.
+    """
+    from edc.audit import write_audit_rows
+    from edc.models import raise_calendar_sequence
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", raise_calendar_sequence)
+    event.listen(factory, "after_flush", write_audit_rows)
+    return factory
+
+
 def init_app(app: Flask) -> None:
     """Give the app an engine and a request-scoped session, removed after each request."""
     engine = make_engine(app.config["DATABASE_URL"])
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = session_factory(engine)
     app.extensions["edc_engine"] = engine
     app.extensions["edc_session"] = scoped_session(factory)
 
@@ -63,4 +78,5 @@ def session() -> Session:
 
 
 def engine() -> Engine:
+    """The engine of the current app."""
     return current_app.extensions["edc_engine"]

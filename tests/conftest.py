@@ -16,9 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from edc import accounts, create_app, db, services
-from edc.accounts import create_user
+from edc import create_app, db, services
 from edc.models import Base
+from edc.services import accounts
+from edc.services.accounts import create_user
 
 TODAY = date(2026, 4, 27)
 PASSWORD = "correct-horse-battery"

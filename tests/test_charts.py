@@ -1,4 +1,4 @@
-"""Unit tests of edc.charts: valid, self-contained SVG with hand-checked pixel positions."""
+"""Unit tests of edc.formats.charts: valid, self-contained SVG with hand-checked pixel positions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edc.charts import Point, Series, format_value, nice_max, trend_svg
+from edc.formats.charts import Point, Series, format_value, nice_max, trend_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 GOLDEN = Path(__file__).parent / "golden" / "trend_chart.svg"

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from edc import accounts
 from edc.cli import main
 from edc.models import Allocation, AuditEvent, Participant, User, Visit
+from edc.services import accounts
 
 GOLDEN = Path(__file__).parent / "golden"
 FORMS = Path(__file__).resolve().parents[1] / "forms"
@@ -235,8 +235,8 @@ def test_unlock_user_lifts_a_lock_out_and_is_audited(run, database_url) -> None:
     assert run("create-user", "li.na", "--role", "nurse", input="a-long-password\n").exit_code == 0
     engine = create_engine(database_url)
     with Session(engine) as session:
-        from edc.accounts import authenticate
         from edc.services import Refused
+        from edc.services.accounts import authenticate
 
         for _attempt in range(5):
             with pytest.raises(Refused):

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edc import create_app, db, services
-from edc.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from edc.cli.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from edc.models import Participant, Visit
 from tests.test_blinding import crawl as crawl_from
 from tests.test_blinding import giveaways

@@ -16,7 +16,7 @@ import pytest
 import vobject
 from icalendar import Calendar, Event
 
-from edc.ics import (
+from edc.formats.ics import (
     CalendarVisit,
     Clinic,
     Reminders,

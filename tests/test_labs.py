@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from edc.checks import check_value
-from edc.definition import StudyDefinitionError
-from edc.labs import load_results_form
-from edc.units import parse_number, significant, significant_bound
+from edc.protocol.crf import load_results_form
+from edc.protocol.toml import StudyDefinitionError
+from edc.rules.checks import check_value
+from edc.rules.numbers import parse_number, significant, significant_bound
 
 FORMS = Path(__file__).resolve().parents[1] / "forms"
 FORM = load_results_form(FORMS)

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from edc.schedule import clinic_calendar
-from edc.study import load_study
+from edc.protocol.study import load_study
+from edc.rules.schedule import clinic_calendar
 from tests.test_booking import book, visit
 
 FORMS = Path(__file__).resolve().parent.parent / "forms"

@@ -14,7 +14,8 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
-from edc import cli, create_app, db
+from edc import cli, db
+from edc.app import create_app
 from edc.models import Base
 
 TABLES = {table.name for table in Base.metadata.sorted_tables}

@@ -1,4 +1,4 @@
-"""Unit tests of edc.renal: hand-checked numbers, no app."""
+"""Unit tests of edc.rules.renal: hand-checked numbers, no app."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from edc import renal
-from edc.renal import (
+from edc.rules import renal
+from edc.rules.renal import (
     age_in_years,
     bsa_mosteller,
     ckd_stage,

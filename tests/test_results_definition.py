@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from edc import accounts, create_app, db, services
-from edc.accounts import create_user
+from edc import create_app, db, services
 from edc.models import Result
+from edc.services import accounts
+from edc.services.accounts import create_user
 from tests.conftest import (
     PASSWORD,
     TODAY,

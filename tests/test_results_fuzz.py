@@ -17,8 +17,8 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from edc import db
-from edc.labs import Field, load_results_form
 from edc.models import AuditEvent, Result, Visit
+from edc.protocol.crf import Field, load_results_form
 from tests.conftest import RESULTS, TODAY, opened, visit_id
 
 FORM = load_results_form(Path(__file__).resolve().parent.parent / "forms")
@@ -40,7 +40,7 @@ CHECKBOXES = ["y", "", "false", "False", "n", "0", "on", "\x00"]
 
 
 def printable(text: str) -> str:
-    """What a form keeps of a choice: no control characters (see edc.crf)."""
+    """What a form keeps of a choice: no control characters (see edc.views.fields)."""
     return "".join(ch for ch in text if ch.isprintable() or ch in "\t\n")
 
 

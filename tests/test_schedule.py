@@ -11,18 +11,23 @@ from pathlib import Path
 import holidays
 import pytest
 
-from edc.schedule import (
+from edc.protocol.schedule import (
+    ScheduleDefinition,
+    SecondInfusionRule,
+    VisitDefinition,
+    windows_overlap,
+)
+from edc.protocol.study import load_study
+from edc.rules.schedule import (
     ClinicCalendar,
     PlannedVisit,
     Window,
-    check_windows_do_not_overlap,
     clinic_calendar,
     plan_visits,
     second_infusion_window,
     suggest_booking,
     target_date,
 )
-from edc.study import ScheduleDefinition, SecondInfusionRule, VisitDefinition, load_study
 
 FORMS = Path(__file__).resolve().parent.parent / "forms"
 
@@ -455,13 +460,13 @@ def test_second_infusion_offset_is_negative_early_positive_late_zero_inside():
 
 
 def test_real_schedule_windows_do_not_overlap(schedule):
-    assert check_windows_do_not_overlap(schedule) is None
+    assert windows_overlap(schedule) is None
 
 
 def test_overlapping_windows_are_reported_with_both_visit_codes(schedule):
     # W02 14 +/- 3 ends day 17; W03 20 +/- 3 starts day 17: one shared day is an overlap.
     overlapping = replace(schedule, visits=(days_visit(14, 3, "W02"), days_visit(20, 3, "W03")))
-    message = check_windows_do_not_overlap(overlapping)
+    message = windows_overlap(overlapping)
     assert message is not None
     assert "W02" in message and "W03" in message
 
@@ -469,14 +474,14 @@ def test_overlapping_windows_are_reported_with_both_visit_codes(schedule):
 def test_windows_that_touch_without_sharing_a_day_do_not_overlap(schedule):
     # W02 ends day 17, W03 starts day 18.
     touching = replace(schedule, visits=(days_visit(14, 3, "W02"), days_visit(21, 3, "W03")))
-    assert check_windows_do_not_overlap(touching) is None
+    assert windows_overlap(touching) is None
 
 
 def test_overlap_that_happens_only_for_some_anchors_is_found(schedule):
     # "1 month" is 29 days only when it ends on 29 February (or clamps to it / to 28 Feb):
     # the two visits then fall on the same day.
     visits = (days_visit(29, 0, "D29"), months_visit(1, window_days=0, code="M01"))
-    message = check_windows_do_not_overlap(replace(schedule, visits=visits))
+    message = windows_overlap(replace(schedule, visits=visits))
     assert message is not None
     assert "D29" in message and "M01" in message
 

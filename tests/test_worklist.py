@@ -29,10 +29,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edc import db, services
-from edc import worklist_rules as rules
 from edc.models import Visit
 from edc.read import worklist as reads
-from edc.schedule import clinic_calendar
+from edc.rules import worklist as rules
+from edc.rules.schedule import clinic_calendar
 from tests.conftest import (
     TODAY,
     allocation_csv,

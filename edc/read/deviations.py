@@ -10,8 +10,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from edc import worklist_rules as rules
 from edc.models import Infusion, Participant, Visit
+from edc.rules import worklist as rules
 
 
 @dataclass(frozen=True)

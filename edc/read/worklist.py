@@ -1,5 +1,5 @@
 """The worklist's reads: visits due in a week, booked today and tomorrow, overdue, and done
-visits missing a required result. The date rules come from edc.worklist_rules."""
+visits missing a required result. The date rules come from edc.rules.worklist."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import date, time, timedelta
 from sqlalchemy import ColumnElement, String, and_, exists, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from edc import worklist_rules as rules
 from edc.models import Infusion, Participant, Result, Visit
-from edc.schedule import ClinicCalendar, Window, second_infusion_window
-from edc.study import SecondInfusionRule
+from edc.protocol.schedule import SecondInfusionRule
+from edc.rules import worklist as rules
+from edc.rules.schedule import ClinicCalendar, Window, second_infusion_window
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from edc.services.allocation import (
     can_see_allocation,
     load_allocation,
 )
+from edc.services.base import GENERAL, Changed, Errors, Refused, today
 from edc.services.booking import (
     book_visit,
     booking_flags,
@@ -18,7 +19,6 @@ from edc.services.booking import (
     revoke_calendar_link,
     withdraw,
 )
-from edc.services.common import GENERAL, Changed, Errors, Refused, today
 from edc.services.enrolment import EnrolmentData, enrol
 from edc.services.infusions import (
     InfusionData,

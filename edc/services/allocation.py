@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from edc.audit import audited
 from edc.models import Allocation, Participant, User, utcnow
-from edc.services.common import GENERAL, Errors, Refused
-from edc.study import Study
+from edc.protocol.study import Study
+from edc.services.base import GENERAL, Errors, Refused
 
 
 def assign_next_allocation(session: Session, participant: Participant) -> bool:

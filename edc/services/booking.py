@@ -9,11 +9,11 @@ from datetime import date, time
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from edc import worklist_rules as rules
 from edc.audit import audited
 from edc.models import Participant, User, Visit
-from edc.schedule import ClinicCalendar
-from edc.services.common import GENERAL, HORIZON, Errors, Refused, check_version, saving
+from edc.rules import worklist as rules
+from edc.rules.schedule import ClinicCalendar
+from edc.services.base import GENERAL, HORIZON, Errors, Refused, check_version, saving
 
 
 def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str]:

@@ -14,8 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from edc.audit import audited
 from edc.models import Participant, User
+from edc.protocol.study import Study
 from edc.services.allocation import assign_next_allocation
-from edc.services.common import (
+from edc.services.base import (
     GENERAL,
     HORIZON,
     Errors,
@@ -24,7 +25,6 @@ from edc.services.common import (
     check_range,
     whole_years,
 )
-from edc.study import Study
 
 
 @dataclass(frozen=True)

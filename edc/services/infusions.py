@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from edc.audit import audited
 from edc.models import Infusion, Participant, User, Visit
-from edc.schedule import (
+from edc.protocol.study import Study
+from edc.rules.schedule import (
     ClinicCalendar,
     PlannedVisit,
     Window,
     plan_visits,
     second_infusion_window,
 )
-from edc.services.booking import judge_booking
-from edc.services.common import (
+from edc.services.base import (
     GENERAL,
     WEIGHT_CHANGE_PERCENT,
     Errors,
@@ -29,8 +29,8 @@ from edc.services.common import (
     check_version,
     saving,
 )
+from edc.services.booking import judge_booking
 from edc.services.results import sample_deviation, visit_window
-from edc.study import Study
 
 
 @dataclass(frozen=True)

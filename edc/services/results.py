@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from edc.audit import audited
-from edc.checks import Finding, check_value
-from edc.labs import Field, ResultsForm
 from edc.models import AuditEvent, Participant, Result, User, Visit, utcnow
-from edc.renal import age_in_years, bsa_mosteller
-from edc.schedule import ClinicCalendar, Window
-from edc.services.common import GENERAL, HORIZON, Errors, Refused, check_version, saving
-from edc.study import Outcomes
-from edc.trends import Measurement, Trend, VisitResults, trend
-from edc.units import parse_number, significant, significant_bound
+from edc.protocol.crf import Field, ResultsForm
+from edc.protocol.outcomes import Outcomes
+from edc.rules.checks import Finding, check_value
+from edc.rules.numbers import parse_number, significant, significant_bound
+from edc.rules.renal import age_in_years, bsa_mosteller
+from edc.rules.schedule import ClinicCalendar, Window
+from edc.rules.trends import Measurement, Trend, VisitResults, trend
+from edc.services.base import GENERAL, HORIZON, Errors, Refused, check_version, saving
 
 SCREENING_DAYS = 28  # screening labs within 28 days before the first infusion
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from edc.labs import ResultsForm
+from edc.protocol.crf import ResultsForm
 
 State = dict[str, str | None]
 ARROW = "→"

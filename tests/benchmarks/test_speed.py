@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from edc.schedule import clinic_calendar, plan_visits
-from edc.study import load_study
+from edc.protocol.study import load_study
+from edc.rules.schedule import clinic_calendar, plan_visits
 from tests.conftest import allocation_csv, enrolment_form, infusion_form
 
 CHILDREN = 40

@@ -12,8 +12,9 @@ from flask import Flask
 from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
-from edc import accounts, create_app, db, services
-from edc.accounts import create_user
+from edc import create_app, db, services
+from edc.services import accounts
+from edc.services.accounts import create_user
 from tests.conftest import PASSWORD, TODAY, allocation_csv
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -13,9 +13,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from edc import db
-from edc.accounts import authenticate
-from edc.crf import Form
 from edc.services import Refused
+from edc.services.accounts import authenticate
+from edc.views.fields import Form
 
 bp = Blueprint("auth", __name__)
 

@@ -1,6 +1,6 @@
 """Draw trend charts (UPCR, eGFR over time) as standalone SVG, on the server.
 
-Pure: standard library and edc.units only. The output uses presentation attributes only (no
+Pure: standard library and edc.rules.numbers only. The output uses presentation attributes only (no
 <style>, no script, no external reference), so it renders on a hospital network without
 internet, inline in a page or as a file. Same input, same bytes: golden files can pin it.
 """
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
-from edc.units import significant
+from edc.rules.numbers import significant
+from edc.rules.trends import EGFR_UNIT, Trend
 
 SVG_NS = "http://www.w3.org/2000/svg"
 MARGIN_LEFT = 64  # room for the y tick labels
@@ -217,3 +218,21 @@ def trend_svg(series: Sequence[Series], *, width: int = 720, height_per_series: 
                              font_size="11"))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def chart_series(trend: Trend) -> list[Series]:
+    """Return the UPCR (mg/mg, with the complete-remission line of forms/outcomes.toml) and the
+    reference eGFR series to draw."""
+    upcr: list[Point] = []
+    egfr: list[Point] = []
+    for row in trend.rows:
+        m = row.measurements.get("upcr")
+        # The stored value is canonical mg/mg whatever unit the lab reported.
+        if m is not None and m.is_number and m.value is not None and m.unit == "mg/mg":
+            upcr.append(Point(row.sample_date, m.value, row.code))
+        if row.summary.egfr_reference is not None:
+            egfr.append(Point(row.sample_date, row.summary.egfr_reference, row.code))
+    return [
+        Series("UPCR", "mg/mg", tuple(upcr), reference=trend.outcomes.complete_mg_mg),
+        Series("eGFR", EGFR_UNIT, tuple(egfr)),
+    ]

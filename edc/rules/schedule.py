@@ -7,15 +7,14 @@ inclusive at both ends.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import holidays
-from dateutil.relativedelta import relativedelta
 
-from edc.study import ScheduleDefinition, SecondInfusionRule, Site, VisitDefinition
+from edc.protocol.schedule import ScheduleDefinition, SecondInfusionRule, VisitDefinition
+from edc.protocol.study import Site
 
 
 @dataclass(frozen=True)
@@ -103,17 +102,8 @@ class Window:
 
 
 def target_date(anchor: date, visit: VisitDefinition, month_rule: str) -> date:
-    """Day 0 plus the visit's offset, months counted by month_rule."""
-    if visit.days is not None:
-        return anchor + timedelta(days=visit.days)
-    months = visit.months or 0
-    if month_rule == "calendar":
-        return anchor + relativedelta(months=months)  # clamps 31 Jan + 1 month to 28/29 Feb
-    if month_rule == "30d":
-        return anchor + timedelta(days=30 * months)
-    if month_rule == "30.4375d":
-        return anchor + timedelta(days=math.floor(30.4375 * months + 0.5))
-    raise ValueError(f"Got month rule {month_rule!r}. Expected calendar, 30d or 30.4375d.")
+    """Return day 0 plus the visit's offset, months counted by month_rule."""
+    return visit.target(anchor, month_rule)
 
 
 def suggest_booking(
@@ -161,25 +151,3 @@ def second_infusion_window(first: date, rule: SecondInfusionRule) -> Window:
     return Window(
         due, due - timedelta(days=rule.window_days), due + timedelta(days=rule.window_days)
     )
-
-
-def _anchors_over_a_leap_cycle() -> Iterable[date]:
-    start = date(2024, 1, 1)
-    return (start + timedelta(days=i) for i in range(366 + 365 * 3))
-
-
-def check_windows_do_not_overlap(schedule: ScheduleDefinition) -> str | None:
-    """Describe the first pair of visits whose windows overlap for some anchor, or return None."""
-    always_open = ClinicCalendar(closed_weekdays=frozenset())
-    anchors = (
-        _anchors_over_a_leap_cycle() if schedule.month_rule == "calendar" else [date(2024, 1, 1)]
-    )
-    for anchor in anchors:
-        visits = sorted(plan_visits(anchor, schedule, always_open), key=lambda v: v.target)
-        for earlier, later in zip(visits, visits[1:], strict=False):
-            if later.window_start <= earlier.window_end:
-                return (
-                    f"{earlier.code} (ends {earlier.window_end}) overlaps {later.code} "
-                    f"(starts {later.window_start}) for day 0 = {anchor}"
-                )
-    return None

@@ -1,4 +1,5 @@
-"""Form classes derived from the study definition; fields that keep what the nurse typed."""
+"""Fields that keep what the nurse typed: cleaning, full-width input, ISO dates and times,
+numbers, required, and the record version every changing form carries."""
 
 from __future__ import annotations
 
@@ -9,25 +10,18 @@ from typing import Any
 
 import wtforms
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     FloatField,
     FormField,
     HiddenField,
     PasswordField,
-    RadioField,
-    SelectField,
     StringField,
 )
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, StopValidation
+from wtforms.validators import InputRequired, StopValidation
 
-from edc.labs import ResultsForm
-from edc.study import Study
-from edc.units import parse_number
+from edc.rules.numbers import parse_number
 
 
 def clean_text(value: Any) -> Any:
@@ -165,75 +159,9 @@ class Required(InputRequired):
         raise StopValidation(self.message or field.gettext("This field is required."))
 
 
-def _required(message: Any) -> list[Any]:
+def required(message: Any) -> list[Any]:
+    """Return the validators of a required field with its own message."""
     return [Required(message=message)]
-
-
-class EnrolmentFormBase(Form):
-    code = StringField(_l("Participant code"), validators=[
-        Required(message=_l("Enter the participant code.")), Length(max=32)])
-    date_of_birth = IsoDateField(_l("Date of birth"),
-                                 validators=_required(_l("Enter the date of birth.")))
-    sex = SelectField(_l("Sex"), choices=[SelectChoice("", "—"), SelectChoice("M", _l("Male")),
-                               SelectChoice("F", _l("Female"))],
-                      validators=_required(_l("Choose the sex.")))
-    weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
-                            validators=_required(_l("Enter the weight in kg.")))
-    height_cm = NumberField(_l("Height (cm)"), unit="cm",
-                            validators=_required(_l("Enter the height in cm.")))
-    consent_date = IsoDateField(_l("Consent date"),
-                                validators=_required(_l("Enter the consent date.")))
-    screening_egfr = NumberField(_l("Screening eGFR (mL/min/1.73m²)"), unit="mL/min/1.73m²",
-                                 validators=_required(_l("Enter the screening eGFR.")))
-    confirm_measures = BooleanField(_l("I have checked the weight and height"))
-
-    criteria: tuple = ()
-
-    def eligibility_answers(self) -> dict[str, bool | None]:
-        answers = {}
-        for criterion in self.criteria:
-            data = self[f"criterion_{criterion.code}"].data
-            answers[criterion.code] = {"yes": True, "no": False}.get(data)
-        return answers
-
-
-def enrolment_form(study: Study) -> type[EnrolmentFormBase]:
-    """A fresh form class with one yes/no question per eligibility criterion."""
-    fields: dict[str, Any] = {"criteria": study.criteria}
-    for criterion in study.criteria:
-        fields[f"criterion_{criterion.code}"] = RadioField(
-            f"{criterion.code}. {criterion.text}",
-            choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-            validators=_required(_l("Answer %(code)s.", code=criterion.code)),
-            description=criterion.text_zh,
-        )
-    return type("EnrolmentForm", (EnrolmentFormBase,), fields)
-
-
-class InfusionForm(Form):
-    date = IsoDateField(_l("Infusion date"), validators=_required(_l("Enter the infusion date.")))
-    weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
-                            validators=_required(_l("Enter the weight in kg.")))
-    product_lot = StringField(_l("Product lot"), validators=[
-        Required(message=_l("Enter the product lot.")), Length(max=64)])
-    volume_ml = NumberField(_l("Volume (mL)"), unit="mL",
-                            validators=_required(_l("Enter the volume in mL.")))
-    confirm_weight = BooleanField(_l("I have checked the weight"))
-    reason = StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)])
-    # The infusion date whose visit moves the nurse was shown and accepted.
-    confirmed = HiddenField()
-    # The stored version the form was opened on: a save over someone else's change is refused.
-    version = HiddenField()
-
-    def expected_version(self) -> int | None:
-        data = str(self.version.data or "")
-        return int(data) if data.isascii() and data.isdigit() and len(data) < 10 else None
-
-    def confirmed_date(self) -> date | None:
-        try:
-            return date.fromisoformat(self.confirmed.data or "")
-        except ValueError:
-            return None
 
 
 def posted_version(text: Any) -> int | None:
@@ -253,15 +181,6 @@ class VersionedForm(Form):
 
     def expected_version(self) -> int | None:
         return posted_version(self.version.data)
-
-
-class CalendarLinkForm(VersionedForm):
-    """Issue or revoke the family's calendar link (no input but the participant's version)."""
-
-
-class AnchorForm(VersionedForm):
-    reason = StringField(_l("Why is the second infusion not given?"), validators=[
-        Required(message=_l("Say why the second infusion is not given.")), Length(max=500)])
 
 
 TIME = re.compile(r"([01]?\d|2[0-3]):[0-5]\d", re.ASCII)
@@ -287,57 +206,3 @@ class IsoTimeField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.strftime("%H:%M") if self.data else ""
-
-
-class BookForm(VersionedForm):
-    date = IsoDateField(_l("Appointment date"),
-                        validators=_required(_l("Enter the appointment date.")))
-    time = IsoTimeField(_l("Time (optional)"))
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
-
-
-class WithdrawForm(VersionedForm):
-    reason = StringField(_l("Why is the child withdrawn?"), validators=[
-        Required(message=_l("Say why the child is withdrawn.")), Length(max=500)])
-
-
-class MissedForm(VersionedForm):
-    reason = StringField(_l("Reason"), validators=[
-        Required(message=_l("Say why the visit was missed.")), Length(max=500)])
-
-
-class AddVisitForm(VersionedForm):
-    date = IsoDateField(_l("Visit date"), validators=[Optional()])
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
-
-
-def results_form(definition: ResultsForm) -> type[Form]:
-    """A fresh form class for a visit's results: one group of inputs per analyte."""
-    fields: dict[str, Any] = {
-        "sample_date": IsoDateField(_l("Sample date"),
-                                    validators=_required(_l("Enter the sample date."))),
-        "reason": StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)]),
-        "version": HiddenField(),
-        "watermark": HiddenField(),
-    }
-    for field in definition.fields:
-        entry: dict[str, Any] = {
-            "value": StringField(field.label, description=field.label_zh,
-                                 filters=[ascii_text]),
-            "not_done": BooleanField(_l("not done")),
-            "not_done_reason": StringField(_l("Why not done")),
-            "confirm": BooleanField(_l("confirmed")),
-            # What the analyte held when the form was opened, to merge after a conflict.
-            "opened": HiddenField(),
-        }
-        if len(field.units) > 1:
-            entry["unit"] = SelectField(
-                _l("Unit of %(label)s", label=field.label), validate_choice=False,
-                choices=[SelectChoice(u.code, u.label) for u in field.units])
-        if field.qualitative:
-            entry["qualifier"] = SelectField(
-                _l("Qualitative %(label)s", label=field.label), validate_choice=False,
-                choices=[SelectChoice("", "—"), *(SelectChoice(q, q) for q in field.qualitative)])
-        fields[field.key] = FormField(type(f"{field.key}_entry", (Subform,), entry),
-                                      label=field.label)
-    return type("ResultsEntryForm", (Form,), fields)

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edc import services
-from edc.accounts import create_user
-from edc.labs import ResultsForm
 from edc.models import Allocation, Participant, User, Visit
-from edc.schedule import ClinicCalendar
+from edc.protocol.crf import ResultsForm
+from edc.protocol.study import Study
+from edc.rules.schedule import ClinicCalendar
 from edc.services import Refused
-from edc.study import Study
+from edc.services.accounts import create_user
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (

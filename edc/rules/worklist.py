@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from edc.schedule import ClinicCalendar, Window, suggest_booking
-from edc.study import ScheduleDefinition
+from edc.protocol.schedule import ScheduleDefinition
+from edc.rules.schedule import ClinicCalendar, Window, suggest_booking
 
 # A visit still to be done, and the kinds that can fall overdue. A screening visit is judged
 # against infusion 1, not a follow-up window; an unscheduled visit has the one day it was

@@ -14,13 +14,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc import worklist_rules as rules
-from edc.charts import trend_svg
-from edc.crf import AddVisitForm, AnchorForm, InfusionForm, WithdrawForm, enrolment_form
+from edc.formats.charts import chart_series, trend_svg
+from edc.formats.qr import qr_svg
 from edc.models import AuditEvent, Participant, Visit
+from edc.rules import worklist as rules
 from edc.services import Changed, NeedsConfirmation, Refused
-from edc.trends import chart_series
-from edc.views import (
+from edc.views.crf_forms import enrolment_form
+from edc.views.fields import clean_text
+from edc.views.filters import term  # the `term` filter's words, for the history
+from edc.views.history_words import saves
+from edc.views.participants.forms import (
+    AddVisitForm,
+    AnchorForm,
+    CalendarLinkForm,
+    InfusionForm,
+    WithdrawForm,
+)
+from edc.views.shared import (
     WRITE_ROLES,
     attach_errors,
     calendar,
@@ -28,10 +38,8 @@ from edc.views import (
     results_definition,
     roles_required,
     study,
+    subscription_url,
 )
-from edc.views import _term as term  # the `term` filter's words, for the history
-from edc.views.calendars import qr_svg, subscription_url
-from edc.views.history_words import saves
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 
@@ -98,6 +106,10 @@ def enrol() -> Any:
     return render_template("participants/enrol.html", form=form, general=general), status
 
 
+def _qr(link: str | None) -> Markup | None:
+    return Markup(qr_svg(link, _("QR code of the calendar link"))) if link else None
+
+
 def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None,
                  withdraw_form: WithdrawForm | None = None,
                  add_form: AddVisitForm | None = None) -> str:
@@ -118,7 +130,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         anchor_form=anchor_form,
         add_form=add_form or AddVisitForm(formdata=None),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
-        calendar_qr=qr_svg(link) if (link := subscription_url(participant)) else None,
+        calendar_qr=_qr(subscription_url(participant)),
     )
 
 
@@ -256,3 +268,60 @@ def history(participant_id: int) -> Any:
         entries = [s for s in entries if s.changes]
     return render_template("participants/history.html", p=participant, saves=entries[::-1],
                            codes=codes, chosen=chosen)
+
+
+@bp.route("/<int:participant_id>/visits", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def add_visit(participant_id: int) -> Any:
+    participant = services.load_participant(db.session(), participant_id)
+    if participant is None:
+        abort(404)
+    form = AddVisitForm()
+    kind = clean_text(request.form.get("kind", ""))[:500]
+    if not form.validate_on_submit():
+        return _detail_page(participant, add_form=form), 422
+    try:
+        new = services.add_visit(db.session(), current_user, participant, kind, form.date.data,
+                                 form.reason.data or "", today=services.today(study()),
+                                 calendar=calendar(),
+                                 expected_version=form.expected_version())
+    except Refused as refused:
+        # A conflict or a refusal: the page again, with what was typed and the message at
+        # its field.
+        for message in attach_errors(form, refused):
+            flash(message, "error")
+        return _detail_page(participant, add_form=form), 409 if isinstance(
+            refused, Changed) else 422
+    return redirect(url_for("visits.visit", visit_id=new.id))
+
+
+def _change_link(participant_id: int, change: Any, done: str) -> Any:
+    """Issue or revoke the link from a page opened on the participant's current version;
+    otherwise say what someone else changed and show the page again."""
+    participant = services.load_participant(db.session(), participant_id) or abort(404)
+    form = CalendarLinkForm()
+    if form.validate_on_submit():
+        try:
+            change(db.session(), current_user, participant,
+                   expected_version=form.expected_version())
+        except Changed as clash:
+            for messages in clash.errors.values():
+                for message in messages:
+                    flash(message, "error")
+            return _detail_page(participant), 409
+        flash(done, "success")
+    return redirect(url_for("participants.detail", participant_id=participant_id))
+
+
+@bp.route("/<int:participant_id>/calendar-link", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def issue_calendar_link(participant_id: int) -> Any:
+    return _change_link(participant_id, services.issue_calendar_link,
+                        _("A new calendar link is issued; any earlier link no longer works."))
+
+
+@bp.route("/<int:participant_id>/calendar-link/revoke", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def revoke_calendar_link(participant_id: int) -> Any:
+    return _change_link(participant_id, services.revoke_calendar_link,
+                        _("The calendar link is revoked."))

@@ -12,10 +12,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from edc import create_app, db
-from edc.schedule import plan_visits
+from edc import db
+from edc.app import create_app
+from edc.protocol.study import StudyDefinitionError
+from edc.rules.schedule import plan_visits
 from edc.services import Refused
-from edc.study import StudyDefinitionError
 
 
 def _actor() -> str:
@@ -88,7 +89,7 @@ def serve(host: str, port: int) -> None:
               type=click.Choice(["admin", "investigator", "nurse", "monitor", "unblinded"]))
 def create_user(username: str, role: str) -> None:
     """Create an account; the password is prompted for, or read from standard input."""
-    from edc.accounts import create_user as create
+    from edc.services.accounts import create_user as create
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -105,7 +106,7 @@ def create_user(username: str, role: str) -> None:
 @click.argument("username")
 def unlock_user(username: str) -> None:
     """Lift the 15-minute lock-out after five failed log-ins."""
-    from edc.accounts import unlock
+    from edc.services.accounts import unlock
 
     try:
         unlock(db.session(), _actor(), username)
@@ -160,7 +161,7 @@ def allocation_load(csv_file: Path) -> None:
 @main.command()
 def demo() -> None:
     """Create the database with demo accounts and children, and print how to log in."""
-    from edc.demo import load_demo
+    from edc.cli.demo import load_demo
 
     db.upgrade(current_app.config["DATABASE_URL"])
     extensions = current_app.extensions

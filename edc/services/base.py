@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from edc.audit import AUDITED
 from edc.models import AuditEvent
-from edc.study import Study
+from edc.protocol.study import Study
 
 GENERAL = "__all__"
 # How far from today a date may lie where no study rule bounds it: a visit a year ahead is

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import segno
 from babel.dates import format_date
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, render_template
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc.crf import CalendarLinkForm
-from edc.ics import (
+from edc.formats.ics import (
     CalendarVisit,
     Clinic,
     Reminders,
@@ -27,9 +23,9 @@ from edc.ics import (
     visit_label,
     window_text,
 )
+from edc.formats.qr import qr_svg
 from edc.models import Participant, Visit
-from edc.services import Changed
-from edc.views import WRITE_ROLES, roles_required, study
+from edc.views.shared import study, subscription_url
 
 bp = Blueprint("calendars", __name__)
 
@@ -94,20 +90,6 @@ CARD_ZH = {
 }
 
 
-def qr_svg(text: str) -> Markup:
-    """A QR code of text as inline SVG, drawn here (no image service)."""
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=4, xmldecl=False,
-                                     title=_("QR code of the calendar link"))
-    return Markup(out.getvalue().decode())
-
-
-def subscription_url(participant: Participant) -> str | None:
-    if not participant.calendar_token:
-        return None
-    return url_for("calendars.family", token=participant.calendar_token, _external=True)
-
-
 def both_languages(day: date) -> tuple[str, str]:
     """A date for a family card: Chinese, then English."""
     return (format_date(day, "y年M月d日 EEEE", locale="zh_CN"),
@@ -122,8 +104,9 @@ def card(participant_id: int) -> Any:
     rows = [(entry, visit_label(entry), both_languages(entry.day),
              window_text(entry.window_start, entry.window_end))
             for entry in calendar_visits(participant.visits) if not entry.cancelled]
-    return render_template("calendars/card.html", p=participant, rows=rows, link=link,
-                           qr=qr_svg(link) if link else None, site=study().site, zh=CARD_ZH)
+    qr = Markup(qr_svg(link, _("QR code of the calendar link"))) if link else None
+    return render_template("calendars/card.html", p=participant, rows=rows, link=link, qr=qr,
+                           site=study().site, zh=CARD_ZH)
 
 
 @bp.route("/participants/<int:participant_id>/calendar.ics")
@@ -148,37 +131,3 @@ def clinic_calendar() -> Any:
                        name=_("%(study)s clinic visits", study=study().info.acronym))
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="clinic.ics"'})
-
-
-def _change_link(participant_id: int, change: Any, done: str) -> Any:
-    """Issue or revoke the link from a page opened on the participant's current version;
-    otherwise say what someone else changed and show the page again."""
-    participant = services.load_participant(db.session(), participant_id) or abort(404)
-    form = CalendarLinkForm()
-    if form.validate_on_submit():
-        try:
-            change(db.session(), current_user, participant,
-                   expected_version=form.expected_version())
-        except Changed as clash:
-            from edc.views.participants import _detail_page
-
-            for messages in clash.errors.values():
-                for message in messages:
-                    flash(message, "error")
-            return _detail_page(participant), 409
-        flash(done, "success")
-    return redirect(url_for("participants.detail", participant_id=participant_id))
-
-
-@bp.route("/participants/<int:participant_id>/calendar-link", methods=["POST"])
-@roles_required(*WRITE_ROLES)
-def issue(participant_id: int) -> Any:
-    return _change_link(participant_id, services.issue_calendar_link,
-                        _("A new calendar link is issued; any earlier link no longer works."))
-
-
-@bp.route("/participants/<int:participant_id>/calendar-link/revoke", methods=["POST"])
-@roles_required(*WRITE_ROLES)
-def revoke(participant_id: int) -> Any:
-    return _change_link(participant_id, services.revoke_calendar_link,
-                        _("The calendar link is revoked."))

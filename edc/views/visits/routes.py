@@ -13,11 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc import worklist_rules as rules
-from edc.crf import AddVisitForm, BookForm, MissedForm, Subform, clean_text, results_form
 from edc.models import AuditEvent, Participant, Visit
+from edc.rules import worklist as rules
 from edc.services import Changed, Conflict, Refused, ResultsData, TypedResult
-from edc.views import (
+from edc.views.crf_forms import results_form
+from edc.views.fields import Subform, clean_text
+from edc.views.filters import term  # the `term` filter's words, for the history
+from edc.views.history_words import Change, Save, saves
+from edc.views.shared import (
     WRITE_ROLES,
     attach_errors,
     calendar,
@@ -26,8 +29,7 @@ from edc.views import (
     roles_required,
     study,
 )
-from edc.views import _term as term  # the `term` filter's words, for the history
-from edc.views.history_words import Change, Save, saves
+from edc.views.visits.forms import BookForm, MissedForm
 
 bp = Blueprint("visits", __name__)
 
@@ -249,33 +251,6 @@ def missed(visit_id: int) -> Any:
         return _visit_page(visit, missed_form=form, status=422)
     flash(_("%(code)s is marked missed.", code=visit.code), "success")
     return redirect(url_for("participants.detail", participant_id=visit.participant_id))
-
-
-@bp.route("/participants/<int:participant_id>/visits", methods=["POST"])
-@roles_required(*WRITE_ROLES)
-def add(participant_id: int) -> Any:
-    participant = services.load_participant(db.session(), participant_id)
-    if participant is None:
-        abort(404)
-    from edc.views.participants import _detail_page
-
-    form = AddVisitForm()
-    kind = _posted("kind")
-    if not form.validate_on_submit():
-        return _detail_page(participant, add_form=form), 422
-    try:
-        new = services.add_visit(db.session(), current_user, participant, kind, form.date.data,
-                                 form.reason.data or "", today=services.today(study()),
-                                 calendar=calendar(),
-                                 expected_version=form.expected_version())
-    except Refused as refused:
-        # A conflict or a refusal: the page again, with what was typed and the message at
-        # its field.
-        for message in attach_errors(form, refused):
-            flash(message, "error")
-        return _detail_page(participant, add_form=form), 409 if isinstance(
-            refused, Changed) else 422
-    return redirect(url_for("visits.visit", visit_id=new.id))
 
 
 @bp.route("/visits/<int:visit_id>/book", methods=["POST"])

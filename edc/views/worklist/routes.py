@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from edc import db, services
-from edc import worklist_rules as rules
-from edc.crf import clean_text
 from edc.read import deviations as deviation_reads
 from edc.read import worklist as worklist_reads
-from edc.views import calendar, results_definition, study
+from edc.rules import worklist as rules
+from edc.views.fields import clean_text
+from edc.views.shared import calendar, results_definition, study
 
 bp = Blueprint("worklist", __name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from edc.labs import Unit
+from edc.protocol.crf import Unit
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 

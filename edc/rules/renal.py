@@ -2,8 +2,8 @@
 
 Pure: standard library only, no other edc module. Inputs come in the units the equations need
 (creatinine mg/dL, cystatin C mg/L, height cm, weight kg); converting what the lab reported is
-edc.units' job. Outcome thresholds are keyword parameters defaulting to the protocol's values, so
-the study definition can override them without code.
+edc.rules.numbers' job. Outcome thresholds are keyword parameters defaulting to the protocol's
+values, so the study definition can override them without code.
 """
 
 from __future__ import annotations

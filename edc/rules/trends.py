@@ -1,6 +1,6 @@
 """Lay out a participant's kidney results over time: baseline, change, eGFR, remission, charts.
 
-Pure: standard library and edc.renal, edc.labs, edc.units, edc.charts only (no Flask, no
+Pure: the standard library, edc.protocol and other pure rules and formats (no Flask, no
 SQLAlchemy). The web layer turns stored results into VisitResults; this module applies the
 PROTOCOL's outcome definitions to them. Baseline = the last value before the first infusion.
 """
@@ -13,10 +13,9 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
-from edc import renal
-from edc.charts import Point, Series
-from edc.labs import ResultsForm
-from edc.study import Outcomes
+from edc.protocol.crf import ResultsForm
+from edc.protocol.outcomes import Outcomes
+from edc.rules import renal
 
 EGFR_UNIT = "mL/min/1.73m²"
 
@@ -327,20 +326,3 @@ def trend(
             egfr_comparison=comparison,
         ))
     return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows), outcomes)
-
-
-def chart_series(trend: Trend, *, upcr_reference: float = 0.2) -> list[Series]:
-    """Return the UPCR (mg/mg, with its remission line) and reference eGFR series to draw."""
-    upcr: list[Point] = []
-    egfr: list[Point] = []
-    for row in trend.rows:
-        m = row.measurements.get("upcr")
-        # The stored value is canonical mg/mg whatever unit the lab reported.
-        if m is not None and m.is_number and m.value is not None and m.unit == "mg/mg":
-            upcr.append(Point(row.sample_date, m.value, row.code))
-        if row.summary.egfr_reference is not None:
-            egfr.append(Point(row.sample_date, row.summary.egfr_reference, row.code))
-    return [
-        Series("UPCR", "mg/mg", tuple(upcr), reference=upcr_reference),
-        Series("eGFR", EGFR_UNIT, tuple(egfr)),
-    ]

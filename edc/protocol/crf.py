@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from edc.definition import TomlTable, read_toml
+from edc.protocol.toml import TomlTable, read_toml
 
 DOMAINS = ("LB", "VS")
 

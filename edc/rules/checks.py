@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from edc.labs import Field, Unit
-from edc.units import limits_in
+from edc.protocol.crf import Field, Unit
+from edc.rules.numbers import limits_in
 
 Level = Literal["block", "warn"]
 Kind = Literal["below_range", "above_range", "not_integer", "below_plausible", "above_plausible",

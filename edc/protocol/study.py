@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-from edc.definition import StudyDefinitionError as StudyDefinitionError  # what load_study raises
-from edc.definition import TomlTable, read_toml
-from edc.labs import ResultsForm, load_results_form
-
-MONTH_RULES = ("calendar", "30d", "30.4375d")
+from edc.protocol.crf import ResultsForm, load_results_form
+from edc.protocol.outcomes import Outcomes, load_outcomes
+from edc.protocol.schedule import ScheduleDefinition, load_schedule
+from edc.protocol.toml import StudyDefinitionError as StudyDefinitionError  # what load_study raises
+from edc.protocol.toml import TomlTable, read_toml
 
 
 @dataclass(frozen=True)
@@ -56,21 +56,6 @@ class Site:
 
 
 @dataclass(frozen=True)
-class Outcomes:
-    """Remission and improvement thresholds, from forms/outcomes.toml."""
-
-    complete_mg_mg: float = 0.2
-    complete_mg_mmol: float = 20.0
-    upper_mg_mg: float = 2.0
-    upper_mg_mmol: float = 200.0
-    fall_percent: float = 50.0
-    max_per_hpf: float = 5.0
-    max_per_ul: float = 28.0
-    improvement_percent: float = 10.0
-    lab_difference_percent: float = 20.0
-
-
-@dataclass(frozen=True)
 class CalendarSettings:
     urine_days_before: int
     urine_time: time
@@ -89,29 +74,6 @@ class EnrolmentRules:
 class Treatment:
     dose_cells_per_kg: float
     volume_ml_limits: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class VisitDefinition:
-    code: str
-    label: str
-    label_zh: str
-    days: int | None
-    months: int | None
-    window_days: int
-
-
-@dataclass(frozen=True)
-class SecondInfusionRule:
-    due_days_after_first: int
-    window_days: int
-
-
-@dataclass(frozen=True)
-class ScheduleDefinition:
-    month_rule: str
-    second_infusion: SecondInfusionRule
-    visits: tuple[VisitDefinition, ...]
 
 
 @dataclass(frozen=True)
@@ -219,22 +181,6 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
     return rules
 
 
-def _outcomes(t: TomlTable) -> Outcomes:
-    protein, blood, kidney = t.table("proteinuria"), t.table("hematuria"), t.table(
-        "renal_function")
-    return Outcomes(
-        complete_mg_mg=protein.number("complete_mg_mg"),
-        complete_mg_mmol=protein.number("complete_mg_mmol"),
-        upper_mg_mg=protein.number("upper_mg_mg"),
-        upper_mg_mmol=protein.number("upper_mg_mmol"),
-        fall_percent=protein.number("fall_percent"),
-        max_per_hpf=blood.number("max_per_hpf"),
-        max_per_ul=blood.number("max_per_ul"),
-        improvement_percent=kidney.number("improvement_percent"),
-        lab_difference_percent=kidney.number("lab_difference_percent"),
-    )
-
-
 def _calendar(t: TomlTable) -> CalendarSettings:
     at = t.get("urine_time", time(18, 0))
     if type(at) is not time:
@@ -251,42 +197,6 @@ def _arms(top: TomlTable) -> tuple[Arm, ...]:
     if len(arms) < 2 or len({a.code for a in arms}) != len(arms):
         raise top.fail("arms", [a.code for a in arms], "two or more arms with distinct codes")
     return arms
-
-
-def _visit(t: TomlTable) -> VisitDefinition:
-    has_days, has_months = "days" in t.data, "months" in t.data
-    if has_days == has_months:
-        raise t.fail(
-            "days", t.data.get("days", t.data.get("months")), "exactly one of 'days' or 'months'"
-        )
-    return VisitDefinition(
-        code=t.text("code", pattern=r"[A-Z][A-Z0-9]{1,9}"),
-        label=t.text("label"),
-        label_zh=t.text("label_zh", default=""),
-        days=t.integer("days", minimum=1) if has_days else None,
-        months=t.integer("months", minimum=1) if has_months else None,
-        window_days=t.integer("window_days"),
-    )
-
-
-def _schedule(t: TomlTable) -> ScheduleDefinition:
-    rule = t.get("month_rule", "calendar")
-    if rule not in MONTH_RULES:
-        raise t.fail("month_rule", rule, "one of " + ", ".join(repr(r) for r in MONTH_RULES))
-    second = t.table("second_infusion")
-    due, spread = second.integer("due_days_after_first", minimum=1), second.integer("window_days")
-    if spread >= due:
-        raise second.fail("window_days", spread, f"fewer days than due_days_after_first ({due}), "
-                          "so the window starts after infusion 1")
-    visits = tuple(_visit(v) for v in t.tables("visits"))
-    codes = [v.code for v in visits]
-    if len(set(codes)) != len(codes):
-        raise t.fail("visits", codes, "distinct visit codes")
-    return ScheduleDefinition(
-        month_rule=rule,
-        second_infusion=SecondInfusionRule(due_days_after_first=due, window_days=spread),
-        visits=visits,
-    )
 
 
 def _criteria(t: TomlTable) -> tuple[Criterion, ...]:
@@ -308,8 +218,6 @@ def _criteria(t: TomlTable) -> tuple[Criterion, ...]:
 
 def load_study(forms_dir: str | Path) -> Study:
     """Read study.toml, schedule.toml and eligibility.toml from forms_dir and validate them."""
-    from edc.schedule import check_windows_do_not_overlap  # imports this module
-
     forms_dir = Path(forms_dir)
     top = read_toml(forms_dir, "study.toml")
     treatment = top.table("treatment")
@@ -324,12 +232,9 @@ def load_study(forms_dir: str | Path) -> Study:
             volume_ml_limits=treatment.limits("volume_ml_limits"),
         ),
         arms=_arms(top),
-        schedule=_schedule(schedule_table),
+        schedule=load_schedule(schedule_table),
         criteria=_criteria(read_toml(forms_dir, "eligibility.toml")),
-        outcomes=_outcomes(read_toml(forms_dir, "outcomes.toml")),
+        outcomes=load_outcomes(read_toml(forms_dir, "outcomes.toml")),
         results=load_results_form(forms_dir),
     )
-    overlap = check_windows_do_not_overlap(study.schedule)
-    if overlap:
-        raise schedule_table.fail("visits", overlap, "visit windows that never overlap")
     return study

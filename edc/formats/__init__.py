@@ -1,0 +1,1 @@
+"""Pure, deterministic outputs (iCalendar, SVG), checked against golden files."""

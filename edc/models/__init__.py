@@ -1,0 +1,37 @@
+"""Database tables as typed SQLAlchemy 2.0 models. Imports no Flask."""
+
+from edc.models.audit import AuditEvent
+from edc.models.base import (
+    PARTICIPANT_STATUSES,
+    ROLES,
+    SEXES,
+    VISIT_KINDS,
+    VISIT_STATUSES,
+    Base,
+    UTCDateTime,
+    new_calendar_uid,
+    utcnow,
+)
+from edc.models.participants import Allocation, Infusion, Participant, User
+from edc.models.visits import CALENDAR_FIELDS, Result, Visit, raise_calendar_sequence
+
+__all__ = [
+    "Allocation",
+    "AuditEvent",
+    "Base",
+    "CALENDAR_FIELDS",
+    "Infusion",
+    "PARTICIPANT_STATUSES",
+    "Participant",
+    "ROLES",
+    "Result",
+    "SEXES",
+    "UTCDateTime",
+    "User",
+    "VISIT_KINDS",
+    "VISIT_STATUSES",
+    "Visit",
+    "new_calendar_uid",
+    "raise_calendar_sequence",
+    "utcnow",
+]

@@ -1,0 +1,146 @@
+"""Visits (scheduled, screening, unscheduled) and their results, one row per analyte."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from edc.models.base import (
+    VISIT_KINDS,
+    VISIT_STATUSES,
+    Base,
+    UTCDateTime,
+    new_calendar_uid,
+    utcnow,
+)
+from edc.rules import worklist as rules
+
+if TYPE_CHECKING:
+    from edc.models.participants import Participant
+
+
+class Visit(Base):
+    __tablename__ = "visit"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "code"),
+        CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),
+        CheckConstraint(f"kind IN {VISIT_KINDS!r}", name="kind"),
+        # The worklist: planned visits by the day their window closes, and by booked day.
+        Index("ix_visit_status_window_end", "status", "window_end"),
+        Index("ix_visit_status_booked_date", "status", "booked_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(64))
+    target_date: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    suggested_date: Mapped[date] = mapped_column(Date)
+    suggested_is_clinic_day: Mapped[bool] = mapped_column(Boolean, default=True)
+    actual_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    # The infusion the schedule counts from (none for a screening visit before any infusion).
+    anchor_infusion: Mapped[int | None] = mapped_column(Integer)
+    anchor_date: Mapped[date | None] = mapped_column(Date)
+    # Screening and unscheduled visits are not part of the follow-up schedule.
+    kind: Mapped[str] = mapped_column(String(16), default="scheduled")
+    # Days the sample was taken outside the window (negative before it; 0 inside).
+    sample_deviation_days: Mapped[int] = mapped_column(Integer, default=0)
+    missed_reason: Mapped[str | None] = mapped_column(Text)
+    results_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The appointment: a day (and optionally a local time) in the window, or flagged with a reason.
+    booked_date: Mapped[date | None] = mapped_column(Date)
+    booked_time: Mapped[time | None] = mapped_column(Time)
+    booking_reason: Mapped[str | None] = mapped_column(Text)
+    booking_flags: Mapped[str | None] = mapped_column(String(64))
+    cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    # One calendar event for the visit's whole life: a random UID, a SEQUENCE raised on each move.
+    calendar_uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_uid)
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    calendar_stamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    participant: Mapped[Participant] = relationship(back_populates="visits")
+    results: Mapped[list[Result]] = relationship(back_populates="visit", order_by="Result.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def appointment(self) -> date:
+        """The day the family is expected: booked, else the suggested clinic day."""
+        return self.booked_date or self.suggested_date
+
+    @property
+    def day(self) -> int | None:
+        """The target's day number after the anchoring infusion."""
+        return None if self.anchor_date is None else (self.target_date - self.anchor_date).days
+
+    def timing(self, today: date) -> str | None:
+        """'open' while a planned visit's window includes today, 'overdue' once a scheduled
+        visit's window has passed (edc.rules.worklist says which visits can be overdue)."""
+        if self.status != rules.OPEN_STATUS:
+            return None
+        if rules.is_overdue(self.status, self.kind, self.window_end, today):
+            return "overdue"
+        if rules.is_open(self.window_start, self.window_end, today):
+            return "open"
+        return None
+
+
+class Result(Base):
+    """One analyte of one visit, as typed and in its canonical unit (like a CDISC LB record)."""
+
+    __tablename__ = "result"
+    __table_args__ = (UniqueConstraint("visit_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    field: Mapped[str] = mapped_column(String(32))  # the key in forms/results.toml
+    test_code: Mapped[str] = mapped_column(String(16))  # CDISC LBTESTCD / VSTESTCD
+    loinc: Mapped[str | None] = mapped_column(String(16))
+    typed_value: Mapped[str | None] = mapped_column(String(64))  # exactly as typed
+    typed_unit: Mapped[str | None] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)  # in the canonical unit
+    unit: Mapped[str | None] = mapped_column(String(16))  # the canonical unit
+    qualifier: Mapped[str | None] = mapped_column(String(32))  # e.g. too numerous to count
+    not_done_reason: Mapped[str | None] = mapped_column(Text)
+    warn_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    visit: Mapped[Visit] = relationship(back_populates="results")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# What a family's calendar shows of a visit: a change to any of these is a move of the event.
+CALENDAR_FIELDS = ("target_date", "window_start", "window_end", "suggested_date", "booked_date",
+                   "booked_time", "status", "label", "actual_date")
+
+
+def raise_calendar_sequence(session: Session, _context: object, _instances: object) -> None:
+    """Count a change of what a family's calendar shows (bound to the app's sessions in edc.db)."""
+    for obj in session.dirty:
+        if isinstance(obj, Visit) and session.is_modified(obj):
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS):
+                obj.calendar_sequence = (obj.calendar_sequence or 0) + 1
+                obj.calendar_stamp = utcnow()

@@ -1,0 +1,1 @@
+"""Pure clinical and date rules: dates, numbers and protocol dataclasses in and out."""

@@ -1,0 +1,5 @@
+"""Log in and out."""
+
+from edc.views.auth.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,97 @@
+"""Template filters: dates, times, cell counts, stored codes and visit labels in the reader's
+language."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from edc.rules.numbers import significant
+from edc.views.shared import study
+
+# Stored codes shown to people: statuses, kinds, outcomes, roles, audited entities.
+TERMS = {
+    "enrolled": _l("enrolled"),
+    "withdrawn": _l("withdrawn"),
+    "completed": _l("completed"),
+    "planned": _l("planned"),
+    "done": _l("done"),
+    "missed": _l("missed"),
+    "cancelled": _l("cancelled"),
+    "create": _l("created"),
+    "update": _l("changed"),
+    "delete": _l("deleted"),
+    "complete": _l("complete remission"),
+    "partial": _l("partial remission"),
+    "none": _l("no remission"),
+    "not_assessable": _l("not assessable"),
+    "scheduled": _l("scheduled"),
+    "screening": _l("screening"),
+    "unscheduled": _l("unscheduled"),
+    "admin": _l("admin"),
+    "investigator": _l("investigator"),
+    "nurse": _l("nurse"),
+    "monitor": _l("monitor"),
+    "unblinded": _l("unblinded"),
+    "participant": _l("participant"),
+    "infusion": _l("infusion"),
+    "visit": _l("visit"),
+    "result": _l("result"),
+    "allocation": _l("allocation"),
+    "user": _l("user"),
+}
+
+
+def term(code: str) -> str:
+    """A stored code (status, role, entity...) in the reader's language."""
+    return str(TERMS.get(code, code))
+
+
+def visit_label(visit: Any) -> str:
+    """A visit's label in the reader's language (forms/schedule.toml has both)."""
+    if visit.kind == "screening":
+        return _("Screening (baseline)")
+    if visit.kind == "unscheduled":
+        return _("Unscheduled")
+    if str(get_locale()).startswith("zh"):
+        definition = next((d for d in study().schedule.visits if d.code == visit.code), None)
+        if definition is not None and definition.label_zh:
+            return definition.label_zh
+    return visit.label
+
+
+def day(value: date | None) -> str:
+    """A date as ISO with the weekday, e.g. 2026-03-16 Mon (or 周一)."""
+    if value is None:
+        return ""
+    return f"{value.isoformat()} {format_date(value, 'EEE')}"
+
+
+def local_time(value: datetime) -> str:
+    """A UTC timestamp in the study's timezone."""
+    return value.astimezone(study().tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def cells(value: float) -> Markup:
+    """A cell count in scientific notation, e.g. 4.8 × 10^7."""
+    if not math.isfinite(value):
+        return Markup("—")
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return Markup(f"{float(mantissa):g} × 10<sup>{int(exponent)}</sup>")
+
+
+def register_filters(app: Flask) -> None:
+    """Make the filters above available to every template."""
+    app.add_template_filter(day, "day")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(cells, "cells")
+    app.add_template_filter(term, "term")
+    app.add_template_filter(visit_label, "visit_label")
+    app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")
