@@ -1,0 +1,54 @@
+"""Who may do what: the one table of role x action that views, the CLI and the README follow.
+
+Pure: no Flask, no SQLAlchemy. A role not in a row may not do it; the server checks every
+request against this table (edc.views.shared.permission_required).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    INVESTIGATOR = "investigator"
+    NURSE = "nurse"
+    MONITOR = "monitor"
+    UNBLINDED = "unblinded"
+
+
+class Action(StrEnum):
+    VIEW = "view"  # participants, schedules, results, history, calendars
+    ENROL = "enrol"
+    RECORD_INFUSION = "record_infusion"
+    ANCHOR_FOLLOW_UP = "anchor_follow_up"
+    ENTER_RESULTS = "enter_results"
+    BOOK_VISIT = "book_visit"
+    MARK_MISSED = "mark_missed"
+    ADD_VISIT = "add_visit"
+    WITHDRAW = "withdraw"
+    MANAGE_CALENDAR_LINK = "manage_calendar_link"
+    SEE_ALLOCATION = "see_allocation"
+
+
+_STAFF = frozenset(Role)
+_DATA_ENTRY = frozenset({Role.NURSE, Role.INVESTIGATOR})
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW: _STAFF,
+    Action.ENROL: _DATA_ENTRY,
+    Action.RECORD_INFUSION: _DATA_ENTRY,
+    Action.ANCHOR_FOLLOW_UP: _DATA_ENTRY,
+    Action.ENTER_RESULTS: _DATA_ENTRY,
+    Action.BOOK_VISIT: _DATA_ENTRY,
+    Action.MARK_MISSED: _DATA_ENTRY,
+    Action.ADD_VISIT: _DATA_ENTRY,
+    Action.WITHDRAW: _DATA_ENTRY,
+    Action.MANAGE_CALENDAR_LINK: _DATA_ENTRY,
+    Action.SEE_ALLOCATION: frozenset({Role.UNBLINDED}),
+}
+
+
+def may(role: str, action: Action) -> bool:
+    """Return whether a user of role may do action."""
+    return role in PERMISSIONS[action]

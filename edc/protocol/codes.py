@@ -1,0 +1,39 @@
+"""The codes the database stores, as enums: one place names every status, kind and action.
+
+StrEnum members are their stored strings ("planned" == VisitStatus.PLANNED), so the database and
+the migrations keep the plain text; the code names them through these enums instead of literals.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ParticipantStatus(StrEnum):
+    ENROLLED = "enrolled"
+    WITHDRAWN = "withdrawn"
+    COMPLETED = "completed"
+
+
+class VisitStatus(StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class VisitKind(StrEnum):
+    SCHEDULED = "scheduled"
+    SCREENING = "screening"
+    UNSCHEDULED = "unscheduled"
+
+
+class Sex(StrEnum):
+    MALE = "M"
+    FEMALE = "F"
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
