@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from datetime import date
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -12,8 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from edc import db, services
-from edc.models import AuditEvent, Participant, User
+from edc import db
+from edc.models import AuditEvent
+from edc.read import blinding
+from edc.read.history import participant_trail
+from edc.read.participants import participant_list
 from tests.conftest import enrolment_form, infusion_form
 
 BLINDED_ROLES = ("admin", "investigator", "nurse", "monitor")
@@ -131,25 +135,31 @@ def test_unblinded_list_page_has_an_arm_column(as_role, trial: dict[str, int]) -
 
 
 @pytest.mark.parametrize("role", BLINDED_ROLES)
-def test_arm_for_refuses_every_blinded_role(
+def test_the_reads_give_no_arm_and_no_allocation_row_to_a_blinded_role(
     app: Flask, trial: dict[str, int], role: str
 ) -> None:
     with app.app_context():
         session = db.session()
-        user = session.scalars(select(User).where(User.username == role)).one()
-        participant = session.get(Participant, trial["AS-001"])
-        with pytest.raises(PermissionError):
-            services.arm_for(session, user, participant)
-        with pytest.raises(PermissionError):
-            services.arms_by_participant(session, user)
+        pid = trial["AS-001"]
+        assert blinding.arm(session, role, pid) is None
+        assert blinding.arms(session, role) is None
+        assert participant_list(session, role, date(2026, 4, 1),
+                                app.extensions["edc_calendar"]).arms is None
+        assert {row.entity for row in participant_trail(session, role, pid)} == {
+            "participant", "infusion", "visit"}
 
 
-def test_arm_for_answers_the_unblinded_role(app: Flask, trial: dict[str, int]) -> None:
+def test_the_reads_give_the_arms_and_the_allocation_rows_to_the_unblinded_role(
+    app: Flask, trial: dict[str, int]
+) -> None:
     with app.app_context():
         session = db.session()
-        user = session.scalars(select(User).where(User.username == "unblinded")).one()
-        participant = session.get(Participant, trial["AS-002"])
-        assert services.arm_for(session, user, participant) == "PBO"
+        assert blinding.arm(session, "unblinded", trial["AS-002"]) == "PBO"
+        by_code = {code: "MSC" if code != "AS-002" else "PBO" for code in trial}
+        assert blinding.arms(session, "unblinded") == {
+            pid: by_code[code] for code, pid in trial.items()}
+        trail = participant_trail(session, "unblinded", trial["AS-001"])
+        assert "allocation" in {row.entity for row in trail}
 
 
 def _history_lines(html: str) -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from edc import db, services
 from edc.models import AuditEvent, Participant, User, Visit
+from edc.read.participants import load_participant
 from tests.conftest import TODAY, infusion_form, visit_id
 
 CHANGED = "was changed by someone else after you opened this page"
@@ -213,7 +214,7 @@ def visit_of(pid: int, code: str) -> Callable[[Session], Visit]:
 
 
 def participant(pid: int) -> Callable[[Session], Participant]:
-    return lambda session: services.load_participant(session, pid)
+    return lambda session: load_participant(session, pid)
 
 
 def the_conflict(error: Exception | None, what: str) -> str:

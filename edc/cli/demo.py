@@ -108,7 +108,7 @@ class _Demo:
         services.save_results(
             self.session, self.form, self.nurse, visit,
             _demo_results(self.form, DEMO_LABS[min(step, len(DEMO_LABS) - 1)], sample),
-            expected_version=visit.version, watermark=0, reason="", on=sample)
+            expected_version=visit.version, reason="", on=sample)
 
     def follow_up(self, child: Participant, codes: int | None = None, *,
                   missed: tuple[str, ...] = (), late: dict[str, int] | None = None) -> None:

@@ -115,7 +115,7 @@ class Participant(Base):
 
 
 class Allocation(Base):
-    """One entry of the concealed randomisation list. Read the arm only via services.arm_for."""
+    """One entry of the concealed randomisation list. Read the arm only via edc.read.blinding."""
 
     __tablename__ = "allocation"
 

@@ -5,12 +5,7 @@ Views and the CLI call these; they never write models directly. Each use case va
 audit rows in one transaction, or writes nothing.
 """
 
-from edc.services.allocation import (
-    arm_for,
-    arms_by_participant,
-    can_see_allocation,
-    load_allocation,
-)
+from edc.services.allocation import load_allocation
 from edc.services.base import GENERAL, Changed, Errors, Refused, today
 from edc.services.booking import (
     book_visit,
@@ -25,7 +20,6 @@ from edc.services.infusions import (
     NeedsConfirmation,
     VisitMove,
     anchor_on_first_infusion,
-    load_participant,
     mark_visit_done,
     planned_dose_cells,
     preview_moves,
@@ -37,19 +31,16 @@ from edc.services.results import (
     ResultsData,
     TypedResult,
     add_visit,
-    audit_watermark,
     mark_missed,
     save_results,
-    trend_for,
     visit_window,
 )
 
 __all__ = [
     "book_visit", "booking_flags", "issue_calendar_link", "revoke_calendar_link", "withdraw",
-    "Conflict", "ResultsData", "TypedResult", "add_visit", "audit_watermark", "mark_missed",
-    "save_results", "trend_for", "visit_window",
+    "Conflict", "ResultsData", "TypedResult", "add_visit", "mark_missed",
+    "save_results", "visit_window",
     "GENERAL", "Changed", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
-    "VisitMove", "anchor_on_first_infusion", "arm_for", "arms_by_participant",
-    "can_see_allocation", "enrol", "load_allocation", "load_participant", "mark_visit_done",
+    "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due", "today",
 ]

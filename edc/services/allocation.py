@@ -1,4 +1,4 @@
-"""The concealed allocation list: loading it, assigning it, and reading it (unblinded only)."""
+"""The concealed allocation list: loading it and assigning it (edc.read.blinding reads it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edc.audit import audited
-from edc.models import Allocation, Participant, User, utcnow
+from edc.models import Allocation, Participant, utcnow
 from edc.protocol.study import Study
 from edc.services.base import GENERAL, Errors, Refused
 
@@ -29,31 +29,6 @@ def assign_next_allocation(session: Session, participant: Participant) -> bool:
     entry.participant_id, entry.assigned_at = participant.id, utcnow()
     session.flush()  # the version check refuses an entry a concurrent enrolment took first
     return True
-
-
-def can_see_allocation(user: User) -> bool:
-    return user.role == "unblinded"
-
-
-def arm_for(session: Session, user: User, participant: Participant) -> str:
-    """The participant's arm: the one way to read it, and only for the unblinded role."""
-    if not can_see_allocation(user):
-        raise PermissionError(f"Role {user.role!r} may not see the allocation.")
-    return session.scalars(
-        select(Allocation.arm).where(Allocation.participant_id == participant.id)
-    ).one()
-
-
-def arms_by_participant(session: Session, user: User) -> dict[int, str]:
-    """Arms of every allocated participant, for the unblinded role's list page."""
-    if not can_see_allocation(user):
-        raise PermissionError(f"Role {user.role!r} may not see the allocation.")
-    rows = session.execute(
-        select(Allocation.participant_id, Allocation.arm).where(
-            Allocation.participant_id.is_not(None)
-        )
-    )
-    return {pid: arm for pid, arm in rows}
 
 
 def load_allocation(session: Session, study: Study, actor_name: str, text: str) -> int:

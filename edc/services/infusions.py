@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from edc.audit import audited
 from edc.models import Infusion, Participant, User, Visit
@@ -82,16 +81,6 @@ class NeedsConfirmation(Exception):
     def __init__(self, moves: list[VisitMove], kept: list[VisitMove]) -> None:
         super().__init__(f"{len(moves)} planned visits would move")
         self.moves, self.kept = moves, kept
-
-
-def load_participant(session: Session, participant_id: int) -> Participant | None:
-    """The participant with infusions, visits and results, in four queries whatever their number."""
-    return session.scalars(
-        select(Participant)
-        .where(Participant.id == participant_id)
-        .options(selectinload(Participant.infusions),
-                 selectinload(Participant.visits).selectinload(Visit.results))
-    ).first()
 
 
 def planned_dose_cells(study: Study, weight_kg: float) -> float:

@@ -6,19 +6,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from edc.audit import audited
-from edc.models import AuditEvent, Participant, Result, User, Visit, utcnow
+from edc.models import Participant, Result, User, Visit, utcnow
 from edc.protocol.crf import Field, ResultsForm
-from edc.protocol.outcomes import Outcomes
 from edc.rules.checks import Finding, check_value
 from edc.rules.numbers import parse_number, significant, significant_bound
 from edc.rules.renal import age_in_years, bsa_mosteller
 from edc.rules.schedule import ClinicCalendar, Window
-from edc.rules.trends import Measurement, Trend, VisitResults, trend
 from edc.services.base import GENERAL, HORIZON, Errors, Refused, check_version, saving
 
 SCREENING_DAYS = 28  # screening labs within 28 days before the first infusion
@@ -43,16 +40,14 @@ class ResultsData:
 
 
 class Conflict(Exception):
-    """Someone else saved the visit since the form was opened; their changes are listed."""
+    """Someone else saved the visit since the form was opened; it now has this version.
 
-    def __init__(self, changes: list[AuditEvent], version: int) -> None:
-        super().__init__(f"{len(changes)} changes by someone else")
-        self.changes, self.version = changes, version
+    What they changed is read from the audit trail after the watermark the form carried
+    (edc.read.history.changes_since)."""
 
-
-def audit_watermark(session: Session) -> int:
-    """The newest audit row now: changes after it are someone else's once a form is open."""
-    return session.scalar(select(func.max(AuditEvent.id))) or 0
+    def __init__(self, version: int) -> None:
+        super().__init__(f"The visit was saved by someone else; it is now version {version}.")
+        self.version = version
 
 
 def finding_message(finding: Finding) -> str:
@@ -177,11 +172,11 @@ def sample_deviation(visit: Visit, participant: Participant, sample: date) -> in
 
 
 def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
-                 data: ResultsData, *, expected_version: int, watermark: int, reason: str,
+                 data: ResultsData, *, expected_version: int, reason: str,
                  on: date) -> Visit:
     """Check and store a visit's results; the visit becomes done on the sample date."""
     if visit.version != expected_version:
-        raise Conflict(_changes_since(session, visit, watermark), visit.version)
+        raise Conflict(visit.version)
     errors = Errors()
     if data.sample_date > on:
         errors.add("sample_date", _("The sample date %(day)s is in the future.",
@@ -235,7 +230,7 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
         except StaleDataError:
             session.rollback()
             fresh = session.get(Visit, visit.id)
-            raise Conflict(_changes_since(session, visit, watermark), fresh.version) from None
+            raise Conflict(fresh.version) from None
     return visit
 
 
@@ -245,21 +240,6 @@ def _would_change(visit: Visit, existing: dict[str, Result], rows: dict[str, dic
         return True
     return any(getattr(existing[key], column) != value
                for key, row in rows.items() for column, value in row.items())
-
-
-def _changes_since(session: Session, visit: Visit, watermark: int) -> list[AuditEvent]:
-    # From the trail itself, so a result someone deleted since is still found.
-    result_ids = select(AuditEvent.entity_id).where(
-        AuditEvent.entity == "result", AuditEvent.action == "create",
-        AuditEvent.field == "visit_id", AuditEvent.new == str(visit.id))
-    return list(session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.id > watermark,
-            AuditEvent.participant_id == visit.participant_id,
-            ((AuditEvent.entity == "visit") & (AuditEvent.entity_id == visit.id))
-            | ((AuditEvent.entity == "result") & AuditEvent.entity_id.in_(result_ids)),
-        ).order_by(AuditEvent.id)
-    ))
 
 
 def mark_missed(session: Session, actor: User, visit: Visit, reason: str, *, on: date,
@@ -348,29 +328,3 @@ def add_visit(session: Session, actor: User, participant: Participant, kind: str
         session.add(visit)
         session.commit()
     return visit
-
-
-def _typed_number(text: str | None) -> float | None:
-    return parse_number(text) if text else None
-
-
-def trend_for(participant: Participant, form: ResultsForm, outcomes: Outcomes) -> Trend:
-    """The participant's results over time: baseline, changes, computed eGFR, outcomes."""
-    visits = [
-        VisitResults(
-            code=visit.code, label=visit.label,
-            sample_date=visit.actual_date if visit.status == "done" else None,
-            measurements={
-                r.field: Measurement(
-                    key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",
-                    typed_value=_typed_number(r.typed_value), typed_unit=r.typed_unit or "",
-                    qualifier=r.qualifier, not_done=r.not_done_reason is not None)
-                for r in visit.results
-            },
-        )
-        for visit in participant.visits
-    ]
-    first = participant.infusion(1)
-    return trend(visits, form=form, sex=participant.sex,
-                 date_of_birth=participant.date_of_birth,
-                 first_infusion=first.date if first else None, outcomes=outcomes)

@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from edc import db
 from edc.extensions import IDLE_TIMEOUT, login_manager
 from edc.models import User
+from edc.read.accounts import active_user
 from edc.views.filters import register_filters
 from edc.views.shared import WRITE_ROLES, study
 
@@ -26,8 +27,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family"}
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    return active_user(db.session(), int(user_id)) if user_id.isdigit() else None
 
 
 def _require_login() -> Any:

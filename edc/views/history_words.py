@@ -14,7 +14,7 @@ the trail through `saves`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -446,3 +446,36 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
                 for line in words.allocation(before, after)]
     return [Change(what=_("%(entity)s changed", entity=words.term(entity)), rows=ids,
                    order=(9, "", "", 0, 0))]
+
+
+# The saves of a visit ---------------------------------------------------------------------
+
+VisitLines = list[tuple[Save, Change]]
+
+
+def for_visit(told: list[Save], code: str) -> list[Save]:
+    """The saves that changed the visit with this code, each with only those changes."""
+    kept = [replace(save, changes=[c for c in save.changes if c.visit == code]) for save in told]
+    return [save for save in kept if save.changes]
+
+
+def of_visit(told: list[Save], code: str) -> tuple[dict[str, VisitLines], VisitLines]:
+    """The visit's changes per analyte key, and its own changes (planned, moved, booked,
+    sample date, status), each with the save it belongs to."""
+    per_field: dict[str, VisitLines] = {}
+    own: VisitLines = []
+    for save in told:
+        for change in save.changes:
+            if change.visit != code:
+                continue
+            if change.analyte:
+                per_field.setdefault(change.analyte, []).append((save, change))
+            else:
+                own.append((save, change))
+    return per_field, own
+
+
+def told_rows(told: list[Save], rows: Iterable[Row]) -> VisitLines:
+    """The changes that tell any of these audit rows (someone else's, for a conflict)."""
+    ids = {row.id for row in rows}
+    return [(save, change) for save in told for change in save.changes if change.rows & ids]

@@ -15,8 +15,7 @@ from edc.models import Participant
 from edc.protocol.crf import ResultsForm
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
-from edc.rules.trends import Trend
-from edc.services import Refused, trend_for
+from edc.services import Refused
 
 WRITE_ROLES = ("nurse", "investigator")
 
@@ -49,12 +48,11 @@ def results_definition() -> ResultsForm:
     return current_app.extensions["edc_results_form"]
 
 
-def participant_trend(participant: Participant) -> tuple[Trend | None, str | None]:
-    """The participant's trend, or the reason it cannot be computed from what is stored."""
-    try:
-        return trend_for(participant, results_definition(), study().outcomes), None
-    except ValueError as error:
-        return None, _("The computed values could not be made: %(error)s", error=str(error))
+def trend_error(reason: str | None) -> str | None:
+    """Why the trend cannot be computed from what is stored, as the pages say it."""
+    if reason is None:
+        return None
+    return _("The computed values could not be made: %(error)s", error=reason)
 
 
 def attach_errors(form: Any, refused: Refused) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -10,10 +9,8 @@ from babel.dates import format_date
 from flask import Blueprint, Response, abort, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from edc import db, services
+from edc import db
 from edc.formats.ics import (
     CalendarVisit,
     Clinic,
@@ -24,30 +21,12 @@ from edc.formats.ics import (
     window_text,
 )
 from edc.formats.qr import qr_svg
-from edc.models import Participant, Visit
+from edc.models import Participant
+from edc.read import calendars as reads
+from edc.read.participants import load_participant
 from edc.views.shared import study, subscription_url
 
 bp = Blueprint("calendars", __name__)
-
-
-def calendar_visits(visits: list[Visit]) -> list[CalendarVisit]:
-    """What a calendar may show of the visits: dates, never results, names or the arm."""
-    return [calendar_visit(v) for v in visits if v.kind != "screening"]
-
-
-def calendar_visit(v: Visit) -> CalendarVisit:
-    """One visit as a calendar shows it: a done visit on the day it took place."""
-    definition = next((d for d in study().schedule.visits if d.code == v.code), None)
-    done = v.status == "done" and v.actual_date is not None
-    day = v.actual_date if done and v.actual_date else v.appointment
-    return CalendarVisit(
-        uid=v.calendar_uid, sequence=v.calendar_sequence, stamp=v.calendar_stamp, code=v.code,
-        label=v.label, label_zh=definition.label_zh if definition else v.label, day=day,
-        time=v.booked_time if day == v.booked_date else None, window_start=v.window_start,
-        # A missed visit is no appointment any more: the family is not expected that day.
-        window_end=v.window_end, cancelled=v.status in ("cancelled", "missed"), kind=v.kind,
-        done=done,
-    )
 
 
 def clinic() -> Clinic:
@@ -63,20 +42,21 @@ def reminders() -> Reminders:
                      visit_alarm_minutes=settings.visit_alarm_minutes)
 
 
-def _family_ics(participant: Participant) -> bytes:
-    return family_calendar(calendar_visits(participant.visits), clinic=clinic(), tz=study().tz,
-                           reminders=reminders(), name=_("Kidney clinic visits"))
+def _family_ics(visits: list[CalendarVisit]) -> bytes:
+    return family_calendar(visits, clinic=clinic(), tz=study().tz, reminders=reminders(),
+                           name=_("Kidney clinic visits"))
+
+
+def _participant_or_404(participant_id: int) -> Participant:
+    return load_participant(db.session(), participant_id) or abort(404)
 
 
 @bp.route("/calendar/<token>.ics")
 def family(token: str) -> Any:
-    participant = db.session().scalars(
-        select(Participant).where(Participant.calendar_token == token)
-        .options(selectinload(Participant.visits))
-    ).first() if len(token) <= 64 else None
-    if participant is None:
+    visits = reads.family_visits(db.session(), token, study().schedule)
+    if visits is None:
         abort(404)
-    return Response(_family_ics(participant), mimetype="text/calendar",
+    return Response(_family_ics(visits), mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="visits.ics"'})
 
 
@@ -99,11 +79,12 @@ def both_languages(day: date) -> tuple[str, str]:
 @bp.route("/participants/<int:participant_id>/card")
 def card(participant_id: int) -> Any:
     """A printable card of the visits, for families who prefer paper."""
-    participant = services.load_participant(db.session(), participant_id) or abort(404)
+    participant = _participant_or_404(participant_id)
     link = subscription_url(participant)
     rows = [(entry, visit_label(entry), both_languages(entry.day),
              window_text(entry.window_start, entry.window_end))
-            for entry in calendar_visits(participant.visits) if not entry.cancelled]
+            for entry in reads.calendar_visits(participant.visits, study().schedule)
+            if not entry.cancelled]
     qr = Markup(qr_svg(link, _("QR code of the calendar link"))) if link else None
     return render_template("calendars/card.html", p=participant, rows=rows, link=link, qr=qr,
                            site=study().site, zh=CARD_ZH)
@@ -112,21 +93,16 @@ def card(participant_id: int) -> Any:
 @bp.route("/participants/<int:participant_id>/calendar.ics")
 def download(participant_id: int) -> Any:
     """The family calendar as a file, for a nurse to send or print from."""
-    participant = services.load_participant(db.session(), participant_id) or abort(404)
-    return Response(_family_ics(participant), mimetype="text/calendar", headers={
+    participant = _participant_or_404(participant_id)
+    visits = reads.calendar_visits(participant.visits, study().schedule)
+    return Response(_family_ics(visits), mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="visits-{participant.code}.ics"'})
 
 
 @bp.route("/clinic/calendar.ics")
 def clinic_calendar() -> Any:
     """Every child's booked or suggested visits for the staff, by participant code only."""
-    visits = db.session().scalars(
-        select(Visit).join(Participant).where(Visit.kind != "screening")
-        .options(selectinload(Visit.participant))
-        .order_by(Visit.suggested_date)
-    ).all()
-    entries = [replace(entry, uid=f"{entry.uid}-clinic", participant_code=visit.participant.code)
-               for visit, entry in zip(visits, calendar_visits(visits), strict=True)]
+    entries = reads.clinic_visits(db.session(), study().schedule)
     body = clinic_feed(entries, clinic=clinic(), tz=study().tz, reminders=reminders(),
                        name=_("%(study)s clinic visits", study=study().info.acronym))
     return Response(body, mimetype="text/calendar",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -10,19 +9,18 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from edc import db, services
 from edc.formats.charts import chart_series, trend_svg
 from edc.formats.qr import qr_svg
-from edc.models import AuditEvent, Participant, Visit
-from edc.rules import worklist as rules
+from edc.models import Participant
+from edc.read import history as history_reads
+from edc.read import participants as reads
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.views.crf_forms import enrolment_form
 from edc.views.fields import clean_text
 from edc.views.filters import term  # the `term` filter's words, for the history
-from edc.views.history_words import saves
+from edc.views.history_words import for_visit, saves
 from edc.views.participants.forms import (
     AddVisitForm,
     AnchorForm,
@@ -34,18 +32,18 @@ from edc.views.shared import (
     WRITE_ROLES,
     attach_errors,
     calendar,
-    participant_trend,
     results_definition,
     roles_required,
     study,
     subscription_url,
+    trend_error,
 )
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 
 
 def _participant_or_404(participant_id: int) -> Participant:
-    participant = services.load_participant(db.session(), participant_id)
+    participant = reads.load_participant(db.session(), participant_id)
     if participant is None:
         abort(404)
     return participant
@@ -53,31 +51,11 @@ def _participant_or_404(participant_id: int) -> Participant:
 
 @bp.route("/")
 def index() -> Any:
-    session = db.session()
-    participants = session.scalars(
-        select(Participant).order_by(Participant.code).options(selectinload(Participant.infusions))
-    ).all()
     on = services.today(study())
-    next_visits: dict[int, Visit] = {}
-    for visit in session.scalars(
-        select(Visit)
-        .where(Visit.status == "planned", Visit.window_end >= on)
-        .order_by(Visit.participant_id, Visit.suggested_date)
-    ):
-        next_visits.setdefault(visit.participant_id, visit)
-    overdue = dict(session.execute(
-        select(Visit.participant_id, func.count())
-        .where(Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.OVERDUE_KINDS),
-               Visit.window_end < on).group_by(Visit.participant_id)
-    ).all())
-    offered = {pid: rules.day_to_offer(v.suggested_date, v.target_date, v.window_start,
-                                       v.window_end, on, calendar())
-               for pid, v in next_visits.items()}
-    arms = (services.arms_by_participant(session, current_user)
-            if services.can_see_allocation(current_user) else None)
-    return render_template("participants/index.html", participants=participants,
-                           next_visits=next_visits, overdue=overdue, arms=arms, today=on,
-                           offered=offered)
+    rows = reads.participant_list(db.session(), current_user.role, on, calendar())
+    return render_template("participants/index.html", participants=rows.participants,
+                           next_visits=rows.next_visits, overdue=rows.overdue, arms=rows.arms,
+                           today=on, offered=rows.offered)
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
@@ -113,19 +91,19 @@ def _qr(link: str | None) -> Markup | None:
 def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None,
                  withdraw_form: WithdrawForm | None = None,
                  add_form: AddVisitForm | None = None) -> str:
-    arm = (services.arm_for(db.session(), current_user, participant)
-           if services.can_see_allocation(current_user) else None)
+    page = reads.child_page(db.session(), current_user.role, participant, results_definition(),
+                            study().outcomes)
     anchor_form = AnchorForm(formdata=None) if anchor_form is None else anchor_form
     if not anchor_form.version.data:  # the form carries the version the page shows
         anchor_form.version.data = str(participant.version)
-    trend, trend_error = participant_trend(participant)
     chart = None
-    if trend is not None and trend.rows:
+    if page.trend is not None and page.trend.rows:
         title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
-        chart = Markup(trend_svg(chart_series(trend), title=title))
+        chart = Markup(trend_svg(chart_series(page.trend), title=title))
     return render_template(
-        "participants/detail.html", p=participant, arm=arm, today=services.today(study()),
-        trend=trend, trend_error=trend_error, chart=chart, fields=results_definition().fields,
+        "participants/detail.html", p=participant, arm=page.arm, today=services.today(study()),
+        trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart,
+        fields=results_definition().fields,
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form,
         add_form=add_form or AddVisitForm(formdata=None),
@@ -253,19 +231,14 @@ def withdraw(participant_id: int) -> Any:
 def history(participant_id: int) -> Any:
     """Every save, newest first: who, when, why, and its changes in words; by visit if asked."""
     participant = _participant_or_404(participant_id)
-    query = select(AuditEvent).where(AuditEvent.participant_id == participant.id)
-    if not services.can_see_allocation(current_user):
-        query = query.where(AuditEvent.entity != "allocation")
-    events = db.session().scalars(query.order_by(AuditEvent.id)).all()
+    events = history_reads.participant_trail(db.session(), current_user.role, participant.id)
     codes = [v.code for v in participant.visits]
     chosen = request.args.get("visit", "")
     chosen = chosen if chosen in codes else ""
     entries = saves(events, results_definition(), term,
                     visit_codes={v.id: v.code for v in participant.visits})
     if chosen:
-        entries = [replace(s, changes=[c for c in s.changes if c.visit == chosen])
-                   for s in entries]
-        entries = [s for s in entries if s.changes]
+        entries = for_visit(entries, chosen)
     return render_template("participants/history.html", p=participant, saves=entries[::-1],
                            codes=codes, chosen=chosen)
 
@@ -273,9 +246,7 @@ def history(participant_id: int) -> Any:
 @bp.route("/<int:participant_id>/visits", methods=["POST"])
 @roles_required(*WRITE_ROLES)
 def add_visit(participant_id: int) -> Any:
-    participant = services.load_participant(db.session(), participant_id)
-    if participant is None:
-        abort(404)
+    participant = _participant_or_404(participant_id)
     form = AddVisitForm()
     kind = clean_text(request.form.get("kind", ""))[:500]
     if not form.validate_on_submit():
@@ -298,7 +269,7 @@ def add_visit(participant_id: int) -> Any:
 def _change_link(participant_id: int, change: Any, done: str) -> Any:
     """Issue or revoke the link from a page opened on the participant's current version;
     otherwise say what someone else changed and show the page again."""
-    participant = services.load_participant(db.session(), participant_id) or abort(404)
+    participant = _participant_or_404(participant_id)
     form = CalendarLinkForm()
     if form.validate_on_submit():
         try:

@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from edc import db, services
-from edc.models import AuditEvent, Participant, Visit
+from edc.models import AuditEvent, Visit
+from edc.read import history as history_reads
+from edc.read import participants as reads
 from edc.rules import worklist as rules
 from edc.services import Changed, Conflict, Refused, ResultsData, TypedResult
 from edc.views.crf_forms import results_form
 from edc.views.fields import Subform, clean_text
 from edc.views.filters import term  # the `term` filter's words, for the history
-from edc.views.history_words import Change, Save, saves
+from edc.views.history_words import of_visit, saves, told_rows
 from edc.views.shared import (
     WRITE_ROLES,
     attach_errors,
     calendar,
-    participant_trend,
     results_definition,
     roles_required,
     study,
+    trend_error,
 )
 from edc.views.visits.forms import BookForm, MissedForm
 
@@ -35,18 +34,10 @@ bp = Blueprint("visits", __name__)
 
 # A visit's field history, its own history and the conflict message are told by
 # edc/views/history_words.py, the same words as the participant's history page.
-FieldHistory = list[tuple[Save, Change]]
 
 
 def _visit_or_404(visit_id: int) -> Visit:
-    visit = db.session().scalars(
-        select(Visit).where(Visit.id == visit_id).options(
-            selectinload(Visit.results),
-            selectinload(Visit.participant).selectinload(Participant.infusions),
-            selectinload(Visit.participant).selectinload(Participant.visits)
-            .selectinload(Visit.results),
-        )
-    ).first()
+    visit = reads.load_visit(db.session(), visit_id)
     if visit is None:
         abort(404)
     return visit
@@ -74,7 +65,7 @@ def _stored(visit: Visit) -> dict[str, Any]:
     """The form's data as last saved, so a correction starts from what is stored; each analyte
     remembers what it held when the form was opened."""
     data: dict[str, Any] = {"sample_date": visit.actual_date, "version": str(visit.version),
-                            "watermark": str(services.audit_watermark(db.session()))}
+                            "watermark": str(history_reads.watermark(db.session()))}
     stored = {r.field: r for r in visit.results}
     for field in results_definition().fields:
         entry = _stored_entry(stored.get(field.key))
@@ -129,36 +120,6 @@ def _typed(entry: Subform) -> TypedResult:
     )
 
 
-def _field_history(visit: Visit) -> tuple[dict[str, FieldHistory], FieldHistory, list[Save]]:
-    """This visit's changes per analyte key, its own changes (planned, moved, booked, sample
-    date, status), and every save of the participant's visits and results, told in words."""
-    events = db.session().scalars(
-        select(AuditEvent).where(AuditEvent.participant_id == visit.participant_id,
-                                 AuditEvent.entity.in_(("result", "visit")))
-        .order_by(AuditEvent.id)
-    ).all()
-    told = saves(events, results_definition(), term,
-                 visit_codes={v.id: v.code for v in visit.participant.visits})
-    per_field: dict[str, FieldHistory] = defaultdict(list)
-    own: FieldHistory = []
-    for save in told:
-        for change in save.changes:
-            if change.visit != visit.code:
-                continue
-            if change.analyte:
-                per_field[change.analyte].append((save, change))
-            else:
-                own.append((save, change))
-    return per_field, own, told
-
-
-def _described(changes: list[AuditEvent], told: list[Save]) -> FieldHistory:
-    """Someone else's changes, in the words of the history, for the conflict message."""
-    theirs = {event.id for event in changes}
-    return [(save, change) for save in told for change in save.changes
-            if change.rows & theirs]
-
-
 @bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
 def visit(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
@@ -177,13 +138,14 @@ def visit(visit_id: int) -> Any:
         version, watermark = _counter(form.version.data), _counter(form.watermark.data)
         try:
             services.save_results(db.session(), results_definition(), current_user, visit, data,
-                                  expected_version=version, watermark=watermark,
-                                  reason=form.reason.data or "", on=services.today(study()))
+                                  expected_version=version, reason=form.reason.data or "",
+                                  on=services.today(study()))
         except Conflict as clash:
-            conflict = clash.changes
+            conflict = history_reads.changes_since(db.session(), visit.participant_id, visit.id,
+                                                   watermark)
             _merge_after_conflict(form, visit)
             form.version.data = str(clash.version)
-            form.watermark.data = str(services.audit_watermark(db.session()))
+            form.watermark.data = str(history_reads.watermark(db.session()))
         except Refused as refused:
             general = attach_errors(form, refused)
         else:
@@ -210,16 +172,19 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
             "reason": visit.booking_reason, "version": str(visit.version)})
     if missed_form is None:
         missed_form = MissedForm(formdata=None, data={"version": str(visit.version)})
-    per_field, own, told = _field_history(visit)
-    trend, trend_error = participant_trend(visit.participant)
+    told = saves(history_reads.visits_trail(db.session(), visit.participant_id),
+                 results_definition(), term,
+                 visit_codes={v.id: v.code for v in visit.participant.visits})
+    per_field, own = of_visit(told, visit.code)
+    trend, error = reads.trend_or_error(visit.participant, results_definition(), study().outcomes)
     row = next((r for r in trend.rows if r.code == visit.code), None) if trend else None
     return render_template(
         "visits/visit.html", v=visit, p=visit.participant, form=form, general=general or [],
-        conflict=None if conflict is None else _described(conflict, told), history=per_field,
+        conflict=None if conflict is None else told_rows(told, conflict), history=per_field,
         visit_history=own, fields=results_definition().fields,
         window=services.visit_window(visit, visit.participant),
         missed_form=missed_form, today=today, offered=offered, row=row,
-        trend_error=trend_error, book_form=book_form,
+        trend_error=trend_error(error), book_form=book_form,
         confirmed_by={key: save.username for key, lines in per_field.items()
                       for save, change in lines if change.confirmed},
         flags=services.booking_flags(visit, book_form.date.data, calendar())

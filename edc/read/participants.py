@@ -1,0 +1,131 @@
+"""A child's record as the pages read it, and the list of children: fixed queries each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from edc.models import Participant, Visit
+from edc.protocol.crf import ResultsForm
+from edc.protocol.outcomes import Outcomes
+from edc.read import blinding
+from edc.rules import worklist as rules
+from edc.rules.numbers import parse_number
+from edc.rules.schedule import ClinicCalendar
+from edc.rules.trends import Measurement, Trend, VisitResults, trend
+
+
+def load_participant(session: Session, participant_id: int) -> Participant | None:
+    """The participant with infusions, visits and results, in four queries whatever their number."""
+    return session.scalars(
+        select(Participant)
+        .where(Participant.id == participant_id)
+        .options(selectinload(Participant.infusions),
+                 selectinload(Participant.visits).selectinload(Visit.results))
+    ).first()
+
+
+def load_visit(session: Session, visit_id: int) -> Visit | None:
+    """The visit with its results, and its participant with infusions, visits and results."""
+    return session.scalars(
+        select(Visit).where(Visit.id == visit_id).options(
+            selectinload(Visit.results),
+            selectinload(Visit.participant).selectinload(Participant.infusions),
+            selectinload(Visit.participant).selectinload(Participant.visits)
+            .selectinload(Visit.results),
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class ParticipantList:
+    """Every child with its infusions, and per child id: the next visit, the day to offer for
+    booking it, how many visits are overdue, and the arm (None for a blinded viewer)."""
+
+    participants: list[Participant]
+    next_visits: dict[int, Visit]
+    offered: dict[int, date | None]
+    overdue: dict[int, int]
+    arms: dict[int, str] | None
+
+
+def participant_list(session: Session, role: str, today: date,
+                     calendar: ClinicCalendar) -> ParticipantList:
+    """The list page's rows: three queries, and one more for a viewer who may see the arms."""
+    participants = list(session.scalars(
+        select(Participant).order_by(Participant.code).options(selectinload(Participant.infusions))
+    ))
+    next_visits: dict[int, Visit] = {}
+    for visit in session.scalars(
+        select(Visit)
+        .where(Visit.status == "planned", Visit.window_end >= today)
+        .order_by(Visit.participant_id, Visit.suggested_date)
+    ):
+        next_visits.setdefault(visit.participant_id, visit)
+    overdue = dict(session.execute(
+        select(Visit.participant_id, func.count())
+        .where(Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.OVERDUE_KINDS),
+               Visit.window_end < today).group_by(Visit.participant_id)
+    ).all())
+    offered = {pid: rules.day_to_offer(v.suggested_date, v.target_date, v.window_start,
+                                       v.window_end, today, calendar)
+               for pid, v in next_visits.items()}
+    return ParticipantList(participants=participants, next_visits=next_visits, offered=offered,
+                           overdue=overdue, arms=blinding.arms(session, role))
+
+
+@dataclass(frozen=True)
+class ChildPage:
+    """What a child's page shows beyond the record: the arm (None for a blinded viewer) and
+    the trend, or why the trend cannot be computed from what is stored."""
+
+    participant: Participant
+    arm: str | None
+    trend: Trend | None
+    trend_error: str | None
+
+
+def child_page(session: Session, role: str, participant: Participant, form: ResultsForm,
+               outcomes: Outcomes) -> ChildPage:
+    """The arm and the trend of a loaded participant; one query for the arm, if shown."""
+    computed, error = trend_or_error(participant, form, outcomes)
+    return ChildPage(participant=participant, arm=blinding.arm(session, role, participant.id),
+                     trend=computed, trend_error=error)
+
+
+def trend_or_error(participant: Participant, form: ResultsForm,
+                   outcomes: Outcomes) -> tuple[Trend | None, str | None]:
+    """The participant's trend, or the reason it cannot be computed from what is stored."""
+    try:
+        return trend_for(participant, form, outcomes), None
+    except ValueError as error:
+        return None, str(error)
+
+
+def _typed_number(text: str | None) -> float | None:
+    return parse_number(text) if text else None
+
+
+def trend_for(participant: Participant, form: ResultsForm, outcomes: Outcomes) -> Trend:
+    """The participant's results over time: baseline, changes, computed eGFR, outcomes."""
+    visits = [
+        VisitResults(
+            code=visit.code, label=visit.label,
+            sample_date=visit.actual_date if visit.status == "done" else None,
+            measurements={
+                r.field: Measurement(
+                    key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",
+                    typed_value=_typed_number(r.typed_value), typed_unit=r.typed_unit or "",
+                    qualifier=r.qualifier, not_done=r.not_done_reason is not None)
+                for r in visit.results
+            },
+        )
+        for visit in participant.visits
+    ]
+    first = participant.infusion(1)
+    return trend(visits, form=form, sex=participant.sex,
+                 date_of_birth=participant.date_of_birth,
+                 first_infusion=first.date if first else None, outcomes=outcomes)
