@@ -54,7 +54,7 @@ class ParticipantList:
 
 def participant_list(session: Session, role: str, today: date,
                      calendar: ClinicCalendar) -> ParticipantList:
-    """The list page's rows: three queries, and one more for a viewer who may see the arms."""
+    """The list page's rows: four queries, and one more for a viewer who may see the arms."""
     participants = list(session.scalars(
         select(Participant).order_by(Participant.code).options(selectinload(Participant.infusions))
     ))
