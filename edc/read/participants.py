@@ -8,14 +8,14 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from edc.models import Participant, Visit
+from edc.models import AuditEvent, Participant, Visit
 from edc.protocol.crf import ResultsForm
 from edc.protocol.outcomes import Outcomes
-from edc.read import blinding
+from edc.read import blinding, history
 from edc.rules import worklist as rules
 from edc.rules.numbers import parse_number
 from edc.rules.schedule import ClinicCalendar
-from edc.rules.trends import Measurement, Trend, VisitResults, trend
+from edc.rules.trends import Measurement, Trend, TrendRow, VisitResults, trend
 
 
 def load_participant(session: Session, participant_id: int) -> Participant | None:
@@ -94,6 +94,44 @@ def child_page(session: Session, role: str, participant: Participant, form: Resu
     computed, error = trend_or_error(participant, form, outcomes)
     return ChildPage(participant=participant, arm=blinding.arm(session, role, participant.id),
                      trend=computed, trend_error=error)
+
+
+@dataclass(frozen=True)
+class ChildHistory:
+    """A child's record and every audit row of it the viewer may see, oldest first."""
+
+    participant: Participant
+    trail: list[AuditEvent]
+
+
+def child_history(session: Session, role: str, participant_id: int) -> ChildHistory | None:
+    """The child and its trail as the viewer may see it (the allocation's rows only if
+    unblinded); None for no such child. Five queries."""
+    participant = load_participant(session, participant_id)
+    if participant is None:
+        return None
+    return ChildHistory(participant, history.participant_trail(session, role, participant_id))
+
+
+@dataclass(frozen=True)
+class VisitPage:
+    """What a visit's page shows beyond the record: the trail of the child's visits and results
+    (for the field history and a conflict), and the visit's row of the trend or why there is
+    none."""
+
+    visit: Visit
+    trail: list[AuditEvent]
+    trend_row: TrendRow | None
+    trend_error: str | None
+
+
+def visit_page(session: Session, visit: Visit, form: ResultsForm,
+               outcomes: Outcomes) -> VisitPage:
+    """The trail and the trend row of a loaded visit, in one query."""
+    computed, error = trend_or_error(visit.participant, form, outcomes)
+    row = next((r for r in computed.rows if r.code == visit.code), None) if computed else None
+    return VisitPage(visit=visit, trail=history.visits_trail(session, visit.participant_id),
+                     trend_row=row, trend_error=error)
 
 
 def trend_or_error(participant: Participant, form: ResultsForm,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Result, Visit
 from edc.protocol.schedule import SecondInfusionRule
+from edc.read import deviations
 from edc.rules import worklist as rules
 from edc.rules.schedule import ClinicCalendar, Window, second_infusion_window
 
@@ -64,6 +65,7 @@ class Worklist:
     incomplete: list[VisitRow]
     missing_labels: dict[str, str] = field(default_factory=dict)
     infusions: list[InfusionRow] = field(default_factory=list)
+    deviation_count: int = 0  # every deviation the record holds, to review
 
 
 _COLUMNS = (Visit.id, Visit.participant_id, Participant.code, Visit.code, Visit.label,
@@ -156,7 +158,8 @@ def infusions_due(session: Session, rule: SecondInfusionRule) -> list[InfusionRo
 def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
              longest_window_days: int, required: dict[str, str],
              second_infusion: SecondInfusionRule) -> Worklist:
-    """Every section of the worklist; required maps each required analyte key to its label."""
+    """Every section of the worklist, and how many deviations there are to review; required
+    maps each required analyte key to its label."""
     return Worklist(
         today=today, week=week,
         due=due(session, calendar, week, today, longest_window_days),
@@ -165,4 +168,5 @@ def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today
         incomplete=results_incomplete(session, tuple(required)),
         missing_labels=required,
         infusions=infusions_due(session, second_infusion),
+        deviation_count=sum(deviations.counts(session).values()),
     )

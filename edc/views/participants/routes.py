@@ -14,7 +14,6 @@ from edc import db, services
 from edc.formats.charts import chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
-from edc.read import history as history_reads
 from edc.read import participants as reads
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.views.crf_forms import enrolment_form
@@ -230,8 +229,10 @@ def withdraw(participant_id: int) -> Any:
 @bp.route("/<int:participant_id>/history")
 def history(participant_id: int) -> Any:
     """Every save, newest first: who, when, why, and its changes in words; by visit if asked."""
-    participant = _participant_or_404(participant_id)
-    events = history_reads.participant_trail(db.session(), current_user.role, participant.id)
+    found = reads.child_history(db.session(), current_user.role, participant_id)
+    if found is None:
+        abort(404)
+    participant, events = found.participant, found.trail
     codes = [v.code for v in participant.visits]
     chosen = request.args.get("visit", "")
     chosen = chosen if chosen in codes else ""

@@ -172,19 +172,17 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
             "reason": visit.booking_reason, "version": str(visit.version)})
     if missed_form is None:
         missed_form = MissedForm(formdata=None, data={"version": str(visit.version)})
-    told = saves(history_reads.visits_trail(db.session(), visit.participant_id),
-                 results_definition(), term,
+    page = reads.visit_page(db.session(), visit, results_definition(), study().outcomes)
+    told = saves(page.trail, results_definition(), term,
                  visit_codes={v.id: v.code for v in visit.participant.visits})
     per_field, own = of_visit(told, visit.code)
-    trend, error = reads.trend_or_error(visit.participant, results_definition(), study().outcomes)
-    row = next((r for r in trend.rows if r.code == visit.code), None) if trend else None
     return render_template(
         "visits/visit.html", v=visit, p=visit.participant, form=form, general=general or [],
         conflict=None if conflict is None else told_rows(told, conflict), history=per_field,
         visit_history=own, fields=results_definition().fields,
         window=services.visit_window(visit, visit.participant),
-        missed_form=missed_form, today=today, offered=offered, row=row,
-        trend_error=trend_error(error), book_form=book_form,
+        missed_form=missed_form, today=today, offered=offered, row=page.trend_row,
+        trend_error=trend_error(page.trend_error), book_form=book_form,
         confirmed_by={key: save.username for key, lines in per_field.items()
                       for save, change in lines if change.confirmed},
         flags=services.booking_flags(visit, book_form.date.data, calendar())

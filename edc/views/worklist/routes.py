@@ -38,16 +38,14 @@ def page() -> Any:
                   "and -1 for last week. This week is shown.", typed=repr(typed[:40]),
                   example=today.isoformat())
         week = rules.Week(today)
-    session = db.session()
     chinese = str(get_locale()).startswith("zh")
     required = {f.key: (f.label_zh if chinese and f.label_zh else f.label)
                 for f in results_definition().fields if f.required}
-    work = worklist_reads.worklist(session, calendar(), week, today,
+    work = worklist_reads.worklist(db.session(), calendar(), week, today,
                                    rules.longest_window_days(study().schedule), required,
                                    study().schedule.second_infusion)
-    deviation_count = sum(deviation_reads.counts(session).values())
     return render_template("worklist/index.html", work=work, error=error, typed=typed,
-                           deviation_count=deviation_count,
+                           deviation_count=work.deviation_count,
                            this_week=week == rules.Week(today)), 400 if error else 200
 
 
