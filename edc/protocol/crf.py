@@ -168,7 +168,7 @@ class CaseReportForm:
     title: str
     title_zh: str
     fields: tuple[Field, ...]
-    kind: str = "visit"
+    kind: str  # one of FORM_KINDS
     domain: str = ""  # a log form's domain: each row is one record of it (AE)
     choice_lists: tuple[ChoiceList, ...] = ()
 

@@ -38,7 +38,7 @@ from edc.views.fields import (
 def _validators(item: Field) -> list[Any]:
     if not item.required:
         return [Optional()]
-    return required(item.message or _l("Enter %(label)s.", label=item.label))
+    return required(item.message or _l("%(label)s is required.", label=item.label))
 
 
 def _number(item: Field) -> Any:
