@@ -71,7 +71,8 @@ def _demo_results(form: ResultsForm, labs: tuple, sample: date) -> services.Resu
              "height": (125, ""), "weight": (24, "")}
     return services.ResultsData(sample_date=sample, results={
         key: services.TypedResult(text=f"{value:g}", unit=unit, confirmed=True)
-        for key, (value, unit) in typed.items() if form.field(key)})
+        for role, (value, unit) in typed.items()
+        for key in [form.by_role(role).key]})
 
 
 class _Demo:

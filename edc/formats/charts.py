@@ -226,7 +226,7 @@ def chart_series(trend: Trend) -> list[Series]:
     upcr: list[Point] = []
     egfr: list[Point] = []
     for row in trend.rows:
-        m = row.measurements.get("upcr")
+        m = row.measurements.get(trend.upcr_key)
         # The stored value is canonical mg/mg whatever unit the lab reported.
         if m is not None and m.is_number and m.value is not None and m.unit == "mg/mg":
             upcr.append(Point(row.sample_date, m.value, row.code))

@@ -1,18 +1,31 @@
-"""The results case report form (forms/results.toml) as frozen dataclasses.
+"""Case report forms (forms/results.toml, forms/enrolment.toml, ...) as frozen dataclasses.
 
-Pure: no Flask, no SQLAlchemy. Each field knows its units; each unit knows how it converts to the
-canonical unit (or that it is a test of its own), its codes and its limits in its canonical unit.
+Pure: no Flask, no SQLAlchemy. A form is a list of items (fields) of one of ITEM_TYPES, each with
+its labels in English and Chinese and its CDISC domain and variable. A number knows its units;
+each unit knows how it converts to the canonical unit (or that it is a test of its own), its codes
+and its limits in its canonical unit. A coded choice refers to a named list of codes with labels.
+The items the rules compute with are found by role, never by key.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
-from edc.protocol.toml import TomlTable, read_toml
+from edc.protocol.toml import StudyDefinitionError, TomlTable, read_toml
 
-DOMAINS = ("LB", "VS")
+ITEM_TYPES = ("number", "integer", "text", "date", "time", "choice", "yesno", "multichoice")
+# visit: one set of items per visit (results); once: one per participant (enrolment);
+# log: a repeating form, one row per entry (an adverse event, a concomitant medication).
+FORM_KINDS = ("visit", "once", "log")
+DOMAINS = ("AE", "CM", "DM", "DS", "IE", "LB", "MH", "VS")
+# Findings domains: the item is a test whose code (--TESTCD) each unit carries.
+FINDINGS = ("LB", "VS")
+CHOICE_TYPES = ("choice", "multichoice")
+NUMBER_TYPES = ("number", "integer")
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,51 @@ class AgeMedianLimit:
 
 
 @dataclass(frozen=True)
+class Choice:
+    code: str  # stored
+    label: str
+    label_zh: str
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    """A named list of coded choices, such as sex: M Male 男, F Female 女."""
+
+    name: str
+    choices: tuple[Choice, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.choices)
+
+
+@dataclass(frozen=True)
+class Role:
+    """An item the rules compute with, and the unit they read it in."""
+
+    name: str
+    unit: str  # the code of a unit the item must have
+    what: str  # what the rules use it for, for the message when it is missing
+
+
+# The results items the rules depend on (eGFR, body surface, outcomes): each must be declared
+# once in forms/results.toml with `role = "<name>"` and the unit given here.
+RESULT_ROLES: Mapping[str, Role] = MappingProxyType({r.name: r for r in (
+    Role("creatinine", "mg/dL", "serum creatinine, for the eGFR"),
+    Role("cystatin_c", "mg/L", "cystatin C, for the combined eGFR"),
+    Role("height", "cm", "height, for the eGFR and body surface"),
+    Role("weight", "kg", "weight, for body surface and the dose"),
+    Role("upcr", "mg/mg", "the urine protein/creatinine ratio, for proteinuria remission"),
+    Role("urine_rbc", "/HPF", "urine red cells, for hematuria remission"),
+    Role("protein_24h", "mg/24h", "24-hour urine protein, for the nephrotic-range warning"),
+    Role("egfr_lab", "mL/min/1.73m2", "the laboratory's eGFR, compared with the computed one"),
+)})
+
+
+@dataclass(frozen=True)
 class Field:
+    """One item of a case report form (for a number: one analyte or measure)."""
+
     key: str
     label: str
     label_zh: str
@@ -72,6 +129,12 @@ class Field:
     warn_high_inclusive: bool
     warn_mg_m2_h: float | None  # 24-hour protein: warn at or above this rate per body surface
     warn_above_age_median: AgeMedianLimit | None = None  # creatinine: warn above, by age
+    type: str = "number"  # one of ITEM_TYPES
+    variable: str = ""  # the CDISC variable: LBTESTCD, VSTESTCD, SEX, AETERM...
+    choices: ChoiceList | None = None  # for choice and multichoice
+    role: str = ""  # what the rules know it as (RESULT_ROLES), or ""
+    message: str = ""  # shown when a required item is left empty (else a generic one)
+    max_length: int = 0  # for text: the most characters stored
 
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
@@ -90,17 +153,48 @@ class Field:
         return self.units[0]
 
 
+class UnknownItem(KeyError):
+    """A form was asked for an item it does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 @dataclass(frozen=True)
-class ResultsForm:
+class CaseReportForm:
+    """A case report form: its items in order, of one kind (FORM_KINDS)."""
+
+    file: str  # "forms/results.toml", for messages
     title: str
     title_zh: str
     fields: tuple[Field, ...]
+    kind: str  # one of FORM_KINDS
+    domain: str = ""  # a log form's domain: each row is one record of it (AE)
+    choice_lists: tuple[ChoiceList, ...] = ()
 
     def field(self, key: str) -> Field:
-        return next(f for f in self.fields if f.key == key)
+        """Return the item with this key."""
+        for field in self.fields:
+            if field.key == key:
+                return field
+        raise UnknownItem(f"{self.file}: got key {key!r}. Expected one of "
+                          + ", ".join(f.key for f in self.fields) + ".")
+
+    def by_role(self, role: str) -> Field:
+        """Return the item the rules know as `role`."""
+        for field in self.fields:
+            if field.role == role:
+                return field
+        raise UnknownItem(f"{self.file}: got role {role!r}. Expected one of "
+                          + ", ".join(f.role for f in self.fields if f.role) + ".")
 
 
-def _unit(field: TomlTable, t: TomlTable) -> Unit:
+# The per-visit kidney results form: a CaseReportForm of number items, with RESULT_ROLES.
+ResultsForm = CaseReportForm
+
+
+def _unit(field: TomlTable, t: TomlTable, domain: str, integer: bool,
+          limits_required: bool) -> Unit:
     has_factor = "factor" in t.data or "divisor" in t.data
     factor = t.number("factor", minimum=0) if "factor" in t.data else 1.0
     divisor = t.number("divisor", minimum=0) if "divisor" in t.data else 1.0
@@ -109,30 +203,30 @@ def _unit(field: TomlTable, t: TomlTable) -> Unit:
     code = t.text("code")
     block = t.optional_limits("block") or field.optional_limits("block")
     if block is None:
-        raise t.fail("block", None, "[low, high] here or on the field")
+        if limits_required:
+            raise t.fail("block", None, "[low, high] here or on the field")
+        block = (-math.inf, math.inf)  # this form leaves the possible range to its service
     warn = t.optional_limits("warn") if "warn" in t.data else field.optional_limits("warn")
     cdisc = t.text("cdisc", default="") or field.text("cdisc", default="")
-    if not cdisc:
+    if not cdisc and domain in FINDINGS:
         raise t.fail("cdisc", None, "a CDISC test code here or on the field")
     return Unit(
         code=code,
         label=t.text("label"),
         factor=factor if has_factor else None,
         divisor=divisor,
-        canonical="" if has_factor else code,  # filled in by _field for converted units
+        canonical="" if has_factor else code,  # filled in by _units for converted units
         cdisc=cdisc,
         loinc=t.text("loinc", default="") or field.text("loinc", default=""),
         block=block,
         warn=warn,
-        integer=t.flag("integer"),
+        integer=integer or t.flag("integer"),
     )
 
 
-def _field(t: TomlTable) -> Field:
-    domain = t.text("domain")
-    if domain not in DOMAINS:
-        raise t.fail("domain", domain, "one of " + ", ".join(DOMAINS))
-    units = [_unit(t, u) for u in t.tables("units")]
+def _units(t: TomlTable, domain: str, integer: bool, limits_required: bool) -> tuple[Unit, ...]:
+    """Read a number item's units: the canonical unit first, then those converted to it."""
+    units = [_unit(t, u, domain, integer, limits_required) for u in t.tables("units")]
     converted = [u for u in units if u.factor is not None]
     if converted:
         if converted[0] is not units[0] or converted[0].to_canonical(1) != 1:
@@ -147,11 +241,51 @@ def _field(t: TomlTable) -> Field:
         for what, text in (("code", unit.code), ("cdisc", unit.cdisc), ("loinc", unit.loinc)):
             if len(text) > 16:
                 raise t.fail("units", text, f"a unit {what} of at most 16 characters")
+    return tuple(units)
+
+
+def _only_for(t: TomlTable, kind: str, keys: Iterable[str], types: tuple[str, ...]) -> None:
+    """Refuse keys that mean nothing for this item type (a unit on a date, say)."""
+    if kind in types:
+        return
+    for key in keys:
+        if key in t.data:
+            raise t.fail(key, t.data[key], f"no {key}: only {' and '.join(types)} items "
+                         f"have it (this item is {kind})")
+
+
+_NUMBER_KEYS = ("units", "block", "warn", "qualitative", "warn_high_inclusive", "warn_mg_m2_h",
+                "warn_above_age_median", "trend", "specimen", "cdisc", "loinc")
+
+
+def _field(t: TomlTable, lists: Mapping[str, ChoiceList], form_domain: str,
+           limits_required: bool, domains: tuple[str, ...]) -> Field:
+    kind = t.text("type", default="number")
+    if kind not in ITEM_TYPES:
+        raise t.fail("type", kind, "one of " + ", ".join(ITEM_TYPES))
+    domain = t.text("domain", default=form_domain) if form_domain else t.text("domain")
+    if domain not in domains:
+        raise t.fail("domain", domain, "one of " + ", ".join(domains))
+    variable = t.text("variable", default=f"{domain}TESTCD" if domain in FINDINGS else None,
+                      pattern=r"[A-Z][A-Z0-9]{1,7}")
+    _only_for(t, kind, _NUMBER_KEYS, NUMBER_TYPES)
+    _only_for(t, kind, ("choices",), CHOICE_TYPES)
+    _only_for(t, kind, ("max_length",), ("text",))
+    units: tuple[Unit, ...] = ()
+    if kind in NUMBER_TYPES:
+        units = _units(t, domain, kind == "integer", limits_required)
     for text in t.texts("qualitative"):
         if len(text) > 32:
             raise t.fail("qualitative", text, "qualitative results of at most 32 characters")
+    choices = None
+    if kind in CHOICE_TYPES:
+        name = t.text("choices")
+        if name not in lists:
+            raise t.fail("choices", name, "the name of a list under [choices]: "
+                         + (", ".join(lists) or "(there is none)"))
+        choices = lists[name]
     warn_rate = t.get("warn_mg_m2_h", None)
-    age_rule = (_age_median_limit(t.table("warn_above_age_median"), units)
+    age_rule = (_age_median_limit(t.table("warn_above_age_median"), list(units))
                 if "warn_above_age_median" in t.data else None)
     return Field(
         key=t.text("key", pattern=r"[a-z][a-z0-9_]{0,31}"),
@@ -161,12 +295,38 @@ def _field(t: TomlTable) -> Field:
         trend=t.flag("trend"),
         domain=domain,
         specimen=t.text("specimen", default=""),
-        units=tuple(units),
+        units=units,
         qualitative=t.texts("qualitative"),
         warn_high_inclusive=t.flag("warn_high_inclusive"),
         warn_mg_m2_h=None if warn_rate is None else t.number("warn_mg_m2_h"),
         warn_above_age_median=age_rule,
+        type=kind,
+        variable=variable,
+        choices=choices,
+        role=t.text("role", default=""),
+        message=t.text("message", default=""),
+        max_length=t.integer("max_length", minimum=1) if kind == "text" else 0,
     )
+
+
+def _choice_lists(top: TomlTable) -> dict[str, ChoiceList]:
+    """Read [choices]: name = [{ code, label, label_zh }, ...] for each coded list."""
+    if "choices" not in top.data:
+        return {}
+    table = top.table("choices")
+    lists = {}
+    for name in table.data:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise table.fail(str(name), name, "a list name of letters, digits and _")
+        options = tuple(
+            Choice(code=c.text("code", pattern=r"[A-Za-z0-9_-]{1,16}"), label=c.text("label"),
+                   label_zh=c.text("label_zh", default=""))
+            for c in table.tables(name))
+        codes = [c.code for c in options]
+        if len(set(codes)) != len(codes):
+            raise table.fail(name, codes, "distinct codes")
+        lists[name] = ChoiceList(name, options)
+    return lists
 
 
 def _age_median_limit(t: TomlTable, units: list[Unit]) -> AgeMedianLimit:
@@ -192,12 +352,106 @@ def _with_canonical(unit: Unit, canonical: str) -> Unit:
     return replace(unit, canonical=canonical)
 
 
-def load_results_form(forms_dir: str | Path, name: str = "results.toml") -> ResultsForm:
-    """Read and check a results form definition."""
+def _from_results(t: TomlTable, results: CaseReportForm | None) -> Field:
+    """An item that is a results item under another key (enrolment's weight and height)."""
+    role = t.text("from_results")
+    if results is None or role not in {f.role for f in results.fields if f.role}:
+        roles = [] if results is None else [f.role for f in results.fields if f.role]
+        raise t.fail("from_results", role, "a role of forms/results.toml: " + ", ".join(roles))
+    for key in t.data:
+        if key not in ("key", "from_results", "message", "required"):
+            raise t.fail(key, t.data[key], "only key, from_results, message and required: the "
+                         "rest is the results item's")
+    return replace(results.by_role(role), key=t.text("key", pattern=r"[a-z][a-z0-9_]{0,31}"),
+                   message=t.text("message", default=""), required=t.flag("required"),
+                   trend=False)
+
+
+def _check_roles(top: TomlTable, fields: tuple[Field, ...], roles: Mapping[str, Role]) -> None:
+    """Every role is one the code knows, declared once, on a number with the unit it needs."""
+    declared = [f.role for f in fields if f.role]
+    for i, field in enumerate(fields):
+        if field.role and field.role not in roles:
+            raise top.fail(f"fields[{i}].role", field.role,
+                           "one of " + (", ".join(roles) or "(no roles in this form)"))
+    for role in roles.values():
+        found = [f for f in fields if f.role == role.name]
+        if len(found) != 1:
+            raise top.fail("fields.role", sorted(declared),
+                           f'exactly one field with role = "{role.name}": {role.what}')
+        field = found[0]
+        at = f"fields[{fields.index(field)}]"
+        unit = field.unit(role.unit)
+        if field.type != "number" or unit is None:
+            raise top.fail(f"{at}.units", [u.code for u in field.units],
+                           f"a number with the unit {role.unit} (role {role.name})")
+
+
+def load_form(forms_dir: str | Path, name: str, *, roles: Mapping[str, Role] | None = None,
+              results: CaseReportForm | None = None,
+              limits_required: bool = False,
+              domains: tuple[str, ...] = DOMAINS) -> CaseReportForm:
+    """Read and check one case report form definition (forms/<name>)."""
     top = read_toml(Path(forms_dir), name)
-    fields = tuple(_field(f) for f in top.tables("fields"))
+    kind = top.text("kind")
+    if kind not in FORM_KINDS:
+        raise top.fail("kind", kind, "one of " + ", ".join(FORM_KINDS))
+    domain = top.text("domain", default="")
+    if kind == "log" and domain not in DOMAINS:
+        raise top.fail("domain", domain or None, "the domain of each row of the log: one of "
+                       + ", ".join(DOMAINS))
+    lists = _choice_lists(top)
+    fields = tuple(_from_results(f, results) if "from_results" in f.data
+                   else _field(f, lists, domain, limits_required, domains)
+                   for f in top.tables("fields"))
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
         raise top.fail("fields", keys, "distinct field keys")
-    return ResultsForm(title=top.text("title"), title_zh=top.text("title_zh", default=""),
-                       fields=fields)
+    _check_roles(top, fields, roles or {})
+    return CaseReportForm(file=top.file, title=top.text("title"),
+                          title_zh=top.text("title_zh", default=""), fields=fields, kind=kind,
+                          domain=domain, choice_lists=tuple(lists.values()))
+
+
+def load_results_form(forms_dir: str | Path, name: str = "results.toml") -> CaseReportForm:
+    """Read and check the per-visit results form: numbers with limits, and every result role."""
+    form = load_form(forms_dir, name, roles=RESULT_ROLES, limits_required=True,
+                     domains=FINDINGS)
+    for i, field in enumerate(form.fields):
+        # The results page and service store lab values: a number per item, in one of its units.
+        if field.type != "number":
+            raise StudyDefinitionError(form.file, f"fields[{i}].type", field.type,
+                                       "number (every results item is a lab value or measure)")
+    if form.kind != "visit":
+        raise StudyDefinitionError(form.file, "kind", form.kind, "visit")
+    return form
+
+
+ENROLMENT_ROLES: Mapping[str, Role] = MappingProxyType(
+    {name: RESULT_ROLES[name] for name in ("weight", "height")})
+
+
+def load_enrolment_form(forms_dir: str | Path, results: CaseReportForm,
+                        questions: Iterable[Field] = (),
+                        name: str = "enrolment.toml") -> CaseReportForm:
+    """Read the enrolment form, its weight and height taken by role from results, and append the
+    eligibility questions."""
+    form = load_form(forms_dir, name, roles=ENROLMENT_ROLES, results=results)
+    if form.kind != "once":
+        raise StudyDefinitionError(form.file, "kind", form.kind, "once")
+    fields = form.fields + tuple(questions)
+    keys = [f.key for f in fields]
+    if len(set(keys)) != len(keys):
+        raise StudyDefinitionError(form.file, "fields", keys,
+                                   "keys distinct from the eligibility questions'")
+    return replace(form, fields=fields)
+
+
+def yes_no_item(key: str, label: str, label_zh: str, *, message: str, domain: str,
+                variable: str) -> Field:
+    """A required yes/no item (an eligibility question, say)."""
+    return Field(key=key, label=label, label_zh=label_zh, required=True, trend=False,
+                 domain=domain, specimen="", units=(), qualitative=(),
+                 warn_high_inclusive=False, warn_mg_m2_h=None, type="yesno", variable=variable,
+                 message=message)
+

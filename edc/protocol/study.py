@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-from edc.protocol.crf import ResultsForm, load_results_form
+from edc.protocol.crf import (
+    CaseReportForm,
+    Field,
+    ResultsForm,
+    load_enrolment_form,
+    load_results_form,
+    yes_no_item,
+)
 from edc.protocol.outcomes import Outcomes, load_outcomes
 from edc.protocol.schedule import ScheduleDefinition, load_schedule
 from edc.protocol.toml import StudyDefinitionError as StudyDefinitionError  # what load_study raises
@@ -88,6 +95,16 @@ class Criterion:
         """Inclusion criteria must be met (yes); exclusion criteria must be absent (no)."""
         return self.kind == "inclusion"
 
+    @property
+    def key(self) -> str:
+        """The name of its question on the enrolment form."""
+        return f"criterion_{self.code}"
+
+    def question(self) -> Field:
+        """The criterion as a required yes/no item of the enrolment form (CDISC IE)."""
+        return yes_no_item(self.key, f"{self.code}. {self.text}", self.text_zh,
+                           message=f"Answer {self.code}.", domain="IE", variable="IEORRES")
+
 
 @dataclass(frozen=True)
 class Study:
@@ -101,6 +118,7 @@ class Study:
     criteria: tuple[Criterion, ...]
     outcomes: Outcomes
     results: ResultsForm  # forms/results.toml, whose height and weight enrolment uses too
+    enrolment_form: CaseReportForm  # forms/enrolment.toml, then a question per criterion
 
     @property
     def tz(self) -> ZoneInfo:
@@ -217,11 +235,13 @@ def _criteria(t: TomlTable) -> tuple[Criterion, ...]:
 
 
 def load_study(forms_dir: str | Path) -> Study:
-    """Read study.toml, schedule.toml and eligibility.toml from forms_dir and validate them."""
+    """Read the study definition's files from forms_dir and validate them."""
     forms_dir = Path(forms_dir)
     top = read_toml(forms_dir, "study.toml")
     treatment = top.table("treatment")
     schedule_table = read_toml(forms_dir, "schedule.toml")
+    criteria = _criteria(read_toml(forms_dir, "eligibility.toml"))
+    results = load_results_form(forms_dir)
     study = Study(
         info=_study_info(top.table("study")),
         site=_site(top.table("site")),
@@ -233,8 +253,10 @@ def load_study(forms_dir: str | Path) -> Study:
         ),
         arms=_arms(top),
         schedule=load_schedule(schedule_table),
-        criteria=_criteria(read_toml(forms_dir, "eligibility.toml")),
+        criteria=criteria,
         outcomes=load_outcomes(read_toml(forms_dir, "outcomes.toml")),
-        results=load_results_form(forms_dir),
+        results=results,
+        enrolment_form=load_enrolment_form(forms_dir, results,
+                                           [c.question() for c in criteria]),
     )
     return study

@@ -13,21 +13,14 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
-from edc.protocol.crf import ResultsForm
+from edc.protocol.crf import RESULT_ROLES, ResultsForm
 from edc.protocol.outcomes import Outcomes
 from edc.rules import renal
 
 EGFR_UNIT = "mL/min/1.73m²"
 
-# The unit each input of renal.summarise is expected in, by results field key.
-_SUMMARY_UNITS = {
-    "creatinine": "mg/dL",
-    "cystatin_c": "mg/L",
-    "height": "cm",
-    "weight": "kg",
-    "protein_24h": "mg/24h",
-    "egfr_lab": "mL/min/1.73m2",
-}
+# The inputs of renal.summarise, by results role; each is read in its role's unit.
+_SUMMARY_ROLES = ("creatinine", "cystatin_c", "height", "weight", "protein_24h", "egfr_lab")
 
 
 @dataclass(frozen=True)
@@ -148,6 +141,7 @@ class Trend:
     baseline: Mapping[tuple[str, str], Baseline]
     egfr_baseline_row: TrendRow | None
     rows: tuple[TrendRow, ...]
+    upcr_key: str  # the key of the results field with the role upcr (the chart draws it)
     outcomes: Outcomes = PROTOCOL_OUTCOMES  # the thresholds the outcomes were judged by
 
     @property
@@ -182,8 +176,9 @@ def _value_in(form: ResultsForm, measurement: Measurement | None, code: str) -> 
 def _summary(visit: VisitResults, form: ResultsForm, sex: str, born: date,
              outcomes: Outcomes) -> renal.RenalSummary:
     """Compute the renal summary of one visit from its stored results."""
-    values = {key: _value_in(form, visit.measurements.get(key), unit)
-              for key, unit in _SUMMARY_UNITS.items()}
+    values = {role: _value_in(form, visit.measurements.get(form.by_role(role).key),
+                              RESULT_ROLES[role].unit)
+              for role in _SUMMARY_ROLES}
     return renal.summarise(
         sex, born, visit.sample_date, values["height"], values["weight"], values["creatinine"],
         values["cystatin_c"], values["protein_24h"], values["egfr_lab"],
@@ -238,7 +233,7 @@ def _hematuria(rbc: Measurement | None, has_baseline: bool, form: ResultsForm,
     if rbc is None or rbc.not_done:
         return None
     if rbc.qualifier is not None:
-        known = {q.lower() for q in form.field("urine_rbc").qualitative}
+        known = {q.lower() for q in form.by_role("urine_rbc").qualitative}
         if rbc.qualifier.strip().lower() not in known:
             return None
         remission = False
@@ -293,6 +288,7 @@ def trend(
 
     rows: list[TrendRow] = []
     egfr_baseline_row: TrendRow | None = None
+    upcr_key, rbc_key = form.by_role("upcr").key, form.by_role("urine_rbc").key
     for visit in sampled:
         assert visit.sample_date is not None
         summary = _summary(visit, form, sex, date_of_birth, outcomes)
@@ -306,9 +302,9 @@ def trend(
             continue
         changes = {key: change for key, m in visit.measurements.items()
                    if (change := _change(m, baseline.get((key, m.unit)))) is not None}
-        upcr = visit.measurements.get("upcr")
-        upcr_base = None if upcr is None else baseline.get(("upcr", upcr.unit))
-        rbc_baseline = any(key == "urine_rbc" for key, _unit in baseline)
+        upcr = visit.measurements.get(upcr_key)
+        upcr_base = None if upcr is None else baseline.get((upcr_key, upcr.unit))
+        rbc_baseline = any(key == rbc_key for key, _unit in baseline)
         # Samples are in date order, so every baseline-period row has been seen by now.
         renal_function, comparison = _renal_function(summary, egfr_baseline_row, outcomes)
         rows.append(TrendRow(
@@ -320,9 +316,9 @@ def trend(
             changes=MappingProxyType(changes),
             summary=summary,
             proteinuria=_proteinuria(upcr, upcr_base, outcomes),
-            hematuria=_hematuria(visit.measurements.get("urine_rbc"), rbc_baseline, form,
+            hematuria=_hematuria(visit.measurements.get(rbc_key), rbc_baseline, form,
                                  outcomes),
             renal_function=renal_function,
             egfr_comparison=comparison,
         ))
-    return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows), outcomes)
+    return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows), upcr_key, outcomes)

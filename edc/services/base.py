@@ -147,11 +147,11 @@ def check_range(
 WEIGHT_CHANGE_PERCENT = 10  # a weight this much off the last recorded one is worth a second look
 
 
-def check_measure(errors: Errors, study: Study, name: str, key: str, label: str, value: float,
+def check_measure(errors: Errors, study: Study, name: str, role: str, label: str, value: float,
                   confirmed: bool, confirm_name: str) -> None:
-    """Height or weight against its ranges in forms/results.toml: outside the possible range
-    is refused; outside the usual range needs the nurse's confirmation."""
-    field = study.results.field(key)
+    """Height or weight (by role) against its ranges in forms/results.toml: outside the possible
+    range is refused; outside the usual range needs the nurse's confirmation."""
+    field = study.results.by_role(role)
     unit = field.canonical_unit
     check_range(errors, name, label, value, unit.label, unit.block)
     if name in errors or confirmed or unit.warn is None:

@@ -110,7 +110,7 @@ def enrol(
         )
     for criterion in study.criteria:
         answer = data.eligibility.get(criterion.code)
-        name = f"criterion_{criterion.code}"
+        name = criterion.key
         if answer is None:
             errors.add(name, _("Answer %(code)s.", code=criterion.code))
         elif answer != criterion.required_answer:

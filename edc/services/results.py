@@ -184,7 +184,8 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
     elif data.sample_date < visit.participant.date_of_birth:
         errors.add("sample_date", _("The sample date %(day)s is before the date of birth.",
                                     day=data.sample_date.isoformat()))
-    height, weight = _number_of(data, "height"), _number_of(data, "weight")
+    height = _number_of(data, form.by_role("height").key)
+    weight = _number_of(data, form.by_role("weight").key)
     bsa = bsa_mosteller(weight, height) if height and weight and height > 0 and weight > 0 \
         else None
     born = visit.participant.date_of_birth

@@ -1,71 +1,138 @@
-"""Form classes built from the study definition: enrolment with its eligibility questions, and
-a visit's results with one group of inputs per analyte."""
+"""Form classes built from the study's case report forms (edc.protocol.crf): one table gives the
+WTForms field of each item type; enrolment with its eligibility questions, and a visit's results
+with one group of inputs per analyte."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FormField, HiddenField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from edc.protocol.crf import ResultsForm
+from edc.protocol.crf import CaseReportForm, Field, ResultsForm
 from edc.protocol.study import Study
 from edc.views.fields import (
     Form,
     IsoDateField,
+    IsoTimeField,
+    MultiCheckboxField,
     NumberField,
-    Required,
     Subform,
+    WholeNumberField,
     ascii_text,
     required,
 )
 
 
+def _validators(item: Field) -> list[Any]:
+    if not item.required:
+        return [Optional()]
+    return required(item.message or _l("%(label)s is required.", label=item.label))
+
+
+def _number(item: Field) -> Any:
+    return NumberField(item.label, unit=item.canonical_unit.label, description=item.label_zh,
+                       validators=_validators(item))
+
+
+def _integer(item: Field) -> Any:
+    return WholeNumberField(item.label, unit=item.canonical_unit.label,
+                            description=item.label_zh, validators=_validators(item))
+
+
+def _text(item: Field) -> Any:
+    return StringField(item.label, description=item.label_zh,
+                       validators=[*_validators(item), Length(max=item.max_length)])
+
+
+def _date(item: Field) -> Any:
+    return IsoDateField(item.label, description=item.label_zh, validators=_validators(item))
+
+
+def _time(item: Field) -> Any:
+    return IsoTimeField(item.label, description=item.label_zh, validators=_validators(item))
+
+
+def _codes(item: Field) -> list[SelectChoice]:
+    assert item.choices is not None  # the loader gives every choice item its list
+    return [SelectChoice(c.code, c.label) for c in item.choices.choices]
+
+
+def _choice(item: Field) -> Any:
+    return SelectField(item.label, choices=[SelectChoice("", "—"), *_codes(item)],
+                       description=item.label_zh, validators=_validators(item))
+
+
+def _multichoice(item: Field) -> Any:
+    return MultiCheckboxField(item.label, choices=_codes(item), description=item.label_zh,
+                              validators=_validators(item))
+
+
+def _yesno(item: Field) -> Any:
+    return RadioField(item.label, choices=[SelectChoice("yes", _l("Yes")),
+                                           SelectChoice("no", _l("No"))],
+                      description=item.label_zh, validators=_validators(item))
+
+
+# The WTForms field of each item type: the one place an item becomes an input.
+FIELDS: Mapping[str, Callable[[Field], Any]] = MappingProxyType({
+    "number": _number,
+    "integer": _integer,
+    "text": _text,
+    "date": _date,
+    "time": _time,
+    "choice": _choice,
+    "yesno": _yesno,
+    "multichoice": _multichoice,
+})
+
+
+def crf_form(definition: CaseReportForm, base: type[Form] = Form,
+             extra: Mapping[str, Any] | None = None) -> type[Form]:
+    """A fresh form class with one field per item, in order (for a log form: one row)."""
+    fields: dict[str, Any] = {item.key: FIELDS[item.type](item) for item in definition.fields}
+    return type(f"{definition.title.replace(' ', '')}Form", (base,), {**fields, **(extra or {})})
+
+
+def yes_no(answer: Any) -> bool | None:
+    """A yes/no item's answer as True, False or None (not answered)."""
+    return {"yes": True, "no": False}.get(answer)
+
+
 class EnrolmentFormBase(Form):
-    code = StringField(_l("Participant code"), validators=[
-        Required(message=_l("Enter the participant code.")), Length(max=32)])
-    date_of_birth = IsoDateField(_l("Date of birth"),
-                                 validators=required(_l("Enter the date of birth.")))
-    sex = SelectField(_l("Sex"), choices=[SelectChoice("", "—"), SelectChoice("M", _l("Male")),
-                               SelectChoice("F", _l("Female"))],
-                      validators=required(_l("Choose the sex.")))
-    weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
-                            validators=required(_l("Enter the weight in kg.")))
-    height_cm = NumberField(_l("Height (cm)"), unit="cm",
-                            validators=required(_l("Enter the height in cm.")))
-    consent_date = IsoDateField(_l("Consent date"),
-                                validators=required(_l("Enter the consent date.")))
-    screening_egfr = NumberField(_l("Screening eGFR (mL/min/1.73m²)"), unit="mL/min/1.73m²",
-                                 validators=required(_l("Enter the screening eGFR.")))
     confirm_measures = BooleanField(_l("I have checked the weight and height"))
 
     criteria: tuple = ()
 
     def eligibility_answers(self) -> dict[str, bool | None]:
-        answers = {}
-        for criterion in self.criteria:
-            data = self[f"criterion_{criterion.code}"].data
-            answers[criterion.code] = {"yes": True, "no": False}.get(data)
-        return answers
+        return {c.code: yes_no(self[c.key].data) for c in self.criteria}
 
 
 def enrolment_form(study: Study) -> type[EnrolmentFormBase]:
-    """A fresh form class with one yes/no question per eligibility criterion."""
-    fields: dict[str, Any] = {"criteria": study.criteria}
-    for criterion in study.criteria:
-        fields[f"criterion_{criterion.code}"] = RadioField(
-            f"{criterion.code}. {criterion.text}",
-            choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-            validators=required(_l("Answer %(code)s.", code=criterion.code)),
-            description=criterion.text_zh,
-        )
-    return type("EnrolmentForm", (EnrolmentFormBase,), fields)
+    """A fresh form class: the child's items, then one yes/no question per criterion."""
+    form = crf_form(study.enrolment_form, EnrolmentFormBase, {"criteria": study.criteria})
+    assert issubclass(form, EnrolmentFormBase)
+    return form
 
 
 def results_form(definition: ResultsForm) -> type[Form]:
-    """A fresh form class for a visit's results: one group of inputs per analyte."""
+    """A fresh form class for a visit's results: one group of inputs per analyte.
+
+    A result is entered as typed text (the results service reads it in the chosen unit and
+    names the unit in its messages), with its unit, a qualitative result, not done and a
+    confirmation; so a results item is a group, not the number field of FIELDS.
+    """
     fields: dict[str, Any] = {
         "sample_date": IsoDateField(_l("Sample date"),
                                     validators=required(_l("Enter the sample date."))),

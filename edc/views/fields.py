@@ -17,9 +17,11 @@ from wtforms import (
     FormField,
     HiddenField,
     PasswordField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import InputRequired, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from edc.rules.numbers import parse_number
 
@@ -121,6 +123,26 @@ class NumberField(FloatField):
             raise ValueError(_("Got %(typed)s. Expected a number in %(unit)s.",
                                typed=repr(valuelist[0][:40]), unit=self.unit))
         self.data = value
+
+
+class WholeNumberField(NumberField):
+    """A whole number in a stated unit (a count, days); 2.5 is refused with what was typed."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not float(self.data).is_integer():
+            self.data = None
+            raise ValueError(_("Got %(typed)s. Expected a whole number in %(unit)s.",
+                               typed=repr(valuelist[0][:40]), unit=self.unit))
+        if self.data is not None:
+            self.data = int(self.data)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Any number of codes from a list, one checkbox each."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
