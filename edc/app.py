@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 
 from edc import db
 from edc.extensions import IDLE_TIMEOUT, LANGUAGES, babel, csrf, login_manager
-from edc.protocol.study import load_study
+from edc.protocol.study import Study, load_study
 from edc.rules.schedule import clinic_calendar
+from edc.services.base import Actor, Context
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 
@@ -23,6 +26,20 @@ def _secret_key(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def site_clock(study: Study) -> Callable[[], date]:
+    """Return a clock telling today's date at the study site."""
+    return lambda: datetime.now(study.tz).date()
+
+
+def context_for(actor: Actor) -> Context:
+    """Return the context for a write outside a request (a command, the demo loader), in the
+    current app context: the app's session, study, calendar and clock."""
+    extensions = current_app.extensions
+    return Context(session=db.session(), study=extensions["edc_study"],
+                   calendar=extensions["edc_calendar"], actor=actor,
+                   today=extensions["edc_clock"]())
 
 
 def _locale() -> str:
@@ -58,6 +75,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["edc_study"] = study
     app.extensions["edc_calendar"] = clinic_calendar(study.site)
     app.extensions["edc_results_form"] = study.results
+    # The one clock of the app: every "today" comes from it. A test (or a rehearsal) sets the
+    # day with CLOCK, a zero-argument callable returning a date, instead of patching code.
+    app.extensions["edc_clock"] = app.config.get("CLOCK") or site_clock(study)
     app.config["BABEL_DEFAULT_TIMEZONE"] = study.info.timezone
 
     db.init_app(app)

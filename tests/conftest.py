@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,13 +18,34 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from edc import create_app, db, services
+from edc.app import context_for
 from edc.models import Base
-from edc.services import accounts
+from edc.services import Operator, accounts
 from edc.services.accounts import create_user
 
 TODAY = date(2026, 4, 27)
 PASSWORD = "correct-horse-battery"
 ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
+SET_UP = Operator("test")  # who creates the test accounts and lists, as the trail names them
+
+
+class Clock:
+    """The app's clock in a test: today is a fixed day, which a test may move."""
+
+    def __init__(self, day: date = TODAY) -> None:
+        self.day = day
+
+    def __call__(self) -> date:
+        return self.day
+
+    @contextmanager
+    def on(self, day: date) -> Iterator[None]:
+        """Make today another day inside the block."""
+        before, self.day = self.day, day
+        try:
+            yield
+        finally:
+            self.day = before
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +77,14 @@ def database_url(migrated_url: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Flask]:
-    monkeypatch.setattr(services, "today", lambda study: TODAY)
+def clock() -> Clock:
+    """Today at the site for the app under test: TODAY unless the test moves it."""
+    return Clock(TODAY)
+
+
+@pytest.fixture
+def app(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        clock: Clock) -> Iterator[Flask]:
     # Fast hashing in tests only; accounts keep the strong default otherwise.
     monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     app = create_app({
@@ -64,10 +92,11 @@ def app(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> I
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
+        "CLOCK": clock,
     })
     with app.app_context():
         for role in ROLES:
-            create_user(db.session(), "test", role, role, PASSWORD)
+            create_user(context_for(SET_UP), role, role, PASSWORD)
     yield app
     app.extensions["edc_engine"].dispose()
 
@@ -107,8 +136,7 @@ def allocation_csv(pairs: int = 4) -> str:
 @pytest.fixture
 def allocation(app: Flask) -> None:
     with app.app_context():
-        services.load_allocation(db.session(), app.extensions["edc_study"], "test",
-                                 allocation_csv())
+        services.load_allocation(context_for(SET_UP), allocation_csv())
 
 
 def enrolment_form(app: Flask, **overrides: str) -> dict[str, str]:

@@ -27,15 +27,22 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
 
-from edc import db, services
+from edc import db
 from edc.models import AuditEvent, Participant, Visit
-from tests.conftest import RESULTS, ROLES, TODAY, enrolment_form, infusion_form, results_form
+from tests.conftest import (
+    RESULTS,
+    ROLES,
+    TODAY,
+    Clock,
+    enrolment_form,
+    infusion_form,
+    results_form,
+)
 
 WRITE_ROLES = ("nurse", "investigator")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -324,8 +331,8 @@ class Step:
 class Scenario:
     """One child walked through the protocol by the nurse; every role reads after each step."""
 
-    def __init__(self, app: Flask, as_role: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.app, self._monkeypatch = app, monkeypatch
+    def __init__(self, app: Flask, as_role: Any, clock: Clock) -> None:
+        self.app, self._clock = app, clock
         self.clients: dict[str, FlaskClient] = {role: as_role(role) for role in ROLES}
         self.nurse = self.clients["nurse"]
         self.code = "AS-001"
@@ -341,8 +348,7 @@ class Scenario:
     def on(self, iso: str) -> None:
         """Make "today" at the site the given day, as the year goes by."""
         day = d(iso)
-        self.today = day
-        self._monkeypatch.setattr(services, "today", lambda study: day)
+        self.today = self._clock.day = day
 
     def plan(self, table: dict[str, tuple[str, str, str, str]], anchor: int) -> None:
         """Expect the eleven follow-up visits of a hand-worked table, counted from infusion

@@ -9,7 +9,7 @@ from html import unescape
 from flask import Flask
 from sqlalchemy import select
 
-from edc import db, services
+from edc import db
 from edc.models import AuditEvent, Participant, Visit
 from tests.conftest import visit_id
 
@@ -222,13 +222,13 @@ def test_a_visit_still_to_come_cannot_be_marked_missed(app, nurse, scheduled) ->
 
 
 def test_a_visit_whose_suggested_day_has_passed_is_offered_a_clinic_day_still_to_come(
-    app, nurse, scheduled, monkeypatch
+    app, nurse, scheduled, clock
 ) -> None:
     """W06: window 24-30 April, suggested Monday 27 April. On the 28th the booking form offers
     the 28th (the clinic day nearest the target still to come), never the day gone by."""
     w06 = visit_id(app, scheduled, "W06")
     assert "suggested 2026-04-27 Mon" in nurse.get(f"/visits/{w06}").text
-    monkeypatch.setattr(services, "today", lambda study: date(2026, 4, 28))
+    clock.day = date(2026, 4, 28)
     page = nurse.get(f"/visits/{w06}").text
     assert "book by 2026-04-28 Tue" in page
     booking = page[page.index('id="booking"'):page.index("</details>", page.index('id="booking"'))]

@@ -15,7 +15,7 @@ from datetime import date, time
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -208,6 +208,13 @@ def user(session: Session, name: str) -> User:
     return session.scalars(select(User).where(User.username == name)).one()
 
 
+def acting(session: Session, name: str) -> services.Context:
+    """The context of the named user saving in their own session, today."""
+    ext = current_app.extensions
+    return services.Context(session, ext["edc_study"], ext["edc_calendar"], user(session, name),
+                            TODAY)
+
+
 def visit_of(pid: int, code: str) -> Callable[[Session], Visit]:
     return lambda session: session.scalars(select(Visit).where(
         Visit.participant_id == pid, Visit.code == code)).one()
@@ -219,20 +226,18 @@ def participant(pid: int) -> Callable[[Session], Participant]:
 
 def the_conflict(error: Exception | None, what: str) -> str:
     assert isinstance(error, services.Changed), repr(error)
-    text = " ".join(m for ms in error.errors.values() for m in ms)
+    text = " ".join(error.messages)
     assert f"{what} {CHANGED}" in text and NOTHING in text
     return text
 
 
 def test_two_bookings_at_the_same_moment_keep_the_first_and_refuse_the_second(
         app, scheduled) -> None:
-    calendar = app.extensions["edc_calendar"]
     before = audit_count(app)
     days = {"investigator": date(2026, 5, 12), "nurse": date(2026, 5, 13)}
 
     def book(session: Session, visit: Visit, name: str) -> None:
-        services.book_visit(session, calendar, user(session, name), visit, days[name],
-                            time(9, 30), "", on=date(2026, 4, 27))
+        services.book_visit(acting(session, name), visit, days[name], time(9, 30), "")
 
     error = interleaved(app, visit_of(scheduled, "W08"), book)
     text = the_conflict(error, "W08")
@@ -246,7 +251,7 @@ def test_two_bookings_at_the_same_moment_keep_the_first_and_refuse_the_second(
 
 def test_two_missed_at_the_same_moment_answer_a_conflict(app, scheduled) -> None:
     def missed(session: Session, visit: Visit, name: str) -> None:
-        services.mark_missed(session, user(session, name), visit, "No show", on=TODAY)
+        services.mark_missed(acting(session, name), visit, "No show")
 
     error = interleaved(app, visit_of(scheduled, "W02"), missed)
     the_conflict(error, "W02")
@@ -260,7 +265,7 @@ def test_two_calendar_link_changes_at_the_same_moment_answer_a_conflict(
     act = {"issue": services.issue_calendar_link, "revoke": services.revoke_calendar_link}[change]
 
     def link(session: Session, child: Participant, name: str) -> None:
-        act(session, user(session, name), child)
+        act(acting(session, name), child)
 
     error = interleaved(app, participant(scheduled), link)
     the_conflict(error, "AS-001")
@@ -269,8 +274,8 @@ def test_two_calendar_link_changes_at_the_same_moment_answer_a_conflict(
 def test_two_unscheduled_visits_added_at_the_same_moment_answer_a_conflict(
         app, scheduled) -> None:
     def add(session: Session, child: Participant, name: str) -> None:
-        services.add_visit(session, user(session, name), child, "unscheduled",
-                           date(2026, 4, 20), "Fever", today=date(2026, 4, 27))
+        services.add_visit(acting(session, name), child, "unscheduled", date(2026, 4, 20),
+                           "Fever")
 
     error = interleaved(app, participant(scheduled), add)
     the_conflict(error, "AS-001")
@@ -283,11 +288,8 @@ def test_two_withdrawals_or_anchors_at_the_same_moment_answer_a_conflict(
         app, nurse, enrolled) -> None:
     assert nurse.post(f"/participants/{enrolled}/infusions/1",
                       data=infusion_form()).status_code == 302
-    study, calendar = app.extensions["edc_study"], app.extensions["edc_calendar"]
-
     def anchor(session: Session, child: Participant, name: str) -> None:
-        services.anchor_on_first_infusion(session, study, calendar, user(session, name),
-                                          child, "Fever on the day")
+        services.anchor_on_first_infusion(acting(session, name), child, "Fever on the day")
 
     error = interleaved(app, participant(enrolled), anchor)
     the_conflict(error, "AS-001")
@@ -295,7 +297,7 @@ def test_two_withdrawals_or_anchors_at_the_same_moment_answer_a_conflict(
         assert db.session().scalar(select(func.count()).select_from(Visit)) == 11
 
     def withdraw(session: Session, child: Participant, name: str) -> None:
-        services.withdraw(session, user(session, name), child, "Family moved away", on=TODAY)
+        services.withdraw(acting(session, name), child, "Family moved away")
 
     error = interleaved(app, participant(enrolled), withdraw)
     the_conflict(error, "AS-001")

@@ -17,8 +17,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import or_, select
 
 from edc import db, services
+from edc.app import context_for
 from edc.models import Allocation, AuditEvent, Participant
-from tests.conftest import enrolment_form
+from tests.conftest import SET_UP, enrolment_form
 
 GENERAL = "__page__"
 INCLUSION = [f"IN{i:02d}" for i in range(1, 9)]
@@ -437,8 +438,7 @@ def test_enrolment_without_a_loaded_allocation_list_is_refused_and_saves_nothing
 
 def test_enrolment_after_the_list_is_used_up_is_refused(app, nurse):
     with app.app_context():
-        services.load_allocation(db.session(), app.extensions["edc_study"], "test",
-                                 "sequence,arm\n1,MSC\n2,PBO\n")
+        services.load_allocation(context_for(SET_UP), "sequence,arm\n1,MSC\n2,PBO\n")
     first = enrol_ok(app, nurse, code="AS-001")
     second = enrol_ok(app, nurse, code="AS-002")
     response = nurse.post("/participants/enrol", data=enrolment_form(app, code="AS-003"))

@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, date
 
-import pytest
 import vobject
 from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
 
-from edc import db, services
+from edc import db
 from edc.models import Visit
-from tests.conftest import results_form, visit_id
+from tests.conftest import Clock, results_form, visit_id
 
 
 def stored(app: Flask, pid: int, code: str) -> Visit:
@@ -67,14 +66,12 @@ def test_a_done_visit_is_on_the_day_it_took_place_not_the_suggested_day(
 
 
 def test_a_visit_done_on_another_day_than_booked_leaves_the_booked_time_behind(
-    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int,
-    monkeypatch: pytest.MonkeyPatch
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int, clock: Clock
 ) -> None:
     # W04: window 2026-04-10 to 2026-04-16; booked on 8 April for Tuesday 14 April 09:30,
     # done on the 15th.
     w04 = visit_id(app, scheduled, "W04")
-    with monkeypatch.context() as earlier:
-        earlier.setattr(services, "today", lambda study: date(2026, 4, 8))
+    with clock.on(date(2026, 4, 8)):
         assert nurse.post(f"/visits/{w04}/book",
                           data={"date": "2026-04-14", "time": "09:30"}).status_code == 302
     assert nurse.post(f"/visits/{w04}", data=results_form(

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edc import db, services
+from edc.app import context_for
 from edc.models import AuditEvent, Infusion, Participant, User, Visit
 from tests.conftest import infusion_form
 from tests.test_enrolment import Page, html_of, page
@@ -515,7 +516,7 @@ def mark_done(app: Flask, participant_id: int, code: str, actual: date) -> None:
         actor = session.scalars(select(User).where(User.username == "nurse")).one()
         visit = session.scalars(select(Visit).where(
             Visit.participant_id == participant_id, Visit.code == code)).one()
-        services.mark_visit_done(session, actor, visit, actual)
+        services.mark_visit_done(context_for(actor), visit, actual)
 
 
 def test_correcting_infusion_2_date_first_shows_old_and_new_dates_of_every_planned_visit(

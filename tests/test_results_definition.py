@@ -11,11 +11,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from edc import create_app, db, services
+from edc.app import context_for
 from edc.models import Result
 from edc.services import accounts
 from edc.services.accounts import create_user
 from tests.conftest import (
     PASSWORD,
+    SET_UP,
     TODAY,
     allocation_csv,
     enrolment_form,
@@ -33,14 +35,13 @@ def albumin_app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     shutil.copytree(Path(__file__).resolve().parents[1] / "forms", forms)
     with (forms / "results.toml").open("a", encoding="utf-8") as results:
         results.write(ALBUMIN)
-    monkeypatch.setattr(services, "today", lambda study: TODAY)
     monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url,
-                      "WTF_CSRF_ENABLED": False, "FORMS_DIR": str(forms)})
+                      "WTF_CSRF_ENABLED": False, "FORMS_DIR": str(forms),
+                      "CLOCK": lambda: TODAY})
     with app.app_context():
-        create_user(db.session(), "test", "nurse", "nurse", PASSWORD)
-        services.load_allocation(db.session(), app.extensions["edc_study"], "test",
-                                 allocation_csv())
+        create_user(context_for(SET_UP), "nurse", "nurse", PASSWORD)
+        services.load_allocation(context_for(SET_UP), allocation_csv())
     yield app
     app.extensions["edc_engine"].dispose()
 

@@ -53,8 +53,8 @@ FROM_21_MARCH = {
 
 
 @pytest.fixture
-def walk(app, as_role, allocation, monkeypatch) -> Scenario:
-    return Scenario(app, as_role, monkeypatch)
+def walk(app, as_role, allocation, clock) -> Scenario:
+    return Scenario(app, as_role, clock)
 
 
 def enrolled_and_infused(s: Scenario, second: str | None = "2026-03-16") -> Step | None:

@@ -29,11 +29,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edc import db, services
+from edc.app import context_for
 from edc.models import Visit
 from edc.read import worklist as reads
 from edc.rules import worklist as rules
 from edc.rules.schedule import clinic_calendar
 from tests.conftest import (
+    SET_UP,
     TODAY,
     allocation_csv,
     enrolment_form,
@@ -204,11 +206,10 @@ def test_a_nurse_gets_the_actions_that_fit_each_row(nurse, clinic) -> None:
 
 
 def test_a_visit_booked_for_a_day_gone_by_is_offered_for_booking_again(
-    app, nurse, scheduled, monkeypatch
+    app, nurse, scheduled, clock
 ) -> None:
     w06 = visit_id(app, scheduled, "W06")  # window 24-30 April, booked on 20 April for the 24th
-    with monkeypatch.context() as earlier:
-        earlier.setattr(services, "today", lambda study: date(2026, 4, 20))
+    with clock.on(date(2026, 4, 20)):
         ok(nurse.post(f"/visits/{w06}/book", data={"date": "2026-04-24"}))
     due = rows(nurse.get("/").text, "due")
     assert due["AS-001 W06"].endswith("booked 2026-04-24 Fri Book Enter results")
@@ -282,8 +283,7 @@ def test_the_worklist_runs_the_same_queries_for_3_and_30_children(
     app, nurse, as_role
 ) -> None:
     with app.app_context():
-        services.load_allocation(db.session(), app.extensions["edc_study"], "test",
-                                 allocation_csv(pairs=15))
+        services.load_allocation(context_for(SET_UP), allocation_csv(pairs=15))
 
     def busy_child(pid: int) -> None:
         ok(nurse.post(f"/visits/{visit_id(app, pid, 'W06')}/book",

@@ -13,15 +13,15 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from edc import db
-from edc.app import create_app
+from edc.app import context_for, create_app
 from edc.protocol.study import StudyDefinitionError
 from edc.rules.schedule import plan_visits
-from edc.services import Refused
+from edc.services import Context, Operator, Refused
 
 
-def _actor() -> str:
-    """Who ran the command, as written in the audit trail."""
-    return f"cli:{getpass.getuser()}"
+def _context() -> Context:
+    """The context of a command: who ran it (as the audit trail names them) and today."""
+    return context_for(Operator(f"cli:{getpass.getuser()}"))
 
 
 def _fail(message: str) -> None:
@@ -30,7 +30,7 @@ def _fail(message: str) -> None:
 
 
 def _refused(refused: Refused) -> None:
-    _fail(" ".join(m for ms in refused.errors.values() for m in ms))
+    _fail(" ".join(refused.messages))
 
 
 def _shown_url() -> str:
@@ -96,7 +96,7 @@ def create_user(username: str, role: str) -> None:
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
-        create(db.session(), _actor(), username, role, password)
+        create(_context(), username, role, password)
     except Refused as refused:
         _refused(refused)
     click.echo(f"Created {role} {username}.")
@@ -109,7 +109,7 @@ def unlock_user(username: str) -> None:
     from edc.services.accounts import unlock
 
     try:
-        unlock(db.session(), _actor(), username)
+        unlock(_context(), username)
     except Refused as refused:
         _refused(refused)
     click.echo(f"Unlocked {username}.")
@@ -151,8 +151,7 @@ def allocation_load(csv_file: Path) -> None:
     from edc.services import load_allocation
 
     try:
-        count = load_allocation(db.session(), current_app.extensions["edc_study"], _actor(),
-                                csv_file.read_text(encoding="utf-8-sig"))
+        count = load_allocation(_context(), csv_file.read_text(encoding="utf-8-sig"))
     except Refused as refused:
         _refused(refused)
     click.echo(f"Loaded {count} allocation entries from {csv_file.name}.")
@@ -164,10 +163,8 @@ def demo() -> None:
     from edc.cli.demo import load_demo
 
     db.upgrade(current_app.config["DATABASE_URL"])
-    extensions = current_app.extensions
     try:
-        for line in load_demo(db.session(), extensions["edc_study"], extensions["edc_calendar"],
-                              extensions["edc_results_form"]):
+        for line in load_demo(context_for(Operator("demo"))):
             click.echo(line)
     except Refused as refused:
         _refused(refused)

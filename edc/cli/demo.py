@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from edc import services
 from edc.models import Allocation, Participant, User, Visit
 from edc.protocol.crf import ResultsForm
 from edc.protocol.study import Study
-from edc.rules.schedule import ClinicCalendar
-from edc.services import Refused
+from edc.services import GENERAL, Context, Refused
 from edc.services.accounts import create_user
 
 DEMO_PASSWORD = "demo-password"
@@ -78,10 +76,9 @@ def _demo_results(form: ResultsForm, labs: tuple, sample: date) -> services.Resu
 class _Demo:
     """Takes demo children through the protocol in its real order, through the services."""
 
-    def __init__(self, session: Session, study: Study, calendar: ClinicCalendar,
-                 form: ResultsForm, nurse: User, today: date) -> None:
-        self.session, self.study, self.calendar, self.form = session, study, calendar, form
-        self.nurse, self.today = nurse, today
+    def __init__(self, ctx: Context) -> None:
+        self.ctx, self.today = ctx, ctx.today
+        self.study, self.calendar, self.form = ctx.study, ctx.calendar, ctx.study.results
 
     def ago(self, days: int) -> date:
         return self.today - timedelta(days=days)
@@ -90,26 +87,25 @@ class _Demo:
         data = _child(code, self.today - timedelta(days=365 * 8 + 40), sex, self.ago(consent_ago),
                       self.study)
         # Each step is entered on the day it happened, as the site would have.
-        return services.enrol(self.session, self.study, self.nurse, data, data.consent_date)
+        return services.enrol(self.ctx.on(data.consent_date), data)
 
     def screening(self, child: Participant, sample_ago: int) -> None:
-        visit = services.add_visit(self.session, self.nurse, child, "screening",
-                                   self.ago(sample_ago), "")
+        visit = services.add_visit(self.ctx, child, "screening", self.ago(sample_ago), "")
         self.results(visit, 0, self.ago(sample_ago))
 
     def infuse(self, child: Participant, number: int, days_ago: int) -> None:
         services.save_infusion(
-            self.session, self.study, self.calendar, self.nurse, child, number,
+            self.ctx.on(self.ago(days_ago)), child, number,
             services.InfusionData(date=self.ago(days_ago), weight_kg=24.0,
                                   product_lot=f"UC-2026-{number:02d}{child.code[-1]}",
                                   volume_ml=50.0),
-            self.ago(days_ago), confirmed_date=self.ago(days_ago))
+            confirmed_date=self.ago(days_ago))
 
     def results(self, visit: Visit, step: int, sample: date) -> None:
         services.save_results(
-            self.session, self.form, self.nurse, visit,
+            self.ctx.on(sample), visit,
             _demo_results(self.form, DEMO_LABS[min(step, len(DEMO_LABS) - 1)], sample),
-            expected_version=visit.version, reason="", on=sample)
+            expected_version=visit.version, reason="")
 
     def follow_up(self, child: Participant, codes: int | None = None, *,
                   missed: tuple[str, ...] = (), late: dict[str, int] | None = None) -> None:
@@ -117,9 +113,8 @@ class _Demo:
         past = [v for v in child.follow_up if v.window_end < self.today]
         for step, visit in enumerate(past[:codes], start=1):
             if visit.code in missed:
-                services.mark_missed(self.session, self.nurse, visit,
-                                     "The family was travelling for Spring Festival",
-                                     on=self.today)
+                services.mark_missed(self.ctx, visit,
+                                     "The family was travelling for Spring Festival")
                 continue
             sample = visit.suggested_date + timedelta(days=(late or {}).get(visit.code, 0))
             self.results(visit, step, min(sample, self.today))
@@ -128,8 +123,7 @@ class _Demo:
         return next(v for v in child.visits if v.code == code)
 
     def book(self, visit: Visit, day: date, at: time | None, reason: str = "") -> None:
-        services.book_visit(self.session, self.calendar, self.nurse, visit, day, at, reason,
-                            on=self.today)
+        services.book_visit(self.ctx, visit, day, at, reason)
 
     def first_day(self, start: date, end: date, *, open_: bool = True) -> date:
         """The first day from start to end that is a clinic day (or a closed one)."""
@@ -139,28 +133,29 @@ class _Demo:
         return day
 
 
-def load_demo(session: Session, study: Study, calendar: ClinicCalendar,
-              form: ResultsForm) -> Iterator[str]:
-    """Fill an empty database with demo data; yield what to tell the user.
+def load_demo(ctx: Context) -> Iterator[str]:
+    """Fill an empty database with demo data, dated around ctx.today; yield what to tell the user.
 
+    The accounts and the list are created by ctx.actor, the children entered by the demo nurse.
     A database with any account, allocation or child of its own is refused: demo accounts
     with a published password must never reach a real trial database.
     """
+    session = ctx.session
     demo_users = {name for name, _role in DEMO_USERS}
     users = set(session.scalars(select(User.username)))
     if users and users == demo_users:
         yield "Demo data already present."
     elif users or session.scalar(select(Allocation.id).limit(1)) or session.scalar(
             select(Participant.id).limit(1)):
-        raise Refused({"__all__": [
+        raise Refused({GENERAL: [
             "This database already holds accounts, an allocation list or children: "
             "`edc demo` only fills an empty database. Nothing was added."]})
     else:
         for username, role in DEMO_USERS:
-            create_user(session, "demo", username, role, DEMO_PASSWORD)
-        services.load_allocation(session, study, "demo", demo_allocation_csv(study))
+            create_user(ctx, username, role, DEMO_PASSWORD)
+        services.load_allocation(ctx, demo_allocation_csv(ctx.study))
         nurse = session.scalars(select(User).where(User.username == "nurse")).one()
-        demo = _Demo(session, study, calendar, form, nurse, services.today(study))
+        demo = _Demo(ctx.by(nurse))
         count = _load_children(demo)
         yield f"Demo data loaded: {count} children, a 40-entry allocation list, 5 accounts."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
@@ -200,8 +195,7 @@ def _load_children(demo: _Demo) -> int:
     demo.screening(child, 85)
     demo.infuse(child, 1, 80)
     services.anchor_on_first_infusion(
-        demo.session, demo.study, demo.calendar, demo.nurse, child,
-        "Fever on the day of infusion 2; the family declined a new date")
+        demo.ctx, child, "Fever on the day of infusion 2; the family declined a new date")
     demo.follow_up(child)
     # AS-007: W04 sampled after its window, W06 missed, withdrawn after M03.
     child = demo.enrol("AS-007", 175, "M")
@@ -209,15 +203,14 @@ def _load_children(demo: _Demo) -> int:
     demo.infuse(child, 1, 165)
     demo.infuse(child, 2, 151)
     demo.follow_up(child, 5, missed=("W06",), late={"W04": 6})
-    services.withdraw(demo.session, demo.nurse, child, "The family moved to another city",
-                      on=demo.today)
+    services.withdraw(demo.ctx, child, "The family moved to another city")
     # AS-008: an unscheduled visit between the infusions, infusion 2 late (day 18),
     # W02 overdue, W04 booked on a closed day with a reason.
     child = demo.enrol("AS-008", 50)
     demo.screening(child, 47)
     demo.infuse(child, 1, 40)
-    unscheduled = services.add_visit(demo.session, demo.nurse, child, "unscheduled",
-                                     demo.ago(33), "Gross hematuria after a cold")
+    unscheduled = services.add_visit(demo.ctx, child, "unscheduled", demo.ago(33),
+                                     "Gross hematuria after a cold")
     demo.results(unscheduled, 1, demo.ago(33))
     demo.infuse(child, 2, 22)
     w04 = demo.visit(child, "W04")

@@ -1,12 +1,14 @@
-"""The use cases: enrol, record infusions, anchor and move follow-up, load the allocation list.
+"""The use cases: enrol, record infusions, anchor and move follow-up, enter results, book, mark
+missed, add visits, withdraw, calendar links, load the allocation list.
 
-Views and the CLI call these; they never write models directly. Each use case validates first
+Views and the CLI call these; they never write models directly. Every use case takes a Context
+first (session, study, clinic calendar, actor, today). Each use case validates first
 (collecting every problem, so the nurse sees them all at once), then writes the change and its
 audit rows in one transaction, or writes nothing.
 """
 
 from edc.services.allocation import load_allocation
-from edc.services.base import GENERAL, Changed, Errors, Refused, today
+from edc.services.base import GENERAL, Actor, Changed, Context, Errors, Operator, Refused
 from edc.services.booking import (
     book_visit,
     booking_flags,
@@ -42,5 +44,6 @@ __all__ = [
     "save_results", "visit_window",
     "GENERAL", "Changed", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
     "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
-    "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due", "today",
+    "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due",
+    "Actor", "Context", "Operator",
 ]

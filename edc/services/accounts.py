@@ -1,4 +1,8 @@
-"""User accounts: creation, password checks, lock-out after repeated failed log-ins."""
+"""User accounts: creation, password checks, lock-out after repeated failed log-ins.
+
+Creating and unlocking an account act in a Context like every write. Logging in does not: before
+it there is no actor, only the typed user name, so authenticate takes the session and the moment.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from edc.audit import audited
 from edc.models import ROLES, User, utcnow
-from edc.services import Refused
+from edc.services.base import GENERAL, Context, Refused
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -19,8 +23,9 @@ MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"
 
 
-def create_user(session: Session, actor_name: str, username: str, role: str, password: str) -> User:
+def create_user(ctx: Context, username: str, role: str, password: str) -> User:
     """Create an account with a hashed password."""
+    session = ctx.session
     username = username.strip()
     problems = []
     if (
@@ -42,8 +47,8 @@ def create_user(session: Session, actor_name: str, username: str, role: str, pas
     if session.scalar(select(User.id).where(User.username == username)):
         problems.append(_("User %(name)s already exists.", name=username))
     if problems:
-        raise Refused({"__all__": problems})
-    with audited(session, actor_name, _("Account created")):
+        raise Refused({GENERAL: problems})
+    with audited(session, ctx.actor.username, _("Account created")):
         user = User(
             username=username,
             role=role,
@@ -59,7 +64,7 @@ def create_user(session: Session, actor_name: str, username: str, role: str, pas
 def authenticate(
     session: Session, username: str, password: str, now: datetime | None = None
 ) -> User:
-    """The user for these credentials; Refused with a message otherwise.
+    """Return the user for these credentials; Refused with a message otherwise.
 
     Five failed attempts lock the account for 15 minutes. An unknown user name and a wrong
     password get the same message, so the form does not reveal which accounts exist.
@@ -68,21 +73,12 @@ def authenticate(
     wrong = _("Wrong user name or password.")
     user = session.scalars(select(User).where(User.username == username.strip())).first()
     if user is None:
-        raise Refused({"__all__": [wrong]})
+        raise Refused({GENERAL: [wrong]})
     if user.locked_until and user.locked_until > now:
-        raise Refused(
-            {
-                "__all__": [
-                    _(
-                        "This account is locked after %(n)s failed log-ins. "
-                        "Try again in %(minutes)s "
-                        "minutes, or ask an administrator to unlock it.",
-                        n=MAX_FAILED_LOGINS,
-                        minutes=max(1, round((user.locked_until - now).total_seconds() / 60)),
-                    )
-                ]
-            }
-        )
+        raise Refused({GENERAL: [_(
+            "This account is locked after %(n)s failed log-ins. Try again in %(minutes)s "
+            "minutes, or ask an administrator to unlock it.", n=MAX_FAILED_LOGINS,
+            minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
     if not user.active or not check_password_hash(user.password_hash, password):
         # Whoever typed the password is unknown: the trail must not name the account's owner.
         with audited(session, "(log-in form)", _("Failed log-in")):
@@ -92,18 +88,10 @@ def authenticate(
                 user.failed_logins, user.locked_until = 0, now + LOCKOUT
             session.commit()
         if locked:
-            raise Refused(
-                {
-                    "__all__": [
-                        _(
-                            "Too many failed log-ins: this account is locked for "
-                            "%(minutes)s minutes.",
-                            minutes=int(LOCKOUT.total_seconds() // 60),
-                        )
-                    ]
-                }
-            )
-        raise Refused({"__all__": [wrong]})
+            raise Refused({GENERAL: [_(
+                "Too many failed log-ins: this account is locked for %(minutes)s minutes.",
+                minutes=int(LOCKOUT.total_seconds() // 60))]})
+        raise Refused({GENERAL: [wrong]})
     if user.failed_logins or user.locked_until:
         with audited(session, user.username, _("Successful log-in")):
             user.failed_logins, user.locked_until = 0, None
@@ -111,12 +99,13 @@ def authenticate(
     return user
 
 
-def unlock(session: Session, actor_name: str, username: str) -> User:
+def unlock(ctx: Context, username: str) -> User:
     """Lift a lock-out after failed log-ins."""
+    session = ctx.session
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        raise Refused({"__all__": [_("There is no user %(name)s.", name=username)]})
-    with audited(session, actor_name, _("Account unlocked")):
+        raise Refused({GENERAL: [_("There is no user %(name)s.", name=username)]})
+    with audited(session, ctx.actor.username, _("Account unlocked")):
         user.failed_logins, user.locked_until = 0, None
         session.commit()
     return user

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from edc.audit import audited
 from edc.models import Allocation, Participant, utcnow
-from edc.protocol.study import Study
-from edc.services.base import GENERAL, Errors, Refused
+from edc.services.base import GENERAL, Context, Errors, Refused
 
 
 def assign_next_allocation(session: Session, participant: Participant) -> bool:
@@ -31,8 +30,9 @@ def assign_next_allocation(session: Session, participant: Participant) -> bool:
     return True
 
 
-def load_allocation(session: Session, study: Study, actor_name: str, text: str) -> int:
+def load_allocation(ctx: Context, text: str) -> int:
     """Load a randomisation list (CSV with columns sequence,arm); return how many rows."""
+    session, study = ctx.session, ctx.study
     errors = Errors()
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or {"sequence", "arm"} - {f.strip() for f in reader.fieldnames}:
@@ -98,7 +98,7 @@ def load_allocation(session: Session, study: Study, actor_name: str, text: str) 
             ),
         )
     errors.raise_if_any()
-    with audited(session, actor_name, _("Allocation list loaded")):
+    with audited(session, ctx.actor.username, _("Allocation list loaded")):
         session.add_all(Allocation(sequence=seq, arm=arm) for seq, arm in sorted(rows.items()))
         session.commit()
     return len(rows)

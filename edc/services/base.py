@@ -1,11 +1,12 @@
-"""What every use case shares: refusals with messages per field, and the site's today."""
+"""What every use case shares: the context it acts in, and refusals with messages per field."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
@@ -18,11 +19,48 @@ from sqlalchemy.orm.exc import StaleDataError
 from edc.audit import AUDITED
 from edc.models import AuditEvent
 from edc.protocol.study import Study
+from edc.rules.schedule import ClinicCalendar
 
 GENERAL = "__all__"
 # How far from today a date may lie where no study rule bounds it: a visit a year ahead is
 # planning, one further off (or a consent older than that) is a slip of the year.
 HORIZON = relativedelta(years=1)
+
+
+class Actor(Protocol):
+    """Who acts, as the audit trail names them: a logged-in User, or an Operator."""
+
+    @property
+    def username(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Someone acting without an account in the app (a command run on the server, the demo
+    loader): the trail names them, and no role applies because the server is theirs."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every write use case acts in: the request's database session, the study and its
+    clinic calendar, who acts, and today's date at the site (from the app's clock, so a test
+    or the demo sets the day instead of patching it)."""
+
+    session: Session
+    study: Study
+    calendar: ClinicCalendar
+    actor: Actor
+    today: date
+
+    def on(self, day: date) -> Context:
+        """Return the same context on another day, for entering a step on the day it happened."""
+        return replace(self, today=day)
+
+    def by(self, actor: Actor) -> Context:
+        """Return the same context acted in by someone else."""
+        return replace(self, actor=actor)
 
 
 class Refused(Exception):
@@ -31,6 +69,11 @@ class Refused(Exception):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("; ".join(m for ms in errors.values() for m in ms))
         self.errors = errors
+
+    @property
+    def messages(self) -> list[str]:
+        """Return every message, field by field, for a caller that shows them in one place."""
+        return [message for messages in self.errors.values() for message in messages]
 
 
 class Changed(Refused):
@@ -112,11 +155,6 @@ class Errors(dict[str, list[str]]):
     def raise_if_any(self) -> None:
         if self:
             raise Refused(dict(self))
-
-
-def today(study: Study) -> date:
-    """Today's date at the study site."""
-    return datetime.now(study.tz).date()
 
 
 def whole_years(born: date, on: date) -> int:

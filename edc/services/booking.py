@@ -7,13 +7,13 @@ import secrets
 from datetime import date, time
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from edc.audit import audited
-from edc.models import Participant, User, Visit
+from edc.models import Participant, Visit
+from edc.protocol.codes import ParticipantStatus, VisitStatus
 from edc.rules import worklist as rules
 from edc.rules.schedule import ClinicCalendar
-from edc.services.base import GENERAL, HORIZON, Errors, Refused, check_version, saving
+from edc.services.base import GENERAL, HORIZON, Context, Errors, Refused, check_version, saving
 
 
 def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str]:
@@ -33,8 +33,7 @@ def judge_booking(visit: Visit, calendar: ClinicCalendar) -> None:
     visit.booking_flags = ", ".join(flags)[:64] or None
 
 
-def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: Visit, day: date,
-               at: time | None, reason: str, *, on: date,
+def book_visit(ctx: Context, visit: Visit, day: date, at: time | None, reason: str, *,
                expected_version: int | None = None) -> Visit:
     """Book a planned visit on a day (and time); off the window or a closed day needs a reason.
 
@@ -42,10 +41,11 @@ def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: V
     at most a year after the window ends: later than that is a slip of the year, and a date the
     family calendar and the clinic feed could not carry.
     """
+    session, on = ctx.session, ctx.today
     check_version(session, visit, expected_version, visit.code)
     reason = reason.strip()
     errors = Errors()
-    if visit.status != "planned":
+    if visit.status != VisitStatus.PLANNED:
         errors.add(GENERAL, _("Only a planned visit can be booked; %(code)s is %(status)s.",
                               code=visit.code, status=visit.status))
     latest = visit.window_end + HORIZON
@@ -60,60 +60,64 @@ def book_visit(session: Session, calendar: ClinicCalendar, actor: User, visit: V
                              day=day.isoformat(), code=visit.code,
                              end=visit.window_end.isoformat(), latest=latest.isoformat()))
     errors.raise_if_any()
-    flags = booking_flags(visit, day, calendar)
+    flags = booking_flags(visit, day, ctx.calendar)
     if flags and not reason:
         errors.add("reason", _("%(day)s is not a plain booking (%(why)s): give a reason to book "
                                "it anyway.", day=day.isoformat(), why=", ".join(flags)))
     errors.raise_if_any()
-    with audited(session, actor.username, reason or None), saving(session, visit, visit.code):
+    with audited(session, ctx.actor.username, reason or None), saving(session, visit, visit.code):
         visit.booked_date, visit.booked_time = day, at
         visit.booking_reason = reason or None
-        judge_booking(visit, calendar)
+        judge_booking(visit, ctx.calendar)
         session.commit()
     return visit
 
 
-def withdraw(session: Session, actor: User, participant: Participant, reason: str, *,
-             on: date, expected_version: int | None = None) -> None:
+def withdraw(ctx: Context, participant: Participant, reason: str, *,
+             expected_version: int | None = None) -> None:
     """Withdraw a child: the visits to come are cancelled but stay in the record; a follow-up
     visit whose window closed before today without taking place was missed."""
+    session = ctx.session
     check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
-    if participant.status == "withdrawn":
+    if participant.status == ParticipantStatus.WITHDRAWN:
         raise Refused({GENERAL: [_("%(code)s is already withdrawn.", code=participant.code)]})
     if not reason:
         raise Refused({"reason": [_("Say why the child is withdrawn.")]})
-    with audited(session, actor.username, reason), saving(session, participant,
-                                                          participant.code):
-        participant.status, participant.withdrawn_reason = "withdrawn", reason
+    with audited(session, ctx.actor.username, reason), saving(session, participant,
+                                                              participant.code):
+        participant.status = ParticipantStatus.WITHDRAWN
+        participant.withdrawn_reason = reason
         for visit in participant.visits:
-            if visit.status != "planned":
+            if visit.status != VisitStatus.PLANNED:
                 continue
-            if rules.is_overdue(visit.status, visit.kind, visit.window_end, on):
-                visit.status = "missed"
+            if rules.is_overdue(visit.status, visit.kind, visit.window_end, ctx.today):
+                visit.status = VisitStatus.MISSED
                 visit.missed_reason = _("Not done before the withdrawal: %(reason)s",
                                         reason=reason)
             else:
-                visit.status, visit.cancelled_reason = "cancelled", reason
+                visit.status, visit.cancelled_reason = VisitStatus.CANCELLED, reason
         session.commit()
 
 
-def issue_calendar_link(session: Session, actor: User, participant: Participant, *,
+def issue_calendar_link(ctx: Context, participant: Participant, *,
                         expected_version: int | None = None) -> str:
     """Give the family a new calendar link; any earlier link stops working."""
+    session = ctx.session
     check_version(session, participant, expected_version, participant.code)
-    with audited(session, actor.username, _("Calendar link issued")), saving(
+    with audited(session, ctx.actor.username, _("Calendar link issued")), saving(
             session, participant, participant.code):
         participant.calendar_token = secrets.token_urlsafe(24)  # 192 random bits
         session.commit()
     return participant.calendar_token
 
 
-def revoke_calendar_link(session: Session, actor: User, participant: Participant, *,
+def revoke_calendar_link(ctx: Context, participant: Participant, *,
                          expected_version: int | None = None) -> None:
     """Stop the family's calendar link from working."""
+    session = ctx.session
     check_version(session, participant, expected_version, participant.code)
-    with audited(session, actor.username, _("Calendar link revoked")), saving(
+    with audited(session, ctx.actor.username, _("Calendar link revoked")), saving(
             session, participant, participant.code):
         participant.calendar_token = None
         session.commit()

@@ -9,16 +9,16 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from edc.audit import audited
-from edc.models import Participant, User
-from edc.protocol.study import Study
+from edc.models import Participant
+from edc.protocol.codes import ParticipantStatus
 from edc.services.allocation import assign_next_allocation
 from edc.services.base import (
     GENERAL,
     HORIZON,
+    Context,
     Errors,
     Refused,
     check_measure,
@@ -40,10 +40,9 @@ class EnrolmentData:
     measures_confirmed: bool = False
 
 
-def enrol(
-    session: Session, study: Study, actor: User, data: EnrolmentData, on: date
-) -> Participant:
+def enrol(ctx: Context, data: EnrolmentData) -> Participant:
     """Check eligibility, save the child and assign the next entry of the allocation list."""
+    session, study, on = ctx.session, ctx.study, ctx.today
     errors = Errors()
     rules = study.enrolment
     code = data.code.strip().upper()
@@ -122,7 +121,7 @@ def enrol(
             )
     errors.raise_if_any()
 
-    with audited(session, actor.username, _("Enrolment")):
+    with audited(session, ctx.actor.username, _("Enrolment")):
         participant = Participant(
             code=code,
             date_of_birth=data.date_of_birth,
@@ -132,7 +131,7 @@ def enrol(
             consent_date=data.consent_date,
             screening_egfr=data.screening_egfr,
             eligibility={c.code: bool(data.eligibility[c.code]) for c in study.criteria},
-            status="enrolled",
+            status=ParticipantStatus.ENROLLED,
         )
         session.add(participant)
         try:

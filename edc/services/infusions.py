@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from edc.audit import audited
-from edc.models import Infusion, Participant, User, Visit
+from edc.models import Infusion, Participant, Visit
+from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.study import Study
 from edc.rules.schedule import (
     ClinicCalendar,
@@ -21,6 +22,7 @@ from edc.rules.schedule import (
 from edc.services.base import (
     GENERAL,
     WEIGHT_CHANGE_PERCENT,
+    Context,
     Errors,
     Refused,
     check_measure,
@@ -88,14 +90,10 @@ def planned_dose_cells(study: Study, weight_kg: float) -> float:
 
 
 def save_infusion(
-    session: Session,
-    study: Study,
-    calendar: ClinicCalendar,
-    actor: User,
+    ctx: Context,
     participant: Participant,
     number: int,
     data: InfusionData,
-    on: date,
     reason: str = "",
     confirmed_date: date | None = None,
     expected_version: int | None = None,
@@ -105,6 +103,7 @@ def save_infusion(
     A correction needs a reason. When it would move planned visits, NeedsConfirmation lists the
     moves and nothing is written until the caller confirms the moves for this very date.
     """
+    session, study, calendar = ctx.session, ctx.study, ctx.calendar
     existing = participant.infusion(number)
     if existing is not None and expected_version is not None and (
             existing.version != expected_version):
@@ -114,7 +113,7 @@ def save_infusion(
     first = participant.infusion(1)
     reason = reason.strip()
     errors = Errors()
-    if data.date > on:
+    if data.date > ctx.today:
         errors.add("date", _("The infusion date %(day)s is in the future.", day=data.date))
     if data.date < participant.consent_date:
         errors.add(
@@ -134,7 +133,7 @@ def save_infusion(
             "date",
             _("Infusion 1 must be before infusion 2 (%(day)s).", day=participant.infusion(2).date),
         )
-    screening = next((v for v in participant.visits if v.kind == "screening"
+    screening = next((v for v in participant.visits if v.kind == VisitKind.SCREENING
                       and v.actual_date is not None), None)
     if number == 1 and screening is not None and data.date < screening.actual_date:
         # Baseline is the last value before infusion 1: an infusion before the screening
@@ -167,7 +166,7 @@ def save_infusion(
         if moves or participant.anchor_infusion != number:
             if confirmed_date != data.date:
                 kept = preview_moves(study, calendar, participant, data.date,
-                                     statuses=("done", "missed"))
+                                     statuses=(VisitStatus.DONE, VisitStatus.MISSED))
                 raise NeedsConfirmation(moves, kept)
             if existing is None and not reason:
                 # A first recording asks for no reason: what it moves is said for it.
@@ -177,7 +176,7 @@ def save_infusion(
     if existing is not None and not reason and _changes(existing, data):
         raise Refused({"reason": [_("Say why the saved infusion is being changed.")]})
 
-    with audited(session, actor.username, reason or None):
+    with audited(session, ctx.actor.username, reason or None):
         infusion = existing or Infusion(participant=participant, number=number)
         infusion.date, infusion.weight_kg = data.date, data.weight_kg
         infusion.product_lot, infusion.volume_ml = data.product_lot.strip(), data.volume_ml
@@ -197,7 +196,7 @@ def save_infusion(
                 # A visit done or missed keeps the day it took place, but its window is the
                 # protocol's for the new day 0: a sample is judged against that window.
                 for kept in preview_moves(study, calendar, participant, data.date,
-                                          statuses=("done", "missed")):
+                                          statuses=(VisitStatus.DONE, VisitStatus.MISSED)):
                     _apply_plan(kept.visit, kept.new, number, data.date)
                     if kept.visit.actual_date is not None:
                         kept.visit.sample_deviation_days = sample_deviation(
@@ -236,7 +235,7 @@ def _check_weight_change(errors: Errors, participant: Participant, number: int,
 def _rejudge_screening(participant: Participant) -> None:
     """Screening is the 28 days before infusion 1: its window follows that infusion's date."""
     for visit in participant.visits:
-        if visit.kind == "screening":
+        if visit.kind == VisitKind.SCREENING:
             window = visit_window(visit, participant)
             visit.target_date, visit.window_start, visit.window_end = (
                 window.due, window.start, window.end)
@@ -260,16 +259,10 @@ def second_infusion_due(study: Study, participant: Participant) -> Window | None
 
 
 def anchor_on_first_infusion(
-    session: Session,
-    study: Study,
-    calendar: ClinicCalendar,
-    actor: User,
-    participant: Participant,
-    reason: str,
-    *,
-    expected_version: int | None = None,
+    ctx: Context, participant: Participant, reason: str, *, expected_version: int | None = None
 ) -> None:
     """Start follow-up from infusion 1 when the second will not be given."""
+    session = ctx.session
     check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
     errors = Errors()
@@ -280,9 +273,11 @@ def anchor_on_first_infusion(
     if not reason:
         errors.add("reason", _("Say why the second infusion is not given."))
     errors.raise_if_any()
-    with audited(session, actor.username, reason), saving(session, participant, participant.code):
+    with audited(session, ctx.actor.username, reason), saving(session, participant,
+                                                              participant.code):
         participant.anchor_infusion, participant.anchor_reason = 1, reason
-        _create_visits(session, study, calendar, participant, 1, participant.infusion(1).date)
+        _create_visits(session, ctx.study, ctx.calendar, participant, 1,
+                       participant.infusion(1).date)
         session.commit()
 
 
@@ -291,7 +286,7 @@ def preview_moves(
     calendar: ClinicCalendar,
     participant: Participant,
     anchor: date,
-    statuses: tuple[str, ...] = ("planned",),
+    statuses: tuple[str, ...] = (VisitStatus.PLANNED,),
 ) -> list[VisitMove]:
     """Each scheduled visit of these statuses with its plan for a new day 0."""
     plans = {p.code: p for p in plan_visits(anchor, study.schedule, calendar)}
@@ -324,13 +319,14 @@ def _create_visits(
     anchor: date,
 ) -> None:
     for plan in plan_visits(anchor, study.schedule, calendar):
-        visit = Visit(participant=participant, code=plan.code, label=plan.label, status="planned")
+        visit = Visit(participant=participant, code=plan.code, label=plan.label,
+                      status=VisitStatus.PLANNED)
         _apply_plan(visit, plan, anchor_infusion, anchor)
         session.add(visit)
 
 
-def mark_visit_done(session: Session, actor: User, visit: Visit, actual: date) -> None:
+def mark_visit_done(ctx: Context, visit: Visit, actual: date) -> None:
     """Record that a visit took place on its actual date."""
-    with audited(session, actor.username, None):
-        visit.status, visit.actual_date = "done", actual
-        session.commit()
+    with audited(ctx.session, ctx.actor.username, None):
+        visit.status, visit.actual_date = VisitStatus.DONE, actual
+        ctx.session.commit()

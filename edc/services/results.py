@@ -6,17 +6,25 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from edc.audit import audited
-from edc.models import Participant, Result, User, Visit, utcnow
-from edc.protocol.crf import Field, ResultsForm
+from edc.models import Participant, Result, Visit, utcnow
+from edc.protocol.codes import ParticipantStatus, VisitKind, VisitStatus
+from edc.protocol.crf import Field
 from edc.rules.checks import Finding, check_value
 from edc.rules.numbers import parse_number, significant, significant_bound
 from edc.rules.renal import age_in_years, bsa_mosteller
-from edc.rules.schedule import ClinicCalendar, Window
-from edc.services.base import GENERAL, HORIZON, Errors, Refused, check_version, saving
+from edc.rules.schedule import Window
+from edc.services.base import (
+    GENERAL,
+    HORIZON,
+    Context,
+    Errors,
+    Refused,
+    check_version,
+    saving,
+)
 
 SCREENING_DAYS = 28  # screening labs within 28 days before the first infusion
 
@@ -171,14 +179,14 @@ def sample_deviation(visit: Visit, participant: Participant, sample: date) -> in
     return visit_window(visit, participant).offset(sample)
 
 
-def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
-                 data: ResultsData, *, expected_version: int, reason: str,
-                 on: date) -> Visit:
+def save_results(ctx: Context, visit: Visit, data: ResultsData, *, expected_version: int,
+                 reason: str) -> Visit:
     """Check and store a visit's results; the visit becomes done on the sample date."""
+    session, form = ctx.session, ctx.study.results
     if visit.version != expected_version:
         raise Conflict(visit.version)
     errors = Errors()
-    if data.sample_date > on:
+    if data.sample_date > ctx.today:
         errors.add("sample_date", _("The sample date %(day)s is in the future.",
                                     day=data.sample_date.isoformat()))
     elif data.sample_date < visit.participant.date_of_birth:
@@ -204,10 +212,10 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
     reason = reason.strip()
     if visit.results_saved_at is not None and changed and not reason:
         raise Refused({"reason": [_("Say why the saved results are being changed.")]})
-    if visit.status == "missed" and not reason:
+    if visit.status == VisitStatus.MISSED and not reason:
         raise Refused({"reason": [_("This visit was marked missed: say why it has results.")]})
     participant = visit.participant
-    with audited(session, actor.username, reason or None):
+    with audited(session, ctx.actor.username, reason or None):
         for key, row in rows.items():
             result = existing.get(key) or Result(visit=visit, participant_id=visit.participant_id,
                                                  field=key)
@@ -218,10 +226,10 @@ def save_results(session: Session, form: ResultsForm, actor: User, visit: Visit,
             if key not in rows:
                 session.delete(result)
         window = visit_window(visit, participant)
-        if visit.kind == "screening":
+        if visit.kind == VisitKind.SCREENING:
             visit.target_date, visit.window_start, visit.window_end = (
                 window.due, window.start, window.end)
-        visit.status, visit.actual_date = "done", data.sample_date
+        visit.status, visit.actual_date = VisitStatus.DONE, data.sample_date
         visit.missed_reason = None
         visit.sample_deviation_days = sample_deviation(visit, participant, data.sample_date)
         visit.results_saved_at = utcnow()
@@ -243,24 +251,25 @@ def _would_change(visit: Visit, existing: dict[str, Result], rows: dict[str, dic
                for key, row in rows.items() for column, value in row.items())
 
 
-def mark_missed(session: Session, actor: User, visit: Visit, reason: str, *, on: date,
+def mark_missed(ctx: Context, visit: Visit, reason: str, *,
                 expected_version: int | None = None) -> None:
     """Record that a planned visit did not happen, and why: once its window has opened (a visit
     still to come is rebooked, not missed)."""
+    session = ctx.session
     check_version(session, visit, expected_version, visit.code)
     reason = reason.strip()
     errors = Errors()
-    if visit.status != "planned":
+    if visit.status != VisitStatus.PLANNED:
         errors.add(GENERAL, _("Only a planned visit can be marked missed."))
-    elif on < visit.window_start:
+    elif ctx.today < visit.window_start:
         errors.add(GENERAL, _("%(code)s's window opens on %(day)s: a visit can be marked missed "
                               "once its window has opened. To move it, book another day.",
                               code=visit.code, day=visit.window_start.isoformat()))
     if not reason:
         errors.add("reason", _("Say why the visit was missed."))
     errors.raise_if_any()
-    with audited(session, actor.username, reason), saving(session, visit, visit.code):
-        visit.status, visit.missed_reason = "missed", reason
+    with audited(session, ctx.actor.username, reason), saving(session, visit, visit.code):
+        visit.status, visit.missed_reason = VisitStatus.MISSED, reason
         complete_if_last_visit(visit.participant)
         session.commit()
 
@@ -268,60 +277,60 @@ def mark_missed(session: Session, actor: User, visit: Visit, reason: str, *, on:
 def complete_if_last_visit(participant: Participant) -> None:
     """Follow-up is complete once its last visit (M12) is done or missed."""
     follow_up = participant.follow_up
-    if (participant.status == "enrolled" and follow_up
-            and follow_up[-1].status in ("done", "missed")):
-        participant.status = "completed"
+    if (participant.status == ParticipantStatus.ENROLLED and follow_up
+            and follow_up[-1].status in (VisitStatus.DONE, VisitStatus.MISSED)):
+        participant.status = ParticipantStatus.COMPLETED
 
 
-def add_visit(session: Session, actor: User, participant: Participant, kind: str, on: date | None,
-              reason: str, *, today: date | None = None, calendar: ClinicCalendar | None = None,
-              expected_version: int | None = None) -> Visit:
+def add_visit(ctx: Context, participant: Participant, kind: str, on: date | None, reason: str,
+              *, expected_version: int | None = None) -> Visit:
     """Add a screening (baseline) visit or an unscheduled visit between scheduled ones.
 
     An unscheduled visit's date lies from the consent date to a year after today: a visit may be
     planned ahead, but a date further off is a slip of the year that every calendar would carry.
     """
+    session, today = ctx.session, ctx.today
     check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
     errors = Errors()
-    if kind == "unscheduled":
+    if kind == VisitKind.UNSCHEDULED:
         if on is None:
             errors.add("date", _("Enter the visit date."))
         elif on < participant.consent_date:
             errors.add("date", _("The visit date %(day)s is before the consent date (%(consent)s). "
                                  "Enter a day from the consent date on.", day=on.isoformat(),
                                  consent=participant.consent_date.isoformat()))
-        elif today is not None and on > today + HORIZON:
+        elif on > today + HORIZON:
             errors.add("date", _("The visit date %(day)s is more than a year after today. Enter "
                                  "a day up to %(latest)s.", day=on.isoformat(),
                                  latest=(today + HORIZON).isoformat()))
-        elif (today is not None and calendar is not None and on >= today
-              and (closed := calendar.closed_reason(on))):
+        elif on >= today and (closed := ctx.calendar.closed_reason(on)):
             # A day gone by is recorded as it was; a family is never sent to a closed clinic.
             errors.add("date", _("The clinic is closed on %(day)s (%(why)s). Choose a clinic "
                                  "day for the family to come.", day=on.isoformat(), why=closed))
-    if kind not in ("screening", "unscheduled"):
+    if kind not in (VisitKind.SCREENING, VisitKind.UNSCHEDULED):
         errors.add(GENERAL, _("Choose screening or unscheduled."))
-    if kind == "screening" and any(v.kind == "screening" for v in participant.visits):
+    if kind == VisitKind.SCREENING and any(v.kind == VisitKind.SCREENING
+                                           for v in participant.visits):
         errors.add(GENERAL, _("This child already has a screening visit."))
-    if kind == "unscheduled" and not reason:
+    if kind == VisitKind.UNSCHEDULED and not reason:
         errors.add("reason", _("Say why the unscheduled visit is needed."))
     errors.raise_if_any()
     first = participant.infusion(1)
-    if kind == "screening":
+    if kind == VisitKind.SCREENING:
         code, label = "SCR", "Screening (baseline)"
         due = first.date if first else participant.consent_date
         window = Window(due, due - timedelta(days=SCREENING_DAYS), due)
     else:
-        count = sum(1 for v in participant.visits if v.kind == "unscheduled")
+        count = sum(1 for v in participant.visits if v.kind == VisitKind.UNSCHEDULED)
         code, label = f"U{count + 1:02d}", "Unscheduled"
         assert on is not None
         window = Window(on, on, on)
     anchor = participant.infusion(participant.anchor_infusion or 0)
-    with audited(session, actor.username, reason or None), saving(session, participant,
-                                                                  participant.code):
-        visit = Visit(participant=participant, code=code, label=label, kind=kind,
-                      status="planned", target_date=window.due, window_start=window.start,
+    with audited(session, ctx.actor.username, reason or None), saving(session, participant,
+                                                                      participant.code):
+        visit = Visit(participant=participant, code=code, label=label, kind=VisitKind(kind),
+                      status=VisitStatus.PLANNED, target_date=window.due, window_start=window.start,
                       window_end=window.end, suggested_date=window.due,
                       suggested_is_clinic_day=True,
                       anchor_infusion=anchor.number if anchor else None,

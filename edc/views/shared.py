@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -11,11 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import FormField
 
+from edc import db
 from edc.models import Participant
 from edc.protocol.crf import ResultsForm
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
-from edc.services import Refused
+from edc.services import Context, Refused
 
 WRITE_ROLES = ("nurse", "investigator")
 
@@ -26,6 +28,18 @@ def study() -> Study:
 
 def calendar() -> ClinicCalendar:
     return current_app.extensions["edc_calendar"]
+
+
+def clock() -> date:
+    """Return today's date at the site, from the app's clock."""
+    return current_app.extensions["edc_clock"]()
+
+
+def context() -> Context:
+    """Return the context the current request's writes act in: its session, the study, the
+    clinic calendar, the logged-in user and today."""
+    return Context(session=db.session(), study=study(), calendar=calendar(),
+                   actor=current_user._get_current_object(), today=clock())
 
 
 def roles_required(*roles: str) -> Callable:

@@ -28,10 +28,11 @@ def bare_route(app: Flask) -> str:
 
 @pytest.fixture
 def full_trial(app: Flask, bare_route: str, nurse: FlaskClient) -> FlaskClient:
-    from edc import db, services
+    from edc import services
+    from edc.app import context_for
 
     with app.app_context():
-        services.load_allocation(db.session(), app.extensions["edc_study"], "bench",
+        services.load_allocation(context_for(services.Operator("bench")),
                                  allocation_csv(CHILDREN // 2))
     for n in range(1, CHILDREN + 1):
         response = nurse.post("/participants/enrol", data=enrolment_form(app, code=f"AS-{n:03d}"))

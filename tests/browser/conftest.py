@@ -12,10 +12,11 @@ from flask import Flask
 from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
-from edc import create_app, db, services
+from edc import create_app, services
+from edc.app import context_for
 from edc.services import accounts
 from edc.services.accounts import create_user
-from tests.conftest import PASSWORD, TODAY, allocation_csv
+from tests.conftest import PASSWORD, SET_UP, TODAY, allocation_csv
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -49,13 +50,12 @@ def browser_type_launch_args() -> dict:
 @pytest.fixture
 def served_app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The app with CSRF on, a nurse account and an allocation list."""
-    monkeypatch.setattr(services, "today", lambda study: TODAY)
     monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
-    app = create_app({"SECRET_KEY": "browser-test", "DATABASE_URL": database_url})
+    app = create_app({"SECRET_KEY": "browser-test", "DATABASE_URL": database_url,
+                      "CLOCK": lambda: TODAY})
     with app.app_context():
-        create_user(db.session(), "test", "nurse", "nurse", PASSWORD)
-        services.load_allocation(db.session(), app.extensions["edc_study"], "test",
-                                 allocation_csv())
+        create_user(context_for(SET_UP), "nurse", "nurse", PASSWORD)
+        services.load_allocation(context_for(SET_UP), allocation_csv())
     yield app
     app.extensions["edc_engine"].dispose()
 

@@ -42,7 +42,7 @@ def login() -> Any:
         try:
             user = authenticate(db.session(), form.username.data, form.password.data)
         except Refused as refused:
-            error = " ".join(m for ms in refused.errors.values() for m in ms)
+            error = " ".join(refused.messages)
         else:
             session.clear()
             login_user(user)

@@ -31,6 +31,8 @@ from edc.views.shared import (
     WRITE_ROLES,
     attach_errors,
     calendar,
+    clock,
+    context,
     results_definition,
     roles_required,
     study,
@@ -50,7 +52,7 @@ def _participant_or_404(participant_id: int) -> Participant:
 
 @bp.route("/")
 def index() -> Any:
-    on = services.today(study())
+    on = clock()
     rows = reads.participant_list(db.session(), current_user.role, on, calendar())
     return render_template("participants/index.html", participants=rows.participants,
                            next_visits=rows.next_visits, overdue=rows.overdue, arms=rows.arms,
@@ -71,8 +73,7 @@ def enrol() -> Any:
             measures_confirmed=bool(form.confirm_measures.data),
         )
         try:
-            participant = services.enrol(db.session(), study(), current_user, data,
-                                         services.today(study()))
+            participant = services.enrol(context(), data)
         except Refused as refused:
             general = attach_errors(form, refused)
         else:
@@ -100,7 +101,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
         chart = Markup(trend_svg(chart_series(page.trend), title=title))
     return render_template(
-        "participants/detail.html", p=participant, arm=page.arm, today=services.today(study()),
+        "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart,
         fields=results_definition().fields,
         second_window=services.second_infusion_due(study(), participant),
@@ -138,8 +139,7 @@ def infusion(participant_id: int, number: int) -> Any:
                                      weight_confirmed=bool(form.confirm_weight.data))
         try:
             saved = services.save_infusion(
-                db.session(), study(), calendar(), current_user, participant, number, data,
-                services.today(study()), reason=form.reason.data or "",
+                context(), participant, number, data, reason=form.reason.data or "",
                 confirmed_date=form.confirmed_date(), expected_version=form.expected_version())
         except NeedsConfirmation as needs:
             moves, kept = needs.moves, needs.kept
@@ -180,8 +180,7 @@ def anchor_on_first(participant_id: int) -> Any:
     status = 422
     if form.validate_on_submit():
         try:
-            services.anchor_on_first_infusion(db.session(), study(), calendar(), current_user,
-                                              participant, form.reason.data,
+            services.anchor_on_first_infusion(context(), participant, form.reason.data,
                                               expected_version=form.expected_version())
         except Changed as clash:
             status = _flash_conflict(clash)
@@ -197,9 +196,8 @@ def anchor_on_first(participant_id: int) -> Any:
 
 def _flash_conflict(clash: Changed) -> int:
     """Say what someone else saved meanwhile; the page is shown again with the typed input."""
-    for messages in clash.errors.values():
-        for message in messages:
-            flash(message, "error")
+    for message in clash.messages:
+        flash(message, "error")
     return 409
 
 
@@ -211,8 +209,7 @@ def withdraw(participant_id: int) -> Any:
     status = 422
     if form.validate_on_submit():
         try:
-            services.withdraw(db.session(), current_user, participant, form.reason.data,
-                              on=services.today(study()),
+            services.withdraw(context(), participant, form.reason.data,
                               expected_version=form.expected_version())
         except Changed as clash:
             status = _flash_conflict(clash)
@@ -253,9 +250,8 @@ def add_visit(participant_id: int) -> Any:
     if not form.validate_on_submit():
         return _detail_page(participant, add_form=form), 422
     try:
-        new = services.add_visit(db.session(), current_user, participant, kind, form.date.data,
-                                 form.reason.data or "", today=services.today(study()),
-                                 calendar=calendar(),
+        new = services.add_visit(context(), participant, kind, form.date.data,
+                                 form.reason.data or "",
                                  expected_version=form.expected_version())
     except Refused as refused:
         # A conflict or a refusal: the page again, with what was typed and the message at
@@ -274,13 +270,10 @@ def _change_link(participant_id: int, change: Any, done: str) -> Any:
     form = CalendarLinkForm()
     if form.validate_on_submit():
         try:
-            change(db.session(), current_user, participant,
-                   expected_version=form.expected_version())
+            change(context(), participant, expected_version=form.expected_version())
         except Changed as clash:
-            for messages in clash.errors.values():
-                for message in messages:
-                    flash(message, "error")
-            return _detail_page(participant), 409
+            status = _flash_conflict(clash)  # flashed before the page is drawn
+            return _detail_page(participant), status
         flash(done, "success")
     return redirect(url_for("participants.detail", participant_id=participant_id))
 

@@ -23,6 +23,8 @@ from edc.views.shared import (
     WRITE_ROLES,
     attach_errors,
     calendar,
+    clock,
+    context,
     results_definition,
     roles_required,
     study,
@@ -137,9 +139,8 @@ def visit(visit_id: int) -> Any:
         data = ResultsData(sample_date=form.sample_date.data, results=typed)
         version, watermark = _counter(form.version.data), _counter(form.watermark.data)
         try:
-            services.save_results(db.session(), results_definition(), current_user, visit, data,
-                                  expected_version=version, reason=form.reason.data or "",
-                                  on=services.today(study()))
+            services.save_results(context(), visit, data, expected_version=version,
+                                  reason=form.reason.data or "")
         except Conflict as clash:
             conflict = history_reads.changes_since(db.session(), visit.participant_id, visit.id,
                                                    watermark)
@@ -163,7 +164,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         form = results_form(results_definition())(formdata=None, data=_stored(visit))
     # The day offered for booking: the suggested clinic day, or once that has passed the clinic
     # day nearest the target in what is left of the window.
-    today = services.today(study())
+    today = clock()
     offered = rules.day_to_offer(visit.suggested_date, visit.target_date, visit.window_start,
                                  visit.window_end, today, calendar())
     if book_form is None:
@@ -192,7 +193,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
 
 def _conflict(form: Any, clash: Changed, version: int) -> None:
     """Show someone else's change in the form, which now carries the version stored since."""
-    form.form_errors.extend(m for ms in clash.errors.values() for m in ms)
+    form.form_errors.extend(clash.messages)
     form.version.data = str(version)
 
 
@@ -202,8 +203,7 @@ def missed(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
     form = MissedForm()
     try:
-        services.mark_missed(db.session(), current_user, visit, _posted("reason"),
-                             on=services.today(study()),
+        services.mark_missed(context(), visit, _posted("reason"),
                              expected_version=form.expected_version())
     except Changed as clash:
         _conflict(form, clash, visit.version)
@@ -224,10 +224,8 @@ def book(visit_id: int) -> Any:
     status = 422
     if form.validate_on_submit():
         try:
-            services.book_visit(db.session(), calendar(), current_user, visit, form.date.data,
-                                form.time.data, form.reason.data or "",
-                                on=services.today(study()),
-                                expected_version=form.expected_version())
+            services.book_visit(context(), visit, form.date.data, form.time.data,
+                                form.reason.data or "", expected_version=form.expected_version())
         except Changed as clash:
             _conflict(form, clash, visit.version)
             status = 409

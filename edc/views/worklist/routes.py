@@ -9,12 +9,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from edc import db, services
+from edc import db
 from edc.read import deviations as deviation_reads
 from edc.read import worklist as worklist_reads
 from edc.rules import worklist as rules
 from edc.views.fields import clean_text
-from edc.views.shared import calendar, results_definition, study
+from edc.views.shared import calendar, clock, results_definition, study
 
 bp = Blueprint("worklist", __name__)
 
@@ -29,7 +29,7 @@ DEVIATION_WORDS = {
 
 def page() -> Any:
     """The worklist: what is due in a week, booked today and tomorrow, overdue, incomplete."""
-    today = services.today(study())
+    today = clock()
     typed = clean_text(request.args.get("week", ""))[:40]
     week = rules.parse_week(typed, today)
     error = None
