@@ -71,7 +71,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
-    study = load_study(app.config["FORMS_DIR"])
+    # A caller that already holds the study (the tests load it once) hands it in as STUDY.
+    study = app.config.get("STUDY") or load_study(app.config["FORMS_DIR"])
     app.extensions["edc_study"] = study
     app.extensions["edc_calendar"] = clinic_calendar(study.site)
     app.extensions["edc_results_form"] = study.results

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.support.fixtures import app, as_role, nurse  # noqa: F401 (fixtures)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

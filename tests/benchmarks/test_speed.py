@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from edc.protocol.study import load_study
 from edc.rules.schedule import clinic_calendar, plan_visits
-from tests.conftest import allocation_csv, enrolment_form, infusion_form
+from tests.support.apps import allocation_csv
+from tests.support.forms import enrolment_form, infusion_form
 
 CHILDREN = 40
 

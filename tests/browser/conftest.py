@@ -9,14 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
-from edc import create_app, services
-from edc.app import context_for
-from edc.services import accounts
-from edc.services.accounts import create_user
-from tests.conftest import PASSWORD, SET_UP, TODAY, allocation_csv
+from edc.protocol.study import Study
+from tests.support.apps import make_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -25,15 +21,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-def log_in_as_nurse(page: Page, base: str, then: str) -> None:
-    """Log in as the nurse and open the page at `then`."""
-    page.goto(f"{base}/login")
-    page.get_by_label("User name").fill("nurse")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.goto(f"{base}{then}")
 
 
 @pytest.fixture(scope="session")
@@ -48,14 +35,10 @@ def browser_type_launch_args() -> dict:
 
 
 @pytest.fixture
-def served_app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def served_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The app with CSRF on, a nurse account and an allocation list."""
-    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
-    app = create_app({"SECRET_KEY": "browser-test", "DATABASE_URL": database_url,
-                      "CLOCK": lambda: TODAY})
-    with app.app_context():
-        create_user(context_for(SET_UP), "nurse", "nurse", PASSWORD)
-        services.load_allocation(context_for(SET_UP), allocation_csv())
+    app = make_app(database_url, study, monkeypatch, users=["nurse"], allocation=True,
+                   TESTING=False, SECRET_KEY="browser-test", WTF_CSRF_ENABLED=True)
     yield app
     app.extensions["edc_engine"].dispose()
 

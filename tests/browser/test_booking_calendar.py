@@ -8,8 +8,7 @@ from flask import Flask
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import log_in_as_nurse
-from tests.browser.test_results_entry import scheduled_child
+from tests.support.browser import log_in_as_nurse, scheduled_child
 
 
 def test_nurse_books_a_visit_and_downloads_the_family_calendar_with_it(

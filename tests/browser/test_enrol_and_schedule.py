@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.support.apps import PASSWORD
+from tests.support.browser import shot
 
 # Day 0 = 2026-03-16 (a Monday): hand-checked targets, windows and suggested clinic days.
 EXPECTED = [
@@ -25,13 +21,6 @@ EXPECTED = [
     ("M10", "2027-01-16 Sat", "2027-01-02 Sat – 2027-01-30 Sat", "2027-01-15 Fri"),
     ("M12", "2027-03-16 Tue", "2027-03-02 Tue – 2027-03-30 Tue", "2027-03-16 Tue"),
 ]
-
-
-def shot(page: Page, name: str) -> None:
-    """Refresh the README's screenshots when asked to (EDC_SCREENSHOTS=1)."""
-    if os.environ.get("EDC_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def record_infusion(page: Page, number: int, day: str) -> None:

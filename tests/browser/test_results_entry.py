@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from edc import db, services
-from edc.app import context_for
-from edc.models import User
-from tests.browser.conftest import log_in_as_nurse
-from tests.browser.test_enrol_and_schedule import shot
-
-
-def scheduled_child(app: Flask) -> int:
-    """AS-001, 8 years old, infusions on 2026-03-02 and 2026-03-16; returns the W06 visit id."""
-    study = app.extensions["edc_study"]
-    with app.app_context():
-        nurse = db.session().scalars(select(User).where(User.username == "nurse")).one()
-        ctx = context_for(nurse)  # today is the app's TODAY, 2026-04-27
-        child = services.enrol(ctx, services.EnrolmentData(
-            code="AS-001", date_of_birth=date(2018, 4, 27), sex="M", weight_kg=25,
-            height_cm=128, consent_date=date(2026, 2, 20), screening_egfr=98,
-            eligibility={c.code: c.required_answer for c in study.criteria}))
-        for number, day in ((1, date(2026, 3, 2)), (2, date(2026, 3, 16))):
-            services.save_infusion(ctx, child, number,
-                                   services.InfusionData(day, 25, "UC-2026-017", 50))
-        return next(v.id for v in child.visits if v.code == "W06")
+from tests.support.browser import log_in_as_nurse, scheduled_child, shot
 
 
 def test_nurse_corrects_a_creatinine_in_the_wrong_unit_and_sees_the_computed_egfr(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import log_in_as_nurse
-from tests.browser.test_results_entry import scheduled_child
+from tests.support.browser import log_in_as_nurse, scheduled_child
 
 
 def test_nurse_books_a_due_visit_from_the_worklist(

@@ -1,0 +1,234 @@
+"""Booking visits on clinic days, withdrawing a child, and the family's calendar link."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from html import unescape
+
+from sqlalchemy import select
+
+from edc import db
+from edc.models import AuditEvent, Participant
+from tests.support.forms import book
+from tests.support.records import visit, visit_id
+
+
+def test_a_clinic_day_in_the_window_is_booked_without_a_reason(app, nurse, scheduled) -> None:
+    # W08: target 2026-05-11 (Mon), window 2026-05-08 to 2026-05-14.
+    before = visit(app, scheduled, "W08")
+    response = book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30")
+    assert response.status_code == 302
+    after = visit(app, scheduled, "W08")
+    assert (after.booked_date, after.booked_time, after.booking_flags) == (
+        date(2026, 5, 12), time(9, 30), None)
+    assert after.calendar_sequence == before.calendar_sequence + 1
+    assert after.calendar_stamp > before.calendar_stamp
+    assert after.calendar_uid == before.calendar_uid
+    row = re.search(r'data-visit="W08".*?</tr>', nurse.get(f"/participants/{scheduled}").text,
+                    re.S).group(0)
+    assert "2026-05-12 Tue 09:30" in row
+
+
+def test_a_weekend_holiday_or_day_outside_the_window_needs_a_reason_and_is_flagged(
+    app, nurse, scheduled
+) -> None:
+    # W08 window 2026-05-08 to 05-14; M03 06-09 to 06-23; M08 11-02 to 11-30.
+    # (Sunday 10 May: Saturday 9 May 2026 is a make-up working day, a clinic day.)
+    cases = [("W08", "2026-05-10", "weekend"), ("M03", "2026-06-24", "outside window"),
+             ("M08", "2026-10-01", "outside window, National Day")]
+    for code, day, why in cases:
+        refused = book(nurse, app, scheduled, code, date=day)
+        assert refused.status_code == 422
+        assert f"{day} is not a plain booking ({why}): give a reason to book it anyway." in (
+            refused.text)
+        assert visit(app, scheduled, code).booked_date is None
+        saved = book(nurse, app, scheduled, code, date=day, reason="Family travels that day")
+        assert saved.status_code == 302
+        booked = visit(app, scheduled, code)
+        assert (booked.booked_date.isoformat(), booked.booking_flags, booked.booking_reason) == (
+            day, why, "Family travels that day")
+
+
+def test_rebooking_is_audited_with_old_and_new_dates(app, nurse, scheduled) -> None:
+    book(nurse, app, scheduled, "W08", date="2026-05-11")
+    book(nurse, app, scheduled, "W08", date="2026-05-13")
+    with app.app_context():
+        rows = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "visit", AuditEvent.field == "booked_date")
+            .order_by(AuditEvent.id)).all()
+    assert [(r.old, r.new, r.username) for r in rows] == [
+        (None, "2026-05-11", "nurse"), ("2026-05-11", "2026-05-13", "nurse")]
+
+
+def test_a_bad_time_is_refused_at_the_field_and_nothing_is_booked(app, nurse, scheduled) -> None:
+    response = book(nurse, app, scheduled, "W08", date="2026-05-11", time="9.30")
+    assert response.status_code == 422
+    assert ("Got &#39;9.30&#39;. Expected a time from 00:00 to 23:59, like 09:30."
+            in response.text)
+    assert visit(app, scheduled, "W08").booked_date is None
+
+
+def test_only_a_planned_visit_can_be_booked_and_only_by_staff_who_write(
+    app, nurse, as_role, scheduled
+) -> None:
+    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
+    refused = book(nurse, app, scheduled, "W02", date="2026-03-30")
+    assert refused.status_code == 422
+    assert visit(app, scheduled, "W02").booked_date is None
+    assert book(as_role("monitor"), app, scheduled, "W08", date="2026-05-11").status_code == 403
+
+
+def test_withdrawing_cancels_the_visits_to_come_and_keeps_them(app, nurse, scheduled) -> None:
+    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
+    refused = nurse.post(f"/participants/{scheduled}/withdraw", data={"reason": ""})
+    assert refused.status_code == 422
+    response = nurse.post(f"/participants/{scheduled}/withdraw",
+                          data={"reason": "Family moved away"})
+    assert response.status_code == 302
+    with app.app_context():
+        child = db.session().get(Participant, scheduled)
+        statuses = {v.code: v.status for v in child.visits}
+        assert (child.status, child.withdrawn_reason) == ("withdrawn", "Family moved away")
+    # Today 27 April: W02 was marked missed; W04 (window to 16 April) was never done, so it was
+    # missed too; W06 (window open) and every later visit are cancelled.
+    assert (statuses["W02"], statuses["W04"]) == ("missed", "missed")
+    assert {s for c, s in statuses.items() if c not in ("W02", "W04")} == {"cancelled"}
+    assert len(statuses) == 11
+    assert visit(app, scheduled, "M12").cancelled_reason == "Family moved away"
+    assert visit(app, scheduled, "W04").missed_reason == (
+        "Not done before the withdrawal: Family moved away")
+
+
+def test_the_calendar_link_works_without_log_in_and_a_revoked_link_answers_404(
+    app, nurse, client, scheduled
+) -> None:
+    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    page = nurse.get(f"/participants/{scheduled}").text
+    first = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", page).group(1)
+    assert len(first) >= 22  # at least 128 random bits
+    feed = client.get(f"/calendar/{first}.ics")  # a family's phone: no log-in
+    assert feed.status_code == 200
+    assert feed.mimetype == "text/calendar"
+    assert feed.data.startswith(b"BEGIN:VCALENDAR\r\n")
+    assert b"AS-001" not in feed.data and b"2018-05-10" not in feed.data
+
+    nurse.post(f"/participants/{scheduled}/calendar-link")  # re-issue
+    second = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
+                       nurse.get(f"/participants/{scheduled}").text).group(1)
+    assert second != first
+    assert client.get(f"/calendar/{first}.ics").status_code == 404
+    assert client.get(f"/calendar/{second}.ics").status_code == 200
+    nurse.post(f"/participants/{scheduled}/calendar-link/revoke")
+    assert client.get(f"/calendar/{second}.ics").status_code == 404
+    assert client.get("/calendar/guess.ics").status_code == 404
+    with app.app_context():
+        trail = " ".join(f"{e.old} {e.new}" for e in db.session().scalars(
+            select(AuditEvent).where(AuditEvent.field == "calendar_token")))
+    assert first not in trail and second not in trail
+
+
+def test_staff_download_the_family_file_and_the_clinic_feed_by_code_only(
+    app, nurse, client, scheduled
+) -> None:
+    from icalendar import Calendar
+
+    book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30")
+    family = nurse.get(f"/participants/{scheduled}/calendar.ics")
+    assert family.headers["Content-Disposition"] == 'attachment; filename="visits-AS-001.ics"'
+    events = {str(e["UID"]): e for e in Calendar.from_ical(family.data).walk("VEVENT")}
+    w08 = visit(app, scheduled, "W08")
+    assert events[w08.calendar_uid]["DTSTART"].dt.isoformat() == "2026-05-12T09:30:00+08:00"
+    clinic = nurse.get("/clinic/calendar.ics")
+    assert clinic.status_code == 200
+    summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(clinic.data).walk("VEVENT")]
+    assert len(summaries) == 11 and all(s.startswith("AS-001 ") for s in summaries)
+    assert b"2018-05-10" not in clinic.data
+    assert client.get("/clinic/calendar.ics").status_code == 302  # staff only
+
+
+def test_the_printable_card_has_bilingual_dates_the_clinic_phone_and_the_qr_code(
+    app, nurse, scheduled
+) -> None:
+    book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30")
+    without_link = nurse.get(f"/participants/{scheduled}/card").text
+    assert "<svg" not in without_link
+    nurse.post(f"/participants/{scheduled}/calendar-link")
+    card = nurse.get(f"/participants/{scheduled}/card").text
+    w02 = re.search(r'data-visit="W02".*?</tr>', card, re.S).group(0)
+    assert "2026年3月30日 星期一" in w02 and "Monday 30 March 2026" in w02
+    w08 = re.search(r'data-visit="W08".*?</tr>', card, re.S).group(0)
+    assert "2026年5月12日 星期二 09:30" in w08 and "Tuesday 12 May 2026 09:30" in w08
+    assert '<strong class="phone">+86 20 8133 0569</strong>' in card
+    assert card.count("<svg") == 1 and "<script" not in card
+    assert "2018-05-10" not in card and "Normal saline" not in card
+
+
+def test_a_moved_schedule_updates_the_same_events_and_cancelled_visits_stay(
+    app, nurse, client, scheduled
+) -> None:
+    from icalendar import Calendar
+
+    nurse.post(f"/participants/{scheduled}/calendar-link")
+    token = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
+                      nurse.get(f"/participants/{scheduled}").text).group(1)
+
+    def events() -> dict[str, tuple]:
+        feed = Calendar.from_ical(client.get(f"/calendar/{token}.ics").data)
+        return {str(e["UID"]): (e["DTSTART"].dt, int(e["SEQUENCE"]), e["DTSTAMP"].dt,
+                                str(e["STATUS"])) for e in feed.walk("VEVENT")}
+
+    before = events()
+    stamped = visit(app, scheduled, "W02").calendar_stamp
+    # Infusion 2 was on 18 March, not 16: every planned visit moves two days.
+    assert nurse.post(f"/participants/{scheduled}/infusions/2", data={
+        "date": "2026-03-18", "weight_kg": "24.5", "product_lot": "UC-2026-017",
+        "volume_ml": "50", "reason": "Date mistyped", "confirmed": "2026-03-18"},
+    ).status_code == 302
+    after = events()
+    assert set(after) == set(before)  # re-imported: the same events, no duplicates
+    w02 = visit(app, scheduled, "W02")
+    assert before[w02.calendar_uid][0] == date(2026, 3, 30)
+    assert after[w02.calendar_uid][0] == date(2026, 4, 1)
+    assert after[w02.calendar_uid][1] > before[w02.calendar_uid][1]
+    assert after[w02.calendar_uid][2] >= before[w02.calendar_uid][2]  # DTSTAMP: whole seconds
+    assert w02.calendar_stamp > stamped
+
+    nurse.post(f"/participants/{scheduled}/withdraw", data={"reason": "Family moved away"})
+    withdrawn = events()
+    assert set(withdrawn) == set(before)
+    assert {status for _day, _seq, _stamp, status in withdrawn.values()} == {"CANCELLED"}
+
+
+def test_a_visit_still_to_come_cannot_be_marked_missed(app, nurse, scheduled) -> None:
+    """Today 27 April; W08's window opens on 8 May: it can be rebooked, not missed."""
+    w08 = visit_id(app, scheduled, "W08")
+    assert 'id="missed"' not in nurse.get(f"/visits/{w08}").text
+    response = nurse.post(f"/visits/{w08}/missed", data={"reason": "Family abroad"})
+    assert response.status_code == 422
+    assert ("W08's window opens on 2026-05-08: a visit can be marked missed once its window "
+            "has opened. To move it, book another day.") in unescape(response.text)
+    assert visit(app, scheduled, "W08").status == "planned"
+
+
+def test_a_visit_whose_suggested_day_has_passed_is_offered_a_clinic_day_still_to_come(
+    app, nurse, scheduled, clock
+) -> None:
+    """W06: window 24-30 April, suggested Monday 27 April. On the 28th the booking form offers
+    the 28th (the clinic day nearest the target still to come), never the day gone by."""
+    w06 = visit_id(app, scheduled, "W06")
+    assert "suggested 2026-04-27 Mon" in nurse.get(f"/visits/{w06}").text
+    clock.day = date(2026, 4, 28)
+    page = nurse.get(f"/visits/{w06}").text
+    assert "book by 2026-04-28 Tue" in page
+    booking = page[page.index('id="booking"'):page.index("</details>", page.index('id="booking"'))]
+    assert re.search(r'<input[^>]*name="date"[^>]*value="2026-04-28"', booking), booking
+
+
+def test_the_participant_list_shows_the_booked_day_of_the_next_visit(
+    app, nurse, scheduled
+) -> None:
+    w06 = visit_id(app, scheduled, "W06")
+    assert nurse.post(f"/visits/{w06}/book",
+                      data={"date": "2026-04-29", "time": "10:00"}).status_code == 302
+    assert "W06 · booked 2026-04-29 Wed 10:00" in nurse.get("/participants/").text

@@ -1,0 +1,93 @@
+"""The forms as the browser posts them: enrolment, infusion and results, valid unless told."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support.records import visit_id
+
+
+def enrolment_form(app: Flask, **overrides: str) -> dict[str, str]:
+    """A valid enrolment as the browser posts it; overrides replace single fields."""
+    data = {
+        "code": "AS-001",
+        "date_of_birth": "2018-05-10",
+        "sex": "F",
+        "weight_kg": "24.5",
+        "height_cm": "125",
+        "consent_date": "2026-02-20",
+        "screening_egfr": "98",
+    }
+    for criterion in app.extensions["edc_study"].criteria:
+        data[f"criterion_{criterion.code}"] = "yes" if criterion.required_answer else "no"
+    data.update(overrides)
+    return data
+
+
+def infusion_form(**overrides: str) -> dict[str, str]:
+    data = {"date": "2026-03-02", "weight_kg": "24.5", "product_lot": "UC-2026-017",
+            "volume_ml": "50"}
+    data.update(overrides)
+    return data
+
+
+# A complete, plausible results entry: (typed value, unit code) per analyte of forms/results.toml.
+RESULTS = {
+    "protein_24h": ("420", "mg/24h"),
+    "urine_volume": ("900", ""),
+    "upcr": ("0.45", "mg/mg"),
+    "urine_rbc": ("12", "/HPF"),
+    "dysmorphic_rbc": ("60", ""),
+    "creatinine": ("40", "umol/L"),
+    "urea": ("4.2", "mmol/L"),
+    "cystatin_c": ("0.9", ""),
+    "egfr_lab": ("105", ""),
+    "height": ("126", ""),
+    "weight": ("25", ""),
+}
+
+
+def opened(client: FlaskClient, visit: int) -> dict[str, str]:
+    """The hidden fields of the results form as the page hands them out: version, watermark and
+    what each analyte held when the form was opened."""
+    page = client.get(f"/visits/{visit}").text
+    hidden = dict(re.findall(r'<input id="[^"]*" name="([^"]*)" type="hidden" value="([^"]*)"',
+                             page))
+    return {name: html.unescape(value) for name, value in hidden.items()
+            if name in ("version", "watermark") or name.endswith("-opened")}
+
+
+def results_form(client: FlaskClient, visit: int, sample_date: str = "2026-04-27",
+                 **changes: str | tuple[str, str] | dict[str, str]) -> dict[str, str]:
+    """A results form as the browser posts it, opened now; changes replace or extend analytes."""
+    data = {"sample_date": sample_date, **opened(client, visit)}
+    for key, (value, unit) in RESULTS.items():
+        data[f"{key}-value"] = value
+        if unit:
+            data[f"{key}-unit"] = unit
+    for key, change in changes.items():
+        if isinstance(change, str):  # a field of the form itself, e.g. reason
+            data[key] = change
+        elif isinstance(change, tuple):
+            data[f"{key}-value"], unit = change
+            if unit:
+                data[f"{key}-unit"] = unit
+        else:
+            data.update({f"{key}-{name}": value for name, value in change.items()})
+    return data
+
+
+def post_infusion(client: FlaskClient, participant_id: int, number: int, **fields: str) -> Any:
+    """Post infusion `number` (infusion_form with fields) as the browser does."""
+    return client.post(f"/participants/{participant_id}/infusions/{number}",
+                       data=infusion_form(**fields))
+
+
+def book(client: FlaskClient, app: Flask, participant_id: int, code: str, **form: str) -> Any:
+    """Post the booking form of the participant's visit `code`."""
+    return client.post(f"/visits/{visit_id(app, participant_id, code)}/book", data=form)

@@ -1,0 +1,2 @@
+"""Unit tests: the pure packages (protocol, rules, formats, permissions), with no app, no
+database and no Flask: `pytest tests/unit` runs them alone in seconds."""
