@@ -7,28 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from edc.cli import main
 from edc.models import Allocation, AuditEvent, Participant, User, Visit
-from edc.services import accounts
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 FORMS = Path(__file__).resolve().parents[2] / "forms"
-
-
-@pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch):
-    """Run `edc ARGS` against the test database; returns click's Result."""
-    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
-    env = {"EDC_DATABASE_URL": database_url, "EDC_SECRET_KEY": "cli-test"}
-
-    def invoke(*args: str, input: str | None = None, extra_env: dict | None = None):
-        return CliRunner().invoke(main, list(args), input=input, env={**env, **(extra_env or {})})
-
-    return invoke
 
 
 def rows(database_url: str, model: type) -> list:
@@ -39,15 +24,15 @@ def rows(database_url: str, model: type) -> list:
     return result
 
 
-def test_schedule_json_matches_the_golden_file(run) -> None:
-    result = run("schedule", "2026-03-16", "--json")
+def test_schedule_json_matches_the_golden_file(runner) -> None:
+    result = runner("schedule", "2026-03-16", "--json")
     assert result.exit_code == 0, result.output
     golden = json.loads((GOLDEN / "schedule_2026-03-16.json").read_text())
     assert json.loads(result.stdout) == golden
 
 
-def test_schedule_json_has_exactly_the_documented_keys(run) -> None:
-    visits = json.loads(run("schedule", "2025-01-31", "--json").stdout)
+def test_schedule_json_has_exactly_the_documented_keys(runner) -> None:
+    visits = json.loads(runner("schedule", "2025-01-31", "--json").stdout)
     assert [v["code"] for v in visits] == [
         "W02", "W04", "W06", "W08", "M03", "M04", "M05", "M06", "M08", "M10", "M12"]
     assert all(
@@ -57,8 +42,8 @@ def test_schedule_json_has_exactly_the_documented_keys(run) -> None:
     assert visits[4]["target"] == "2025-04-30"
 
 
-def test_schedule_table_shows_one_line_per_visit_with_weekday(run) -> None:
-    result = run("schedule", "2026-03-16")
+def test_schedule_table_shows_one_line_per_visit_with_weekday(runner) -> None:
+    result = runner("schedule", "2026-03-16")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "Day 0 (second infusion): 2026-03-16  [calendar]"
@@ -69,30 +54,30 @@ def test_schedule_table_shows_one_line_per_visit_with_weekday(run) -> None:
 
 @pytest.mark.parametrize(
     "bad", ["2026-02-30", "16/03/2026", "tomorrow", "", "9999-12-31", "0001-01-01"])
-def test_schedule_with_a_bad_date_prints_one_line_and_exits_2(run, bad: str) -> None:
-    result = run("schedule", bad)
+def test_schedule_with_a_bad_date_prints_one_line_and_exits_2(runner, bad: str) -> None:
+    result = runner("schedule", bad)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == f"Error: Got {bad!r}. Expected a date like 2026-03-16.\n"
 
 
 def test_broken_study_file_stops_start_up_naming_file_key_got_and_expected(
-    run, tmp_path: Path
+    runner, tmp_path: Path
 ) -> None:
     forms = tmp_path / "forms"
     shutil.copytree(FORMS, forms)
     schedule = forms / "schedule.toml"
     schedule.write_text(schedule.read_text().replace('month_rule = "calendar"',
                                                      'month_rule = "lunar"'))
-    result = run("schedule", "2026-03-16", extra_env={"EDC_FORMS_DIR": str(forms)})
+    result = runner("schedule", "2026-03-16", extra_env={"EDC_FORMS_DIR": str(forms)})
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: forms/schedule.toml: month_rule: got 'lunar'. "
         "Expected one of 'calendar', '30d', '30.4375d'.\n")
 
 
-def test_create_user_reads_the_password_from_stdin_and_hashes_it(run, database_url) -> None:
-    result = run("create-user", "li.na", "--role", "nurse", input="a-long-password\n")
+def test_create_user_reads_the_password_from_stdin_and_hashes_it(runner, database_url) -> None:
+    result = runner("create-user", "li.na", "--role", "nurse", input="a-long-password\n")
     assert result.exit_code == 0, result.output
     assert result.stdout == "Created nurse li.na.\n"
     [user] = [u for u in rows(database_url, User) if u.username == "li.na"]
@@ -101,20 +86,20 @@ def test_create_user_reads_the_password_from_stdin_and_hashes_it(run, database_u
     assert user.password_hash.startswith("pbkdf2:sha256")
 
 
-def test_create_user_refuses_a_short_password_and_an_unknown_role(run, database_url) -> None:
-    short = run("create-user", "li.na", "--role", "nurse", input="short\n")
+def test_create_user_refuses_a_short_password_and_an_unknown_role(runner, database_url) -> None:
+    short = runner("create-user", "li.na", "--role", "nurse", input="short\n")
     assert short.exit_code == 2
     assert short.stderr == "Error: The password must have at least 10 characters.\n"
-    assert run("create-user", "li.na", "--role", "doctor", input="x" * 12).exit_code == 2
+    assert runner("create-user", "li.na", "--role", "doctor", input="x" * 12).exit_code == 2
     assert not [u for u in rows(database_url, User) if u.username == "li.na"]
 
 
 def test_allocation_load_stores_the_list_without_printing_the_arms(
-    run, database_url, tmp_path: Path
+    runner, database_url, tmp_path: Path
 ) -> None:
     csv = tmp_path / "list.csv"
     csv.write_text("sequence,arm\n1,MSC\n2,PBO\n3,PBO\n4,MSC\n")
-    result = run("allocation", "load", str(csv))
+    result = runner("allocation", "load", str(csv))
     assert result.exit_code == 0, result.output
     assert result.stdout == "Loaded 4 allocation entries from list.csv.\n"
     assert "MSC" not in result.output and "PBO" not in result.output
@@ -137,39 +122,39 @@ def test_allocation_load_stores_the_list_without_printing_the_arms(
     ],
 )
 def test_allocation_load_refuses_a_bad_list_and_stores_nothing(
-    run, database_url, tmp_path: Path, text: str, message: str
+    runner, database_url, tmp_path: Path, text: str, message: str
 ) -> None:
     csv = tmp_path / "list.csv"
     csv.write_text(text)
-    result = run("allocation", "load", str(csv))
+    result = runner("allocation", "load", str(csv))
     assert result.exit_code == 2
     assert message in result.stderr
     assert "XYZ" not in result.stderr
     assert rows(database_url, Allocation) == []
 
 
-def test_allocation_load_refuses_sequences_already_loaded(run, database_url, tmp_path) -> None:
+def test_allocation_load_refuses_sequences_already_loaded(runner, database_url, tmp_path) -> None:
     csv = tmp_path / "list.csv"
     csv.write_text("sequence,arm\n1,MSC\n2,PBO\n")
-    assert run("allocation", "load", str(csv)).exit_code == 0
-    again = run("allocation", "load", str(csv))
+    assert runner("allocation", "load", str(csv)).exit_code == 0
+    again = runner("allocation", "load", str(csv))
     assert again.exit_code == 2
     assert "Sequence numbers already loaded: 1, 2." in again.stderr
     assert len(rows(database_url, Allocation)) == 2
 
 
-def test_init_creates_a_fresh_database_and_can_run_twice(run, tmp_path: Path) -> None:
+def test_init_creates_a_fresh_database_and_can_run_twice(runner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     for _ in range(2):
-        result = run("init", extra_env={"EDC_DATABASE_URL": url})
+        result = runner("init", extra_env={"EDC_DATABASE_URL": url})
         assert result.exit_code == 0, result.output
         assert result.stdout == f"Database ready: {url}\n"
     assert rows(url, User) == []
 
 
-def test_demo_loads_accounts_children_and_schedules_once(run, tmp_path: Path) -> None:
+def test_demo_loads_accounts_children_and_schedules_once(runner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    first = run("demo", extra_env={"EDC_DATABASE_URL": url})
+    first = runner("demo", extra_env={"EDC_DATABASE_URL": url})
     assert first.exit_code == 0, first.output
     assert "nurse         demo-password   (nurse)" in first.stdout
     assert "Demo data loaded" in first.stdout
@@ -178,7 +163,7 @@ def test_demo_loads_accounts_children_and_schedules_once(run, tmp_path: Path) ->
     # Five children have follow-up; AS-003 has had only infusion 1, AS-004 and AS-005 none.
     assert sum(v.kind == "scheduled" for v in visits) == 55
     assert sum(v.kind == "screening" and v.status == "done" for v in visits) == 7
-    second = run("demo", extra_env={"EDC_DATABASE_URL": url})
+    second = runner("demo", extra_env={"EDC_DATABASE_URL": url})
     assert "Demo data already present." in second.stdout
     assert len(rows(url, Participant)) == 8
 
@@ -218,9 +203,9 @@ def test_serve_answers_the_login_page_and_guards_the_rest(tmp_path: Path) -> Non
         server.wait(timeout=10)
 
 
-def test_serve_refuses_a_database_that_is_not_initialised(run, tmp_path: Path) -> None:
+def test_serve_refuses_a_database_that_is_not_initialised(runner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    result = run("serve", extra_env={"EDC_DATABASE_URL": url})
+    result = runner("serve", extra_env={"EDC_DATABASE_URL": url})
     assert result.exit_code == 2
     from alembic.script import ScriptDirectory
 
@@ -231,8 +216,9 @@ def test_serve_refuses_a_database_that_is_not_initialised(run, tmp_path: Path) -
                              "Run `edc init` first.\n")
 
 
-def test_unlock_user_lifts_a_lock_out_and_is_audited(run, database_url) -> None:
-    assert run("create-user", "li.na", "--role", "nurse", input="a-long-password\n").exit_code == 0
+def test_unlock_user_lifts_a_lock_out_and_is_audited(runner, database_url) -> None:
+    created = runner("create-user", "li.na", "--role", "nurse", input="a-long-password\n")
+    assert created.exit_code == 0
     engine = create_engine(database_url)
     with Session(engine) as session:
         from edc.services import Refused
@@ -243,22 +229,22 @@ def test_unlock_user_lifts_a_lock_out_and_is_audited(run, database_url) -> None:
                 authenticate(session, "li.na", "wrong-password")
         assert session.scalars(select(User).where(User.username == "li.na")).one().locked_until
     engine.dispose()
-    result = run("unlock-user", "li.na")
+    result = runner("unlock-user", "li.na")
     assert (result.exit_code, result.stdout) == (0, "Unlocked li.na.\n")
     [user] = [u for u in rows(database_url, User) if u.username == "li.na"]
     assert (user.failed_logins, user.locked_until) == (0, None)
     assert any(e.reason == "Account unlocked" and e.field == "locked_until"
                for e in rows(database_url, AuditEvent))
-    assert run("unlock-user", "nobody").stderr == "Error: There is no user nobody.\n"
+    assert runner("unlock-user", "nobody").stderr == "Error: There is no user nobody.\n"
 
 
-def test_demo_refuses_a_database_with_its_own_accounts_and_adds_nothing(run, tmp_path) -> None:
+def test_demo_refuses_a_database_with_its_own_accounts_and_adds_nothing(runner, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'real.sqlite3'}"
     env = {"EDC_DATABASE_URL": url}
-    assert run("init", extra_env=env).exit_code == 0
-    assert run("create-user", "alice", "--role", "nurse", input="strong-password-1\n",
+    assert runner("init", extra_env=env).exit_code == 0
+    assert runner("create-user", "alice", "--role", "nurse", input="strong-password-1\n",
                extra_env=env).exit_code == 0
-    result = run("demo", extra_env=env)
+    result = runner("demo", extra_env=env)
     assert result.exit_code == 2
     assert result.stderr == ("Error: This database already holds accounts, an allocation list "
                              "or children: `edc demo` only fills an empty database. Nothing was "
@@ -270,17 +256,17 @@ def test_demo_refuses_a_database_with_its_own_accounts_and_adds_nothing(run, tmp
 @pytest.mark.parametrize(("text", "message"), [
     ("sequence,arm\n²,MSC\n", "Line 2: got sequence '²'. Expected a whole number ≥ 1."),
 ])
-def test_allocation_load_refuses_digits_that_are_not_numbers(run, database_url, tmp_path,
+def test_allocation_load_refuses_digits_that_are_not_numbers(runner, database_url, tmp_path,
                                                              text, message) -> None:
     csv = tmp_path / "list.csv"
     csv.write_text(text)
-    result = run("allocation", "load", str(csv))
+    result = runner("allocation", "load", str(csv))
     assert (result.exit_code, message in result.stderr) == (2, True)
 
 
-def test_allocation_load_reads_a_header_with_spaces(run, database_url, tmp_path) -> None:
+def test_allocation_load_reads_a_header_with_spaces(runner, database_url, tmp_path) -> None:
     csv = tmp_path / "list.csv"
     csv.write_text("sequence, arm\n1, MSC\n2, PBO\n")
-    assert run("allocation", "load", str(csv)).exit_code == 0
+    assert runner("allocation", "load", str(csv)).exit_code == 0
     assert sorted((a.sequence, a.arm) for a in rows(database_url, Allocation)) == [
         (1, "MSC"), (2, "PBO")]

@@ -15,7 +15,7 @@ from edc.protocol.study import load_study
 from edc.views.crf_forms import FIELDS, crf_form, enrolment_form, results_form
 from edc.views.fields import Form
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STUDY = load_study(ROOT / "forms")
 AE_LOG = load_form(ROOT / "tests" / "fixtures", "adverse_events.toml")
 

@@ -7,16 +7,18 @@ and a runner for the command line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
 from edc import services
 from edc.app import context_for
+from edc.cli import main
 from edc.protocol.study import Study
+from edc.services import accounts
 from tests.support import factories
 from tests.support.apps import SET_UP, TODAY, Clock, allocation_csv, login, make_app
 
@@ -79,6 +81,12 @@ def scheduled(app: Flask, enrolled: int) -> int:
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    """A runner for the `edc` command line."""
-    return CliRunner()
+def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run `edc ARGS` against the test database: runner("schedule", "2026-03-16")."""
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    env = {"EDC_DATABASE_URL": database_url, "EDC_SECRET_KEY": "cli-test"}
+
+    def invoke(*args: str, input: str | None = None, extra_env: dict | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), input=input, env={**env, **(extra_env or {})})
+
+    return invoke

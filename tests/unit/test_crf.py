@@ -13,7 +13,7 @@ from edc.protocol.crf import ITEM_TYPES, RESULT_ROLES, load_form, load_results_f
 from edc.protocol.study import StudyDefinitionError, load_study
 from edc.rules.trends import Measurement, VisitResults, trend
 
-FORMS = Path(__file__).resolve().parents[1] / "forms"
+FORMS = Path(__file__).resolve().parents[2] / "forms"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-VIEWS = Path(__file__).resolve().parent.parent / "edc" / "views"
+VIEWS = Path(__file__).resolve().parents[2] / "edc" / "views"
 ASKS_FOR_ROWS = {"get", "scalar", "scalars", "execute", "query"}
 
 
