@@ -4,7 +4,7 @@ A required date or number holding only blanks (space, tab, U+00A0 no-break space
 ideographic space) is no input: it gets the field's own message, status 422, the rest of the
 form kept and nothing stored. Full-width digits and punctuation ("２４．５", "２０２６－０３－０２",
 "９：３０") read as their ASCII twins; characters whose compatibility form changes the number
-("2⁴" is not 24) are refused with a message. "Today" is 2026-04-27 (conftest.TODAY).
+("2⁴" is not 24) are refused with a message. "Today" is 2026-04-27 (support.apps.TODAY).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Infusions 1 and 2, the follow-up schedule they anchor, and moving it when a date is corrected.
 
-"Today" at the site is 2026-04-27 (conftest.TODAY). AS-001 weighs 24.5 kg and consented on
+"Today" at the site is 2026-04-27 (support.apps.TODAY). AS-001 weighs 24.5 kg and consented on
 2026-02-20. Every expected date was worked out by hand from PROTOCOL.md ("Schedule"): day 0 plus
 14/28/42/56 days or 3/4/5/6/8/10/12 calendar months, windows of +/-3, +/-7 and +/-14 days, and the
 booking moved off weekends to the nearest clinic day (the earlier one on a tie).

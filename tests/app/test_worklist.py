@@ -1,6 +1,6 @@
 """The worklist (the home page) and the deviations page, as a nurse and as a monitor see them.
 
-"Today" at the site is Monday 2026-04-27 (conftest.TODAY), so this week is 27 April to 3 May and
+"Today" at the site is Monday 2026-04-27 (support.apps.TODAY), so this week is 27 April to 3 May and
 next week 4 to 10 May. 1-5 May 2026 are closed for Labour Day. The clinic, worked out by hand from
 the schedule (W02 = day 14 +/- 3, W04 = day 28 +/- 3, W06 = day 42 +/- 3, W08 = day 56 +/- 3):
 

@@ -45,7 +45,7 @@ LABELS = {"W02": "2 weeks", "W04": "4 weeks", "W06": "6 weeks", "W08": "8 weeks"
           "M08": "8 months", "M10": "10 months", "M12": "12 months"}
 CODES = tuple(LABELS)
 # The analytes each visit's results give: those the outcomes need, with the required height and
-# weight. The others are left empty (every analyte is tested in tests/test_results.py); each
+# weight. The others are left empty (every analyte is tested in tests/app/test_results.py); each
 # entered analyte adds about ten audit rows, which every visit page of the child reads.
 ENTERED = ("upcr", "urine_rbc", "creatinine", "height", "weight")
 
