@@ -13,21 +13,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from edc import create_app, db
+from edc import db
 from edc.app import context_for
 from edc.cli.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from edc.models import Participant, Visit
+from edc.protocol.study import Study
 from edc.services import Operator
+from tests.support.apps import Clock, make_app
 from tests.support.pages import crawl as crawl_from
 from tests.support.pages import giveaways
 
 ROLE_OF = {role: user for user, role in DEMO_USERS}
 
 
-def _demo_app(database_url: str, today: date) -> Flask:
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                      "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
-                      "CLOCK": lambda: today})
+def _demo_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch,
+              today: date) -> Flask:
+    app = make_app(database_url, study, monkeypatch, clock=Clock(today), users=())
     with app.app_context():
         lines = list(load_demo(context_for(Operator("demo"))))
     assert lines[0] == "Demo data loaded: 8 children, a 40-entry allocation list, 5 accounts."
@@ -35,8 +36,8 @@ def _demo_app(database_url: str, today: date) -> Flask:
 
 
 @pytest.fixture
-def demo(database_url: str) -> Iterator[Flask]:
-    app = _demo_app(database_url, date(2026, 12, 3))
+def demo(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    app = _demo_app(database_url, study, monkeypatch, date(2026, 12, 3))
     yield app
     app.extensions["edc_engine"].dispose()
 
@@ -96,8 +97,8 @@ def test_the_demo_holds_a_child_in_every_state(demo: Flask) -> None:
 @pytest.mark.parametrize("today", ["2026-04-27", "2027-02-10", "2026-10-05", "2028-02-29",
                                    "2027-01-01"])
 def test_the_demo_loads_with_every_state_on_any_day(
-        database_url: str, today: str) -> None:
-    app = _demo_app(database_url, date.fromisoformat(today))
+        database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch, today: str) -> None:
+    app = _demo_app(database_url, study, monkeypatch, date.fromisoformat(today))
     check_every_state(states(app))
     nurse = log_in(app, "nurse")
     with app.app_context():

@@ -34,6 +34,7 @@ from edc.models import Visit
 from edc.read import worklist as reads
 from edc.rules import worklist as rules
 from edc.rules.schedule import clinic_calendar
+from tests.support import factories
 from tests.support.apps import SET_UP, TODAY, allocation_csv
 from tests.support.factories import add_children
 from tests.support.forms import enrolment_form, infusion_form, results_form
@@ -54,18 +55,16 @@ def ok(response) -> None:
     assert response.status_code == 302, response.text
 
 
-def enrol(app: Flask, nurse: FlaskClient, code: str) -> int:
-    response = nurse.post("/participants/enrol", data=enrolment_form(app, code=code))
-    ok(response)
-    pid = int(re.search(r"/participants/(\d+)", response.location).group(1))
+def enrol(app: Flask, code: str) -> int:
+    pid = factories.enrol(app, code)
     for number, day in enumerate(INFUSIONS[code], start=1):
-        ok(nurse.post(f"/participants/{pid}/infusions/{number}", data=infusion_form(date=day)))
+        factories.infuse(app, pid, number, date.fromisoformat(day))
     return pid
 
 
 @pytest.fixture
 def clinic(app: Flask, nurse: FlaskClient, allocation: None) -> dict[str, int]:
-    ids = {code: enrol(app, nurse, code) for code in INFUSIONS}
+    ids = {code: enrol(app, code) for code in INFUSIONS}
 
     def visit(code: str, visit_code: str) -> int:
         return visit_id(app, ids[code], visit_code)
