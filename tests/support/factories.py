@@ -127,7 +127,7 @@ def targets(app: Flask, participant_id: int) -> dict[str, date]:
     with app.app_context():
         rows = db.session().execute(select(Visit.code, Visit.target_date).where(
             Visit.participant_id == participant_id))
-        return dict(rows.tuples().all())
+        return {code: day for code, day in rows}
 
 
 def _screened(app: Flask, pid: int) -> None:
