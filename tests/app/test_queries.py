@@ -90,9 +90,9 @@ def _list(app: Flask, role: str) -> Callable[[Session], Any]:
 def test_the_list_read_runs_four_queries_and_one_more_for_the_arms(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
-    add_children(app, nurse, 1, 2)
+    add_children(app, 1, 2)
     assert queries_of(app, _list(app, "nurse")) == 4
-    add_children(app, nurse, 3, 8)
+    add_children(app, 3, 8)
     assert queries_of(app, _list(app, "nurse")) == 4
     assert queries_of(app, _list(app, "monitor")) == 4
     assert queries_of(app, _list(app, "unblinded")) == 5
@@ -109,7 +109,7 @@ def _child(pid: int) -> Callable[[Session], Any]:
 def test_a_child_loads_in_four_queries_whatever_it_holds(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
-    [quiet, busy] = add_children(app, nurse, 1, 2)
+    [quiet, busy] = add_children(app, 1, 2)
     for code in ("W02", "W04", "W06"):
         visit = visit_id(app, busy, code)
         nurse.post(f"/visits/{visit}", data=results_form(nurse, visit, sample_date="2026-04-27"))
@@ -119,7 +119,7 @@ def test_a_child_loads_in_four_queries_whatever_it_holds(
 def test_a_childs_page_reads_the_arm_only_for_the_unblinded_role(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
-    [child] = add_children(app, nurse, 1, 1)
+    [child] = add_children(app, 1, 1)
 
     def page(role: str) -> Callable[[Session], Any]:
         def read(session: Session) -> Any:
@@ -138,7 +138,7 @@ def test_a_childs_page_reads_the_arm_only_for_the_unblinded_role(
 def test_the_trail_and_the_changes_since_a_watermark_are_one_query_each(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
-    [child] = add_children(app, nurse, 1, 1)
+    [child] = add_children(app, 1, 1)
     w06 = visit_id(app, child, "W06")
     nurse.post(f"/visits/{w06}", data=results_form(nurse, w06))
     assert queries_of(app, lambda s: history.participant_trail(s, "nurse", child)) == 1
@@ -152,7 +152,7 @@ def test_the_calendars_read_two_queries_for_one_child_or_eight(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
     schedule = app.extensions["edc_study"].schedule
-    add_children(app, nurse, 1, 1)
+    add_children(app, 1, 1)
     one = queries_of(app, lambda s: calendars.clinic_visits(s, schedule))
-    add_children(app, nurse, 2, 8)
+    add_children(app, 2, 8)
     assert queries_of(app, lambda s: calendars.clinic_visits(s, schedule)) == one == 2
