@@ -22,7 +22,7 @@ from edc.protocol.crf import (
     load_results_form,
     yes_no_item,
 )
-from edc.protocol.outcomes import Outcomes, load_outcomes
+from edc.protocol.outcomes import RBC_UNITS, UPCR_UNITS, Outcomes, load_outcomes
 from edc.protocol.schedule import ScheduleDefinition, load_schedule
 from edc.protocol.toml import StudyDefinitionError as StudyDefinitionError  # what load_study raises
 from edc.protocol.toml import TomlTable, read_toml
@@ -234,6 +234,17 @@ def _criteria(t: TomlTable) -> tuple[Criterion, ...]:
     return criteria
 
 
+def _check_outcome_units(results: ResultsForm) -> None:
+    """Fail unless results.toml gives UPCR and urine RBC the units outcomes.toml judges."""
+    for role, needed in (("upcr", UPCR_UNITS), ("urine_rbc", RBC_UNITS)):
+        field = results.by_role(role)
+        codes = [u.code for u in field.units]
+        if not set(needed) <= set(codes):
+            raise StudyDefinitionError("results.toml", f"fields.{field.key}.units", codes,
+                                       f"the units {', '.join(needed)} for the {role} item "
+                                       "(outcomes.toml has thresholds in them)")
+
+
 def load_study(forms_dir: str | Path) -> Study:
     """Read the study definition's files from forms_dir and validate them."""
     forms_dir = Path(forms_dir)
@@ -259,4 +270,5 @@ def load_study(forms_dir: str | Path) -> Study:
         enrolment_form=load_enrolment_form(forms_dir, results,
                                            [c.question() for c in criteria]),
     )
+    _check_outcome_units(study.results)
     return study
