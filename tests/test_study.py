@@ -263,7 +263,8 @@ def test_subdivision_the_country_does_not_have_is_refused(forms: Path) -> None:
 
 
 def test_second_infusion_window_as_wide_as_its_due_day_is_refused(forms: Path) -> None:
-    edit(forms, "schedule.toml", "window_days = 2", "window_days = 14")
+    edit(forms, "schedule.toml", "due_days_after_first = 14\nwindow_days = 2\n",
+         "due_days_after_first = 14\nwindow_days = 14\n")
     assert_names(load_error(forms), "forms/schedule.toml", "second_infusion.window_days", "14",
                  "fewer days than due_days_after_first (14), so the window starts after "
                  "infusion 1")

@@ -74,7 +74,6 @@ class EnrolmentRules:
     min_age_years: int
     max_age_years: int
     screening_egfr_above: float
-    screening_egfr_limits: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,7 @@ def _study_info(t: TomlTable) -> StudyInfo:
 
 
 def _site(t: TomlTable) -> Site:
-    weekdays = t.get("closed_weekdays", [5, 6])
+    weekdays = t.get("closed_weekdays", None)  # required: no default repeats study.toml
     if not isinstance(weekdays, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays
     ):
@@ -190,7 +189,6 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
         min_age_years=t.integer("min_age_years"),
         max_age_years=t.integer("max_age_years"),
         screening_egfr_above=t.number("screening_egfr_above"),
-        screening_egfr_limits=t.limits("screening_egfr_limits"),
     )
     if rules.max_age_years < rules.min_age_years:
         raise t.fail(
