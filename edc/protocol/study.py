@@ -67,6 +67,7 @@ class CalendarSettings:
     urine_days_before: int
     urine_time: time
     visit_alarm_minutes: int
+    visit_duration_minutes: int
 
 
 @dataclass(frozen=True)
@@ -198,11 +199,14 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
 
 
 def _calendar(t: TomlTable) -> CalendarSettings:
-    at = t.get("urine_time", time(18, 0))
+    at = t.get("urine_time", None)  # required: no default repeats study.toml
     if type(at) is not time:
         raise t.fail("urine_time", at, "a local time such as 18:00:00 (unquoted)")
-    return CalendarSettings(urine_days_before=t.integer("urine_days_before"), urine_time=at,
-                            visit_alarm_minutes=t.integer("visit_alarm_minutes"))
+    return CalendarSettings(urine_days_before=t.integer("urine_days_before", minimum=1),
+                            urine_time=at,
+                            visit_alarm_minutes=t.integer("visit_alarm_minutes", minimum=0),
+                            visit_duration_minutes=t.integer("visit_duration_minutes",
+                                                             minimum=1))
 
 
 def _arms(top: TomlTable) -> tuple[Arm, ...]:
