@@ -43,7 +43,8 @@ def _require_login() -> Any:
         logout_user()
         session.clear()
         flash(
-            _("You were logged out after 30 minutes without activity. Please log in again."),
+            _("You were logged out after %(minutes)s minutes without activity. Please log in "
+              "again.", minutes=int(IDLE_TIMEOUT.total_seconds() // 60)),
             "warning",
         )
         return redirect(url_for("auth.login", next=back))
