@@ -29,6 +29,7 @@ from edc.models.base import (
     new_calendar_uid,
     utcnow,
 )
+from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.schedule import ScreeningRule
 from edc.rules import worklist as rules
 from edc.rules.schedule import Window, sample_deviation, sample_window
@@ -58,12 +59,12 @@ class Visit(Base):
     suggested_date: Mapped[date] = mapped_column(Date)
     suggested_is_clinic_day: Mapped[bool] = mapped_column(Boolean, default=True)
     actual_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="planned")
+    status: Mapped[str] = mapped_column(String(16), default=VisitStatus.PLANNED)
     # The infusion the schedule counts from (none for a screening visit before any infusion).
     anchor_infusion: Mapped[int | None] = mapped_column(Integer)
     anchor_date: Mapped[date | None] = mapped_column(Date)
     # Screening and unscheduled visits are not part of the follow-up schedule.
-    kind: Mapped[str] = mapped_column(String(16), default="scheduled")
+    kind: Mapped[str] = mapped_column(String(16), default=VisitKind.SCHEDULED)
     # Days the sample was taken outside the window (negative before it; 0 inside).
     sample_deviation_days: Mapped[int] = mapped_column(Integer, default=0)
     missed_reason: Mapped[str | None] = mapped_column(Text)
