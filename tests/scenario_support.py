@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from edc import db
 from edc.models import AuditEvent, Participant, Visit
+from edc.permissions import Role
 from tests.conftest import (
     RESULTS,
     ROLES,
@@ -44,7 +45,7 @@ from tests.conftest import (
     results_form,
 )
 
-WRITE_ROLES = ("nurse", "investigator")
+WRITE_ROLES = (Role.NURSE, Role.INVESTIGATOR)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Follow-up visits: label and day after the anchoring infusion (PROTOCOL.md, "Schedule").
 LABELS = {"W02": "2 weeks", "W04": "4 weeks", "W06": "6 weeks", "W08": "8 weeks",

@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from edc import db
 from edc.models import AuditEvent
+from edc.permissions import Role
 from edc.read import blinding
 from edc.read.history import participant_trail
 from edc.read.participants import participant_list
 from tests.conftest import enrolment_form, infusion_form
 
-BLINDED_ROLES = ("admin", "investigator", "nurse", "monitor")
+BLINDED_ROLES = tuple(role for role in Role if role != Role.UNBLINDED)  # PROTOCOL: only it
 # What would give the arm away: the arm labels, a bare arm code in a cell, an "Arm" column.
 GIVEAWAYS = {
     "label hUC-MSC": re.compile(r"hUC-MSC"),

@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup
 
 from edc import db
 from edc.app import context_for, create_app
+from edc.permissions import Role
 from edc.protocol.study import StudyDefinitionError
 from edc.rules.schedule import plan_visits
 from edc.services import Context, Operator, Refused
@@ -95,7 +96,7 @@ def serve(host: str, port: int) -> None:
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True,
-              type=click.Choice(["admin", "investigator", "nurse", "monitor", "unblinded"]))
+              type=click.Choice([role.value for role in Role]))
 def create_user(username: str, role: str) -> None:
     """Create an account; the password is prompted for, or read from standard input."""
     from edc.services.accounts import create_user as create

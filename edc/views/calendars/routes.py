@@ -22,9 +22,10 @@ from edc.formats.ics import (
 )
 from edc.formats.qr import qr_svg
 from edc.models import Participant
+from edc.permissions import Action
 from edc.read import calendars as reads
 from edc.read.participants import load_participant
-from edc.views.shared import study, subscription_url
+from edc.views.shared import permission_required, study, subscription_url
 
 bp = Blueprint("calendars", __name__)
 
@@ -84,6 +85,7 @@ def both_languages(day: date) -> tuple[str, str]:
 
 
 @bp.route("/participants/<int:participant_id>/card")
+@permission_required(Action.VIEW)
 def card(participant_id: int) -> Any:
     """A printable card of the visits, for families who prefer paper."""
     participant = _participant_or_404(participant_id)
@@ -99,6 +101,7 @@ def card(participant_id: int) -> Any:
 
 
 @bp.route("/participants/<int:participant_id>/calendar.ics")
+@permission_required(Action.VIEW)
 def download(participant_id: int) -> Any:
     """The family calendar as a file, for a nurse to send or print from."""
     participant = _participant_or_404(participant_id)
@@ -108,6 +111,7 @@ def download(participant_id: int) -> Any:
 
 
 @bp.route("/clinic/calendar.ics")
+@permission_required(Action.VIEW)
 def clinic_calendar() -> Any:
     """Every child's booked or suggested visits for the staff, by participant code only."""
     entries = reads.clinic_visits(db.session(), study().schedule)
