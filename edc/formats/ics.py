@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
+from edc.protocol.codes import VisitKind
+
 
 def prodid(study_id: str) -> str:
     """The calendar's PRODID: this software, for the study's trial registry id."""
@@ -59,7 +61,7 @@ class CalendarVisit:
     window_end: date
     cancelled: bool
     participant_code: str | None = None  # only for the clinic feed
-    kind: str = "scheduled"  # or "unscheduled", "screening": named as such, not by a label
+    kind: str = VisitKind.SCHEDULED  # unscheduled and screening visits are named by kind
     done: bool = False  # it took place (on `day`)
 
 
@@ -106,8 +108,8 @@ def window_text(start: date, end: date) -> tuple[str, str]:
 
 # Visits outside the follow-up schedule have no label of their own in forms/schedule.toml.
 KIND_NAMES = {
-    "unscheduled": ("计划外随访", "Unscheduled visit"),
-    "screening": ("筛选访视", "Screening visit"),
+    VisitKind.UNSCHEDULED: ("计划外随访", "Unscheduled visit"),
+    VisitKind.SCREENING: ("筛选访视", "Screening visit"),
 }
 
 

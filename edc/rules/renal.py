@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from edc.protocol.codes import Sex
+
 DAYS_PER_YEAR = 365.25
 BEDSIDE_SCHWARTZ_K = 41.3
 
@@ -39,8 +41,8 @@ def _require_non_negative(name: str, value: float, unit: str) -> None:
 
 
 def _require_sex_and_age(sex: str, age_years: float) -> None:
-    if sex not in ("M", "F"):
-        raise ValueError(f"Got sex '{sex}'. Expected 'M' or 'F'.")
+    if sex not in tuple(Sex):
+        raise ValueError(f"Got sex '{sex}'. Expected '{Sex.MALE}' or '{Sex.FEMALE}'.")
     if not age_years >= 0:
         raise ValueError(f"Got age {age_years} years. Expected an age of 0 or more.")
 
@@ -90,7 +92,7 @@ def egfr_bedside_schwartz(height_cm: float, creatinine_mg_dl: float) -> float:
 def k_creatinine(sex: str, age_years: float) -> float:
     """Return the CKiD U25 creatinine constant K_cr for sex and age (Pierce 2021)."""
     _require_sex_and_age(sex, age_years)
-    if sex == "M":
+    if sex == Sex.MALE:
         if age_years < 12:
             return 39.0 * 1.008 ** (age_years - 12)
         if age_years < 18:
@@ -107,7 +109,7 @@ def k_cystatin(sex: str, age_years: float) -> float:
     """Return the CKiD U25 cystatin C constant K_cys for sex and age (Pierce 2021)."""
     _require_sex_and_age(sex, age_years)
     # The male curve bends at 15, the female one at 12; both are flat from 18.
-    if sex == "M":
+    if sex == Sex.MALE:
         if age_years < 15:
             return 87.2 * 1.011 ** (age_years - 15)
         if age_years < 18:
