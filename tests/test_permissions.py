@@ -77,3 +77,14 @@ def test_only_nurses_and_investigators_write_and_only_the_unblinded_role_sees_th
             assert allowed == {Role.UNBLINDED}
         else:
             assert allowed == writers, action
+
+
+def test_the_readme_states_the_lock_out_and_idle_time_out_the_code_applies() -> None:
+    from edc.extensions import IDLE_TIMEOUT
+    from edc.services.accounts import LOCKOUT, MAX_FAILED_LOGINS
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    words = {5: "Five"}  # how the README spells the count
+    assert (f"{words.get(MAX_FAILED_LOGINS, MAX_FAILED_LOGINS)} failed log-ins lock an account "
+            f"for {LOCKOUT.total_seconds() / 60:g} minutes") in text
+    assert f"a session ends after {IDLE_TIMEOUT.total_seconds() / 60:g} minutes" in text
