@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from edc.protocol.codes import Sex
 from edc.protocol.crf import (
     CaseReportForm,
     Field,
@@ -247,6 +248,15 @@ def _check_outcome_units(results: ResultsForm) -> None:
                                        "(outcomes.toml has thresholds in them)")
 
 
+def _check_sex_codes(enrolment: CaseReportForm) -> None:
+    """Fail unless enrolment.toml's sex choices are the codes the database and eGFR rules use."""
+    item = enrolment.field("sex")
+    codes = [] if item.choices is None else [c.code for c in item.choices.choices]
+    if sorted(codes) != sorted(Sex):
+        raise StudyDefinitionError("enrolment.toml", "choices.sex", codes,
+                                   f"the codes {', '.join(Sex)} (stored, and used by the eGFR)")
+
+
 def load_study(forms_dir: str | Path) -> Study:
     """Read the study definition's files from forms_dir and validate them."""
     forms_dir = Path(forms_dir)
@@ -273,4 +283,5 @@ def load_study(forms_dir: str | Path) -> Study:
                                            [c.question() for c in criteria]),
     )
     _check_outcome_units(study.results)
+    _check_sex_codes(study.enrolment_form)
     return study
