@@ -26,6 +26,7 @@ from edc.models import (
     Visit,
     utcnow,
 )
+from edc.protocol.codes import AuditAction
 
 AUDITED: dict[type, str] = {
     Participant: "participant",
@@ -82,11 +83,11 @@ def _rows_for(obj: Any, action: str) -> Iterator[dict[str, Any]]:
         if name in NOT_AUDITED_FIELDS:
             continue
         history = state.attrs[name].history
-        if action == "create":
+        if action == AuditAction.CREATE:
             old, new = None, (history.added or [getattr(obj, name)])[0]
             if new is None:
                 continue
-        elif action == "delete":
+        elif action == AuditAction.DELETE:
             old, new = getattr(obj, name), None
         else:
             if not history.has_changes():
@@ -102,9 +103,9 @@ def _rows_for(obj: Any, action: str) -> Iterator[dict[str, Any]]:
 
 def write_audit_rows(session: Session, _flush_context: Any) -> None:
     """Write the audit rows of a flush (bound to the app's sessions in edc.db)."""
-    changes = [(obj, "create") for obj in session.new]
-    changes += [(obj, "update") for obj in session.dirty if session.is_modified(obj)]
-    changes += [(obj, "delete") for obj in session.deleted]
+    changes = [(obj, AuditAction.CREATE) for obj in session.new]
+    changes += [(obj, AuditAction.UPDATE) for obj in session.dirty if session.is_modified(obj)]
+    changes += [(obj, AuditAction.DELETE) for obj in session.deleted]
     now = utcnow()
     rows = []
     for obj, action in changes:

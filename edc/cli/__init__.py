@@ -14,9 +14,19 @@ from flask.cli import FlaskGroup
 
 from edc import db
 from edc.app import context_for, create_app
+from edc.permissions import Role
 from edc.protocol.study import StudyDefinitionError
 from edc.rules.schedule import plan_visits
 from edc.services import Context, Operator, Refused
+from edc.services.accounts import LOCKOUT, MAX_FAILED_LOGINS
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten")
+
+
+def _in_words(n: int) -> str:
+    """A small count in words (as English prose writes it), a larger one in digits."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
 
 
 def _context() -> Context:
@@ -86,7 +96,7 @@ def serve(host: str, port: int) -> None:
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True,
-              type=click.Choice(["admin", "investigator", "nurse", "monitor", "unblinded"]))
+              type=click.Choice([role.value for role in Role]))
 def create_user(username: str, role: str) -> None:
     """Create an account; the password is prompted for, or read from standard input."""
     from edc.services.accounts import create_user as create
@@ -102,10 +112,11 @@ def create_user(username: str, role: str) -> None:
     click.echo(f"Created {role} {username}.")
 
 
-@main.command("unlock-user")
+@main.command("unlock-user", help=(
+    f"Lift the {int(LOCKOUT.total_seconds() // 60)}-minute lock-out after "
+    f"{_in_words(MAX_FAILED_LOGINS)} failed log-ins."))
 @click.argument("username")
 def unlock_user(username: str) -> None:
-    """Lift the 15-minute lock-out after five failed log-ins."""
     from edc.services.accounts import unlock
 
     try:

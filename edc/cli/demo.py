@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from edc import services
 from edc.models import Allocation, Participant, User, Visit
+from edc.permissions import Role
+from edc.protocol.codes import Sex, VisitKind
 from edc.protocol.crf import ResultsForm
 from edc.protocol.study import Study
 from edc.services import GENERAL, Context, Refused
@@ -17,11 +19,11 @@ from edc.services.accounts import create_user
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (
-    ("nurse", "nurse"),
-    ("investigator", "investigator"),
-    ("monitor", "monitor"),
-    ("pharmacist", "unblinded"),
-    ("admin", "admin"),
+    ("nurse", Role.NURSE),
+    ("investigator", Role.INVESTIGATOR),
+    ("monitor", Role.MONITOR),
+    ("pharmacist", Role.UNBLINDED),
+    ("admin", Role.ADMIN),
 )
 
 
@@ -83,14 +85,14 @@ class _Demo:
     def ago(self, days: int) -> date:
         return self.today - timedelta(days=days)
 
-    def enrol(self, code: str, consent_ago: int, sex: str = "F") -> Participant:
+    def enrol(self, code: str, consent_ago: int, sex: str = Sex.FEMALE) -> Participant:
         data = _child(code, self.today - timedelta(days=365 * 8 + 40), sex, self.ago(consent_ago),
                       self.study)
         # Each step is entered on the day it happened, as the site would have.
         return services.enrol(self.ctx.on(data.consent_date), data)
 
     def screening(self, child: Participant, sample_ago: int) -> None:
-        visit = services.add_visit(self.ctx, child, "screening", self.ago(sample_ago), "")
+        visit = services.add_visit(self.ctx, child, VisitKind.SCREENING, self.ago(sample_ago), "")
         self.results(visit, 0, self.ago(sample_ago))
 
     def infuse(self, child: Participant, number: int, days_ago: int) -> None:
@@ -172,7 +174,7 @@ def _load_children(demo: _Demo) -> int:
     demo.infuse(child, 2, 385)
     demo.follow_up(child)
     # AS-002: both infusions, W02 done, W04 booked for the first clinic day from today.
-    child = demo.enrol("AS-002", 50, "M")
+    child = demo.enrol("AS-002", 50, Sex.MALE)
     demo.screening(child, 45)
     demo.infuse(child, 1, 41)
     demo.infuse(child, 2, 27)
@@ -182,13 +184,13 @@ def _load_children(demo: _Demo) -> int:
     demo.book(w04, day, time(9, 30),
               "" if demo.calendar.is_open(day) else "The only day the family can come")
     # AS-003: screening results, then infusion 1 two days ago; infusion 2 is due.
-    child = demo.enrol("AS-003", 12, "M")
+    child = demo.enrol("AS-003", 12, Sex.MALE)
     demo.screening(child, 8)
     demo.infuse(child, 1, 2)
     # AS-004: enrolled yesterday, nothing else yet.
     demo.enrol("AS-004", 1)
     # AS-005: screening results only.
-    child = demo.enrol("AS-005", 6, "M")
+    child = demo.enrol("AS-005", 6, Sex.MALE)
     demo.screening(child, 3)
     # AS-006: the second infusion was not given: follow-up counts from infusion 1.
     child = demo.enrol("AS-006", 90)
@@ -198,7 +200,7 @@ def _load_children(demo: _Demo) -> int:
         demo.ctx, child, "Fever on the day of infusion 2; the family declined a new date")
     demo.follow_up(child)
     # AS-007: W04 sampled after its window, W06 missed, withdrawn after M03.
-    child = demo.enrol("AS-007", 175, "M")
+    child = demo.enrol("AS-007", 175, Sex.MALE)
     demo.screening(child, 170)
     demo.infuse(child, 1, 165)
     demo.infuse(child, 2, 151)
@@ -209,7 +211,7 @@ def _load_children(demo: _Demo) -> int:
     child = demo.enrol("AS-008", 50)
     demo.screening(child, 47)
     demo.infuse(child, 1, 40)
-    unscheduled = services.add_visit(demo.ctx, child, "unscheduled", demo.ago(33),
+    unscheduled = services.add_visit(demo.ctx, child, VisitKind.UNSCHEDULED, demo.ago(33),
                                      "Gross hematuria after a cold")
     demo.results(unscheduled, 1, demo.ago(33))
     demo.infuse(child, 2, 22)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
+from edc.protocol.outcomes import UPCR_MG_MG
 from edc.rules.numbers import significant
 from edc.rules.trends import EGFR_UNIT, Trend
 
@@ -228,11 +229,11 @@ def chart_series(trend: Trend) -> list[Series]:
     for row in trend.rows:
         m = row.measurements.get(trend.upcr_key)
         # The stored value is canonical mg/mg whatever unit the lab reported.
-        if m is not None and m.is_number and m.value is not None and m.unit == "mg/mg":
+        if m is not None and m.is_number and m.value is not None and m.unit == UPCR_MG_MG:
             upcr.append(Point(row.sample_date, m.value, row.code))
         if row.summary.egfr_reference is not None:
             egfr.append(Point(row.sample_date, row.summary.egfr_reference, row.code))
     return [
-        Series("UPCR", "mg/mg", tuple(upcr), reference=trend.outcomes.complete_mg_mg),
+        Series("UPCR", UPCR_MG_MG, tuple(upcr), reference=trend.outcomes.complete_mg_mg),
         Series("eGFR", EGFR_UNIT, tuple(egfr)),
     ]

@@ -27,7 +27,14 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
-PRODID = "-//Alport follow-up mini-EDC//NCT06731192//EN"
+from edc.protocol.codes import VisitKind
+
+
+def prodid(study_id: str) -> str:
+    """The calendar's PRODID: this software, for the study's trial registry id."""
+    return f"-//Alport follow-up mini-EDC//{study_id}//EN"
+
+
 # Subscribed phones poll no more often than this, so a moved visit shows within a few hours.
 REFRESH = timedelta(hours=4)
 # An all-day event starts at local midnight; six hours before it is 18:00 the evening before.
@@ -54,7 +61,7 @@ class CalendarVisit:
     window_end: date
     cancelled: bool
     participant_code: str | None = None  # only for the clinic feed
-    kind: str = "scheduled"  # or "unscheduled", "screening": named as such, not by a label
+    kind: str = VisitKind.SCHEDULED  # unscheduled and screening visits are named by kind
     done: bool = False  # it took place (on `day`)
 
 
@@ -69,10 +76,12 @@ class Clinic:
 
 @dataclass(frozen=True)
 class Reminders:
-    urine_days_before: int = 1
-    urine_time: time = time(18, 0)
-    visit_alarm_minutes: int = 120
-    visit_duration_minutes: int = 120
+    """The study's [calendar] settings (forms/study.toml)."""
+
+    urine_days_before: int
+    urine_time: time
+    visit_alarm_minutes: int
+    visit_duration_minutes: int
 
 
 def zh_date(day: date, *, year: bool = True) -> str:
@@ -99,8 +108,8 @@ def window_text(start: date, end: date) -> tuple[str, str]:
 
 # Visits outside the follow-up schedule have no label of their own in forms/schedule.toml.
 KIND_NAMES = {
-    "unscheduled": ("计划外随访", "Unscheduled visit"),
-    "screening": ("筛选访视", "Screening visit"),
+    VisitKind.UNSCHEDULED: ("计划外随访", "Unscheduled visit"),
+    VisitKind.SCREENING: ("筛选访视", "Screening visit"),
 }
 
 
@@ -220,10 +229,10 @@ def urine_event(visit: CalendarVisit, *, tz: ZoneInfo, reminders: Reminders) -> 
     return event
 
 
-def new_calendar(name: str, tz: ZoneInfo, events: list[Event]) -> bytes:
+def new_calendar(name: str, tz: ZoneInfo, events: list[Event], study_id: str) -> bytes:
     """Wrap events in a VCALENDAR with the VTIMEZONE of every timed event; return its bytes."""
     calendar = Calendar()
-    calendar.add("PRODID", PRODID)
+    calendar.add("PRODID", prodid(study_id))
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("METHOD", "PUBLISH")
@@ -251,7 +260,7 @@ def in_order(visits: Iterable[CalendarVisit]) -> list[CalendarVisit]:
 
 def family_calendar(
     visits: Iterable[CalendarVisit], *, clinic: Clinic, tz: ZoneInfo, reminders: Reminders,
-    name: str,
+    name: str, study_id: str,
 ) -> bytes:
     """Render one child's calendar: visits with alarms and urine reminders, no participant code."""
     events: list[Event] = []
@@ -265,12 +274,12 @@ def family_calendar(
             visit, visit_title(visit), clinic=clinic, tz=tz, reminders=reminders, alarms=True
         ))
         events.append(urine_event(visit, tz=tz, reminders=reminders))
-    return new_calendar(name, tz, events)
+    return new_calendar(name, tz, events, study_id)
 
 
 def clinic_feed(
     visits: Iterable[CalendarVisit], *, clinic: Clinic, tz: ZoneInfo, reminders: Reminders,
-    name: str,
+    name: str, study_id: str,
 ) -> bytes:
     """Render the staff feed: every visit titled with its participant code, no alarms."""
     events: list[Event] = []
@@ -284,4 +293,4 @@ def clinic_feed(
         events.append(visit_event(
             visit, summary, clinic=clinic, tz=tz, reminders=reminders, alarms=False
         ))
-    return new_calendar(name, tz, events)
+    return new_calendar(name, tz, events, study_id)

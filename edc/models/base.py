@@ -13,11 +13,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
-SEXES = ("M", "F")
-PARTICIPANT_STATUSES = ("enrolled", "withdrawn", "completed")
-VISIT_STATUSES = ("planned", "done", "missed", "cancelled")
-VISIT_KINDS = ("scheduled", "screening", "unscheduled")
+from edc.permissions import Role
+from edc.protocol.codes import ParticipantStatus, Sex, VisitKind, VisitStatus
+
+# The allowed values as plain strings, in the enums' order: the CHECK constraints print them
+# (f"status IN {VISIT_STATUSES!r}"), and the migrations hold the same text.
+ROLES = tuple(r.value for r in Role)
+SEXES = tuple(s.value for s in Sex)
+PARTICIPANT_STATUSES = tuple(s.value for s in ParticipantStatus)
+VISIT_STATUSES = tuple(s.value for s in VisitStatus)
+VISIT_KINDS = tuple(k.value for k in VisitKind)
 
 
 def utcnow() -> datetime:

@@ -27,6 +27,7 @@ from edc.models.base import (
     UTCDateTime,
     utcnow,
 )
+from edc.protocol.codes import ParticipantStatus, VisitKind
 
 if TYPE_CHECKING:
     from edc.models.visits import Visit
@@ -78,7 +79,7 @@ class Participant(Base):
     consent_date: Mapped[date] = mapped_column(Date)
     screening_egfr: Mapped[float] = mapped_column(Float)
     eligibility: Mapped[dict[str, bool]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="enrolled")
+    status: Mapped[str] = mapped_column(String(16), default=ParticipantStatus.ENROLLED)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     # The family's calendar link: random, revocable; None while no link is issued.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -107,11 +108,11 @@ class Participant(Base):
     @property
     def follow_up(self) -> list[Visit]:
         """The scheduled follow-up visits, without screening and unscheduled ones."""
-        return [v for v in self.visits if v.kind == "scheduled"]
+        return [v for v in self.visits if v.kind == VisitKind.SCHEDULED]
 
     @property
     def has_screening(self) -> bool:
-        return any(v.kind == "screening" for v in self.visits)
+        return any(v.kind == VisitKind.SCREENING for v in self.visits)
 
 
 class Allocation(Base):

@@ -29,7 +29,10 @@ from edc.models.base import (
     new_calendar_uid,
     utcnow,
 )
+from edc.protocol.codes import VisitKind, VisitStatus
+from edc.protocol.schedule import ScreeningRule
 from edc.rules import worklist as rules
+from edc.rules.schedule import Window, sample_deviation, sample_window
 
 if TYPE_CHECKING:
     from edc.models.participants import Participant
@@ -56,12 +59,12 @@ class Visit(Base):
     suggested_date: Mapped[date] = mapped_column(Date)
     suggested_is_clinic_day: Mapped[bool] = mapped_column(Boolean, default=True)
     actual_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="planned")
+    status: Mapped[str] = mapped_column(String(16), default=VisitStatus.PLANNED)
     # The infusion the schedule counts from (none for a screening visit before any infusion).
     anchor_infusion: Mapped[int | None] = mapped_column(Integer)
     anchor_date: Mapped[date | None] = mapped_column(Date)
     # Screening and unscheduled visits are not part of the follow-up schedule.
-    kind: Mapped[str] = mapped_column(String(16), default="scheduled")
+    kind: Mapped[str] = mapped_column(String(16), default=VisitKind.SCHEDULED)
     # Days the sample was taken outside the window (negative before it; 0 inside).
     sample_deviation_days: Mapped[int] = mapped_column(Integer, default=0)
     missed_reason: Mapped[str | None] = mapped_column(Text)
@@ -92,6 +95,23 @@ class Visit(Base):
     def day(self) -> int | None:
         """The target's day number after the anchoring infusion."""
         return None if self.anchor_date is None else (self.target_date - self.anchor_date).days
+
+    @property
+    def planned_window(self) -> Window:
+        """The stored target and window."""
+        return Window(self.target_date, self.window_start, self.window_end)
+
+    def sample_window(self, screening: ScreeningRule) -> Window:
+        """The window a sample date is judged against (a screening visit's follows infusion 1)."""
+        first = self.participant.infusion(1)
+        return sample_window(self.kind, self.planned_window, first.date if first else None,
+                             screening)
+
+    def sample_deviation(self, screening: ScreeningRule, sample: date) -> int:
+        """Days a sample taken on `sample` lies outside its window (edc.rules.schedule)."""
+        first = self.participant.infusion(1)
+        return sample_deviation(self.kind, self.planned_window, first.date if first else None,
+                                screening, sample)
 
     def timing(self, today: date) -> str | None:
         """'open' while a planned visit's window includes today, 'overdue' once a scheduled

@@ -42,6 +42,11 @@ class VisitDefinition:
 
 
 @dataclass(frozen=True)
+class ScreeningRule:
+    window_days: int  # screening samples from this many days before infusion 1 up to that day
+
+
+@dataclass(frozen=True)
 class SecondInfusionRule:
     due_days_after_first: int
     window_days: int
@@ -50,6 +55,7 @@ class SecondInfusionRule:
 @dataclass(frozen=True)
 class ScheduleDefinition:
     month_rule: str
+    screening: ScreeningRule
     second_infusion: SecondInfusionRule
     visits: tuple[VisitDefinition, ...]
 
@@ -75,6 +81,7 @@ def load_schedule(t: TomlTable) -> ScheduleDefinition:
     rule = t.get("month_rule", "calendar")
     if rule not in MONTH_RULES:
         raise t.fail("month_rule", rule, "one of " + ", ".join(repr(r) for r in MONTH_RULES))
+    screening = ScreeningRule(window_days=t.table("screening").integer("window_days", minimum=0))
     second = t.table("second_infusion")
     due, spread = second.integer("due_days_after_first", minimum=1), second.integer("window_days")
     if spread >= due:
@@ -86,6 +93,7 @@ def load_schedule(t: TomlTable) -> ScheduleDefinition:
         raise t.fail("visits", codes, "distinct visit codes")
     schedule = ScheduleDefinition(
         month_rule=rule,
+        screening=screening,
         second_infusion=SecondInfusionRule(due_days_after_first=due, window_days=spread),
         visits=visits,
     )

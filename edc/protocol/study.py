@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from edc.protocol.codes import Sex
 from edc.protocol.crf import (
     CaseReportForm,
     Field,
@@ -22,7 +23,7 @@ from edc.protocol.crf import (
     load_results_form,
     yes_no_item,
 )
-from edc.protocol.outcomes import Outcomes, load_outcomes
+from edc.protocol.outcomes import RBC_UNITS, UPCR_UNITS, Outcomes, load_outcomes
 from edc.protocol.schedule import ScheduleDefinition, load_schedule
 from edc.protocol.toml import StudyDefinitionError as StudyDefinitionError  # what load_study raises
 from edc.protocol.toml import TomlTable, read_toml
@@ -67,6 +68,7 @@ class CalendarSettings:
     urine_days_before: int
     urine_time: time
     visit_alarm_minutes: int
+    visit_duration_minutes: int
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,6 @@ class EnrolmentRules:
     min_age_years: int
     max_age_years: int
     screening_egfr_above: float
-    screening_egfr_limits: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def _study_info(t: TomlTable) -> StudyInfo:
 
 
 def _site(t: TomlTable) -> Site:
-    weekdays = t.get("closed_weekdays", [5, 6])
+    weekdays = t.get("closed_weekdays", None)  # required: no default repeats study.toml
     if not isinstance(weekdays, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays
     ):
@@ -190,7 +191,6 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
         min_age_years=t.integer("min_age_years"),
         max_age_years=t.integer("max_age_years"),
         screening_egfr_above=t.number("screening_egfr_above"),
-        screening_egfr_limits=t.limits("screening_egfr_limits"),
     )
     if rules.max_age_years < rules.min_age_years:
         raise t.fail(
@@ -200,11 +200,14 @@ def _enrolment(t: TomlTable) -> EnrolmentRules:
 
 
 def _calendar(t: TomlTable) -> CalendarSettings:
-    at = t.get("urine_time", time(18, 0))
+    at = t.get("urine_time", None)  # required: no default repeats study.toml
     if type(at) is not time:
         raise t.fail("urine_time", at, "a local time such as 18:00:00 (unquoted)")
-    return CalendarSettings(urine_days_before=t.integer("urine_days_before"), urine_time=at,
-                            visit_alarm_minutes=t.integer("visit_alarm_minutes"))
+    return CalendarSettings(urine_days_before=t.integer("urine_days_before", minimum=1),
+                            urine_time=at,
+                            visit_alarm_minutes=t.integer("visit_alarm_minutes", minimum=0),
+                            visit_duration_minutes=t.integer("visit_duration_minutes",
+                                                             minimum=1))
 
 
 def _arms(top: TomlTable) -> tuple[Arm, ...]:
@@ -234,6 +237,26 @@ def _criteria(t: TomlTable) -> tuple[Criterion, ...]:
     return criteria
 
 
+def _check_outcome_units(results: ResultsForm) -> None:
+    """Fail unless results.toml gives UPCR and urine RBC the units outcomes.toml judges."""
+    for role, needed in (("upcr", UPCR_UNITS), ("urine_rbc", RBC_UNITS)):
+        field = results.by_role(role)
+        codes = [u.code for u in field.units]
+        if not set(needed) <= set(codes):
+            raise StudyDefinitionError("results.toml", f"fields.{field.key}.units", codes,
+                                       f"the units {', '.join(needed)} for the {role} item "
+                                       "(outcomes.toml has thresholds in them)")
+
+
+def _check_sex_codes(enrolment: CaseReportForm) -> None:
+    """Fail unless enrolment.toml's sex choices are the codes the database and eGFR rules use."""
+    item = enrolment.field("sex")
+    codes = [] if item.choices is None else [c.code for c in item.choices.choices]
+    if sorted(codes) != sorted(Sex):
+        raise StudyDefinitionError("enrolment.toml", "choices.sex", codes,
+                                   f"the codes {', '.join(Sex)} (stored, and used by the eGFR)")
+
+
 def load_study(forms_dir: str | Path) -> Study:
     """Read the study definition's files from forms_dir and validate them."""
     forms_dir = Path(forms_dir)
@@ -259,4 +282,6 @@ def load_study(forms_dir: str | Path) -> Study:
         enrolment_form=load_enrolment_form(forms_dir, results,
                                            [c.question() for c in criteria]),
     )
+    _check_outcome_units(study.results)
+    _check_sex_codes(study.enrolment_form)
     return study

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from edc.formats.ics import CalendarVisit
 from edc.models import Participant, Visit
+from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.schedule import ScheduleDefinition
 
 TOKEN_LENGTH = 64  # the column's length: a longer text is no token, and is not looked up
@@ -20,20 +21,21 @@ TOKEN_LENGTH = 64  # the column's length: a longer text is no token, and is not 
 
 def calendar_visits(visits: list[Visit], schedule: ScheduleDefinition) -> list[CalendarVisit]:
     """The visits a calendar shows (not screening), in the order given."""
-    return [calendar_visit(v, schedule) for v in visits if v.kind != "screening"]
+    return [calendar_visit(v, schedule) for v in visits if v.kind != VisitKind.SCREENING]
 
 
 def calendar_visit(v: Visit, schedule: ScheduleDefinition) -> CalendarVisit:
     """One visit as a calendar shows it: a done visit on the day it took place."""
     definition = next((d for d in schedule.visits if d.code == v.code), None)
-    done = v.status == "done" and v.actual_date is not None
+    done = v.status == VisitStatus.DONE and v.actual_date is not None
     day = v.actual_date if done and v.actual_date else v.appointment
     return CalendarVisit(
         uid=v.calendar_uid, sequence=v.calendar_sequence, stamp=v.calendar_stamp, code=v.code,
         label=v.label, label_zh=definition.label_zh if definition else v.label, day=day,
         time=v.booked_time if day == v.booked_date else None, window_start=v.window_start,
         # A missed visit is no appointment any more: the family is not expected that day.
-        window_end=v.window_end, cancelled=v.status in ("cancelled", "missed"), kind=v.kind,
+        window_end=v.window_end,
+        cancelled=v.status in (VisitStatus.CANCELLED, VisitStatus.MISSED), kind=v.kind,
         done=done,
     )
 
@@ -53,7 +55,7 @@ def family_visits(session: Session, token: str,
 def clinic_visits(session: Session, schedule: ScheduleDefinition) -> list[CalendarVisit]:
     """Every child's calendar rows by suggested day, each named by participant code only."""
     visits = list(session.scalars(
-        select(Visit).join(Participant).where(Visit.kind != "screening")
+        select(Visit).join(Participant).where(Visit.kind != VisitKind.SCREENING)
         .options(selectinload(Visit.participant))
         .order_by(Visit.suggested_date)
     ))

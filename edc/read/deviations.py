@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from edc.models import Infusion, Participant, Visit
+from edc.protocol.codes import VisitStatus
 from edc.rules import worklist as rules
 
 
@@ -43,11 +44,11 @@ def _sample() -> ColumnElement[bool]:
 
 def _booking() -> ColumnElement[bool]:
     # A cancelled visit (withdrawn child) will not take place: its booking deviates from nothing.
-    return Visit.booking_flags.is_not(None) & (Visit.status != "cancelled")
+    return Visit.booking_flags.is_not(None) & (Visit.status != VisitStatus.CANCELLED)
 
 
 def _missed() -> ColumnElement[bool]:
-    return Visit.status == "missed"
+    return Visit.status == VisitStatus.MISSED
 
 
 def _infusion() -> ColumnElement[bool]:
@@ -107,12 +108,12 @@ def _of_visit(kind: str, visit: Visit, code: str) -> Deviation | None:
     if kind == "sample" and visit.sample_deviation_days:
         return Deviation("sample", day=visit.actual_date, days=visit.sample_deviation_days,
                          **shared)
-    if kind == "booking" and visit.booking_flags and visit.status != "cancelled":
+    if kind == "booking" and visit.booking_flags and visit.status != VisitStatus.CANCELLED:
         days = (rules.booking_offset(visit.window_start, visit.window_end, visit.booked_date)
                 if visit.booked_date else None)
         return Deviation("booking", day=visit.booked_date, days=days,
                          detail=visit.booking_flags, reason=visit.booking_reason, **shared)
-    if kind == "missed" and visit.status == "missed":
+    if kind == "missed" and visit.status == VisitStatus.MISSED:
         return Deviation("missed", day=visit.window_end, days=None, detail=visit.missed_reason,
                          **shared)
     return None

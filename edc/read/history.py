@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from edc.models import AuditEvent
+from edc.protocol.codes import AuditAction
 from edc.read import blinding
 
 
@@ -39,7 +40,7 @@ def result_ids(visit_id: int) -> Select[tuple[int | None]]:
     """The ids of every result ever created on the visit, as a subquery. Read from the trail
     itself, so a result someone deleted since is still found."""
     return select(AuditEvent.entity_id).where(
-        AuditEvent.entity == "result", AuditEvent.action == "create",
+        AuditEvent.entity == "result", AuditEvent.action == AuditAction.CREATE,
         AuditEvent.field == "visit_id", AuditEvent.new == str(visit_id))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from edc.models import AuditEvent, Participant, Visit
+from edc.protocol.codes import VisitStatus
 from edc.protocol.crf import ResultsForm
 from edc.protocol.outcomes import Outcomes
 from edc.read import blinding, history
@@ -61,7 +62,7 @@ def participant_list(session: Session, role: str, today: date,
     next_visits: dict[int, Visit] = {}
     for visit in session.scalars(
         select(Visit)
-        .where(Visit.status == "planned", Visit.window_end >= today)
+        .where(Visit.status == VisitStatus.PLANNED, Visit.window_end >= today)
         .order_by(Visit.participant_id, Visit.suggested_date)
     ):
         next_visits.setdefault(visit.participant_id, visit)
@@ -152,7 +153,7 @@ def trend_for(participant: Participant, form: ResultsForm, outcomes: Outcomes) -
     visits = [
         VisitResults(
             code=visit.code, label=visit.label,
-            sample_date=visit.actual_date if visit.status == "done" else None,
+            sample_date=visit.actual_date if visit.status == VisitStatus.DONE else None,
             measurements={
                 r.field: Measurement(
                     key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, String, and_, exists, literal, select, uni
 from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Result, Visit
+from edc.protocol.codes import ParticipantStatus, VisitStatus
 from edc.protocol.schedule import SecondInfusionRule
 from edc.read import deviations
 from edc.rules import worklist as rules
@@ -128,7 +129,7 @@ def results_incomplete(session: Session, required: tuple[str, ...]) -> list[Visi
         return []
     missing = union_all(*(
         select(Visit.id.label("visit_id"), literal(key, String).label("field"))
-        .where(Visit.status == "done",
+        .where(Visit.status == VisitStatus.DONE,
                ~exists().where(and_(Result.visit_id == Visit.id, Result.field == key)))
         for key in required
     )).subquery()
@@ -147,8 +148,8 @@ def infusions_due(session: Session, rule: SecondInfusionRule) -> list[InfusionRo
     second = exists().where(Infusion.participant_id == Participant.id, Infusion.number == 2)
     query = (select(Participant.id, Participant.code, Participant.consent_date, first.date)
              .outerjoin(first, (first.participant_id == Participant.id) & (first.number == 1))
-             .where(Participant.status == "enrolled", Participant.anchor_infusion.is_(None),
-                    ~second)
+             .where(Participant.status == ParticipantStatus.ENROLLED,
+                    Participant.anchor_infusion.is_(None), ~second)
              .order_by(first.date.is_(None), first.date, Participant.code))
     return [InfusionRow(pid, code, 1 if day is None else 2, consent,
                         None if day is None else second_infusion_window(day, rule))

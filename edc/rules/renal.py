@@ -2,8 +2,8 @@
 
 Pure: standard library only, no other edc module. Inputs come in the units the equations need
 (creatinine mg/dL, cystatin C mg/L, height cm, weight kg); converting what the lab reported is
-edc.rules.numbers' job. Outcome thresholds are keyword parameters defaulting to the protocol's
-values, so the study definition can override them without code.
+edc.rules.numbers' job. Outcome thresholds are required parameters: their only copy is
+forms/outcomes.toml (edc.protocol.outcomes), which the caller passes in.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from edc.protocol.codes import Sex
+
 DAYS_PER_YEAR = 365.25
 BEDSIDE_SCHWARTZ_K = 41.3
-# Only used to compare a UPCR with a baseline reported in the other unit (protocol: mg/mg x 113.12).
-MG_MMOL_PER_MG_MG = 113.12
 
 # "not_assessable": a value but no baseline to judge it against (PROTOCOL: never "no remission").
 ProteinuriaStatus = Literal["complete", "partial", "none", "not_assessable"]
@@ -25,8 +25,6 @@ ReferenceMethod = Literal["u25_combined", "u25_creatinine", "u25_cystatin"]
 # creatinine; cystatin C alone only when there is no creatinine eGFR.
 EQUATIONS: tuple[ReferenceMethod, ...] = ("u25_combined", "u25_creatinine", "u25_cystatin")
 
-UPCR_UNITS = ("mg/mg", "mg/mmol")
-RBC_UNITS = ("/HPF", "/uL")
 # Equality within this relative tolerance counts as reaching a threshold: 110 vs 100 * 1.1 must be
 # "exactly 10 %", but binary floating point makes 100 * 1.1 = 110.00000000000001.
 _REL_TOL = 1e-9
@@ -43,8 +41,8 @@ def _require_non_negative(name: str, value: float, unit: str) -> None:
 
 
 def _require_sex_and_age(sex: str, age_years: float) -> None:
-    if sex not in ("M", "F"):
-        raise ValueError(f"Got sex '{sex}'. Expected 'M' or 'F'.")
+    if sex not in tuple(Sex):
+        raise ValueError(f"Got sex '{sex}'. Expected '{Sex.MALE}' or '{Sex.FEMALE}'.")
     if not age_years >= 0:
         raise ValueError(f"Got age {age_years} years. Expected an age of 0 or more.")
 
@@ -94,7 +92,7 @@ def egfr_bedside_schwartz(height_cm: float, creatinine_mg_dl: float) -> float:
 def k_creatinine(sex: str, age_years: float) -> float:
     """Return the CKiD U25 creatinine constant K_cr for sex and age (Pierce 2021)."""
     _require_sex_and_age(sex, age_years)
-    if sex == "M":
+    if sex == Sex.MALE:
         if age_years < 12:
             return 39.0 * 1.008 ** (age_years - 12)
         if age_years < 18:
@@ -111,7 +109,7 @@ def k_cystatin(sex: str, age_years: float) -> float:
     """Return the CKiD U25 cystatin C constant K_cys for sex and age (Pierce 2021)."""
     _require_sex_and_age(sex, age_years)
     # The male curve bends at 15, the female one at 12; both are flat from 18.
-    if sex == "M":
+    if sex == Sex.MALE:
         if age_years < 15:
             return 87.2 * 1.011 ** (age_years - 15)
         if age_years < 18:
@@ -167,7 +165,7 @@ def percent_difference(lab_egfr: float, computed_egfr: float) -> float:
     return (lab_egfr - computed_egfr) / computed_egfr * 100
 
 
-def differs_by_at_least(lab_egfr: float, computed_egfr: float, percent: float = 20.0) -> bool:
+def differs_by_at_least(lab_egfr: float, computed_egfr: float, percent: float) -> bool:
     """Tell whether the lab eGFR is percent or more away from the computed one, either way."""
     # ">= 20 %": a difference of exactly 20 % (to float noise) is flagged.
     return _at_least(abs(percent_difference(lab_egfr, computed_egfr)), percent)
@@ -178,42 +176,28 @@ def proteinuria_status(
     baseline_upcr: float | None,
     unit: str,
     *,
-    baseline_unit: str | None = None,
-    complete_mg_mg: float = 0.2,
-    upper_mg_mg: float = 2.0,
-    complete_mg_mmol: float = 20.0,
-    upper_mg_mmol: float = 200.0,
-    fall_percent: float = 50.0,
+    complete: float,
+    upper: float,
+    fall_percent: float,
 ) -> ProteinuriaStatus | None:
     """Classify a UPCR as complete / partial / no remission, or None when the value is missing.
 
-    Thresholds apply in the unit the lab reported (0.2 mg/mg pairs with 20 mg/mmol, not 22.6).
-    baseline_unit defaults to unit; a baseline in the other unit is converted only for the fall.
-    Without a baseline the outcome is "not_assessable" whatever the value (PROTOCOL.md): a
-    remission is judged against the child's proteinuria before treatment.
+    upcr, baseline_upcr and the thresholds are in the same unit, the one the lab reported
+    (0.2 mg/mg pairs with 20 mg/mmol, not 22.6): a baseline reported in another unit is converted
+    by the caller. Without a baseline the outcome is "not_assessable" whatever the value
+    (PROTOCOL.md): a remission is judged against the child's proteinuria before treatment.
     """
-    baseline_unit = unit if baseline_unit is None else baseline_unit
-    for name, given in (("UPCR unit", unit), ("baseline UPCR unit", baseline_unit)):
-        if given not in UPCR_UNITS:
-            raise ValueError(f"Got {name} '{given}'. Expected 'mg/mg' or 'mg/mmol'.")
     if upcr is None:
         return None
     _require_non_negative("UPCR", upcr, unit)
     if baseline_upcr is None:
         return "not_assessable"
-    complete, upper = (
-        (complete_mg_mg, upper_mg_mg) if unit == "mg/mg" else (complete_mg_mmol, upper_mg_mmol)
-    )
     if upcr <= complete:
         return "complete"
     if upcr >= upper:
         return "none"
-    _require_non_negative("baseline UPCR", baseline_upcr, baseline_unit)
-    baseline = baseline_upcr
-    if baseline_unit != unit:
-        factor = MG_MMOL_PER_MG_MG if unit == "mg/mmol" else 1 / MG_MMOL_PER_MG_MG
-        baseline *= factor
-    if baseline > 0 and _at_least((baseline - upcr) / baseline * 100, fall_percent):
+    _require_non_negative("baseline UPCR", baseline_upcr, unit)
+    if baseline_upcr > 0 and _at_least((baseline_upcr - upcr) / baseline_upcr * 100, fall_percent):
         return "partial"
     return "none"
 
@@ -222,18 +206,15 @@ def hematuria_remission(
     rbc: float | None,
     unit: str,
     *,
+    limit: float,
     too_numerous_to_count: bool = False,
-    max_per_hpf: float = 5.0,
-    max_per_ul: float = 28.0,
 ) -> bool | None:
-    """Tell whether a urine RBC count is in remission, or None when it is missing.
+    """Tell whether a urine RBC count is at or below limit (in unit), or None when it is missing.
 
     A qualitative "too numerous to count" result is passed as rbc=None, too_numerous_to_count=True:
-    it is never a remission. "/HPF" (microscopy) and "/uL" (analyser) are different tests with their
-    own threshold; there is no conversion between them.
+    it is never a remission. Counts per HPF (microscopy) and per uL (analyser) are different tests
+    with their own limit; there is no conversion between them.
     """
-    if unit not in RBC_UNITS:
-        raise ValueError(f"Got urine RBC unit '{unit}'. Expected '/HPF' or '/uL'.")
     if too_numerous_to_count:
         if rbc is not None:
             raise ValueError(
@@ -244,11 +225,11 @@ def hematuria_remission(
     if rbc is None:
         return None
     _require_non_negative("urine RBC", rbc, unit)
-    return rbc <= (max_per_hpf if unit == "/HPF" else max_per_ul)
+    return rbc <= limit
 
 
 def renal_function_improved(
-    egfr: float | None, baseline_egfr: float | None, threshold_percent: float = 10.0
+    egfr: float | None, baseline_egfr: float | None, threshold_percent: float
 ) -> bool | None:
     """Tell whether eGFR is at least threshold_percent above baseline; None if either is missing."""
     if egfr is None or baseline_egfr is None:
@@ -288,7 +269,7 @@ def summarise(
     protein_mg_24h: float | None,
     lab_egfr: float | None,
     *,
-    lab_difference_percent: float = 20.0,
+    lab_difference_percent: float,
 ) -> RenalSummary:
     """Compute every renal measure the inputs allow and pick the reference eGFR."""
     age = None
@@ -365,7 +346,7 @@ class EgfrComparison:
 
 
 def compare_egfr(
-    visit: RenalSummary, baseline: RenalSummary, threshold_percent: float = 10.0
+    visit: RenalSummary, baseline: RenalSummary, threshold_percent: float
 ) -> EgfrComparison | None:
     """Compare like with like: the first equation of EQUATIONS that both samples have.
 

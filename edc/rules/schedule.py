@@ -13,7 +13,13 @@ from datetime import date, timedelta
 
 import holidays
 
-from edc.protocol.schedule import ScheduleDefinition, SecondInfusionRule, VisitDefinition
+from edc.protocol.codes import VisitKind
+from edc.protocol.schedule import (
+    ScheduleDefinition,
+    ScreeningRule,
+    SecondInfusionRule,
+    VisitDefinition,
+)
 from edc.protocol.study import Site
 
 
@@ -22,7 +28,7 @@ class ClinicCalendar:
     """Which days the clinic is open: not on closed weekdays, public holidays or closure dates,
     except that a weekend day made an official working day (makeup_workday) is open."""
 
-    closed_weekdays: frozenset[int] = frozenset({5, 6})
+    closed_weekdays: frozenset[int]  # the site's, from forms/study.toml
     closed_dates: frozenset[date] = frozenset()
     holiday_name: Callable[[date], str | None] = lambda _day: None
     makeup_workday: Callable[[date], bool] = lambda _day: False
@@ -151,3 +157,26 @@ def second_infusion_window(first: date, rule: SecondInfusionRule) -> Window:
     return Window(
         due, due - timedelta(days=rule.window_days), due + timedelta(days=rule.window_days)
     )
+
+
+def screening_window(due: date, rule: ScreeningRule) -> Window:
+    """The screening window: the rule's window_days before due (infusion 1), up to due."""
+    return Window(due, due - timedelta(days=rule.window_days), due)
+
+
+def sample_window(kind: str, planned: Window, first_infusion: date | None,
+                  rule: ScreeningRule) -> Window:
+    """The window a visit's sample date is judged against: the planned one, except that a
+    screening visit's follows infusion 1 once that has a date."""
+    if kind == VisitKind.SCREENING and first_infusion is not None:
+        return screening_window(first_infusion, rule)
+    return planned
+
+
+def sample_deviation(kind: str, planned: Window, first_infusion: date | None,
+                     rule: ScreeningRule, sample: date) -> int:
+    """Days a sample lies outside its window. An unscheduled visit has none, and a screening
+    sample is judged only once infusion 1 is known."""
+    if kind == VisitKind.UNSCHEDULED or (kind == VisitKind.SCREENING and first_infusion is None):
+        return 0
+    return sample_window(kind, planned, first_infusion, rule).offset(sample)

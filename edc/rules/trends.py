@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from edc.protocol.crf import RESULT_ROLES, ResultsForm
-from edc.protocol.outcomes import Outcomes
+from edc.protocol.outcomes import RBC_UNITS, UPCR_UNITS, Outcomes
 from edc.rules import renal
 
 EGFR_UNIT = "mL/min/1.73m²"
@@ -78,7 +78,6 @@ class Change:
     percent: float | None
 
 
-PROTOCOL_OUTCOMES = Outcomes()  # PROTOCOL.md's defaults, when no study definition is given
 HematuriaStatus = Literal["remission", "none", "not_assessable"]
 RenalFunctionStatus = Literal["improved", "not_improved", "not_assessable"]
 
@@ -142,7 +141,7 @@ class Trend:
     egfr_baseline_row: TrendRow | None
     rows: tuple[TrendRow, ...]
     upcr_key: str  # the key of the results field with the role upcr (the chart draws it)
-    outcomes: Outcomes = PROTOCOL_OUTCOMES  # the thresholds the outcomes were judged by
+    outcomes: Outcomes  # the thresholds the outcomes were judged by
 
     @property
     def baseline_egfr(self) -> float | None:
@@ -201,28 +200,35 @@ def _upcr_as_reported(measurement: Measurement | None) -> tuple[float, str] | No
     """Return a UPCR in the unit the lab reported (else as stored), or None if not a number."""
     if measurement is None or not measurement.is_number:
         return None
-    if measurement.typed_value is not None and measurement.typed_unit in renal.UPCR_UNITS:
+    if measurement.typed_value is not None and measurement.typed_unit in UPCR_UNITS:
         return measurement.typed_value, measurement.typed_unit
-    if measurement.value is not None and measurement.unit in renal.UPCR_UNITS:
+    if measurement.value is not None and measurement.unit in UPCR_UNITS:
         return measurement.value, measurement.unit
     return None
 
 
-def _proteinuria(now: Measurement | None, base: Baseline | None,
+def _proteinuria(now: Measurement | None, base: Baseline | None, form: ResultsForm,
                  outcomes: Outcomes) -> renal.ProteinuriaStatus | None:
-    """Classify proteinuria in the lab's reported unit against the baseline as reported."""
+    """Classify proteinuria in the lab's reported unit against the baseline as reported, the
+    baseline converted to that unit by forms/results.toml when the lab reported it in another."""
     reported = _upcr_as_reported(now)
     if reported is None:
         return None
-    baseline = _upcr_as_reported(None if base is None else base.measurement)
     value, unit = reported
-    thresholds = dict(complete_mg_mg=outcomes.complete_mg_mg, upper_mg_mg=outcomes.upper_mg_mg,
-                      complete_mg_mmol=outcomes.complete_mg_mmol,
-                      upper_mg_mmol=outcomes.upper_mg_mmol, fall_percent=outcomes.fall_percent)
-    if baseline is None:
-        return renal.proteinuria_status(value, None, unit, **thresholds)
-    return renal.proteinuria_status(value, baseline[0], unit, baseline_unit=baseline[1],
-                                    **thresholds)
+    limits = outcomes.proteinuria(unit)
+    baseline = _upcr_as_reported(None if base is None else base.measurement)
+    baseline_value = None
+    if baseline is not None:
+        baseline_value, baseline_unit = baseline
+        if baseline_unit != unit:
+            field = form.by_role("upcr")
+            given, wanted = field.unit(baseline_unit), field.unit(unit)
+            if given is None or wanted is None:
+                raise ValueError(f"Got UPCR units '{baseline_unit}' and '{unit}'. "
+                                 f"Expected units of {field.key} in forms/results.toml.")
+            baseline_value = wanted.from_canonical(given.to_canonical(baseline_value))
+    return renal.proteinuria_status(value, baseline_value, unit, complete=limits.complete,
+                                    upper=limits.upper, fall_percent=limits.fall_percent)
 
 
 def _hematuria(rbc: Measurement | None, has_baseline: bool, form: ResultsForm,
@@ -237,12 +243,11 @@ def _hematuria(rbc: Measurement | None, has_baseline: bool, form: ResultsForm,
         if rbc.qualifier.strip().lower() not in known:
             return None
         remission = False
-    elif rbc.value is None or rbc.unit not in renal.RBC_UNITS:
+    elif rbc.value is None or rbc.unit not in RBC_UNITS:
         return None
     else:
         remission = bool(renal.hematuria_remission(
-            rbc.value, rbc.unit, max_per_hpf=outcomes.max_per_hpf,
-            max_per_ul=outcomes.max_per_ul))
+            rbc.value, rbc.unit, limit=outcomes.hematuria_limit(rbc.unit)))
     if not has_baseline:
         return "not_assessable"
     return "remission" if remission else "none"
@@ -268,7 +273,7 @@ def trend(
     sex: str,
     date_of_birth: date,
     first_infusion: date | None,
-    outcomes: Outcomes = PROTOCOL_OUTCOMES,
+    outcomes: Outcomes,
 ) -> Trend:
     """Build the trend of a participant's visits: baselines, changes, eGFR and outcomes."""
     sampled = sorted((v for v in visits if v.sample_date is not None),
@@ -315,7 +320,7 @@ def trend(
             measurements=measurements,
             changes=MappingProxyType(changes),
             summary=summary,
-            proteinuria=_proteinuria(upcr, upcr_base, outcomes),
+            proteinuria=_proteinuria(upcr, upcr_base, form, outcomes),
             hematuria=_hematuria(visit.measurements.get(rbc_key), rbc_baseline, form,
                                  outcomes),
             renal_function=renal_function,

@@ -10,16 +10,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.schedule import ScheduleDefinition
 from edc.rules.schedule import ClinicCalendar, Window, suggest_booking
 
 # A visit still to be done, and the kinds that can fall overdue. A screening visit is judged
 # against infusion 1, not a follow-up window; an unscheduled visit has the one day it was
 # entered for: neither is ever overdue. Cancelled (withdrawn) and missed visits are not planned.
-OPEN_STATUS = "planned"
-OVERDUE_KINDS = ("scheduled",)
+OPEN_STATUS = VisitStatus.PLANNED
+OVERDUE_KINDS = (VisitKind.SCHEDULED,)
 # The kinds listed as due in a week: the schedule's visits and unscheduled ones still to come.
-DUE_KINDS = ("scheduled", "unscheduled")
+DUE_KINDS = (VisitKind.SCHEDULED, VisitKind.UNSCHEDULED)
 WEEK_DAYS = 7
 MAX_WEEK_OFFSET = 520  # ten years either way: further is a typing error, not a plan
 

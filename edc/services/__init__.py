@@ -35,13 +35,12 @@ from edc.services.results import (
     add_visit,
     mark_missed,
     save_results,
-    visit_window,
 )
 
 __all__ = [
     "book_visit", "booking_flags", "issue_calendar_link", "revoke_calendar_link", "withdraw",
     "Conflict", "ResultsData", "TypedResult", "add_visit", "mark_missed",
-    "save_results", "visit_window",
+    "save_results",
     "GENERAL", "Changed", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
     "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due",

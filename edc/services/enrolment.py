@@ -96,7 +96,7 @@ def enrol(ctx: Context, data: EnrolmentData) -> Participant:
         _("eGFR"),
         data.screening_egfr,
         "mL/min/1.73m²",
-        rules.screening_egfr_limits,
+        study.results.field("egfr_lab").canonical_unit.block,  # the lab eGFR's possible range
     )
     if "screening_egfr" not in errors and data.screening_egfr <= rules.screening_egfr_above:
         errors.add(

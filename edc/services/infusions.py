@@ -31,7 +31,6 @@ from edc.services.base import (
     saving,
 )
 from edc.services.booking import judge_booking
-from edc.services.results import sample_deviation, visit_window
 
 
 @dataclass(frozen=True)
@@ -185,7 +184,7 @@ def save_infusion(
         session.add(infusion)
         _flag_second_infusion_window(study, participant)
         if number == 1:
-            _rejudge_screening(participant)
+            _rejudge_screening(study, participant)
         if becomes_anchor:
             if has_follow_up:
                 # Every planned visit counts from the new day 0, even one whose dates stay.
@@ -199,8 +198,8 @@ def save_infusion(
                                           statuses=(VisitStatus.DONE, VisitStatus.MISSED)):
                     _apply_plan(kept.visit, kept.new, number, data.date)
                     if kept.visit.actual_date is not None:
-                        kept.visit.sample_deviation_days = sample_deviation(
-                            kept.visit, participant, kept.visit.actual_date)
+                        kept.visit.sample_deviation_days = kept.visit.sample_deviation(
+                            study.schedule.screening, kept.visit.actual_date)
             else:
                 _create_visits(session, study, calendar, participant, number, data.date)
             participant.anchor_infusion = number
@@ -232,17 +231,18 @@ def _check_weight_change(errors: Errors, participant: Participant, number: int,
             day=when.isoformat()))
 
 
-def _rejudge_screening(participant: Participant) -> None:
-    """Screening is the 28 days before infusion 1: its window follows that infusion's date."""
+def _rejudge_screening(study: Study, participant: Participant) -> None:
+    """Screening is the days before infusion 1 (schedule.toml): its window follows that
+    infusion's date."""
     for visit in participant.visits:
         if visit.kind == VisitKind.SCREENING:
-            window = visit_window(visit, participant)
+            window = visit.sample_window(study.schedule.screening)
             visit.target_date, visit.window_start, visit.window_end = (
                 window.due, window.start, window.end)
             visit.suggested_date = window.due
             if visit.actual_date is not None:
-                visit.sample_deviation_days = sample_deviation(visit, participant,
-                                                               visit.actual_date)
+                visit.sample_deviation_days = visit.sample_deviation(study.schedule.screening,
+                                                                     visit.actual_date)
 
 
 def _flag_second_infusion_window(study: Study, participant: Participant) -> None:

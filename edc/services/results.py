@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,7 +15,7 @@ from edc.protocol.crf import Field
 from edc.rules.checks import Finding, check_value
 from edc.rules.numbers import parse_number, significant, significant_bound
 from edc.rules.renal import age_in_years, bsa_mosteller
-from edc.rules.schedule import Window
+from edc.rules.schedule import Window, screening_window
 from edc.services.base import (
     GENERAL,
     HORIZON,
@@ -25,8 +25,6 @@ from edc.services.base import (
     check_version,
     saving,
 )
-
-SCREENING_DAYS = 28  # screening labs within 28 days before the first infusion
 
 
 @dataclass(frozen=True)
@@ -162,23 +160,6 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
             "warn_confirmed": bool(findings), "test_code": unit.cdisc, "loinc": unit.loinc}
 
 
-def visit_window(visit: Visit, participant: Participant) -> Window:
-    """The window a sample date is judged against; screening: 28 days before infusion 1."""
-    first = participant.infusion(1)
-    if visit.kind == "screening" and first is not None:
-        return Window(first.date, first.date - timedelta(days=SCREENING_DAYS), first.date)
-    return Window(visit.target_date, visit.window_start, visit.window_end)
-
-
-def sample_deviation(visit: Visit, participant: Participant, sample: date) -> int:
-    """Days a sample lies outside its window. An unscheduled visit has none, and a screening
-    sample is judged only once infusion 1 is known."""
-    if visit.kind == "unscheduled" or (visit.kind == "screening"
-                                       and participant.infusion(1) is None):
-        return 0
-    return visit_window(visit, participant).offset(sample)
-
-
 def save_results(ctx: Context, visit: Visit, data: ResultsData, *, expected_version: int,
                  reason: str) -> Visit:
     """Check and store a visit's results; the visit becomes done on the sample date."""
@@ -225,13 +206,14 @@ def save_results(ctx: Context, visit: Visit, data: ResultsData, *, expected_vers
         for key, result in existing.items():
             if key not in rows:
                 session.delete(result)
-        window = visit_window(visit, participant)
+        window = visit.sample_window(ctx.study.schedule.screening)
         if visit.kind == VisitKind.SCREENING:
             visit.target_date, visit.window_start, visit.window_end = (
                 window.due, window.start, window.end)
         visit.status, visit.actual_date = VisitStatus.DONE, data.sample_date
         visit.missed_reason = None
-        visit.sample_deviation_days = sample_deviation(visit, participant, data.sample_date)
+        visit.sample_deviation_days = visit.sample_deviation(ctx.study.schedule.screening,
+                                                             data.sample_date)
         visit.results_saved_at = utcnow()
         complete_if_last_visit(participant)
         try:
@@ -320,7 +302,7 @@ def add_visit(ctx: Context, participant: Participant, kind: str, on: date | None
     if kind == VisitKind.SCREENING:
         code, label = "SCR", "Screening (baseline)"
         due = first.date if first else participant.consent_date
-        window = Window(due, due - timedelta(days=SCREENING_DAYS), due)
+        window = screening_window(due, ctx.study.schedule.screening)
     else:
         count = sum(1 for v in participant.visits if v.kind == VisitKind.UNSCHEDULED)
         code, label = f"U{count + 1:02d}", "Unscheduled"

@@ -17,12 +17,16 @@ from werkzeug.routing import IntegerConverter
 from edc import db
 from edc.extensions import IDLE_TIMEOUT, login_manager
 from edc.models import User
+from edc.permissions import Action, may
+from edc.protocol.codes import ParticipantStatus, Sex, VisitKind, VisitStatus
 from edc.read.accounts import active_user
 from edc.views.filters import register_filters
-from edc.views.shared import WRITE_ROLES, study
+from edc.views.shared import permission_required, study
 
 # The only endpoints reachable without a login (a family's calendar: its random token is the key).
 PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family"}
+# Open to anyone logged in, whatever their role: leaving is not an action on the study's data.
+ANY_ROLE_ENDPOINTS = {"auth.logout"}
 
 
 @login_manager.user_loader
@@ -43,7 +47,8 @@ def _require_login() -> Any:
         logout_user()
         session.clear()
         flash(
-            _("You were logged out after 30 minutes without activity. Please log in again."),
+            _("You were logged out after %(minutes)s minutes without activity. Please log in "
+              "again.", minutes=int(IDLE_TIMEOUT.total_seconds() // 60)),
             "warning",
         )
         return redirect(url_for("auth.login", next=back))
@@ -124,10 +129,18 @@ def register(app: Flask) -> None:
         return {
             "study": study(),
             "get_locale": get_locale,
-            "can_write": bool(user and user.role in WRITE_ROLES),
+            "Action": Action,
+            # The stored codes, so that a page compares v.status == VisitStatus.PLANNED.
+            "ParticipantStatus": ParticipantStatus,
+            "Sex": Sex,
+            "VisitKind": VisitKind,
+            "VisitStatus": VisitStatus,
+            # may(Action.ENROL): whether the page offers the user that action (edc.permissions)
+            "may": lambda action: bool(user and may(user.role, action)),
         }
 
     @app.route("/")
+    @permission_required(Action.VIEW)
     def index() -> Any:
         """The home page of every role: the worklist (actions for nurses and investigators)."""
         return worklist.routes.page()

@@ -13,33 +13,35 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from edc.permissions import Role
+from edc.protocol.codes import AuditAction, ParticipantStatus, VisitKind, VisitStatus
 from edc.rules.numbers import significant
 from edc.views.shared import study
 
 # Stored codes shown to people: statuses, kinds, outcomes, roles, audited entities.
 TERMS = {
-    "enrolled": _l("enrolled"),
-    "withdrawn": _l("withdrawn"),
-    "completed": _l("completed"),
-    "planned": _l("planned"),
-    "done": _l("done"),
-    "missed": _l("missed"),
-    "cancelled": _l("cancelled"),
-    "create": _l("created"),
-    "update": _l("changed"),
-    "delete": _l("deleted"),
+    ParticipantStatus.ENROLLED: _l("enrolled"),
+    ParticipantStatus.WITHDRAWN: _l("withdrawn"),
+    ParticipantStatus.COMPLETED: _l("completed"),
+    VisitStatus.PLANNED: _l("planned"),
+    VisitStatus.DONE: _l("done"),
+    VisitStatus.MISSED: _l("missed"),
+    VisitStatus.CANCELLED: _l("cancelled"),
+    AuditAction.CREATE: _l("created"),
+    AuditAction.UPDATE: _l("changed"),
+    AuditAction.DELETE: _l("deleted"),
     "complete": _l("complete remission"),
     "partial": _l("partial remission"),
     "none": _l("no remission"),
     "not_assessable": _l("not assessable"),
-    "scheduled": _l("scheduled"),
-    "screening": _l("screening"),
-    "unscheduled": _l("unscheduled"),
-    "admin": _l("admin"),
-    "investigator": _l("investigator"),
-    "nurse": _l("nurse"),
-    "monitor": _l("monitor"),
-    "unblinded": _l("unblinded"),
+    VisitKind.SCHEDULED: _l("scheduled"),
+    VisitKind.SCREENING: _l("screening"),
+    VisitKind.UNSCHEDULED: _l("unscheduled"),
+    Role.ADMIN: _l("admin"),
+    Role.INVESTIGATOR: _l("investigator"),
+    Role.NURSE: _l("nurse"),
+    Role.MONITOR: _l("monitor"),
+    Role.UNBLINDED: _l("unblinded"),
     "participant": _l("participant"),
     "infusion": _l("infusion"),
     "visit": _l("visit"),
@@ -56,9 +58,9 @@ def term(code: str) -> str:
 
 def visit_label(visit: Any) -> str:
     """A visit's label in the reader's language (forms/schedule.toml has both)."""
-    if visit.kind == "screening":
+    if visit.kind == VisitKind.SCREENING:
         return _("Screening (baseline)")
-    if visit.kind == "unscheduled":
+    if visit.kind == VisitKind.UNSCHEDULED:
         return _("Unscheduled")
     if str(get_locale()).startswith("zh"):
         definition = next((d for d in study().schedule.visits if d.code == visit.code), None)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from edc.protocol.codes import AuditAction, VisitKind
 from edc.protocol.crf import ResultsForm
 
 State = dict[str, str | None]
@@ -191,7 +192,7 @@ class Words:
         if after is None:
             return [_("deleted")]
         if before is None:
-            if after.get("kind") == "scheduled" or after.get("kind") is None:
+            if after.get("kind") == VisitKind.SCHEDULED or after.get("kind") is None:
                 return [_("planned: target %(target)s, window %(start)s to %(end)s",
                           target=_day(after.get("target_date")),
                           start=_day(after.get("window_start")),
@@ -381,10 +382,11 @@ def saves(rows: Iterable[Row], form: ResultsForm, term: Callable[[str], str],
         for row in group:
             touched.setdefault((row.entity, row.entity_id), []).append(row)
         for key, entity_rows in touched.items():
-            before = None if entity_rows[0].action == "create" else dict(state.get(key, {}))
+            created = entity_rows[0].action == AuditAction.CREATE
+            before = None if created else dict(state.get(key, {}))
             after: State | None = dict(before or {})
             for row in entity_rows:
-                if row.action == "delete":
+                if row.action == AuditAction.DELETE:
                     after = None
                 elif after is not None and row.field is not None:
                     after[row.field] = row.new

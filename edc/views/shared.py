@@ -1,4 +1,5 @@
-"""What every blueprint shares: the study and clinic calendar of the app, roles, form errors."""
+"""What every blueprint shares: the study and clinic calendar of the app, permissions, form
+errors."""
 
 from __future__ import annotations
 
@@ -7,19 +8,18 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import FormField
 
 from edc import db
 from edc.models import Participant
+from edc.permissions import Action, may
 from edc.protocol.crf import ResultsForm
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
 from edc.services import Context, Refused
-
-WRITE_ROLES = ("nurse", "investigator")
 
 
 def study() -> Study:
@@ -42,17 +42,20 @@ def context() -> Context:
                    actor=current_user._get_current_object(), today=clock())
 
 
-def roles_required(*roles: str) -> Callable:
-    """Refuse the view (403) to users without one of the roles."""
+def permission_required(action: Action, *, post: Action | None = None) -> Callable:
+    """Refuse the view (403) to users whose role may not do action (edc.permissions); a page
+    that also takes a form may ask another action of a POST."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
+            needed = post if post is not None and request.method == "POST" else action
+            if not may(current_user.role, needed):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.roles = roles  # type: ignore[attr-defined]
+        wrapped.permission = action  # type: ignore[attr-defined]
+        wrapped.post_permission = post  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

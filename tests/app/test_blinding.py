@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from edc import db
 from edc.models import AuditEvent
+from edc.permissions import Role
 from edc.read import blinding
 from edc.read.history import participant_trail
 from edc.read.participants import participant_list
 from tests.support import factories
 from tests.support.pages import crawl, giveaways
 
-BLINDED_ROLES = ("admin", "investigator", "nurse", "monitor")
+BLINDED_ROLES = tuple(role for role in Role if role != Role.UNBLINDED)  # PROTOCOL: only it
 ARM_TEXTS = {"MSC": ("MSC", "hUC-MSC"), "PBO": ("PBO", "Normal saline placebo")}
 
 

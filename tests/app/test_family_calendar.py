@@ -147,3 +147,17 @@ def test_the_clinic_feed_names_the_unscheduled_visit_and_puts_a_done_one_on_its_
         nurse.get("/clinic/calendar.ics").data).walk("VEVENT")}
     assert events["AS-001 U01 计划外随访 / Unscheduled visit"] == date(2026, 4, 20)
     assert events["AS-001 W02 复诊 2周 / Follow-up visit 2 weeks"] == date(2026, 4, 1)
+
+
+def test_the_card_says_when_to_start_the_urine_as_study_toml_sets_it() -> None:
+    from edc.views.calendars.routes import _card_zh
+
+    assert _card_zh(1)["urine"] == "请在每次就诊前一天开始收集24小时尿液，就诊时带来。"
+    assert _card_zh(2)["urine"] == "请在每次就诊前2天开始收集24小时尿液，就诊时带来。"
+
+
+def test_the_card_says_the_day_before_in_english_for_one_day(nurse, scheduled) -> None:
+    card = nurse.get(f"/participants/{scheduled}/card").text
+    assert ("Start collecting 24-hour urine the day before each visit, and bring it to the "
+            "visit.") in card
+    assert "请在每次就诊前一天开始收集24小时尿液" in card

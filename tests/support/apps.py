@@ -16,13 +16,14 @@ from sqlalchemy import event
 
 from edc import create_app, services
 from edc.app import context_for
+from edc.permissions import Role
 from edc.protocol.study import Study
 from edc.services import Operator, accounts
 from edc.services.accounts import create_user
 
 TODAY = date(2026, 4, 27)
 PASSWORD = "correct-horse-battery"
-ROLES = ("admin", "investigator", "nurse", "monitor", "unblinded")
+ROLES = tuple(Role)
 SET_UP = Operator("test")  # who creates the test accounts and lists, as the trail names them
 
 

@@ -34,10 +34,11 @@ from sqlalchemy import select
 
 from edc import db
 from edc.models import AuditEvent, Participant, Visit
+from edc.permissions import Role
 from tests.support.apps import ROLES, TODAY, Clock
 from tests.support.forms import RESULTS, enrolment_form, infusion_form, results_form
 
-WRITE_ROLES = ("nurse", "investigator")
+WRITE_ROLES = (Role.NURSE, Role.INVESTIGATOR)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Follow-up visits: label and day after the anchoring infusion (PROTOCOL.md, "Schedule").
 LABELS = {"W02": "2 weeks", "W04": "4 weeks", "W06": "6 weeks", "W08": "8 weeks",

@@ -159,7 +159,8 @@ def test_a_role_without_the_unit_the_rules_read_it_in_stops_start_up(forms: Path
 
 def test_a_renamed_key_keeps_its_role_and_the_cystatin_egfr(forms: Path) -> None:
     edit(forms, "results.toml", 'key = "cystatin_c"', 'key = "cystatin"')
-    results = load_study(forms).results
+    study = load_study(forms)
+    results = study.results
     assert results.by_role("cystatin_c").key == "cystatin"
 
     def m(key: str, value: float, unit: str) -> Measurement:
@@ -169,7 +170,7 @@ def test_a_renamed_key_keeps_its_role_and_the_cystatin_egfr(forms: Path) -> None
         "creatinine": m("creatinine", 39.78, "umol/L"), "cystatin": m("cystatin", 0.95, "mg/L"),
         "height": m("height", 128, "cm")})
     [row] = trend([sample], form=results, sex="M", date_of_birth=date(2017, 1, 10),
-                  first_infusion=None).rows
+                  first_infusion=None, outcomes=study.outcomes).rows
     assert row.summary.reference_method == "u25_combined"
     assert row.summary.egfr_u25_cystatin is not None
 

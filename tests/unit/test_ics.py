@@ -55,18 +55,23 @@ M04 = CalendarVisit(
 )
 VISITS = [W02, M03, M04]
 NAME = "复诊日历 / Follow-up visits"
-DEFAULTS = Reminders()
+# As forms/study.toml [calendar] has them; the expectations below are worked out for these.
+DEFAULTS = Reminders(urine_days_before=1, urine_time=time(18, 0), visit_alarm_minutes=120,
+                     visit_duration_minutes=120)
+STUDY_ID = "NCT06731192"
 
 
 def family(visits: list[CalendarVisit] = VISITS, reminders: Reminders = DEFAULTS) -> bytes:
     """Render the family calendar of the example child."""
-    return family_calendar(visits, clinic=CLINIC, tz=SHANGHAI, reminders=reminders, name=NAME)
+    return family_calendar(visits, clinic=CLINIC, tz=SHANGHAI, reminders=reminders, name=NAME,
+                           study_id=STUDY_ID)
 
 
 def clinic(visits: list[CalendarVisit] = VISITS) -> bytes:
     """Render the clinic feed of the example visits."""
     return clinic_feed(
-        visits, clinic=CLINIC, tz=SHANGHAI, reminders=Reminders(), name="Alport clinic"
+        visits, clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, name="Alport clinic",
+        study_id=STUDY_ID,
     )
 
 
@@ -147,7 +152,7 @@ def test_timed_visit_is_0930_in_shanghai_which_is_0130_utc(feed: bytes) -> None:
 
 
 def test_timed_visit_lasts_the_configured_duration() -> None:
-    event = events(family(reminders=Reminders(visit_duration_minutes=45)))[M03.uid]
+    event = events(family(reminders=replace(DEFAULTS, visit_duration_minutes=45)))[M03.uid]
     assert event.end - event.start == timedelta(minutes=45)
 
 
@@ -169,7 +174,8 @@ def test_feed_without_a_timed_event_has_no_vtimezone() -> None:
 
 def test_timezone_comes_from_the_zoneinfo_passed_in() -> None:
     berlin = ZoneInfo("Europe/Berlin")
-    feed = family_calendar([M03], clinic=CLINIC, tz=berlin, reminders=Reminders(), name=NAME)
+    feed = family_calendar([M03], clinic=CLINIC, tz=berlin, reminders=DEFAULTS, name=NAME,
+                           study_id=STUDY_ID)
     assert b"\r\nDTSTART;TZID=Europe/Berlin:20260616T093000\r\n" in feed
     assert b"\r\nX-WR-TIMEZONE:Europe/Berlin\r\n" in feed
     assert Calendar.from_ical(feed).get_missing_tzids() == set()
@@ -197,7 +203,8 @@ def test_timed_visit_alarms_the_configured_minutes_before() -> None:
         datetime(2026, 6, 16, 7, 30, tzinfo=SHANGHAI)
     ]
     assert "09:30" in str(alarm["DESCRIPTION"])
-    (alarm,) = events(family(reminders=Reminders(visit_alarm_minutes=30)))[M03.uid].walk("VALARM")
+    earlier = replace(DEFAULTS, visit_alarm_minutes=30)
+    (alarm,) = events(family(reminders=earlier))[M03.uid].walk("VALARM")
     assert alarm["TRIGGER"].dt == timedelta(minutes=-30)
 
 
@@ -220,7 +227,7 @@ def test_urine_reminder_is_an_event_the_day_before_at_the_configured_time() -> N
         datetime(2026, 3, 29, 18, 0, tzinfo=SHANGHAI)
     ]
     assert "24小时尿液" in str(urine["SUMMARY"]) and "24-hour urine" in str(urine["SUMMARY"])
-    early = Reminders(urine_days_before=2, urine_time=time(7, 30))
+    early = replace(DEFAULTS, urine_days_before=2, urine_time=time(7, 30))
     assert events(family(reminders=early))[M03.uid + "-urine"].start == datetime(
         2026, 6, 14, 7, 30, tzinfo=SHANGHAI
     )
@@ -374,7 +381,8 @@ def test_family_calendar_holds_no_participant_code_arm_name_or_birth_date() -> N
 
 def test_family_calendar_refuses_a_name_with_the_participant_code() -> None:
     with pytest.raises(ValueError, match="participant code"):
-        family_calendar(VISITS, clinic=CLINIC, tz=SHANGHAI, reminders=Reminders(), name="AS-001")
+        family_calendar(VISITS, clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, name="AS-001",
+                        study_id=STUDY_ID)
 
 
 def test_clinic_feed_summary_starts_with_participant_code_then_visit_code() -> None:
@@ -415,3 +423,9 @@ def test_clinic_feed_matches_the_golden_file() -> None:
 if __name__ == "__main__":
     (GOLDEN / "ics_family.ics").write_bytes(family())
     (GOLDEN / "ics_clinic.ics").write_bytes(clinic())
+
+
+def test_prodid_names_the_study_it_is_given() -> None:
+    feed = family_calendar([M03], clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, name=NAME,
+                           study_id="NCT00000001")
+    assert Calendar.from_ical(feed)["PRODID"] == "-//Alport follow-up mini-EDC//NCT00000001//EN"

@@ -13,6 +13,7 @@ import pytest
 
 from edc.protocol.schedule import (
     ScheduleDefinition,
+    ScreeningRule,
     SecondInfusionRule,
     VisitDefinition,
     windows_overlap,
@@ -24,6 +25,9 @@ from edc.rules.schedule import (
     Window,
     clinic_calendar,
     plan_visits,
+    sample_deviation,
+    sample_window,
+    screening_window,
     second_infusion_window,
     suggest_booking,
     target_date,
@@ -34,7 +38,7 @@ FORMS = Path(__file__).resolve().parents[2] / "forms"
 # A clinic open every day: isolates target/window arithmetic from booking.
 ALWAYS_OPEN = ClinicCalendar(closed_weekdays=frozenset())
 # Closed at weekends only, no public holidays.
-WEEKDAYS_ONLY = ClinicCalendar()
+WEEKDAYS_ONLY = ClinicCalendar(closed_weekdays=frozenset({5, 6}))
 
 
 @pytest.fixture(scope="module")
@@ -392,7 +396,7 @@ def test_tie_between_two_clinic_days_picks_the_earlier_day():
 
 def test_tie_around_an_extra_closure_date_picks_the_earlier_day():
     # Wednesday 2025-03-12 closed: Tuesday 11 and Thursday 13 are both 1 day away.
-    calendar = ClinicCalendar(closed_dates=frozenset({d("2025-03-12")}))
+    calendar = ClinicCalendar(frozenset({5, 6}), closed_dates=frozenset({d("2025-03-12")}))
     assert calendar.closed_reason(d("2025-03-12")) == "clinic closure"
     got = suggest_booking(d("2025-03-12"), d("2025-03-09"), d("2025-03-15"), calendar)
     assert got == (date(2025, 3, 11), True)
@@ -411,7 +415,7 @@ def test_extra_closed_dates_add_to_spring_festival_and_tie_picks_earlier(study, 
 
 def test_window_with_no_clinic_day_falls_back_to_target(schedule):
     closed = frozenset(d("2025-02-11") + timedelta(days=i) for i in range(7))  # 11..17 Feb
-    calendar = ClinicCalendar(closed_dates=closed)
+    calendar = ClinicCalendar(frozenset({5, 6}), closed_dates=closed)
     planned = by_code(plan_visits(date(2025, 1, 31), schedule, calendar))
     assert (planned["W02"].suggested, planned["W02"].suggested_is_clinic_day) == (
         date(2025, 2, 14), False
@@ -543,3 +547,28 @@ def test_a_suggested_visit_can_fall_on_a_make_up_saturday(schedule, guangzhou,
     # Closed: Friday 8 and Monday 11 May are both a day away; the tie goes to the earlier.
     closed = by_code(plan_visits(d("2026-04-25"), schedule, guangzhou_makeup_closed))["W02"]
     assert (closed.suggested, closed.suggested_is_clinic_day) == (d("2026-05-08"), True)
+
+
+# --- screening --------------------------------------------------------------------------------
+
+
+def test_screening_is_the_28_days_before_infusion_1_up_to_that_day(schedule):
+    assert schedule.screening == ScreeningRule(window_days=28)
+    # 2025-01-17 - 28 days = 2024-12-20
+    assert screening_window(d("2025-01-17"), schedule.screening) == Window(
+        due=d("2025-01-17"), start=d("2024-12-20"), end=d("2025-01-17"))
+
+
+def test_a_screening_sample_follows_infusion_1_once_it_has_a_date(schedule):
+    planned = Window(d("2025-01-10"), d("2024-12-13"), d("2025-01-10"))  # from consent
+    rule = schedule.screening
+    assert sample_window("screening", planned, None, rule) == planned
+    assert sample_window("screening", planned, d("2025-01-17"), rule).start == d("2024-12-20")
+    assert sample_window("scheduled", planned, d("2025-01-17"), rule) == planned
+    # 2024-12-17 is 3 days before 2024-12-20; 2025-01-18 one day after infusion 1
+    assert sample_deviation("screening", planned, d("2025-01-17"), rule, d("2024-12-17")) == -3
+    assert sample_deviation("screening", planned, d("2025-01-17"), rule, d("2025-01-18")) == 1
+    # not judged before infusion 1 has a date, and never for an unscheduled visit
+    assert sample_deviation("screening", planned, None, rule, d("2024-01-01")) == 0
+    assert sample_deviation("unscheduled", planned, d("2025-01-17"), rule, d("2024-01-01")) == 0
+    assert sample_deviation("scheduled", planned, d("2025-01-17"), rule, d("2025-01-12")) == 2

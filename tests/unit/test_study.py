@@ -263,7 +263,8 @@ def test_subdivision_the_country_does_not_have_is_refused(forms: Path) -> None:
 
 
 def test_second_infusion_window_as_wide_as_its_due_day_is_refused(forms: Path) -> None:
-    edit(forms, "schedule.toml", "window_days = 2", "window_days = 14")
+    edit(forms, "schedule.toml", "due_days_after_first = 14\nwindow_days = 2\n",
+         "due_days_after_first = 14\nwindow_days = 14\n")
     assert_names(load_error(forms), "forms/schedule.toml", "second_infusion.window_days", "14",
                  "fewer days than due_days_after_first (14), so the window starts after "
                  "infusion 1")
@@ -291,3 +292,19 @@ def test_make_up_working_days_setting_must_be_true_or_false(forms: Path) -> None
 def test_make_up_working_days_can_be_closed_in_study_toml(forms: Path) -> None:
     edit(forms, "study.toml", "makeup_workdays_open = true", "makeup_workdays_open = false")
     assert load_study(forms).site.makeup_workdays_open is False
+
+
+def test_sex_codes_other_than_the_stored_ones_stop_loading_the_study(forms: Path) -> None:
+    edit(forms, "enrolment.toml", '{ code = "F", label = "Female"',
+         '{ code = "W", label = "Female"')
+    assert_names(load_error(forms), "enrolment.toml", "choices.sex", "['M', 'W']",
+                 "the codes M, F (stored, and used by the eGFR)")
+
+
+def test_the_screening_window_and_visit_length_are_read_from_the_study_files(
+        forms: Path) -> None:
+    edit(forms, "schedule.toml", "window_days = 28\n", "window_days = 35\n")
+    edit(forms, "study.toml", "visit_duration_minutes = 120", "visit_duration_minutes = 45")
+    study = load_study(forms)
+    assert study.schedule.screening.window_days == 35
+    assert study.calendar.visit_duration_minutes == 45

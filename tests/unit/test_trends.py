@@ -9,9 +9,13 @@ import pytest
 
 from edc.formats.charts import chart_series
 from edc.protocol.crf import load_results_form
+from edc.protocol.outcomes import load_outcomes
+from edc.protocol.toml import read_toml
 from edc.rules.trends import Change, Measurement, Trend, VisitResults, trend
+from tests.support.paths import FORMS
 
-FORM = load_results_form(Path(__file__).resolve().parents[2] / "forms")
+FORM = load_results_form(FORMS)
+OUTCOMES = load_outcomes(read_toml(FORMS, "outcomes.toml"))  # complete 0.2 mg/mg, fall 50 %, ...
 TOL = 0.05
 # Born 2017-01-01: 2025-01-01 is 2922 days later (8 x 365 + 2 leap days, 2020 and 2024), and
 # 2922 / 365.25 = 8.0 exactly, so the PROTOCOL check value for a boy of 8 applies that day.
@@ -42,7 +46,8 @@ def visit(code: str, day: date | None, *measurements: Measurement) -> VisitResul
 
 
 def build(*visits: VisitResults, first_infusion: date | None = INFUSION) -> Trend:
-    return trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=first_infusion)
+    return trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=first_infusion,
+                 outcomes=OUTCOMES)
 
 
 def row(result: Trend, code: str):
@@ -171,6 +176,14 @@ def test_percent_change_is_none_when_the_baseline_is_zero() -> None:
         (m("upcr", 1.2), m("upcr", 21, "mg/mmol"), "partial"),
         # Baseline reported as 135.744 mg/mmol = 1.2 mg/mg: 0.5 mg/mg is a 58.3 % fall.
         (m("upcr", 135.744, "mg/mmol"), m("upcr", 0.5), "partial"),
+        # The baseline converts by results.toml's unit: 1.0 mg/mg = 113.12 mg/mmol, so 56 mg/mmol
+        # is a (113.12 - 56) / 113.12 = 50.5 % fall (partial) and 57 a 49.6 % one (none).
+        (m("upcr", 1.0), m("upcr", 56, "mg/mmol"), "partial"),
+        (m("upcr", 1.0), m("upcr", 57, "mg/mmol"), "none"),
+        # 150 mg/mmol / 113.12 = 1.3260 mg/mg: 0.6 is a 54.8 % fall, 0.7 only 47.2 %
+        # (unconverted, 0.7 against 150 would be a 99.5 % fall).
+        (m("upcr", 150, "mg/mmol"), m("upcr", 0.6), "partial"),
+        (m("upcr", 150, "mg/mmol"), m("upcr", 0.7), "none"),
         # Without a baseline UPCR: "not assessable", never "no remission", whatever the value.
         (None, m("upcr", 0.5), "not_assessable"),
         (None, m("upcr", 3.0), "not_assessable"),
@@ -367,7 +380,7 @@ def test_lab_egfr_exactly_20_percent_from_the_computed_is_flagged_and_19_9_is_no
         return trend([visit("SCR", date(2024, 3, 1), m("cystatin_c", 1.0),
                             m("egfr_lab", value))],
                      form=FORM, sex="F", date_of_birth=date(2012, 3, 1),
-                     first_infusion=INFUSION).rows[0].summary
+                     first_infusion=INFUSION, outcomes=OUTCOMES).rows[0].summary
     assert lab(95.88).egfr_reference == pytest.approx(79.9, abs=1e-9)
     assert [lab(v).lab_differs for v in (95.88, 95.8001, 63.92, 63.9999)] == [
         True, False, True, False]
@@ -403,22 +416,45 @@ def test_chart_series_are_upcr_in_mg_per_mg_with_the_0_2_line_and_the_reference_
 
 
 
-def test_outcome_thresholds_come_from_the_study_definition() -> None:
-    from pathlib import Path
+def test_a_threshold_changed_in_outcomes_toml_changes_the_outcomes_and_the_chart_line(
+        tmp_path: Path) -> None:
+    import shutil
 
-    from edc.protocol.outcomes import Outcomes
     from edc.protocol.study import load_study
 
-    forms = Path(__file__).resolve().parents[2] / "forms"
-    loaded = load_study(forms).outcomes
-    assert loaded == Outcomes()  # forms/outcomes.toml holds the protocol's
-    assert loaded.lab_difference_percent == 20  # flagged at 20 % or more
+    forms = shutil.copytree(FORMS, tmp_path / "forms")
+    text = (forms / "outcomes.toml").read_text(encoding="utf-8")
+    for old, new in (("complete_mg_mg = 0.2", "complete_mg_mg = 0.3"),
+                     ("max_per_hpf = 5", "max_per_hpf = 8")):
+        assert old in text
+        text = text.replace(old, new)
+    (forms / "outcomes.toml").write_text(text, encoding="utf-8")
+    changed = load_study(forms)
+    assert load_study(FORMS).outcomes.lab_difference_percent == 20  # flagged at 20 % or more
     visits = (visit("SCR", date(2025, 1, 10), m("upcr", 1.2), m("urine_rbc", 9, "/HPF")),
               visit("W02", date(2025, 2, 3), m("upcr", 0.25), m("urine_rbc", 8, "/HPF")))
-    default = trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=INFUSION)
-    looser = trend(visits, form=FORM, sex="M", date_of_birth=BORN, first_infusion=INFUSION,
-                   outcomes=Outcomes(complete_mg_mg=0.3, max_per_hpf=8))
+    default = build(*visits)
+    looser = trend(visits, form=changed.results, sex="M", date_of_birth=BORN,
+                   first_infusion=INFUSION, outcomes=changed.outcomes)
     assert (row(default, "W02").proteinuria, row(default, "W02").hematuria_remission) == (
         "partial", False)
     assert (row(looser, "W02").proteinuria, row(looser, "W02").hematuria_remission) == (
         "complete", True)
+    assert chart_series(default)[0].reference == 0.2
+    assert chart_series(looser)[0].reference == 0.3
+
+
+def test_a_results_form_without_the_units_the_thresholds_are_written_in_fails_to_load(
+        tmp_path: Path) -> None:
+    import shutil
+
+    from edc.protocol.study import StudyDefinitionError, load_study
+
+    forms = shutil.copytree(FORMS, tmp_path / "forms")
+    text = (forms / "results.toml").read_text(encoding="utf-8")
+    old = '    { code = "mg/mmol", label = "mg/mmol", divisor = 113.12 },\n'
+    assert old in text
+    (forms / "results.toml").write_text(text.replace(old, ""), encoding="utf-8")
+    with pytest.raises(StudyDefinitionError, match=r"^results\.toml: fields\.upcr\.units: got "
+                       r"\['mg/mg', 'mg/g'\]\. Expected the units mg/mg, mg/mmol for the upcr "):
+        load_study(forms)

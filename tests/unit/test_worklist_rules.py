@@ -15,7 +15,8 @@ from edc.rules.schedule import ClinicCalendar
 
 TODAY = date(2026, 4, 27)
 LABOUR_DAY = {date(2026, 5, d) for d in (1, 2, 4, 5)}
-CLINIC = ClinicCalendar(holiday_name=lambda day: "Labour Day" if day in LABOUR_DAY else None)
+CLINIC = ClinicCalendar(frozenset({5, 6}),
+                        holiday_name=lambda day: "Labour Day" if day in LABOUR_DAY else None)
 
 
 

@@ -22,9 +22,10 @@ from edc.formats.ics import (
 )
 from edc.formats.qr import qr_svg
 from edc.models import Participant
+from edc.permissions import Action
 from edc.read import calendars as reads
 from edc.read.participants import load_participant
-from edc.views.shared import study, subscription_url
+from edc.views.shared import permission_required, study, subscription_url
 
 bp = Blueprint("calendars", __name__)
 
@@ -39,12 +40,13 @@ def reminders() -> Reminders:
     settings = study().calendar
     return Reminders(urine_days_before=settings.urine_days_before,
                      urine_time=settings.urine_time,
-                     visit_alarm_minutes=settings.visit_alarm_minutes)
+                     visit_alarm_minutes=settings.visit_alarm_minutes,
+                     visit_duration_minutes=settings.visit_duration_minutes)
 
 
 def _family_ics(visits: list[CalendarVisit]) -> bytes:
     return family_calendar(visits, clinic=clinic(), tz=study().tz, reminders=reminders(),
-                           name=_("Kidney clinic visits"))
+                           name=_("Kidney clinic visits"), study_id=study().info.id)
 
 
 def _participant_or_404(participant_id: int) -> Participant:
@@ -64,10 +66,16 @@ def family(token: str) -> Any:
 CARD_ZH = {
     "title": "复诊时间表",
     "date": "日期",
-    "urine": "请在每次就诊前一天开始收集24小时尿液，就诊时带来。",
+    "urine": "请在每次就诊前{before}开始收集24小时尿液，就诊时带来。",
     "phone": "门诊电话",
     "scan": "扫码订阅日历，就诊时间变更会自动更新。",
 }
+
+
+def _card_zh(urine_days_before: int) -> dict[str, str]:
+    """The card's Chinese text, the urine collection starting urine_days_before the visit."""
+    before = "一天" if urine_days_before == 1 else f"{urine_days_before}天"
+    return {**CARD_ZH, "urine": CARD_ZH["urine"].format(before=before)}
 
 
 def both_languages(day: date) -> tuple[str, str]:
@@ -77,6 +85,7 @@ def both_languages(day: date) -> tuple[str, str]:
 
 
 @bp.route("/participants/<int:participant_id>/card")
+@permission_required(Action.VIEW)
 def card(participant_id: int) -> Any:
     """A printable card of the visits, for families who prefer paper."""
     participant = _participant_or_404(participant_id)
@@ -87,10 +96,12 @@ def card(participant_id: int) -> Any:
             if not entry.cancelled]
     qr = Markup(qr_svg(link, _("QR code of the calendar link"))) if link else None
     return render_template("calendars/card.html", p=participant, rows=rows, link=link, qr=qr,
-                           site=study().site, zh=CARD_ZH)
+                           site=study().site, zh=_card_zh(study().calendar.urine_days_before),
+                           urine_days_before=study().calendar.urine_days_before)
 
 
 @bp.route("/participants/<int:participant_id>/calendar.ics")
+@permission_required(Action.VIEW)
 def download(participant_id: int) -> Any:
     """The family calendar as a file, for a nurse to send or print from."""
     participant = _participant_or_404(participant_id)
@@ -100,10 +111,12 @@ def download(participant_id: int) -> Any:
 
 
 @bp.route("/clinic/calendar.ics")
+@permission_required(Action.VIEW)
 def clinic_calendar() -> Any:
     """Every child's booked or suggested visits for the staff, by participant code only."""
     entries = reads.clinic_visits(db.session(), study().schedule)
     body = clinic_feed(entries, clinic=clinic(), tz=study().tz, reminders=reminders(),
-                       name=_("%(study)s clinic visits", study=study().info.acronym))
+                       name=_("%(study)s clinic visits", study=study().info.acronym),
+                       study_id=study().info.id)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="clinic.ics"'})

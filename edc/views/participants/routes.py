@@ -14,6 +14,7 @@ from edc import db, services
 from edc.formats.charts import chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
+from edc.permissions import Action
 from edc.read import participants as reads
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.views.crf_forms import enrolment_form
@@ -28,13 +29,12 @@ from edc.views.participants.forms import (
     WithdrawForm,
 )
 from edc.views.shared import (
-    WRITE_ROLES,
     attach_errors,
     calendar,
     clock,
     context,
+    permission_required,
     results_definition,
-    roles_required,
     study,
     subscription_url,
     trend_error,
@@ -51,6 +51,7 @@ def _participant_or_404(participant_id: int) -> Participant:
 
 
 @bp.route("/")
+@permission_required(Action.VIEW)
 def index() -> Any:
     on = clock()
     rows = reads.participant_list(db.session(), current_user.role, on, calendar())
@@ -60,7 +61,7 @@ def index() -> Any:
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.ENROL)
 def enrol() -> Any:
     form = enrolment_form(study())()
     general: list[str] = []
@@ -113,12 +114,13 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
 
 
 @bp.route("/<int:participant_id>")
+@permission_required(Action.VIEW)
 def detail(participant_id: int) -> Any:
     return _detail_page(_participant_or_404(participant_id), AnchorForm(formdata=None))
 
 
 @bp.route("/<int:participant_id>/infusions/<int:number>", methods=["GET", "POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.RECORD_INFUSION)
 def infusion(participant_id: int, number: int) -> Any:
     if number not in (1, 2):
         abort(404)
@@ -173,7 +175,7 @@ def _deviation_message(days: int) -> str:
 
 
 @bp.route("/<int:participant_id>/anchor-on-first", methods=["POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.ANCHOR_FOLLOW_UP)
 def anchor_on_first(participant_id: int) -> Any:
     participant = _participant_or_404(participant_id)
     form = AnchorForm()
@@ -202,7 +204,7 @@ def _flash_conflict(clash: Changed) -> int:
 
 
 @bp.route("/<int:participant_id>/withdraw", methods=["POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.WITHDRAW)
 def withdraw(participant_id: int) -> Any:
     participant = _participant_or_404(participant_id)
     form = WithdrawForm()
@@ -224,6 +226,7 @@ def withdraw(participant_id: int) -> Any:
 
 
 @bp.route("/<int:participant_id>/history")
+@permission_required(Action.VIEW)
 def history(participant_id: int) -> Any:
     """Every save, newest first: who, when, why, and its changes in words; by visit if asked."""
     found = reads.child_history(db.session(), current_user.role, participant_id)
@@ -242,7 +245,7 @@ def history(participant_id: int) -> Any:
 
 
 @bp.route("/<int:participant_id>/visits", methods=["POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.ADD_VISIT)
 def add_visit(participant_id: int) -> Any:
     participant = _participant_or_404(participant_id)
     form = AddVisitForm()
@@ -279,14 +282,14 @@ def _change_link(participant_id: int, change: Any, done: str) -> Any:
 
 
 @bp.route("/<int:participant_id>/calendar-link", methods=["POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.MANAGE_CALENDAR_LINK)
 def issue_calendar_link(participant_id: int) -> Any:
     return _change_link(participant_id, services.issue_calendar_link,
                         _("A new calendar link is issued; any earlier link no longer works."))
 
 
 @bp.route("/<int:participant_id>/calendar-link/revoke", methods=["POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.MANAGE_CALENDAR_LINK)
 def revoke_calendar_link(participant_id: int) -> Any:
     return _change_link(participant_id, services.revoke_calendar_link,
                         _("The calendar link is revoked."))

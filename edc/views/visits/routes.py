@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from edc import db, services
 from edc.models import AuditEvent, Visit
+from edc.permissions import Action
 from edc.read import history as history_reads
 from edc.read import participants as reads
 from edc.rules import worklist as rules
@@ -20,13 +20,12 @@ from edc.views.fields import Subform, clean_text
 from edc.views.filters import term  # the `term` filter's words, for the history
 from edc.views.history_words import of_visit, saves, told_rows
 from edc.views.shared import (
-    WRITE_ROLES,
     attach_errors,
     calendar,
     clock,
     context,
+    permission_required,
     results_definition,
-    roles_required,
     study,
     trend_error,
 )
@@ -123,12 +122,11 @@ def _typed(entry: Subform) -> TypedResult:
 
 
 @bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+@permission_required(Action.VIEW, post=Action.ENTER_RESULTS)
 def visit(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
     form_class = results_form(results_definition())
     if request.method == "POST":
-        if current_user.role not in WRITE_ROLES:
-            abort(403)
         form = form_class()
     else:
         form = form_class(formdata=None, data=_stored(visit))
@@ -181,7 +179,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         "visits/visit.html", v=visit, p=visit.participant, form=form, general=general or [],
         conflict=None if conflict is None else told_rows(told, conflict), history=per_field,
         visit_history=own, fields=results_definition().fields,
-        window=services.visit_window(visit, visit.participant),
+        window=visit.sample_window(study().schedule.screening),
         missed_form=missed_form, today=today, offered=offered, row=page.trend_row,
         trend_error=trend_error(page.trend_error), book_form=book_form,
         confirmed_by={key: save.username for key, lines in per_field.items()
@@ -198,7 +196,7 @@ def _conflict(form: Any, clash: Changed, version: int) -> None:
 
 
 @bp.route("/visits/<int:visit_id>/missed", methods=["POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.MARK_MISSED)
 def missed(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
     form = MissedForm()
@@ -217,7 +215,7 @@ def missed(visit_id: int) -> Any:
 
 
 @bp.route("/visits/<int:visit_id>/book", methods=["POST"])
-@roles_required(*WRITE_ROLES)
+@permission_required(Action.BOOK_VISIT)
 def book(visit_id: int) -> Any:
     visit = _visit_or_404(visit_id)
     form = BookForm()

@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from edc import db
+from edc.permissions import Action
 from edc.read import deviations as deviation_reads
 from edc.read import worklist as worklist_reads
 from edc.rules import worklist as rules
 from edc.views.fields import clean_text
-from edc.views.shared import calendar, clock, results_definition, study
+from edc.views.shared import calendar, clock, permission_required, results_definition, study
 
 bp = Blueprint("worklist", __name__)
 
@@ -50,6 +51,7 @@ def page() -> Any:
 
 
 @bp.route("/deviations")
+@permission_required(Action.VIEW)
 def deviations() -> Any:
     """Every deviation the record holds, filtered by child (code) and kind."""
     session = db.session()
