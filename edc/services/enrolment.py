@@ -90,20 +90,16 @@ def enrol(ctx: Context, data: EnrolmentData) -> Participant:
                                      ("height_cm", "height", _("Height"), data.height_cm)):
         check_measure(errors, study, name, key, label, value, data.measures_confirmed,
                       "confirm_measures")
-    check_range(
-        errors,
-        "screening_egfr",
-        _("eGFR"),
-        data.screening_egfr,
-        "mL/min/1.73m²",
-        study.results.field("egfr_lab").canonical_unit.block,  # the lab eGFR's possible range
-    )
+    egfr_unit = study.results.by_role("egfr_lab").canonical_unit  # the lab eGFR's unit and range
+    check_range(errors, "screening_egfr", _("eGFR"), data.screening_egfr, egfr_unit.label,
+                egfr_unit.block)
     if "screening_egfr" not in errors and data.screening_egfr <= rules.screening_egfr_above:
         errors.add(
             "screening_egfr",
             _(
-                "Not eligible: eGFR %(value)s mL/min/1.73m² is not above %(limit)s.",
+                "Not eligible: eGFR %(value)s %(unit)s is not above %(limit)s.",
                 value=f"{data.screening_egfr:g}",
+                unit=egfr_unit.label,
                 limit=f"{rules.screening_egfr_above:g}",
             ),
         )

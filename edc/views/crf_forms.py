@@ -1,6 +1,6 @@
 """Form classes built from the study's case report forms (edc.protocol.crf): one table gives the
 WTForms field of each item type; enrolment with its eligibility questions, and a visit's results
-with one group of inputs per analyte."""
+(a number on a visit form is a result: a group of inputs per analyte)."""
 
 from __future__ import annotations
 
@@ -41,26 +41,51 @@ def _validators(item: Field) -> list[Any]:
     return required(item.message or _l("%(label)s is required.", label=item.label))
 
 
-def _number(item: Field) -> Any:
+def _result(item: Field) -> Any:
+    """A number on a visit form is a result: typed in the unit chosen beside it (the results
+    service reads it in that unit and names the unit in its messages), with a qualitative
+    result, not done and a confirmation."""
+    entry: dict[str, Any] = {
+        "value": StringField(item.label, description=item.label_zh, filters=[ascii_text]),
+        "not_done": BooleanField(_l("not done")),
+        "not_done_reason": StringField(_l("Why not done")),
+        "confirm": BooleanField(_l("confirmed")),
+        # What the analyte held when the form was opened, to merge after a conflict.
+        "opened": HiddenField(),
+    }
+    if len(item.units) > 1:
+        entry["unit"] = SelectField(
+            _l("Unit of %(label)s", label=item.label), validate_choice=False,
+            choices=[SelectChoice(u.code, u.label) for u in item.units])
+    if item.qualitative:
+        entry["qualifier"] = SelectField(
+            _l("Qualitative %(label)s", label=item.label), validate_choice=False,
+            choices=[SelectChoice("", "—"), *(SelectChoice(q, q) for q in item.qualitative)])
+    return FormField(type(f"{item.key}_entry", (Subform,), entry), label=item.label)
+
+
+def _number(item: Field, kind: str) -> Any:
+    if kind == "visit":
+        return _result(item)
     return NumberField(item.label, unit=item.canonical_unit.label, description=item.label_zh,
                        validators=_validators(item))
 
 
-def _integer(item: Field) -> Any:
+def _integer(item: Field, _kind: str) -> Any:
     return WholeNumberField(item.label, unit=item.canonical_unit.label,
                             description=item.label_zh, validators=_validators(item))
 
 
-def _text(item: Field) -> Any:
+def _text(item: Field, _kind: str) -> Any:
     return StringField(item.label, description=item.label_zh,
                        validators=[*_validators(item), Length(max=item.max_length)])
 
 
-def _date(item: Field) -> Any:
+def _date(item: Field, _kind: str) -> Any:
     return IsoDateField(item.label, description=item.label_zh, validators=_validators(item))
 
 
-def _time(item: Field) -> Any:
+def _time(item: Field, _kind: str) -> Any:
     return IsoTimeField(item.label, description=item.label_zh, validators=_validators(item))
 
 
@@ -69,24 +94,25 @@ def _codes(item: Field) -> list[SelectChoice]:
     return [SelectChoice(c.code, c.label) for c in item.choices.choices]
 
 
-def _choice(item: Field) -> Any:
+def _choice(item: Field, _kind: str) -> Any:
     return SelectField(item.label, choices=[SelectChoice("", "—"), *_codes(item)],
                        description=item.label_zh, validators=_validators(item))
 
 
-def _multichoice(item: Field) -> Any:
+def _multichoice(item: Field, _kind: str) -> Any:
     return MultiCheckboxField(item.label, choices=_codes(item), description=item.label_zh,
                               validators=_validators(item))
 
 
-def _yesno(item: Field) -> Any:
+def _yesno(item: Field, _kind: str) -> Any:
     return RadioField(item.label, choices=[SelectChoice("yes", _l("Yes")),
                                            SelectChoice("no", _l("No"))],
                       description=item.label_zh, validators=_validators(item))
 
 
-# The WTForms field of each item type: the one place an item becomes an input.
-FIELDS: Mapping[str, Callable[[Field], Any]] = MappingProxyType({
+# The WTForms field of each item type (given the form's kind): the one place an item becomes an
+# input.
+FIELDS: Mapping[str, Callable[[Field, str], Any]] = MappingProxyType({
     "number": _number,
     "integer": _integer,
     "text": _text,
@@ -101,7 +127,8 @@ FIELDS: Mapping[str, Callable[[Field], Any]] = MappingProxyType({
 def crf_form(definition: CaseReportForm, base: type[Form] = Form,
              extra: Mapping[str, Any] | None = None) -> type[Form]:
     """A fresh form class with one field per item, in order (for a log form: one row)."""
-    fields: dict[str, Any] = {item.key: FIELDS[item.type](item) for item in definition.fields}
+    fields: dict[str, Any] = {item.key: FIELDS[item.type](item, definition.kind)
+                              for item in definition.fields}
     return type(f"{definition.title.replace(' ', '')}Form", (base,), {**fields, **(extra or {})})
 
 
@@ -127,37 +154,12 @@ def enrolment_form(study: Study) -> type[EnrolmentFormBase]:
 
 
 def results_form(definition: ResultsForm) -> type[Form]:
-    """A fresh form class for a visit's results: one group of inputs per analyte.
-
-    A result is entered as typed text (the results service reads it in the chosen unit and
-    names the unit in its messages), with its unit, a qualitative result, not done and a
-    confirmation; so a results item is a group, not the number field of FIELDS.
-    """
-    fields: dict[str, Any] = {
+    """A fresh form class for a visit's results: the sample date, then one result per item."""
+    header = {
         "sample_date": IsoDateField(_l("Sample date"),
                                     validators=required(_l("Enter the sample date."))),
         "reason": StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)]),
         "version": HiddenField(),
         "watermark": HiddenField(),
     }
-    for field in definition.fields:
-        entry: dict[str, Any] = {
-            "value": StringField(field.label, description=field.label_zh,
-                                 filters=[ascii_text]),
-            "not_done": BooleanField(_l("not done")),
-            "not_done_reason": StringField(_l("Why not done")),
-            "confirm": BooleanField(_l("confirmed")),
-            # What the analyte held when the form was opened, to merge after a conflict.
-            "opened": HiddenField(),
-        }
-        if len(field.units) > 1:
-            entry["unit"] = SelectField(
-                _l("Unit of %(label)s", label=field.label), validate_choice=False,
-                choices=[SelectChoice(u.code, u.label) for u in field.units])
-        if field.qualitative:
-            entry["qualifier"] = SelectField(
-                _l("Qualitative %(label)s", label=field.label), validate_choice=False,
-                choices=[SelectChoice("", "—"), *(SelectChoice(q, q) for q in field.qualitative)])
-        fields[field.key] = FormField(type(f"{field.key}_entry", (Subform,), entry),
-                                      label=field.label)
-    return type("ResultsEntryForm", (Form,), fields)
+    return crf_form(definition, Form, header)

@@ -117,6 +117,23 @@ def test_the_enrolment_form_is_built_from_the_enrolment_definition() -> None:
     assert form.eligibility_answers()["IN01"] is None
 
 
+def test_a_number_on_a_visit_form_is_a_result_group_from_the_same_table() -> None:
+    form = posted(results_form(STUDY.results), **{"creatinine-value": "５３",
+                                                  "creatinine-unit": "umol/L"})
+    assert [f.name for f in form][:4] == ["sample_date", "reason", "version", "watermark"]
+    assert [f.name for f in form][4:] == [item.key for item in STUDY.results.fields]
+    creatinine = form["creatinine"]
+    assert creatinine.type == "FormField"
+    assert [f.name for f in creatinine] == [
+        "creatinine-value", "creatinine-not_done", "creatinine-not_done_reason",
+        "creatinine-confirm", "creatinine-opened", "creatinine-unit"]
+    assert creatinine["value"].data == "53"  # typed text, read in its unit by the service
+    assert [c[0] for c in creatinine["unit"].iter_choices()] == [
+        u.code for u in STUDY.results.field("creatinine").units]
+    assert "qualifier" in form["urine_rbc"].form._fields
+    assert "unit" not in form["urine_volume"].form._fields  # one unit: nothing to choose
+
+
 def test_the_participant_code_is_at_most_32_characters() -> None:
     form = posted(enrolment_form(STUDY), code="A" * 33)
     assert form.errors["code"] == ["Field cannot be longer than 32 characters."]
