@@ -34,7 +34,7 @@ LAYERS = {
     "cli": 9,
 }
 # The view modules every blueprint may use; a blueprint package never imports another one.
-VIEWS_SHARED = {"shared", "fields", "filters", "crf_forms", "history_words", "pages"}
+VIEWS_SHARED = {"shared", "fields", "filters", "crf_forms", "history_words"}
 
 
 def is_forbidden(module: str) -> bool:
