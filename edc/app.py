@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask_login import current_user
 
 from edc import db
 from edc.extensions import IDLE_TIMEOUT, LANGUAGES, babel, csrf, login_manager
-from edc.protocol.study import Study, load_study
+from edc.protocol.study import Study, StudyDefinitionError, load_study
 from edc.rules.schedule import clinic_calendar
 from edc.services.base import Actor, Context
 
@@ -43,9 +44,14 @@ def context_for(actor: Actor) -> Context:
 
 
 def _locale() -> str:
+    """The reader's language: the one they chose (on their account, or before logging in for
+    this browser session), else the site's (forms/study.toml), else the browser's."""
     if not has_request_context():
         return "en"
-    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
+    user = current_user if current_user.is_authenticated else None
+    chosen = user.language if user is not None else session.get("language")
+    site = current_app.extensions["edc_study"].site.language
+    return chosen or site or request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -73,6 +79,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # A caller that already holds the study (the tests load it once) hands it in as STUDY.
     study = app.config.get("STUDY") or load_study(app.config["FORMS_DIR"])
+    if study.site.language not in ("", *LANGUAGES):
+        raise StudyDefinitionError("forms/study.toml", "site.language", study.site.language,
+                                   "empty or one of " + ", ".join(LANGUAGES))
     app.extensions["edc_study"] = study
     app.extensions["edc_calendar"] = clinic_calendar(study.site)
     app.extensions["edc_results_form"] = study.results

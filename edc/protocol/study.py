@@ -55,6 +55,7 @@ class Site:
     address: str
     address_zh: str
     phone: str
+    language: str  # a new account's language; "" follows the browser
     holidays_country: str
     holidays_subdivision: str
     closed_weekdays: frozenset[int]
@@ -178,6 +179,7 @@ def _site(t: TomlTable) -> Site:
         address=t.text("address"),
         address_zh=t.text("address_zh", default=""),
         phone=t.text("phone"),
+        language=t.text("language", default=""),
         holidays_country=country,
         holidays_subdivision=subdivision,
         closed_weekdays=frozenset(weekdays),

@@ -24,7 +24,8 @@ PASSWORD_METHOD = "scrypt"
 
 
 def create_user(ctx: Context, username: str, role: str, password: str) -> User:
-    """Create an account with a hashed password."""
+    """Create an account with a hashed password; it reads the site's language until its
+    person chooses another."""
     session = ctx.session
     username = username.strip()
     problems = []
@@ -97,6 +98,18 @@ def authenticate(
             user.failed_logins, user.locked_until = 0, None
             session.commit()
     return user
+
+
+def choose_language(ctx: Context, user: User, language: str, languages: tuple[str, ...]) -> None:
+    """Remember the language a person reads the app in."""
+    if language not in languages:
+        raise Refused({"language": [_("Got language %(got)r. Expected one of: %(languages)s.",
+                                      got=language, languages=", ".join(languages))]})
+    if user.language == language:
+        return
+    with audited(ctx.session, ctx.actor.username, None):
+        user.language = language
+        ctx.session.commit()
 
 
 def unlock(ctx: Context, username: str) -> User:

@@ -25,8 +25,9 @@ from edc.views.shared import permission_required, study
 
 # The only endpoints reachable without a login (a family's calendar: its random token is the key).
 PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family"}
-# Open to anyone logged in, whatever their role: leaving is not an action on the study's data.
-ANY_ROLE_ENDPOINTS = {"auth.logout"}
+# Open to anyone logged in, whatever their role: leaving and choosing the language one reads are
+# not actions on the study's data.
+ANY_ROLE_ENDPOINTS = {"auth.logout", "auth.language"}
 
 
 @login_manager.user_loader

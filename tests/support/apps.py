@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -87,7 +88,9 @@ def make_app(database_url: str, study: Study | None, monkeypatch: pytest.MonkeyP
                                 "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
                                 "CLOCK": clock or Clock(TODAY)}
     if study is not None:
-        settings["STUDY"] = study
+        # The tests' site follows the browser's language (English unless a test sends
+        # Accept-Language); tests/app/test_language.py checks the study's own, zh_CN.
+        settings["STUDY"] = replace(study, site=replace(study.site, language=""))
     app = create_app({**settings, **config})
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     if database_url.startswith("sqlite"):

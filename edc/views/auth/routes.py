@@ -6,16 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
-from wtforms import PasswordField, StringField
+from flask_login import current_user, login_user, logout_user
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from edc import db
+from edc.extensions import LANGUAGES
 from edc.services import Refused
-from edc.services.accounts import authenticate
+from edc.services.accounts import authenticate, choose_language
 from edc.views.fields import Form
+from edc.views.shared import context
 
 bp = Blueprint("auth", __name__)
 
@@ -36,6 +38,14 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    if request.method == "POST" and "language" in request.form:
+        # The header's switch before logging in: this browser reads the log-in page in it, and
+        # the account takes it on logging in unless its person already chose.
+        switch = LanguageForm()
+        if not switch.validate_on_submit():
+            abort(400)
+        session["language"] = switch.language.data
+        return redirect(url_for("auth.login", next=request.args.get("next")))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -44,12 +54,30 @@ def login() -> Any:
         except Refused as refused:
             error = " ".join(refused.messages)
         else:
+            chosen = session.get("language")
             session.clear()
             login_user(user)
+            if chosen and not user.language:  # chosen on the log-in page: keep it
+                choose_language(context(), user, chosen, LANGUAGES)
             session.permanent = True
             session["last_seen"] = datetime.now(UTC).timestamp()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+class LanguageForm(Form):
+    language = SelectField(choices=LANGUAGES)
+    next = HiddenField()
+
+
+@bp.route("/language", methods=["POST"])
+def language() -> Any:
+    """Switch the reader's language, remembered on their account."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    choose_language(context(), current_user._get_current_object(), form.language.data, LANGUAGES)
+    return redirect(_safe_next(form.next.data))
 
 
 @bp.route("/logout", methods=["POST"])
