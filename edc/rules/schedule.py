@@ -31,6 +31,9 @@ class ClinicCalendar:
     closed_weekdays: frozenset[int]  # the site's, from forms/study.toml
     closed_dates: frozenset[date] = frozenset()
     holiday_name: Callable[[date], str | None] = lambda _day: None
+    # The holiday's name in a language ("zh_CN", "en_US"), for people to read; holiday_name is
+    # the one stored.
+    holiday_name_in: Callable[[date, str], str | None] = lambda _day, _language: None
     makeup_workday: Callable[[date], bool] = lambda _day: False
 
     def closed_reason(self, day: date) -> str | None:
@@ -57,13 +60,25 @@ def clinic_calendar(site: Site) -> ClinicCalendar:
         site.holidays_country, subdiv=site.holidays_subdivision or None
     )
 
+    named: dict[str, holidays.HolidayBase] = {}
+
+    def holiday_name_in(day: date, language: str) -> str | None:
+        if language not in public.supported_languages:
+            return public.get(day)
+        if language not in named:
+            named[language] = holidays.country_holidays(
+                site.holidays_country, subdiv=site.holidays_subdivision or None,
+                language=language)
+        return named[language].get(day)
+
     def makeup_workday(day: date) -> bool:
         # The package lists the weekend days moved to work as working days on its weekend.
         return public.is_weekend(day) and public.is_working_day(day)
 
-    if not site.makeup_workdays_open:
-        return ClinicCalendar(site.closed_weekdays, site.closed_dates, public.get)
-    return ClinicCalendar(site.closed_weekdays, site.closed_dates, public.get, makeup_workday)
+    return ClinicCalendar(
+        site.closed_weekdays, site.closed_dates, holiday_name=public.get,
+        holiday_name_in=holiday_name_in,
+        makeup_workday=makeup_workday if site.makeup_workdays_open else lambda _day: False)
 
 
 @dataclass(frozen=True)

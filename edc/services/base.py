@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,6 +23,11 @@ from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
 
 GENERAL = "__all__"
+OUTSIDE_WINDOW = "outside window"
+# The stored flags and closures (edc.rules.schedule) that are words, for people to read.
+FLAG_WORDS = {OUTSIDE_WINDOW: _l("outside window"), "weekend": _l("weekend"),
+              "clinic closure": _l("clinic closure")}
+
 # How far from today a date may lie where no study rule bounds it: a visit a year ahead is
 # planning, one further off (or a consent older than that) is a slip of the year.
 HORIZON = relativedelta(years=1)
@@ -200,3 +206,23 @@ def check_measure(errors: Errors, study: Study, name: str, role: str, label: str
             "%(label)s %(value)s %(unit)s is outside the usual range %(low)s-%(high)s %(unit)s "
             "for these children. Check it and tick the box to save it.", label=label,
             value=f"{value:g}", unit=unit.label, low=f"{low:g}", high=f"{high:g}"))
+
+
+def flag_words(flags: str | list[str] | None, day: date | None,
+               calendar: ClinicCalendar) -> str:
+    """Stored booking flags (or a closure) in the reader's language: a holiday by its name in
+    that language, a closed weekday by its name."""
+    if not flags:
+        return ""
+    language = "zh_CN" if get_locale().language == "zh" else "en_US"
+    words = []
+    for flag in flags.split(", ") if isinstance(flags, str) else flags:
+        if flag in FLAG_WORDS:
+            words.append(str(FLAG_WORDS[flag]))
+        elif day is not None and flag == day.strftime("%A"):
+            words.append(format_date(day, "EEEE"))
+        elif day is not None and flag == calendar.holiday_name(day):
+            words.append(calendar.holiday_name_in(day, language) or flag)
+        else:
+            words.append(flag)
+    return _(", ").join(words)

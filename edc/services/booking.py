@@ -13,14 +13,25 @@ from edc.models import Participant, Visit
 from edc.protocol.codes import ParticipantStatus, VisitStatus
 from edc.rules import worklist as rules
 from edc.rules.schedule import ClinicCalendar
-from edc.services.base import GENERAL, HORIZON, Context, Errors, Refused, check_version, saving
+from edc.services.base import (
+    GENERAL,
+    HORIZON,
+    OUTSIDE_WINDOW,
+    Context,
+    Errors,
+    Refused,
+    check_version,
+    flag_words,
+    saving,
+)
 
 
 def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str]:
-    """Why a day is not a plain booking: outside the window, or the clinic is closed."""
+    """Why a day is not a plain booking: outside the window, or the clinic is closed (stored
+    as these English words; flag_words says them in the reader's language)."""
     flags = []
     if not visit.window_start <= day <= visit.window_end:
-        flags.append("outside window")
+        flags.append(OUTSIDE_WINDOW)
     closed = calendar.closed_reason(day)
     if closed:
         flags.append(closed)
@@ -63,7 +74,8 @@ def book_visit(ctx: Context, visit: Visit, day: date, at: time | None, reason: s
     flags = booking_flags(visit, day, ctx.calendar)
     if flags and not reason:
         errors.add("reason", _("%(day)s is not a plain booking (%(why)s): give a reason to book "
-                               "it anyway.", day=day.isoformat(), why=", ".join(flags)))
+                               "it anyway.", day=day.isoformat(),
+                               why=flag_words(flags, day, ctx.calendar)))
     errors.raise_if_any()
     with audited(session, ctx.actor.username, reason or None), saving(session, visit, visit.code):
         visit.booked_date, visit.booked_time = day, at

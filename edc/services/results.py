@@ -23,6 +23,7 @@ from edc.services.base import (
     Errors,
     Refused,
     check_version,
+    flag_words,
     saving,
 )
 
@@ -289,7 +290,8 @@ def add_visit(ctx: Context, participant: Participant, kind: str, on: date | None
         elif on >= today and (closed := ctx.calendar.closed_reason(on)):
             # A day gone by is recorded as it was; a family is never sent to a closed clinic.
             errors.add("date", _("The clinic is closed on %(day)s (%(why)s). Choose a clinic "
-                                 "day for the family to come.", day=on.isoformat(), why=closed))
+                                 "day for the family to come.", day=on.isoformat(),
+                                 why=flag_words(closed, on, ctx.calendar)))
     if kind not in (VisitKind.SCREENING, VisitKind.UNSCHEDULED):
         errors.add(GENERAL, _("Choose screening or unscheduled."))
     if kind == VisitKind.SCREENING and any(v.kind == VisitKind.SCREENING

@@ -16,7 +16,8 @@ from markupsafe import Markup
 from edc.permissions import Role
 from edc.protocol.codes import AuditAction, ParticipantStatus, VisitKind, VisitStatus
 from edc.rules.numbers import significant
-from edc.views.shared import study
+from edc.services.base import flag_words
+from edc.views.shared import calendar, study
 
 # Stored codes shown to people: statuses, kinds, outcomes, roles, audited entities.
 TERMS = {
@@ -89,6 +90,11 @@ def cells(value: float) -> Markup:
     return Markup(f"{float(mantissa):g} × 10<sup>{int(exponent)}</sup>")
 
 
+def flags_on(flags: str | None, day: date | None) -> str:
+    """Why a booked day is not a plain booking (the stored flags), in the reader's language."""
+    return flag_words(flags, day, calendar())
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters above available to every template."""
     app.add_template_filter(day, "day")
@@ -96,4 +102,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(cells, "cells")
     app.add_template_filter(term, "term")
     app.add_template_filter(visit_label, "visit_label")
+    app.add_template_filter(flags_on, "flags_on")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from flask_babel import gettext as _
@@ -23,6 +23,8 @@ from flask_babel import ngettext
 
 from edc.protocol.codes import AuditAction, VisitKind
 from edc.protocol.crf import ResultsForm
+from edc.services.base import flag_words
+from edc.views.shared import calendar
 
 State = dict[str, str | None]
 ARROW = "→"
@@ -267,7 +269,8 @@ class Words:
                 else _("booked %(when)s", when=new) if old is None
                 else _("booked %(change)s", change=_from_to(old, new)))
         if new is not None and after.get("booking_flags"):
-            text += f" ({after['booking_flags']})"
+            day = date.fromisoformat(str(after["booked_date"]))
+            text += f" ({flag_words(after['booking_flags'], day, calendar())})"
         return text
 
     # Infusions, the participant, the allocation -------------------------------------------

@@ -232,3 +232,24 @@ def test_the_participant_list_shows_the_booked_day_of_the_next_visit(
     assert nurse.post(f"/visits/{w06}/book",
                       data={"date": "2026-04-29", "time": "10:00"}).status_code == 302
     assert "W06 · booked 2026-04-29 Wed 10:00" in nurse.get("/participants/").text
+
+
+def test_a_holiday_is_named_in_the_readers_language_in_the_refusal_the_badge_and_the_history(
+        app, nurse, scheduled) -> None:
+    # 2026-10-01 is National Day (国庆节), outside the window of M06 (target 2026-09-16).
+    zh = {"Accept-Language": "zh-CN"}
+    refused = nurse.post(f"/visits/{visit_id(app, scheduled, 'M06')}/book", headers=zh,
+                         data={"date": "2026-10-01", "time": "09:00"})
+    assert refused.status_code == 422
+    assert "国庆节" in unescape(refused.text) and "National Day" not in refused.text
+    response = book(nurse, app, scheduled, "M06", date="2026-10-01", time="09:00",
+                    reason="The family is in Guangzhou that week")
+    assert response.status_code == 302
+    assert visit(app, scheduled, "M06").booking_flags == "outside window, National Day"  # stored
+    badge = r'<span class="badge warn">([^<]*)</span>'
+    page = f"/participants/{scheduled}"
+    assert re.findall(badge, nurse.get(page).text) == ["outside window, National Day"]
+    chinese = re.findall(badge, nurse.get(page, headers=zh).text)
+    assert len(chinese) == 1 and "国庆节" in chinese[0] and "National" not in chinese[0]
+    history = nurse.get(f"{page}/history", headers=zh).text
+    assert "国庆节" in history and "National Day" not in history
