@@ -61,6 +61,15 @@ class Series:
     reference: float | None = None
 
 
+@dataclass(frozen=True)
+class ChartWords:
+    """The chart's words in the reader's language (the page translates them)."""
+
+    no_values: str = "No values yet"
+    reference: str = "reference"  # before the line's value and unit
+    over_time: str = "{names} over time"  # the SVG title when the chart has none
+
+
 def nice_max(value: float) -> float:
     """Return the smallest 1, 2, 2.5 or 5 x 10^k strictly above value (1 for 0 or less)."""
     return _nice(value)[0]
@@ -126,7 +135,8 @@ def _day_ticks(days: Sequence[date], x_of: Callable[[date], float]) -> list[tupl
 
 
 def _panel(series: Series, index: int, top: float, height: int, width: int,
-           x_of: Callable[[date], float], ticks: Sequence[tuple[date, str]]) -> list[str]:
+           x_of: Callable[[date], float], ticks: Sequence[tuple[date, str]],
+           words: ChartWords) -> list[str]:
     """Return the SVG elements of one series' panel: heading, axes, grid, line and points."""
     left, right = MARGIN_LEFT, width - MARGIN_RIGHT
     plot_top, plot_bottom = top + PANEL_HEADING, top + height - PANEL_GAP
@@ -136,7 +146,7 @@ def _panel(series: Series, index: int, top: float, height: int, width: int,
     out += [_line(x_of(day), plot_top, x_of(day), plot_bottom, GRID) for day, _ in ticks]
     if not series.points:
         out.append(_line(left, plot_bottom, right, plot_bottom, AXIS))
-        out.append(_text((left + right) / 2, (plot_top + plot_bottom) / 2, "No values yet",
+        out.append(_text((left + right) / 2, (plot_top + plot_bottom) / 2, words.no_values,
                          text_anchor="middle", fill=AXIS, font_size="13"))
         return out
     highest = max([p.value for p in series.points] + [series.reference or 0.0])
@@ -158,7 +168,8 @@ def _panel(series: Series, index: int, top: float, height: int, width: int,
         # The legend sits in the heading row, where no point or value label can cover it.
         out.append(_line(right - 28, top + 12, right, top + 12, REFERENCE, **dashed))
         out.append(_text(right - 34, top + 16,
-                         f"reference {format_value(series.reference)} {series.unit}".rstrip(),
+                         f"{words.reference} {format_value(series.reference)} {series.unit}"
+                         .rstrip(),
                          text_anchor="end", fill=REFERENCE, font_size="11"))
     points = sorted(series.points, key=lambda p: p.day)
     if len(points) > 1:
@@ -177,7 +188,7 @@ def _panel(series: Series, index: int, top: float, height: int, width: int,
 
 
 def trend_svg(series: Sequence[Series], *, width: int = 720, height_per_series: int = 180,
-              title: str = "") -> str:
+              title: str = "", words: ChartWords = ChartWords()) -> str:
     """Return an SVG document with one panel per series, stacked on a shared time axis."""
     top = TOP_WITH_TITLE if title else TOP_WITHOUT_TITLE
     panels = max(len(series), 1)
@@ -201,15 +212,16 @@ def trend_svg(series: Sequence[Series], *, width: int = 720, height_per_series: 
     out = [
         f'<svg xmlns="{SVG_NS}" version="1.1" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" font-family="sans-serif">',
-        f"<title>{escape(title or (names + ' over time' if names else 'Trends'))}</title>",
+        f"<title>{escape(title or words.over_time.format(names=names))}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     if title:
         out.append(_text(MARGIN_LEFT, 22, title, font_size="15", font_weight="bold", fill=TEXT))
     for i, one in enumerate(series):
-        out += _panel(one, i, top + i * height_per_series, height_per_series, width, x_of, ticks)
+        out += _panel(one, i, top + i * height_per_series, height_per_series, width, x_of, ticks,
+                      words)
     if not series:
-        out.append(_text(width / 2, top + height_per_series / 2, "No values yet",
+        out.append(_text(width / 2, top + height_per_series / 2, words.no_values,
                          text_anchor="middle", fill=AXIS, font_size="13"))
     axis_y = top + panels * height_per_series - PANEL_GAP
     for day, label in ticks:

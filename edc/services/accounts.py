@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from edc.audit import audited
 from edc.models import ROLES, User, utcnow
-from edc.services.base import GENERAL, Context, Refused
+from edc.services.base import GENERAL, N_, Context, Refused
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -49,7 +49,7 @@ def create_user(ctx: Context, username: str, role: str, password: str) -> User:
         problems.append(_("User %(name)s already exists.", name=username))
     if problems:
         raise Refused({GENERAL: problems})
-    with audited(session, ctx.actor.username, _("Account created")):
+    with audited(session, ctx.actor.username, N_("Account created")):
         user = User(
             username=username,
             role=role,
@@ -82,7 +82,7 @@ def authenticate(
             minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
     if not user.active or not check_password_hash(user.password_hash, password):
         # Whoever typed the password is unknown: the trail must not name the account's owner.
-        with audited(session, "(log-in form)", _("Failed log-in")):
+        with audited(session, "(log-in form)", N_("Failed log-in")):
             user.failed_logins += 1
             locked = user.failed_logins >= MAX_FAILED_LOGINS
             if locked:
@@ -94,7 +94,7 @@ def authenticate(
                 minutes=int(LOCKOUT.total_seconds() // 60))]})
         raise Refused({GENERAL: [wrong]})
     if user.failed_logins or user.locked_until:
-        with audited(session, user.username, _("Successful log-in")):
+        with audited(session, user.username, N_("Successful log-in")):
             user.failed_logins, user.locked_until = 0, None
             session.commit()
     return user
@@ -118,7 +118,7 @@ def unlock(ctx: Context, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise Refused({GENERAL: [_("There is no user %(name)s.", name=username)]})
-    with audited(session, ctx.actor.username, _("Account unlocked")):
+    with audited(session, ctx.actor.username, N_("Account unlocked")):
         user.failed_logins, user.locked_until = 0, None
         session.commit()
     return user

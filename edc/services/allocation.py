@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from edc.audit import audited
 from edc.models import Allocation, Participant, utcnow
-from edc.services.base import GENERAL, Context, Errors, Refused
+from edc.services.base import GENERAL, N_, Context, Errors, Refused
 
 
 def assign_next_allocation(session: Session, participant: Participant) -> bool:
@@ -98,7 +98,7 @@ def load_allocation(ctx: Context, text: str) -> int:
             ),
         )
     errors.raise_if_any()
-    with audited(session, ctx.actor.username, _("Allocation list loaded")):
+    with audited(session, ctx.actor.username, N_("Allocation list loaded")):
         session.add_all(Allocation(sequence=seq, arm=arm) for seq, arm in sorted(rows.items()))
         session.commit()
     return len(rows)

@@ -23,6 +23,12 @@ from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
 
 GENERAL = "__all__"
+
+
+def N_(message: str) -> str:
+    """Mark a message stored as written (an audit reason) and translated where it is shown."""
+    return message
+
 OUTSIDE_WINDOW = "outside window"
 # The stored flags and closures (edc.rules.schedule) that are words, for people to read.
 FLAG_WORDS = {OUTSIDE_WINDOW: _l("outside window"), "weekend": _l("weekend"),

@@ -16,6 +16,7 @@ from edc.rules.schedule import ClinicCalendar
 from edc.services.base import (
     GENERAL,
     HORIZON,
+    N_,
     OUTSIDE_WINDOW,
     Context,
     Errors,
@@ -117,7 +118,7 @@ def issue_calendar_link(ctx: Context, participant: Participant, *,
     """Give the family a new calendar link; any earlier link stops working."""
     session = ctx.session
     check_version(session, participant, expected_version, participant.code)
-    with audited(session, ctx.actor.username, _("Calendar link issued")), saving(
+    with audited(session, ctx.actor.username, N_("Calendar link issued")), saving(
             session, participant, participant.code):
         participant.calendar_token = secrets.token_urlsafe(24)  # 192 random bits
         session.commit()
@@ -129,7 +130,7 @@ def revoke_calendar_link(ctx: Context, participant: Participant, *,
     """Stop the family's calendar link from working."""
     session = ctx.session
     check_version(session, participant, expected_version, participant.code)
-    with audited(session, ctx.actor.username, _("Calendar link revoked")), saving(
+    with audited(session, ctx.actor.username, N_("Calendar link revoked")), saving(
             session, participant, participant.code):
         participant.calendar_token = None
         session.commit()

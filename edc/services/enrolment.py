@@ -18,6 +18,7 @@ from edc.services.allocation import assign_next_allocation
 from edc.services.base import (
     GENERAL,
     HORIZON,
+    N_,
     Context,
     Errors,
     Refused,
@@ -117,7 +118,7 @@ def enrol(ctx: Context, data: EnrolmentData) -> Participant:
             )
     errors.raise_if_any()
 
-    with audited(session, ctx.actor.username, _("Enrolment")):
+    with audited(session, ctx.actor.username, N_("Enrolment")):
         participant = Participant(
             code=code,
             date_of_birth=data.date_of_birth,

@@ -90,6 +90,12 @@ def cells(value: float) -> Markup:
     return Markup(f"{float(mantissa):g} × 10<sup>{int(exponent)}</sup>")
 
 
+def reason(text: str | None) -> str:
+    """A save's reason: the app's own (N_ in the services) in the reader's language, a typed
+    one as typed."""
+    return _(text) if text else ""
+
+
 def flags_on(flags: str | None, day: date | None) -> str:
     """Why a booked day is not a plain booking (the stored flags), in the reader's language."""
     return flag_words(flags, day, calendar())
@@ -103,4 +109,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(term, "term")
     app.add_template_filter(visit_label, "visit_label")
     app.add_template_filter(flags_on, "flags_on")
+    app.add_template_filter(reason, "reason")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")

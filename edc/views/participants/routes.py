@@ -11,7 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from edc import db, services
-from edc.formats.charts import chart_series, trend_svg
+from edc.formats.charts import ChartWords, chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
 from edc.permissions import Action
@@ -100,7 +100,9 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
     chart = None
     if page.trend is not None and page.trend.rows:
         title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
-        chart = Markup(trend_svg(chart_series(page.trend), title=title))
+        words = ChartWords(no_values=_("No values yet"), reference=_("reference"),
+                           over_time=_("{names} over time"))
+        chart = Markup(trend_svg(chart_series(page.trend), title=title, words=words))
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart,
