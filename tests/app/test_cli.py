@@ -195,7 +195,7 @@ def test_serve_answers_the_login_page_and_guards_the_rest(tmp_path: Path) -> Non
             except urllib.error.URLError:
                 time.sleep(0.1)
         assert status == 200
-        assert "User name" in body
+        assert '<html lang="zh-CN">' in body and "用户名" in body  # the site's language
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/participants/", timeout=2) as page:
             assert page.url == f"http://127.0.0.1:{port}/login?next=/participants/?"
     finally:

@@ -23,7 +23,8 @@ def page_language(html: str) -> str:
 @pytest.fixture
 def site_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> Flask:
     """The app with the study's own site language (zh_CN), not the tests' English."""
-    return make_app(database_url, None, monkeypatch, users=("nurse", "monitor"))
+    return make_app(database_url, study, monkeypatch, users=("nurse", "monitor"),
+                    site_language=True)
 
 
 def stored_language(app: Flask, username: str) -> str | None:

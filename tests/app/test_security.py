@@ -127,6 +127,7 @@ def csrf_app(app: Flask, database_url: str) -> Iterator[Flask]:
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": True,
+        "STUDY": app.extensions["edc_study"],  # the tests' study, read in English
     })
     yield guarded
     guarded.extensions["edc_engine"].dispose()

@@ -18,9 +18,10 @@ from sqlalchemy import event
 from edc import create_app, services
 from edc.app import context_for
 from edc.permissions import Role
-from edc.protocol.study import Study
+from edc.protocol.study import Study, load_study
 from edc.services import Operator, accounts
 from edc.services.accounts import create_user
+from tests.support.paths import FORMS
 
 TODAY = date(2026, 4, 27)
 PASSWORD = "correct-horse-battery"
@@ -78,19 +79,21 @@ def allocation_csv(pairs: int = 4) -> str:
 
 def make_app(database_url: str, study: Study | None, monkeypatch: pytest.MonkeyPatch, *,
              clock: Clock | None = None, users: Iterable[str] = ROLES, allocation: bool = False,
-             **config: Any) -> Flask:
+             site_language: bool = False, **config: Any) -> Flask:
     """Build the app on `database_url` with one account per role in `users` (password
     PASSWORD), today told by `clock` (TODAY when None); `study` None reads the forms from
-    config FORMS_DIR instead."""
+    config FORMS_DIR instead. The tests' site follows the browser's language (English unless a
+    test sends Accept-Language) unless site_language keeps the study's own (zh_CN)."""
     # Fast hashing in tests only; accounts keep the strong default otherwise.
     monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     settings: dict[str, Any] = {"TESTING": True, "SECRET_KEY": "test-secret",
                                 "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
                                 "CLOCK": clock or Clock(TODAY)}
-    if study is not None:
-        # The tests' site follows the browser's language (English unless a test sends
-        # Accept-Language); tests/app/test_language.py checks the study's own, zh_CN.
-        settings["STUDY"] = replace(study, site=replace(study.site, language=""))
+    if study is None:
+        study = load_study(config.get("FORMS_DIR") or FORMS)
+    if not site_language:
+        study = replace(study, site=replace(study.site, language=""))
+    settings["STUDY"] = study
     app = create_app({**settings, **config})
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     if database_url.startswith("sqlite"):
