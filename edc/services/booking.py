@@ -106,11 +106,22 @@ def withdraw(ctx: Context, participant: Participant, reason: str, *,
                 continue
             if rules.is_overdue(visit.status, visit.kind, visit.window_end, ctx.today):
                 visit.status = VisitStatus.MISSED
-                visit.missed_reason = _("Not done before the withdrawal: %(reason)s",
-                                        reason=reason)
+                visit.missed_reason = NOT_DONE_BEFORE_WITHDRAWAL % {"reason": reason}
             else:
                 visit.status, visit.cancelled_reason = VisitStatus.CANCELLED, reason
         session.commit()
+
+
+# Stored as written whoever withdraws the child; the pages say it in the reader's language.
+NOT_DONE_BEFORE_WITHDRAWAL = N_("Not done before the withdrawal: %(reason)s")
+
+
+def missed_words(text: str | None) -> str:
+    """Why a visit was missed, in the reader's language where the app wrote it."""
+    prefix = NOT_DONE_BEFORE_WITHDRAWAL.split("%")[0]
+    if text and text.startswith(prefix):
+        return _(NOT_DONE_BEFORE_WITHDRAWAL, reason=text.removeprefix(prefix))
+    return text or ""
 
 
 def issue_calendar_link(ctx: Context, participant: Participant, *,

@@ -17,6 +17,7 @@ from edc.permissions import Role
 from edc.protocol.codes import AuditAction, ParticipantStatus, VisitKind, VisitStatus
 from edc.rules.numbers import significant
 from edc.services.base import flag_words
+from edc.services.booking import missed_words
 from edc.views.shared import calendar, study
 
 # Stored codes shown to people: statuses, kinds, outcomes, roles, audited entities.
@@ -110,4 +111,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(visit_label, "visit_label")
     app.add_template_filter(flags_on, "flags_on")
     app.add_template_filter(reason, "reason")
+    app.add_template_filter(missed_words, "missed_reason")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")

@@ -24,6 +24,7 @@ from flask_babel import ngettext
 from edc.protocol.codes import AuditAction, VisitKind
 from edc.protocol.crf import ResultsForm
 from edc.services.base import flag_words
+from edc.services.booking import missed_words
 from edc.views.shared import calendar
 
 State = dict[str, str | None]
@@ -227,7 +228,8 @@ class Words:
                 self.term(before.get("status") or ""), self.term(after.get("status") or ""))))
         if "missed_reason" in changed and after.get("missed_reason") and (
                 after.get("missed_reason") != reason):
-            lines.append(_("missed because: %(reason)s", reason=after["missed_reason"]))
+            lines.append(_("missed because: %(reason)s",
+                           reason=missed_words(after["missed_reason"])))
         if "cancelled_reason" in changed and after.get("cancelled_reason") and (
                 after.get("cancelled_reason") != reason):
             lines.append(_("cancelled because: %(reason)s", reason=after["cancelled_reason"]))

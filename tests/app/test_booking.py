@@ -100,6 +100,19 @@ def test_withdrawing_cancels_the_visits_to_come_and_keeps_them(app, nurse, sched
         "Not done before the withdrawal: Family moved away")
 
 
+def test_a_withdrawal_entered_in_chinese_is_stored_as_written_and_read_in_each_language(
+        app, nurse, scheduled) -> None:
+    zh = {"Accept-Language": "zh-CN"}
+    nurse.post(f"/participants/{scheduled}/withdraw", headers=zh, data={"reason": "搬家"})
+    stored = visit(app, scheduled, "W04").missed_reason  # its window closed on 16 April
+    assert stored == "Not done before the withdrawal: 搬家"
+    w04 = f"/visits/{visit_id(app, scheduled, 'W04')}"
+    assert "退出研究前未完成：搬家" in nurse.get(w04, headers=zh).text
+    assert "Not done before the withdrawal: 搬家" in nurse.get(w04).text
+    assert "退出研究前未完成：搬家" in nurse.get(f"/participants/{scheduled}/history",
+                                             headers=zh).text
+
+
 def test_the_calendar_link_works_without_log_in_and_a_revoked_link_answers_404(
     app, nurse, client, scheduled
 ) -> None:
