@@ -40,6 +40,7 @@ class Unit:
     block: tuple[float, float]  # in the canonical unit
     warn: tuple[float, float] | None  # in the canonical unit
     integer: bool
+    label_zh: str = ""  # only where Chinese writes the unit differently ("mmol/L (尿素)")
 
     def to_canonical(self, value: float) -> float:
         """The typed value in the canonical unit."""
@@ -134,7 +135,9 @@ class Field:
     choices: ChoiceList | None = None  # for choice and multichoice
     role: str = ""  # what the rules know it as (RESULT_ROLES), or ""
     message: str = ""  # shown when a required item is left empty (else a generic one)
+    message_zh: str = ""  # the same in Chinese (given whenever message is)
     max_length: int = 0  # for text: the most characters stored
+    qualitative_zh: tuple[str, ...] = ()  # each qualitative result as shown in Chinese
 
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
@@ -221,6 +224,7 @@ def _unit(field: TomlTable, t: TomlTable, domain: str, integer: bool,
         block=block,
         warn=warn,
         integer=integer or t.flag("integer"),
+        label_zh=t.text("label_zh", default=""),
     )
 
 
@@ -254,7 +258,8 @@ def _only_for(t: TomlTable, kind: str, keys: Iterable[str], types: tuple[str, ..
                          f"have it (this item is {kind})")
 
 
-_NUMBER_KEYS = ("units", "block", "warn", "qualitative", "warn_high_inclusive", "warn_mg_m2_h",
+_NUMBER_KEYS = ("units", "block", "warn", "qualitative", "qualitative_zh", "warn_high_inclusive",
+                "warn_mg_m2_h",
                 "warn_above_age_median", "trend", "specimen", "cdisc", "loinc")
 
 
@@ -290,7 +295,7 @@ def _field(t: TomlTable, lists: Mapping[str, ChoiceList], form_domain: str,
     return Field(
         key=t.text("key", pattern=r"[a-z][a-z0-9_]{0,31}"),
         label=t.text("label"),
-        label_zh=t.text("label_zh", default=""),
+        label_zh=t.text("label_zh"),
         required=t.flag("required"),
         trend=t.flag("trend"),
         domain=domain,
@@ -305,8 +310,28 @@ def _field(t: TomlTable, lists: Mapping[str, ChoiceList], form_domain: str,
         choices=choices,
         role=t.text("role", default=""),
         message=t.text("message", default=""),
+        message_zh=_message_zh(t),
         max_length=t.integer("max_length", minimum=1) if kind == "text" else 0,
+        qualitative_zh=_qualitative_zh(t),
     )
+
+
+def _message_zh(t: TomlTable) -> str:
+    """The Chinese of an item's message: required whenever the item has a message."""
+    if "message" not in t.data and "message_zh" not in t.data:
+        return ""
+    if "message" not in t.data:
+        raise t.fail("message", None, "a message in English beside message_zh")
+    return t.text("message_zh")
+
+
+def _qualitative_zh(t: TomlTable) -> tuple[str, ...]:
+    """The Chinese of each qualitative result, in the same order."""
+    english, chinese = t.texts("qualitative"), t.texts("qualitative_zh")
+    if len(chinese) != len(english):
+        raise t.fail("qualitative_zh", list(chinese) or None,
+                     f"the Chinese of each qualitative result, in order: {len(english)} texts")
+    return chinese
 
 
 def _choice_lists(top: TomlTable) -> dict[str, ChoiceList]:
@@ -320,7 +345,7 @@ def _choice_lists(top: TomlTable) -> dict[str, ChoiceList]:
             raise table.fail(str(name), name, "a list name of letters, digits and _")
         options = tuple(
             Choice(code=c.text("code", pattern=r"[A-Za-z0-9_-]{1,16}"), label=c.text("label"),
-                   label_zh=c.text("label_zh", default=""))
+                   label_zh=c.text("label_zh"))
             for c in table.tables(name))
         codes = [c.code for c in options]
         if len(set(codes)) != len(codes):
@@ -359,12 +384,12 @@ def _from_results(t: TomlTable, results: CaseReportForm | None) -> Field:
         roles = [] if results is None else [f.role for f in results.fields if f.role]
         raise t.fail("from_results", role, "a role of forms/results.toml: " + ", ".join(roles))
     for key in t.data:
-        if key not in ("key", "from_results", "message", "required"):
-            raise t.fail(key, t.data[key], "only key, from_results, message and required: the "
-                         "rest is the results item's")
+        if key not in ("key", "from_results", "message", "message_zh", "required"):
+            raise t.fail(key, t.data[key], "only key, from_results, message, message_zh and "
+                         "required: the rest is the results item's")
     return replace(results.by_role(role), key=t.text("key", pattern=r"[a-z][a-z0-9_]{0,31}"),
-                   message=t.text("message", default=""), required=t.flag("required"),
-                   trend=False)
+                   message=t.text("message", default=""), message_zh=_message_zh(t),
+                   required=t.flag("required"), trend=False)
 
 
 def _check_roles(top: TomlTable, fields: tuple[Field, ...], roles: Mapping[str, Role]) -> None:
@@ -447,11 +472,11 @@ def load_enrolment_form(forms_dir: str | Path, results: CaseReportForm,
     return replace(form, fields=fields)
 
 
-def yes_no_item(key: str, label: str, label_zh: str, *, message: str, domain: str,
-                variable: str) -> Field:
+def yes_no_item(key: str, label: str, label_zh: str, *, message: str, message_zh: str,
+                domain: str, variable: str) -> Field:
     """A required yes/no item (an eligibility question, say)."""
     return Field(key=key, label=label, label_zh=label_zh, required=True, trend=False,
                  domain=domain, specimen="", units=(), qualitative=(),
                  warn_high_inclusive=False, warn_mg_m2_h=None, type="yesno", variable=variable,
-                 message=message)
+                 message=message, message_zh=message_zh)
 

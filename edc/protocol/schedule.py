@@ -69,7 +69,7 @@ def _visit(t: TomlTable) -> VisitDefinition:
     return VisitDefinition(
         code=t.text("code", pattern=r"[A-Z][A-Z0-9]{1,9}"),
         label=t.text("label"),
-        label_zh=t.text("label_zh", default=""),
+        label_zh=t.text("label_zh"),
         days=t.integer("days", minimum=1) if has_days else None,
         months=t.integer("months", minimum=1) if has_months else None,
         window_days=t.integer("window_days"),

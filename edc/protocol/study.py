@@ -33,6 +33,7 @@ from edc.protocol.toml import TomlTable, read_toml
 class Arm:
     code: str
     label: str
+    label_zh: str
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ class Criterion:
 
     def question(self) -> Field:
         """The criterion as a required yes/no item of the enrolment form (CDISC IE)."""
-        return yes_no_item(self.key, f"{self.code}. {self.text}", self.text_zh,
-                           message=f"Answer {self.code}.", domain="IE", variable="IEORRES")
+        return yes_no_item(self.key, f"{self.code}. {self.text}", f"{self.code}. {self.text_zh}",
+                           message=f"Answer {self.code}.", message_zh=f"请回答{self.code}。",
+                           domain="IE", variable="IEORRES")
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def _study_info(t: TomlTable) -> StudyInfo:
         id=t.text("id"),
         acronym=t.text("acronym"),
         title=t.text("title"),
-        title_zh=t.text("title_zh", default=""),
+        title_zh=t.text("title_zh"),
         sponsor=t.text("sponsor"),
         timezone=tz,
         participant_code_pattern=pattern,
@@ -175,9 +177,9 @@ def _site(t: TomlTable) -> Site:
                          f"empty or one of {', '.join(supported[country])}")
     return Site(
         name=t.text("name"),
-        name_zh=t.text("name_zh", default=""),
+        name_zh=t.text("name_zh"),
         address=t.text("address"),
-        address_zh=t.text("address_zh", default=""),
+        address_zh=t.text("address_zh"),
         phone=t.text("phone"),
         language=t.text("language", default=""),
         holidays_country=country,
@@ -214,7 +216,8 @@ def _calendar(t: TomlTable) -> CalendarSettings:
 
 def _arms(top: TomlTable) -> tuple[Arm, ...]:
     arms = tuple(
-        Arm(code=a.text("code", pattern=r"[A-Z0-9_]+"), label=a.text("label"))
+        Arm(code=a.text("code", pattern=r"[A-Z0-9_]+"), label=a.text("label"),
+            label_zh=a.text("label_zh"))
         for a in top.tables("arms")
     )
     if len(arms) < 2 or len({a.code for a in arms}) != len(arms):
@@ -228,7 +231,7 @@ def _criteria(t: TomlTable) -> tuple[Criterion, ...]:
             code=c.text("code", pattern=r"[A-Z]{2}[0-9]{2}"),
             kind=kind,
             text=c.text("text"),
-            text_zh=c.text("text_zh", default=""),
+            text_zh=c.text("text_zh"),
         )
         for kind in ("inclusion", "exclusion")
         for c in t.tables(kind)

@@ -21,6 +21,7 @@ from edc.audit import AUDITED
 from edc.models import AuditEvent
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
+from edc.services.language import label_of
 
 GENERAL = "__all__"
 
@@ -203,7 +204,7 @@ def check_measure(errors: Errors, study: Study, name: str, role: str, label: str
     range is refused; outside the usual range needs the nurse's confirmation."""
     field = study.results.by_role(role)
     unit = field.canonical_unit
-    check_range(errors, name, label, value, unit.label, unit.block)
+    check_range(errors, name, label, value, label_of(unit), unit.block)
     if name in errors or confirmed or unit.warn is None:
         return
     low, high = unit.warn
@@ -211,7 +212,7 @@ def check_measure(errors: Errors, study: Study, name: str, role: str, label: str
         errors.add(confirm_name, _(
             "%(label)s %(value)s %(unit)s is outside the usual range %(low)s-%(high)s %(unit)s "
             "for these children. Check it and tick the box to save it.", label=label,
-            value=f"{value:g}", unit=unit.label, low=f"{low:g}", high=f"{high:g}"))
+            value=f"{value:g}", unit=label_of(unit), low=f"{low:g}", high=f"{high:g}"))
 
 
 def flag_words(flags: str | list[str] | None, day: date | None,

@@ -26,6 +26,7 @@ from edc.services.base import (
     check_range,
     whole_years,
 )
+from edc.services.language import label_of
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def enrol(ctx: Context, data: EnrolmentData) -> Participant:
         check_measure(errors, study, name, key, label, value, data.measures_confirmed,
                       "confirm_measures")
     egfr_unit = study.results.by_role("egfr_lab").canonical_unit  # the lab eGFR's unit and range
-    check_range(errors, "screening_egfr", _("eGFR"), data.screening_egfr, egfr_unit.label,
+    check_range(errors, "screening_egfr", _("eGFR"), data.screening_egfr, label_of(egfr_unit),
                 egfr_unit.block)
     if "screening_egfr" not in errors and data.screening_egfr <= rules.screening_egfr_above:
         errors.add(
@@ -100,7 +101,7 @@ def enrol(ctx: Context, data: EnrolmentData) -> Participant:
             _(
                 "Not eligible: eGFR %(value)s %(unit)s is not above %(limit)s.",
                 value=f"{data.screening_egfr:g}",
-                unit=egfr_unit.label,
+                unit=label_of(egfr_unit),
                 limit=f"{rules.screening_egfr_above:g}",
             ),
         )

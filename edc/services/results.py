@@ -26,6 +26,7 @@ from edc.services.base import (
     flag_words,
     saving,
 )
+from edc.services.language import label_of, qualifier
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Conflict(Exception):
 def finding_message(finding: Finding) -> str:
     """What a nurse reads for a check's finding."""
     field, unit = finding.field, finding.unit
-    shown = dict(label=field.label, value=f"{finding.value:g}", unit=unit.label)
+    shown = dict(label=label_of(field), value=f"{finding.value:g}", unit=label_of(unit))
     if finding.kind == "not_integer":
         return _("%(label)s %(value)s %(unit)s: a count per high-power field is a whole number.",
                  **shown)
@@ -84,7 +85,7 @@ def finding_message(finding: Finding) -> str:
                 _("%(label)s %(value)s %(unit)s is above the possible range "
                   "%(low)s-%(high)s %(unit)s.", **shown, **limits))
         if finding.other_unit is not None:
-            text += " " + _("Did you mean %(unit)s?", unit=finding.other_unit.label)
+            text += " " + _("Did you mean %(unit)s?", unit=label_of(finding.other_unit))
         return text
     if finding.kind == "below_plausible":
         return _("%(label)s %(value)s %(unit)s is below the usual range %(low)s-%(high)s "
@@ -108,10 +109,10 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
     if typed.not_done:
         if text or typed.qualifier:
             errors.add(f"{name}-value", _("Enter a value or mark %(label)s not done, not both.",
-                                          label=field.label))
+                                          label=label_of(field)))
         elif not reason:
             errors.add(f"{name}-not_done_reason", _("Say why %(label)s was not done.",
-                                                    label=field.label))
+                                                    label=label_of(field)))
         return {"not_done_reason": reason, "typed_value": None, "typed_unit": None,
                 "value": None, "unit": None, "qualifier": None, "warn_confirmed": False,
                 "test_code": field.canonical_unit.cdisc, "loinc": field.canonical_unit.loinc}
@@ -119,7 +120,7 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
     if unit is None:
         errors.add(f"{name}-unit", _("Got unit %(unit)r. Expected one of: %(units)s.",
                                      unit=typed.unit[:20],
-                                     units=", ".join(u.label for u in field.units)))
+                                     units=", ".join(label_of(u) for u in field.units)))
         return None
     if typed.qualifier:
         if typed.qualifier not in field.qualitative:
@@ -127,7 +128,7 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
             return None
         if text:
             errors.add(f"{name}-value", _("Enter a number or “%(q)s”, not both.",
-                                          q=typed.qualifier))
+                                          q=qualifier(field, typed.qualifier)))
             return None
         return {"qualifier": typed.qualifier, "typed_value": None, "typed_unit": unit.code,
                 "value": None, "unit": unit.canonical, "not_done_reason": None,
@@ -135,16 +136,16 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
     if not text:
         if field.required:
             errors.add(f"{name}-value", _("Enter %(label)s or mark it not done.",
-                                          label=field.label))
+                                          label=label_of(field)))
         return None
     value = parse_number(text)
     if value is None or len(text) > 32:
         errors.add(f"{name}-value", (_(
             "%(label)s: got %(typed)s. Expected a number in %(unit)s, with a decimal point "
-            "(0.45, not 0,45).", label=field.label, typed=repr(text[:32]), unit=unit.label)
+            "(0.45, not 0,45).", label=label_of(field), typed=repr(text[:32]), unit=label_of(unit))
             if "," in text else _(
-            "%(label)s: got %(typed)s. Expected a number in %(unit)s.", label=field.label,
-            typed=repr(text[:32]), unit=unit.label)))
+            "%(label)s: got %(typed)s. Expected a number in %(unit)s.", label=label_of(field),
+            typed=repr(text[:32]), unit=label_of(unit))))
         return None
     findings = check_value(field, unit, value, bsa_m2=bsa_m2, age_years=age_years)
     # A confirmation holds for the value it was given to: the same text in the same unit.

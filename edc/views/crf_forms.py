@@ -1,6 +1,7 @@
 """Form classes built from the study's case report forms (edc.protocol.crf): one table gives the
 WTForms field of each item type; enrolment with its eligibility questions, and a visit's results
-(a number on a visit form is a result: a group of inputs per analyte)."""
+(a number on a visit form is a result: a group of inputs per analyte). Labels, units, choices
+and messages are the study's, in the reader's language: a form class is built per request."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from wtforms.validators import Length, Optional
 
 from edc.protocol.crf import CaseReportForm, Field, ResultsForm
 from edc.protocol.study import Study
+from edc.services.language import in_reader_language, label_of, other_label, qualifier
 from edc.views.fields import (
     Form,
     IsoDateField,
@@ -38,7 +40,8 @@ from edc.views.fields import (
 def _validators(item: Field) -> list[Any]:
     if not item.required:
         return [Optional()]
-    return required(item.message or _l("%(label)s is required.", label=item.label))
+    message = in_reader_language(item.message, item.message_zh)
+    return required(message or _l("%(label)s is required.", label=label_of(item)))
 
 
 def _result(item: Field) -> Any:
@@ -46,7 +49,7 @@ def _result(item: Field) -> Any:
     service reads it in that unit and names the unit in its messages), with a qualitative
     result, not done and a confirmation."""
     entry: dict[str, Any] = {
-        "value": StringField(item.label, description=item.label_zh, filters=[ascii_text]),
+        "value": StringField(label_of(item), description=other_label(item), filters=[ascii_text]),
         "not_done": BooleanField(_l("not done")),
         "not_done_reason": StringField(_l("Why not done")),
         "confirm": BooleanField(_l("confirmed")),
@@ -55,59 +58,60 @@ def _result(item: Field) -> Any:
     }
     if len(item.units) > 1:
         entry["unit"] = SelectField(
-            _l("Unit of %(label)s", label=item.label), validate_choice=False,
-            choices=[SelectChoice(u.code, u.label) for u in item.units])
+            _l("Unit of %(label)s", label=label_of(item)), validate_choice=False,
+            choices=[SelectChoice(u.code, label_of(u)) for u in item.units])
     if item.qualitative:
         entry["qualifier"] = SelectField(
-            _l("Qualitative %(label)s", label=item.label), validate_choice=False,
-            choices=[SelectChoice("", "—"), *(SelectChoice(q, q) for q in item.qualitative)])
-    return FormField(type(f"{item.key}_entry", (Subform,), entry), label=item.label)
+            _l("Qualitative %(label)s", label=label_of(item)), validate_choice=False,
+            choices=[SelectChoice("", "—"),
+                     *(SelectChoice(q, qualifier(item, q)) for q in item.qualitative)])
+    return FormField(type(f"{item.key}_entry", (Subform,), entry), label=label_of(item))
 
 
 def _number(item: Field, kind: str) -> Any:
     if kind == "visit":
         return _result(item)
-    return NumberField(item.label, unit=item.canonical_unit.label, description=item.label_zh,
-                       validators=_validators(item))
+    return NumberField(label_of(item), unit=label_of(item.canonical_unit),
+                       description=other_label(item), validators=_validators(item))
 
 
 def _integer(item: Field, _kind: str) -> Any:
-    return WholeNumberField(item.label, unit=item.canonical_unit.label,
-                            description=item.label_zh, validators=_validators(item))
+    return WholeNumberField(label_of(item), unit=label_of(item.canonical_unit),
+                            description=other_label(item), validators=_validators(item))
 
 
 def _text(item: Field, _kind: str) -> Any:
-    return StringField(item.label, description=item.label_zh,
+    return StringField(label_of(item), description=other_label(item),
                        validators=[*_validators(item), Length(max=item.max_length)])
 
 
 def _date(item: Field, _kind: str) -> Any:
-    return IsoDateField(item.label, description=item.label_zh, validators=_validators(item))
+    return IsoDateField(label_of(item), description=other_label(item), validators=_validators(item))
 
 
 def _time(item: Field, _kind: str) -> Any:
-    return IsoTimeField(item.label, description=item.label_zh, validators=_validators(item))
+    return IsoTimeField(label_of(item), description=other_label(item), validators=_validators(item))
 
 
 def _codes(item: Field) -> list[SelectChoice]:
     assert item.choices is not None  # the loader gives every choice item its list
-    return [SelectChoice(c.code, c.label) for c in item.choices.choices]
+    return [SelectChoice(c.code, label_of(c)) for c in item.choices.choices]
 
 
 def _choice(item: Field, _kind: str) -> Any:
-    return SelectField(item.label, choices=[SelectChoice("", "—"), *_codes(item)],
-                       description=item.label_zh, validators=_validators(item))
+    return SelectField(label_of(item), choices=[SelectChoice("", "—"), *_codes(item)],
+                       description=other_label(item), validators=_validators(item))
 
 
 def _multichoice(item: Field, _kind: str) -> Any:
-    return MultiCheckboxField(item.label, choices=_codes(item), description=item.label_zh,
+    return MultiCheckboxField(label_of(item), choices=_codes(item), description=other_label(item),
                               validators=_validators(item))
 
 
 def _yesno(item: Field, _kind: str) -> Any:
-    return RadioField(item.label, choices=[SelectChoice("yes", _l("Yes")),
+    return RadioField(label_of(item), choices=[SelectChoice("yes", _l("Yes")),
                                            SelectChoice("no", _l("No"))],
-                      description=item.label_zh, validators=_validators(item))
+                      description=other_label(item), validators=_validators(item))
 
 
 # The WTForms field of each item type (given the form's kind): the one place an item becomes an

@@ -1,5 +1,5 @@
-"""Template filters: dates, times, cell counts, stored codes and visit labels in the reader's
-language."""
+"""Template filters: dates, times, cell counts, stored codes, and the study's labels (items,
+units, choices, visits, arms) in the reader's language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -18,6 +18,13 @@ from edc.protocol.codes import AuditAction, ParticipantStatus, VisitKind, VisitS
 from edc.rules.numbers import significant
 from edc.services.base import flag_words
 from edc.services.booking import missed_words
+from edc.services.language import (
+    in_reader_language,
+    label_of,
+    other_label,
+    qualifier,
+    reads_chinese,
+)
 from edc.views.shared import calendar, study
 
 # Stored codes shown to people: statuses, kinds, outcomes, roles, audited entities.
@@ -64,11 +71,25 @@ def visit_label(visit: Any) -> str:
         return _("Screening (baseline)")
     if visit.kind == VisitKind.UNSCHEDULED:
         return _("Unscheduled")
-    if str(get_locale()).startswith("zh"):
-        definition = next((d for d in study().schedule.visits if d.code == visit.code), None)
-        if definition is not None and definition.label_zh:
-            return definition.label_zh
-    return visit.label
+    definition = next((d for d in study().schedule.visits if d.code == visit.code), None)
+    # The visit keeps the English label it was planned with; the Chinese is the study's.
+    return in_reader_language(visit.label, definition.label_zh if definition else "")
+
+
+def arm_label(code: str) -> str:
+    """An arm as the reader reads it: its code in English (MSC), its Chinese label in Chinese."""
+    arm = next((a for a in study().arms if a.code == code), None)
+    return label_of(arm) if arm is not None and label_of(arm) != arm.label else code
+
+
+def beneath(thing: Any) -> Markup:
+    """A study label in the reader's other language, on a line of its own in small type (nothing
+    where it reads the same): a lab report may be written in either."""
+    other = other_label(thing)
+    if not other:
+        return Markup("")
+    return Markup('<br><small lang="{}">{}</small>').format(
+        "en" if reads_chinese() else "zh-CN", other)
 
 
 def day(value: date | None) -> str:
@@ -103,7 +124,7 @@ def flags_on(flags: str | None, day: date | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    """Make the filters above available to every template."""
+    """Make the filters above (and in_reader_language) available to every template."""
     app.add_template_filter(day, "day")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(cells, "cells")
@@ -112,4 +133,9 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(flags_on, "flags_on")
     app.add_template_filter(reason, "reason")
     app.add_template_filter(missed_words, "missed_reason")
+    app.add_template_filter(label_of, "label")
+    app.add_template_filter(beneath, "beneath")
+    app.add_template_global(in_reader_language, "in_reader_language")
+    app.add_template_filter(arm_label, "arm_label")
+    app.add_template_filter(qualifier, "qualifier")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")

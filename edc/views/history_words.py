@@ -25,7 +25,8 @@ from edc.protocol.codes import AuditAction, VisitKind
 from edc.protocol.crf import ResultsForm
 from edc.services.base import flag_words
 from edc.services.booking import missed_words
-from edc.views.shared import calendar
+from edc.services.language import label_of, qualifier, reads_chinese
+from edc.views.shared import calendar, study
 
 State = dict[str, str | None]
 ARROW = "→"
@@ -112,6 +113,15 @@ def _from_to(old: str, new: str) -> str:
     return f"{old} {ARROW} {new}"
 
 
+def _sex(code: str | None) -> str:
+    """The stored sex code (M, F) as English readers have always read it; its label in Chinese."""
+    if not code or not reads_chinese():
+        return code or "—"
+    choices = study().enrolment_form.field("sex").choices
+    choice = next((c for c in choices.choices if c.code == code), None) if choices else None
+    return label_of(choice) if choice is not None else code
+
+
 def _set_or_changed(label: str, old: str | None, new: str | None,
                     shown: Callable[[str | None], str] = _day) -> str:
     """'label new' the first time, 'label old → new' after, 'label old → —' when cleared."""
@@ -136,14 +146,16 @@ class Words:
         unit = definition.unit(code) if code else None
         if unit is None and (not code or len(definition.units) == 1):
             unit = definition.canonical_unit
-        return unit.label if unit is not None else code or ""
+        return label_of(unit) if unit is not None else code or ""
 
     def _result_value(self, state: State) -> str:
         """A result as one reads it on a lab report: '40 µmol/L', a qualifier, or not done."""
         if state.get("not_done_reason") is not None:
             return _("not done: %(reason)s", reason=state["not_done_reason"])
         if state.get("qualifier"):
-            return state["qualifier"] or ""
+            definition = self.fields.get(state.get("field") or "")
+            stored = state["qualifier"] or ""
+            return qualifier(definition, stored) if definition is not None else stored
         unit = self._unit_label(state.get("field"), state.get("typed_unit"))
         return f"{state.get('typed_value') or '—'} {unit}".strip()
 
@@ -185,7 +197,7 @@ class Words:
 
     def analyte_label(self, key: str | None) -> str:
         definition = self.fields.get(key or "")
-        return definition.label if definition is not None else (key or "")
+        return label_of(definition) if definition is not None else (key or "")
 
     # Visits --------------------------------------------------------------------------------
 
@@ -322,7 +334,7 @@ class Words:
             return [_("%(code)s enrolled: born %(born)s, sex %(sex)s, %(weight)s kg, "
                       "%(height)s cm, consent %(consent)s, screening eGFR %(egfr)s",
                       code=after.get("code") or "", born=_day(after.get("date_of_birth")),
-                      sex=after.get("sex") or "—", weight=_number(after.get("weight_kg")),
+                      sex=_sex(after.get("sex")), weight=_number(after.get("weight_kg")),
                       height=_number(after.get("height_cm")),
                       consent=_day(after.get("consent_date")),
                       egfr=_number(after.get("screening_egfr")))]

@@ -7,6 +7,7 @@ ALBUMIN = """
 [[fields]]
 key = "albumin"
 label = "Serum albumin"
+label_zh = "血清白蛋白"
 required = false
 domain = "LB"
 specimen = "SERUM"

@@ -211,8 +211,8 @@ def test_the_enrolment_form_has_the_childs_items_then_a_yes_no_question_per_crit
         "yesno", "IE", "IEORRES", True)
     assert question.label == ("EX15. Other circumstances the investigator deems inappropriate "
                               "for inclusion")
-    assert (question.label_zh, question.message) == ("研究者认为不适合入组的其他情况",
-                                                     "Answer EX15.")
+    assert (question.label_zh, question.message, question.message_zh) == (
+        "EX15. 研究者认为不适合入组的其他情况", "Answer EX15.", "请回答EX15。")
 
 
 def test_enrolment_sex_is_a_coded_choice_in_dm_with_english_and_chinese_labels() -> None:
@@ -241,7 +241,8 @@ def test_enrolment_taking_a_role_results_toml_lacks_is_refused(forms: Path) -> N
 
 def test_enrolment_without_its_weight_stops_start_up(forms: Path) -> None:
     edit(forms, "enrolment.toml", '[[fields]]\nkey = "weight_kg"\nfrom_results = "weight"\n'
-         'required = true\nmessage = "Enter the weight in kg."\n', "")
+         'required = true\nmessage = "Enter the weight in kg."\n'
+         'message_zh = "请填写体重 (kg)。"\n', "")
     error = load_error(forms)
     assert (error.file, error.key) == ("forms/enrolment.toml", "fields.role")
     assert 'Expected exactly one field with role = "weight"' in str(error)

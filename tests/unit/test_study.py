@@ -244,7 +244,8 @@ def test_unquoted_closure_date_is_loaded_as_a_date(forms):
 
 
 def test_single_arm_is_refused(forms):
-    edit(forms, "study.toml", '[[arms]]\ncode = "PBO"\nlabel = "Normal saline placebo"\n', "")
+    edit(forms, "study.toml", '[[arms]]\ncode = "PBO"\nlabel = "Normal saline placebo"\n'
+         'label_zh = "生理盐水安慰剂"\n', "")
     error = load_error(forms)
     assert_names(error, "forms/study.toml", "arms", "['MSC']",
                  "two or more arms with distinct codes")

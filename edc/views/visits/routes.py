@@ -15,6 +15,7 @@ from edc.read import history as history_reads
 from edc.read import participants as reads
 from edc.rules import worklist as rules
 from edc.services import Changed, Conflict, Refused, ResultsData, TypedResult
+from edc.services.language import label_of
 from edc.views.crf_forms import results_form
 from edc.views.fields import Subform, clean_text
 from edc.views.filters import term  # the `term` filter's words, for the history
@@ -93,7 +94,7 @@ def _merge_after_conflict(form: Any, visit: Visit) -> None:
         elif _state(theirs, field) != opened:
             entry.value.errors = [*entry.value.errors, _(
                 "Someone else changed %(label)s too; theirs is %(value)s. Keep yours or type "
-                "theirs, then save.", label=field.label,
+                "theirs, then save.", label=label_of(field),
                 value=theirs["not_done_reason"] and _("not done") or theirs["qualifier"]
                 or f"{theirs['value']} {theirs['unit']}".strip() or "—")]
         entry.opened.data = _state(theirs, field)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +13,7 @@ from edc.permissions import Action
 from edc.read import deviations as deviation_reads
 from edc.read import worklist as worklist_reads
 from edc.rules import worklist as rules
+from edc.services.language import label_of
 from edc.views.fields import clean_text
 from edc.views.shared import calendar, clock, permission_required, results_definition, study
 
@@ -39,9 +39,7 @@ def page() -> Any:
                   "and -1 for last week. This week is shown.", typed=repr(typed[:40]),
                   example=today.isoformat())
         week = rules.Week(today)
-    chinese = str(get_locale()).startswith("zh")
-    required = {f.key: (f.label_zh if chinese and f.label_zh else f.label)
-                for f in results_definition().fields if f.required}
+    required = {f.key: label_of(f) for f in results_definition().fields if f.required}
     work = worklist_reads.worklist(db.session(), calendar(), week, today,
                                    rules.longest_window_days(study().schedule), required,
                                    study().schedule.second_infusion)
