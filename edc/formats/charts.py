@@ -233,9 +233,9 @@ def trend_svg(series: Sequence[Series], *, width: int = 720, height_per_series: 
     return "\n".join(out) + "\n"
 
 
-def chart_series(trend: Trend) -> list[Series]:
+def chart_series(trend: Trend, upcr_name: str = "UPCR") -> list[Series]:
     """Return the UPCR (mg/mg, with the complete-remission line of forms/outcomes.toml) and the
-    reference eGFR series to draw."""
+    reference eGFR series to draw; upcr_name is the UPCR item's label as the reader reads it."""
     upcr: list[Point] = []
     egfr: list[Point] = []
     for row in trend.rows:
@@ -246,6 +246,6 @@ def chart_series(trend: Trend) -> list[Series]:
         if row.summary.egfr_reference is not None:
             egfr.append(Point(row.sample_date, row.summary.egfr_reference, row.code))
     return [
-        Series("UPCR", UPCR_MG_MG, tuple(upcr), reference=trend.outcomes.complete_mg_mg),
+        Series(upcr_name, UPCR_MG_MG, tuple(upcr), reference=trend.outcomes.complete_mg_mg),
         Series("eGFR", EGFR_UNIT, tuple(egfr)),
     ]

@@ -330,7 +330,7 @@ def _qualitative_zh(t: TomlTable) -> tuple[str, ...]:
     english, chinese = t.texts("qualitative"), t.texts("qualitative_zh")
     if len(chinese) != len(english):
         raise t.fail("qualitative_zh", list(chinese) or None,
-                     f"the Chinese of each qualitative result, in order: {len(english)} texts")
+                     f"the Chinese of each qualitative result, in order ({len(english)})")
     return chinese
 
 
@@ -434,7 +434,7 @@ def load_form(forms_dir: str | Path, name: str, *, roles: Mapping[str, Role] | N
         raise top.fail("fields", keys, "distinct field keys")
     _check_roles(top, fields, roles or {})
     return CaseReportForm(file=top.file, title=top.text("title"),
-                          title_zh=top.text("title_zh", default=""), fields=fields, kind=kind,
+                          title_zh=top.text("title_zh"), fields=fields, kind=kind,
                           domain=domain, choice_lists=tuple(lists.values()))
 
 

@@ -17,6 +17,7 @@ from edc.models import Participant
 from edc.permissions import Action
 from edc.read import participants as reads
 from edc.services import Changed, NeedsConfirmation, Refused
+from edc.services.language import label_of
 from edc.views.crf_forms import enrolment_form
 from edc.views.fields import clean_text
 from edc.views.filters import term  # the `term` filter's words, for the history
@@ -102,7 +103,9 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
         words = ChartWords(no_values=_("No values yet"), reference=_("reference"),
                            over_time=_("{names} over time"))
-        chart = Markup(trend_svg(chart_series(page.trend), title=title, words=words))
+        upcr = label_of(results_definition().by_role("upcr"))
+        chart = Markup(trend_svg(chart_series(page.trend, upcr_name=upcr), title=title,
+                                 words=words))
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart,
