@@ -46,6 +46,8 @@ def test_an_analyte_added_in_results_toml_is_entered_checked_and_stored_with_its
     page = nurse.get(f"/visits/{visit}").text
     assert '<label for="albumin-value">Serum albumin</label>' in page
     assert '<option value="g/dL">g/dL</option>' in page
+    chinese = nurse.get(f"/visits/{visit}", headers={"Accept-Language": "zh-CN"}).text
+    assert '<label for="albumin-value">血清白蛋白</label>' in chinese
 
     refused = nurse.post(f"/visits/{visit}",
                          data=results_form(nurse, visit, albumin=("40", "g/dL")))
