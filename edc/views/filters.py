@@ -82,14 +82,9 @@ def arm_label(code: str) -> str:
     return label_of(arm) if arm is not None and label_of(arm) != arm.label else code
 
 
-def beneath(thing: Any) -> Markup:
-    """A study label in the reader's other language, on a line of its own in small type (nothing
-    where it reads the same): a lab report may be written in either."""
-    other = other_label(thing)
-    if not other:
-        return Markup("")
-    return Markup('<br><small lang="{}">{}</small>').format(
-        "en" if reads_chinese() else "zh-CN", other)
+def other_language() -> str:
+    """The HTML lang of the reader's other language (of a label shown beneath)."""
+    return "en" if reads_chinese() else "zh-CN"
 
 
 def day(value: date | None) -> str:
@@ -124,7 +119,8 @@ def flags_on(flags: str | None, day: date | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    """Make the filters above (and in_reader_language) available to every template."""
+    """Make the filters above (and in_reader_language, other_language) available to every
+    template."""
     app.add_template_filter(day, "day")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(cells, "cells")
@@ -134,7 +130,8 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(reason, "reason")
     app.add_template_filter(missed_words, "missed_reason")
     app.add_template_filter(label_of, "label")
-    app.add_template_filter(beneath, "beneath")
+    app.add_template_filter(other_label, "other_label")
+    app.add_template_global(other_language, "other_language")
     app.add_template_global(in_reader_language, "in_reader_language")
     app.add_template_filter(arm_label, "arm_label")
     app.add_template_filter(qualifier, "qualifier")
