@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from edc.audit import AUDITED
 from edc.models import AuditEvent
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
-from edc.services.language import label_of
+from edc.services.language import label_of, reads_chinese
 
 GENERAL = "__all__"
 
@@ -221,7 +221,7 @@ def flag_words(flags: str | list[str] | None, day: date | None,
     that language, a closed weekday by its name."""
     if not flags:
         return ""
-    language = "zh_CN" if get_locale().language == "zh" else "en_US"
+    language = "zh_CN" if reads_chinese() else "en_US"
     words = []
     for flag in flags.split(", ") if isinstance(flags, str) else flags:
         if flag in FLAG_WORDS:
