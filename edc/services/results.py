@@ -85,7 +85,8 @@ def finding_message(finding: Finding) -> str:
                 _("%(label)s %(value)s %(unit)s is above the possible range "
                   "%(low)s-%(high)s %(unit)s.", **shown, **limits))
         if finding.other_unit is not None:
-            text += " " + _("Did you mean %(unit)s?", unit=label_of(finding.other_unit))
+            text = _("%(refusal)s Did you mean %(unit)s?", refusal=text,
+                     unit=label_of(finding.other_unit))
         return text
     if finding.kind == "below_plausible":
         return _("%(label)s %(value)s %(unit)s is below the usual range %(low)s-%(high)s "
