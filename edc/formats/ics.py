@@ -16,6 +16,10 @@ The 24-hour urine reminder is a separate short event (UID = visit uid + "-urine"
 second VALARM: subscribed calendars often drop alarms (Google ignores them in feeds, iOS removes
 them by default), while an event stays visible on the day the collection starts; its own stable
 UID and the visit's SEQUENCE make it move and cancel together with its visit.
+
+Words: every text is the caller's (CalendarWords, translated from the message catalogue), in
+Chinese first and English below: a family opens its calendar on a phone without logging in, so
+it carries both. Dates and weekdays are written in each language's CLDR forms (Babel).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_skeleton
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
 from edc.protocol.codes import VisitKind
@@ -40,12 +45,6 @@ REFRESH = timedelta(hours=4)
 # An all-day event starts at local midnight; six hours before it is 18:00 the evening before.
 ALL_DAY_ALARM = timedelta(hours=-6)
 URINE_EVENT_MINUTES = 30
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
-
 
 @dataclass(frozen=True)
 class CalendarVisit:
@@ -84,45 +83,120 @@ class Reminders:
     visit_duration_minutes: int
 
 
-def zh_date(day: date, *, year: bool = True) -> str:
-    """Write a date the Chinese way: 2026年4月24日."""
-    return (f"{day.year}年" if year else "") + f"{day.month}月{day.day}日"
+@dataclass(frozen=True)
+class Words:
+    """What the calendars say in one language: %-style templates, as in the message catalogue."""
+
+    locale: str  # dates and weekdays in this locale's forms: "zh_CN", "en_GB"
+    follow_up: str  # "Follow-up visit %(label)s"
+    unscheduled: str  # "Unscheduled visit"
+    screening: str  # "Screening visit"
+    cancelled: str  # "Cancelled: %(name)s"
+    day: str  # "%(weekday)s %(date)s"
+    visit_day: str  # "%(visit)s: %(weekday)s %(date)s"
+    only_on: str  # "on %(date)s only"
+    any_day: str  # "on any clinic day from %(start)s to %(end)s"
+    any_day_in_year: str  # "on any clinic day from %(start)s to %(end)s %(year)s"
+    window: str  # "The visit can take place %(window)s; to change the day, call the clinic."
+    urine: str  # "Start collecting 24-hour urine on %(day)s and bring it with you."
+    is_cancelled: str  # "This visit is cancelled."
+    took_place: str  # "This visit took place on this day."
+    phone: str  # "Phone: %(phone)s"
+    alarm_at: str  # "%(visit)s at %(time)s"
+    alarm_tomorrow: str  # "%(visit)s tomorrow"
+    urine_title: str  # "Start 24-hour urine collection"
+    urine_reminder: str  # "Start collecting ... bring it to the visit (%(visit)s, %(day)s)"
+    # How that reminder names a follow-up visit: "%(label)s" (2 weeks); a visit named by its
+    # kind is named so (Unscheduled visit).
+    reminder_visit: str
+    # The %(day)s of the urine texts, a CLDR date pattern: "EEEE d MMMM y" (Sunday 29 March
+    # 2026); a language may leave out the weekday.
+    reminder_day: str
 
 
-def en_date(day: date, *, year: bool = True) -> str:
-    """Write a date the British way: 24 April 2026."""
-    return f"{day.day} {MONTHS[day.month - 1]}" + (f" {day.year}" if year else "")
+@dataclass(frozen=True)
+class CalendarWords:
+    """The calendars' words in Chinese, written first, and in English, written below."""
+
+    zh: Words
+    en: Words
 
 
-def window_text(start: date, end: date) -> tuple[str, str]:
+def long_date(day: date, language: Words, *, year: bool = True) -> str:
+    """Write a date in the language's long form: 2026年4月24日, 24 April 2026; or 4月24日."""
+    if year:
+        return format_date(day, "long", locale=language.locale)
+    return format_skeleton("MMMMd", day, locale=language.locale)
+
+
+def weekday(day: date, language: Words) -> str:
+    """Name the day of the week: 星期五, Friday."""
+    return format_date(day, "EEEE", locale=language.locale)
+
+
+def dated(template: str, day: date, language: Words, **values: str) -> str:
+    """Fill a template's %(date)s and %(weekday)s with the day, and any other values."""
+    return template % {"date": long_date(day, language), "weekday": weekday(day, language),
+                       **values}
+
+
+def day_text(day: date, words: CalendarWords) -> tuple[str, str]:
+    """Write a day with its weekday in Chinese and English: 2026年4月24日 星期五."""
+    return dated(words.zh.day, day, words.zh), dated(words.en.day, day, words.en)
+
+
+def reminder_day(day: date, language: Words) -> str:
+    """Write the day of a reminder in the language's pattern: Sunday 29 March 2026."""
+    return format_date(day, language.reminder_day, locale=language.locale)
+
+
+def window_text(start: date, end: date, words: CalendarWords) -> tuple[str, str]:
     """Say in Chinese and English on which days the visit may take place: any day the clinic
     is open in the window, so a family does not wait for the suggested day."""
+    return _window(start, end, words.zh), _window(start, end, words.en)
+
+
+def _window(start: date, end: date, language: Words) -> str:
     if start == end:
-        return f"只能在{zh_date(start)}就诊", f"on {en_date(start)} only"
-    same_year = start.year == end.year
-    return (
-        f"可在{zh_date(start)}至{zh_date(end, year=not same_year)}之间任意一个门诊日就诊",
-        f"on any clinic day from {en_date(start, year=not same_year)} to {en_date(end)}",
-    )
+        return language.only_on % {"date": long_date(start, language)}
+    if start.year == end.year:
+        # The year once: 2026年4月24日至5月7日, 24 April to 7 May 2026.
+        return language.any_day_in_year % {
+            "start": long_date(start, language, year=False),
+            "end": long_date(end, language, year=False),
+            "year": format_date(start, "y", locale=language.locale),
+        }
+    return language.any_day % {"start": long_date(start, language),
+                               "end": long_date(end, language)}
 
 
-# Visits outside the follow-up schedule have no label of their own in forms/schedule.toml.
-KIND_NAMES = {
-    VisitKind.UNSCHEDULED: ("计划外随访", "Unscheduled visit"),
-    VisitKind.SCREENING: ("筛选访视", "Screening visit"),
-}
+def _by_kind(visit: CalendarVisit) -> bool:
+    # Visits outside the follow-up schedule have no label of their own in forms/schedule.toml.
+    return visit.kind in (VisitKind.UNSCHEDULED, VisitKind.SCREENING)
 
 
-def visit_label(visit: CalendarVisit) -> tuple[str, str]:
+def _label(visit: CalendarVisit, language: Words, label: str) -> str:
+    if visit.kind == VisitKind.UNSCHEDULED:
+        return language.unscheduled
+    if visit.kind == VisitKind.SCREENING:
+        return language.screening
+    return label
+
+
+def visit_label(visit: CalendarVisit, words: CalendarWords) -> tuple[str, str]:
     """The visit's label in Chinese and English: '2周', '2 weeks'; 'Unscheduled visit'."""
-    return KIND_NAMES.get(visit.kind, (visit.label_zh, visit.label))
+    return _label(visit, words.zh, visit.label_zh), _label(visit, words.en, visit.label)
 
 
-def visit_names(visit: CalendarVisit) -> tuple[str, str]:
+def _name(visit: CalendarVisit, language: Words, label: str) -> str:
+    if _by_kind(visit):
+        return _label(visit, language, label)
+    return language.follow_up % {"label": label}
+
+
+def visit_names(visit: CalendarVisit, words: CalendarWords) -> tuple[str, str]:
     """What the visit is called in Chinese and English: 'Follow-up visit 2 weeks'."""
-    if visit.kind in KIND_NAMES:
-        return KIND_NAMES[visit.kind]
-    return f"复诊 {visit.label_zh}", f"Follow-up visit {visit.label}"
+    return _name(visit, words.zh, visit.label_zh), _name(visit, words.en, visit.label)
 
 
 def urine_day(visit: CalendarVisit, reminders: Reminders) -> date:
@@ -130,41 +204,39 @@ def urine_day(visit: CalendarVisit, reminders: Reminders) -> date:
     return visit.day - timedelta(days=reminders.urine_days_before)
 
 
-def visit_title(visit: CalendarVisit) -> str:
+def visit_title(visit: CalendarVisit, words: CalendarWords) -> str:
     """Name the visit in Chinese, then English."""
-    zh, en = visit_names(visit)
+    names = visit_names(visit, words)
     if visit.cancelled:
         # Some clients show a cancelled event like any other; the title says it too.
-        zh, en = f"已取消：{zh}", f"Cancelled: {en}"
-    return f"{zh} / {en}"
+        names = (words.zh.cancelled % {"name": names[0]}, words.en.cancelled % {"name": names[1]})
+    return " / ".join(names)
 
 
-def visit_description(visit: CalendarVisit, clinic: Clinic, reminders: Reminders) -> str:
+def visit_description(
+    visit: CalendarVisit, clinic: Clinic, reminders: Reminders, words: CalendarWords
+) -> str:
     """Describe the visit: Chinese block first, English block below."""
-    day, start = visit.day, urine_day(visit, reminders)
-    clock = f" {visit.time:%H:%M}" if visit.time else ""
-    window_zh, window_en = window_text(visit.window_start, visit.window_end)
-    name_zh, name_en = visit_names(visit)
-    zh = [
-        f"{name_zh}：{zh_date(day)} {WEEKDAYS_ZH[day.weekday()]}{clock}",
-        f"{window_zh}；如需改期，请致电诊所。",
-        f"请于{zh_date(start)}开始收集24小时尿液，就诊时带来。",
-    ]
-    en = [
-        f"{name_en}: {WEEKDAYS[day.weekday()]} {en_date(day)}{clock}",
-        f"The visit can take place {window_en}; to change the day, call the clinic.",
-        f"Start collecting 24-hour urine on {WEEKDAYS[start.weekday()]} {en_date(start)} "
-        "and bring it with you.",
-    ]
-    if visit.cancelled:
-        zh[1:] = ["此次就诊已取消。"]
-        en[1:] = ["This visit is cancelled."]
-    elif visit.done:
-        zh[1:] = ["此次就诊已完成。"]
-        en[1:] = ["This visit took place on this day."]
-    zh += [clinic.name_zh, clinic.address_zh, f"电话：{clinic.phone}"]
-    en += [clinic.name, clinic.address, f"Phone: {clinic.phone}"]
+    name_zh, name_en = visit_names(visit, words)
+    zh = _description(visit, reminders, words.zh, name_zh)
+    en = _description(visit, reminders, words.en, name_en)
+    zh += [clinic.name_zh, clinic.address_zh, words.zh.phone % {"phone": clinic.phone}]
+    en += [clinic.name, clinic.address, words.en.phone % {"phone": clinic.phone}]
     return "\n".join([*zh, "", *en])
+
+
+def _description(
+    visit: CalendarVisit, reminders: Reminders, language: Words, name: str
+) -> list[str]:
+    clock = f" {visit.time:%H:%M}" if visit.time else ""
+    lines = [dated(language.visit_day, visit.day, language, visit=name) + clock]
+    if visit.cancelled:
+        return [*lines, language.is_cancelled]
+    if visit.done:
+        return [*lines, language.took_place]
+    window = _window(visit.window_start, visit.window_end, language)
+    return [*lines, language.window % {"window": window},
+            language.urine % {"day": reminder_day(urine_day(visit, reminders), language)}]
 
 
 def aware_utc(stamp: datetime) -> datetime:
@@ -176,7 +248,7 @@ def aware_utc(stamp: datetime) -> datetime:
 
 def visit_event(
     visit: CalendarVisit, summary: str, *, clinic: Clinic, tz: ZoneInfo, reminders: Reminders,
-    alarms: bool,
+    words: CalendarWords, alarms: bool,
 ) -> Event:
     """Build the VEVENT of one visit: all-day, or timed in the site's timezone."""
     start: date | datetime
@@ -191,33 +263,39 @@ def visit_event(
     event = Event.new(
         uid=visit.uid, sequence=visit.sequence, stamp=stamp, last_modified=stamp,
         start=start, end=end, summary=summary,
-        description=visit_description(visit, clinic, reminders),
+        description=visit_description(visit, clinic, reminders, words),
         location=f"{clinic.address_zh} / {clinic.address}",
         status="CANCELLED" if visit.cancelled else "CONFIRMED",
         transparency="TRANSPARENT" if visit.cancelled else "OPAQUE",
     )
     # A cancelled visit must not ring on clients that ignore STATUS.
     if alarms and not visit.cancelled:
-        zh, en = visit_names(visit)
-        text = (
-            f"{visit.time:%H:%M} {zh} / {en} at {visit.time:%H:%M}" if visit.time
-            else f"明天{zh} / {en} tomorrow"
+        text = " / ".join(
+            (language.alarm_at % {"visit": name, "time": f"{visit.time:%H:%M}"}) if visit.time
+            else language.alarm_tomorrow % {"visit": name}
+            for language, name in zip((words.zh, words.en), visit_names(visit, words), strict=True)
         )
         event.add_component(Alarm.new_display(description=text, trigger=trigger))
     return event
 
 
-def urine_event(visit: CalendarVisit, *, tz: ZoneInfo, reminders: Reminders) -> Event:
+def urine_event(
+    visit: CalendarVisit, *, tz: ZoneInfo, reminders: Reminders, words: CalendarWords
+) -> Event:
     """Build the short reminder event to start the 24-hour urine collection."""
     start = datetime.combine(urine_day(visit, reminders), reminders.urine_time, tzinfo=tz)
     stamp = aware_utc(visit.stamp)
-    _label_zh, label_en = visit_label(visit)
-    zh = f"开始收集24小时尿液，就诊时带来（{visit_names(visit)[0]}，{zh_date(visit.day)}）"
-    en = (f"Start collecting 24-hour urine and bring it to the visit "
-          f"({label_en}, {WEEKDAYS[visit.day.weekday()]} {en_date(visit.day)})")
-    summary = "开始收集24小时尿液 / Start 24-hour urine collection"
+    zh, en = (
+        language.urine_reminder % {
+            "visit": label if _by_kind(visit) else language.reminder_visit % {"label": label},
+            "day": reminder_day(visit.day, language)}
+        for language, label in zip((words.zh, words.en), visit_label(visit, words), strict=True)
+    )
+    titles = (words.zh.urine_title, words.en.urine_title)
     if visit.cancelled:
-        summary = f"已取消：{summary.replace(' / ', ' / Cancelled: ')}"
+        titles = (words.zh.cancelled % {"name": titles[0]},
+                  words.en.cancelled % {"name": titles[1]})
+    summary = " / ".join(titles)
     event = Event.new(
         uid=f"{visit.uid}-urine", sequence=visit.sequence, stamp=stamp, last_modified=stamp,
         start=start, end=start + timedelta(minutes=URINE_EVENT_MINUTES), summary=summary,
@@ -260,7 +338,7 @@ def in_order(visits: Iterable[CalendarVisit]) -> list[CalendarVisit]:
 
 def family_calendar(
     visits: Iterable[CalendarVisit], *, clinic: Clinic, tz: ZoneInfo, reminders: Reminders,
-    name: str, study_id: str,
+    words: CalendarWords, name: str, study_id: str,
 ) -> bytes:
     """Render one child's calendar: visits with alarms and urine reminders, no participant code."""
     events: list[Event] = []
@@ -270,16 +348,15 @@ def family_calendar(
                 f"Got calendar name {name!r} with the participant code. "
                 "Expected a family calendar that does not identify the child."
             )
-        events.append(visit_event(
-            visit, visit_title(visit), clinic=clinic, tz=tz, reminders=reminders, alarms=True
-        ))
-        events.append(urine_event(visit, tz=tz, reminders=reminders))
+        events.append(visit_event(visit, visit_title(visit, words), clinic=clinic, tz=tz,
+                                  reminders=reminders, words=words, alarms=True))
+        events.append(urine_event(visit, tz=tz, reminders=reminders, words=words))
     return new_calendar(name, tz, events, study_id)
 
 
 def clinic_feed(
     visits: Iterable[CalendarVisit], *, clinic: Clinic, tz: ZoneInfo, reminders: Reminders,
-    name: str, study_id: str,
+    words: CalendarWords, name: str, study_id: str,
 ) -> bytes:
     """Render the staff feed: every visit titled with its participant code, no alarms."""
     events: list[Event] = []
@@ -289,8 +366,7 @@ def clinic_feed(
                 f"Got visit {visit.code} ({visit.uid}) without a participant code. "
                 "Expected one for every visit in the clinic feed."
             )
-        summary = f"{visit.participant_code} {visit.code} {visit_title(visit)}"
-        events.append(visit_event(
-            visit, summary, clinic=clinic, tz=tz, reminders=reminders, alarms=False
-        ))
+        summary = f"{visit.participant_code} {visit.code} {visit_title(visit, words)}"
+        events.append(visit_event(visit, summary, clinic=clinic, tz=tz, reminders=reminders,
+                                  words=words, alarms=False))
     return new_calendar(name, tz, events, study_id)

@@ -149,11 +149,14 @@ def test_the_clinic_feed_names_the_unscheduled_visit_and_puts_a_done_one_on_its_
     assert events["AS-001 W02 复诊 2周 / Follow-up visit 2 weeks"] == date(2026, 4, 1)
 
 
-def test_the_card_says_when_to_start_the_urine_as_study_toml_sets_it() -> None:
-    from edc.views.calendars.routes import _card_zh
+def test_the_card_says_when_to_start_the_urine_as_study_toml_sets_it(app: Flask) -> None:
+    from edc.views.calendars.routes import _card_en, _card_zh
 
-    assert _card_zh(1)["urine"] == "请在每次就诊前一天开始收集24小时尿液，就诊时带来。"
-    assert _card_zh(2)["urine"] == "请在每次就诊前2天开始收集24小时尿液，就诊时带来。"
+    with app.test_request_context():  # the words come from the message catalogue
+        assert _card_zh(1)["urine"] == "请在每次就诊前一天开始收集24小时尿液，就诊时带来。"
+        assert _card_zh(2)["urine"] == "请在每次就诊前2天开始收集24小时尿液，就诊时带来。"
+        assert _card_en(2)["urine"] == ("Start collecting 24-hour urine 2 days before each "
+                                        "visit, and bring it to the visit.")
 
 
 def test_the_card_says_the_day_before_in_english_for_one_day(nurse, scheduled) -> None:
@@ -161,3 +164,16 @@ def test_the_card_says_the_day_before_in_english_for_one_day(nurse, scheduled) -
     assert ("Start collecting 24-hour urine the day before each visit, and bring it to the "
             "visit.") in card
     assert "请在每次就诊前一天开始收集24小时尿液" in card
+
+
+def test_the_card_prints_chinese_then_english_whatever_the_readers_language(
+    nurse: FlaskClient, scheduled: int
+) -> None:
+    card = nurse.get(f"/participants/{scheduled}/card",
+                     headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert '<html lang="zh-CN">' in card  # the reader's language is Chinese
+    assert "复诊时间表" in card and "· Follow-up visits</p>" in card
+    assert "<th>Visit</th>" in card and "<th>Date</th>" in card and "<th>Window</th>" in card
+    assert ("请在每次就诊前一天开始收集24小时尿液，就诊时带来。</span><br>Start collecting 24-hour "
+            "urine the day before each visit") in card
+    assert "<span lang=\"zh-CN\">门诊电话</span> / Clinic phone:" in card

@@ -18,9 +18,12 @@ from icalendar import Calendar, Event
 
 from edc.formats.ics import (
     CalendarVisit,
+    CalendarWords,
     Clinic,
     Reminders,
+    Words,
     clinic_feed,
+    day_text,
     family_calendar,
     window_text,
 )
@@ -59,19 +62,69 @@ NAME = "复诊日历 / Follow-up visits"
 DEFAULTS = Reminders(urine_days_before=1, urine_time=time(18, 0), visit_alarm_minutes=120,
                      visit_duration_minutes=120)
 STUDY_ID = "NCT06731192"
+# As the zh_CN catalogue translates the app's messages; English is the messages themselves.
+WORDS = CalendarWords(
+    zh=Words(
+        locale="zh_CN",
+        follow_up="复诊 %(label)s",
+        unscheduled="计划外随访",
+        screening="筛选访视",
+        cancelled="已取消：%(name)s",
+        day="%(date)s %(weekday)s",
+        visit_day="%(visit)s：%(date)s %(weekday)s",
+        only_on="只能在%(date)s就诊",
+        any_day="可在%(start)s至%(end)s之间任意一个门诊日就诊",
+        any_day_in_year="可在%(year)s年%(start)s至%(end)s之间任意一个门诊日就诊",
+        window="%(window)s；如需改期，请致电诊所。",
+        urine="请于%(day)s开始收集24小时尿液，就诊时带来。",
+        is_cancelled="此次就诊已取消。",
+        took_place="此次就诊已完成。",
+        phone="电话：%(phone)s",
+        alarm_at="%(time)s %(visit)s",
+        alarm_tomorrow="明天%(visit)s",
+        urine_title="开始收集24小时尿液",
+        urine_reminder="开始收集24小时尿液，就诊时带来（%(visit)s，%(day)s）",
+        reminder_visit="复诊 %(label)s",
+        reminder_day="y年M月d日",
+    ),
+    en=Words(
+        locale="en_GB",
+        follow_up="Follow-up visit %(label)s",
+        unscheduled="Unscheduled visit",
+        screening="Screening visit",
+        cancelled="Cancelled: %(name)s",
+        day="%(weekday)s %(date)s",
+        visit_day="%(visit)s: %(weekday)s %(date)s",
+        only_on="on %(date)s only",
+        any_day="on any clinic day from %(start)s to %(end)s",
+        any_day_in_year="on any clinic day from %(start)s to %(end)s %(year)s",
+        window="The visit can take place %(window)s; to change the day, call the clinic.",
+        urine="Start collecting 24-hour urine on %(day)s and bring it with you.",
+        is_cancelled="This visit is cancelled.",
+        took_place="This visit took place on this day.",
+        phone="Phone: %(phone)s",
+        alarm_at="%(visit)s at %(time)s",
+        alarm_tomorrow="%(visit)s tomorrow",
+        urine_title="Start 24-hour urine collection",
+        urine_reminder="Start collecting 24-hour urine and bring it to the visit "
+                       "(%(visit)s, %(day)s)",
+        reminder_visit="%(label)s",
+        reminder_day="EEEE d MMMM y",
+    ),
+)
 
 
 def family(visits: list[CalendarVisit] = VISITS, reminders: Reminders = DEFAULTS) -> bytes:
     """Render the family calendar of the example child."""
-    return family_calendar(visits, clinic=CLINIC, tz=SHANGHAI, reminders=reminders, name=NAME,
-                           study_id=STUDY_ID)
+    return family_calendar(visits, clinic=CLINIC, tz=SHANGHAI, reminders=reminders, words=WORDS,
+                           name=NAME, study_id=STUDY_ID)
 
 
 def clinic(visits: list[CalendarVisit] = VISITS) -> bytes:
     """Render the clinic feed of the example visits."""
     return clinic_feed(
-        visits, clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, name="Alport clinic",
-        study_id=STUDY_ID,
+        visits, clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, words=WORDS,
+        name="Alport clinic", study_id=STUDY_ID,
     )
 
 
@@ -174,8 +227,8 @@ def test_feed_without_a_timed_event_has_no_vtimezone() -> None:
 
 def test_timezone_comes_from_the_zoneinfo_passed_in() -> None:
     berlin = ZoneInfo("Europe/Berlin")
-    feed = family_calendar([M03], clinic=CLINIC, tz=berlin, reminders=DEFAULTS, name=NAME,
-                           study_id=STUDY_ID)
+    feed = family_calendar([M03], clinic=CLINIC, tz=berlin, reminders=DEFAULTS, words=WORDS,
+                           name=NAME, study_id=STUDY_ID)
     assert b"\r\nDTSTART;TZID=Europe/Berlin:20260616T093000\r\n" in feed
     assert b"\r\nX-WR-TIMEZONE:Europe/Berlin\r\n" in feed
     assert Calendar.from_ical(feed).get_missing_tzids() == set()
@@ -291,18 +344,33 @@ def test_description_is_chinese_first_then_english_with_window_clinic_and_urine(
 
 
 def test_window_says_any_clinic_day_in_both_languages() -> None:
-    assert window_text(date(2026, 4, 24), date(2026, 5, 7)) == (
+    assert window_text(date(2026, 4, 24), date(2026, 5, 7), WORDS) == (
         "可在2026年4月24日至5月7日之间任意一个门诊日就诊",
         "on any clinic day from 24 April to 7 May 2026",
     )
-    assert window_text(date(2026, 12, 24), date(2027, 1, 7)) == (
+    assert window_text(date(2026, 12, 24), date(2027, 1, 7), WORDS) == (
         "可在2026年12月24日至2027年1月7日之间任意一个门诊日就诊",
         "on any clinic day from 24 December 2026 to 7 January 2027",
     )
-    assert window_text(date(2026, 4, 24), date(2026, 4, 24)) == (
+    assert window_text(date(2026, 4, 24), date(2026, 4, 24), WORDS) == (
         "只能在2026年4月24日就诊",
         "on 24 April 2026 only",
     )
+
+
+def test_a_day_is_written_with_its_weekday_chinese_then_english() -> None:
+    assert day_text(date(2026, 3, 30), WORDS) == ("2026年3月30日 星期一", "Monday 30 March 2026")
+
+
+def test_texts_and_date_forms_are_the_ones_of_the_words_passed_in() -> None:
+    american = replace(WORDS, en=replace(WORDS.en, locale="en_US", follow_up="Check-up %(label)s"))
+    assert window_text(date(2026, 4, 24), date(2026, 5, 7), american)[1] == (
+        "on any clinic day from April 24 to May 7 2026")
+    feed = family_calendar([W02], clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS,
+                           words=american, name=NAME, study_id=STUDY_ID)
+    event = vevents(feed)[W02.uid]
+    assert event.summary.value == "复诊 2周 / Check-up 2 weeks"
+    assert "Check-up 2 weeks: Monday March 30, 2026" in event.description.value
 
 
 def test_an_unscheduled_visit_is_named_unscheduled_chinese_first() -> None:
@@ -381,7 +449,8 @@ def test_family_calendar_holds_no_participant_code_arm_name_or_birth_date() -> N
 
 def test_family_calendar_refuses_a_name_with_the_participant_code() -> None:
     with pytest.raises(ValueError, match="participant code"):
-        family_calendar(VISITS, clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, name="AS-001",
+        family_calendar(VISITS, clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, words=WORDS,
+                        name="AS-001",
                         study_id=STUDY_ID)
 
 
@@ -426,6 +495,6 @@ if __name__ == "__main__":
 
 
 def test_prodid_names_the_study_it_is_given() -> None:
-    feed = family_calendar([M03], clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, name=NAME,
-                           study_id="NCT00000001")
+    feed = family_calendar([M03], clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, words=WORDS,
+                           name=NAME, study_id="NCT00000001")
     assert Calendar.from_ical(feed)["PRODID"] == "-//Alport follow-up mini-EDC//NCT00000001//EN"
