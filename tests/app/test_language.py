@@ -4,6 +4,7 @@ another in the page header, remembered on their account; the browser's where the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -21,10 +22,12 @@ def page_language(html: str) -> str:
 
 
 @pytest.fixture
-def site_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> Flask:
+def site_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The app with the study's own site language (zh_CN), not the tests' English."""
-    return make_app(database_url, study, monkeypatch, users=("nurse", "monitor"),
-                    site_language=True)
+    app = make_app(database_url, study, monkeypatch, users=("nurse", "monitor"),
+                   site_language=True)
+    yield app
+    app.extensions["edc_engine"].dispose()
 
 
 def stored_language(app: Flask, username: str) -> str | None:
