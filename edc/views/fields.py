@@ -21,7 +21,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import InputRequired, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from edc.rules.numbers import parse_number
 
@@ -102,9 +102,16 @@ class Subform(wtforms.Form):
 
 
 class NumberField(FloatField):
-    """A number in a stated unit; anything else is refused with what was typed and the unit."""
+    """A number in a stated unit; anything else is refused with what was typed and the unit.
+
+    The input is text (with a decimal keypad on phones), not type="number": a browser's number
+    input drops what it cannot read (a Chinese keyboard's full-width comma: ２５，５ arrives as
+    255), so the server would never see what was typed."""
+
+    widget = TextInput()
 
     def __init__(self, label: Any = None, unit: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
         super().__init__(label, **kwargs)
         self.unit = unit
 

@@ -113,6 +113,16 @@ def reason(text: str | None) -> str:
     return _(text) if text else ""
 
 
+def paren(text: Any) -> str:
+    """An aside in brackets as the reader's language writes them: " (text)" or "（text）"."""
+    return f"（{text}）" if reads_chinese() else f" ({text})"
+
+
+def percent(value: float) -> str:
+    """A signed change in percent as the reader's language writes it: "+12 %" or "+12%"."""
+    return f"{value:+.0f}%" if reads_chinese() else f"{value:+.0f} %"
+
+
 def flags_on(flags: str | None, day: date | None) -> str:
     """Why a booked day is not a plain booking (the stored flags), in the reader's language."""
     return flag_words(flags, day, calendar())
@@ -128,6 +138,8 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(visit_label, "visit_label")
     app.add_template_filter(flags_on, "flags_on")
     app.add_template_filter(reason, "reason")
+    app.add_template_filter(paren, "paren")
+    app.add_template_filter(percent, "percent")
     app.add_template_filter(missed_words, "missed_reason")
     app.add_template_filter(label_of, "label")
     app.add_template_filter(other_label, "other_label")

@@ -88,7 +88,7 @@ def test_a_nurses_day_reads_in_chinese(page: Page, live_server: str) -> None:
     page.locator("#code").fill("AS-001")
     page.locator("#date_of_birth").fill("2018-05-10")
     page.locator("#sex").select_option("F")
-    page.locator("#weight_kg").fill("24.5")
+    page.locator("#weight_kg").fill("２４.５")  # a Chinese keyboard's full-width digits
     page.locator("#height_cm").fill("125")
     page.locator("#consent_date").fill("2026-02-20")
     for criterion in page.locator(".criterion").all():
@@ -99,7 +99,7 @@ def test_a_nurses_day_reads_in_chinese(page: Page, live_server: str) -> None:
     error = page.locator(".field.has-error .error")
     expect(error).to_have_count(1)
     expect(error).to_contain_text("58")
-    expect(page.locator("#weight_kg")).to_have_value("24.5")
+    expect(page.locator("#weight_kg")).to_have_value("２４.５")  # as typed
     reads_chinese(page)
     shot(page, "zh-enrol")
     page.locator("#screening_egfr").fill("98")
@@ -111,9 +111,16 @@ def test_a_nurses_day_reads_in_chinese(page: Page, live_server: str) -> None:
         page.locator(f"a[href$='/infusions/{number}']").first.click()
         reads_chinese(page)
         page.locator("#date").fill(day)
-        page.locator("#weight_kg").fill("24.5")
         page.locator("#product_lot").fill(f"UC-2026-01{number}")
         page.locator("#volume_ml").fill("50")
+        # A full-width comma reaches the server as typed and is refused at the field (a number
+        # input would have dropped it: 255 kg).
+        page.locator("#weight_kg").fill("２４，５")
+        page.locator("main form button[type=submit]").first.click()
+        expect(page.locator(".field.has-error .error")).to_contain_text("24,5")
+        expect(page.locator("#weight_kg")).to_have_value("２４，５")
+        reads_chinese(page)
+        page.locator("#weight_kg").fill("24.5")
         page.locator("main form button[type=submit]").first.click()
         expect(page.locator(".flash.success")).to_have_count(1)
         reads_chinese(page)

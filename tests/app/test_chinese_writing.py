@@ -1,0 +1,37 @@
+"""Chinese pages write asides, changes and dates as Chinese does (full-width brackets, 12% with no
+space); English pages are as they were. A read-only visit page names its sample date."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from tests.support import factories
+from tests.support.records import visit_id
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_asides_and_changes_in_chinese_and_english(app: Flask, nurse, allocation) -> None:
+    pid = factories.child(app, "screened")  # a baseline, so each visit shows its change
+    factories.infuse(app, pid, 1, factories.INFUSION_1)
+    factories.infuse(app, pid, 2, factories.INFUSION_2)
+    factories.enter_results(app, pid, "W02", factories.targets(app, pid)["W02"])
+    english = nurse.get(f"/participants/{pid}").text
+    chinese = nurse.get(f"/participants/{pid}", headers=ZH).text
+    done = factories.targets(app, pid)["W02"].isoformat()
+    assert re.search(rf"done \({done} \w{{3}}\)", english)
+    assert re.search(rf"已完成（{done} 周.）", chinese)
+    assert re.findall(r'class="change">([^<]*)<', english) and all(
+        re.fullmatch(r"[+-]\d+ %", c) for c in re.findall(r'class="change">([^<]*)<', english))
+    assert all(re.fullmatch(r"[+-]\d+%", c)
+               for c in re.findall(r'class="change">([^<]*)<', chinese))
+    assert "nurse（研究护士）" in chinese and "nurse (nurse)" in english
+
+
+def test_a_read_only_visit_page_names_its_sample_date(app: Flask, as_role, allocation) -> None:
+    pid = factories.child(app, "with results")
+    sampled = factories.targets(app, pid)["W02"].isoformat()
+    page = as_role("monitor").get(f"/visits/{visit_id(app, pid, 'W02')}").text
+    assert re.search(rf'class="sample-date">Sample date: {sampled} \w{{3}}<', page)
