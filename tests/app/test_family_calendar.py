@@ -124,7 +124,7 @@ def test_the_window_says_any_clinic_day_in_chinese_then_english(
     event = by_uid(family_feed(nurse, client, scheduled))[stored(app, scheduled, "W08")
                                                          .calendar_uid]
     text = event["description"]
-    chinese = "可在2026年5月8日至5月14日之间任意一个门诊日就诊；如需改期，请致电诊所。"
+    chinese = "可在2026年5月8日至5月14日之间任意一个门诊日就诊；如需改期，请致电门诊。"
     english = ("The visit can take place on any clinic day from 8 May to 14 May 2026; "
                "to change the day, call the clinic.")
     assert chinese in text and english in text
