@@ -116,7 +116,7 @@ class _Demo:
         for step, visit in enumerate(past[:codes], start=1):
             if visit.code in missed:
                 services.mark_missed(self.ctx, visit,
-                                     "The family was travelling for Spring Festival")
+                                     "家长带孩子回老家，未能按时就诊")
                 continue
             sample = visit.suggested_date + timedelta(days=(late or {}).get(visit.code, 0))
             self.results(visit, step, min(sample, self.today))
@@ -182,7 +182,7 @@ def _load_children(demo: _Demo) -> int:
     w04 = demo.visit(child, "W04")
     day = demo.first_day(max(demo.today, w04.window_start), w04.window_end)
     demo.book(w04, day, time(9, 30),
-              "" if demo.calendar.is_open(day) else "The only day the family can come")
+              "" if demo.calendar.is_open(day) else "家长只有这一天能来")
     # AS-003: screening results, then infusion 1 two days ago; infusion 2 is due.
     child = demo.enrol("AS-003", 12, Sex.MALE)
     demo.screening(child, 8)
@@ -197,7 +197,7 @@ def _load_children(demo: _Demo) -> int:
     demo.screening(child, 85)
     demo.infuse(child, 1, 80)
     services.anchor_on_first_infusion(
-        demo.ctx, child, "Fever on the day of infusion 2; the family declined a new date")
+        demo.ctx, child, "第2次输注当天发热，家长拒绝改期")
     demo.follow_up(child)
     # AS-007: W04 sampled after its window, W06 missed, withdrawn after M03.
     child = demo.enrol("AS-007", 175, Sex.MALE)
@@ -205,17 +205,17 @@ def _load_children(demo: _Demo) -> int:
     demo.infuse(child, 1, 165)
     demo.infuse(child, 2, 151)
     demo.follow_up(child, 5, missed=("W06",), late={"W04": 6})
-    services.withdraw(demo.ctx, child, "The family moved to another city")
+    services.withdraw(demo.ctx, child, "全家搬迁至外地")
     # AS-008: an unscheduled visit between the infusions, infusion 2 late (day 18),
     # W02 overdue, W04 booked on a closed day with a reason.
     child = demo.enrol("AS-008", 50)
     demo.screening(child, 47)
     demo.infuse(child, 1, 40)
     unscheduled = services.add_visit(demo.ctx, child, VisitKind.UNSCHEDULED, demo.ago(33),
-                                     "Gross hematuria after a cold")
+                                     "感冒后出现肉眼血尿")
     demo.results(unscheduled, 1, demo.ago(33))
     demo.infuse(child, 2, 22)
     w04 = demo.visit(child, "W04")
     closed = demo.first_day(w04.window_start, w04.window_end, open_=False)
-    demo.book(w04, closed, None, "Both parents work on weekdays")
+    demo.book(w04, closed, None, "父母工作日都要上班")
     return 8
