@@ -66,10 +66,13 @@ def results_definition() -> ResultsForm:
 
 
 def trend_error(reason: str | None) -> str | None:
-    """Why the trend cannot be computed from what is stored, as the pages say it."""
+    """That the trend cannot be computed from what is stored, as the pages say it; the rule's
+    own reason (in English, naming the stored value) goes to the log for the data manager."""
     if reason is None:
         return None
-    return _("The computed values could not be made: %(error)s", error=reason)
+    current_app.logger.warning("Computed values not made: %s", reason)
+    return _("The computed values could not be made from what is stored. The reason is in the "
+             "server's log: tell the data manager.")
 
 
 def attach_errors(form: Any, refused: Refused) -> list[str]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+from sqlalchemy import text
 
+from edc import db
 from tests.support import factories
 from tests.support.records import visit_id
 
@@ -35,3 +37,18 @@ def test_a_read_only_visit_page_names_its_sample_date(app: Flask, as_role, alloc
     sampled = factories.targets(app, pid)["W02"].isoformat()
     page = as_role("monitor").get(f"/visits/{visit_id(app, pid, 'W02')}").text
     assert re.search(rf'class="sample-date">Sample date: {sampled} \w{{3}}<', page)
+
+
+def test_results_that_cannot_be_computed_are_said_in_the_readers_language_and_logged(
+        app: Flask, nurse, allocation, caplog) -> None:
+    pid = factories.child(app, "with results")
+    with app.app_context():
+        # A stored creatinine in a unit no rule knows (only a hand edit of the database does this).
+        db.session().execute(text("UPDATE result SET unit = 'mg/g?' WHERE field = 'creatinine'"))
+        db.session().commit()
+    chinese = nurse.get(f"/participants/{pid}", headers=ZH).text
+    english = nurse.get(f"/participants/{pid}").text
+    assert "无法根据已存储的数据计算" in chinese and "Expected a unit" not in chinese
+    assert ("The computed values could not be made from what is stored. The reason is in the "
+            "server&#39;s log: tell the data manager.") in english
+    assert "in 'mg/g?'. Expected a unit convertible to" in caplog.text
