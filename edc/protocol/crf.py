@@ -138,6 +138,8 @@ class Field:
     message_zh: str = ""  # the same in Chinese (given whenever message is)
     max_length: int = 0  # for text: the most characters stored
     qualitative_zh: tuple[str, ...] = ()  # each qualitative result as shown in Chinese
+    # For text: a list whose labels are offered as a pick list; any other text may be typed.
+    suggestions: ChoiceList | None = None
 
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
@@ -275,20 +277,15 @@ def _field(t: TomlTable, lists: Mapping[str, ChoiceList], form_domain: str,
                       pattern=r"[A-Z][A-Z0-9]{1,7}")
     _only_for(t, kind, _NUMBER_KEYS, NUMBER_TYPES)
     _only_for(t, kind, ("choices",), CHOICE_TYPES)
-    _only_for(t, kind, ("max_length",), ("text",))
+    _only_for(t, kind, ("max_length", "suggestions"), ("text",))
     units: tuple[Unit, ...] = ()
     if kind in NUMBER_TYPES:
         units = _units(t, domain, kind == "integer", limits_required)
     for text in t.texts("qualitative"):
         if len(text) > 32:
             raise t.fail("qualitative", text, "qualitative results of at most 32 characters")
-    choices = None
-    if kind in CHOICE_TYPES:
-        name = t.text("choices")
-        if name not in lists:
-            raise t.fail("choices", name, "the name of a list under [choices]: "
-                         + (", ".join(lists) or "(there is none)"))
-        choices = lists[name]
+    choices = _list(t, "choices", lists) if kind in CHOICE_TYPES else None
+    suggestions = _list(t, "suggestions", lists) if "suggestions" in t.data else None
     warn_rate = t.get("warn_mg_m2_h", None)
     age_rule = (_age_median_limit(t.table("warn_above_age_median"), list(units))
                 if "warn_above_age_median" in t.data else None)
@@ -313,7 +310,17 @@ def _field(t: TomlTable, lists: Mapping[str, ChoiceList], form_domain: str,
         message_zh=_message_zh(t),
         max_length=t.integer("max_length", minimum=1) if kind == "text" else 0,
         qualitative_zh=_qualitative_zh(t),
+        suggestions=suggestions,
     )
+
+
+def _list(t: TomlTable, key: str, lists: Mapping[str, ChoiceList]) -> ChoiceList:
+    """The choice list an item names under key (choices, suggestions)."""
+    name = t.text(key)
+    if name not in lists:
+        raise t.fail(key, name, "the name of a list under [choices]: "
+                     + (", ".join(lists) or "(there is none)"))
+    return lists[name]
 
 
 def _message_zh(t: TomlTable) -> str:
@@ -449,6 +456,17 @@ def load_results_form(forms_dir: str | Path, name: str = "results.toml") -> Case
                                        "number (every results item is a lab value or measure)")
     if form.kind != "visit":
         raise StudyDefinitionError(form.file, "kind", form.kind, "visit")
+    return form
+
+
+def load_adverse_event_form(forms_dir: str | Path,
+                            name: str = "adverse_events.toml") -> CaseReportForm:
+    """Read and check the adverse event log: a log form of the AE domain."""
+    form = load_form(forms_dir, name)
+    if form.kind != "log":
+        raise StudyDefinitionError(form.file, "kind", form.kind, "log (one row per event)")
+    if form.domain != "AE":
+        raise StudyDefinitionError(form.file, "domain", form.domain, "AE")
     return form
 
 

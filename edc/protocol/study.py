@@ -19,6 +19,7 @@ from edc.protocol.crf import (
     CaseReportForm,
     Field,
     ResultsForm,
+    load_adverse_event_form,
     load_enrolment_form,
     load_results_form,
     yes_no_item,
@@ -123,6 +124,7 @@ class Study:
     outcomes: Outcomes
     results: ResultsForm  # forms/results.toml, whose height and weight enrolment uses too
     enrolment_form: CaseReportForm  # forms/enrolment.toml, then a question per criterion
+    adverse_events: CaseReportForm  # forms/adverse_events.toml, one row per event
 
     @property
     def tz(self) -> ZoneInfo:
@@ -286,6 +288,7 @@ def load_study(forms_dir: str | Path) -> Study:
         results=results,
         enrolment_form=load_enrolment_form(forms_dir, results,
                                            [c.question() for c in criteria]),
+        adverse_events=load_adverse_event_form(forms_dir),
     )
     _check_outcome_units(study.results)
     _check_sex_codes(study.enrolment_form)

@@ -1,0 +1,113 @@
+"""The adverse event log as data (forms/adverse_events.toml): the items and their labels, the
+CTCAE grades with their meaning, the ICH serious criteria as SDTM flags, causality, the linked
+infusion, action and outcome, all in English and Chinese; and the loader's refusals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from edc.protocol.study import StudyDefinitionError, load_study
+from tests.support.paths import FORMS
+
+AE = load_study(FORMS).adverse_events
+
+
+def codes(key: str) -> tuple[str, ...]:
+    choices = AE.field(key).choices
+    assert choices is not None
+    return choices.codes
+
+
+def test_a_log_of_the_ae_domain_with_the_items_a_safety_review_needs_in_order() -> None:
+    assert (AE.kind, AE.domain, AE.title, AE.title_zh) == (
+        "log", "AE", "Adverse events", "不良事件")
+    assert [(f.label, f.type, f.required) for f in AE.fields] == [
+        ("Adverse event", "text", True), ("Onset date", "date", True),
+        ("End date", "date", False), ("Ongoing", "yesno", False),
+        ("CTCAE grade", "choice", True), ("Serious", "yesno", True),
+        ("Serious because", "multichoice", False), ("Related to the infusion", "choice", True),
+        ("Infusion", "choice", True), ("Action taken", "multichoice", False),
+        ("Outcome", "choice", True)]
+    assert [f.variable for f in AE.fields] == [
+        "AETERM", "AESTDTC", "AEENDTC", "AEENRF", "AETOXGR", "AESER", "AESCRIT", "AEREL",
+        "AEINFNO", "AEACN", "AEOUT"]
+
+
+def test_the_term_offers_the_events_expected_after_an_msc_infusion_and_takes_any_text() -> None:
+    term = AE.field("term")
+    assert term.suggestions is not None and term.choices is None
+    assert [(c.label, c.label_zh) for c in term.suggestions.choices] == [
+        ("Fever", "发热"), ("Chills", "寒战"), ("Rash", "皮疹"), ("Urticaria", "荨麻疹"),
+        ("Headache", "头痛"), ("Nausea", "恶心"), ("Vomiting", "呕吐"),
+        ("Infusion site reaction", "输注部位反应"), ("Allergic reaction", "过敏反应")]
+    assert term.max_length == 200
+
+
+def test_grades_one_to_five_each_with_its_ctcae_meaning() -> None:
+    grades = AE.field("grade").choices.choices
+    assert [g.code for g in grades] == ["1", "2", "3", "4", "5"]
+    assert [g.label.split(" - ")[1].split(":")[0] for g in grades] == [
+        "Mild", "Moderate", "Severe or medically significant, not immediately life-threatening",
+        "Life-threatening", "Death related to the adverse event"]
+    assert all(g.label_zh.startswith(f"{g.code}级") for g in grades)
+
+
+def test_serious_criteria_are_the_ich_ones_coded_as_their_sdtm_flags() -> None:
+    assert codes("serious_criteria") == ("AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG",
+                                         "AESMIE")
+
+
+def test_causality_linked_infusion_and_outcome() -> None:
+    assert [c.label for c in AE.field("relation").choices.choices] == [
+        "Not related", "Unlikely", "Possible", "Probable", "Definite"]
+    assert codes("infusion") == ("1", "2", "NONE")
+    assert codes("outcome") == ("RECOVERED", "RECOVERING", "NOT_RECOVERED", "SEQUELAE",
+                                "FATAL", "UNKNOWN")
+
+
+def test_every_label_choice_and_message_has_its_chinese() -> None:
+    for field in AE.fields:
+        assert field.label_zh, field.key
+        assert bool(field.message) == bool(field.message_zh), field.key
+    for choice_list in AE.choice_lists:
+        assert all(c.label_zh for c in choice_list.choices), choice_list
+
+
+@pytest.fixture
+def forms(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(FORMS, tmp_path / "forms"))
+
+
+def refused(forms: Path, old: str, new: str) -> str:
+    path = forms / "adverse_events.toml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(StudyDefinitionError) as error:
+        load_study(forms)
+    return str(error.value)
+
+
+def test_suggestions_only_on_text_and_only_from_a_list(forms: Path) -> None:
+    assert refused(forms, 'suggestions = "expected"', 'suggestions = "events"') == (
+        "forms/adverse_events.toml: fields[0].suggestions: got 'events'. Expected the name of a "
+        "list under [choices]: expected, grade, serious, relation, infusion, action, outcome.")
+
+
+def test_a_suggestion_list_on_a_choice_item_is_refused(forms: Path) -> None:
+    message = refused(forms, 'choices = "outcome"', 'choices = "outcome"\nsuggestions = "expected"')
+    assert message.startswith("forms/adverse_events.toml: fields[10].suggestions: got 'expected'. "
+                              "Expected no suggestions: only text items have it")
+
+
+def test_the_log_must_be_a_log(forms: Path) -> None:
+    assert refused(forms, 'kind = "log"', 'kind = "once"') == (
+        "forms/adverse_events.toml: kind: got 'once'. Expected log (one row per event).")
+
+
+def test_the_log_must_be_of_the_ae_domain(forms: Path) -> None:
+    assert refused(forms, 'domain = "AE"', 'domain = "MH"') == (
+        "forms/adverse_events.toml: domain: got 'MH'. Expected AE.")
