@@ -50,6 +50,23 @@ def test_a_weekend_holiday_or_day_outside_the_window_needs_a_reason_and_is_flagg
             day, why, "Family travels that day")
 
 
+def test_rebooking_on_a_plain_day_does_not_carry_the_old_days_reason(app, nurse, scheduled):
+    book(nurse, app, scheduled, "W08", date="2026-05-10", reason="Family travels that day")
+    page = nurse.get(f"/visits/{visit_id(app, scheduled, 'W08')}").text
+    form = re.search(r'<form[^>]*action="[^"]*/book".*?</form>', page, re.S).group(0)
+    assert 'value="Family travels that day"' not in form  # shown beside the booking, not re-sent
+    assert "(Family travels that day)" in page
+    # The form as the page offers it, with a plain clinic day in the window.
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
+    assert fields.get("reason", "") == ""
+    response = book(nurse, app, scheduled, "W08", date="2026-05-11", time="",
+                    reason=fields.get("reason", ""), version=fields["version"])
+    assert response.status_code == 302
+    rebooked = visit(app, scheduled, "W08")
+    assert (rebooked.booked_date, rebooked.booking_flags, rebooked.booking_reason) == (
+        date(2026, 5, 11), None, None)
+
+
 def test_rebooking_is_audited_with_old_and_new_dates(app, nurse, scheduled) -> None:
     book(nurse, app, scheduled, "W08", date="2026-05-11")
     book(nurse, app, scheduled, "W08", date="2026-05-13")

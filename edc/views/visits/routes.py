@@ -167,9 +167,11 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
     offered = rules.day_to_offer(visit.suggested_date, visit.target_date, visit.window_start,
                                  visit.window_end, today, calendar())
     if book_form is None:
+        # The reason starts empty: it was given for the day booked so far, and a new day needs
+        # its own (or none, on a plain clinic day in the window).
         book_form = BookForm(formdata=None, data={
             "date": visit.booked_date or offered or today, "time": visit.booked_time,
-            "reason": visit.booking_reason, "version": str(visit.version)})
+            "version": str(visit.version)})
     if missed_form is None:
         missed_form = MissedForm(formdata=None, data={"version": str(visit.version)})
     page = reads.visit_page(db.session(), visit, results_definition(), study().outcomes)
