@@ -52,3 +52,14 @@ def test_results_that_cannot_be_computed_are_said_in_the_readers_language_and_lo
     assert ("The computed values could not be made from what is stored. The reason is in the "
             "server&#39;s log: tell the data manager.") in english
     assert "in 'mg/g?'. Expected a unit convertible to" in caplog.text
+
+
+def test_chinese_sentences_and_ages_are_not_spaced_as_english(app: Flask, nurse, allocation):
+    pid = factories.child(app, "with results")
+    w02 = f"/visits/{visit_id(app, pid, 'W02')}"
+    assert re.search(r"<dd>\d+(\.\d+)?岁</dd>", nurse.get(w02, headers=ZH).text)
+    assert re.search(r"<dd>\d+(\.\d+)? years</dd>", nurse.get(w02).text)
+    chinese = nurse.get(f"/participants/{pid}", headers=ZH).text
+    english = nurse.get(f"/participants/{pid}").text
+    assert "无法评估。检验科" in chinese
+    assert "an outcome is not assessable. A lab eGFR" in english
