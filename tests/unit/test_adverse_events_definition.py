@@ -4,13 +4,11 @@ infusion, action and outcome, all in English and Chinese; and the loader's refus
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
-from edc.protocol.study import StudyDefinitionError, load_study
+from edc.protocol.study import load_study
 from tests.support.paths import FORMS
+from tests.support.study_files import broken
 
 AE = load_study(FORMS).adverse_events
 
@@ -76,19 +74,8 @@ def test_every_label_choice_and_message_has_its_chinese() -> None:
         assert all(c.label_zh for c in choice_list.choices), choice_list
 
 
-@pytest.fixture
-def forms(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(FORMS, tmp_path / "forms"))
-
-
 def refused(forms: Path, old: str, new: str) -> str:
-    path = forms / "adverse_events.toml"
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    with pytest.raises(StudyDefinitionError) as error:
-        load_study(forms)
-    return str(error.value)
+    return str(broken(forms, "adverse_events.toml", old, new))
 
 
 def test_suggestions_only_on_text_and_only_from_a_list(forms: Path) -> None:

@@ -12,29 +12,10 @@ import pytest
 from edc.protocol.crf import ITEM_TYPES, RESULT_ROLES, load_form, load_results_form
 from edc.protocol.study import StudyDefinitionError, load_study
 from edc.rules.trends import Measurement, VisitResults, trend
+from tests.support.study_files import edit, load_error
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-@pytest.fixture
-def forms(tmp_path: Path) -> Path:
-    copy = tmp_path / "forms"
-    shutil.copytree(FORMS, copy)
-    return copy
-
-
-def edit(forms: Path, name: str, old: str, new: str) -> None:
-    path = forms / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} should occur once in {name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def load_error(forms: Path) -> StudyDefinitionError:
-    with pytest.raises(StudyDefinitionError) as info:
-        load_study(forms)
-    return info.value
 
 
 def log_error(tmp_path: Path, old: str, new: str) -> StudyDefinitionError:

@@ -5,7 +5,6 @@ what it got and what it expected.
 """
 
 import dataclasses
-import shutil
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,30 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from edc.protocol.study import Study, StudyDefinitionError, load_study
+from tests.support.study_files import edit, load_error
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
-
-
-@pytest.fixture
-def forms(tmp_path: Path) -> Path:
-    """A private copy of forms/ that a test may break."""
-    copy = tmp_path / "forms"
-    shutil.copytree(FORMS, copy)
-    return copy
-
-
-def edit(forms: Path, name: str, old: str, new: str) -> None:
-    """Replace one exact piece of text in forms/name (and make sure it was there)."""
-    path = forms / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} should occur once in {name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def load_error(forms: Path) -> StudyDefinitionError:
-    with pytest.raises(StudyDefinitionError) as info:
-        load_study(forms)
-    return info.value
 
 
 def assert_names(error: StudyDefinitionError, file: str, key: str, got: str, expected: str):

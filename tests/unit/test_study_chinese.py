@@ -1,32 +1,15 @@
 """Every label the app shows has its Chinese in forms/: a missing one stops start-up with the
 file, the key, what it got and what it expected."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from edc.protocol.study import StudyDefinitionError, load_study
+from edc.protocol.study import load_study
+from tests.support.study_files import broken
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 MISSING = "a value (the key is missing)"
-
-
-@pytest.fixture
-def forms(tmp_path: Path) -> Path:
-    copy = tmp_path / "forms"
-    shutil.copytree(FORMS, copy)
-    return copy
-
-
-def broken(forms: Path, name: str, old: str, new: str) -> StudyDefinitionError:
-    path = forms / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} should occur once in {name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    with pytest.raises(StudyDefinitionError) as info:
-        load_study(forms)
-    return info.value
 
 
 @pytest.mark.parametrize(("name", "old", "new", "key", "got", "expected"), [
