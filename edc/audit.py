@@ -20,6 +20,7 @@ from edc.models import (
     Allocation,
     AuditEvent,
     Infusion,
+    LogEntry,
     Participant,
     Result,
     User,
@@ -35,10 +36,15 @@ AUDITED: dict[type, str] = {
     Result: "result",
     Allocation: "allocation",
     User: "user",
+    LogEntry: "log_entry",
 }
 NOT_AUDITED_FIELDS = {
     "id", "version", "created_at", "results_saved_at", "calendar_sequence", "calendar_stamp",
+    # A log entry's dates are copies of its items, audited under the items' keys.
+    "start_date", "end_date",
 }
+# A column holding a form's items by key: audited as one row per item that changed, named by it.
+SPREAD_FIELDS = {"values"}
 REDACTED_FIELDS = {"password_hash", "calendar_token"}
 
 
@@ -83,6 +89,9 @@ def _rows_for(obj: Any, action: str) -> Iterator[dict[str, Any]]:
         if name in NOT_AUDITED_FIELDS:
             continue
         history = state.attrs[name].history
+        if name in SPREAD_FIELDS:
+            yield from _item_rows(history, getattr(obj, name), action)
+            continue
         if action == AuditAction.CREATE:
             old, new = None, (history.added or [getattr(obj, name)])[0]
             if new is None:
@@ -99,6 +108,24 @@ def _rows_for(obj: Any, action: str) -> Iterator[dict[str, Any]]:
         if name in REDACTED_FIELDS:
             old, new = (old and "(set)"), (new and "(changed)")
         yield {"field": name, "old": as_text(old), "new": as_text(new)}
+
+
+def _item_rows(history: Any, current: dict[str, Any] | None,
+               action: str) -> Iterator[dict[str, Any]]:
+    """One audit row per item of a values column whose stored value changed."""
+    if action == AuditAction.CREATE:
+        old, new = {}, (history.added or [current])[0] or {}
+    elif action == AuditAction.DELETE:
+        old, new = current or {}, {}
+    else:
+        if not history.has_changes():
+            return
+        old = (history.deleted or [{}])[0] or {}
+        new = (history.added or [{}])[0] or {}
+    for key in sorted(set(old) | set(new), key=lambda k: list({**old, **new}).index(k)):
+        before, after = as_text(old.get(key)), as_text(new.get(key))
+        if before != after:
+            yield {"field": key, "old": before, "new": after}
 
 
 def write_audit_rows(session: Session, _flush_context: Any) -> None:

@@ -28,6 +28,8 @@ class Action(StrEnum):
     ADD_VISIT = "add_visit"
     WITHDRAW = "withdraw"
     MANAGE_CALENDAR_LINK = "manage_calendar_link"
+    RECORD_SAFETY = "record_safety"  # adverse events, vital signs, medications, deviations
+    ACKNOWLEDGE_SAE = "acknowledge_sae"
     SEE_ALLOCATION = "see_allocation"
 
 
@@ -45,6 +47,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADD_VISIT: _DATA_ENTRY,
     Action.WITHDRAW: _DATA_ENTRY,
     Action.MANAGE_CALENDAR_LINK: _DATA_ENTRY,
+    Action.RECORD_SAFETY: _DATA_ENTRY,
+    Action.ACKNOWLEDGE_SAE: frozenset({Role.INVESTIGATOR}),
     Action.SEE_ALLOCATION: frozenset({Role.UNBLINDED}),
 }
 

@@ -12,6 +12,7 @@ from edc.models.base import (
     new_calendar_uid,
     utcnow,
 )
+from edc.models.logs import LogEntry
 from edc.models.participants import Allocation, Infusion, Participant, User
 from edc.models.visits import CALENDAR_FIELDS, Result, Visit, raise_calendar_sequence
 
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "CALENDAR_FIELDS",
     "Infusion",
+    "LogEntry",
     "PARTICIPANT_STATUSES",
     "Participant",
     "ROLES",

@@ -422,7 +422,8 @@ def _check_roles(top: TomlTable, fields: tuple[Field, ...], roles: Mapping[str, 
 def load_form(forms_dir: str | Path, name: str, *, roles: Mapping[str, Role] | None = None,
               results: CaseReportForm | None = None,
               limits_required: bool = False,
-              domains: tuple[str, ...] = DOMAINS) -> CaseReportForm:
+              domains: tuple[str, ...] = DOMAINS,
+              item_roles: Mapping[str, ItemRole] | None = None) -> CaseReportForm:
     """Read and check one case report form definition (forms/<name>)."""
     top = read_toml(Path(forms_dir), name)
     kind = top.text("kind")
@@ -439,7 +440,10 @@ def load_form(forms_dir: str | Path, name: str, *, roles: Mapping[str, Role] | N
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
         raise top.fail("fields", keys, "distinct field keys")
-    _check_roles(top, fields, roles or {})
+    if item_roles is None:
+        _check_roles(top, fields, roles or {})
+    else:
+        _check_item_roles(top, fields, item_roles)
     return CaseReportForm(file=top.file, title=top.text("title"),
                           title_zh=top.text("title_zh"), fields=fields, kind=kind,
                           domain=domain, choice_lists=tuple(lists.values()))
@@ -459,15 +463,79 @@ def load_results_form(forms_dir: str | Path, name: str = "results.toml") -> Case
     return form
 
 
-def load_adverse_event_form(forms_dir: str | Path,
-                            name: str = "adverse_events.toml") -> CaseReportForm:
-    """Read and check the adverse event log: a log form of the AE domain."""
-    form = load_form(forms_dir, name)
+@dataclass(frozen=True)
+class ItemRole:
+    """An item of a log form the code reads by role (its dates, its seriousness): the item
+    types it may be, whether every such form must declare it, and what it is for."""
+
+    name: str
+    types: tuple[str, ...]
+    required: bool
+    what: str
+
+
+# Every log form has a first date; an end date and "ongoing" are optional, but come together.
+LOG_ROLES: Mapping[str, ItemRole] = MappingProxyType({r.name: r for r in (
+    ItemRole("start", ("date",), True, "the date the entry starts (onset, start)"),
+    ItemRole("end", ("date",), False, "the date it ends (end, stop)"),
+    ItemRole("ongoing", ("yesno",), False, "that it has not ended"),
+)})
+# The adverse event log adds what the safety pages read.
+AE_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r for r in (
+    ItemRole("end", ("date",), True, "the date the event ended"),
+    ItemRole("ongoing", ("yesno",), True, "that the event has not ended"),
+    ItemRole("term", ("text",), True, "the event as the doctor names it"),
+    ItemRole("grade", ("choice",), True, "the severity grade"),
+    ItemRole("serious", ("yesno",), True, "that the event is serious: an investigator must "
+             "acknowledge it within the alert hours"),
+    ItemRole("criteria", ("multichoice",), True, "what makes it serious"),
+    ItemRole("infusion", ("choice",), True, "the infusion it followed: codes 1, 2 and NONE"),
+)}})
+
+
+def _check_item_roles(top: TomlTable, fields: tuple[Field, ...],
+                      roles: Mapping[str, ItemRole]) -> None:
+    """Every role is known, declared at most once (once if required), on an item of its type."""
+    for i, field in enumerate(fields):
+        if field.role and field.role not in roles:
+            raise top.fail(f"fields[{i}].role", field.role, "one of " + ", ".join(roles))
+    for role in roles.values():
+        found = [f for f in fields if f.role == role.name]
+        if len(found) > 1 or (role.required and not found):
+            raise top.fail("fields.role", sorted(f.role for f in fields if f.role),
+                           f'{"exactly" if role.required else "at most"} one field with '
+                           f'role = "{role.name}": {role.what}')
+        if found and found[0].type not in role.types:
+            at = f"fields[{fields.index(found[0])}].type"
+            raise top.fail(at, found[0].type, " or ".join(role.types) + f" (role {role.name})")
+    has = {f.role for f in fields}
+    if ("end" in has) != ("ongoing" in has):
+        raise top.fail("fields.role", sorted(r for r in has if r),
+                       'both role = "end" and role = "ongoing", or neither')
+
+
+@dataclass(frozen=True)
+class LogForm:
+    """A log form (one row per entry) and what its file says beyond the items."""
+
+    name: str  # the file's stem, in addresses and stored with each entry: "adverse_events"
+    form: CaseReportForm
+    alert_hours: int  # > 0: a yes to the "serious" item must be acknowledged within these hours
+
+
+def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
+                  roles: Mapping[str, ItemRole] = LOG_ROLES) -> LogForm:
+    """Read and check a log form (forms/<name>.toml) of a domain, with its roles."""
+    form = load_form(forms_dir, f"{name}.toml", item_roles=roles)
     if form.kind != "log":
-        raise StudyDefinitionError(form.file, "kind", form.kind, "log (one row per event)")
-    if form.domain != "AE":
-        raise StudyDefinitionError(form.file, "domain", form.domain, "AE")
-    return form
+        raise StudyDefinitionError(form.file, "kind", form.kind, "log (one row per entry)")
+    if form.domain != domain:
+        raise StudyDefinitionError(form.file, "domain", form.domain, domain)
+    top = read_toml(Path(forms_dir), f"{name}.toml")
+    hours = top.integer("alert_hours", minimum=1) if "alert_hours" in top.data else 0
+    if hours and "serious" not in {f.role for f in form.fields}:
+        raise top.fail("alert_hours", hours, 'no alert_hours: no item has role = "serious"')
+    return LogForm(name=name, form=form, alert_hours=hours)
 
 
 ENROLMENT_ROLES: Mapping[str, Role] = MappingProxyType(

@@ -16,11 +16,13 @@ import holidays
 
 from edc.protocol.codes import Sex
 from edc.protocol.crf import (
+    AE_ROLES,
     CaseReportForm,
     Field,
+    LogForm,
     ResultsForm,
-    load_adverse_event_form,
     load_enrolment_form,
+    load_log_form,
     load_results_form,
     yes_no_item,
 )
@@ -124,7 +126,18 @@ class Study:
     outcomes: Outcomes
     results: ResultsForm  # forms/results.toml, whose height and weight enrolment uses too
     enrolment_form: CaseReportForm  # forms/enrolment.toml, then a question per criterion
-    adverse_events: CaseReportForm  # forms/adverse_events.toml, one row per event
+    logs: tuple[LogForm, ...]  # the repeating forms (LOG_FILES), one row per entry
+
+    def log(self, name: str) -> LogForm:
+        """Return the log form of forms/<name>.toml."""
+        for log in self.logs:
+            if log.name == name:
+                return log
+        raise KeyError(name)
+
+    @property
+    def adverse_events(self) -> CaseReportForm:
+        return self.log(ADVERSE_EVENTS).form
 
     @property
     def tz(self) -> ZoneInfo:
@@ -264,6 +277,13 @@ def _check_sex_codes(enrolment: CaseReportForm) -> None:
                                    f"the codes {', '.join(Sex)} (stored, and used by the eGFR)")
 
 
+# The log forms: file stem, CDISC domain, the roles its items are read by.
+ADVERSE_EVENTS = "adverse_events"
+LOG_FILES = (
+    (ADVERSE_EVENTS, "AE", AE_ROLES),
+)
+
+
 def load_study(forms_dir: str | Path) -> Study:
     """Read the study definition's files from forms_dir and validate them."""
     forms_dir = Path(forms_dir)
@@ -288,7 +308,8 @@ def load_study(forms_dir: str | Path) -> Study:
         results=results,
         enrolment_form=load_enrolment_form(forms_dir, results,
                                            [c.question() for c in criteria]),
-        adverse_events=load_adverse_event_form(forms_dir),
+        logs=tuple(load_log_form(forms_dir, name, domain=domain, roles=roles)
+                   for name, domain, roles in LOG_FILES),
     )
     _check_outcome_units(study.results)
     _check_sex_codes(study.enrolment_form)

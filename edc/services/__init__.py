@@ -28,6 +28,7 @@ from edc.services.infusions import (
     save_infusion,
     second_infusion_due,
 )
+from edc.services.logs import acknowledge, remove_log_entry, save_log_entry
 from edc.services.results import (
     Conflict,
     ResultsData,
@@ -45,4 +46,5 @@ __all__ = [
     "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due",
     "Actor", "Context", "Operator",
+    "acknowledge", "remove_log_entry", "save_log_entry",
 ]

@@ -16,10 +16,13 @@ from werkzeug.routing import IntegerConverter
 
 from edc import db
 from edc.extensions import IDLE_TIMEOUT, login_manager
-from edc.models import User
+from edc.models import User, utcnow
 from edc.permissions import Action, may
 from edc.protocol.codes import ParticipantStatus, Sex, VisitKind, VisitStatus
+from edc.protocol.study import ADVERSE_EVENTS
 from edc.read.accounts import active_user
+from edc.read.safety import Alert, open_alerts
+from edc.rules.safety import hours_left
 from edc.views.filters import register_filters
 from edc.views.shared import permission_required, study
 
@@ -105,15 +108,23 @@ class BoundedInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def _safety_alerts() -> list[tuple[Alert, int]]:
+    log = study().log(ADVERSE_EVENTS)
+    now = utcnow()
+    return [(alert, hours_left(alert.alert_at, log.alert_hours, now))
+            for alert in open_alerts(db.session(), log.form.by_role("term").key)]
+
+
 def register(app: Flask) -> None:
     """Register the blueprints, the request hooks, the error pages and the template filters."""
-    from edc.views import auth, calendars, participants, visits, worklist
+    from edc.views import auth, calendars, participants, safety, visits, worklist
 
     app.url_map.converters["int"] = BoundedInt
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(participants.bp)
+    app.register_blueprint(safety.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(worklist.bp)
     app.before_request(_require_login)
@@ -138,6 +149,9 @@ def register(app: Flask) -> None:
             "VisitStatus": VisitStatus,
             # may(Action.ENROL): whether the page offers the user that action (edc.permissions)
             "may": lambda action: bool(user and may(user.role, action)),
+            # The serious adverse events no investigator has acknowledged, with the hours left.
+            "safety_alerts": _safety_alerts,
+            "alerts_log": ADVERSE_EVENTS,
         }
 
     @app.route("/")

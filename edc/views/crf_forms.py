@@ -81,7 +81,9 @@ def _integer(item: Field, _kind: str) -> Any:
 
 
 def _text(item: Field, _kind: str) -> Any:
-    return StringField(label_of(item), description=other_label(item),
+    # A pick list (the template writes its datalist) that still takes any other text.
+    offered = {"list": f"{item.key}-suggestions", "autocomplete": "off"} if item.suggestions else {}
+    return StringField(label_of(item), description=other_label(item), render_kw=offered or None,
                        validators=[*_validators(item), Length(max=item.max_length)])
 
 

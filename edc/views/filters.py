@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -57,6 +57,7 @@ TERMS = {
     "result": _l("result"),
     "allocation": _l("allocation"),
     "user": _l("user"),
+    "log_entry": _l("log entry"),
 }
 
 
@@ -128,6 +129,50 @@ def flags_on(flags: str | None, day: date | None) -> str:
     return flag_words(flags, day, calendar())
 
 
+def answer(stored: Any, item: Any) -> str:
+    """A log entry's stored value of an item as the reader reads it: a code by its label, a
+    date with its weekday, yes or no, a number with its unit."""
+    if stored is None or stored == "" or stored == []:
+        return ""
+    if item.type in ("choice", "multichoice") and item.choices is not None:
+        labels = {c.code: label_of(c) for c in item.choices.choices}
+        codes = stored if isinstance(stored, list) else [stored]
+        return _(", ").join(labels.get(code, code) for code in codes)
+    if item.type == "yesno":
+        return str({"yes": _l("Yes"), "no": _l("No")}.get(stored, stored))
+    if item.type == "date":
+        return day(date.fromisoformat(stored))
+    if item.type in ("number", "integer"):
+        return f"{stored:g} {label_of(item.canonical_unit)}".strip()
+    return str(stored)
+
+
+def answer_pair(stored: Any, item: Any) -> tuple[str, str]:
+    """A stored value in English and in Chinese (for a bilingual report); text as typed."""
+    if stored is None or stored == "" or stored == []:
+        return "—", "—"
+    if item.type in ("choice", "multichoice") and item.choices is not None:
+        codes = stored if isinstance(stored, list) else [stored]
+        found = {c.code: c for c in item.choices.choices}
+        return (", ".join(found[c].label if c in found else c for c in codes),
+                "、".join(found[c].label_zh if c in found else c for c in codes))
+    if item.type == "yesno":
+        return {"yes": ("Yes", "是"), "no": ("No", "否")}.get(stored, (stored, stored))
+    if item.type in ("number", "integer"):
+        unit = item.canonical_unit
+        return f"{stored:g} {unit.label}", f"{stored:g} {unit.label_zh or unit.label}"
+    return str(stored), str(stored)
+
+
+def hours_left(hours: int | None) -> str:
+    """What is left of a serious event's reporting window, in hours."""
+    if hours is None:
+        return ""
+    if hours >= 0:
+        return ngettext("%(num)s hour left to report", "%(num)s hours left to report", hours)
+    return ngettext("report overdue by %(num)s hour", "report overdue by %(num)s hours", -hours)
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters above (and in_reader_language, other_language) available to every
     template."""
@@ -147,4 +192,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_global(in_reader_language, "in_reader_language")
     app.add_template_filter(arm_label, "arm_label")
     app.add_template_filter(qualifier, "qualifier")
+    app.add_template_filter(answer, "answer")
+    app.add_template_filter(hours_left, "hours_left")
+    app.add_template_filter(answer_pair, "answer_pair")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")

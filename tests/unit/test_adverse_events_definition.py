@@ -92,9 +92,41 @@ def test_a_suggestion_list_on_a_choice_item_is_refused(forms: Path) -> None:
 
 def test_the_log_must_be_a_log(forms: Path) -> None:
     assert refused(forms, 'kind = "log"', 'kind = "once"') == (
-        "forms/adverse_events.toml: kind: got 'once'. Expected log (one row per event).")
+        "forms/adverse_events.toml: kind: got 'once'. Expected log (one row per entry).")
 
 
 def test_the_log_must_be_of_the_ae_domain(forms: Path) -> None:
     assert refused(forms, 'domain = "AE"', 'domain = "MH"') == (
         "forms/adverse_events.toml: domain: got 'MH'. Expected AE.")
+
+
+def test_the_items_the_safety_pages_read_are_marked_by_role() -> None:
+    assert {f.role: f.key for f in AE.fields if f.role} == {
+        "term": "term", "start": "onset_date", "end": "end_date", "ongoing": "ongoing",
+        "grade": "grade", "serious": "serious", "criteria": "serious_criteria",
+        "infusion": "infusion"}
+    assert load_study(FORMS).log("adverse_events").alert_hours == 24
+
+
+def test_a_role_the_safety_pages_need_is_required(forms: Path) -> None:
+    assert refused(forms, 'role = "serious"\n', "") == (
+        "forms/adverse_events.toml: fields.role: got ['criteria', 'end', 'grade', 'infusion', "
+        "'ongoing', 'start', 'term']. Expected exactly one field with role = \"serious\": that "
+        "the event is serious: an investigator must acknowledge it within the alert hours.")
+
+
+def test_a_role_on_an_item_of_the_wrong_type_is_refused(forms: Path) -> None:
+    assert refused(forms, 'role = "start"', 'role = "end"').startswith(
+        "forms/adverse_events.toml: fields.role: got ")
+    assert refused(forms, 'role = "grade"\n', 'role = "grade"\ntype = "text"\n').startswith(
+        "forms/adverse_events.toml: ")
+
+
+def test_an_unknown_role_is_refused(forms: Path) -> None:
+    assert refused(forms, 'role = "grade"', 'role = "severity"').startswith(
+        "forms/adverse_events.toml: fields[4].role: got 'severity'. Expected one of start, end, ")
+
+
+def test_alert_hours_must_be_a_whole_number_above_zero(forms: Path) -> None:
+    assert refused(forms, "alert_hours = 24", "alert_hours = 0").startswith(
+        "forms/adverse_events.toml: alert_hours: got 0. Expected ")

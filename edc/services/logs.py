@@ -1,0 +1,269 @@
+"""Enter, correct and remove the rows of a log form (an adverse event, a medication...), and
+acknowledge a serious adverse event.
+
+Items are read from the form's definition (forms/<name>.toml); the dates and the seriousness
+by the items' roles. A row is checked whole (required items, the dates against each other and
+against consent and today, what the adverse event log needs), then saved with one audit row per
+item it changes, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from edc.audit import audited
+from edc.models import LogEntry, Participant, utcnow
+from edc.protocol.crf import CaseReportForm, Field, LogForm
+from edc.services.base import (
+    GENERAL,
+    Context,
+    Errors,
+    Refused,
+    check_range,
+    check_version,
+    saving,
+)
+from edc.services.language import in_reader_language, label_of
+
+# What "no infusion" is coded as in the item with role "infusion".
+NO_INFUSION = "NONE"
+
+
+def stored_value(item: Field, value: Any) -> Any:
+    """A typed answer as the values column keeps it (None: not answered)."""
+    if value is None or value == "" or value == []:
+        return None
+    if item.type == "date":
+        return value.isoformat()
+    if item.type == "time":
+        return value.strftime("%H:%M")
+    if item.type == "yesno":
+        return {True: "yes", False: "no"}.get(value, value)
+    if item.type == "multichoice":
+        return list(value)
+    if item.type == "text":
+        return str(value).strip() or None
+    return value
+
+
+def typed_value(item: Field, stored: Any) -> Any:
+    """A stored value as a form or a rule reads it: a date as a date, yes/no as text."""
+    if stored is None:
+        return None
+    if item.type == "date":
+        return date.fromisoformat(stored)
+    if item.type == "time":
+        return datetime.strptime(stored, "%H:%M").time()
+    return stored
+
+
+def typed_values(form: CaseReportForm, entry: LogEntry) -> dict[str, Any]:
+    """Every item of an entry, typed (the form's data when it is opened to be corrected)."""
+    return {item.key: typed_value(item, entry.values.get(item.key)) for item in form.fields}
+
+
+def _role(form: CaseReportForm, role: str) -> Field | None:
+    return next((f for f in form.fields if f.role == role), None)
+
+
+def _day(value: date) -> str:
+    return value.isoformat()
+
+
+def _check_items(errors: Errors, form: CaseReportForm, values: Mapping[str, Any]) -> None:
+    """Every required item answered; a number inside its possible range; a code of its list."""
+    for item in form.fields:
+        value = values.get(item.key)
+        if value is None:
+            if item.required:
+                errors.add(item.key, in_reader_language(item.message, item.message_zh)
+                           or _("%(label)s is required.", label=label_of(item)))
+            continue
+        if item.type in ("number", "integer"):
+            unit = item.canonical_unit
+            check_range(errors, item.key, label_of(item), float(value), label_of(unit),
+                        unit.block)
+        elif item.type in ("choice", "multichoice") and item.choices is not None:
+            codes = value if isinstance(value, list) else [value]
+            if any(code not in item.choices.codes for code in codes):
+                errors.add(item.key, _("Choose %(label)s from the list.", label=label_of(item)))
+        elif item.type == "text" and item.max_length and len(value) > item.max_length:
+            errors.add(item.key, _("%(label)s is longer than %(n)s characters.",
+                                   label=label_of(item), n=item.max_length))
+
+
+def _check_dates(errors: Errors, ctx: Context, participant: Participant, form: CaseReportForm,
+                 values: Mapping[str, Any]) -> None:
+    """The start not before consent; no date after today; the end not before the start; an end
+    date or "ongoing", not both."""
+    start_item, end_item, ongoing_item = (_role(form, r) for r in ("start", "end", "ongoing"))
+    assert start_item is not None  # every log form has one (LOG_ROLES)
+    start = values.get(start_item.key)
+    end = values.get(end_item.key) if end_item else None
+    for item, day in ((start_item, start), (end_item, end)):
+        if item is not None and day is not None and day > ctx.today:
+            errors.add(item.key, _("%(label)s %(day)s is after today.", label=label_of(item),
+                                   day=_day(day)))
+    if start is not None and start < participant.consent_date:
+        errors.add(start_item.key, _(
+            "%(label)s %(day)s is before consent (%(consent)s).", label=label_of(start_item),
+            day=_day(start), consent=_day(participant.consent_date)))
+    if end_item is not None and start is not None and end is not None and end < start:
+        errors.add(end_item.key, _("%(label)s %(day)s is before %(start)s %(start_day)s.",
+                                   label=label_of(end_item), day=_day(end),
+                                   start=label_of(start_item), start_day=_day(start)))
+    if end_item is None or ongoing_item is None:
+        return
+    ongoing = values.get(ongoing_item.key) == "yes"
+    if ongoing and end is not None:
+        errors.add(end_item.key, _("Give an end date or tick %(ongoing)s, not both.",
+                                   ongoing=label_of(ongoing_item)))
+    elif not ongoing and end is None and end_item.key not in errors:
+        errors.add(end_item.key, _("Give the end date, or tick %(ongoing)s.",
+                                   ongoing=label_of(ongoing_item)))
+
+
+def _check_serious(errors: Errors, participant: Participant, form: CaseReportForm,
+                   values: Mapping[str, Any]) -> None:
+    """Serious criteria exactly when serious; a linked infusion that was given, before onset."""
+    serious, criteria = _role(form, "serious"), _role(form, "criteria")
+    if serious is not None and criteria is not None:
+        chosen = values.get(criteria.key)
+        if values.get(serious.key) == "yes" and not chosen:
+            errors.add(criteria.key, _("Tick what makes the event serious."))
+        elif values.get(serious.key) == "no" and chosen:
+            errors.add(criteria.key, _("Serious criteria are ticked but the event is not marked "
+                                       "serious: untick them or mark it serious."))
+    infusion_item, start_item = _role(form, "infusion"), _role(form, "start")
+    if infusion_item is None or start_item is None:
+        return
+    code = values.get(infusion_item.key)
+    if code in (None, NO_INFUSION):
+        return
+    given = participant.infusion(int(code))
+    if given is None:
+        errors.add(infusion_item.key, _("Infusion %(n)s is not recorded for %(code)s.", n=code,
+                                        code=participant.code))
+        return
+    onset = values.get(start_item.key)
+    if onset is not None and onset < given.date:
+        errors.add(start_item.key, _(
+            "%(label)s %(day)s is before infusion %(n)s (%(given)s) that it is linked to.",
+            label=label_of(start_item), day=_day(onset), n=code, given=_day(given.date)))
+
+
+def _cleaned(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers with blanks as None and text trimmed, keyed by item."""
+    cleaned: dict[str, Any] = {}
+    for item in form.fields:
+        value = values.get(item.key)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value == []:
+            value = None
+        cleaned[item.key] = value
+    return cleaned
+
+
+def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
+                    values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a row whole; return it cleaned, or raise Refused with every problem at its item."""
+    form = log.form
+    cleaned = _cleaned(form, values)
+    errors = Errors()
+    _check_items(errors, form, cleaned)
+    _check_dates(errors, ctx, participant, form, cleaned)
+    _check_serious(errors, participant, form, cleaned)
+    errors.raise_if_any()
+    return cleaned
+
+
+def _next_number(ctx: Context, participant: Participant, name: str) -> int:
+    highest = ctx.session.scalar(select(func.max(LogEntry.number)).where(
+        LogEntry.participant_id == participant.id, LogEntry.form == name))
+    return (highest or 0) + 1
+
+
+def _alert(log: LogForm, entry: LogEntry, now: datetime) -> None:
+    """Start the reporting window when the entry becomes serious; end it if it no longer is."""
+    serious = _role(log.form, "serious")
+    if not log.alert_hours or serious is None:
+        return
+    if entry.values.get(serious.key) == "yes":
+        if entry.alert_at is None:
+            entry.alert_at, entry.acknowledged_at, entry.acknowledged_by = now, None, None
+    elif entry.alert_at is not None:
+        entry.alert_at, entry.acknowledged_at, entry.acknowledged_by = None, None, None
+
+
+def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
+                   values: Mapping[str, Any], *, entry: LogEntry | None = None,
+                   reason: str = "", expected_version: int | None = None) -> LogEntry:
+    """Add a row to a child's log, or correct one (a correction needs its reason)."""
+    session = ctx.session
+    title = in_reader_language(log.form.title, log.form.title_zh)
+    what = (_("%(form)s of %(code)s", form=title, code=participant.code) if entry is None else
+            _("%(form)s %(n)s of %(code)s", form=title, n=entry.number, code=participant.code))
+    if entry is not None:
+        check_version(session, entry, expected_version, what)
+        if entry.removed_reason is not None:
+            raise Refused({GENERAL: [_("This entry was removed; it cannot be changed.")]})
+    cleaned = check_log_entry(ctx, participant, log, values)
+    reason = reason.strip()
+    if entry is not None and not reason:
+        raise Refused({"reason": [_("Say why the entry is corrected.")]})
+    stored = {item.key: stored_value(item, cleaned[item.key]) for item in log.form.fields}
+    start_item, end_item = _role(log.form, "start"), _role(log.form, "end")
+    assert start_item is not None
+    with audited(session, ctx.actor.username, reason or None):
+        if entry is None:
+            entry = LogEntry(participant_id=participant.id, form=log.name,
+                             number=_next_number(ctx, participant, log.name))
+            session.add(entry)
+        elif entry.values == stored:
+            return entry  # nothing changed: nothing to save or audit
+        with saving(session, entry, what):
+            entry.values = stored
+            entry.start_date = cleaned[start_item.key]
+            entry.end_date = cleaned[end_item.key] if end_item else None
+            _alert(log, entry, utcnow())
+            session.commit()
+    return entry
+
+
+def remove_log_entry(ctx: Context, participant: Participant, entry: LogEntry, reason: str, *,
+                     expected_version: int | None = None) -> None:
+    """Mark a row entered in error: it stays in the record, struck through, and counts no more."""
+    session = ctx.session
+    what = _("Entry %(n)s of %(code)s", n=entry.number, code=participant.code)
+    check_version(session, entry, expected_version, what)
+    reason = reason.strip()
+    if not reason:
+        raise Refused({"reason": [_("Say why the entry is removed.")]})
+    if entry.removed_reason is not None:
+        raise Refused({GENERAL: [_("This entry was removed already.")]})
+    with audited(session, ctx.actor.username, reason), saving(session, entry, what):
+        entry.removed_reason = reason
+        session.commit()
+
+
+def acknowledge(ctx: Context, participant: Participant, entry: LogEntry, *,
+                expected_version: int | None = None) -> None:
+    """An investigator has seen a serious adverse event: its alert stops."""
+    session = ctx.session
+    what = _("Adverse event %(n)s of %(code)s", n=entry.number, code=participant.code)
+    check_version(session, entry, expected_version, what)
+    if entry.alert_at is None or entry.removed_reason is not None:
+        raise Refused({GENERAL: [_("This event is not serious: there is nothing to "
+                                   "acknowledge.")]})
+    if entry.acknowledged_at is not None:
+        raise Refused({GENERAL: [_("%(who)s acknowledged this event already.",
+                                   who=entry.acknowledged_by)]})
+    with audited(session, ctx.actor.username, None), saving(session, entry, what):
+        entry.acknowledged_at, entry.acknowledged_by = utcnow(), ctx.actor.username
+        session.commit()

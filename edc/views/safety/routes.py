@@ -1,0 +1,253 @@
+"""A child's logs (adverse events, ...): the list, a new entry, an entry with its correction and
+removal, an investigator's acknowledgement of a serious event and its printable report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from edc import db, services
+from edc.models import LogEntry, Participant, utcnow
+from edc.permissions import Action
+from edc.protocol.crf import LogForm
+from edc.read import participants as participant_reads
+from edc.read import safety as reads
+from edc.rules.safety import deadline, hours_left
+from edc.services import Changed, Refused
+from edc.services.base import whole_years
+from edc.services.language import in_reader_language
+from edc.services.logs import typed_values
+from edc.views.safety.forms import AcknowledgeForm, RemoveForm, answers, entry_form
+from edc.views.shared import attach_errors, context, permission_required, study
+
+bp = Blueprint("safety", __name__, url_prefix="/participants")
+
+
+def _log_or_404(name: str) -> LogForm:
+    try:
+        return study().log(name)
+    except KeyError:
+        abort(404)
+
+
+def _participant_or_404(participant_id: int) -> Participant:
+    participant = participant_reads.load_participant(db.session(), participant_id)
+    if participant is None:
+        abort(404)
+    return participant
+
+
+def _entry_or_404(participant_id: int, name: str, number: int) -> LogEntry:
+    entry = reads.log_entry(db.session(), participant_id, name, number)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def _title(log: LogForm) -> str:
+    return in_reader_language(log.form.title, log.form.title_zh)
+
+
+def _window(log: LogForm, entry: LogEntry) -> dict[str, Any]:
+    """A serious event's reporting window: its deadline and the hours left (None without one)."""
+    if entry.alert_at is None:
+        return {"deadline": None, "hours_left": None}
+    return {"deadline": deadline(entry.alert_at, log.alert_hours),
+            "hours_left": hours_left(entry.alert_at, log.alert_hours, utcnow())}
+
+
+@bp.route("/<int:participant_id>/log/<name>")
+@permission_required(Action.VIEW)
+def log(participant_id: int, name: str) -> Any:
+    definition = _log_or_404(name)
+    participant = _participant_or_404(participant_id)
+    entries = reads.log_entries(db.session(), participant_id, name)
+    return render_template("safety/log.html", p=participant, log=definition,
+                           title=_title(definition), entries=entries,
+                           windows={e.number: _window(definition, e) for e in entries})
+
+
+def _save(participant: Participant, definition: LogForm, form: Any,
+          entry: LogEntry | None) -> tuple[LogEntry | None, list[str], int]:
+    """Save the posted row; return the saved entry, or the messages and the page's status."""
+    try:
+        saved = services.save_log_entry(
+            context(), participant, definition, answers(form, definition.form), entry=entry,
+            reason=form.reason.data or "", expected_version=form.expected_version())
+    except Refused as refused:
+        return None, attach_errors(form, refused), 409 if isinstance(refused, Changed) else 422
+    return saved, [], 200
+
+
+def _saved_message(definition: LogForm, saved: LogEntry) -> None:
+    flash(_("%(title)s %(n)s is saved.", title=_title(definition), n=saved.number), "success")
+    if saved.alert_at is not None and saved.acknowledged_at is None:
+        flash(_("This is a serious adverse event: an investigator must acknowledge it within "
+                "%(hours)s hours, and it is reported with the printable report.",
+                hours=definition.alert_hours), "warning")
+
+
+@bp.route("/<int:participant_id>/log/<name>/new", methods=["GET", "POST"])
+@permission_required(Action.RECORD_SAFETY)
+def new_entry(participant_id: int, name: str) -> Any:
+    definition = _log_or_404(name)
+    participant = _participant_or_404(participant_id)
+    form_class = entry_form(definition.form)
+    # Opened from another page (the vital signs of an infusion) with some items filled in.
+    form = form_class() if request.method == "POST" else form_class(
+        formdata=MultiDict(request.args) if request.args else None)
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            saved, general, status = _save(participant, definition, form, None)
+            if saved is not None:
+                _saved_message(definition, saved)
+                return redirect(url_for("safety.entry", participant_id=participant_id,
+                                        name=name, number=saved.number))
+        else:
+            status = 422
+    return render_template("safety/entry.html", p=participant, log=definition,
+                           title=_title(definition), form=form, entry=None, general=general,
+                           remove_form=None, acknowledge_form=None), status
+
+
+@bp.route("/<int:participant_id>/log/<name>/<int:number>", methods=["GET", "POST"])
+@permission_required(Action.VIEW, post=Action.RECORD_SAFETY)
+def entry(participant_id: int, name: str, number: int) -> Any:
+    definition = _log_or_404(name)
+    participant = _participant_or_404(participant_id)
+    found = _entry_or_404(participant_id, name, number)
+    form_class = entry_form(definition.form)
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        form = form_class()
+        if form.validate_on_submit():
+            saved, general, status = _save(participant, definition, form, found)
+            if saved is not None:
+                _saved_message(definition, saved)
+                return redirect(url_for("safety.entry", participant_id=participant_id,
+                                        name=name, number=number))
+        else:
+            status = 422
+    else:
+        form = form_class(formdata=None, data=typed_values(definition.form, found))
+        form.version.data = str(found.version)
+    return _entry_page(participant, definition, found, form, general), status
+
+
+def _entry_page(participant: Participant, definition: LogForm, found: LogEntry, form: Any,
+                general: list[str], remove_form: RemoveForm | None = None) -> str:
+    remove_form = remove_form or RemoveForm(formdata=None)
+    acknowledge_form = AcknowledgeForm(formdata=None)
+    remove_form.version.data = acknowledge_form.version.data = str(found.version)
+    return render_template("safety/entry.html", p=participant, log=definition,
+                           title=_title(definition), form=form, entry=found, general=general,
+                           remove_form=remove_form, acknowledge_form=acknowledge_form,
+                           **_window(definition, found))
+
+
+@bp.route("/<int:participant_id>/log/<name>/<int:number>/remove", methods=["POST"])
+@permission_required(Action.RECORD_SAFETY)
+def remove(participant_id: int, name: str, number: int) -> Any:
+    definition = _log_or_404(name)
+    participant = _participant_or_404(participant_id)
+    found = _entry_or_404(participant_id, name, number)
+    remove_form = RemoveForm()
+    general: list[str] = []
+    status = 422
+    if remove_form.validate_on_submit():
+        try:
+            services.remove_log_entry(context(), participant, found, remove_form.reason.data,
+                                      expected_version=remove_form.expected_version())
+        except Refused as refused:
+            general = attach_errors(remove_form, refused)
+            status = 409 if isinstance(refused, Changed) else 422
+        else:
+            flash(_("%(title)s %(n)s is removed; it stays in the record, struck through.",
+                    title=_title(definition), n=number), "success")
+            return redirect(url_for("safety.log", participant_id=participant_id, name=name))
+    form = entry_form(definition.form)(formdata=None, data=typed_values(definition.form, found))
+    form.version.data = str(found.version)
+    return _entry_page(participant, definition, found, form, general, remove_form), status
+
+
+@bp.route("/<int:participant_id>/log/<name>/<int:number>/acknowledge", methods=["POST"])
+@permission_required(Action.ACKNOWLEDGE_SAE)
+def acknowledge(participant_id: int, name: str, number: int) -> Any:
+    _log_or_404(name)
+    participant = _participant_or_404(participant_id)
+    found = _entry_or_404(participant_id, name, number)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            services.acknowledge(context(), participant, found,
+                                 expected_version=form.expected_version())
+        except Refused as refused:
+            for message in refused.messages:
+                flash(message, "error")
+        else:
+            flash(_("The serious adverse event of %(code)s is acknowledged.",
+                    code=participant.code), "success")
+    return redirect(url_for("safety.entry", participant_id=participant_id, name=name,
+                            number=number))
+
+
+# The report's headings, printed in English and Chinese whoever prints it.
+REPORT_WORDS = {
+    "title": _l("Serious adverse event report"),
+    "study": _l("Study"),
+    "site": _l("Site"),
+    "participant": _l("Participant"),
+    "code": _l("Participant code"),
+    "sex": _l("Sex"),
+    "age": _l("Age at onset (years)"),
+    "consent": _l("Consent date"),
+    "infusions": _l("Infusions"),
+    "infusion": _l("Infusion"),
+    "date": _l("Date"),
+    "lot": _l("Product lot"),
+    "volume": _l("Volume (mL)"),
+    "event": _l("The event"),
+    "reporting": _l("Reporting"),
+    "entry": _l("Entry"),
+    "serious_at": _l("Saved as serious"),
+    "due": _l("Report due by"),
+    "acknowledged": _l("Acknowledged by the investigator"),
+    "not_yet": _l("Not yet"),
+    "printed": _l("Printed"),
+    "reporter": _l("Reported by (name, signature, date)"),
+    "investigator": _l("Investigator (name, signature, date)"),
+    "blinded": _l("The treatment arm is not shown: the study is blinded."),
+}
+
+
+def _in_both(words: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Each word in English and in Chinese."""
+    english, chinese = {}, {}
+    with force_locale("en"):
+        english = {key: str(text) for key, text in words.items()}
+    with force_locale("zh_CN"):
+        chinese = {key: str(text) for key, text in words.items()}
+    return {key: (english[key], chinese[key]) for key in words}
+
+
+@bp.route("/<int:participant_id>/log/<name>/<int:number>/report")
+@permission_required(Action.VIEW)
+def report(participant_id: int, name: str, number: int) -> Any:
+    definition = _log_or_404(name)
+    participant = _participant_or_404(participant_id)
+    found = _entry_or_404(participant_id, name, number)
+    if found.alert_at is None:
+        abort(404)
+    sex = study().enrolment_form.field("sex")
+    return render_template("safety/report.html", p=participant, log=definition, entry=found,
+                           words=_in_both(REPORT_WORDS), sex=sex,
+                           age=whole_years(participant.date_of_birth, found.start_date),
+                           printed=utcnow(), **_window(definition, found))

@@ -1,0 +1,265 @@
+"""The adverse event log as a nurse and an investigator use it: an infusion reaction recorded,
+its dates checked against each other, consent, the infusion and today; a serious event's
+banner on every staff page until an investigator acknowledges it; its printable report;
+corrections with their reason, a save over someone else's refused, an entry removed in error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from edc import db
+from edc.models import AuditEvent, LogEntry
+from tests.support import factories
+from tests.support.factories import INFUSION_1
+from tests.support.pages import html_of, page
+
+FEVER = {"term": "Fever", "onset_date": "2026-03-02", "end_date": "2026-03-03",
+         "ongoing": "no", "grade": "2", "serious": "no", "relation": "PROBABLE",
+         "infusion": "1", "action": ["MEDICATION"], "outcome": "RECOVERED"}
+HOSPITALISED = {**FEVER, "term": "Allergic reaction", "onset_date": "2026-03-16",
+                "end_date": "", "ongoing": "yes", "grade": "3", "serious": "yes",
+                "serious_criteria": ["AESHOSP"], "infusion": "2",
+                "action": ["STOPPED", "HOSPITALISED"], "outcome": "RECOVERING"}
+
+
+def new_url(pid: int) -> str:
+    return f"/participants/{pid}/log/adverse_events/new"
+
+
+def entry_url(pid: int, number: int = 1) -> str:
+    return f"/participants/{pid}/log/adverse_events/{number}"
+
+
+def entries(app: Flask) -> list[LogEntry]:
+    with app.app_context():
+        return list(db.session().scalars(select(LogEntry).order_by(LogEntry.id)))
+
+
+def trail(app: Flask) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
+    with app.app_context():
+        return [(r.username, r.field, r.old, r.new, r.reason) for r in db.session().scalars(
+            select(AuditEvent).where(AuditEvent.entity == "log_entry").order_by(AuditEvent.id))]
+
+
+@pytest.fixture
+def pid(app: Flask, allocation: None) -> int:
+    return factories.child(app, "scheduled")
+
+
+def record(client: FlaskClient, pid: int, data: dict[str, Any]) -> Any:
+    return client.post(new_url(pid), data=data)
+
+
+def test_an_infusion_reaction_is_recorded_with_every_item_and_audited_item_by_item(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    response = record(nurse, pid, FEVER)
+    assert response.status_code == 302, page(response).errors
+    assert response.headers["Location"] == entry_url(pid)
+    [entry] = entries(app)
+    assert (entry.form, entry.number, entry.start_date.isoformat(),
+            entry.end_date.isoformat()) == ("adverse_events", 1, "2026-03-02", "2026-03-03")
+    assert entry.values == {
+        "term": "Fever", "onset_date": "2026-03-02", "end_date": "2026-03-03", "ongoing": "no",
+        "grade": "2", "serious": "no", "serious_criteria": None, "relation": "PROBABLE",
+        "infusion": "1", "action": ["MEDICATION"], "outcome": "RECOVERED"}
+    assert entry.alert_at is None
+    assert trail(app) == [
+        ("nurse", "participant_id", None, str(pid), None),
+        ("nurse", "form", None, "adverse_events", None), ("nurse", "number", None, "1", None),
+        ("nurse", "term", None, "Fever", None), ("nurse", "onset_date", None, "2026-03-02", None),
+        ("nurse", "end_date", None, "2026-03-03", None), ("nurse", "ongoing", None, "no", None),
+        ("nurse", "grade", None, "2", None), ("nurse", "serious", None, "no", None),
+        ("nurse", "relation", None, "PROBABLE", None), ("nurse", "infusion", None, "1", None),
+        ("nurse", "action", None, '["MEDICATION"]', None),
+        ("nurse", "outcome", None, "RECOVERED", None)]
+    listed = page(nurse.get(f"/participants/{pid}/log/adverse_events"))
+    assert listed.table_rows[1][:7] == [
+        "1", "Fever", "2026-03-02 Mon", "2026-03-03 Tue", "No",
+        "2 - Moderate: minimal, local or non-invasive treatment needed; limits "
+        "age-appropriate daily activities", "No"]
+    assert "Infusion 1" in listed.table_rows[1] and "Medication given" in listed.table_rows[1]
+    assert "Serious adverse events waiting" not in listed.text
+
+
+def test_the_expected_events_are_offered_and_any_other_term_is_kept_as_typed(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    html = html_of(nurse.get(new_url(pid)))
+    assert 'list="term-suggestions"' in html
+    for expected in ("Fever", "Chills", "Rash", "Urticaria", "Headache", "Nausea", "Vomiting",
+                     "Infusion site reaction", "Allergic reaction"):
+        assert f'<option value="{expected}">' in html
+    assert record(nurse, pid, {**FEVER, "term": "  腹痛（脐周） "}).status_code == 302
+    assert entries(app)[0].values["term"] == "腹痛（脐周）"
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"end_date": "2026-03-01"}, "end_date",
+     "End date 2026-03-01 is before Onset date 2026-03-02."),
+    ({"onset_date": "2026-02-19", "infusion": "NONE"}, "onset_date",
+     "Onset date 2026-02-19 is before consent (2026-02-20)."),
+    ({"onset_date": "2026-03-01"}, "onset_date",
+     "Onset date 2026-03-01 is before infusion 1 (2026-03-02) that it is linked to."),
+    ({"ongoing": "yes"}, "end_date", "Give an end date or tick Ongoing, not both."),
+    ({"end_date": ""}, "end_date", "Give the end date, or tick Ongoing."),
+    ({"serious": "yes"}, "serious_criteria", "Tick what makes the event serious."),
+    ({"serious_criteria": ["AESMIE"]}, "serious_criteria",
+     "Serious criteria are ticked but the event is not marked serious: untick them or mark it "
+     "serious."),
+    ({"end_date": "2026-04-28"}, "end_date", "End date 2026-04-28 is after today."),
+    ({"term": "　 "}, "term",
+     "Enter the adverse event: pick one from the list or type it as the doctor wrote it."),
+    ({"grade": ""}, "grade", "Choose the CTCAE grade."),
+])
+def test_a_doubtful_entry_is_refused_at_its_item_with_what_was_typed_kept(
+        app: Flask, nurse: FlaskClient, pid: int, change: dict[str, Any], field: str,
+        message: str) -> None:
+    response = record(nurse, pid, {**FEVER, **change})
+    assert response.status_code == 422
+    shown = page(response)
+    assert shown.errors.get(field) == [message]
+    assert shown.value("term") == {**FEVER, **change}["term"].strip()
+    assert shown.value("onset_date") == {**FEVER, **change}["onset_date"]
+    assert entries(app) == [] and trail(app) == []
+
+
+def test_an_infusion_not_given_cannot_be_linked(app: Flask, allocation: None,
+                                                nurse: FlaskClient) -> None:
+    pid = factories.child(app, "infusion 1")
+    response = record(nurse, pid, {**FEVER, "infusion": "2", "onset_date": "2026-03-17",
+                                   "end_date": "2026-03-18"})
+    assert page(response).errors["infusion"] == ["Infusion 2 is not recorded for AS-001."]
+
+
+def test_a_serious_event_is_on_every_staff_page_until_an_investigator_acknowledges_it(
+        app: Flask, as_role: Any, pid: int) -> None:
+    nurse = as_role("nurse")
+    response = record(nurse, pid, HOSPITALISED)
+    assert response.status_code == 302
+    assert ("warning", "This is a serious adverse event: an investigator must acknowledge it "
+            "within 24 hours, and it is reported with the printable report.") in page(
+        nurse.get(response.headers["Location"])).flashes
+    [entry] = entries(app)
+    assert entry.alert_at is not None and entry.acknowledged_at is None
+    for role in ("nurse", "investigator", "monitor", "admin", "unblinded"):
+        client = as_role(role)
+        for url in ("/", "/participants/", f"/participants/{pid}", "/deviations"):
+            shown = page(client.get(url))
+            assert "Serious adverse events waiting for an investigator" in shown.text, (role, url)
+            assert "AS-001 · Allergic reaction" in shown.text
+            assert "24 hours left to report" in shown.text
+    assert as_role("nurse").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
+    assert as_role("monitor").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
+    investigator = as_role("investigator")
+    assert "Acknowledge the serious adverse event" in page(investigator.get(entry_url(pid))).text
+    done = investigator.post(entry_url(pid) + "/acknowledge",
+                             data={"version": str(entry.version)}, follow_redirects=True)
+    shown = page(done)
+    assert ("success", "The serious adverse event of AS-001 is acknowledged.") in shown.flashes
+    assert "Serious adverse events waiting" not in shown.text
+    assert "by investigator," in shown.text
+    assert "Serious adverse events waiting" not in page(as_role("nurse").get("/")).text
+    assert [row[:4] for row in trail(app) if row[1] == "acknowledged_by"] == [
+        ("investigator", "acknowledged_by", None, "investigator")]
+    again = investigator.post(entry_url(pid) + "/acknowledge", data={}, follow_redirects=True)
+    assert ("error", "investigator acknowledged this event already.") in page(again).flashes
+
+
+def test_the_printable_report_is_bilingual_with_the_case_facts_and_no_arm(
+        app: Flask, as_role: Any, pid: int) -> None:
+    record(as_role("nurse"), pid, HOSPITALISED)
+    assert as_role("nurse").get(entry_url(pid) + "/report").status_code == 200
+    for role in ("unblinded", "monitor"):
+        text = page(as_role(role).get(entry_url(pid) + "/report")).text
+        assert "Serious adverse event report / 严重不良事件报告" in text
+        assert "Participant code / 受试者编号 AS-001" in text
+        assert "Sex / 性别 Female 女" in text
+        assert "Age at onset (years) / 发生时年龄（岁） 7" in text
+        assert "Serious because / 严重性标准 Hospitalisation or its prolongation 导致住院或住院时间延长" \
+            in text
+        assert "Action taken / 采取的措施 Infusion stopped, Admitted to hospital 终止输注、收住院" in text
+        assert "2026-03-16" in text and "Not yet / 尚未" in text
+        for arm in app.extensions["edc_study"].arms:
+            for word in (f" {arm.code} ", arm.label, arm.label_zh):
+                assert word not in text, (role, word)
+    not_serious = record(as_role("nurse"), pid, FEVER)
+    assert not_serious.status_code == 302
+    assert as_role("nurse").get(entry_url(pid, 2) + "/report").status_code == 404
+
+
+def test_a_correction_needs_its_reason_and_is_audited_with_it(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    record(nurse, pid, FEVER)
+    opened = page(nurse.get(entry_url(pid)))
+    assert opened.value("term") == "Fever" and opened.checked("ongoing") == ["no"]
+    data = {**FEVER, "grade": "3", "version": opened.value("version")}
+    refused = nurse.post(entry_url(pid), data=data)
+    assert refused.status_code == 422
+    assert page(refused).errors["reason"] == ["Say why the entry is corrected."]
+    saved = nurse.post(entry_url(pid), data={**data, "reason": "Graded by the doctor"})
+    assert saved.status_code == 302
+    assert entries(app)[0].values["grade"] == "3"
+    assert trail(app)[-1] == ("nurse", "grade", "2", "3", "Graded by the doctor")
+
+
+def test_a_save_over_someone_elses_correction_is_refused_and_keeps_what_was_typed(
+        app: Flask, as_role: Any, pid: int) -> None:
+    first, second = as_role("nurse"), as_role("investigator")
+    record(first, pid, FEVER)
+    version = page(first.get(entry_url(pid))).value("version")
+    assert second.post(entry_url(pid), data={**FEVER, "grade": "1", "version": version,
+                                             "reason": "Mild"}).status_code == 302
+    clash = first.post(entry_url(pid), data={**FEVER, "outcome": "SEQUELAE", "version": version,
+                                             "reason": "Scar"})
+    assert clash.status_code == 409
+    shown = page(clash)
+    assert "was changed by someone else after you opened this page" in shown.text
+    assert shown.selected["outcome"] == "SEQUELAE"
+    assert entries(app)[0].values["outcome"] == "RECOVERED"
+
+
+def test_an_entry_made_in_error_is_removed_with_its_reason_and_leaves_the_banner(
+        app: Flask, as_role: Any, pid: int) -> None:
+    nurse = as_role("nurse")
+    record(nurse, pid, HOSPITALISED)
+    version = page(nurse.get(entry_url(pid))).value("version")
+    assert nurse.post(entry_url(pid) + "/remove", data={"version": version,
+                                                        "reason": ""}).status_code == 422
+    done = nurse.post(entry_url(pid) + "/remove", data={"version": version,
+                                                        "reason": "Entered for the wrong child"},
+                      follow_redirects=True)
+    shown = page(done)
+    assert "Serious adverse events waiting" not in shown.text
+    assert "removed Entered for the wrong child" in shown.text
+    assert entries(app)[0].removed_reason == "Entered for the wrong child"
+    assert nurse.post(entry_url(pid), data={**HOSPITALISED, "version": str(
+        entries(app)[0].version), "reason": "x"}).status_code == 422
+
+
+def test_monitors_and_admins_read_but_do_not_write(app: Flask, as_role: Any, pid: int) -> None:
+    record(as_role("nurse"), pid, FEVER)
+    for role in ("monitor", "admin", "unblinded"):
+        client = as_role(role)
+        assert client.get(new_url(pid)).status_code == 403
+        assert client.post(new_url(pid), data=FEVER).status_code == 403
+        assert client.post(entry_url(pid), data=FEVER).status_code == 403
+        shown = page(client.get(entry_url(pid)))
+        assert "Fever" in shown.text and "term" not in shown.inputs
+    assert len(entries(app)) == 1
+
+
+def test_unknown_logs_and_entries_are_not_found(nurse: FlaskClient, pid: int) -> None:
+    assert nurse.get(f"/participants/{pid}/log/nothing").status_code == 404
+    assert nurse.get(entry_url(pid, 7)).status_code == 404
+    assert nurse.get(f"/participants/999/log/adverse_events").status_code == 404
+
+
+def test_the_form_opened_from_an_infusion_comes_filled_in(nurse: FlaskClient, pid: int) -> None:
+    shown = page(nurse.get(new_url(pid) + "?infusion=1&onset_date=2026-03-02&term=Fever"))
+    assert (shown.selected["infusion"], shown.value("onset_date"), shown.value("term")) == (
+        "1", INFUSION_1.isoformat(), "Fever")
+    assert shown.errors == {}
