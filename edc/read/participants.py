@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from edc.models import AuditEvent, Participant, Visit
+from edc.models import AuditEvent, LogEntry, Participant, Visit
 from edc.protocol.codes import VisitStatus
 from edc.protocol.crf import ResultsForm
 from edc.protocol.outcomes import Outcomes
-from edc.read import blinding, history
+from edc.read import blinding, history, safety
 from edc.rules import worklist as rules
 from edc.rules.numbers import parse_number
 from edc.rules.schedule import ClinicCalendar
@@ -87,14 +87,19 @@ class ChildPage:
     arm: str | None
     trend: Trend | None
     trend_error: str | None
+    logs: dict[str, list[LogEntry]]  # the child's log entries by form, each in order
 
 
 def child_page(session: Session, role: str, participant: Participant, form: ResultsForm,
                outcomes: Outcomes) -> ChildPage:
-    """The arm and the trend of a loaded participant; one query for the arm, if shown."""
+    """The arm, the trend and the log entries of a loaded participant; one query for the
+    entries, one for the arm, if shown."""
     computed, error = trend_or_error(participant, form, outcomes)
+    logs: dict[str, list[LogEntry]] = {}
+    for entry in safety.child_logs(session, participant.id):
+        logs.setdefault(entry.form, []).append(entry)
     return ChildPage(participant=participant, arm=blinding.arm(session, role, participant.id),
-                     trend=computed, trend_error=error)
+                     trend=computed, trend_error=error, logs=logs)
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,10 @@ def test_the_printable_report_is_bilingual_with_the_case_facts_and_no_arm(
         assert "Participant code / 受试者编号 AS-001" in text
         assert "Sex / 性别 Female 女" in text
         assert "Age at onset (years) / 发生时年龄（岁） 7" in text
-        assert "Serious because / 严重性标准 Hospitalisation or its prolongation 导致住院或住院时间延长" \
-            in text
-        assert "Action taken / 采取的措施 Infusion stopped, Admitted to hospital 终止输注、收住院" in text
+        assert ("Serious because / 严重性标准 Hospitalisation or its prolongation "
+                "导致住院或住院时间延长") in text
+        assert ("Action taken / 采取的措施 Infusion stopped, Admitted to hospital "
+                "终止输注、收住院") in text
         assert "2026-03-16" in text and "Not yet / 尚未" in text
         for arm in app.extensions["edc_study"].arms:
             for word in (f" {arm.code} ", arm.label, arm.label_zh):
@@ -255,7 +256,7 @@ def test_monitors_and_admins_read_but_do_not_write(app: Flask, as_role: Any, pid
 def test_unknown_logs_and_entries_are_not_found(nurse: FlaskClient, pid: int) -> None:
     assert nurse.get(f"/participants/{pid}/log/nothing").status_code == 404
     assert nurse.get(entry_url(pid, 7)).status_code == 404
-    assert nurse.get(f"/participants/999/log/adverse_events").status_code == 404
+    assert nurse.get("/participants/999/log/adverse_events").status_code == 404
 
 
 def test_the_form_opened_from_an_infusion_comes_filled_in(nurse: FlaskClient, pid: int) -> None:

@@ -67,7 +67,8 @@ def test_the_readme_table_is_the_permissions_table() -> None:
 
 
 def test_only_nurses_and_investigators_write_and_only_the_unblinded_role_sees_the_arm() -> None:
-    # PROTOCOL and DESIGN, written out by hand: the table must keep saying this.
+    # PROTOCOL and DESIGN, written out by hand: the table must keep saying this. Only an
+    # investigator acknowledges a serious adverse event (issue: safety).
     writers = {Role.NURSE, Role.INVESTIGATOR}
     for action in Action:
         allowed = {role for role in Role if may(role, action)}
@@ -75,6 +76,8 @@ def test_only_nurses_and_investigators_write_and_only_the_unblinded_role_sees_th
             assert allowed == set(Role)
         elif action is Action.SEE_ALLOCATION:
             assert allowed == {Role.UNBLINDED}
+        elif action is Action.ACKNOWLEDGE_SAE:
+            assert allowed == {Role.INVESTIGATOR}
         else:
             assert allowed == writers, action
 

@@ -108,7 +108,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
                                  words=words))
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
-        trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart,
+        trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart, logs=page.logs,
         fields=results_definition().fields,
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form,
