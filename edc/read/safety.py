@@ -4,12 +4,13 @@ investigator has acknowledged yet (the banner on every staff page). Nothing here
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from edc.models import LogEntry, Participant
+from edc.models import LogEntry, Participant, Visit
+from edc.protocol.codes import VisitStatus
 
 
 def log_entries(session: Session, participant_id: int, form: str) -> list[LogEntry]:
@@ -55,3 +56,42 @@ def open_alerts(session: Session, term_key: str) -> list[Alert]:
         .order_by(LogEntry.alert_at, LogEntry.id))
     return [Alert(pid, code, number, str(values.get(term_key) or ""), at)
             for pid, code, number, values, at in rows]
+
+
+@dataclass(frozen=True)
+class OngoingEvent:
+    """An adverse event without an end date that was already going on at the child's last
+    visit: at the next contact, its end and outcome are to be asked."""
+
+    participant_id: int
+    code: str
+    number: int
+    term: str
+    onset: date
+    visit_code: str
+    visit_date: date
+
+
+def ongoing_at_last_visit(session: Session, form: str, term_key: str) -> list[OngoingEvent]:
+    """Adverse events with no end date whose onset is on or before the child's last done visit,
+    the longest-running first: one query, whatever the number of children."""
+    last = (select(Visit.participant_id, func.max(Visit.actual_date).label("day"))
+            .where(Visit.status == VisitStatus.DONE, Visit.actual_date.is_not(None))
+            .group_by(Visit.participant_id).subquery())
+    rows = session.execute(
+        select(LogEntry.participant_id, Participant.code, LogEntry.number, LogEntry.values,
+               LogEntry.start_date, Visit.code, last.c.day)
+        .join(Participant, Participant.id == LogEntry.participant_id)
+        .join(last, last.c.participant_id == LogEntry.participant_id)
+        .join(Visit, (Visit.participant_id == LogEntry.participant_id)
+              & (Visit.actual_date == last.c.day) & (Visit.status == VisitStatus.DONE))
+        .where(LogEntry.form == form, LogEntry.end_date.is_(None),
+               LogEntry.removed_reason.is_(None), LogEntry.start_date <= last.c.day)
+        .order_by(LogEntry.start_date, Participant.code, LogEntry.number, Visit.code))
+    found: dict[tuple[int, int], OngoingEvent] = {}
+    for pid, code, number, values, onset, visit_code, day in rows:
+        # Two visits done on the same last day: the event is listed once, with the first.
+        found.setdefault((pid, number), OngoingEvent(pid, code, number,
+                                                     str(values.get(term_key) or ""), onset,
+                                                     visit_code, day))
+    return list(found.values())

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Result, Visit
 from edc.protocol.codes import ParticipantStatus, VisitStatus
+from edc.protocol.crf import LogForm
 from edc.protocol.schedule import SecondInfusionRule
-from edc.read import deviations
+from edc.read import deviations, safety
 from edc.rules import worklist as rules
 from edc.rules.schedule import ClinicCalendar, Window, second_infusion_window
 
@@ -67,6 +68,8 @@ class Worklist:
     missing_labels: dict[str, str] = field(default_factory=dict)
     infusions: list[InfusionRow] = field(default_factory=list)
     deviation_count: int = 0  # every deviation the record holds, to review
+    alerts: list[safety.Alert] = field(default_factory=list)  # serious, not acknowledged
+    ongoing: list[safety.OngoingEvent] = field(default_factory=list)  # at the last visit
 
 
 _COLUMNS = (Visit.id, Visit.participant_id, Participant.code, Visit.code, Visit.label,
@@ -158,9 +161,10 @@ def infusions_due(session: Session, rule: SecondInfusionRule) -> list[InfusionRo
 
 def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
              longest_window_days: int, required: dict[str, str],
-             second_infusion: SecondInfusionRule) -> Worklist:
+             second_infusion: SecondInfusionRule, adverse_events: LogForm) -> Worklist:
     """Every section of the worklist, and how many deviations there are to review; required
     maps each required analyte key to its label."""
+    term = adverse_events.form.by_role("term").key
     return Worklist(
         today=today, week=week,
         due=due(session, calendar, week, today, longest_window_days),
@@ -170,4 +174,6 @@ def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today
         missing_labels=required,
         infusions=infusions_due(session, second_infusion),
         deviation_count=sum(deviations.counts(session).values()),
+        alerts=safety.open_alerts(session, term),
+        ongoing=safety.ongoing_at_last_visit(session, adverse_events.name, term),
     )

@@ -264,3 +264,32 @@ def test_the_form_opened_from_an_infusion_comes_filled_in(nurse: FlaskClient, pi
     assert (shown.selected["infusion"], shown.value("onset_date"), shown.value("term")) == (
         "1", INFUSION_1.isoformat(), "Fever")
     assert shown.errors == {}
+
+
+def test_the_worklist_lists_serious_events_waiting_and_events_ongoing_at_the_last_visit(
+        app: Flask, allocation: None, as_role: Any) -> None:
+    pid = factories.child(app, "with results")  # W04 done on 2026-04-13, its last visit
+    nurse = as_role("nurse")
+    ongoing = {**FEVER, "onset_date": "2026-04-01", "end_date": "", "ongoing": "yes",
+               "infusion": "NONE", "term": "Headache"}
+    assert record(nurse, pid, ongoing).status_code == 302
+    assert record(nurse, pid, {**ongoing, "term": "Rash", "onset_date": "2026-04-20"}
+                  ).status_code == 302  # began after the last visit
+    assert record(nurse, pid, {**ongoing, "term": "Nausea", "end_date": "2026-04-05",
+                               "ongoing": "no"}).status_code == 302  # ended
+    assert record(nurse, pid, HOSPITALISED).status_code == 302
+    rows = page(nurse.get("/")).table_rows
+    safety = [row for row in rows if row and row[0] == "AS-001" and len(row) == 4]
+    assert safety[0][:2] == ["AS-001", "4 · Allergic reaction"]
+    assert safety[0][3] == "serious, not acknowledged 24 hours left to report"
+    assert safety[1][:3] == ["AS-001", "4 · Allergic reaction", "2026-03-16 Mon"]
+    assert safety[2] == ["AS-001", "1 · Headache", "2026-04-01 Wed",
+                         "ongoing at the last visit (W04, 2026-04-13 Mon): ask how it ended and "
+                         "record its end date and outcome"]
+    assert len(safety) == 3
+    investigator = as_role("investigator")
+    version = str(entries(app)[3].version)
+    investigator.post(entry_url(pid, 4) + "/acknowledge", data={"version": version})
+    rows = page(nurse.get("/")).table_rows
+    assert [row[1] for row in rows if row and row[0] == "AS-001" and len(row) == 4] == [
+        "4 · Allergic reaction", "1 · Headache"]

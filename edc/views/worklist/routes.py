@@ -9,10 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from edc import db
+from edc.models import utcnow
 from edc.permissions import Action
+from edc.protocol.study import ADVERSE_EVENTS
 from edc.read import deviations as deviation_reads
 from edc.read import worklist as worklist_reads
 from edc.rules import worklist as rules
+from edc.rules.safety import hours_left
 from edc.services.language import label_of
 from edc.views.fields import clean_text
 from edc.views.shared import calendar, clock, permission_required, results_definition, study
@@ -42,8 +45,12 @@ def page() -> Any:
     required = {f.key: label_of(f) for f in results_definition().fields if f.required}
     work = worklist_reads.worklist(db.session(), calendar(), week, today,
                                    rules.longest_window_days(study().schedule), required,
-                                   study().schedule.second_infusion)
+                                   study().schedule.second_infusion,
+                                   study().log(ADVERSE_EVENTS))
+    hours = study().log(ADVERSE_EVENTS).alert_hours
     return render_template("worklist/index.html", work=work, error=error, typed=typed,
+                           alert_hours_left={(a.code, a.number): hours_left(
+                               a.alert_at, hours, utcnow()) for a in work.alerts},
                            deviation_count=work.deviation_count,
                            this_week=week == rules.Week(today)), 400 if error else 200
 
