@@ -9,11 +9,11 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from edc import services
-from edc.models import Allocation, Participant, User, Visit
+from edc.models import Allocation, LogEntry, Participant, User, Visit
 from edc.permissions import Role
 from edc.protocol.codes import Sex, VisitKind
 from edc.protocol.crf import ResultsForm
-from edc.protocol.study import Study
+from edc.protocol.study import ADVERSE_EVENTS, Study
 from edc.services import GENERAL, Context, Refused
 from edc.services.accounts import create_user
 
@@ -127,6 +127,17 @@ class _Demo:
     def book(self, visit: Visit, day: date, at: time | None, reason: str = "") -> None:
         services.book_visit(self.ctx, visit, day, at, reason)
 
+    def child(self, code: str) -> Participant:
+        return self.ctx.session.scalars(select(Participant).where(Participant.code == code)).one()
+
+    def adverse_event(self, code: str, days_ago: int, **values: object) -> LogEntry:
+        """An adverse event of the child, entered today."""
+        log = self.ctx.study.log(ADVERSE_EVENTS)
+        onset = self.ago(days_ago)
+        answers = {"onset_date": onset, "ongoing": "no", "serious": "no", "action": ["NONE"],
+                   "outcome": "RECOVERED", **values}
+        return services.save_log_entry(self.ctx, self.child(code), log, answers)
+
     def first_day(self, start: date, end: date, *, open_: bool = True) -> date:
         """The first day from start to end that is a clinic day (or a closed one)."""
         day = start
@@ -159,10 +170,40 @@ def load_demo(ctx: Context) -> Iterator[str]:
         nurse = session.scalars(select(User).where(User.username == "nurse")).one()
         demo = _Demo(ctx.by(nurse))
         count = _load_children(demo)
+        _load_adverse_events(demo)
         yield f"Demo data loaded: {count} children, a 40-entry allocation list, 5 accounts."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
     for username, role in DEMO_USERS:
         yield f"  {username:<13} {DEMO_PASSWORD}   ({role})"
+
+
+def _load_adverse_events(demo: _Demo) -> None:
+    """Adverse events in every state: ended, ongoing at the last visit, serious and waiting for
+    an investigator, serious and acknowledged, removed as entered in error."""
+    # AS-001: fever the evening of infusion 1, gone the next day.
+    demo.adverse_event("AS-001", 399, term="发热", end_date=demo.ago(398), grade="1",
+                       relation="PROBABLE", infusion="1", action=["MEDICATION"])
+    # AS-002: urticaria during infusion 2; a headache since before W02, still going on.
+    demo.adverse_event("AS-002", 27, term="荨麻疹", end_date=demo.ago(26), grade="2",
+                       relation="PROBABLE", infusion="2", action=["SLOWED", "MEDICATION"])
+    demo.adverse_event("AS-002", 20, term="头痛", ongoing="yes", grade="1", relation="UNLIKELY",
+                       infusion="NONE", outcome="NOT_RECOVERED")
+    # AS-003: an allergic reaction to infusion 1, admitted: serious, not yet acknowledged.
+    demo.adverse_event("AS-003", 2, term="过敏反应", ongoing="yes", grade="3", serious="yes",
+                       serious_criteria=["AESHOSP"], relation="PROBABLE", infusion="1",
+                       action=["STOPPED", "MEDICATION", "HOSPITALISED"], outcome="RECOVERING")
+    # AS-006: pneumonia with a hospital stay; the investigator has acknowledged it.
+    pneumonia = demo.adverse_event(
+        "AS-006", 66, term="社区获得性肺炎", end_date=demo.ago(58), grade="3", serious="yes",
+        serious_criteria=["AESHOSP"], relation="NOT", infusion="NONE",
+        action=["HOSPITALISED"])
+    investigator = demo.ctx.session.scalars(
+        select(User).where(User.username == "investigator")).one()
+    services.acknowledge(demo.ctx.by(investigator), demo.child("AS-006"), pneumonia)
+    # AS-007: nausea entered for the wrong child, then removed.
+    wrong = demo.adverse_event("AS-007", 160, term="恶心", end_date=demo.ago(160), grade="1",
+                               relation="UNLIKELY", infusion="1")
+    services.remove_log_entry(demo.ctx, demo.child("AS-007"), wrong, "录入错误：应为AS-008")
 
 
 def _load_children(demo: _Demo) -> int:

@@ -490,6 +490,7 @@ AE_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r f
              "acknowledge it within the alert hours"),
     ItemRole("criteria", ("multichoice",), True, "what makes it serious"),
     ItemRole("infusion", ("choice",), True, "the infusion it followed: codes 1, 2 and NONE"),
+    ItemRole("outcome", ("choice",), True, "how the event ended, or how it stands"),
 )}})
 
 

@@ -41,6 +41,7 @@ class Alert:
     code: str
     number: int
     term: str
+    onset: date
     alert_at: datetime
 
 
@@ -49,13 +50,13 @@ def open_alerts(session: Session, term_key: str) -> list[Alert]:
     query, whatever the number of children."""
     rows = session.execute(
         select(LogEntry.participant_id, Participant.code, LogEntry.number, LogEntry.values,
-               LogEntry.alert_at)
+               LogEntry.start_date, LogEntry.alert_at)
         .join(Participant, Participant.id == LogEntry.participant_id)
         .where(LogEntry.alert_at.is_not(None), LogEntry.acknowledged_at.is_(None),
                LogEntry.removed_reason.is_(None))
         .order_by(LogEntry.alert_at, LogEntry.id))
-    return [Alert(pid, code, number, str(values.get(term_key) or ""), at)
-            for pid, code, number, values, at in rows]
+    return [Alert(pid, code, number, str(values.get(term_key) or ""), onset, at)
+            for pid, code, number, values, onset, at in rows]
 
 
 @dataclass(frozen=True)

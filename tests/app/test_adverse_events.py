@@ -151,7 +151,7 @@ def test_a_serious_event_is_on_every_staff_page_until_an_investigator_acknowledg
             shown = page(client.get(url))
             assert "Serious adverse events waiting for an investigator" in shown.text, (role, url)
             assert "AS-001 · Allergic reaction" in shown.text
-            assert "24 hours left to report" in shown.text
+            assert "saved " in shown.text and "; 24 hours left to report" in shown.text
     assert as_role("nurse").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
     assert as_role("monitor").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
     investigator = as_role("investigator")
@@ -293,3 +293,17 @@ def test_the_worklist_lists_serious_events_waiting_and_events_ongoing_at_the_las
     rows = page(nurse.get("/")).table_rows
     assert [row[1] for row in rows if row and row[0] == "AS-001" and len(row) == 4] == [
         "4 · Allergic reaction", "1 · Headache"]
+
+
+def test_the_childs_page_shows_its_safety_for_every_role(
+        app: Flask, as_role: Any, pid: int) -> None:
+    record(as_role("nurse"), pid, FEVER)
+    record(as_role("nurse"), pid, HOSPITALISED)
+    for role in ("nurse", "investigator", "monitor", "admin", "unblinded"):
+        response = as_role(role).get(f"/participants/{pid}")
+        assert response.status_code == 200, role
+        rows = [row for row in page(response).table_rows if row[:1] in (["1"], ["2"])]
+        assert rows[-2][:2] == ["1", "Fever"] and rows[-1][:2] == ["2", "Allergic reaction"]
+        assert rows[-1][3] == "Ongoing" and rows[-1][-1] == "not acknowledged"
+        assert ("Record an adverse event" in page(response).text) == (
+            role in ("nurse", "investigator"))

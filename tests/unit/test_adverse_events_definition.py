@@ -104,15 +104,16 @@ def test_the_items_the_safety_pages_read_are_marked_by_role() -> None:
     assert {f.role: f.key for f in AE.fields if f.role} == {
         "term": "term", "start": "onset_date", "end": "end_date", "ongoing": "ongoing",
         "grade": "grade", "serious": "serious", "criteria": "serious_criteria",
-        "infusion": "infusion"}
+        "infusion": "infusion", "outcome": "outcome"}
     assert load_study(FORMS).log("adverse_events").alert_hours == 24
 
 
 def test_a_role_the_safety_pages_need_is_required(forms: Path) -> None:
     assert refused(forms, 'role = "serious"\n', "") == (
         "forms/adverse_events.toml: fields.role: got ['criteria', 'end', 'grade', 'infusion', "
-        "'ongoing', 'start', 'term']. Expected exactly one field with role = \"serious\": that "
-        "the event is serious: an investigator must acknowledge it within the alert hours.")
+        "'ongoing', 'outcome', 'start', 'term']. Expected exactly one field with "
+        "role = \"serious\": that the event is serious: an investigator must acknowledge it "
+        "within the alert hours.")
 
 
 def test_a_role_on_an_item_of_the_wrong_type_is_refused(forms: Path) -> None:
