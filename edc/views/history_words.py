@@ -13,6 +13,7 @@ the trail through `saves`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from edc.protocol.crf import ResultsForm
 from edc.services.base import flag_words
 from edc.services.booking import missed_words
 from edc.services.language import label_of, qualifier, reads_chinese
+from edc.views.filters import answer
 from edc.views.shared import calendar, study
 
 State = dict[str, str | None]
@@ -374,6 +376,54 @@ class Words:
             return [_("Allocation assigned from the concealed list")]
         return [_("Allocation changed")]
 
+    # Log entries (adverse events, medications...) -----------------------------------------
+
+    @staticmethod
+    def _answer(item: Any, text: str | None) -> str:
+        """An item's value as the trail wrote it, as the reader reads it."""
+        if text is None:
+            return "—"
+        stored: Any = text
+        if item.type == "multichoice":
+            stored = json.loads(text)
+        elif item.type in ("number", "integer"):
+            stored = float(text)
+        return answer(stored, item) or "—"
+
+    def log_entry(self, before: State | None, after: State | None,
+                  changed: Sequence[str]) -> list[str]:
+        """What happened to one log entry in one save, item by item in the form's words."""
+        state = after or before or {}
+        try:
+            form = study().log(state.get("form") or "").form
+        except KeyError:
+            return [self._other(name, before or {}, after or {}) for name in changed
+                    if name not in TECHNICAL]
+        items = {item.key: item for item in form.fields}
+        if before is None and after is not None:
+            told = [f"{label_of(item)} {self._answer(item, after.get(item.key))}"
+                    for item in form.fields if after.get(item.key) is not None]
+            lines = [_("recorded: %(items)s", items=_("; ").join(told))]
+            if after.get("alert_at"):
+                lines.append(_("serious: the reporting window starts"))
+            return lines
+        lines = []
+        for name in changed:
+            old, new = (before or {}).get(name), (after or {}).get(name)
+            if name in items:
+                lines.append(f"{label_of(items[name])} " + _from_to(
+                    self._answer(items[name], old), self._answer(items[name], new)))
+            elif name == "removed_reason" and new is not None:
+                lines.append(_("removed as entered in error"))
+            elif name == "alert_at":
+                lines.append(_("serious: the reporting window starts") if new
+                             else _("no longer serious"))
+            elif name == "acknowledged_by" and new:
+                lines.append(_("serious event acknowledged by %(who)s", who=new))
+            elif name not in TECHNICAL and name not in ("acknowledged_at", "form"):
+                lines.append(self._other(name, before or {}, after or {}))
+        return lines
+
     @staticmethod
     def _other(name: str, before: State, after: State) -> str:
         """A column with no words of its own yet: its name in plain letters, old and new."""
@@ -463,8 +513,27 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
     if entity == "allocation":
         return [Change(what=line, rows=ids, order=(1, "", "", 0, 0))
                 for line in words.allocation(before, after)]
+    if entity == "log_entry":
+        form = current.get("form") or ""
+        number = current.get("number") or "?"
+        try:
+            log = study().log(form).form
+            title = label_of(_Titled(log.title, log.title_zh))
+        except KeyError:
+            title = form
+        return [Change(what=line, subject=f"{title} {number}", rows=ids,
+                       order=(4, form, "", int(number) if number.isdigit() else 0, 0))
+                for line in words.log_entry(before, after, changed)]
     return [Change(what=_("%(entity)s changed", entity=words.term(entity)), rows=ids,
                    order=(9, "", "", 0, 0))]
+
+
+@dataclass(frozen=True)
+class _Titled:
+    """A form's title as a label, for label_of."""
+
+    label: str
+    label_zh: str
 
 
 # The saves of a visit ---------------------------------------------------------------------

@@ -307,3 +307,26 @@ def test_the_childs_page_shows_its_safety_for_every_role(
         assert rows[-1][3] == "Ongoing" and rows[-1][-1] == "not acknowledged"
         assert ("Record an adverse event" in page(response).text) == (
             role in ("nurse", "investigator"))
+
+
+def test_the_history_tells_each_entry_in_the_forms_words(
+        app: Flask, as_role: Any, pid: int) -> None:
+    nurse = as_role("nurse")
+    record(nurse, pid, HOSPITALISED)
+    version = page(nurse.get(entry_url(pid))).value("version")
+    nurse.post(entry_url(pid), data={**HOSPITALISED, "grade": "4", "version": version,
+                                     "reason": "Worse overnight"})
+    as_role("investigator").post(entry_url(pid) + "/acknowledge",
+                                 data={"version": str(entries(app)[0].version)})
+    lines = [" ".join(" ".join(row).split())
+             for row in page(nurse.get(f"/participants/{pid}/history")).table_rows]
+    assert any("investigator Adverse events 1 serious event acknowledged by investigator" in line
+               for line in lines)
+    assert any("nurse Worse overnight Adverse events 1 CTCAE grade 3 - Severe" in line
+               and "→ 4 - Life-threatening: urgent intervention needed" in line for line in lines)
+    assert any("Adverse events 1 recorded: Adverse event Allergic reaction; Onset date "
+               "2026-03-16 Mon; Ongoing Yes; CTCAE grade 3 - Severe" in line
+               and "Serious because Hospitalisation or its prolongation; " in line
+               and "Action taken Infusion stopped, Admitted to hospital; Outcome Recovering"
+               in line and line.endswith("Adverse events 1 serious: the reporting window starts")
+               for line in lines), lines
