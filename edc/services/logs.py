@@ -214,25 +214,27 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
         if entry.removed_reason is not None:
             raise Refused({GENERAL: [_("This entry was removed; it cannot be changed.")]})
     cleaned = check_log_entry(ctx, participant, log, values)
+    stored = {item.key: stored_value(item, cleaned[item.key]) for item in log.form.fields}
+    if entry is not None and entry.values == stored:
+        return entry  # nothing changed: nothing to save or audit
     reason = reason.strip()
     if entry is not None and not reason:
         raise Refused({"reason": [_("Say why the entry is corrected.")]})
-    stored = {item.key: stored_value(item, cleaned[item.key]) for item in log.form.fields}
     start_item, end_item = _role(log.form, "start"), _role(log.form, "end")
     assert start_item is not None
-    with audited(session, ctx.actor.username, reason or None):
+    # A new entry that lost its number to someone else's at the same moment is refused as a
+    # change to the child's record (the new row has nothing stored to compare with).
+    record: Participant | LogEntry = participant if entry is None else entry
+    with audited(session, ctx.actor.username, reason or None), saving(session, record, what):
         if entry is None:
             entry = LogEntry(participant_id=participant.id, form=log.name,
                              number=_next_number(ctx, participant, log.name))
             session.add(entry)
-        elif entry.values == stored:
-            return entry  # nothing changed: nothing to save or audit
-        with saving(session, entry, what):
-            entry.values = stored
-            entry.start_date = cleaned[start_item.key]
-            entry.end_date = cleaned[end_item.key] if end_item else None
-            _alert(log, entry, utcnow())
-            session.commit()
+        entry.values = stored
+        entry.start_date = cleaned[start_item.key]
+        entry.end_date = cleaned[end_item.key] if end_item else None
+        _alert(log, entry, utcnow())
+        session.commit()
     return entry
 
 

@@ -330,3 +330,17 @@ def test_the_history_tells_each_entry_in_the_forms_words(
                and "Action taken Infusion stopped, Admitted to hospital; Outcome Recovering"
                in line and line.endswith("Adverse events 1 serious: the reporting window starts")
                for line in lines), lines
+
+
+def test_two_nurses_adding_an_event_at_the_same_moment_lose_nothing_silently(
+        app: Flask, as_role: Any, pid: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = as_role("nurse")
+    assert record(first, pid, FEVER).status_code == 302
+    # The second nurse's save counted the entries before the first one's was committed.
+    monkeypatch.setattr("edc.services.logs._next_number", lambda *_args: 1)
+    clash = record(as_role("investigator"), pid, {**FEVER, "term": "Chills"})
+    assert clash.status_code == 409
+    shown = page(clash)
+    assert "was changed by someone else after you opened this page" in shown.text
+    assert shown.value("term") == "Chills"
+    assert [e.values["term"] for e in entries(app)] == ["Fever"]
