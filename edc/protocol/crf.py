@@ -492,6 +492,11 @@ AE_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r f
     ItemRole("infusion", ("choice",), True, "the infusion it followed: codes 1, 2 and NONE"),
     ItemRole("outcome", ("choice",), True, "how the event ended, or how it stands"),
 )}})
+# The vital signs log: one row per time point of one infusion.
+VS_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r for r in (
+    ItemRole("infusion", ("choice",), True, "the infusion the measures belong to: codes 1 and 2"),
+    ItemRole("timepoint", ("choice",), True, "the time point around the infusion: one row each"),
+)}})
 
 
 def _check_item_roles(top: TomlTable, fields: tuple[Field, ...],
@@ -516,12 +521,50 @@ def _check_item_roles(top: TomlTable, fields: tuple[Field, ...],
 
 
 @dataclass(frozen=True)
+class SuggestedTerm:
+    """The adverse event a measure outside its usual range on one side suggests (a high
+    temperature: fever)."""
+
+    item: str  # the key of a number item with a usual range
+    side: str  # "above" or "below" that range
+    label: str
+    label_zh: str
+
+
+@dataclass(frozen=True)
 class LogForm:
     """A log form (one row per entry) and what its file says beyond the items."""
 
     name: str  # the file's stem, in addresses and stored with each entry: "adverse_events"
     form: CaseReportForm
     alert_hours: int  # > 0: a yes to the "serious" item must be acknowledged within these hours
+    suggested_terms: tuple[SuggestedTerm, ...] = ()  # in the order they are offered
+
+    def suggested_term(self, item: str, side: str) -> SuggestedTerm | None:
+        """The adverse event a measure outside its usual range on this side suggests."""
+        return next((t for t in self.suggested_terms if (t.item, t.side) == (item, side)), None)
+
+
+def _suggested_terms(top: TomlTable, form: CaseReportForm) -> tuple[SuggestedTerm, ...]:
+    """Read [[suggested_terms]]: each names a number item with a usual range and a side."""
+    if "suggested_terms" not in top.data:
+        return ()
+    ranged = [f.key for f in form.fields if f.units and f.canonical_unit.warn is not None]
+    terms = []
+    for t in top.tables("suggested_terms"):
+        item = t.text("item")
+        if item not in ranged:
+            raise t.fail("item", item, "the key of a number item with a usual range (warn): "
+                         + (", ".join(ranged) or "(there is none)"))
+        side = t.text("side")
+        if side not in ("above", "below"):
+            raise t.fail("side", side, "above or below")
+        terms.append(SuggestedTerm(item, side, t.text("label"), t.text("label_zh")))
+    pairs = [(t.item, t.side) for t in terms]
+    if len(set(pairs)) != len(pairs):
+        raise top.fail("suggested_terms", [f"{i} {s}" for i, s in pairs],
+                       "one term per item and side")
+    return tuple(terms)
 
 
 def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
@@ -536,7 +579,8 @@ def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
     hours = top.integer("alert_hours", minimum=1) if "alert_hours" in top.data else 0
     if hours and "serious" not in {f.role for f in form.fields}:
         raise top.fail("alert_hours", hours, 'no alert_hours: no item has role = "serious"')
-    return LogForm(name=name, form=form, alert_hours=hours)
+    return LogForm(name=name, form=form, alert_hours=hours,
+                   suggested_terms=_suggested_terms(top, form))
 
 
 ENROLMENT_ROLES: Mapping[str, Role] = MappingProxyType(

@@ -17,6 +17,7 @@ import holidays
 from edc.protocol.codes import Sex
 from edc.protocol.crf import (
     AE_ROLES,
+    VS_ROLES,
     CaseReportForm,
     Field,
     LogForm,
@@ -279,8 +280,10 @@ def _check_sex_codes(enrolment: CaseReportForm) -> None:
 
 # The log forms: file stem, CDISC domain, the roles its items are read by.
 ADVERSE_EVENTS = "adverse_events"
+VITAL_SIGNS = "vital_signs"
 LOG_FILES = (
     (ADVERSE_EVENTS, "AE", AE_ROLES),
+    (VITAL_SIGNS, "VS", VS_ROLES),
 )
 
 

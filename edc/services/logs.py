@@ -157,6 +157,29 @@ def _check_serious(errors: Errors, participant: Participant, form: CaseReportFor
             label=label_of(start_item), day=_day(onset), n=code, given=_day(given.date)))
 
 
+def _check_one_per_time_point(errors: Errors, ctx: Context, participant: Participant,
+                              log: LogForm, values: Mapping[str, Any],
+                              entry: LogEntry | None) -> None:
+    """One row per infusion and time point (vital signs): a second is refused, naming the
+    first, which is corrected instead."""
+    infusion_item, point_item = _role(log.form, "infusion"), _role(log.form, "timepoint")
+    if infusion_item is None or point_item is None or point_item.choices is None:
+        return
+    pair = (values.get(infusion_item.key), values.get(point_item.key))
+    if None in pair:
+        return
+    others = ctx.session.scalars(select(LogEntry).where(
+        LogEntry.participant_id == participant.id, LogEntry.form == log.name,
+        LogEntry.removed_reason.is_(None), LogEntry.id != (entry.id if entry else None)))
+    for other in others:
+        if (other.values.get(infusion_item.key), other.values.get(point_item.key)) == pair:
+            point = next(c for c in point_item.choices.choices if c.code == pair[1])
+            errors.add(point_item.key, _(
+                "%(point)s of infusion %(n)s is recorded already (entry %(number)s): correct "
+                "that entry instead.", point=label_of(point), n=pair[0], number=other.number))
+            return
+
+
 def _cleaned(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
     """The answers with blanks as None and text trimmed, keyed by item."""
     cleaned: dict[str, Any] = {}
@@ -171,7 +194,7 @@ def _cleaned(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
-                    values: Mapping[str, Any]) -> dict[str, Any]:
+                    values: Mapping[str, Any], entry: LogEntry | None = None) -> dict[str, Any]:
     """Check a row whole; return it cleaned, or raise Refused with every problem at its item."""
     form = log.form
     cleaned = _cleaned(form, values)
@@ -179,6 +202,7 @@ def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
     _check_items(errors, form, cleaned)
     _check_dates(errors, ctx, participant, form, cleaned)
     _check_serious(errors, participant, form, cleaned)
+    _check_one_per_time_point(errors, ctx, participant, log, cleaned, entry)
     errors.raise_if_any()
     return cleaned
 
@@ -213,7 +237,7 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
         check_version(session, entry, expected_version, what)
         if entry.removed_reason is not None:
             raise Refused({GENERAL: [_("This entry was removed; it cannot be changed.")]})
-    cleaned = check_log_entry(ctx, participant, log, values)
+    cleaned = check_log_entry(ctx, participant, log, values, entry)
     stored = {item.key: stored_value(item, cleaned[item.key]) for item in log.form.fields}
     if entry is not None and entry.values == stored:
         return entry  # nothing changed: nothing to save or audit
