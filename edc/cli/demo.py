@@ -13,7 +13,7 @@ from edc.models import Allocation, LogEntry, Participant, User, Visit
 from edc.permissions import Role
 from edc.protocol.codes import Sex, VisitKind
 from edc.protocol.crf import ResultsForm
-from edc.protocol.study import ADVERSE_EVENTS, Study
+from edc.protocol.study import ADVERSE_EVENTS, VITAL_SIGNS, Study
 from edc.services import GENERAL, Context, Refused
 from edc.services.accounts import create_user
 
@@ -259,4 +259,36 @@ def _load_children(demo: _Demo) -> int:
     w04 = demo.visit(child, "W04")
     closed = demo.first_day(w04.window_start, w04.window_end, open_=False)
     demo.book(w04, closed, None, "父母工作日都要上班")
+    _demo_vital_signs(demo)
     return 8
+
+
+# Vital signs of infusion 1 (time point: clock time, temperature, heart rate, respiratory rate,
+# systolic, diastolic, SpO2): AS-002 calm throughout; AS-003 with a fever at 15 minutes, to be
+# recorded as an infusion reaction from its vital signs page.
+DEMO_VITAL_SIGNS = {
+    "AS-002": {"PRE": ("08:50", 36.6, 92, 20, 102, 62, 98),
+               "15MIN": ("09:20", 36.8, 96, 20, 104, 64, 98),
+               "1H": ("10:05", 36.7, 94, 19, 100, 60, 99),
+               "END": ("10:40", 36.6, 90, 20, 102, 62, 98)},
+    "AS-003": {"PRE": ("08:45", 36.7, 90, 20, 104, 64, 98),
+               "15MIN": ("09:15", 38.6, 118, 24, 108, 66, 97),
+               "1H": ("10:00", 37.3, 104, 22, 106, 64, 98),
+               "END": ("10:35", 36.9, 96, 20, 104, 62, 98)},
+}
+
+
+def _demo_vital_signs(demo: _Demo) -> None:
+    """Enter the vital signs of DEMO_VITAL_SIGNS on the day of each child's infusion 1."""
+    log = demo.study.log(VITAL_SIGNS)
+    measures = [f.key for f in log.form.fields if f.units]
+    for code, points in DEMO_VITAL_SIGNS.items():
+        child = demo.child(code)
+        infusion = child.infusion(1)
+        assert infusion is not None
+        for point, (clock, *values) in points.items():
+            hours, minutes = map(int, clock.split(":"))
+            services.save_log_entry(demo.ctx.on(infusion.date), child, log, {
+                log.form.by_role("infusion").key: "1", log.form.by_role("timepoint").key: point,
+                log.form.by_role("start").key: infusion.date, "time": time(hours, minutes),
+                **dict(zip(measures, values, strict=True))})

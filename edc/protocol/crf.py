@@ -570,7 +570,9 @@ def _suggested_terms(top: TomlTable, form: CaseReportForm) -> tuple[SuggestedTer
 def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
                   roles: Mapping[str, ItemRole] = LOG_ROLES) -> LogForm:
     """Read and check a log form (forms/<name>.toml) of a domain, with its roles."""
-    form = load_form(forms_dir, f"{name}.toml", item_roles=roles)
+    # A findings log (vital signs) refuses impossible values: each measure has its range.
+    form = load_form(forms_dir, f"{name}.toml", item_roles=roles,
+                     limits_required=domain in FINDINGS)
     if form.kind != "log":
         raise StudyDefinitionError(form.file, "kind", form.kind, "log (one row per entry)")
     if form.domain != domain:

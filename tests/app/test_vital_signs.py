@@ -139,6 +139,8 @@ def test_a_value_outside_the_possible_range_is_refused_at_its_field_and_nothing_
     # The row that could be saved is saved, and says so.
     assert [e.values["timepoint"] for e in entries(app)] == ["PRE"]
     assert ("success", "Before the infusion is saved.") in shown.flashes
+    assert ("error", "The rows marked below are not saved: correct them and save again.") in (
+        shown.flashes)
     assert "vs-PRE-temperature" not in shown.inputs
 
 

@@ -222,5 +222,5 @@ def vital_signs(participant_id: int, number: int) -> Any:
             status = 422
     return render_template(
         "safety/vitals.html", p=participant, log=log, number=number, infusion=infusion,
-        rows=rows, items=_row_items(log), page_form=page_form,
+        rows=rows, items=_row_items(log), page_form=page_form, refused=status == 422,
         title=in_reader_language(log.form.title, log.form.title_zh)), status
