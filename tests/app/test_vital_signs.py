@@ -233,6 +233,8 @@ def test_a_saved_row_is_corrected_with_its_reason_and_the_trail_keeps_both(
     stale = nurse.post(correct, data={**data, "temperature": "37.0", "reason": "again",
                                       "version": "1"})
     assert stale.status_code == 409
+    history = nurse.get(f"/participants/{pid}/history")
+    assert history.status_code == 200 and "Transcription error" in history.text
     # Still warned at 37.6 (37.5 or more), with the new value.
     assert cell(nurse.get(url(pid)).text, "15MIN", "temperature") == "37.6 high"
 
