@@ -344,3 +344,17 @@ def test_two_nurses_adding_an_event_at_the_same_moment_lose_nothing_silently(
     assert "was changed by someone else after you opened this page" in shown.text
     assert shown.value("term") == "Chills"
     assert [e.values["term"] for e in entries(app)] == ["Fever"]
+
+
+def test_every_problem_of_an_entry_shows_at_once(app: Flask, nurse: FlaskClient,
+                                                  pid: int) -> None:
+    response = record(nurse, pid, {"term": "Rash", "onset_date": "2026-02-01", "serious": "yes",
+                                   "ongoing": "yes"})
+    assert response.status_code == 422
+    assert page(response).errors == {
+        "onset_date": ["Onset date 2026-02-01 is before consent (2026-02-20)."],
+        "grade": ["Choose the CTCAE grade."],
+        "serious_criteria": ["Tick what makes the event serious."],
+        "relation": ["Judge whether the event is related to the infusion."],
+        "infusion": ["Choose the infusion the event followed, or none."],
+        "outcome": ["Choose the outcome."]}

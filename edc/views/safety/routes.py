@@ -21,7 +21,7 @@ from edc.rules.safety import deadline, hours_left
 from edc.services import Changed, Refused
 from edc.services.base import whole_years
 from edc.services.language import in_reader_language
-from edc.services.logs import typed_values
+from edc.services.logs import check_log_entry, typed_values
 from edc.views.safety.forms import AcknowledgeForm, RemoveForm, answers, entry_form
 from edc.views.shared import attach_errors, context, permission_required, study
 
@@ -84,6 +84,20 @@ def _save(participant: Participant, definition: LogForm, form: Any,
     return saved, [], 200
 
 
+def _every_problem(participant: Participant, definition: LogForm, form: Any,
+                   entry: LogEntry | None) -> None:
+    """Beside what the form itself refused, what the service would say of the rest (a date
+    before consent, serious criteria missing), so that every problem shows at once."""
+    typed = {key: None if form[key].errors else value
+             for key, value in answers(form, definition.form).items()}
+    try:
+        check_log_entry(context(), participant, definition, typed, entry)
+    except Refused as refused:
+        for key, messages in refused.errors.items():
+            if key in typed and not form[key].errors:
+                form[key].errors = list(form[key].errors) + messages
+
+
 def _saved_message(definition: LogForm, saved: LogEntry) -> None:
     flash(_("%(title)s %(n)s is saved.", title=_title(definition), n=saved.number), "success")
     if saved.alert_at is not None and saved.acknowledged_at is None:
@@ -111,6 +125,7 @@ def new_entry(participant_id: int, name: str) -> Any:
                 return redirect(url_for("safety.entry", participant_id=participant_id,
                                         name=name, number=saved.number))
         else:
+            _every_problem(participant, definition, form, None)
             status = 422
     return render_template("safety/entry.html", p=participant, log=definition,
                            title=_title(definition), form=form, entry=None, general=general,
@@ -135,6 +150,7 @@ def entry(participant_id: int, name: str, number: int) -> Any:
                 return redirect(url_for("safety.entry", participant_id=participant_id,
                                         name=name, number=number))
         else:
+            _every_problem(participant, definition, form, found)
             status = 422
     else:
         form = form_class(formdata=None, data=typed_values(definition.form, found))
