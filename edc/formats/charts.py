@@ -33,6 +33,11 @@ GRID = "#e5e7eb"
 AXIS = "#9ca3af"
 TEXT = "#374151"
 REFERENCE = "#15803d"
+MARKER = "#be185d"  # a treatment change: a vertical line across every panel
+# A marker this many days or fewer before the first point widens the chart to show it; an
+# older one is left out (the table lists it), so a drug started years ago does not squash the
+# values into a corner.
+MARKER_DAYS_BEFORE_FIRST = 92
 _NICE_STEPS = ((1.0, 5), (2.0, 4), (2.5, 5), (5.0, 5))  # mantissa, tick divisions
 
 
@@ -59,6 +64,15 @@ class Series:
     unit: str
     points: tuple[Point, ...]
     reference: float | None = None
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A dated event drawn as a vertical line (a dose change); title names it for a screen
+    reader and as a tooltip."""
+
+    day: date
+    title: str
 
 
 @dataclass(frozen=True)
@@ -187,14 +201,33 @@ def _panel(series: Series, index: int, top: float, height: int, width: int,
     return out
 
 
+def _shown(markers: Sequence[Marker], days: Sequence[date]) -> list[Marker]:
+    """The markers to draw: none without a point; none long before the first."""
+    if not days:
+        return []
+    return [m for m in markers if (min(days) - m.day).days <= MARKER_DAYS_BEFORE_FIRST]
+
+
+def _marker(marker: Marker, x: float, top: float, bottom: float) -> str:
+    """A vertical line with a small triangle at its head, titled."""
+    head = f"{_n(x - 5)},{_n(top)} {_n(x + 5)},{_n(top)} {_n(x)},{_n(top + 8)}"
+    return (f'<g class="marker"><title>{escape(marker.title)}</title>'
+            + _line(x, top, x, bottom, MARKER, stroke_width="1.5", stroke_dasharray="2 3")
+            + f'<polygon points="{head}" fill="{MARKER}"/></g>')
+
+
 def trend_svg(series: Sequence[Series], *, width: int = 720, height_per_series: int = 180,
-              title: str = "", words: ChartWords = ChartWords()) -> str:
-    """Return an SVG document with one panel per series, stacked on a shared time axis."""
+              title: str = "", words: ChartWords = ChartWords(),
+              markers: Sequence[Marker] = ()) -> str:
+    """Return an SVG document with one panel per series, stacked on a shared time axis, and a
+    vertical line at each marker's day."""
     top = TOP_WITH_TITLE if title else TOP_WITHOUT_TITLE
     panels = max(len(series), 1)
     height = top + panels * height_per_series + AXIS_HEIGHT
     left, right = MARGIN_LEFT + PLOT_PAD_X, width - MARGIN_RIGHT - PLOT_PAD_X
     days = [p.day for s in series for p in s.points]
+    markers = _shown(markers, days)
+    days += [m.day for m in markers]
     first, last = (min(days), max(days)) if days else (date.min, date.min)
     span = (last - first).days
     px_per_day = (right - left) / span if span else 0.0
@@ -224,6 +257,8 @@ def trend_svg(series: Sequence[Series], *, width: int = 720, height_per_series: 
         out.append(_text(width / 2, top + height_per_series / 2, words.no_values,
                          text_anchor="middle", fill=AXIS, font_size="13"))
     axis_y = top + panels * height_per_series - PANEL_GAP
+    for marker in sorted(markers, key=lambda m: m.day):
+        out.append(_marker(marker, x_of(marker.day), top + PANEL_HEADING, axis_y))
     for day, label in ticks:
         out.append(_line(x_of(day), axis_y, x_of(day), axis_y + 4, AXIS))
         if label:

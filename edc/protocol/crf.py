@@ -419,6 +419,11 @@ def _check_roles(top: TomlTable, fields: tuple[Field, ...], roles: Mapping[str, 
                            f"a number with the unit {role.unit} (role {role.name})")
 
 
+def unit_key(item: Field) -> str:
+    """The name of the unit chosen beside a number of several units on a log form."""
+    return f"{item.key}_unit"
+
+
 def load_form(forms_dir: str | Path, name: str, *, roles: Mapping[str, Role] | None = None,
               results: CaseReportForm | None = None,
               limits_required: bool = False,
@@ -440,6 +445,11 @@ def load_form(forms_dir: str | Path, name: str, *, roles: Mapping[str, Role] | N
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
         raise top.fail("fields", keys, "distinct field keys")
+    for field in fields:
+        # A log form keeps the unit chosen beside a number under this name.
+        if kind == "log" and len(field.units) > 1 and unit_key(field) in keys:
+            raise top.fail("fields", keys, f"no key {unit_key(field)}: it holds the unit of "
+                           f"{field.key}")
     if item_roles is None:
         _check_roles(top, fields, roles or {})
     else:
@@ -474,6 +484,8 @@ class ItemRole:
     what: str
 
 
+# The code of a choice that is named in a text item beside it (the drug of role drug_other).
+OTHER = "OTHER"
 # Every log form has a first date; an end date and "ongoing" are optional, but come together.
 LOG_ROLES: Mapping[str, ItemRole] = MappingProxyType({r.name: r for r in (
     ItemRole("start", ("date",), True, "the date the entry starts (onset, start)"),
@@ -496,6 +508,18 @@ AE_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r f
 VS_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r for r in (
     ItemRole("infusion", ("choice",), True, "the infusion the measures belong to: codes 1 and 2"),
     ItemRole("timepoint", ("choice",), True, "the time point around the infusion: one row each"),
+)}})
+
+# The ACEI/ARB log adds what the trend of proteinuria reads: each row a drug at a dose.
+MEDICATION_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r for r in (
+    ItemRole("end", ("date",), True, "the date the drug or dose stopped"),
+    ItemRole("ongoing", ("yesno",), True, "that it is still given"),
+    ItemRole("drug", ("choice",), True, f"the drug, with the code {OTHER} for one named in "
+             "drug_other"),
+    ItemRole("drug_other", ("text",), True, f"the name of a drug coded {OTHER}"),
+    ItemRole("dose", ("number",), True, "the dose, in the unit chosen beside it"),
+    ItemRole("frequency", ("choice",), False, "how often it is given"),
+    ItemRole("change", ("choice",), True, "what changed on the start date"),
 )}})
 
 
@@ -538,6 +562,10 @@ class LogForm:
     name: str  # the file's stem, in addresses and stored with each entry: "adverse_events"
     form: CaseReportForm
     alert_hours: int  # > 0: a yes to the "serious" item must be acknowledged within these hours
+    # >= 0: a start or change this many days or fewer before a visit's sample is flagged beside
+    # its proteinuria outcome; -1: never.
+    flag_days_before_sample: int = -1
+    starts_before_consent: bool = False  # an entry may start before consent (a medication)
     suggested_terms: tuple[SuggestedTerm, ...] = ()  # in the order they are offered
 
     def suggested_term(self, item: str, side: str) -> SuggestedTerm | None:
@@ -581,8 +609,29 @@ def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
     hours = top.integer("alert_hours", minimum=1) if "alert_hours" in top.data else 0
     if hours and "serious" not in {f.role for f in form.fields}:
         raise top.fail("alert_hours", hours, 'no alert_hours: no item has role = "serious"')
-    return LogForm(name=name, form=form, alert_hours=hours,
+    flag = -1
+    if "flag_days_before_sample" in top.data:
+        flag = top.integer("flag_days_before_sample", minimum=0)
+        if "change" not in {f.role for f in form.fields}:
+            raise top.fail("flag_days_before_sample", flag,
+                           'no flag_days_before_sample: no item has role = "change"')
+    _check_other(top, form)
+    return LogForm(name=name, form=form, alert_hours=hours, flag_days_before_sample=flag,
+                   starts_before_consent=top.flag("starts_before_consent"),
                    suggested_terms=_suggested_terms(top, form))
+
+
+def _check_other(top: TomlTable, form: CaseReportForm) -> None:
+    """A drug named in drug_other needs the code OTHER in the drug's list."""
+    roles = {f.role: f for f in form.fields if f.role}
+    if "drug_other" not in roles or "drug" not in roles:
+        return
+    drug = roles["drug"]
+    codes = drug.choices.codes if drug.choices is not None else ()
+    if OTHER not in codes:
+        raise top.fail(f"choices.{drug.choices.name if drug.choices else drug.key}", list(codes),
+                       f"the code {OTHER} among them: the drug named in "
+                       f"{roles['drug_other'].key}")
 
 
 ENROLMENT_ROLES: Mapping[str, Role] = MappingProxyType(

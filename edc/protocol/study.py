@@ -17,6 +17,8 @@ import holidays
 from edc.protocol.codes import Sex
 from edc.protocol.crf import (
     AE_ROLES,
+    LOG_ROLES,
+    MEDICATION_ROLES,
     VS_ROLES,
     CaseReportForm,
     Field,
@@ -284,6 +286,8 @@ VITAL_SIGNS = "vital_signs"
 LOG_FILES = (
     (ADVERSE_EVENTS, "AE", AE_ROLES),
     (VITAL_SIGNS, "VS", VS_ROLES),
+    ("medications", "CM", MEDICATION_ROLES),
+    ("other_medications", "CM", LOG_ROLES),
 )
 
 

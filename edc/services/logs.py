@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from edc.audit import audited
 from edc.models import LogEntry, Participant, utcnow
-from edc.protocol.crf import CaseReportForm, Field, LogForm
+from edc.protocol.crf import OTHER, CaseReportForm, Field, LogForm, unit_key
 from edc.services.base import (
     GENERAL,
     Context,
@@ -34,10 +34,18 @@ from edc.services.language import in_reader_language, label_of
 NO_INFUSION = "NONE"
 
 
+def chooses_unit(item: Field) -> bool:
+    """Whether a number of a log form is typed in a unit chosen beside it (stored with it)."""
+    return item.type in ("number", "integer") and len(item.units) > 1
+
+
 def stored_value(item: Field, value: Any) -> Any:
-    """A typed answer as the values column keeps it (None: not answered)."""
+    """A typed answer as the values column keeps it (None: not answered); a number typed in a
+    unit chosen beside it as {"value": 5.0, "unit": "mg"}."""
     if value is None or value == "" or value == []:
         return None
+    if isinstance(value, dict):
+        return {"value": float(value["value"]), "unit": value["unit"]}
     if item.type == "date":
         return value.isoformat()
     if item.type == "time":
@@ -63,8 +71,17 @@ def typed_value(item: Field, stored: Any) -> Any:
 
 
 def typed_values(form: CaseReportForm, entry: LogEntry) -> dict[str, Any]:
-    """Every item of an entry, typed (the form's data when it is opened to be corrected)."""
-    return {item.key: typed_value(item, entry.values.get(item.key)) for item in form.fields}
+    """Every item of an entry, typed (the form's data when it is opened to be corrected); a
+    number's unit chosen beside it under its own name (unit_key)."""
+    typed: dict[str, Any] = {}
+    for item in form.fields:
+        value = typed_value(item, entry.values.get(item.key))
+        if chooses_unit(item):
+            pair = value if isinstance(value, dict) else {}
+            typed[unit_key(item)] = pair.get("unit")
+            value = pair.get("value")
+        typed[item.key] = value
+    return typed
 
 
 def _role(form: CaseReportForm, role: str) -> Field | None:
@@ -84,7 +101,15 @@ def _check_items(errors: Errors, form: CaseReportForm, values: Mapping[str, Any]
                 errors.add(item.key, in_reader_language(item.message, item.message_zh)
                            or _("%(label)s is required.", label=label_of(item)))
             continue
-        if item.type in ("number", "integer"):
+        if isinstance(value, dict):
+            chosen = item.unit(value["unit"] or "")
+            if chosen is None:
+                errors.add(item.key, _("Choose the unit of %(label)s from the list.",
+                                       label=label_of(item)))
+            else:
+                check_range(errors, item.key, label_of(item), float(value["value"]),
+                            label_of(chosen), chosen.block)
+        elif item.type in ("number", "integer"):
             unit = item.canonical_unit
             check_range(errors, item.key, label_of(item), float(value), label_of(unit),
                         unit.block)
@@ -97,10 +122,11 @@ def _check_items(errors: Errors, form: CaseReportForm, values: Mapping[str, Any]
                                    label=label_of(item), n=item.max_length))
 
 
-def _check_dates(errors: Errors, ctx: Context, participant: Participant, form: CaseReportForm,
+def _check_dates(errors: Errors, ctx: Context, participant: Participant, log: LogForm,
                  values: Mapping[str, Any]) -> None:
-    """The start not before consent; no date after today; the end not before the start; an end
-    date or "ongoing", not both."""
+    """The start not before consent (unless the log allows it); no date after today; the end
+    not before the start; an end date or "ongoing", not both."""
+    form = log.form
     start_item, end_item, ongoing_item = (_role(form, r) for r in ("start", "end", "ongoing"))
     assert start_item is not None  # every log form has one (LOG_ROLES)
     start = values.get(start_item.key)
@@ -109,7 +135,7 @@ def _check_dates(errors: Errors, ctx: Context, participant: Participant, form: C
         if item is not None and day is not None and day > ctx.today:
             errors.add(item.key, _("%(label)s %(day)s is after today.", label=label_of(item),
                                    day=_day(day)))
-    if start is not None and start < participant.consent_date:
+    if start is not None and start < participant.consent_date and not log.starts_before_consent:
         errors.add(start_item.key, _(
             "%(label)s %(day)s is before consent (%(consent)s).", label=label_of(start_item),
             day=_day(start), consent=_day(participant.consent_date)))
@@ -180,8 +206,21 @@ def _check_one_per_time_point(errors: Errors, ctx: Context, participant: Partici
             return
 
 
+def _check_other(errors: Errors, form: CaseReportForm, values: Mapping[str, Any]) -> None:
+    """The other drug's name exactly when the drug chosen is Other."""
+    drug, named = _role(form, "drug"), _role(form, "drug_other")
+    if drug is None or named is None:
+        return
+    if values.get(drug.key) == OTHER and values.get(named.key) is None:
+        errors.add(named.key, _("Name the drug: %(drug)s is Other.", drug=label_of(drug)))
+    elif values.get(drug.key) not in (OTHER, None) and values.get(named.key) is not None:
+        errors.add(named.key, _("Clear %(label)s, or choose Other as %(drug)s.",
+                                label=label_of(named), drug=label_of(drug)))
+
+
 def _cleaned(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers with blanks as None and text trimmed, keyed by item."""
+    """The answers with blanks as None and text trimmed, keyed by item; a number typed in a unit
+    chosen beside it (given under unit_key) as {"value": 5.0, "unit": "mg"}."""
     cleaned: dict[str, Any] = {}
     for item in form.fields:
         value = values.get(item.key)
@@ -189,6 +228,8 @@ def _cleaned(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
             value = value.strip() or None
         if value == []:
             value = None
+        if chooses_unit(item) and value is not None:
+            value = {"value": value, "unit": values.get(unit_key(item))}
         cleaned[item.key] = value
     return cleaned
 
@@ -200,9 +241,10 @@ def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
     cleaned = _cleaned(form, values)
     errors = Errors()
     _check_items(errors, form, cleaned)
-    _check_dates(errors, ctx, participant, form, cleaned)
+    _check_dates(errors, ctx, participant, log, cleaned)
     _check_serious(errors, participant, form, cleaned)
     _check_one_per_time_point(errors, ctx, participant, log, cleaned, entry)
+    _check_other(errors, form, cleaned)
     errors.raise_if_any()
     return cleaned
 

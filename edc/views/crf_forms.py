@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from edc.protocol.crf import CaseReportForm, Field, ResultsForm
+from edc.protocol.crf import CaseReportForm, Field, ResultsForm, unit_key
 from edc.protocol.study import Study
 from edc.services.language import in_reader_language, label_of, other_label, qualifier
 from edc.views.fields import (
@@ -71,8 +71,18 @@ def _result(item: Field) -> Any:
 def _number(item: Field, kind: str) -> Any:
     if kind == "visit":
         return _result(item)
-    return NumberField(label_of(item), unit=label_of(item.canonical_unit),
-                       description=other_label(item), validators=_validators(item))
+    # With several units the unit is chosen beside the number (unit_choice); each is named in
+    # the message about a number that cannot be read.
+    unit = ", ".join(str(label_of(u)) for u in item.units)
+    return NumberField(label_of(item), unit=unit, description=other_label(item),
+                       validators=_validators(item))
+
+
+def unit_choice(item: Field) -> Any:
+    """The unit chosen beside a number of several units outside a visit's results (a dose in
+    mg or mg/kg): stored with the number, as typed."""
+    return SelectField(_l("Unit of %(label)s", label=label_of(item)), validate_choice=False,
+                       choices=[SelectChoice(u.code, label_of(u)) for u in item.units])
 
 
 def _integer(item: Field, _kind: str) -> Any:
@@ -133,8 +143,11 @@ FIELDS: Mapping[str, Callable[[Field, str], Any]] = MappingProxyType({
 def crf_form(definition: CaseReportForm, base: type[Form] = Form,
              extra: Mapping[str, Any] | None = None) -> type[Form]:
     """A fresh form class with one field per item, in order (for a log form: one row)."""
-    fields: dict[str, Any] = {item.key: FIELDS[item.type](item, definition.kind)
-                              for item in definition.fields}
+    fields: dict[str, Any] = {}
+    for item in definition.fields:
+        fields[item.key] = FIELDS[item.type](item, definition.kind)
+        if definition.kind != "visit" and item.type == "number" and len(item.units) > 1:
+            fields[unit_key(item)] = unit_choice(item)
     return type(f"{definition.title.replace(' ', '')}Form", (base,), {**fields, **(extra or {})})
 
 

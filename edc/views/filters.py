@@ -142,6 +142,9 @@ def answer(stored: Any, item: Any) -> str:
         return str({"yes": _l("Yes"), "no": _l("No")}.get(stored, stored))
     if item.type == "date":
         return day(date.fromisoformat(stored))
+    if isinstance(stored, dict):  # a number stored with the unit chosen beside it
+        unit = item.unit(stored.get("unit") or "")
+        return f"{stored['value']:g} {label_of(unit) if unit else stored.get('unit', '')}".strip()
     if item.type in ("number", "integer"):
         return f"{stored:g} {label_of(item.canonical_unit)}".strip()
     return str(stored)
@@ -159,8 +162,10 @@ def answer_pair(stored: Any, item: Any) -> tuple[str, str]:
     if item.type == "yesno":
         return {"yes": ("Yes", "是"), "no": ("No", "否")}.get(stored, (stored, stored))
     if item.type in ("number", "integer"):
-        unit = item.canonical_unit
-        return f"{stored:g} {unit.label}", f"{stored:g} {unit.label_zh or unit.label}"
+        pair = stored if isinstance(stored, dict) else {"value": stored, "unit": ""}
+        unit = item.unit(pair["unit"] or "") or item.canonical_unit
+        return (f"{pair['value']:g} {unit.label}",
+                f"{pair['value']:g} {unit.label_zh or unit.label}")
     return str(stored), str(stored)
 
 

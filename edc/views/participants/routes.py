@@ -29,6 +29,7 @@ from edc.views.participants.forms import (
     InfusionForm,
     WithdrawForm,
 )
+from edc.views.participants.medications import dose_changes
 from edc.views.shared import (
     attach_errors,
     calendar,
@@ -98,6 +99,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
     anchor_form = AnchorForm(formdata=None) if anchor_form is None else anchor_form
     if not anchor_form.version.data:  # the form carries the version the page shows
         anchor_form.version.data = str(participant.version)
+    doses = dose_changes(study().logs, page.logs, participant.visits, page.trend)
     chart = None
     if page.trend is not None and page.trend.rows:
         title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
@@ -105,10 +107,11 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
                            over_time=_("{names} over time"))
         upcr = label_of(results_definition().by_role("upcr"))
         chart = Markup(trend_svg(chart_series(page.trend, upcr_name=upcr), title=title,
-                                 words=words))
+                                 words=words, markers=doses.markers))
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart, logs=page.logs,
+        doses=doses,
         fields=results_definition().fields,
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form,

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from edc.protocol.crf import CaseReportForm
+from edc.protocol.crf import CaseReportForm, unit_key
 from edc.views.crf_forms import crf_form
 from edc.views.fields import Form, Required, VersionedForm
 
@@ -25,8 +25,13 @@ def entry_form(definition: CaseReportForm) -> type[Form]:
 
 
 def answers(form: Any, definition: CaseReportForm) -> dict[str, Any]:
-    """What was typed for each item, as the service takes it (yes/no as "yes"/"no")."""
-    return {item.key: form[item.key].data for item in definition.fields}
+    """What was typed for each item, as the service takes it (yes/no as "yes"/"no"; the unit
+    chosen beside a number under unit_key)."""
+    typed = {item.key: form[item.key].data for item in definition.fields}
+    for item in definition.fields:
+        if unit_key(item) in form:
+            typed[unit_key(item)] = form[unit_key(item)].data
+    return typed
 
 
 class RemoveForm(VersionedForm):
