@@ -260,6 +260,7 @@ def _load_children(demo: _Demo) -> int:
     closed = demo.first_day(w04.window_start, w04.window_end, open_=False)
     demo.book(w04, closed, None, "父母工作日都要上班")
     _demo_vital_signs(demo)
+    _medications(demo)
     return 8
 
 
@@ -292,3 +293,34 @@ def _demo_vital_signs(demo: _Demo) -> None:
                 log.form.by_role("infusion").key: "1", log.form.by_role("timepoint").key: point,
                 log.form.by_role("start").key: infusion.date, "time": time(hours, minutes),
                 **dict(zip(measures, values, strict=True))})
+
+
+
+def _medications(demo: _Demo) -> None:
+    """An ACEI/ARB history for AS-001 (a dose raised 19 days before its M03 sample) and
+    AS-002 (losartan by weight), and another medication."""
+    session, ctx = demo.ctx.session, demo.ctx
+    acei, other = ctx.study.log("medications"), ctx.study.log("other_medications")
+
+    def child(code: str) -> Participant:
+        return session.scalars(select(Participant).where(Participant.code == code)).one()
+
+    def course(p: Participant, drug: str, dose: float, unit: str, frequency: str, start: date,
+               end: date | None, change: str) -> None:
+        services.save_log_entry(ctx, p, acei, {
+            "drug": drug, "dose": dose, "dose_unit": unit, "frequency": frequency,
+            "start_date": start, "end_date": end, "ongoing": "no" if end else "yes",
+            "change": change})
+
+    first = child("AS-001")
+    raised = demo.visit(first, "M03").actual_date
+    assert raised is not None
+    raised -= timedelta(days=19)
+    course(first, "ENALAPRIL", 2.5, "mg", "BID", demo.ago(480), raised - timedelta(days=1),
+           "STARTED")
+    course(first, "ENALAPRIL", 5, "mg", "BID", raised, None, "INCREASED")
+    second = child("AS-002")
+    course(second, "LOSARTAN", 0.7, "mg/kg", "QD", demo.ago(200), None, "STARTED")
+    services.save_log_entry(ctx, second, other, {
+        "name": "骨化三醇软胶囊", "dose": "0.25 µg 每日1次", "indication": "维生素D缺乏",
+        "start_date": demo.ago(60), "ongoing": "yes"})
