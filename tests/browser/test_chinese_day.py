@@ -30,6 +30,7 @@ ALLOWED = {
     # the study, the site's time zone, the analytes' and equations' names clinicians use
     "HUCMSC", "NCT06731192", "Asia/Shanghai", "eGFR", "UPCR", "CKiD", "U25", "CKD", "BSA",
     "Schwartz", "Alport", "RBC", "BUN", "hUC-MSC", "IgA", "HIV", "HBV", "HCV", "C",  # 胱抑素C
+    "ACEI/ARB",  # the drug classes, as Chinese nephrologists write them
     # the account
     "nurse",
 }
