@@ -384,7 +384,7 @@ class Words:
         if text is None:
             return "—"
         stored: Any = text
-        if item.type == "multichoice":
+        if item.type == "multichoice" or text.startswith("{"):  # a number with its unit: JSON
             stored = json.loads(text)
         elif item.type in ("number", "integer"):
             stored = float(text)

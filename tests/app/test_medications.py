@@ -130,3 +130,11 @@ def test_a_change_29_days_before_is_not_flagged(app: Flask, nurse: FlaskClient,
     _raise_before(app, nurse, pid, 29)
     html = html_of(nurse.get(f"/participants/{pid}", headers=ZH))
     assert "dose-flag" not in html.split('data-trend="W04"')[1].split("</tr>")[0]
+
+
+def test_the_history_tells_the_dose_with_its_unit(nurse: FlaskClient, pid: int) -> None:
+    nurse.post(new_url(pid), data={**STARTED, "drug": "LOSARTAN", "dose": "0.7",
+                                   "dose_unit": "mg/kg"})
+    history = nurse.get(f"/participants/{pid}/history", headers=ZH)
+    assert history.status_code == 200
+    assert "0.7 mg/kg" in page(history).text
