@@ -299,11 +299,9 @@ def _demo_vital_signs(demo: _Demo) -> None:
 def _medications(demo: _Demo) -> None:
     """An ACEI/ARB history for AS-001 (a dose raised 19 days before its M03 sample) and
     AS-002 (losartan by weight), and another medication."""
-    session, ctx = demo.ctx.session, demo.ctx
+    ctx = demo.ctx
     acei, other = ctx.study.log("medications"), ctx.study.log("other_medications")
-
-    def child(code: str) -> Participant:
-        return session.scalars(select(Participant).where(Participant.code == code)).one()
+    child = demo.child
 
     def course(p: Participant, drug: str, dose: float, unit: str, frequency: str, start: date,
                end: date | None, change: str) -> None:
