@@ -21,7 +21,7 @@ ITEM_TYPES = ("number", "integer", "text", "date", "time", "choice", "yesno", "m
 # visit: one set of items per visit (results); once: one per participant (enrolment);
 # log: a repeating form, one row per entry (an adverse event, a concomitant medication).
 FORM_KINDS = ("visit", "once", "log")
-DOMAINS = ("AE", "CM", "DM", "DS", "IE", "LB", "MH", "VS")
+DOMAINS = ("AE", "CM", "DM", "DS", "DV", "IE", "LB", "MH", "VS")
 # Findings domains: the item is a test whose code (--TESTCD) each unit carries.
 FINDINGS = ("LB", "VS")
 CHOICE_TYPES = ("choice", "multichoice")
@@ -521,6 +521,20 @@ MEDICATION_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.n
     ItemRole("frequency", ("choice",), False, "how often it is given"),
     ItemRole("change", ("choice",), True, "what changed on the start date"),
 )}})
+
+
+# Early termination (one row per withdrawn child) adds its reason and what some reasons need.
+TERMINATION_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r for r in (
+    ItemRole("category", ("choice",), True, "the reason the child leaves the study: codes "
+             "AE and OTHER among them"),
+    ItemRole("event", ("integer",), True, "the number of the adverse event the child leaves "
+             "for"),
+    ItemRole("detail", ("text",), True, "the reason in words, required for OTHER"),
+    ItemRole("last_contact", ("date",), True, "the date of the last contact"),
+)}})
+# The reason codes the termination rules read: AE links an adverse event, OTHER needs words.
+ADVERSE_EVENT_REASON = "AE"
+OTHER_REASON = "OTHER"
 
 
 def _check_item_roles(top: TomlTable, fields: tuple[Field, ...],

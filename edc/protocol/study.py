@@ -16,9 +16,12 @@ import holidays
 
 from edc.protocol.codes import Sex
 from edc.protocol.crf import (
+    ADVERSE_EVENT_REASON,
     AE_ROLES,
     LOG_ROLES,
     MEDICATION_ROLES,
+    OTHER_REASON,
+    TERMINATION_ROLES,
     VS_ROLES,
     CaseReportForm,
     Field,
@@ -130,6 +133,8 @@ class Study:
     results: ResultsForm  # forms/results.toml, whose height and weight enrolment uses too
     enrolment_form: CaseReportForm  # forms/enrolment.toml, then a question per criterion
     logs: tuple[LogForm, ...]  # the repeating forms (LOG_FILES), one row per entry
+    # forms/termination.toml: a withdrawal's one row, written by the withdrawal only
+    termination: LogForm
 
     def log(self, name: str) -> LogForm:
         """Return the log form of forms/<name>.toml."""
@@ -283,12 +288,29 @@ def _check_sex_codes(enrolment: CaseReportForm) -> None:
 # The log forms: file stem, CDISC domain, the roles its items are read by.
 ADVERSE_EVENTS = "adverse_events"
 VITAL_SIGNS = "vital_signs"
+DEVIATIONS = "deviations"
 LOG_FILES = (
     (ADVERSE_EVENTS, "AE", AE_ROLES),
     (VITAL_SIGNS, "VS", VS_ROLES),
     ("medications", "CM", MEDICATION_ROLES),
     ("other_medications", "CM", LOG_ROLES),
+    (DEVIATIONS, "DV", LOG_ROLES),
 )
+# Not among LOG_FILES: its row is written by withdrawing the child, never on its own.
+TERMINATION = "termination"
+
+
+def _termination(forms_dir: Path) -> LogForm:
+    """Read forms/termination.toml: its reasons must hold the codes the rules read."""
+    log = load_log_form(forms_dir, TERMINATION, domain="DS", roles=TERMINATION_ROLES)
+    item = log.form.by_role("category")
+    codes = [] if item.choices is None else list(item.choices.codes)
+    if not {ADVERSE_EVENT_REASON, OTHER_REASON} <= set(codes):
+        raise StudyDefinitionError(log.form.file, f"choices.{item.choices and item.choices.name}",
+                                   codes, f"the codes {ADVERSE_EVENT_REASON} (linked to an "
+                                   f"adverse event) and {OTHER_REASON} (explained in words) "
+                                   "among them")
+    return log
 
 
 def load_study(forms_dir: str | Path) -> Study:
@@ -317,6 +339,7 @@ def load_study(forms_dir: str | Path) -> Study:
                                            [c.question() for c in criteria]),
         logs=tuple(load_log_form(forms_dir, name, domain=domain, roles=roles)
                    for name, domain, roles in LOG_FILES),
+        termination=_termination(forms_dir),
     )
     _check_outcome_units(study.results)
     _check_sex_codes(study.enrolment_form)

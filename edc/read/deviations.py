@@ -1,17 +1,21 @@
 """The protocol deviations the record already holds, across children: infusion 2 outside its
 window, a sample outside its visit's window, a booking outside the window or on a closed day,
-and a missed visit. One query for the infusions, one for the visits, one to count them all."""
+and a missed visit. One query for the infusions, one for the visits, one to count them all.
+And those the study team recorded by hand (forms/deviations.toml), one query, with the
+children they may be recorded for, one query."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from edc.models import Infusion, Participant, Visit
-from edc.protocol.codes import VisitStatus
+from edc.audit import AUDITED
+from edc.models import AuditEvent, Infusion, LogEntry, Participant, Visit
+from edc.protocol.codes import AuditAction, VisitStatus
 from edc.rules import worklist as rules
 
 
@@ -117,3 +121,40 @@ def _of_visit(kind: str, visit: Visit, code: str) -> Deviation | None:
         return Deviation("missed", day=visit.window_end, days=None, detail=visit.missed_reason,
                          **shared)
     return None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A deviation the study team recorded: its log row's items, and who entered it."""
+
+    participant_id: int
+    participant_code: str
+    number: int
+    values: dict[str, Any]  # item key -> stored value
+    day: date  # the row's start date
+    entered_by: str | None
+
+
+def recorded(session: Session, form: str, participant_id: int | None = None) -> list[Recorded]:
+    """The rows of the deviation log not removed, by participant code, then day; optionally one
+    child's. One query, who entered each row included."""
+    entered_by = (select(AuditEvent.username)
+                  .where(AuditEvent.entity == AUDITED[LogEntry],
+                         AuditEvent.entity_id == LogEntry.id,
+                         AuditEvent.action == AuditAction.CREATE)
+                  .order_by(AuditEvent.id).limit(1).scalar_subquery())
+    query = (select(LogEntry, Participant.code, entered_by)
+             .join(Participant, Participant.id == LogEntry.participant_id)
+             .where(LogEntry.form == form, LogEntry.removed_reason.is_(None))
+             .order_by(Participant.code, LogEntry.start_date, LogEntry.number))
+    if participant_id is not None:
+        query = query.where(LogEntry.participant_id == participant_id)
+    return [Recorded(entry.participant_id, code, entry.number, dict(entry.values),
+                     entry.start_date, who)
+            for entry, code, who in session.execute(query)]
+
+
+def children(session: Session) -> list[tuple[int, str]]:
+    """Every child of the study (id, code), by code: whom a deviation may be recorded for."""
+    return [(pid, code) for pid, code in session.execute(
+        select(Participant.id, Participant.code).order_by(Participant.code))]

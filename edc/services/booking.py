@@ -1,4 +1,4 @@
-"""Book visits on clinic days, withdraw a child (cancelling the visits to come), and issue or
+"""Book visits on clinic days, say why a visit was not done before a withdrawal, and issue or
 revoke the family's calendar link."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 
 from edc.audit import audited
 from edc.models import Participant, Visit
-from edc.protocol.codes import ParticipantStatus, VisitStatus
-from edc.rules import worklist as rules
+from edc.protocol.codes import VisitStatus
 from edc.rules.schedule import ClinicCalendar
 from edc.services.base import (
     GENERAL,
@@ -20,7 +19,6 @@ from edc.services.base import (
     OUTSIDE_WINDOW,
     Context,
     Errors,
-    Refused,
     check_version,
     flag_words,
     saving,
@@ -84,32 +82,6 @@ def book_visit(ctx: Context, visit: Visit, day: date, at: time | None, reason: s
         judge_booking(visit, ctx.calendar)
         session.commit()
     return visit
-
-
-def withdraw(ctx: Context, participant: Participant, reason: str, *,
-             expected_version: int | None = None) -> None:
-    """Withdraw a child: the visits to come are cancelled but stay in the record; a follow-up
-    visit whose window closed before today without taking place was missed."""
-    session = ctx.session
-    check_version(session, participant, expected_version, participant.code)
-    reason = reason.strip()
-    if participant.status == ParticipantStatus.WITHDRAWN:
-        raise Refused({GENERAL: [_("%(code)s is already withdrawn.", code=participant.code)]})
-    if not reason:
-        raise Refused({"reason": [_("Say why the child is withdrawn.")]})
-    with audited(session, ctx.actor.username, reason), saving(session, participant,
-                                                              participant.code):
-        participant.status = ParticipantStatus.WITHDRAWN
-        participant.withdrawn_reason = reason
-        for visit in participant.visits:
-            if visit.status != VisitStatus.PLANNED:
-                continue
-            if rules.is_overdue(visit.status, visit.kind, visit.window_end, ctx.today):
-                visit.status = VisitStatus.MISSED
-                visit.missed_reason = NOT_DONE_BEFORE_WITHDRAWAL % {"reason": reason}
-            else:
-                visit.status, visit.cancelled_reason = VisitStatus.CANCELLED, reason
-        session.commit()
 
 
 # Stored as written whoever withdraws the child; the pages say it in the reader's language.

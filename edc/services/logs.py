@@ -234,9 +234,10 @@ def _cleaned(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
-                    values: Mapping[str, Any], entry: LogEntry | None = None) -> dict[str, Any]:
-    """Check a row whole; return it cleaned, or raise Refused with every problem at its item."""
+def checked_row(ctx: Context, participant: Participant, log: LogForm,
+                values: Mapping[str, Any], entry: LogEntry | None = None,
+                ) -> tuple[dict[str, Any], Errors]:
+    """A row cleaned, and every problem of it at its item (for a caller that adds its own)."""
     form = log.form
     cleaned = _cleaned(form, values)
     errors = Errors()
@@ -245,11 +246,18 @@ def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
     _check_serious(errors, participant, form, cleaned)
     _check_one_per_time_point(errors, ctx, participant, log, cleaned, entry)
     _check_other(errors, form, cleaned)
+    return cleaned, errors
+
+
+def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
+                    values: Mapping[str, Any], entry: LogEntry | None = None) -> dict[str, Any]:
+    """Check a row whole; return it cleaned, or raise Refused with every problem at its item."""
+    cleaned, errors = checked_row(ctx, participant, log, values, entry)
     errors.raise_if_any()
     return cleaned
 
 
-def _next_number(ctx: Context, participant: Participant, name: str) -> int:
+def next_number(ctx: Context, participant: Participant, name: str) -> int:
     highest = ctx.session.scalar(select(func.max(LogEntry.number)).where(
         LogEntry.participant_id == participant.id, LogEntry.form == name))
     return (highest or 0) + 1
@@ -294,7 +302,7 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
     with audited(session, ctx.actor.username, reason or None), saving(session, record, what):
         if entry is None:
             entry = LogEntry(participant_id=participant.id, form=log.name,
-                             number=_next_number(ctx, participant, log.name))
+                             number=next_number(ctx, participant, log.name))
             session.add(entry)
         entry.values = stored
         entry.start_date = cleaned[start_item.key]

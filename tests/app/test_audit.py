@@ -17,7 +17,7 @@ from edc import db
 from edc.audit import UnauditedWrite, audited
 from edc.models import AuditEvent, Infusion, Participant, Visit
 from tests.support.audit import audit_rows
-from tests.support.forms import enrolment_form, infusion_form, results_form
+from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
 from tests.support.pages import page
 from tests.support.queries import queries_for
 from tests.support.records import visit_id as find_visit
@@ -462,15 +462,16 @@ def test_history_tells_a_missed_visit_a_calendar_link_and_a_withdrawal_in_words(
                       data={"reason": "Flu"}).status_code == 302
     assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
     assert nurse.post(f"/participants/{scheduled}/withdraw",
-                      data={"reason": "Family moved away"}).status_code == 302
+                      data=withdrawal_form()).status_code == 302
     saves = _history(nurse.get(f"/participants/{scheduled}/history").text)
     withdrawal, link, missed = ((reason, lines) for _when, _who, reason, lines in saves[:3])
     assert missed == ("Flu", ["W02 status planned → missed"])
     assert link == ("Calendar link issued", ["Calendar link issued"])
-    assert withdrawal[0] == "Family moved away"
+    assert withdrawal[0] == "Other: Family moved away"
     # W04's window closed on 16 April: not done before the withdrawal, it was missed; the
     # visits from W06 (window open today) on are cancelled.
     assert withdrawal[1][:4] == ["Status enrolled → withdrawn", "W04 status planned → missed",
-                                 "W04 missed because: Not done before the withdrawal: Family "
-                                 "moved away", "W06 status planned → cancelled"]
-    assert len(withdrawal[1]) == 1 + 2 + 9
+                                 "W04 missed because: Not done before the withdrawal: Other: "
+                                 "Family moved away", "W06 status planned → cancelled"]
+    # The status, W04's two changes, nine cancelled visits and the early termination's row.
+    assert len(withdrawal[1]) == 1 + 2 + 9 + 1

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from edc import db
 from edc.models import Infusion, Participant, Result, Visit
 from tests.support.audit import audit_count
-from tests.support.forms import enrolment_form, infusion_form, results_form
+from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
 from tests.support.records import visit_id
 
 BLANKS = [" ", "\t", "\u00a0", "\u3000", "\u3000\u3000", " \u3000\t\u00a0 "]
@@ -101,9 +101,10 @@ def test_a_blank_sample_date_gets_its_own_message_and_no_result_is_saved(
 def test_a_reason_of_only_blanks_is_no_reason(app, nurse, scheduled, blank) -> None:
     w02 = visit_id(app, scheduled, "W02")
     before = audit_count(app)
-    withdraw = nurse.post(f"/participants/{scheduled}/withdraw", data={"reason": blank})
+    withdraw = nurse.post(f"/participants/{scheduled}/withdraw",
+                          data=withdrawal_form(blank))
     assert withdraw.status_code == 422
-    assert "Say why the child is withdrawn." in withdraw.text
+    assert "Say why the child leaves the study." in withdraw.text
     nurse.post(f"/visits/{w02}/missed", data={"reason": blank})
     assert audit_count(app) == before
     with app.app_context():

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from edc import db
 from edc.models import AuditEvent, Participant
-from tests.support.forms import book
+from tests.support.forms import book, withdrawal_form
 from tests.support.records import visit, visit_id
 
 
@@ -98,36 +98,39 @@ def test_only_a_planned_visit_can_be_booked_and_only_by_staff_who_write(
 
 def test_withdrawing_cancels_the_visits_to_come_and_keeps_them(app, nurse, scheduled) -> None:
     nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
-    refused = nurse.post(f"/participants/{scheduled}/withdraw", data={"reason": ""})
+    refused = nurse.post(f"/participants/{scheduled}/withdraw",
+                         data=withdrawal_form(reason=""))
     assert refused.status_code == 422
-    response = nurse.post(f"/participants/{scheduled}/withdraw",
-                          data={"reason": "Family moved away"})
+    response = nurse.post(f"/participants/{scheduled}/withdraw", data=withdrawal_form())
     assert response.status_code == 302
     with app.app_context():
         child = db.session().get(Participant, scheduled)
         statuses = {v.code: v.status for v in child.visits}
-        assert (child.status, child.withdrawn_reason) == ("withdrawn", "Family moved away")
+        assert (child.status, child.withdrawn_reason) == ("withdrawn",
+                                                          "Other: Family moved away")
     # Today 27 April: W02 was marked missed; W04 (window to 16 April) was never done, so it was
     # missed too; W06 (window open) and every later visit are cancelled.
     assert (statuses["W02"], statuses["W04"]) == ("missed", "missed")
     assert {s for c, s in statuses.items() if c not in ("W02", "W04")} == {"cancelled"}
     assert len(statuses) == 11
-    assert visit(app, scheduled, "M12").cancelled_reason == "Family moved away"
+    assert visit(app, scheduled, "M12").cancelled_reason == "Other: Family moved away"
     assert visit(app, scheduled, "W04").missed_reason == (
-        "Not done before the withdrawal: Family moved away")
+        "Not done before the withdrawal: Other: Family moved away")
 
 
 def test_a_withdrawal_entered_in_chinese_is_stored_as_written_and_read_in_each_language(
         app, nurse, scheduled) -> None:
     zh = {"Accept-Language": "zh-CN"}
-    nurse.post(f"/participants/{scheduled}/withdraw", headers=zh, data={"reason": "搬家"})
+    nurse.post(f"/participants/{scheduled}/withdraw", headers=zh,
+               data=withdrawal_form("搬家"))
+    # The reason's category in the language of the nurse who withdrew the child.
     stored = visit(app, scheduled, "W04").missed_reason  # its window closed on 16 April
-    assert stored == "Not done before the withdrawal: 搬家"
+    assert stored == "Not done before the withdrawal: 其他：搬家"
     w04 = f"/visits/{visit_id(app, scheduled, 'W04')}"
-    assert "退出研究前未完成：搬家" in nurse.get(w04, headers=zh).text
-    assert "Not done before the withdrawal: 搬家" in nurse.get(w04).text
-    assert "退出研究前未完成：搬家" in nurse.get(f"/participants/{scheduled}/history",
-                                             headers=zh).text
+    assert "退出研究前未完成：其他：搬家" in nurse.get(w04, headers=zh).text
+    assert "Not done before the withdrawal: 其他：搬家" in nurse.get(w04).text
+    assert "退出研究前未完成：其他：搬家" in nurse.get(f"/participants/{scheduled}/history",
+                                                 headers=zh).text
 
 
 def test_the_calendar_link_works_without_log_in_and_a_revoked_link_answers_404(
@@ -224,7 +227,7 @@ def test_a_moved_schedule_updates_the_same_events_and_cancelled_visits_stay(
     assert after[w02.calendar_uid][2] >= before[w02.calendar_uid][2]  # DTSTAMP: whole seconds
     assert w02.calendar_stamp > stamped
 
-    nurse.post(f"/participants/{scheduled}/withdraw", data={"reason": "Family moved away"})
+    nurse.post(f"/participants/{scheduled}/withdraw", data=withdrawal_form())
     withdrawn = events()
     assert set(withdrawn) == set(before)
     assert {status for _day, _seq, _stamp, status in withdrawn.values()} == {"CANCELLED"}

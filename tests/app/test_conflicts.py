@@ -25,7 +25,7 @@ from edc.models import AuditEvent, Participant, User, Visit
 from edc.read.participants import load_participant
 from tests.support.apps import TODAY
 from tests.support.audit import audit_count
-from tests.support.forms import infusion_form
+from tests.support.forms import infusion_form, termination, withdrawal_form
 from tests.support.records import visit_id
 
 CHANGED = "was changed by someone else after you opened this page"
@@ -124,7 +124,7 @@ def participant_forms(app: Flask, client: FlaskClient, pid: int) -> dict[str, st
 
 @pytest.mark.parametrize("action, path, data", [
     ("add", "visits", {"kind": "unscheduled", "date": "2026-04-20", "reason": "Gross haematuria"}),
-    ("withdraw", "withdraw", {"reason": "Family moved away"}),
+    ("withdraw", "withdraw", withdrawal_form()),
     ("issue", "calendar-link", {}),
 ])
 def test_a_participant_form_from_an_out_of_date_page_is_refused_with_the_other_change(
@@ -295,7 +295,7 @@ def test_two_withdrawals_or_anchors_at_the_same_moment_answer_a_conflict(
         assert db.session().scalar(select(func.count()).select_from(Visit)) == 11
 
     def withdraw(session: Session, child: Participant, name: str) -> None:
-        services.withdraw(acting(session, name), child, "Family moved away")
+        services.withdraw(acting(session, name), child, termination())
 
     error = interleaved(app, participant(enrolled), withdraw)
     the_conflict(error, "AS-001")

@@ -18,6 +18,7 @@ from datetime import time
 import pytest
 
 from tests.support.expected import FROM_16_MARCH, FROM_18_MARCH
+from tests.support.forms import withdrawal_form
 from tests.support.scenarios import CODES, Expected, Scenario, Step, d, trend_rows
 
 # Day 0 = infusion 1 on 2026-03-02 (a Monday), when follow-up is anchored on it.
@@ -318,9 +319,16 @@ def test_withdrawal_after_m03_cancels_the_visits_to_come_and_keeps_them_in_the_r
     for code in to_come:
         s.expect(code, status="cancelled")
     s.status = "withdrawn"
-    step = s.post("withdraw", f"/participants/{s.pid}/withdraw", {"reason": reason})
+    step = s.post("withdraw", f"/participants/{s.pid}/withdraw", withdrawal_form(
+        reason, reason="LOST", termination_date="2026-06-20", last_contact="2026-06-12"))
     assert "AS-001 is withdrawn; the visits to come are cancelled." in step.flashes
-    assert step.detail["nurse"].facts["Status"] == f"withdrawn ({reason})"
+    reason = f"Lost to follow-up: {reason}"
+    facts = step.detail["nurse"].facts
+    assert facts["Status"] == f"withdrawn ({reason})"
+    assert (facts["Reason for termination"], facts["Details"], facts["Date of termination"],
+            facts["Date of last contact"]) == (
+        "Lost to follow-up", "Family moved to another province", "2026-06-20 Sat",
+        "2026-06-12 Fri")
     (withdrawn,) = s.audit(entity="participant", field="status", action="update")
     assert (withdrawn.old, withdrawn.new, withdrawn.username, withdrawn.reason) == (
         "enrolled", "withdrawn", "nurse", reason)

@@ -37,7 +37,7 @@ from edc.rules.schedule import clinic_calendar
 from tests.support import factories
 from tests.support.apps import SET_UP, TODAY, allocation_csv
 from tests.support.factories import add_children
-from tests.support.forms import enrolment_form, infusion_form, results_form
+from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
 from tests.support.pages import giveaways
 from tests.support.queries import counted
 from tests.support.records import visit_id
@@ -82,7 +82,8 @@ def clinic(app: Flask, nurse: FlaskClient, allocation: None) -> dict[str, int]:
     ok(nurse.post(f"/visits/{visit('AS-005', 'W02')}/missed", data={"reason": "Family abroad"}))
     w04 = visit("AS-005", "W04")
     ok(nurse.post(f"/visits/{w04}", data=results_form(nurse, w04, sample_date="2026-04-19")))
-    ok(nurse.post(f"/participants/{ids['AS-005']}/withdraw", data={"reason": "Moved away"}))
+    ok(nurse.post(f"/participants/{ids['AS-005']}/withdraw",
+                  data=withdrawal_form("Moved away")))
     return ids
 
 
@@ -350,7 +351,7 @@ def test_deviations_filter_by_participant_and_kind(nurse, clinic) -> None:
                            "e.g. AS-001. All children are shown."),
     ("kind=late", "Got kind 'late'. Expected one of: Infusion 2 outside its window, Sample "
                   "outside the visit window, Booking outside the window or on a closed day, "
-                  "Missed visit. All kinds are shown."),
+                  "Missed visit, Recorded by the study team. All kinds are shown."),
     ("participant=%00%FF&kind=" + "x" * 500, "All kinds are shown."),
 ])
 def test_a_filter_that_matches_no_child_or_kind_is_refused_with_a_message(

@@ -115,11 +115,16 @@ def enter_results(app: Flask, participant_id: int, code: str, sample_date: date,
                               expected_version=visit.version, reason=reason)
 
 
-def withdraw(app: Flask, participant_id: int, reason: str = "The family moved away.", *,
-             by: str = "investigator", on: date | None = None) -> None:
-    """Withdraw the child."""
+def withdraw(app: Flask, participant_id: int, detail: str = "The family moved away.", *,
+             reason: str = "OTHER", event: int | None = None, day: date | None = None,
+             last_contact: date | None = None, by: str = "investigator",
+             on: date | None = None) -> None:
+    """Withdraw the child for a reason (a code of forms/termination.toml) and words, ended
+    and last seen today unless said otherwise."""
     with _acting(app, by, on) as ctx:
-        services.withdraw(ctx, _participant(ctx, participant_id), reason)
+        services.withdraw(ctx, _participant(ctx, participant_id), {
+            "reason": reason, "detail": detail, "adverse_event": event,
+            "termination_date": day or ctx.today, "last_contact": last_contact or ctx.today})
 
 
 def targets(app: Flask, participant_id: int) -> dict[str, date]:

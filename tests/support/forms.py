@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.apps import TODAY
 from tests.support.records import visit_id
 
 
@@ -91,3 +93,21 @@ def post_infusion(client: FlaskClient, participant_id: int, number: int, **field
 def book(client: FlaskClient, app: Flask, participant_id: int, code: str, **form: str) -> Any:
     """Post the booking form of the participant's visit `code`."""
     return client.post(f"/visits/{visit_id(app, participant_id, code)}/book", data=form)
+
+
+def withdrawal_form(detail: str = "Family moved away", **overrides: str) -> dict[str, str]:
+    """A withdrawal as the browser posts it: for another reason, in words, ended and last seen
+    on the test's today; overrides replace single items."""
+    data = {"reason": "OTHER", "detail": detail, "adverse_event": "",
+            "termination_date": TODAY.isoformat(), "last_contact": TODAY.isoformat()}
+    data.update(overrides)
+    return data
+
+
+def termination(detail: str = "Family moved away", on: date = TODAY,
+                **overrides: Any) -> dict[str, Any]:
+    """The early termination's items as the withdrawal service takes them (typed)."""
+    values: dict[str, Any] = {"reason": "OTHER", "detail": detail, "adverse_event": None,
+                              "termination_date": on, "last_contact": on}
+    values.update(overrides)
+    return values

@@ -66,7 +66,7 @@ def test_an_integer_item_takes_only_whole_numbers_and_a_number_keeps_its_limits(
 def test_a_log_form_without_a_domain_is_refused(tmp_path: Path) -> None:
     error = log_error(tmp_path, 'domain = "AE"\n\n[choices]', "[choices]")
     assert str(error) == ("forms/adverse_events.toml: domain: got None. Expected the domain of "
-                          "each row of the log: one of AE, CM, DM, DS, IE, LB, MH, VS.")
+                          "each row of the log: one of AE, CM, DM, DS, DV, IE, LB, MH, VS.")
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [

@@ -3,12 +3,19 @@ calendar link."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from edc.models import LogEntry
+from edc.protocol.crf import CaseReportForm
+from edc.services.language import label_of, other_label
+from edc.views.crf_forms import crf_form
 from edc.views.fields import (
     Form,
     IsoDateField,
@@ -50,9 +57,26 @@ class AnchorForm(VersionedForm):
         Required(message=_l("Say why the second infusion is not given.")), Length(max=500)])
 
 
-class WithdrawForm(VersionedForm):
-    reason = StringField(_l("Why is the child withdrawn?"), validators=[
-        Required(message=_l("Say why the child is withdrawn.")), Length(max=500)])
+def _event_number(raw: Any) -> int | None:
+    """The adverse event chosen, by its number (None: none chosen, or not a number)."""
+    text = str(raw if raw is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else None
+
+
+def withdraw_form(definition: CaseReportForm) -> type[Form]:
+    """The early termination's items (forms/termination.toml); the adverse event is chosen
+    from the child's log (set `events` on the form), and the service checks it is there."""
+    event = definition.by_role("event")
+    chooser = SelectField(label_of(event), description=other_label(event), choices=[],
+                          coerce=_event_number, validate_choice=False)
+    return crf_form(definition, base=VersionedForm, extra={event.key: chooser})
+
+
+def event_choices(entries: Iterable[LogEntry], term_key: str) -> list[SelectChoice]:
+    """The child's adverse events not removed, by number and term, after a blank."""
+    return [SelectChoice("", "—"), *(
+        SelectChoice(str(e.number), f"{e.number} · {e.values.get(term_key) or ''}")
+        for e in entries if e.removed_reason is None)]
 
 
 class AddVisitForm(VersionedForm):

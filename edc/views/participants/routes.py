@@ -15,6 +15,7 @@ from edc.formats.charts import ChartWords, chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
 from edc.permissions import Action
+from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
 from edc.read import participants as reads
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.services.language import label_of
@@ -27,7 +28,8 @@ from edc.views.participants.forms import (
     AnchorForm,
     CalendarLinkForm,
     InfusionForm,
-    WithdrawForm,
+    event_choices,
+    withdraw_form,
 )
 from edc.views.participants.medications import dose_changes
 from edc.views.shared import (
@@ -91,11 +93,22 @@ def _qr(link: str | None) -> Markup | None:
     return Markup(qr_svg(link, _("QR code of the calendar link"))) if link else None
 
 
+def _withdraw_form(formdata: Any = None) -> Any:
+    """The early termination's form, from the posted data or empty."""
+    form_class = withdraw_form(study().termination.form)
+    return form_class() if formdata is not None else form_class(formdata=None)
+
+
 def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None,
-                 withdraw_form: WithdrawForm | None = None,
+                 withdrawal: Any = None,
                  add_form: AddVisitForm | None = None) -> str:
     page = reads.child_page(db.session(), current_user.role, participant, results_definition(),
                             study().outcomes)
+    withdrawal = withdrawal or _withdraw_form()
+    termination = study().termination.form
+    withdrawal[termination.by_role("event").key].choices = event_choices(
+        page.logs.get(ADVERSE_EVENTS, []), study().adverse_events.by_role("term").key)
+    ended = page.logs.get(TERMINATION, [])
     anchor_form = AnchorForm(formdata=None) if anchor_form is None else anchor_form
     if not anchor_form.version.data:  # the form carries the version the page shows
         anchor_form.version.data = str(participant.version)
@@ -116,7 +129,8 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form,
         add_form=add_form or AddVisitForm(formdata=None),
-        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        withdraw_form=withdrawal, termination=termination,
+        ended=next((e for e in ended if e.removed_reason is None), None),
         calendar_qr=_qr(subscription_url(participant)),
     )
 
@@ -215,11 +229,12 @@ def _flash_conflict(clash: Changed) -> int:
 @permission_required(Action.WITHDRAW)
 def withdraw(participant_id: int) -> Any:
     participant = _participant_or_404(participant_id)
-    form = WithdrawForm()
+    form = _withdraw_form(request.form)
     status = 422
     if form.validate_on_submit():
+        values = {item.key: form[item.key].data for item in study().termination.form.fields}
         try:
-            services.withdraw(context(), participant, form.reason.data,
+            services.withdraw(context(), participant, values,
                               expected_version=form.expected_version())
         except Changed as clash:
             status = _flash_conflict(clash)

@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from edc import db
+from edc import db, services
 from edc.models import utcnow
 from edc.permissions import Action
-from edc.protocol.study import ADVERSE_EVENTS
+from edc.protocol.crf import LogForm
+from edc.protocol.study import ADVERSE_EVENTS, DEVIATIONS
 from edc.read import deviations as deviation_reads
+from edc.read import participants as participant_reads
 from edc.read import worklist as worklist_reads
 from edc.rules import worklist as rules
 from edc.rules.safety import hours_left
-from edc.services.language import label_of
+from edc.services import Refused
+from edc.services.language import in_reader_language, label_of
 from edc.views.fields import clean_text
-from edc.views.shared import calendar, clock, permission_required, results_definition, study
+from edc.views.shared import (
+    attach_errors,
+    calendar,
+    clock,
+    context,
+    permission_required,
+    results_definition,
+    study,
+)
+from edc.views.worklist.forms import answers, deviation_form
 
 bp = Blueprint("worklist", __name__)
 
@@ -28,7 +40,10 @@ DEVIATION_WORDS = {
     "sample": _l("Sample outside the visit window"),
     "booking": _l("Booking outside the window or on a closed day"),
     "missed": _l("Missed visit"),
+    "recorded": _l("Recorded by the study team"),
 }
+# The kind of the deviations entered by hand (forms/deviations.toml) in the page's filter.
+RECORDED = "recorded"
 
 
 def page() -> Any:
@@ -55,13 +70,24 @@ def page() -> Any:
                            this_week=week == rules.Week(today)), 400 if error else 200
 
 
-@bp.route("/deviations")
-@permission_required(Action.VIEW)
+@bp.route("/deviations", methods=["GET", "POST"])
+@permission_required(Action.VIEW, post=Action.RECORD_SAFETY)
 def deviations() -> Any:
-    """Every deviation the record holds, filtered by child (code) and kind."""
+    """Every deviation the record holds, filtered by child (code) and kind; the study team
+    records one for a child here."""
     session = db.session()
     code = clean_text(request.args.get("participant", "")).strip()[:40]
     kind = clean_text(request.args.get("kind", "")).strip()[:40]
+    log = study().log(DEVIATIONS)
+    children = deviation_reads.children(session)
+    form = deviation_form(log.form)(formdata=None if request.method == "GET" else request.form)
+    form.offer(c for _id, c in children)
+    status = 200
+    if request.method == "POST":
+        saved = _record(form, log, {c: i for i, c in children})
+        if saved is not None:
+            return saved
+        status = 422
     errors = []
     participant_id = None
     if code:
@@ -70,14 +96,41 @@ def deviations() -> Any:
             errors.append(_("Got participant %(code)s. Expected the code of an enrolled child, "
                             "e.g. %(example)s. All children are shown.", code=repr(code),
                             example=study().info.participant_code_example))
-    if kind and kind not in rules.DEVIATION_KINDS:
+    kinds = (*rules.DEVIATION_KINDS, RECORDED)
+    if kind and kind not in kinds:
         errors.append(_("Got kind %(kind)s. Expected one of: %(kinds)s. All kinds are shown.",
                         kind=repr(kind), kinds=", ".join(str(DEVIATION_WORDS[k])
-                                                        for k in rules.DEVIATION_KINDS)))
+                                                        for k in kinds)))
         kind = ""
-    rows = deviation_reads.deviations(session, participant_id, kind or None)
+    rows = ([] if kind == RECORDED else
+            deviation_reads.deviations(session, participant_id, kind or None))
+    recorded = ([] if kind and kind != RECORDED else
+                deviation_reads.recorded(session, log.name, participant_id))
     return render_template(
-        "worklist/deviations.html", rows=rows, errors=errors, code=code, kind=kind,
-        kinds=rules.DEVIATION_KINDS, words=DEVIATION_WORDS,
+        "worklist/deviations.html", rows=rows, recorded=recorded, log=log, form=form,
+        errors=errors, code=code, kind=kind, kinds=kinds, words=DEVIATION_WORDS,
         second=study().schedule.second_infusion,
-    ), 400 if errors else 200
+    ), 400 if errors else status
+
+
+def _record(form: Any, log: LogForm, children: dict[str, int]) -> Any:
+    """Save the posted deviation and go back to the page; None when it is refused (the
+    messages are on the form's fields)."""
+    if not form.validate_on_submit():
+        return None
+    participant_id = children.get(form.child.data)
+    participant = (None if participant_id is None
+                   else participant_reads.load_participant(db.session(), participant_id))
+    if participant is None:
+        form.child.errors = [*form.child.errors, _("Choose the child from the list.")]
+        return None
+    try:
+        saved = services.save_log_entry(context(), participant, log, answers(form, log.form))
+    except Refused as refused:
+        for message in attach_errors(form, refused):
+            flash(message, "error")
+        return None
+    flash(_("%(title)s %(n)s of %(code)s is saved.",
+            title=in_reader_language(log.form.title, log.form.title_zh), n=saved.number,
+            code=participant.code), "success")
+    return redirect(url_for("worklist.deviations"))

@@ -1,0 +1,127 @@
+"""Withdraw a child: the early termination's one row (forms/termination.toml: the reason by
+category, the date, the last contact, the adverse event it is linked to) is saved with the new
+status, and the visits to come are cancelled, in one transaction.
+
+The row is checked whole like any log row (required items, dates against consent and today),
+then by what the reasons need: an adverse event of the child's log for AE, words for OTHER, and
+a last contact not after the termination.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from edc.audit import audited
+from edc.models import LogEntry, Participant
+from edc.protocol.codes import ParticipantStatus, VisitStatus
+from edc.protocol.crf import ADVERSE_EVENT_REASON, OTHER_REASON, CaseReportForm
+from edc.protocol.study import ADVERSE_EVENTS
+from edc.rules import worklist as rules
+from edc.services.base import (
+    GENERAL,
+    Context,
+    Errors,
+    Refused,
+    changed,
+    check_version,
+    saving,
+)
+from edc.services.booking import NOT_DONE_BEFORE_WITHDRAWAL
+from edc.services.language import label_of
+from edc.services.logs import checked_row, next_number, stored_value
+
+
+def _event_exists(ctx: Context, participant: Participant, number: int) -> bool:
+    """Whether the child's adverse event log holds this event, not removed."""
+    return ctx.session.scalar(select(LogEntry.id).where(
+        LogEntry.participant_id == participant.id, LogEntry.form == ADVERSE_EVENTS,
+        LogEntry.number == number, LogEntry.removed_reason.is_(None))) is not None
+
+
+def _check_reason(errors: Errors, ctx: Context, participant: Participant,
+                  form: CaseReportForm, values: Mapping[str, Any]) -> None:
+    """An adverse event exactly when the reason is one, and one of the child's; words for
+    OTHER; the last contact neither before consent nor after the termination."""
+    category, event, detail = (form.by_role(r) for r in ("category", "event", "detail"))
+    start, last = form.by_role("start"), form.by_role("last_contact")
+    reason, number = values.get(category.key), values.get(event.key)
+    if reason == ADVERSE_EVENT_REASON:
+        if number is None:
+            errors.add(event.key, _("Choose the adverse event the child leaves the study for."))
+        elif event.key not in errors and not _event_exists(ctx, participant, int(number)):
+            errors.add(event.key, _("Adverse event %(n)s is not in the adverse event log of "
+                                    "%(code)s.", n=number, code=participant.code))
+    elif number is not None and reason is not None:
+        errors.add(event.key, _("Link an adverse event only when the reason is an adverse "
+                                "event."))
+    if reason == OTHER_REASON and values.get(detail.key) is None:
+        errors.add(detail.key, _("Say why the child leaves the study."))
+    contact, ended = values.get(last.key), values.get(start.key)
+    if contact is None:
+        return
+    if contact < participant.consent_date:
+        errors.add(last.key, _("%(label)s %(day)s is before consent (%(consent)s).",
+                               label=label_of(last), day=contact.isoformat(),
+                               consent=participant.consent_date.isoformat()))
+    elif ended is not None and contact > ended:
+        errors.add(last.key, _("%(label)s %(day)s is after %(start)s %(start_day)s.",
+                               label=label_of(last), day=contact.isoformat(),
+                               start=label_of(start), start_day=ended.isoformat()))
+
+
+def termination_summary(form: CaseReportForm, values: Mapping[str, Any]) -> str:
+    """The reason in a line (its category, then the words given), in the reader's language."""
+    category, detail = form.by_role("category"), form.by_role("detail")
+    assert category.choices is not None  # the loader gives a choice item its list
+    choice = next(c for c in category.choices.choices if c.code == values[category.key])
+    words = values.get(detail.key)
+    return (_("%(reason)s: %(detail)s", reason=label_of(choice), detail=words) if words
+            else label_of(choice))
+
+
+def withdraw(ctx: Context, participant: Participant, values: Mapping[str, Any], *,
+             expected_version: int | None = None) -> LogEntry:
+    """Withdraw a child with the early termination's items (by key, typed): the row is saved,
+    the visits to come are cancelled but stay in the record; a follow-up visit whose window
+    closed before today without taking place was missed."""
+    session = ctx.session
+    log = ctx.study.termination
+    check_version(session, participant, expected_version, participant.code)
+    if participant.status == ParticipantStatus.WITHDRAWN:
+        raise Refused({GENERAL: [_("%(code)s is already withdrawn.", code=participant.code)]})
+    if session.scalar(select(LogEntry.id).where(
+            LogEntry.participant_id == participant.id, LogEntry.form == log.name,
+            LogEntry.removed_reason.is_(None))) is not None:
+        # Only a withdrawal writes this row: someone withdrew the child since it was read.
+        raise changed(session, participant, participant.code)
+    cleaned, errors = checked_row(ctx, participant, log, values)
+    _check_reason(errors, ctx, participant, log.form, cleaned)
+    errors.raise_if_any()
+    # Kept as the withdrawing person reads it, as a typed reason was: the status line, the
+    # cancelled and missed visits and the audit trail say why in a few words.
+    reason = termination_summary(log.form, cleaned)
+    start = log.form.by_role("start")
+    with audited(session, ctx.actor.username, reason), saving(session, participant,
+                                                              participant.code):
+        entry = LogEntry(participant_id=participant.id, form=log.name,
+                         number=next_number(ctx, participant, log.name),
+                         values={item.key: stored_value(item, cleaned[item.key])
+                                 for item in log.form.fields},
+                         start_date=cleaned[start.key], end_date=None)
+        session.add(entry)
+        participant.status = ParticipantStatus.WITHDRAWN
+        participant.withdrawn_reason = reason
+        for visit in participant.visits:
+            if visit.status != VisitStatus.PLANNED:
+                continue
+            if rules.is_overdue(visit.status, visit.kind, visit.window_end, ctx.today):
+                visit.status = VisitStatus.MISSED
+                visit.missed_reason = NOT_DONE_BEFORE_WITHDRAWAL % {"reason": reason}
+            else:
+                visit.status, visit.cancelled_reason = VisitStatus.CANCELLED, reason
+        session.commit()
+    return entry
