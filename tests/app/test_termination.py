@@ -1,0 +1,217 @@
+"""Withdrawing a child records the early termination (forms/termination.toml): the reason by
+category, an adverse event linked to it, words for another reason, the date checked against
+consent and today and the last contact against it; the visits to come are cancelled; all of it
+audited, refused whole with the message at its field, in Chinese and English."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from edc import db
+from edc.models import LogEntry
+from tests.support import factories
+from tests.support.audit import audit_count, audit_rows
+from tests.support.forms import withdrawal_form
+from tests.support.pages import page
+from tests.support.records import participant, visits_of
+
+FEVER = {"term": "Fever", "onset_date": "2026-03-02", "end_date": "2026-03-03",
+         "ongoing": "no", "grade": "2", "serious": "no", "relation": "PROBABLE",
+         "infusion": "1", "action": ["MEDICATION"], "outcome": "RECOVERED"}
+RASH = {**FEVER, "term": "Rash", "onset_date": "2026-03-17", "end_date": "", "ongoing": "yes",
+        "grade": "3", "infusion": "2", "outcome": "NOT_RECOVERED"}
+
+
+def withdraw(client: FlaskClient, pid: int, headers: dict[str, str] | None = None,
+             **items: str) -> Any:
+    return client.post(f"/participants/{pid}/withdraw", data=withdrawal_form(**items),
+                       headers=headers or {})
+
+
+def terminations(app: Flask) -> list[LogEntry]:
+    with app.app_context():
+        return list(db.session().scalars(select(LogEntry).where(
+            LogEntry.form == "termination")))
+
+
+def record_events(client: FlaskClient, pid: int, *events: dict[str, Any]) -> None:
+    for event in events:
+        response = client.post(f"/participants/{pid}/log/adverse_events/new", data=event)
+        assert response.status_code == 302, page(response).errors
+
+
+def facts(html: str) -> dict[str, str]:
+    """The participant page's facts, label -> text."""
+    found = re.findall(r"<dt>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", html, re.S)
+    return {label: " ".join(re.sub(r"<[^>]+>", " ", value).split()) for label, value in found}
+
+
+@pytest.mark.parametrize(("code", "detail", "summary"), [
+    ("CONSENT", "", "Consent withdrawn"),
+    ("LOST", "No answer to calls since March", "Lost to follow-up: No answer to calls since March"),
+    ("INVESTIGATOR", "", "Investigator's decision"),
+    ("DEATH", "", "Death"),
+    ("OTHER", "Family moved abroad", "Other: Family moved abroad"),
+])
+def test_each_reason_is_stored_by_category_and_summed_up_in_the_status(
+        app: Flask, nurse: FlaskClient, scheduled: int, code: str, detail: str,
+        summary: str) -> None:
+    response = withdraw(nurse, scheduled, reason=code, detail=detail,
+                        termination_date="2026-04-24", last_contact="2026-04-20")
+    assert response.status_code == 302, page(response).errors
+    child = participant(app, scheduled)
+    assert (child.status, child.withdrawn_reason) == ("withdrawn", summary)
+    [entry] = terminations(app)
+    assert (entry.number, entry.start_date.isoformat()) == (1, "2026-04-24")
+    assert entry.values == {"reason": code, "adverse_event": None, "detail": detail or None,
+                            "termination_date": "2026-04-24", "last_contact": "2026-04-20"}
+    shown = facts(nurse.get(f"/participants/{scheduled}").text)
+    assert shown["Status"] == f"withdrawn ({summary})".replace("'", "&#39;")
+    assert (shown["Date of termination"], shown["Date of last contact"]) == (
+        "2026-04-24 Fri", "2026-04-20 Mon")
+    assert "Withdraw the child" not in nurse.get(f"/participants/{scheduled}").text
+
+
+def test_an_adverse_event_reason_is_linked_to_one_of_the_childs_events(
+        app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    record_events(nurse, scheduled, FEVER, RASH)
+    panel = page(nurse.get(f"/participants/{scheduled}"))
+    assert panel.options["adverse_event"] == [("", "—"), ("1", "1 · Fever"), ("2", "2 · Rash")]
+    response = withdraw(nurse, scheduled, reason="AE", detail="", adverse_event="2")
+    assert response.status_code == 302, page(response).errors
+    child = participant(app, scheduled)
+    assert (child.status, child.withdrawn_reason) == ("withdrawn", "Adverse event")
+    assert terminations(app)[0].values["adverse_event"] == 2
+    html = nurse.get(f"/participants/{scheduled}").text
+    assert facts(html)["Adverse event"] == "Adverse event 2 · Rash"
+    assert (f'href="/participants/{scheduled}/log/adverse_events/2">Adverse event 2'
+            in html)
+
+
+@pytest.mark.parametrize(("items", "field", "message"), [
+    ({"reason": "AE", "detail": ""}, "adverse_event",
+     "Choose the adverse event the child leaves the study for."),
+    ({"reason": "AE", "adverse_event": "3"}, "adverse_event",
+     "Adverse event 3 is not in the adverse event log of AS-001."),
+    ({"reason": "AE", "adverse_event": "x"}, "adverse_event",
+     "Choose the adverse event the child leaves the study for."),
+    ({"reason": "LOST", "adverse_event": "1"}, "adverse_event",
+     "Link an adverse event only when the reason is an adverse event."),
+    ({"reason": "OTHER", "detail": "  "}, "detail", "Say why the child leaves the study."),
+    ({"reason": ""}, "reason", "Choose why the child leaves the study."),
+    ({"termination_date": "2026-04-28"}, "termination_date",
+     "Date of termination 2026-04-28 is after today."),
+    ({"termination_date": "2026-02-19", "last_contact": "2026-02-19"}, "termination_date",
+     "Date of termination 2026-02-19 is before consent (2026-02-20)."),
+    ({"termination_date": "2026-04-20", "last_contact": "2026-04-21"}, "last_contact",
+     "Date of last contact 2026-04-21 is after Date of termination 2026-04-20."),
+    ({"last_contact": "2026-02-01"}, "last_contact",
+     "Date of last contact 2026-02-01 is before consent (2026-02-20)."),
+    ({"last_contact": ""}, "last_contact",
+     "Enter the date of the last contact with the child or the family."),
+])
+def test_a_refused_withdrawal_saves_nothing_and_keeps_what_was_typed(
+        app: Flask, nurse: FlaskClient, scheduled: int, items: dict[str, str], field: str,
+        message: str) -> None:
+    record_events(nurse, scheduled, FEVER)
+    before = audit_count(app)
+    planned = {code: v.status for code, v in visits_of(app, scheduled).items()}
+    response = withdraw(nurse, scheduled, **items)
+    assert response.status_code == 422
+    shown = page(response)
+    assert shown.errors[field] == [message]
+    typed = withdrawal_form(**items)
+    for name in ("reason", "termination_date", "last_contact"):
+        assert (shown.value(name) or "") == typed[name], name
+    assert (shown.value("detail") or "").strip() == typed["detail"].strip()
+    assert "open" in re.search(r'<details class="panel" id="withdraw"[^>]*>',
+                               response.text).group(0)
+    assert participant(app, scheduled).status == "enrolled"
+    assert terminations(app) == []
+    assert {code: v.status for code, v in visits_of(app, scheduled).items()} == planned
+    assert audit_count(app) == before
+
+
+def test_a_removed_adverse_event_cannot_be_the_reason(
+        app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    record_events(nurse, scheduled, FEVER)
+    assert nurse.post(f"/participants/{scheduled}/log/adverse_events/1/remove",
+                      data={"reason": "Entered for the wrong child"}).status_code == 302
+    assert page(nurse.get(f"/participants/{scheduled}")).options["adverse_event"] == [("", "—")]
+    response = withdraw(nurse, scheduled, reason="AE", adverse_event="1")
+    assert page(response).errors["adverse_event"] == [
+        "Adverse event 1 is not in the adverse event log of AS-001."]
+
+
+def test_withdrawal_cancels_the_visits_to_come_and_audits_the_termination_item_by_item(
+        app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    record_events(nurse, scheduled, FEVER)
+    response = withdraw(nurse, scheduled, reason="AE", detail="Parents refuse more infusions",
+                        adverse_event="1", last_contact="2026-04-25")
+    assert response.status_code == 302
+    summary = "Adverse event: Parents refuse more infusions"
+    statuses = {code: v for code, v in visits_of(app, scheduled).items()}
+    # Today 27 April: W02 and W04 (windows closed) were missed; W06 on are cancelled.
+    assert {c: v.status for c, v in statuses.items() if c in ("W02", "W04", "W06")} == {
+        "W02": "missed", "W04": "missed", "W06": "cancelled"}
+    assert statuses["M12"].cancelled_reason == summary
+    assert statuses["W04"].missed_reason == f"Not done before the withdrawal: {summary}"
+    [entry] = terminations(app)
+    rows = audit_rows(app, entity="log_entry", entity_id=entry.id)
+    assert [(r.username, r.field, r.new, r.reason) for r in rows] == [
+        ("nurse", "participant_id", str(scheduled), summary),
+        ("nurse", "form", "termination", summary), ("nurse", "number", "1", summary),
+        ("nurse", "reason", "AE", summary), ("nurse", "adverse_event", "1", summary),
+        ("nurse", "detail", "Parents refuse more infusions", summary),
+        ("nurse", "termination_date", "2026-04-27", summary),
+        ("nurse", "last_contact", "2026-04-25", summary)]
+    [status] = audit_rows(app, entity="participant", field="status")[-1:]
+    assert (status.old, status.new, status.reason) == ("enrolled", "withdrawn", summary)
+
+
+def test_a_second_withdrawal_is_refused(app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    factories.withdraw(app, scheduled)
+    with pytest.raises(Exception, match="AS-001 is already withdrawn."):
+        factories.withdraw(app, scheduled, reason="LOST")
+    assert len(terminations(app)) == 1
+
+
+def test_the_withdrawal_reads_in_chinese(app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    zh = {"Accept-Language": "zh-CN"}
+    shown = page(nurse.get(f"/participants/{scheduled}", headers=zh))
+    assert [text for _code, text in shown.options["reason"]] == [
+        "—", "撤回知情同意", "失访", "不良事件", "研究者决定", "死亡", "其他"]
+    for label in ("终止原因", "相关不良事件", "具体说明", "终止日期", "末次联系日期"):
+        assert label in shown.text
+    refused = page(withdraw(nurse, scheduled, zh, detail="", termination_date="2026-04-20",
+                            last_contact="2026-04-22"))
+    assert refused.errors["detail"] == ["请说明患儿退出研究的原因。"]
+    assert refused.errors["last_contact"] == ["末次联系日期 2026-04-22 晚于终止日期 2026-04-20。"]
+    refused = page(withdraw(nurse, scheduled, zh, reason="AE", adverse_event="4"))
+    assert refused.errors["adverse_event"] == ["患儿 AS-001 的不良事件记录中没有第4条不良事件。"]
+    assert withdraw(nurse, scheduled, zh, reason="LOST", detail="电话无法联系").status_code == 302
+    assert participant(app, scheduled).withdrawn_reason == "失访：电话无法联系"
+    html = nurse.get(f"/participants/{scheduled}", headers=zh).text
+    assert facts(html)["终止原因"] == "失访"
+    assert facts(nurse.get(f"/participants/{scheduled}").text)[
+        "Reason for termination"] == "Lost to follow-up"
+
+
+def test_a_monitor_may_not_withdraw_a_child(app: Flask, as_role, scheduled: int) -> None:
+    monitor = as_role("monitor")
+    assert "Withdraw the child" not in monitor.get(f"/participants/{scheduled}").text
+    assert monitor.post(f"/participants/{scheduled}/withdraw",
+                        data=withdrawal_form()).status_code == 403
+    assert participant(app, scheduled).status == "enrolled"
+
+
+def test_the_termination_is_no_log_of_its_own(nurse: FlaskClient, scheduled: int) -> None:
+    # It is written by the withdrawal only: the log pages do not offer it.
+    assert nurse.get(f"/participants/{scheduled}/log/termination").status_code == 404
+    assert nurse.get(f"/participants/{scheduled}/log/termination/new").status_code == 404
