@@ -6,6 +6,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from edc import services
@@ -246,9 +247,10 @@ def _load_children(demo: _Demo) -> int:
     demo.infuse(child, 1, 165)
     demo.infuse(child, 2, 151)
     demo.follow_up(child, 5, missed=("W06",), late={"W04": 6})
-    services.withdraw(demo.ctx, child, {
-        "reason": "LOST", "detail": "全家搬迁至外地，电话无法联系", "adverse_event": None,
-        "termination_date": demo.ctx.today, "last_contact": demo.ago(20)})
+    with force_locale("zh_CN"):  # the reason's category as the nurse who withdrew him reads it
+        services.withdraw(demo.ctx, child, {
+            "reason": "LOST", "detail": "全家搬迁至外地，电话无法联系", "adverse_event": None,
+            "termination_date": demo.ctx.today, "last_contact": demo.ago(20)})
     # AS-008: an unscheduled visit between the infusions, infusion 2 late (day 18),
     # W02 overdue, W04 booked on a closed day with a reason.
     child = demo.enrol("AS-008", 50)

@@ -143,6 +143,11 @@ class Study:
                 return log
         raise KeyError(name)
 
+    def any_log(self, name: str) -> LogForm:
+        """Return the log form of forms/<name>.toml, the early termination's included (for
+        reading its rows: the log pages offer only `logs`)."""
+        return self.termination if name == self.termination.name else self.log(name)
+
     @property
     def adverse_events(self) -> CaseReportForm:
         return self.log(ADVERSE_EVENTS).form
@@ -304,12 +309,12 @@ def _termination(forms_dir: Path) -> LogForm:
     """Read forms/termination.toml: its reasons must hold the codes the rules read."""
     log = load_log_form(forms_dir, TERMINATION, domain="DS", roles=TERMINATION_ROLES)
     item = log.form.by_role("category")
-    codes = [] if item.choices is None else list(item.choices.codes)
+    assert item.choices is not None  # the loader gives every choice item its list
+    codes = list(item.choices.codes)
     if not {ADVERSE_EVENT_REASON, OTHER_REASON} <= set(codes):
-        raise StudyDefinitionError(log.form.file, f"choices.{item.choices and item.choices.name}",
-                                   codes, f"the codes {ADVERSE_EVENT_REASON} (linked to an "
-                                   f"adverse event) and {OTHER_REASON} (explained in words) "
-                                   "among them")
+        raise StudyDefinitionError(log.form.file, f"choices.{item.choices.name}", codes,
+                                   f"the codes {ADVERSE_EVENT_REASON} (linked to an adverse "
+                                   f"event) and {OTHER_REASON} (explained in words) among them")
     return log
 
 

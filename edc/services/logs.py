@@ -257,7 +257,7 @@ def check_log_entry(ctx: Context, participant: Participant, log: LogForm,
     return cleaned
 
 
-def next_number(ctx: Context, participant: Participant, name: str) -> int:
+def _next_number(ctx: Context, participant: Participant, name: str) -> int:
     highest = ctx.session.scalar(select(func.max(LogEntry.number)).where(
         LogEntry.participant_id == participant.id, LogEntry.form == name))
     return (highest or 0) + 1
@@ -302,7 +302,7 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
     with audited(session, ctx.actor.username, reason or None), saving(session, record, what):
         if entry is None:
             entry = LogEntry(participant_id=participant.id, form=log.name,
-                             number=next_number(ctx, participant, log.name))
+                             number=_next_number(ctx, participant, log.name))
             session.add(entry)
         entry.values = stored
         entry.start_date = cleaned[start_item.key]

@@ -32,7 +32,7 @@ from edc.services.base import (
 )
 from edc.services.booking import NOT_DONE_BEFORE_WITHDRAWAL
 from edc.services.language import label_of
-from edc.services.logs import checked_row, next_number, stored_value
+from edc.services.logs import checked_row, stored_value
 
 
 def _event_exists(ctx: Context, participant: Participant, number: int) -> bool:
@@ -107,8 +107,8 @@ def withdraw(ctx: Context, participant: Participant, values: Mapping[str, Any], 
     start = log.form.by_role("start")
     with audited(session, ctx.actor.username, reason), saving(session, participant,
                                                               participant.code):
-        entry = LogEntry(participant_id=participant.id, form=log.name,
-                         number=next_number(ctx, participant, log.name),
+        # Number 1: at most one per child, which the unique key (child, form, number) holds to.
+        entry = LogEntry(participant_id=participant.id, form=log.name, number=1,
                          values={item.key: stored_value(item, cleaned[item.key])
                                  for item in log.form.fields},
                          start_date=cleaned[start.key], end_date=None)

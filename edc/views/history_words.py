@@ -395,7 +395,7 @@ class Words:
         """What happened to one log entry in one save, item by item in the form's words."""
         state = after or before or {}
         try:
-            form = study().log(state.get("form") or "").form
+            form = study().any_log(state.get("form") or "").form
         except KeyError:
             return [self._other(name, before or {}, after or {}) for name in changed
                     if name not in TECHNICAL]
@@ -517,7 +517,7 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
         form = current.get("form") or ""
         number = current.get("number") or "?"
         try:
-            log = study().log(form).form
+            log = study().any_log(form).form
             title = label_of(_Titled(log.title, log.title_zh))
         except KeyError:
             title = form

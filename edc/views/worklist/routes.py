@@ -130,7 +130,7 @@ def _record(form: Any, log: LogForm, children: dict[str, int]) -> Any:
         for message in attach_errors(form, refused):
             flash(message, "error")
         return None
-    flash(_("%(title)s %(n)s of %(code)s is saved.",
+    flash(_("%(title)s of %(code)s: entry %(n)s is saved.",
             title=in_reader_language(log.form.title, log.form.title_zh), n=saved.number,
             code=participant.code), "success")
     return redirect(url_for("worklist.deviations"))

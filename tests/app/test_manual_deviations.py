@@ -1,0 +1,158 @@
+"""Protocol deviations recorded by hand (forms/deviations.toml) on the deviations page: a child
+chosen by code, the category, date, description and corrective action; audited, listed beside
+the deviations the record computes for every role, refused with what was typed kept, and on
+each child's own log page. The page runs the same queries whatever the number of children."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support import factories
+from tests.support.audit import audit_count, audit_rows
+from tests.support.pages import page
+from tests.support.queries import queries_for
+
+MISSED_ECG = {"child": "AS-001", "category": "MISSED", "deviation_date": "2026-03-30",
+              "description": "W02 urine sample not collected",
+              "corrective_action": "Nurses reminded to check the sample list"}
+
+
+def recorded_rows(html: str) -> list[str]:
+    """The rows of the recorded deviations, as text."""
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+            for row in re.findall(r"<tr data-recorded=[^>]*>(.*?)</tr>", html, re.S)]
+
+
+def record(client: FlaskClient, headers: dict[str, str] | None = None, **items: str) -> Any:
+    return client.post("/deviations", data={**MISSED_ECG, **items}, headers=headers or {})
+
+
+@pytest.fixture
+def pid(app: Flask, allocation: None) -> int:
+    return factories.child(app, "scheduled")
+
+
+def test_a_deviation_recorded_on_the_page_is_saved_audited_and_listed(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    response = record(nurse)
+    assert response.status_code == 302, page(response).errors
+    assert response.headers["Location"] == "/deviations"
+    listed = nurse.get("/deviations")
+    assert ("success", "Protocol deviations of AS-001: entry 1 is saved.") in page(listed).flashes
+    assert recorded_rows(listed.text) == [
+        "AS-001 1 Missed visit or assessment 2026-03-30 Mon W02 urine sample not collected "
+        "Nurses reminded to check the sample list nurse"]
+    assert f'href="/participants/{pid}/log/deviations/1"' in listed.text
+    rows = audit_rows(app, entity="log_entry")
+    assert [(r.username, r.field, r.new) for r in rows] == [
+        ("nurse", "participant_id", str(pid)), ("nurse", "form", "deviations"),
+        ("nurse", "number", "1"), ("nurse", "category", "MISSED"),
+        ("nurse", "deviation_date", "2026-03-30"),
+        ("nurse", "description", "W02 urine sample not collected"),
+        ("nurse", "corrective_action", "Nurses reminded to check the sample list")]
+    # The child's own log page lists it too.
+    own = nurse.get(f"/participants/{pid}/log/deviations").text
+    assert "W02 urine sample not collected" in own
+
+
+@pytest.mark.parametrize("role", ["admin", "investigator", "nurse", "monitor"])
+def test_every_role_reads_the_recorded_deviations(
+        app: Flask, nurse: FlaskClient, as_role, pid: int, role: str) -> None:
+    assert record(nurse).status_code == 302
+    response = as_role(role).get("/deviations")
+    assert response.status_code == 200
+    assert len(recorded_rows(response.text)) == 1
+    form_shown = 'id="record-deviation"' in response.text
+    assert form_shown == (role in ("investigator", "nurse"))
+
+
+def test_a_monitor_may_read_but_not_record(app: Flask, as_role, pid: int) -> None:
+    monitor = as_role("monitor")
+    before = audit_count(app)
+    assert record(monitor).status_code == 403
+    assert audit_count(app) == before
+    assert recorded_rows(monitor.get("/deviations").text) == []
+
+
+@pytest.mark.parametrize(("items", "field", "message"), [
+    ({"description": " "}, "description",
+     "Describe the deviation: what happened, and against which part of the protocol."),
+    ({"category": ""}, "category", "Choose the category of the deviation."),
+    ({"deviation_date": "2026-02-01"}, "deviation_date",
+     "Date of the deviation 2026-02-01 is before consent (2026-02-20)."),
+    ({"deviation_date": "2026-04-28"}, "deviation_date",
+     "Date of the deviation 2026-04-28 is after today."),
+    ({"child": ""}, "child", "Choose the child."),
+    ({"child": "AS-999"}, "child", "Choose the child from the list."),
+])
+def test_a_refused_deviation_saves_nothing_and_keeps_what_was_typed(
+        app: Flask, nurse: FlaskClient, pid: int, items: dict[str, str], field: str,
+        message: str) -> None:
+    before = audit_count(app)
+    response = record(nurse, **items)
+    assert response.status_code == 422
+    shown = page(response)
+    assert shown.errors[field] == [message]
+    typed = {**MISSED_ECG, **items}
+    for name in ("category", "deviation_date", "corrective_action"):
+        assert shown.value(name) == typed[name], name
+    assert 'id="record-deviation" open' in response.text
+    assert audit_count(app) == before
+    assert recorded_rows(response.text) == []
+
+
+def test_the_child_is_chosen_from_the_children_by_code(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    factories.child(app, "enrolled", "AS-002")
+    assert page(nurse.get("/deviations")).options["child"] == [
+        ("", "—"), ("AS-001", "AS-001"), ("AS-002", "AS-002")]
+
+
+def test_the_filters_apply_to_recorded_deviations(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    factories.child(app, "scheduled", "AS-002")
+    assert record(nurse).status_code == 302
+    assert record(nurse, child="AS-002", category="CONSENT", deviation_date="2026-02-20",
+                  description="Consent form signed without the date").status_code == 302
+
+    def shown(query: str) -> list[str]:
+        return [row[:8] for row in recorded_rows(nurse.get(f"/deviations?{query}").text)]
+
+    assert shown("") == ["AS-001 1", "AS-002 1"]
+    assert shown("participant=as-002") == ["AS-002 1"]
+    assert shown("kind=recorded") == ["AS-001 1", "AS-002 1"]
+    assert shown("kind=sample") == []
+    assert "data-deviation=" not in nurse.get("/deviations?kind=recorded").text
+
+
+def test_the_deviations_page_reads_in_chinese(app: Flask, nurse: FlaskClient, pid: int) -> None:
+    zh = {"Accept-Language": "zh-CN"}
+    assert record(nurse, zh).status_code == 302
+    html = nurse.get("/deviations", headers=zh).text
+    assert "患儿 AS-001 的方案偏离：第1条已保存。" in html
+    assert recorded_rows(html)[0].startswith("AS-001 1 漏访/漏检 2026-03-30")
+    for label in ("偏离类别", "偏离日期", "偏离描述", "纠正及预防措施", "录入人", "记录方案偏离"):
+        assert label in html
+    refused = page(record(nurse, zh, description=""))
+    assert refused.errors["description"] == ["请描述偏离：发生了什么，违背了方案的哪一部分。"]
+
+
+def test_the_deviations_page_runs_the_same_queries_for_2_and_8_children(
+        app: Flask, nurse: FlaskClient, allocation: None) -> None:
+    def with_deviations(first: int, last: int) -> None:
+        factories.add_children(app, first, last)
+        for n in range(first, last + 1):
+            for _twice in range(2):
+                assert record(nurse, child=f"AS-{n:03d}").status_code == 302
+
+    with_deviations(1, 2)
+    few = queries_for(app, nurse, "/deviations")
+    with_deviations(3, 8)
+    assert len(recorded_rows(nurse.get("/deviations").text)) == 16
+    assert queries_for(app, nurse, "/deviations") == few
+    assert queries_for(app, nurse, "/deviations?participant=AS-003") == few + 1
