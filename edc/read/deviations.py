@@ -65,15 +65,19 @@ def participant_id_for(session: Session, code: str) -> int | None:
                           .where(func.upper(Participant.code) == code.upper()))
 
 
-def counts(session: Session) -> dict[str, int]:
-    """How many deviations of each kind, in one query."""
+def counts(session: Session, recorded_form: str) -> dict[str, int]:
+    """How many deviations of each kind, and how many the study team recorded by hand (entries
+    of `recorded_form` not removed), in one query."""
     values = session.execute(select(
         select(func.count()).select_from(Infusion).where(_infusion()).scalar_subquery(),
         select(func.count()).select_from(Visit).where(_sample()).scalar_subquery(),
         select(func.count()).select_from(Visit).where(_booking()).scalar_subquery(),
         select(func.count()).select_from(Visit).where(_missed()).scalar_subquery(),
+        select(func.count()).select_from(LogEntry).where(
+            LogEntry.form == recorded_form, LogEntry.removed_reason.is_(None)).scalar_subquery(),
     )).one()
-    return dict(zip(rules.DEVIATION_KINDS, (int(v or 0) for v in values), strict=True))
+    found = dict(zip(rules.DEVIATION_KINDS, (int(v or 0) for v in values[:-1]), strict=True))
+    return {**found, "recorded": int(values[-1] or 0)}
 
 
 def deviations(session: Session, participant_id: int | None = None,

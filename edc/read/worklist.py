@@ -161,9 +161,11 @@ def infusions_due(session: Session, rule: SecondInfusionRule) -> list[InfusionRo
 
 def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
              longest_window_days: int, required: dict[str, str],
-             second_infusion: SecondInfusionRule, adverse_events: LogForm) -> Worklist:
-    """Every section of the worklist, and how many deviations there are to review; required
-    maps each required analyte key to its label."""
+             second_infusion: SecondInfusionRule, adverse_events: LogForm,
+             recorded_deviations: str) -> Worklist:
+    """Every section of the worklist, and how many deviations there are to review (computed,
+    and recorded as entries of the log `recorded_deviations`); required maps each required
+    analyte key to its label."""
     term = adverse_events.form.by_role("term").key
     return Worklist(
         today=today, week=week,
@@ -173,7 +175,7 @@ def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today
         incomplete=results_incomplete(session, tuple(required)),
         missing_labels=required,
         infusions=infusions_due(session, second_infusion),
-        deviation_count=sum(deviations.counts(session).values()),
+        deviation_count=sum(deviations.counts(session, recorded_deviations).values()),
         alerts=safety.open_alerts(session, term),
         ongoing=safety.ongoing_at_last_visit(session, adverse_events.name, term),
     )

@@ -156,3 +156,15 @@ def test_the_deviations_page_runs_the_same_queries_for_2_and_8_children(
     assert len(recorded_rows(nurse.get("/deviations").text)) == 16
     assert queries_for(app, nurse, "/deviations") == few
     assert queries_for(app, nurse, "/deviations?participant=AS-003") == few + 1
+
+
+def test_the_worklist_counts_a_recorded_deviation_among_those_to_review(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    def to_review() -> int:
+        html = nurse.get("/").text
+        section = html[html.index('<section id="deviations">'):]
+        return int(re.search(r'<span class="badge count">(\d+)</span>', section).group(1))
+
+    before = to_review()
+    assert record(nurse).status_code == 302
+    assert to_review() == before + 1

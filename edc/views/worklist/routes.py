@@ -61,7 +61,7 @@ def page() -> Any:
     work = worklist_reads.worklist(db.session(), calendar(), week, today,
                                    rules.longest_window_days(study().schedule), required,
                                    study().schedule.second_infusion,
-                                   study().log(ADVERSE_EVENTS))
+                                   study().log(ADVERSE_EVENTS), DEVIATIONS)
     hours = study().log(ADVERSE_EVENTS).alert_hours
     return render_template("worklist/index.html", work=work, error=error, typed=typed,
                            alert_hours_left={(a.code, a.number): hours_left(
