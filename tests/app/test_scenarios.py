@@ -377,3 +377,81 @@ def test_a_missed_visit_needs_a_reason_and_a_missed_m12_completes_the_child(
     statuses = s.audit(entity="participant", field="status", action="update")
     assert [(e.old, e.new, e.username) for e in statuses] == (
         [("enrolled", "completed", "nurse")] if status == "completed" else [])
+
+
+# (i) -----------------------------------------------------------------------------------------
+
+
+VITALS = {"date": "2026-03-02", "time": "08:45", "temperature": "36.7", "heart_rate": "90",
+          "resp_rate": "20", "systolic": "104", "diastolic": "64", "spo2": "98"}
+FEVER = {"term": "Fever", "onset_date": "2026-03-02", "end_date": "2026-03-03",
+         "ongoing": "no", "grade": "2", "serious": "no", "relation": "PROBABLE",
+         "infusion": "1", "action": "MEDICATION", "outcome": "RECOVERED"}
+
+
+def test_the_safety_of_a_year_infusion_reaction_dose_change_serious_event_and_withdrawal(walk):
+    """An infusion reaction seen in the vital signs of infusion 1 and recorded from them; the
+    enalapril dose raised before W02 and W04, flagged beside their proteinuria; a serious event
+    on every role's pages until the investigator acknowledges it; the child withdrawn for it."""
+    s = walk
+    s.on("2026-02-20")
+    s.enrol()
+    s.on("2026-03-02")
+    s.infusion(1, "2026-03-02")
+    vitals = f"/participants/{s.pid}/infusions/1/vitals"
+    typed = {f"vs-PRE-{k}": v for k, v in VITALS.items()}
+    typed |= {f"vs-15MIN-{k}": v for k, v in {**VITALS, "time": "09:15",
+                                              "temperature": "38.6"}.items()}
+    s.post("vital signs of infusion 1", vitals, typed)
+    shown = s.nurse.get(vitals).text
+    assert 'id="record-ae-15MIN"' in shown and 'id="record-ae-PRE"' not in shown
+    s.on("2026-03-03")
+    reaction = s.post("the fever as an adverse event",
+                      f"/participants/{s.pid}/log/adverse_events/new", FEVER)
+    assert "Adverse events 1 is saved." in reaction.flashes
+    # Enalapril since before consent, raised on 25 March: 5 days before W02, 19 before W04.
+    course = {"drug": "ENALAPRIL", "dose_unit": "mg", "frequency": "BID"}
+    medications = f"/participants/{s.pid}/log/medications/new"
+    first = {**course, "dose": "2.5", "start_date": "2026-01-10", "ongoing": "yes",
+             "change": "STARTED"}
+    s.post("enalapril 2.5 mg since before consent", medications, first)
+    s.on("2026-03-16")
+    s.plan(FROM_16_MARCH, anchor=2)
+    s.infusion(2, "2026-03-16")
+    s.on("2026-03-25")
+    s.post("enalapril 2.5 mg stopped", f"/participants/{s.pid}/log/medications/1", {
+        **first, "end_date": "2026-03-24", "ongoing": "no", "reason": "Dose raised",
+        "version": "1"})
+    s.post("enalapril 5 mg", medications, {**course, "dose": "5", "start_date": "2026-03-25",
+                                           "ongoing": "yes", "change": "INCREASED"})
+    s.results("W02", "2026-03-30")
+    step = s.results("W04", "2026-04-13", upcr="0.4")
+    flags = {line.code: line.proteinuria for line in trend_rows(step.detail["nurse"])
+             if line.sample}
+    assert flags["W02"].endswith("ACEI/ARB Dose increased 2026-03-25 (5 days before the sample)")
+    assert flags["W04"].endswith("ACEI/ARB Dose increased 2026-03-25 (19 days before the sample)")
+    # A serious event: every role's pages show it until the investigator acknowledges it.
+    s.on("2026-04-20")
+    serious = s.post("a serious allergic reaction", f"/participants/{s.pid}/log/adverse_events/new",
+                     {**FEVER, "term": "Allergic reaction", "onset_date": "2026-04-20",
+                      "end_date": "", "ongoing": "yes", "grade": "3", "serious": "yes",
+                      "serious_criteria": "AESHOSP", "infusion": "NONE",
+                      "relation": "POSSIBLE", "outcome": "RECOVERING"})
+    for role, pages in serious.pages.items():
+        for url, response in pages.items():
+            if response.status_code == 200 and "<html" in response.text:
+                assert "AS-001 · Allergic reaction" in response.text, (role, url)
+    acknowledged = s.clients["investigator"].post(
+        f"/participants/{s.pid}/log/adverse_events/2/acknowledge", data={})
+    assert acknowledged.status_code == 302
+    assert "Serious adverse events waiting" not in s.nurse.get("/").text
+    # Withdrawn for it: the visits to come are cancelled, the termination names the event.
+    s.on("2026-04-27")
+    s.status = "withdrawn"
+    for code in ("W06", "W08", "M03", "M04", "M05", "M06", "M08", "M10", "M12"):
+        s.expect(code, status="cancelled")
+    step = s.post("withdraw for the adverse event", f"/participants/{s.pid}/withdraw",
+                  withdrawal_form("", reason="AE", adverse_event="2",
+                                  termination_date="2026-04-27", last_contact="2026-04-24"))
+    assert "AS-001 is withdrawn; the visits to come are cancelled." in step.flashes
+    assert step.detail["nurse"].facts["Status"] == "withdrawn (Adverse event)"
