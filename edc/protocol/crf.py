@@ -581,6 +581,7 @@ class LogForm:
     flag_days_before_sample: int = -1
     starts_before_consent: bool = False  # an entry may start before consent (a medication)
     suggested_terms: tuple[SuggestedTerm, ...] = ()  # in the order they are offered
+    outcomes: OutcomeRules | None = None  # an adverse event log: its grade, outcome and dates
 
     def suggested_term(self, item: str, side: str) -> SuggestedTerm | None:
         """The adverse event a measure outside its usual range on this side suggests."""
@@ -609,6 +610,50 @@ def _suggested_terms(top: TomlTable, form: CaseReportForm) -> tuple[SuggestedTer
     return tuple(terms)
 
 
+@dataclass(frozen=True)
+class OutcomeRules:
+    """What an adverse event's grade, outcome, seriousness and dates must agree on (codes of
+    the lists of the items with roles grade, outcome and criteria)."""
+
+    fatal_grade: str  # CTCAE grade 5: the event caused death
+    fatal_outcome: str  # the outcome "fatal"
+    death_criterion: str  # the serious criterion "death"
+    ended: tuple[str, ...]  # outcomes of an event that has ended (it has an end date)
+    ongoing: tuple[str, ...]  # outcomes of an event still going on
+
+
+def _outcome_rules(top: TomlTable, form: CaseReportForm) -> OutcomeRules | None:
+    """Read [outcome_rules]: each code must be one of its item's list."""
+    if "outcome_rules" not in top.data:
+        return None
+    t = top.table("outcome_rules")
+    roles = {f.role: f for f in form.fields if f.role}
+
+    def codes(role: str) -> tuple[str, ...]:
+        item = roles.get(role)
+        if item is None or item.choices is None:
+            raise t.fail(role, None, f'an item with role = "{role}" and a list of choices')
+        return item.choices.codes
+
+    def one(key: str, role: str) -> str:
+        code = t.text(key)
+        if code not in codes(role):
+            raise t.fail(key, code, f"one of the {role} codes: " + ", ".join(codes(role)))
+        return code
+
+    def some(key: str) -> tuple[str, ...]:
+        found = t.texts(key)
+        wrong = [c for c in found if c not in codes("outcome")]
+        if wrong or not found:
+            raise t.fail(key, list(found), "outcome codes: " + ", ".join(codes("outcome")))
+        return found
+
+    return OutcomeRules(fatal_grade=one("fatal_grade", "grade"),
+                        fatal_outcome=one("fatal_outcome", "outcome"),
+                        death_criterion=one("death_criterion", "criteria"),
+                        ended=some("ended"), ongoing=some("ongoing"))
+
+
 def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
                   roles: Mapping[str, ItemRole] = LOG_ROLES) -> LogForm:
     """Read and check a log form (forms/<name>.toml) of a domain, with its roles."""
@@ -632,7 +677,8 @@ def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
     _check_other(top, form)
     return LogForm(name=name, form=form, alert_hours=hours, flag_days_before_sample=flag,
                    starts_before_consent=top.flag("starts_before_consent"),
-                   suggested_terms=_suggested_terms(top, form))
+                   suggested_terms=_suggested_terms(top, form),
+                   outcomes=_outcome_rules(top, form))
 
 
 def _check_other(top: TomlTable, form: CaseReportForm) -> None:

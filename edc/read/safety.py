@@ -35,7 +35,8 @@ def log_entry(session: Session, participant_id: int, form: str, number: int) -> 
 
 @dataclass(frozen=True)
 class Alert:
-    """A serious adverse event waiting for an investigator's acknowledgement."""
+    """A serious adverse event waiting for an investigator's acknowledgement: still serious, or
+    since marked not serious or removed (an investigator sees that too)."""
 
     participant_id: int
     code: str
@@ -43,20 +44,22 @@ class Alert:
     term: str
     onset: date
     alert_at: datetime
+    serious: bool  # still marked serious
+    removed: bool  # removed as entered in error
 
 
-def open_alerts(session: Session, term_key: str) -> list[Alert]:
-    """Every serious event not yet acknowledged, the oldest (the nearest deadline) first: one
-    query, whatever the number of children."""
+def open_alerts(session: Session, term_key: str, serious_key: str) -> list[Alert]:
+    """Every event saved as serious and not yet acknowledged, the oldest (the nearest deadline)
+    first: one query, whatever the number of children."""
     rows = session.execute(
         select(LogEntry.participant_id, Participant.code, LogEntry.number, LogEntry.values,
-               LogEntry.start_date, LogEntry.alert_at)
+               LogEntry.start_date, LogEntry.alert_at, LogEntry.removed_reason)
         .join(Participant, Participant.id == LogEntry.participant_id)
-        .where(LogEntry.alert_at.is_not(None), LogEntry.acknowledged_at.is_(None),
-               LogEntry.removed_reason.is_(None))
+        .where(LogEntry.alert_at.is_not(None), LogEntry.acknowledged_at.is_(None))
         .order_by(LogEntry.alert_at, LogEntry.id))
-    return [Alert(pid, code, number, str(values.get(term_key) or ""), onset, at)
-            for pid, code, number, values, onset, at in rows]
+    return [Alert(pid, code, number, str(values.get(term_key) or ""), onset, at,
+                  serious=values.get(serious_key) == "yes", removed=removed is not None)
+            for pid, code, number, values, onset, at, removed in rows]
 
 
 @dataclass(frozen=True)

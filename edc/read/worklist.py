@@ -176,6 +176,7 @@ def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today
         missing_labels=required,
         infusions=infusions_due(session, second_infusion),
         deviation_count=sum(deviations.counts(session, recorded_deviations).values()),
-        alerts=safety.open_alerts(session, term),
+        alerts=safety.open_alerts(session, term,
+                                  adverse_events.form.by_role("serious").key),
         ongoing=safety.ongoing_at_last_visit(session, adverse_events.name, term),
     )

@@ -234,6 +234,49 @@ def _cleaned(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _choice_label(item: Field, code: str) -> str:
+    assert item.choices is not None  # the loader checked the outcome rules' items
+    return label_of(next(c for c in item.choices.choices if c.code == code))
+
+
+def _check_outcome(errors: Errors, log: LogForm, values: Mapping[str, Any]) -> None:
+    """Grade, outcome, seriousness and dates agree (forms/adverse_events.toml [outcome_rules]):
+    death is grade 5, fatal, and serious because of death; an ended event has an outcome of one
+    that ended, one going on an outcome of one going on."""
+    rules, form = log.outcomes, log.form
+    if rules is None:
+        return
+    grade_item, outcome_item = form.by_role("grade"), form.by_role("outcome")
+    serious_item, criteria_item = form.by_role("serious"), form.by_role("criteria")
+    grade, outcome = values.get(grade_item.key), values.get(outcome_item.key)
+    if grade == rules.fatal_grade and outcome not in (None, rules.fatal_outcome):
+        errors.add(outcome_item.key, _(
+            "%(grade)s means the event caused death: choose %(fatal)s as the outcome, or "
+            "another grade.", grade=_choice_label(grade_item, grade),
+            fatal=_choice_label(outcome_item, rules.fatal_outcome)))
+    elif outcome == rules.fatal_outcome and grade not in (None, rules.fatal_grade):
+        errors.add(grade_item.key, _(
+            "A fatal event is %(grade)s.", grade=_choice_label(grade_item, rules.fatal_grade)))
+    fatal = rules.fatal_outcome in (outcome,) or rules.fatal_grade in (grade,)
+    criteria = values.get(criteria_item.key) or []
+    if fatal and (values.get(serious_item.key) != "yes"
+                  or rules.death_criterion not in criteria) and criteria_item.key not in errors:
+        errors.add(criteria_item.key, _(
+            "A fatal event is serious: mark it serious and tick %(death)s.",
+            death=_choice_label(criteria_item, rules.death_criterion)))
+    if outcome is None or outcome_item.key in errors:
+        return
+    end_item, ongoing_item = form.by_role("end"), form.by_role("ongoing")
+    if values.get(ongoing_item.key) == "yes" and outcome not in rules.ongoing:
+        errors.add(outcome_item.key, _(
+            "%(outcome)s is the outcome of an event that has ended: give its end date, or "
+            "choose another outcome.", outcome=_choice_label(outcome_item, outcome)))
+    elif values.get(end_item.key) is not None and outcome not in rules.ended:
+        errors.add(outcome_item.key, _(
+            "%(outcome)s is the outcome of an event still going on, but it has an end date.",
+            outcome=_choice_label(outcome_item, outcome)))
+
+
 def checked_row(ctx: Context, participant: Participant, log: LogForm,
                 values: Mapping[str, Any], entry: LogEntry | None = None,
                 ) -> tuple[dict[str, Any], Errors]:
@@ -246,6 +289,7 @@ def checked_row(ctx: Context, participant: Participant, log: LogForm,
     _check_serious(errors, participant, form, cleaned)
     _check_one_per_time_point(errors, ctx, participant, log, cleaned, entry)
     _check_other(errors, form, cleaned)
+    _check_outcome(errors, log, cleaned)
     return cleaned, errors
 
 
@@ -263,16 +307,22 @@ def _next_number(ctx: Context, participant: Participant, name: str) -> int:
     return (highest or 0) + 1
 
 
-def _alert(log: LogForm, entry: LogEntry, now: datetime) -> None:
-    """Start the reporting window when the entry becomes serious; end it if it no longer is."""
+def _alert(log: LogForm, entry: LogEntry, was_serious: bool, now: datetime) -> None:
+    """Start the reporting window when the entry becomes serious. Once started, only an
+    investigator's acknowledgement ends it: marking the event not serious, or removing it,
+    leaves the alert for an investigator to see. An event acknowledged, then marked not
+    serious and serious again, starts a new window."""
     serious = _role(log.form, "serious")
-    if not log.alert_hours or serious is None:
+    if not log.alert_hours or serious is None or entry.values.get(serious.key) != "yes":
         return
-    if entry.values.get(serious.key) == "yes":
-        if entry.alert_at is None:
-            entry.alert_at, entry.acknowledged_at, entry.acknowledged_by = now, None, None
-    elif entry.alert_at is not None:
-        entry.alert_at, entry.acknowledged_at, entry.acknowledged_by = None, None, None
+    if entry.alert_at is None or (entry.acknowledged_at is not None and not was_serious):
+        entry.alert_at, entry.acknowledged_at, entry.acknowledged_by = now, None, None
+
+
+def is_serious(log: LogForm, entry: LogEntry) -> bool:
+    """Whether the entry is marked serious now."""
+    serious = _role(log.form, "serious")
+    return serious is not None and entry.values.get(serious.key) == "yes"
 
 
 def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
@@ -304,10 +354,11 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
             entry = LogEntry(participant_id=participant.id, form=log.name,
                              number=_next_number(ctx, participant, log.name))
             session.add(entry)
+        was_serious = is_serious(log, entry) if entry.values else False
         entry.values = stored
         entry.start_date = cleaned[start_item.key]
         entry.end_date = cleaned[end_item.key] if end_item else None
-        _alert(log, entry, utcnow())
+        _alert(log, entry, was_serious, utcnow())
         session.commit()
     return entry
 
@@ -334,7 +385,7 @@ def acknowledge(ctx: Context, participant: Participant, entry: LogEntry, *,
     session = ctx.session
     what = _("Adverse event %(n)s of %(code)s", n=entry.number, code=participant.code)
     check_version(session, entry, expected_version, what)
-    if entry.alert_at is None or entry.removed_reason is not None:
+    if entry.alert_at is None:
         raise Refused({GENERAL: [_("This event is not serious: there is nothing to "
                                    "acknowledge.")]})
     if entry.acknowledged_at is not None:

@@ -112,7 +112,8 @@ def _safety_alerts() -> list[tuple[Alert, int]]:
     log = study().log(ADVERSE_EVENTS)
     now = utcnow()
     return [(alert, hours_left(alert.alert_at, log.alert_hours, now))
-            for alert in open_alerts(db.session(), log.form.by_role("term").key)]
+            for alert in open_alerts(db.session(), log.form.by_role("term").key,
+                                     log.form.by_role("serious").key)]
 
 
 def register(app: Flask) -> None:

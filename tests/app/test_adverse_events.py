@@ -223,7 +223,7 @@ def test_a_save_over_someone_elses_correction_is_refused_and_keeps_what_was_type
     assert entries(app)[0].values["outcome"] == "RECOVERED"
 
 
-def test_an_entry_made_in_error_is_removed_with_its_reason_and_leaves_the_banner(
+def test_an_entry_made_in_error_is_removed_with_its_reason_and_kept_struck_through(
         app: Flask, as_role: Any, pid: int) -> None:
     nurse = as_role("nurse")
     record(nurse, pid, HOSPITALISED)
@@ -234,7 +234,7 @@ def test_an_entry_made_in_error_is_removed_with_its_reason_and_leaves_the_banner
                                                         "reason": "Entered for the wrong child"},
                       follow_redirects=True)
     shown = page(done)
-    assert "Serious adverse events waiting" not in shown.text
+    assert "AS-001 · Allergic reaction (removed)" in shown.text  # for an investigator to see
     assert "removed Entered for the wrong child" in shown.text
     assert entries(app)[0].removed_reason == "Entered for the wrong child"
     assert nurse.post(entry_url(pid), data={**HOSPITALISED, "version": str(
@@ -271,12 +271,12 @@ def test_the_worklist_lists_serious_events_waiting_and_events_ongoing_at_the_las
     pid = factories.child(app, "with results")  # W04 done on 2026-04-13, its last visit
     nurse = as_role("nurse")
     ongoing = {**FEVER, "onset_date": "2026-04-01", "end_date": "", "ongoing": "yes",
-               "infusion": "NONE", "term": "Headache"}
+               "infusion": "NONE", "term": "Headache", "outcome": "NOT_RECOVERED"}
     assert record(nurse, pid, ongoing).status_code == 302
     assert record(nurse, pid, {**ongoing, "term": "Rash", "onset_date": "2026-04-20"}
                   ).status_code == 302  # began after the last visit
     assert record(nurse, pid, {**ongoing, "term": "Nausea", "end_date": "2026-04-05",
-                               "ongoing": "no"}).status_code == 302  # ended
+                               "ongoing": "no", "outcome": "RECOVERED"}).status_code == 302
     assert record(nurse, pid, HOSPITALISED).status_code == 302
     rows = page(nurse.get("/")).table_rows
     safety = [row for row in rows if row and row[0] == "AS-001" and len(row) == 4]
@@ -358,3 +358,74 @@ def test_every_problem_of_an_entry_shows_at_once(app: Flask, nurse: FlaskClient,
         "relation": ["Judge whether the event is related to the infusion."],
         "infusion": ["Choose the infusion the event followed, or none."],
         "outcome": ["Choose the outcome."]}
+
+
+@pytest.mark.parametrize("how", ["removed", "downgraded"])
+def test_a_serious_event_removed_or_downgraded_stays_for_an_investigator_to_see(
+        app: Flask, as_role: Any, pid: int, how: str) -> None:
+    nurse = as_role("nurse")
+    record(nurse, pid, HOSPITALISED)
+    version = page(nurse.get(entry_url(pid))).value("version")
+    if how == "removed":
+        response = nurse.post(entry_url(pid) + "/remove",
+                              data={"version": version, "reason": "Wrong child"})
+        shown, notice = "AS-001 · Allergic reaction (removed)", "Removed as entered in error"
+    else:
+        response = nurse.post(entry_url(pid), data={
+            **HOSPITALISED, "serious": "no", "serious_criteria": [], "version": version,
+            "reason": "Not admitted after all"})
+        shown, notice = ("AS-001 · Allergic reaction (no longer marked serious)",
+                         "No longer marked serious since this event was saved as serious.")
+    assert response.status_code == 302
+    for role in ("nurse", "monitor", "investigator"):
+        assert shown in page(as_role(role).get("/")).text, role
+    assert notice in page(nurse.get(entry_url(pid) + "/report")).text
+    investigator = as_role("investigator")
+    assert investigator.post(entry_url(pid) + "/acknowledge", data={
+        "version": str(entries(app)[0].version)}).status_code == 302
+    assert "Serious adverse events waiting" not in page(nurse.get("/")).text
+
+
+def test_a_serious_event_acknowledged_then_not_serious_then_serious_again_alerts_again(
+        app: Flask, as_role: Any, pid: int) -> None:
+    nurse, investigator = as_role("nurse"), as_role("investigator")
+    record(nurse, pid, HOSPITALISED)
+    investigator.post(entry_url(pid) + "/acknowledge", data={})
+    for serious, criteria in (("no", []), ("yes", ["AESHOSP"])):
+        nurse.post(entry_url(pid), data={**HOSPITALISED, "serious": serious,
+                                         "serious_criteria": criteria, "reason": "Reviewed",
+                                         "version": str(entries(app)[0].version)})
+    [entry] = entries(app)
+    assert entry.acknowledged_at is None and entry.alert_at is not None
+    assert "AS-001 · Allergic reaction" in page(nurse.get("/")).text
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"grade": "5", "outcome": "RECOVERED"}, "outcome",
+     "5 - Death related to the adverse event means the event caused death: choose Fatal as the "
+     "outcome, or another grade."),
+    ({"outcome": "FATAL"}, "grade", "A fatal event is 5 - Death related to the adverse event."),
+    ({"grade": "5", "outcome": "FATAL"}, "serious_criteria",
+     "A fatal event is serious: mark it serious and tick Death."),
+    ({"grade": "5", "outcome": "FATAL", "serious": "yes", "serious_criteria": ["AESHOSP"]},
+     "serious_criteria", "A fatal event is serious: mark it serious and tick Death."),
+    ({"end_date": "", "ongoing": "yes"}, "outcome",
+     "Recovered is the outcome of an event that has ended: give its end date, or choose another "
+     "outcome."),
+    ({"outcome": "RECOVERING"}, "outcome",
+     "Recovering is the outcome of an event still going on, but it has an end date."),
+])
+def test_grade_outcome_seriousness_and_dates_must_agree(
+        app: Flask, nurse: FlaskClient, pid: int, change: dict[str, Any], field: str,
+        message: str) -> None:
+    response = record(nurse, pid, {**FEVER, **change})
+    assert response.status_code == 422
+    assert page(response).errors[field] == [message]
+    assert entries(app) == []
+
+
+def test_a_death_is_recorded_as_a_fatal_serious_grade_5_event(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    assert record(nurse, pid, {**FEVER, "grade": "5", "outcome": "FATAL", "serious": "yes",
+                               "serious_criteria": ["AESDTH", "AESHOSP"]}).status_code == 302
+    assert entries(app)[0].alert_at is not None

@@ -131,3 +131,18 @@ def test_an_unknown_role_is_refused(forms: Path) -> None:
 def test_alert_hours_must_be_a_whole_number_above_zero(forms: Path) -> None:
     assert refused(forms, "alert_hours = 24", "alert_hours = 0").startswith(
         "forms/adverse_events.toml: alert_hours: got 0. Expected ")
+
+
+def test_the_outcome_rules_name_codes_of_their_lists(forms: Path) -> None:
+    rules = load_study(FORMS).log("adverse_events").outcomes
+    assert rules is not None
+    assert (rules.fatal_grade, rules.fatal_outcome, rules.death_criterion) == (
+        "5", "FATAL", "AESDTH")
+    assert refused(forms, 'fatal_outcome = "FATAL"', 'fatal_outcome = "DIED"') == (
+        "forms/adverse_events.toml: outcome_rules.fatal_outcome: got 'DIED'. Expected one of "
+        "the outcome codes: RECOVERED, RECOVERING, NOT_RECOVERED, SEQUELAE, FATAL, UNKNOWN.")
+
+
+def test_ended_outcomes_must_be_outcome_codes(forms: Path) -> None:
+    assert refused(forms, 'ended = ["RECOVERED",', 'ended = ["HEALED",').startswith(
+        "forms/adverse_events.toml: outcome_rules.ended: got ['HEALED', ")

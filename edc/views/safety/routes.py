@@ -21,7 +21,7 @@ from edc.rules.safety import deadline, hours_left
 from edc.services import Changed, Refused
 from edc.services.base import whole_years
 from edc.services.language import in_reader_language
-from edc.services.logs import check_log_entry, typed_values
+from edc.services.logs import check_log_entry, is_serious, typed_values
 from edc.views.safety.forms import AcknowledgeForm, RemoveForm, answers, entry_form
 from edc.views.shared import attach_errors, context, permission_required, study
 
@@ -166,6 +166,7 @@ def _entry_page(participant: Participant, definition: LogForm, found: LogEntry, 
     return render_template("safety/entry.html", p=participant, log=definition,
                            title=_title(definition), form=form, entry=found, general=general,
                            remove_form=remove_form, acknowledge_form=acknowledge_form,
+                           serious_now=is_serious(definition, found),
                            **_window(definition, found))
 
 
@@ -241,6 +242,9 @@ REPORT_WORDS = {
     "reporter": _l("Reported by (name, signature, date)"),
     "investigator": _l("Investigator (name, signature, date)"),
     "blinded": _l("The treatment arm is not shown: the study is blinded."),
+    "removed": _l("Removed as entered in error: do not report this case."),
+    "not_serious": _l("No longer marked serious since this event was saved as serious."),
+    "reason": _l("Reason"),
 }
 
 
@@ -265,5 +269,6 @@ def report(participant_id: int, name: str, number: int) -> Any:
     sex = study().enrolment_form.field("sex")
     return render_template("safety/report.html", p=participant, log=definition, entry=found,
                            words=_in_both(REPORT_WORDS), sex=sex,
+                           serious_now=is_serious(definition, found),
                            age=whole_years(participant.date_of_birth, found.start_date),
                            printed=utcnow(), **_window(definition, found))
