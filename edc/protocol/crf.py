@@ -582,6 +582,8 @@ class LogForm:
     starts_before_consent: bool = False  # an entry may start before consent (a medication)
     suggested_terms: tuple[SuggestedTerm, ...] = ()  # in the order they are offered
     outcomes: OutcomeRules | None = None  # an adverse event log: its grade, outcome and dates
+    # Pairs of number items whose first is below its second (diastolic, systolic).
+    ordered: tuple[tuple[str, str], ...] = ()
 
     def suggested_term(self, item: str, side: str) -> SuggestedTerm | None:
         """The adverse event a measure outside its usual range on this side suggests."""
@@ -678,7 +680,20 @@ def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
     return LogForm(name=name, form=form, alert_hours=hours, flag_days_before_sample=flag,
                    starts_before_consent=top.flag("starts_before_consent"),
                    suggested_terms=_suggested_terms(top, form),
-                   outcomes=_outcome_rules(top, form))
+                   outcomes=_outcome_rules(top, form), ordered=_ordered(top, form))
+
+
+def _ordered(top: TomlTable, form: CaseReportForm) -> tuple[tuple[str, str], ...]:
+    """Read `ordered`: pairs [low, high] of number items of the form."""
+    numbers = [f.key for f in form.fields if f.type in NUMBER_TYPES]
+    pairs = []
+    for pair in top.get("ordered", []):
+        if (not isinstance(pair, list) or len(pair) != 2
+                or not all(key in numbers for key in pair)):
+            raise top.fail("ordered", pair, "pairs [low, high] of number items: "
+                           + ", ".join(numbers))
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
 
 def _check_other(top: TomlTable, form: CaseReportForm) -> None:

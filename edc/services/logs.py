@@ -9,18 +9,23 @@ item it changes, or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from edc.audit import audited
 from edc.models import LogEntry, Participant, utcnow
 from edc.protocol.crf import OTHER, CaseReportForm, Field, LogForm, unit_key
 from edc.services.base import (
     GENERAL,
+    Changed,
     Context,
     Errors,
     Refused,
@@ -206,6 +211,36 @@ def _check_one_per_time_point(errors: Errors, ctx: Context, participant: Partici
             return
 
 
+def _check_infusion_day(errors: Errors, participant: Participant, log: LogForm,
+                        values: Mapping[str, Any]) -> None:
+    """A time point of an infusion (vital signs) is measured on its day, or the next (an
+    infusion ending after midnight)."""
+    infusion_item, point_item = _role(log.form, "infusion"), _role(log.form, "timepoint")
+    start_item = _role(log.form, "start")
+    if infusion_item is None or point_item is None or start_item is None:
+        return
+    code, day = values.get(infusion_item.key), values.get(start_item.key)
+    given = participant.infusion(int(code)) if code and str(code).isdigit() else None
+    if given is None or day is None or start_item.key in errors:
+        return
+    if not given.date <= day <= given.date + timedelta(days=1):
+        errors.add(start_item.key, _(
+            "%(label)s %(day)s is not the day of infusion %(n)s (%(given)s) nor the day after.",
+            label=label_of(start_item), day=_day(day), n=code, given=_day(given.date)))
+
+
+def _check_order(errors: Errors, log: LogForm, values: Mapping[str, Any]) -> None:
+    """Measures that come in order (the diastolic pressure below the systolic)."""
+    for low_key, high_key in log.ordered:
+        low, high = values.get(low_key), values.get(high_key)
+        if low is None or high is None or low_key in errors or low < high:
+            continue
+        low_item, high_item = log.form.field(low_key), log.form.field(high_key)
+        errors.add(low_key, _("%(low)s %(low_value)s is not below %(high)s %(high_value)s.",
+                              low=label_of(low_item), low_value=f"{low:g}",
+                              high=label_of(high_item), high_value=f"{high:g}"))
+
+
 def _check_other(errors: Errors, form: CaseReportForm, values: Mapping[str, Any]) -> None:
     """The other drug's name exactly when the drug chosen is Other."""
     drug, named = _role(form, "drug"), _role(form, "drug_other")
@@ -290,6 +325,8 @@ def checked_row(ctx: Context, participant: Participant, log: LogForm,
     _check_one_per_time_point(errors, ctx, participant, log, cleaned, entry)
     _check_other(errors, form, cleaned)
     _check_outcome(errors, log, cleaned)
+    _check_infusion_day(errors, participant, log, cleaned)
+    _check_order(errors, log, cleaned)
     return cleaned, errors
 
 
@@ -325,6 +362,19 @@ def is_serious(log: LogForm, entry: LogEntry) -> bool:
     return serious is not None and entry.values.get(serious.key) == "yes"
 
 
+@contextmanager
+def _adding(session: Session, what: str) -> Iterator[None]:
+    """Commit a new entry inside this block; one that lost its number to an entry someone else
+    added at the same moment is rolled back and refused."""
+    try:
+        yield
+    except (StaleDataError, IntegrityError):
+        session.rollback()
+        raise Changed({GENERAL: [_(
+            "Someone else added to %(what)s at the same moment, so nothing was saved. What you "
+            "typed is still in the form: check the list and save again.", what=what)]}) from None
+
+
 def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
                    values: Mapping[str, Any], *, entry: LogEntry | None = None,
                    reason: str = "", expected_version: int | None = None) -> LogEntry:
@@ -346,10 +396,8 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
         raise Refused({"reason": [_("Say why the entry is corrected.")]})
     start_item, end_item = _role(log.form, "start"), _role(log.form, "end")
     assert start_item is not None
-    # A new entry that lost its number to someone else's at the same moment is refused as a
-    # change to the child's record (the new row has nothing stored to compare with).
-    record: Participant | LogEntry = participant if entry is None else entry
-    with audited(session, ctx.actor.username, reason or None), saving(session, record, what):
+    with audited(session, ctx.actor.username, reason or None), (
+            _adding(session, what) if entry is None else saving(session, entry, what)):
         if entry is None:
             entry = LogEntry(participant_id=participant.id, form=log.name,
                              number=_next_number(ctx, participant, log.name))

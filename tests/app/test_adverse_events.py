@@ -341,7 +341,9 @@ def test_two_nurses_adding_an_event_at_the_same_moment_lose_nothing_silently(
     clash = record(as_role("investigator"), pid, {**FEVER, "term": "Chills"})
     assert clash.status_code == 409
     shown = page(clash)
-    assert "was changed by someone else after you opened this page" in shown.text
+    assert ("Someone else added to Adverse events of AS-001 at the same moment, so nothing was "
+            "saved. What you typed is still in the form: check the list and save again."
+            ) in shown.text
     assert shown.value("term") == "Chills"
     assert [e.values["term"] for e in entries(app)] == ["Fever"]
 

@@ -126,6 +126,7 @@ def test_a_refused_withdrawal_saves_nothing_and_keeps_what_was_typed(
     assert response.status_code == 422
     shown = page(response)
     assert shown.errors[field] == [message]
+    assert ("error", "AS-001 is not withdrawn: correct the withdrawal form below.") in shown.flashes
     typed = withdrawal_form(**items)
     for name in ("reason", "termination_date", "last_contact"):
         assert (shown.value(name) or "") == typed[name], name

@@ -301,3 +301,26 @@ def test_full_width_letters_are_refused_clearly_in_chinese(nurse: FlaskClient, p
     errors: Any = page(response).errors["vs-PRE-temperature"]
     assert len(errors) == 1 and "３８．６度" in errors[0] and "°C" in errors[0]
     assert page(response).value("vs-PRE-temperature") == "３８．６度"
+
+
+@pytest.mark.parametrize(("typed", "field", "message"), [
+    ({"diastolic": "110", "systolic": "100"}, "vs-1H-diastolic",
+     "Diastolic blood pressure 110 is not below Systolic blood pressure 100."),
+    ({"date": "2026-03-16"}, "vs-1H-date",
+     "Date 2026-03-16 is not the day of infusion 1 (2026-03-02) nor the day after."),
+])
+def test_a_row_that_cannot_be_right_is_refused_at_its_field(
+        app: Flask, nurse: FlaskClient, pid: int, typed: dict[str, str], field: str,
+        message: str) -> None:
+    values = {**CALM, **typed}
+    day = values.pop("date", "2026-03-02")
+    response = nurse.post(url(pid), data=row("1H", values, day))
+    assert response.status_code == 422
+    assert page(response).errors[field] == [message]
+    assert entries(app) == []
+
+
+def test_an_infusion_running_past_midnight_ends_the_next_day(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    response = nurse.post(url(pid), data=row("END", {**CALM, "time": "00:20"}, "2026-03-03"))
+    assert response.status_code == 302

@@ -245,6 +245,10 @@ def withdraw(participant_id: int) -> Any:
             flash(_("%(code)s is withdrawn; the visits to come are cancelled.",
                     code=participant.code), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
+    if form.errors:
+        # The form is at the foot of a long page: say so at the top too.
+        flash(_("%(code)s is not withdrawn: correct the withdrawal form below.",
+                code=participant.code), "error")
     return _detail_page(participant, AnchorForm(formdata=None), form), status
 
 
