@@ -520,6 +520,7 @@ MEDICATION_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.n
     ItemRole("dose", ("number",), True, "the dose, in the unit chosen beside it"),
     ItemRole("frequency", ("choice",), False, "how often it is given"),
     ItemRole("change", ("choice",), True, "what changed on the start date"),
+    ItemRole("change_note", ("text",), False, f"the words for a change coded {OTHER}"),
 )}})
 
 

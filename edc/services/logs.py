@@ -241,6 +241,37 @@ def _check_order(errors: Errors, log: LogForm, values: Mapping[str, Any]) -> Non
                               high=label_of(high_item), high_value=f"{high:g}"))
 
 
+def _check_courses(errors: Errors, ctx: Context, participant: Participant, log: LogForm,
+                   values: Mapping[str, Any], entry: LogEntry | None) -> None:
+    """A change coded Other says what it was; a drug's courses do not overlap (a dose change
+    is a new row, and the row before it stops the day before)."""
+    form = log.form
+    change, note = _role(form, "change"), _role(form, "change_note")
+    if change is not None and note is not None and values.get(change.key) == OTHER and (
+            values.get(note.key) is None):
+        errors.add(note.key, _("Say what changed: %(change)s is Other.",
+                               change=label_of(change)))
+    drug, start_item, end_item = _role(form, "drug"), _role(form, "start"), _role(form, "end")
+    if drug is None or start_item is None or end_item is None:
+        return
+    start, end = values.get(start_item.key), values.get(end_item.key)
+    if values.get(drug.key) in (None, OTHER) or start is None or start_item.key in errors:
+        return
+    others = ctx.session.scalars(select(LogEntry).where(
+        LogEntry.participant_id == participant.id, LogEntry.form == log.name,
+        LogEntry.removed_reason.is_(None), LogEntry.id != (entry.id if entry else None)))
+    for other in others:
+        if other.values.get(drug.key) != values.get(drug.key):
+            continue
+        if other.start_date <= (end or date.max) and start <= (other.end_date or date.max):
+            errors.add(start_item.key, _(
+                "%(drug)s is already recorded from %(start)s (entry %(n)s): give that entry "
+                "its stop date, the day before this one starts, first.",
+                drug=_choice_label(drug, values[drug.key]), start=_day(other.start_date),
+                n=other.number))
+            return
+
+
 def _check_other(errors: Errors, form: CaseReportForm, values: Mapping[str, Any]) -> None:
     """The other drug's name exactly when the drug chosen is Other."""
     drug, named = _role(form, "drug"), _role(form, "drug_other")
@@ -324,6 +355,7 @@ def checked_row(ctx: Context, participant: Participant, log: LogForm,
     _check_serious(errors, participant, form, cleaned)
     _check_one_per_time_point(errors, ctx, participant, log, cleaned, entry)
     _check_other(errors, form, cleaned)
+    _check_courses(errors, ctx, participant, log, cleaned, entry)
     _check_outcome(errors, log, cleaned)
     _check_infusion_day(errors, participant, log, cleaned)
     _check_order(errors, log, cleaned)

@@ -138,3 +138,21 @@ def test_the_history_tells_the_dose_with_its_unit(nurse: FlaskClient, pid: int) 
     history = nurse.get(f"/participants/{pid}/history", headers=ZH)
     assert history.status_code == 200
     assert "0.7 mg/kg" in page(history).text
+
+
+def test_a_drugs_courses_do_not_overlap_and_an_other_change_says_what_it_was(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    assert nurse.post(new_url(pid), data=STARTED).status_code == 302  # ongoing since 2026-01-10
+    raised = {**STARTED, "dose": "5", "start_date": "2026-03-25", "change": "INCREASED"}
+    response = nurse.post(new_url(pid), data=raised)
+    assert response.status_code == 422
+    assert page(response).errors["start_date"] == [
+        "Enalapril is already recorded from 2026-01-10 (entry 1): give that entry its stop "
+        "date, the day before this one starts, first."]
+    other = nurse.post(new_url(pid), data={**raised, "drug": "LOSARTAN", "change": "OTHER"})
+    assert page(other).errors["change_note"] == [
+        "Say what changed: Reason for the entry is Other."]
+    assert nurse.post(new_url(pid), data={**raised, "drug": "LOSARTAN", "change": "OTHER",
+                                          "change_note": "Added for proteinuria"}
+                      ).status_code == 302
+    assert [e.values["drug"] for e in entries(app)] == ["ENALAPRIL", "LOSARTAN"]
