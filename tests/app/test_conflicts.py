@@ -117,7 +117,8 @@ def test_a_forged_version_is_a_conflict_not_a_save_nor_a_server_error(
 
 def participant_forms(app: Flask, client: FlaskClient, pid: int) -> dict[str, str]:
     page = client.get(f"/participants/{pid}").text
-    actions = {"add": f"/participants/{pid}/visits", "withdraw": f"/participants/{pid}/withdraw",
+    actions = {"add": f"/participants/{pid}/visits",
+               "withdraw": f"/participants/{pid}/withdraw#withdraw",
                "issue": f"/participants/{pid}/calendar-link"}
     return {name: version_in(page, action) for name, action in actions.items()}
 
