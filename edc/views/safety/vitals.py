@@ -29,7 +29,7 @@ from edc.views.shared import attach_errors, context, permission_required, study
 
 
 @dataclass(frozen=True)
-class Warning:
+class RangeWarning:
     """A measure outside its usual range: the badge at the value and the message."""
 
     item: Field
@@ -44,11 +44,11 @@ class TimePoint:
     choice: Choice
     entry: LogEntry | None = None
     form: Any = None  # the row's inputs while nothing is saved (and the reader may write)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[RangeWarning] = field(default_factory=list)
     general: list[str] = field(default_factory=list)  # the row's messages at no one input
     adverse_event_url: str | None = None
 
-    def warning(self, key: str) -> Warning | None:
+    def warning(self, key: str) -> RangeWarning | None:
         return next((w for w in self.warnings if w.item.key == key), None)
 
 
@@ -82,7 +82,7 @@ def usual_range_message(item: Field, value: float, side: str) -> str:
              **shown)
 
 
-def warnings_of(log: LogForm, values: dict[str, Any]) -> list[Warning]:
+def warnings_of(log: LogForm, values: dict[str, Any]) -> list[RangeWarning]:
     """The measures of a saved row outside their usual range, in the form's order."""
     found = []
     for item in _measures(log):
@@ -93,12 +93,13 @@ def warnings_of(log: LogForm, values: dict[str, Any]) -> list[Warning]:
             if finding.level == "warn" and finding.kind in ("above_plausible",
                                                             "below_plausible"):
                 side = "above" if finding.kind == "above_plausible" else "below"
-                found.append(Warning(item, side, usual_range_message(item, float(value), side)))
+                message = usual_range_message(item, float(value), side)
+                found.append(RangeWarning(item, side, message))
     return found
 
 
 def _adverse_event_url(participant: Participant, log: LogForm, infusion: str,
-                       entry: LogEntry, warnings: list[Warning]) -> str:
+                       entry: LogEntry, warnings: list[RangeWarning]) -> str:
     """The adverse event form, opened with this infusion, the day of the measures and the term
     the first warning in the file's order of suggested terms suggests (none: no term)."""
     sides = {(w.item.key, w.side) for w in warnings}
