@@ -14,7 +14,7 @@ from edc.models import Allocation, LogEntry, Participant, User, Visit
 from edc.permissions import Role
 from edc.protocol.codes import Sex, VisitKind
 from edc.protocol.crf import ResultsForm
-from edc.protocol.study import ADVERSE_EVENTS, VITAL_SIGNS, Study
+from edc.protocol.study import ADVERSE_EVENTS, DEVIATIONS, VITAL_SIGNS, Study
 from edc.services import GENERAL, Context, Refused
 from edc.services.accounts import create_user
 
@@ -205,6 +205,11 @@ def _load_adverse_events(demo: _Demo) -> None:
     wrong = demo.adverse_event("AS-007", 160, term="恶心", end_date=demo.ago(160), grade="1",
                                relation="UNLIKELY", infusion="1")
     services.remove_log_entry(demo.ctx, demo.child("AS-007"), wrong, "录入错误：应为AS-008")
+    # AS-008: a protocol deviation the nurse recorded by hand.
+    services.save_log_entry(demo.ctx, demo.child("AS-008"), demo.ctx.study.log(DEVIATIONS), {
+        "category": "SAMPLE", "deviation_date": demo.ago(33),
+        "description": "计划外访视未留取24小时尿标本",
+        "corrective_action": "已向家长再次讲解留尿方法，下次访视前电话提醒"})
 
 
 def _load_children(demo: _Demo) -> int:
