@@ -152,10 +152,11 @@ def _check_dates(errors: Errors, ctx: Context, participant: Participant, log: Lo
         return
     ongoing = values.get(ongoing_item.key) == "yes"
     if ongoing and end is not None:
-        errors.add(end_item.key, _("Give an end date or tick %(ongoing)s, not both.",
+        errors.add(end_item.key, _("%(ongoing)s cannot be Yes with an end date: clear the "
+                                   "end date, or answer No.",
                                    ongoing=label_of(ongoing_item)))
     elif not ongoing and end is None and end_item.key not in errors:
-        errors.add(end_item.key, _("Give the end date, or tick %(ongoing)s.",
+        errors.add(end_item.key, _("Give the end date, or answer Yes to %(ongoing)s.",
                                    ongoing=label_of(ongoing_item)))
 
 

@@ -104,8 +104,9 @@ def test_the_expected_events_are_offered_and_any_other_term_is_kept_as_typed(
      "Onset date 2026-02-19 is before consent (2026-02-20)."),
     ({"onset_date": "2026-03-01"}, "onset_date",
      "Onset date 2026-03-01 is before infusion 1 (2026-03-02) that it is linked to."),
-    ({"ongoing": "yes"}, "end_date", "Give an end date or tick Ongoing, not both."),
-    ({"end_date": ""}, "end_date", "Give the end date, or tick Ongoing."),
+    ({"ongoing": "yes"}, "end_date",
+     "Ongoing cannot be Yes with an end date: clear the end date, or answer No."),
+    ({"end_date": ""}, "end_date", "Give the end date, or answer Yes to Ongoing."),
     ({"serious": "yes"}, "serious_criteria", "Tick what makes the event serious."),
     ({"serious_criteria": ["AESMIE"]}, "serious_criteria",
      "Serious criteria are ticked but the event is not marked serious: untick them or mark it "
