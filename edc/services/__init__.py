@@ -36,7 +36,7 @@ from edc.services.results import (
     mark_missed,
     save_results,
 )
-from edc.services.termination import withdraw
+from edc.services.termination import correct_termination, withdraw
 
 __all__ = [
     "book_visit", "booking_flags", "issue_calendar_link", "revoke_calendar_link", "withdraw",
@@ -46,5 +46,5 @@ __all__ = [
     "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due",
     "Actor", "Context", "Operator",
-    "acknowledge", "remove_log_entry", "save_log_entry",
+    "acknowledge", "remove_log_entry", "save_log_entry", "correct_termination",
 ]

@@ -125,3 +125,34 @@ def withdraw(ctx: Context, participant: Participant, values: Mapping[str, Any], 
                 visit.status, visit.cancelled_reason = VisitStatus.CANCELLED, reason
         session.commit()
     return entry
+
+
+def correct_termination(ctx: Context, participant: Participant, entry: LogEntry,
+                        values: Mapping[str, Any], *, reason: str,
+                        expected_version: int | None = None) -> LogEntry:
+    """Correct a withdrawn child's early termination (a wrong date, a reason misread): checked
+    as when it was made, saved with the reason for the change; the status line follows."""
+    session = ctx.session
+    log = ctx.study.termination
+    what = _("The early termination of %(code)s", code=participant.code)
+    check_version(session, entry, expected_version, what)
+    cleaned, errors = checked_row(ctx, participant, log, values, entry)
+    _check_reason(errors, ctx, participant, log.form, cleaned)
+    errors.raise_if_any()
+    stored = {item.key: stored_value(item, cleaned[item.key]) for item in log.form.fields}
+    if stored == entry.values:
+        return entry  # nothing changed: nothing to save or audit
+    reason = reason.strip()
+    if not reason:
+        raise Refused({CHANGE_REASON: [_("Say why the termination is corrected.")]})
+    start = log.form.by_role("start")
+    with audited(session, ctx.actor.username, reason), saving(session, entry, what):
+        entry.values = stored
+        entry.start_date = cleaned[start.key]
+        participant.withdrawn_reason = termination_summary(log.form, cleaned)
+        session.commit()
+    return entry
+
+
+# The correction form's field for why it is corrected ("reason" is the termination's item).
+CHANGE_REASON = "change_reason"

@@ -216,3 +216,37 @@ def test_the_termination_is_no_log_of_its_own(nurse: FlaskClient, scheduled: int
     # It is written by the withdrawal only: the log pages do not offer it.
     assert nurse.get(f"/participants/{scheduled}/log/termination").status_code == 404
     assert nurse.get(f"/participants/{scheduled}/log/termination/new").status_code == 404
+
+
+def test_a_termination_is_corrected_with_its_reason_and_the_status_line_follows(
+        app: Flask, as_role: Any, allocation: None) -> None:
+    pid = factories.child(app, "scheduled")
+    nurse = as_role("nurse")
+    record_events(nurse, pid, RASH)
+    assert withdraw(nurse, pid, reason="LOST", detail="No answer to calls").status_code == 302
+    url = f"/participants/{pid}/termination"
+    assert "Correct the early termination" in nurse.get(f"/participants/{pid}").text
+    opened = page(nurse.get(url))
+    assert (opened.selected["reason"], opened.value("detail")) == ("LOST", "No answer to calls")
+    version = opened.value("version")
+    corrected = {**withdrawal_form(reason="AE", detail="", adverse_event="1"),
+                 "version": version}
+    refused = nurse.post(url, data=corrected)
+    assert refused.status_code == 422
+    assert page(refused).errors["change_reason"] == ["Say why the termination is corrected."]
+    assert page(nurse.post(url, data={**corrected, "adverse_event": "7",
+                                      "change_reason": "x"})).errors["adverse_event"] == [
+        "Adverse event 7 is not in the adverse event log of AS-001."]
+    saved = nurse.post(url, data={**corrected, "change_reason": "The family left for the rash"})
+    assert saved.status_code == 302
+    assert facts(nurse.get(f"/participants/{pid}").text)["Status"] == (
+        "withdrawn (Adverse event)")
+    rows = [(r.field, r.old, r.new, r.reason) for r in audit_rows(app, entity="log_entry")
+            if r.reason == "The family left for the rash"]
+    assert ("reason", "LOST", "AE", "The family left for the rash") in rows
+    assert ("adverse_event", None, "1", "The family left for the rash") in rows
+    stale = nurse.post(url, data={**corrected, "detail": "x", "change_reason": "y"})
+    assert stale.status_code == 409
+    assert as_role("monitor").get(url).status_code == 403
+    assert nurse.get(f"/participants/{factories.child(app, 'scheduled', 'AS-002')}"
+                     "/termination").status_code == 404

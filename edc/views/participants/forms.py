@@ -72,6 +72,13 @@ def withdraw_form(definition: CaseReportForm) -> type[Form]:
     return crf_form(definition, base=VersionedForm, extra={event.key: chooser})
 
 
+def correction_form(definition: CaseReportForm) -> type[Form]:
+    """The early termination's form with the reason for a correction."""
+    base = withdraw_form(definition)
+    reason = StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)])
+    return type("TerminationCorrectionForm", (base,), {"change_reason": reason})
+
+
 def event_choices(entries: Iterable[LogEntry], term_key: str) -> list[SelectChoice]:
     """The child's adverse events not removed, by number and term, after a blank."""
     return [SelectChoice("", "—"), *(

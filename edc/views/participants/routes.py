@@ -19,6 +19,7 @@ from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
 from edc.read import participants as reads
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.services.language import label_of
+from edc.services.logs import typed_values
 from edc.views.crf_forms import enrolment_form
 from edc.views.fields import clean_text
 from edc.views.filters import term  # the `term` filter's words, for the history
@@ -28,6 +29,7 @@ from edc.views.participants.forms import (
     AnchorForm,
     CalendarLinkForm,
     InfusionForm,
+    correction_form,
     event_choices,
     withdraw_form,
 )
@@ -250,6 +252,46 @@ def withdraw(participant_id: int) -> Any:
         flash(_("%(code)s is not withdrawn: correct the withdrawal form below.",
                 code=participant.code), "error")
     return _detail_page(participant, AnchorForm(formdata=None), form), status
+
+
+@bp.route("/<int:participant_id>/termination", methods=["GET", "POST"])
+@permission_required(Action.WITHDRAW)
+def termination(participant_id: int) -> Any:
+    """Correct the early termination of a withdrawn child, with the reason for the change."""
+    participant = _participant_or_404(participant_id)
+    page = reads.child_page(db.session(), current_user.role, participant, results_definition(),
+                            study().outcomes)
+    ended = page.logs.get(TERMINATION, [])
+    if not ended:
+        abort(404)
+    entry, definition = ended[0], study().termination.form
+    form_class = correction_form(definition)
+    if request.method == "POST":
+        form = form_class()
+    else:
+        form = form_class(formdata=None, data=typed_values(definition, entry))
+        form.version.data = str(entry.version)
+    form[definition.by_role("event").key].choices = event_choices(
+        page.logs.get(ADVERSE_EVENTS, []), study().adverse_events.by_role("term").key)
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            values = {item.key: form[item.key].data for item in definition.fields}
+            try:
+                services.correct_termination(
+                    context(), participant, entry, values, reason=form.change_reason.data or "",
+                    expected_version=form.expected_version())
+            except Refused as refused:
+                general = attach_errors(form, refused)
+                status = 409 if isinstance(refused, Changed) else 422
+            else:
+                flash(_("The early termination of %(code)s is corrected.",
+                        code=participant.code), "success")
+                return redirect(url_for("participants.detail", participant_id=participant.id))
+    return render_template("participants/termination.html", p=participant, form=form,
+                           termination=definition, general=general), status
 
 
 @bp.route("/<int:participant_id>/history")
