@@ -1,4 +1,5 @@
-"""The `edc` command: init, serve, demo, create-user, schedule, allocation load."""
+"""The `edc` command: init, serve, demo, create-user, schedule, allocation load, backup,
+restore, check."""
 
 from __future__ import annotations
 
@@ -179,3 +180,51 @@ def demo() -> None:
             click.echo(line)
     except Refused as refused:
         _refused(refused)
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup(target: Path) -> None:
+    """Copy the database to a new file TARGET, safely while the server runs."""
+    from edc.maintenance import MaintenanceError
+    from edc.maintenance import backup as copy
+
+    try:
+        copy(current_app.config["DATABASE_URL"], target)
+    except MaintenanceError as error:
+        _fail(str(error))
+    click.echo(f"Backed up {_shown_url()} to {target} ({target.stat().st_size:,} bytes).")
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+def restore(source: Path) -> None:
+    """Restore the backup SOURCE into this instance's database, which must be empty."""
+    from edc.maintenance import MaintenanceError, check
+    from edc.maintenance import restore as put_back
+
+    try:
+        put_back(db.engine(), current_app.config["DATABASE_URL"], source)
+    except MaintenanceError as error:
+        _fail(str(error))
+    problems = check(db.engine())
+    click.echo(f"Restored {source} into {_shown_url()}.")
+    for problem in problems:
+        click.echo(f"Problem: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+
+
+@main.command("check")
+def check_database() -> None:
+    """Verify the database: integrity, schema at the newest migration, audit protection."""
+    from edc.maintenance import check
+
+    problems = check(db.engine())
+    for problem in problems:
+        click.echo(f"Problem: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    integrity = "integrity ok, " if db.engine().dialect.name == "sqlite" else ""
+    click.echo(f"{_shown_url()}: {integrity}schema at the newest migration, audit trail "
+               "protected.")
