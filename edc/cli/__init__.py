@@ -1,5 +1,5 @@
 """The `edc` command: init, serve, demo, create-user, schedule, allocation load, backup,
-restore, check."""
+restore, check, export."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -228,3 +229,52 @@ def check_database() -> None:
     integrity = "integrity ok, " if db.engine().dialect.name == "sqlite" else ""
     click.echo(f"{_shown_url()}: {integrity}schema at the newest migration, audit trail "
                "protected.")
+
+
+EXPORT_FORMATS = ("dictionary", "audit")
+
+
+@main.command()
+@click.option("--format", "kind", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="dictionary: REDCap's data dictionary of forms/; audit: the audit trail.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The folder the file is written to.")
+@click.option("--unblinded", is_flag=True,
+              help="Include the allocation (the unblinded statistician's export only).")
+def export(kind: str, out: Path, unblinded: bool) -> None:
+    """Write an export to a new file in OUT named with the study id and the UTC time."""
+    import csv
+
+    from edc.formats.dictionary import as_csv_lines, dictionary_rows
+    from edc.models import utcnow
+    from edc.permissions import Role
+    from edc.read.exports import AUDIT_COLUMNS, audit_rows
+    from edc.services.exports import record_export
+
+    study = current_app.extensions["edc_study"]
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    name = f"{study.info.id}-{kind}{'-unblinded' if unblinded else ''}-{stamp}.csv"
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / name
+    if target.exists():
+        _fail(f"{target} exists already. Expected a new file name.")
+    ctx = _context()
+    if kind == "dictionary":
+        lines = as_csv_lines(dictionary_rows(study))
+    else:
+        role = Role.UNBLINDED if unblinded else Role.MONITOR
+        lines = _chain([list(AUDIT_COLUMNS)], audit_rows(ctx.session, role))
+    # UTF-8 with a byte-order mark: spreadsheets then read the Chinese as Chinese.
+    with target.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file)
+        count = -1
+        for line in lines:
+            writer.writerow(line)
+            count += 1
+    record_export(ctx, kind, name, unblinded=unblinded)
+    click.echo(f"Wrote {target} ({count} rows).")
+
+
+def _chain(*parts: Any) -> Any:
+    for part in parts:
+        yield from part

@@ -37,3 +37,4 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    EXPORT = "export"  # data left the app: who, which format, which file
