@@ -30,6 +30,7 @@ class Action(StrEnum):
     MANAGE_CALENDAR_LINK = "manage_calendar_link"
     RECORD_SAFETY = "record_safety"  # adverse events, vital signs, medications, deviations
     ACKNOWLEDGE_SAE = "acknowledge_sae"
+    VIEW_OUTCOMES = "view_outcomes"  # the data monitoring committee's outcome summary
     SEE_ALLOCATION = "see_allocation"
 
 
@@ -49,6 +50,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_CALENDAR_LINK: _DATA_ENTRY,
     Action.RECORD_SAFETY: _DATA_ENTRY,
     Action.ACKNOWLEDGE_SAE: frozenset({Role.INVESTIGATOR}),
+    Action.VIEW_OUTCOMES: frozenset({Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN,
+                                     Role.UNBLINDED}),
     Action.SEE_ALLOCATION: frozenset({Role.UNBLINDED}),
 }
 

@@ -169,6 +169,16 @@ def answer_pair(stored: Any, item: Any) -> tuple[str, str]:
     return str(stored), str(stored)
 
 
+def proportion(found: Any) -> str:
+    """x/n with its percentage and 95 % Wilson interval: 3/8 (38 %, 14-69 %)."""
+    if found.n == 0:
+        return "—"
+    low, high = found.interval
+    pct = "%" if reads_chinese() else " %"
+    return (f"{found.x}/{found.n} ({found.share * 100:.0f}{pct}, "
+            f"{low * 100:.0f}–{high * 100:.0f}{pct})")
+
+
 def hours_left(hours: int | None) -> str:
     """What is left of a serious event's reporting window, in hours."""
     if hours is None:
@@ -199,5 +209,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(qualifier, "qualifier")
     app.add_template_filter(answer, "answer")
     app.add_template_filter(hours_left, "hours_left")
+    app.add_template_filter(proportion, "proportion")
     app.add_template_filter(answer_pair, "answer_pair")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")

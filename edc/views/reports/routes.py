@@ -1,0 +1,68 @@
+"""The outcome summary per follow-up visit: pooled for every blinded role, by arm only for the
+unblinded one; the definitions it uses come from forms/outcomes.toml."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+from flask_login import current_user
+
+from edc import db
+from edc.models import utcnow
+from edc.permissions import Action
+from edc.read.outcome_summary import outcome_summary
+from edc.rules.outcome_summary import Proportion, VisitSummary
+from edc.views.shared import clock, permission_required, results_definition, study
+
+bp = Blueprint("reports", __name__)
+
+MEASURES = ("complete", "partial", "no_remission", "hematuria", "renal", "missing")
+
+
+def _summary() -> Any:
+    return outcome_summary(db.session(), current_user.role,
+                           [v.code for v in study().schedule.visits], results_definition(),
+                           study().outcomes, clock())
+
+
+@bp.route("/outcomes")
+@permission_required(Action.VIEW_OUTCOMES)
+def outcomes() -> Any:
+    return render_template("reports/outcomes.html", summary=_summary(), measures=MEASURES,
+                           definitions=study().outcomes, today=clock())
+
+
+def _cells(proportion: Proportion) -> list[str]:
+    interval = proportion.interval
+    share = proportion.share
+    return [str(proportion.x), str(proportion.n),
+            "" if share is None else f"{share:.4f}",
+            "" if interval is None else f"{interval[0]:.4f}",
+            "" if interval is None else f"{interval[1]:.4f}"]
+
+
+def _lines(groups: list[tuple[str, list[VisitSummary]]]) -> Iterator[str]:
+    header = ["group", "visit", "due", "with_data"] + [
+        f"{measure}_{part}" for measure in MEASURES
+        for part in ("x", "n", "proportion", "wilson95_low", "wilson95_high")]
+    for rows in ([header], *([[group, s.code, str(s.due), str(s.with_data),
+                               *[cell for m in MEASURES for cell in _cells(getattr(s, m))]]
+                              for s in summaries] for group, summaries in groups)):
+        for row in rows:
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerow(row)
+            yield text.getvalue()
+
+
+@bp.route("/outcomes.csv")
+@permission_required(Action.VIEW_OUTCOMES)
+def outcomes_csv() -> Any:
+    summary = _summary()
+    groups = [("pooled", summary.pooled), *sorted((summary.by_arm or {}).items())]
+    name = f"{study().info.id}-outcomes-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.csv"
+    return Response(_lines(groups), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
