@@ -25,16 +25,18 @@ def in_reader_language(english: str, chinese: str) -> str:
 
 
 def _pair(thing: Any) -> tuple[str, str]:
-    """The English and Chinese of a field, unit, choice, visit or arm (label, label_zh) or of a
-    criterion (text, text_zh)."""
+    """The English and Chinese of a field, unit, choice, visit or arm (label, label_zh), of a
+    case report form (title, title_zh) or of a criterion (text, text_zh)."""
     if hasattr(thing, "label_zh"):
         return thing.label, thing.label_zh
+    if hasattr(thing, "title_zh"):
+        return thing.title, thing.title_zh
     return thing.text, thing.text_zh
 
 
 def label_of(thing: Any) -> str:
-    """Return a study item's label (field, unit, choice, visit, arm, criterion) as the reader
-    reads it."""
+    """Return a study item's label (field, unit, choice, visit, arm, form, criterion) as the
+    reader reads it."""
     return in_reader_language(*_pair(thing))
 
 

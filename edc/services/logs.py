@@ -189,6 +189,14 @@ def _check_serious(errors: Errors, participant: Participant, form: CaseReportFor
             label=label_of(start_item), day=_day(onset), n=code, given=_day(given.date)))
 
 
+def _others(ctx: Context, participant: Participant, log: LogForm,
+            entry: LogEntry | None) -> Iterator[LogEntry]:
+    """The child's other entries of the log, not removed (all of them for a new entry)."""
+    return iter(ctx.session.scalars(select(LogEntry).where(
+        LogEntry.participant_id == participant.id, LogEntry.form == log.name,
+        LogEntry.removed_reason.is_(None), LogEntry.id != (entry.id if entry else None))))
+
+
 def _check_one_per_time_point(errors: Errors, ctx: Context, participant: Participant,
                               log: LogForm, values: Mapping[str, Any],
                               entry: LogEntry | None) -> None:
@@ -200,10 +208,7 @@ def _check_one_per_time_point(errors: Errors, ctx: Context, participant: Partici
     pair = (values.get(infusion_item.key), values.get(point_item.key))
     if None in pair:
         return
-    others = ctx.session.scalars(select(LogEntry).where(
-        LogEntry.participant_id == participant.id, LogEntry.form == log.name,
-        LogEntry.removed_reason.is_(None), LogEntry.id != (entry.id if entry else None)))
-    for other in others:
+    for other in _others(ctx, participant, log, entry):
         if (other.values.get(infusion_item.key), other.values.get(point_item.key)) == pair:
             point = next(c for c in point_item.choices.choices if c.code == pair[1])
             errors.add(point_item.key, _(
@@ -258,10 +263,7 @@ def _check_courses(errors: Errors, ctx: Context, participant: Participant, log: 
     start, end = values.get(start_item.key), values.get(end_item.key)
     if values.get(drug.key) in (None, OTHER) or start is None or start_item.key in errors:
         return
-    others = ctx.session.scalars(select(LogEntry).where(
-        LogEntry.participant_id == participant.id, LogEntry.form == log.name,
-        LogEntry.removed_reason.is_(None), LogEntry.id != (entry.id if entry else None)))
-    for other in others:
+    for other in _others(ctx, participant, log, entry):
         if other.values.get(drug.key) != values.get(drug.key):
             continue
         if other.start_date <= (end or date.max) and start <= (other.end_date or date.max):
@@ -413,7 +415,7 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
                    reason: str = "", expected_version: int | None = None) -> LogEntry:
     """Add a row to a child's log, or correct one (a correction needs its reason)."""
     session = ctx.session
-    title = in_reader_language(log.form.title, log.form.title_zh)
+    title = label_of(log.form)
     what = (_("%(form)s of %(code)s", form=title, code=participant.code) if entry is None else
             _("%(form)s %(n)s of %(code)s", form=title, n=entry.number, code=participant.code))
     if entry is not None:

@@ -151,6 +151,16 @@ def crf_form(definition: CaseReportForm, base: type[Form] = Form,
     return type(f"{definition.title.replace(' ', '')}Form", (base,), {**fields, **(extra or {})})
 
 
+def answers(form: Any, definition: CaseReportForm) -> dict[str, Any]:
+    """What was typed for each item, as the services take it (yes/no as "yes"/"no"; the unit
+    chosen beside a number under unit_key)."""
+    typed = {item.key: form[item.key].data for item in definition.fields}
+    for item in definition.fields:
+        if unit_key(item) in form:
+            typed[unit_key(item)] = form[unit_key(item)].data
+    return typed
+
+
 def yes_no(answer: Any) -> bool | None:
     """A yes/no item's answer as True, False or None (not answered)."""
     return {"yes": True, "no": False}.get(answer)

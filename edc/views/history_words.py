@@ -518,7 +518,7 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
         number = current.get("number") or "?"
         try:
             log = study().any_log(form).form
-            title = label_of(_Titled(log.title, log.title_zh))
+            title = label_of(log)
         except KeyError:
             title = form
         return [Change(what=line, subject=f"{title} {number}", rows=ids,
@@ -527,13 +527,6 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
     return [Change(what=_("%(entity)s changed", entity=words.term(entity)), rows=ids,
                    order=(9, "", "", 0, 0))]
 
-
-@dataclass(frozen=True)
-class _Titled:
-    """A form's title as a label, for label_of."""
-
-    label: str
-    label_zh: str
 
 
 # The saves of a visit ---------------------------------------------------------------------

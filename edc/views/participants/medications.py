@@ -16,7 +16,7 @@ from edc.models import LogEntry, Visit
 from edc.protocol.crf import OTHER, LogForm
 from edc.rules import medications as rules
 from edc.rules.trends import Trend
-from edc.services.language import in_reader_language
+from edc.services.language import label_of
 from edc.views.filters import answer, day
 
 
@@ -86,7 +86,7 @@ def dose_changes(logs: Sequence[LogForm], entries: Mapping[str, list[LogEntry]],
                                 change=str(e.values.get(change.key) or ""))
                    for e in kept.values()]
         found = rules.events(courses)
-        title = in_reader_language(log.form.title, log.form.title_zh)
+        title = label_of(log.form)
         lines = {}
         for event in found:
             entry = kept[event.number]

@@ -20,9 +20,10 @@ from edc.read import safety as reads
 from edc.rules.safety import deadline, hours_left
 from edc.services import Changed, Refused
 from edc.services.base import whole_years
-from edc.services.language import in_reader_language
+from edc.services.language import label_of
 from edc.services.logs import check_log_entry, is_serious, typed_values
-from edc.views.safety.forms import AcknowledgeForm, RemoveForm, answers, entry_form
+from edc.views.crf_forms import answers
+from edc.views.safety.forms import AcknowledgeForm, RemoveForm, entry_form
 from edc.views.shared import attach_errors, context, permission_required, study
 
 bp = Blueprint("safety", __name__, url_prefix="/participants")
@@ -50,7 +51,7 @@ def _entry_or_404(participant_id: int, name: str, number: int) -> LogEntry:
 
 
 def _title(log: LogForm) -> str:
-    return in_reader_language(log.form.title, log.form.title_zh)
+    return label_of(log.form)
 
 
 def _window(log: LogForm, entry: LogEntry) -> dict[str, Any]:

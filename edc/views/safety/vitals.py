@@ -21,7 +21,7 @@ from edc.read import participants as participant_reads
 from edc.read import safety as reads
 from edc.rules.checks import check_value
 from edc.services import Refused
-from edc.services.language import in_reader_language, label_of
+from edc.services.language import label_of
 from edc.views.crf_forms import crf_form
 from edc.views.fields import Form, Subform
 from edc.views.safety.routes import bp
@@ -224,4 +224,4 @@ def vital_signs(participant_id: int, number: int) -> Any:
     return render_template(
         "safety/vitals.html", p=participant, log=log, number=number, infusion=infusion,
         rows=rows, items=_row_items(log), page_form=page_form, refused=status == 422,
-        title=in_reader_language(log.form.title, log.form.title_zh)), status
+        title=label_of(log.form)), status

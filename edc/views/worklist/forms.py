@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -29,8 +28,3 @@ def deviation_form(definition: CaseReportForm) -> type[DeviationFormBase]:
     form = crf_form(definition, base=DeviationFormBase)
     assert issubclass(form, DeviationFormBase)
     return form
-
-
-def answers(form: Any, definition: CaseReportForm) -> dict[str, Any]:
-    """What was typed for each item, as the service takes it."""
-    return {item.key: form[item.key].data for item in definition.fields}

@@ -19,7 +19,8 @@ from edc.read import worklist as worklist_reads
 from edc.rules import worklist as rules
 from edc.rules.safety import hours_left
 from edc.services import Refused
-from edc.services.language import in_reader_language, label_of
+from edc.services.language import label_of
+from edc.views.crf_forms import answers
 from edc.views.fields import clean_text
 from edc.views.shared import (
     attach_errors,
@@ -30,7 +31,7 @@ from edc.views.shared import (
     results_definition,
     study,
 )
-from edc.views.worklist.forms import answers, deviation_form
+from edc.views.worklist.forms import deviation_form
 
 bp = Blueprint("worklist", __name__)
 
@@ -131,6 +132,6 @@ def _record(form: Any, log: LogForm, children: dict[str, int]) -> Any:
             flash(message, "error")
         return None
     flash(_("%(title)s of %(code)s: entry %(n)s is saved.",
-            title=in_reader_language(log.form.title, log.form.title_zh), n=saved.number,
+            title=label_of(log.form), n=saved.number,
             code=participant.code), "success")
     return redirect(url_for("worklist.deviations"))
