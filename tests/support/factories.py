@@ -103,11 +103,12 @@ def add_screening(app: Flask, participant_id: int, *, by: str = "nurse") -> None
 
 def enter_results(app: Flask, participant_id: int, code: str, sample_date: date, *,
                   by: str = "nurse", on: date | None = None, reason: str = "",
-                  **changes: tuple[str, str]) -> None:
-    """Save a complete results entry (forms.RESULTS, changes replace analytes) for a visit,
-    entered on `on` (today by default, the sample date when that is later)."""
-    typed = {key: TypedResult(text=value, unit=unit)
-             for key, (value, unit) in {**RESULTS, **changes}.items()}
+                  **changes: tuple[str, str] | TypedResult) -> None:
+    """Save a complete results entry (forms.RESULTS, changes replace analytes, as (value,
+    unit) or a TypedResult) for a visit, entered on `on` (today by default, the sample date
+    when that is later)."""
+    typed = {key: entry if isinstance(entry, TypedResult) else TypedResult(*entry)
+             for key, entry in {**RESULTS, **changes}.items()}
     with _acting(app, by) as ctx:
         ctx = ctx.on(on or max(sample_date, ctx.today))
         visit = _visit(ctx, participant_id, code)
@@ -125,6 +126,15 @@ def withdraw(app: Flask, participant_id: int, detail: str = "The family moved aw
         services.withdraw(ctx, _participant(ctx, participant_id), {
             "reason": reason, "detail": detail, "adverse_event": event,
             "termination_date": day or ctx.today, "last_contact": last_contact or ctx.today})
+
+
+def log_entry(app: Flask, participant_id: int, form: str, values: dict[str, Any], *,
+              by: str = "nurse", on: date | None = None) -> int:
+    """Add an entry to one of the child's log forms (a stem of forms/); return its number."""
+    with _acting(app, by, on) as ctx:
+        log = ctx.study.any_log(form)
+        return services.save_log_entry(ctx, _participant(ctx, participant_id), log,
+                                       values).number
 
 
 def targets(app: Flask, participant_id: int) -> dict[str, date]:
