@@ -31,6 +31,7 @@ class Action(StrEnum):
     RECORD_SAFETY = "record_safety"  # adverse events, vital signs, medications, deviations
     ACKNOWLEDGE_SAE = "acknowledge_sae"
     VIEW_OUTCOMES = "view_outcomes"  # the data monitoring committee's outcome summary
+    EXPORT_DATA = "export_data"  # the exports page (the arm only for who may see it)
     SEE_ALLOCATION = "see_allocation"
 
 
@@ -52,6 +53,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE_SAE: frozenset({Role.INVESTIGATOR}),
     Action.VIEW_OUTCOMES: frozenset({Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN,
                                      Role.UNBLINDED}),
+    Action.EXPORT_DATA: frozenset({Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN,
+                                   Role.UNBLINDED}),
     Action.SEE_ALLOCATION: frozenset({Role.UNBLINDED}),
 }
 

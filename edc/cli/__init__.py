@@ -8,7 +8,6 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -231,50 +230,37 @@ def check_database() -> None:
                "protected.")
 
 
-EXPORT_FORMATS = ("dictionary", "audit")
-
-
 @main.command()
-@click.option("--format", "kind", type=click.Choice(EXPORT_FORMATS), required=True,
-              help="dictionary: REDCap's data dictionary of forms/; audit: the audit trail.")
+@click.option("--format", "kind", required=True,
+              type=click.Choice(["csv", "wide", "dictionary", "odm", "xpt", "audit"]),
+              help="csv: a zip of SDTM-shaped CSV datasets; wide: one row per child and visit; "
+                   "dictionary: REDCap's data dictionary of forms/; odm: CDISC ODM 1.3.2 XML "
+                   "with audit records; xpt: a zip of SAS version 5 transport files; audit: "
+                   "the audit trail.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="The folder the file is written to.")
 @click.option("--unblinded", is_flag=True,
               help="Include the allocation (the unblinded statistician's export only).")
 def export(kind: str, out: Path, unblinded: bool) -> None:
     """Write an export to a new file in OUT named with the study id and the UTC time."""
-    import csv
-
-    from edc.formats.dictionary import as_csv_lines, dictionary_rows
+    from edc import exports
     from edc.models import utcnow
     from edc.permissions import Role
-    from edc.read.exports import AUDIT_COLUMNS, audit_rows
     from edc.services.exports import record_export
 
     study = current_app.extensions["edc_study"]
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    name = f"{study.info.id}-{kind}{'-unblinded' if unblinded else ''}-{stamp}.csv"
+    role = Role.UNBLINDED if unblinded else Role.MONITOR
+    at = utcnow()
+    name = exports.file_name(study, kind, role, at)
     out.mkdir(parents=True, exist_ok=True)
     target = out / name
-    if target.exists():
+    partial = out / f"{name}.part"
+    if target.exists() or partial.exists():
         _fail(f"{target} exists already. Expected a new file name.")
     ctx = _context()
-    if kind == "dictionary":
-        lines = as_csv_lines(dictionary_rows(study))
-    else:
-        role = Role.UNBLINDED if unblinded else Role.MONITOR
-        lines = _chain([list(AUDIT_COLUMNS)], audit_rows(ctx.session, role))
-    # UTF-8 with a byte-order mark: spreadsheets then read the Chinese as Chinese.
-    with target.open("w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        count = -1
-        for line in lines:
-            writer.writerow(line)
-            count += 1
+    # Written under another name first: a file with the export's name is always whole.
+    with partial.open("wb") as file:
+        count = exports.write(ctx.session, study, kind, role, file, at)
+    partial.rename(target)
     record_export(ctx, kind, name, unblinded=unblinded)
-    click.echo(f"Wrote {target} ({count} rows).")
-
-
-def _chain(*parts: Any) -> Any:
-    for part in parts:
-        yield from part
+    click.echo(f"Wrote {target} ({count} {exports.FORMATS[kind].counts}).")

@@ -78,7 +78,8 @@ def test_only_nurses_and_investigators_write_and_only_the_unblinded_role_sees_th
             assert allowed == {Role.UNBLINDED}
         elif action is Action.ACKNOWLEDGE_SAE:
             assert allowed == {Role.INVESTIGATOR}
-        elif action is Action.VIEW_OUTCOMES:  # reads, for the DMC: not the nurses' work
+        elif action in (Action.VIEW_OUTCOMES, Action.EXPORT_DATA):
+            # reads, for the DMC, the monitor and the statistician: not the nurses' work
             assert allowed == {Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN, Role.UNBLINDED}
         else:
             assert allowed == writers, action

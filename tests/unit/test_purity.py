@@ -29,6 +29,7 @@ LAYERS = {
     "read": 5,
     "extensions": 6,
     "db": 6,
+    "exports": 6,
     "maintenance": 7,
     "views": 7,
     "app": 8,

@@ -1,22 +1,27 @@
 """The outcome summary per follow-up visit: pooled for every blinded role, by arm only for the
-unblinded one; the definitions it uses come from forms/outcomes.toml."""
+unblinded one; the definitions it uses come from forms/outcomes.toml. The exports page: every
+format of edc.exports as a download, written to a temporary file as it is read (memory stays
+flat), recorded in the audit trail, with the arm only for the unblinded role."""
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, render_template, send_file
 from flask_login import current_user
 
-from edc import db
+from edc import db, exports
 from edc.models import utcnow
 from edc.permissions import Action
+from edc.read import blinding
 from edc.read.outcome_summary import outcome_summary
 from edc.rules.outcome_summary import Proportion, VisitSummary
-from edc.views.shared import clock, permission_required, results_definition, study
+from edc.services.exports import record_export
+from edc.views.shared import clock, context, permission_required, results_definition, study
 
 bp = Blueprint("reports", __name__)
 
@@ -66,3 +71,30 @@ def outcomes_csv() -> Any:
     name = f"{study().info.id}-outcomes-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.csv"
     return Response(_lines(groups), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+MIMETYPES = {"zip": "application/zip", "csv": "text/csv", "xml": "application/xml"}
+
+
+@bp.route("/exports")
+@permission_required(Action.EXPORT_DATA)
+def exports_page() -> Any:
+    return render_template("reports/exports.html", formats=exports.FORMATS,
+                           unblinded=blinding.sees_allocation(current_user.role))
+
+
+@bp.post("/exports/<kind>")
+@permission_required(Action.EXPORT_DATA)
+def download(kind: str) -> Any:
+    if kind not in exports.FORMATS:
+        abort(404)
+    ctx = context()
+    at = utcnow()
+    name = exports.file_name(ctx.study, kind, current_user.role, at)
+    # On disk, not in memory, whatever the size of the trial; removed once it is sent.
+    file = tempfile.TemporaryFile()
+    exports.write(ctx.session, ctx.study, kind, current_user.role, file, at)
+    record_export(ctx, kind, name, unblinded=blinding.sees_allocation(current_user.role))
+    file.seek(0)
+    return send_file(file, mimetype=MIMETYPES[exports.FORMATS[kind].extension],
+                     as_attachment=True, download_name=name)

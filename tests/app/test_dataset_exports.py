@@ -1,0 +1,219 @@
+"""The SDTM-shaped datasets and the wide table, as a statistician receives them: golden files
+of the small fixed trial (tests/support/exports.py), every LB value equal to the stored
+canonical one, every row count equal to the database's, no arm in a blinded file, the Exports
+page for the roles that may download, each download audited, and memory that does not grow
+with the number of children."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tracemalloc
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from edc import db, exports
+from edc.models import AuditEvent, Infusion, LogEntry, Participant, Result, Visit
+from edc.permissions import Role
+from edc.read import datasets
+from tests.support import factories
+from tests.support.exports import small_trial
+from tests.support.paths import GOLDEN
+
+AT = datetime(2026, 4, 27, 8, 30, tzinfo=UTC)
+SDTM = GOLDEN / "sdtm"
+MEMBERS = ["dm.csv", "suppdm.csv", "ex.csv", "sv.csv", "lb.csv", "vs.csv", "ae.csv", "cm.csv",
+           "dv.csv", "ds.csv", "adrenal.csv"]
+
+
+def export(app: Flask, kind: str, role: str = Role.MONITOR) -> bytes:
+    with app.app_context():
+        file = io.BytesIO()
+        exports.write(db.session(), app.extensions["edc_study"], kind, role, file, AT)
+        return file.getvalue()
+
+
+def members(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name).decode("utf-8-sig") for name in archive.namelist()}
+
+
+def table(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def trial(app: Flask, allocation: None) -> dict[str, int]:
+    return small_trial(app)
+
+
+def test_the_csv_export_is_one_file_per_dataset_equal_to_the_golden_files(
+        app: Flask, trial: dict[str, int]) -> None:
+    found = members(export(app, "csv"))
+    assert list(found) == MEMBERS
+    for name, text in found.items():
+        assert text.replace("\r\n", "\n") == (SDTM / name).read_text(encoding="utf-8"), name
+
+
+def test_the_wide_table_equals_its_golden_file(app: Flask, trial: dict[str, int]) -> None:
+    text = export(app, "wide").decode("utf-8-sig").replace("\r\n", "\n")
+    assert text == (GOLDEN / "wide.csv").read_text(encoding="utf-8")
+    rows = table(text)
+    w04 = next(r for r in rows if r["SUBJID"] == "AS-001" and r["VISITCD"] == "W04")
+    # Typed as 45.2 mg/mmol: stored and exported as 45.2 / 113.12 mg/mg.
+    assert float(w04["upcr (mg/mg)"]) == pytest.approx(45.2 / 113.12, rel=1e-15)
+    w02 = next(r for r in rows if r["SUBJID"] == "AS-001" and r["VISITCD"] == "W02")
+    assert w02["creatinine (umol/L)"] == "NOT DONE" and w02["EGFRCR"] == ""
+    assert w02["EGFRMETH"] == "u25_cystatin"
+
+
+def test_every_lb_value_is_the_stored_canonical_value(app: Flask,
+                                                      trial: dict[str, int]) -> None:
+    lb = table(members(export(app, "csv"))["lb.csv"])
+    study = app.extensions["edc_study"]
+    keys = [item.key for item in study.results.fields if item.domain == "LB"]
+    with app.app_context():
+        stored = db.session().execute(
+            select(Participant.code, Visit.actual_date, Result.test_code, Result.value,
+                   Result.unit, Result.typed_value, Result.not_done_reason)
+            .join(Visit, Result.visit_id == Visit.id)
+            .join(Participant, Result.participant_id == Participant.id)
+            .where(Result.field.in_(keys))).all()
+    assert len(lb) == len(stored) == 36
+    by_key = {(r["USUBJID"], r["LBDTC"], r["LBTESTCD"]): r for r in lb}
+    for code, day, test, value, unit, typed, not_done in stored:
+        row = by_key[(f"NCT06731192-{code}", day.isoformat(), test)]
+        if value is None:
+            assert row["LBSTRESN"] == "" and row["LBSTAT"] == "NOT DONE"
+            assert row["LBREASND"] == not_done
+        else:  # the number read back is the stored float, bit for bit
+            assert float(row["LBSTRESN"]) == value and row["LBSTRESU"] == unit
+            assert row["LBORRES"] == typed
+    seqs = [(r["USUBJID"], int(r["LBSEQ"])) for r in lb]
+    assert len(set(seqs)) == len(seqs)
+
+
+def test_every_dataset_has_the_rows_of_the_database(app: Flask, trial: dict[str, int]) -> None:
+    found = {name: table(text) for name, text in members(export(app, "csv")).items()}
+    study = app.extensions["edc_study"]
+    vital = study.log("vital_signs").form
+    measures = sum(1 for item in vital.fields if item.units)
+
+    def count(model: type, *where: object) -> int:
+        with app.app_context():
+            return db.session().scalar(select(func.count()).select_from(model).where(*where))
+
+    def entries(*forms: str) -> int:
+        return count(LogEntry, LogEntry.form.in_(forms), LogEntry.removed_reason.is_(None))
+
+    vs_keys = [item.key for item in study.results.fields if item.domain == "VS"]
+    assert len(found["dm.csv"]) == count(Participant) == 3
+    assert len(found["ex.csv"]) == count(Infusion) == 4
+    assert len(found["sv.csv"]) == count(Visit) == 23
+    assert len(found["vs.csv"]) == (count(Result, Result.field.in_(vs_keys))
+                                    + measures * entries("vital_signs")) == 20
+    assert len(found["ae.csv"]) == entries("adverse_events") == 1
+    assert len(found["cm.csv"]) == entries("medications", "other_medications") == 2
+    assert len(found["dv.csv"]) == entries("deviations") == 1
+    assert len(found["ds.csv"]) == entries("termination") == 1
+    # One row per sampled visit of each child: AS-001 SCR, W02, W04; AS-002 W02; AS-003 none.
+    assert [(r["USUBJID"][-6:], r["VISIT"]) for r in found["adrenal.csv"]] == [
+        ("AS-001", "Screening (baseline)"), ("AS-001", "2 weeks"), ("AS-001", "4 weeks"),
+        ("AS-002", "2 weeks")]
+
+
+def test_a_removed_entry_is_left_out(app: Flask, trial: dict[str, int]) -> None:
+    from edc.services import remove_log_entry
+    from tests.support.factories import _acting, _participant
+
+    with _acting(app, "nurse") as ctx:
+        child = _participant(ctx, trial["AS-001"])
+        entry = ctx.session.scalars(select(LogEntry).where(
+            LogEntry.form == "deviations")).one()
+        remove_log_entry(ctx, child, entry, "Entered for the wrong child")
+    assert table(members(export(app, "csv"))["dv.csv"]) == []
+
+
+def test_a_blinded_export_holds_no_arm_and_the_unblinded_one_holds_each_childs(
+        app: Flask, trial: dict[str, int]) -> None:
+    study = app.extensions["edc_study"]
+    words = {arm.code for arm in study.arms} | {arm.label for arm in study.arms}
+    for kind in ("csv", "wide"):
+        blinded = export(app, kind).decode("latin-1") if kind == "wide" else "".join(
+            members(export(app, kind)).values())
+        cells = set(re.split(r"[,\r\n]", blinded))
+        assert not cells & words, kind
+    dm = table(members(export(app, "csv", Role.UNBLINDED))["dm.csv"])
+    with app.app_context():
+        from edc.read.blinding import arms
+
+        allocated = arms(db.session(), Role.UNBLINDED)
+    assert [r["ARMCD"] for r in dm] == [allocated[trial[code]] for code in
+                                        ("AS-001", "AS-002", "AS-003")]
+    ex = table(members(export(app, "csv", Role.UNBLINDED))["ex.csv"])
+    labels = {arm.code: arm.label for arm in study.arms}
+    assert ex[0]["EXTRT"] == labels[allocated[trial["AS-001"]]]
+    blinded_ex = table(members(export(app, "csv"))["ex.csv"])
+    assert {r["EXTRT"] for r in blinded_ex} == {datasets.EX_TREATMENT_BLINDED}
+
+
+def test_memory_does_not_grow_with_the_number_of_children(app: Flask,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from edc import services
+    from edc.app import context_for
+    from tests.support.apps import SET_UP, allocation_csv
+
+    with app.app_context():
+        services.load_allocation(context_for(SET_UP), allocation_csv(pairs=10))
+    monkeypatch.setattr(datasets, "BATCH", 2)
+
+    def peak() -> int:
+        tracemalloc.start()
+        export(app, "csv")
+        _size, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    factories.add_children(app, 1, 4, "with results")
+    small = peak()
+    factories.add_children(app, 5, 16, "with results")
+    large = peak()
+    # Four times the children, read two at a time: the peak stays where it was.
+    assert large < small * 1.3, (small, large)
+
+
+def test_the_exports_page_downloads_every_format_to_the_roles_that_may(
+        app: Flask, trial: dict[str, int], as_role) -> None:
+    monitor = as_role(Role.MONITOR)
+    page = monitor.get("/exports")
+    assert page.status_code == 200
+    assert re.findall(r'data-format="(\w+)"', page.text) == list(exports.FORMATS)
+    assert "These files hold no arm" in page.text
+    response = monitor.post("/exports/csv")
+    body = response.data
+    response.close()  # the server removes the temporary file once the download is sent
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    name = re.search(r'filename=([^;]+)', response.headers["Content-Disposition"]).group(1)
+    assert re.fullmatch(r"NCT06731192-csv-\d{8}T\d{6}Z\.zip", name.strip('"'))
+    assert list(members(body)) == MEMBERS
+    with app.app_context():
+        recorded = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.action == "export")).one()
+    assert (recorded.username, recorded.field, recorded.new, recorded.reason) == (
+        "monitor", "csv", name.strip('"'), "blinded")
+    assert as_role(Role.NURSE).get("/exports").status_code == 403
+    assert as_role(Role.NURSE).post("/exports/csv").status_code == 403
+    assert monitor.post("/exports/pdf").status_code == 404
+    unblinded = as_role(Role.UNBLINDED)
+    assert "hold each child’s arm" in unblinded.get("/exports").text
+    response = unblinded.post("/exports/wide")
+    body = response.data
+    response.close()
+    assert "-wide-unblinded-" in response.headers["Content-Disposition"]
+    assert "ARMCD" in body.decode("utf-8-sig").splitlines()[0]
