@@ -196,12 +196,15 @@ class Datasets:
                 allocated = self._arms(batch)
                 ends = self._termination_dates(batch)
                 for p in batch:
-                    done = [v.actual_date for v in p.visits
-                            if v.status == VisitStatus.DONE and v.actual_date]
+                    # The end of participation: the termination, else the last visit done
+                    # since the first infusion (none before it).
+                    start = _start(p)
+                    done = [v.actual_date for v in p.visits if v.status == VisitStatus.DONE
+                            and v.actual_date and start and v.actual_date >= start]
                     end = ends.get(p.id) or (max(done) if done else None)
                     row = [*self.ids.head("DM", p),
                            *(self._enrolment_value(p, item) for item in items),
-                           _iso(_start(p)), _iso(end),
+                           _iso(start), _iso(end),
                            int(age_in_years(p.date_of_birth, p.consent_date)), "YEARS",
                            p.status.upper()]
                     if self.unblinded:

@@ -91,3 +91,25 @@ def test_the_commands_write_named_files_and_are_audited(app: Flask, runner, tmp_
         count = len(db.session().scalars(select(AuditEvent.id).where(
             AuditEvent.entity != "allocation", AuditEvent.id < exports[1].id)).all())
     assert len(rows) == count
+
+
+def test_the_command_writes_every_tabular_format_whole_under_its_name(
+        app: Flask, runner, tmp_path: Path, allocation: None) -> None:
+    import zipfile
+
+    from tests.support import factories
+
+    factories.child(app, "with results")
+    made = runner("export", "--format", "csv", "--out", str(tmp_path))
+    assert made.exit_code == 0, made.output
+    archive = Path(re.search(r"Wrote (\S+) \((\d+) rows\)\.", made.output).group(1))
+    assert re.fullmatch(r"NCT06731192-csv-\d{8}T\d{6}Z\.zip", archive.name)
+    with zipfile.ZipFile(archive) as opened:
+        assert "lb.csv" in opened.namelist() and opened.testzip() is None
+    wide = written(runner("export", "--format", "wide", "--out", str(tmp_path)).output)
+    assert wide.suffix == ".csv" and len(read(wide)) == 1 + 11  # header, eleven visits
+    assert not list(tmp_path.glob("*.part"))
+    with app.app_context():
+        kinds = list(db.session().scalars(select(AuditEvent.field).where(
+            AuditEvent.action == "export").order_by(AuditEvent.id)))
+    assert kinds == ["csv", "wide"]
