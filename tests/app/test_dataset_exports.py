@@ -217,3 +217,19 @@ def test_the_exports_page_downloads_every_format_to_the_roles_that_may(
     response.close()
     assert "-wide-unblinded-" in response.headers["Content-Disposition"]
     assert "ARMCD" in body.decode("utf-8-sig").splitlines()[0]
+
+
+def test_the_queries_do_not_grow_with_the_children_of_a_batch(app: Flask,
+                                                              allocation: None) -> None:
+    from tests.support.queries import counted
+
+    def statements() -> int:
+        with counted(app) as run:
+            export(app, "csv")
+            export(app, "wide")
+        return len(run)
+
+    factories.add_children(app, 1, 2, "with results")
+    few = statements()
+    factories.add_children(app, 3, 8, "with results")
+    assert statements() == few
