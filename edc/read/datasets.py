@@ -39,7 +39,7 @@ from edc.read import blinding
 from edc.read.participants import trend_or_error
 from edc.rules.renal import age_in_years
 
-BATCH = 200
+BATCH = 100
 # What a specimen's results are catalogued as (LBCAT).
 CATEGORY = {"URINE": "URINALYSIS", "SERUM": "CHEMISTRY", "BLOOD": "CHEMISTRY",
             "PLASMA": "CHEMISTRY"}
