@@ -24,10 +24,12 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
+from edc.formats import odm
 from edc.formats.datasets import Dataset
 from edc.formats.dictionary import as_csv_lines, dictionary_rows
 from edc.protocol.study import Study
 from edc.read import blinding
+from edc.read import odm as odm_read
 from edc.read.datasets import Datasets
 from edc.read.exports import AUDIT_COLUMNS, audit_rows
 
@@ -36,13 +38,16 @@ from edc.read.exports import AUDIT_COLUMNS, audit_rows
 class Format:
     name: str
     extension: str
-    counts: str  # what the number an export returns counts
+    counts: tuple[str, str] = ("row", "rows")  # what the number an export returns counts
+
+    def counted(self, n: int) -> str:
+        """'1 row', '5 rows', '1 child' ..."""
+        return f"{n} {self.counts[n != 1]}"
 
 
 FORMATS = {f.name: f for f in (
-    Format("csv", "zip", "rows"), Format("wide", "csv", "rows"),
-    Format("dictionary", "csv", "rows"), Format("odm", "xml", "children"),
-    Format("xpt", "zip", "rows"), Format("audit", "csv", "rows"))}
+    Format("csv", "zip"), Format("wide", "csv"), Format("dictionary", "csv"),
+    Format("odm", "xml", ("child", "children")), Format("xpt", "zip"), Format("audit", "csv"))}
 
 
 def file_name(study: Study, kind: str, role: str, at: datetime) -> str:
@@ -62,8 +67,6 @@ def write(session: Session, study: Study, kind: str, role: str, file: BinaryIO,
         return _zip(file, Datasets(session, study, role).all(),
                     lambda member, dataset: xpt.write_xpt(member, dataset, created=at), "xpt", at)
     if kind == "odm":
-        from edc.formats import odm
-        from edc.read import odm as odm_read
         return odm.write_odm(file, study, odm_read.subjects(session, study, role),
                              unblinded=blinding.sees_allocation(role), created=at,
                              source=f"alport-edc {study.info.id}")

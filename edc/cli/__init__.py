@@ -263,4 +263,4 @@ def export(kind: str, out: Path, unblinded: bool) -> None:
         count = exports.write(ctx.session, study, kind, role, file, at)
     partial.rename(target)
     record_export(ctx, kind, name, unblinded=unblinded)
-    click.echo(f"Wrote {target} ({count} {exports.FORMATS[kind].counts}).")
+    click.echo(f"Wrote {target} ({exports.FORMATS[kind].counted(count)}).")

@@ -21,7 +21,7 @@ from edc.models import AuditEvent, Infusion, LogEntry, Participant, Result, Visi
 from edc.protocol.study import Study
 from edc.read import blinding
 
-BATCH = 200
+BATCH = 50
 # The columns of a result whose newest change dates its value.
 RESULT_FIELDS = ("value", "unit", "typed_value", "typed_unit", "qualifier", "not_done_reason")
 ELIGIBILITY = "eligibility"  # the participant's column of every criterion's answer

@@ -108,8 +108,10 @@ def test_the_command_writes_every_tabular_format_whole_under_its_name(
         assert "lb.csv" in opened.namelist() and opened.testzip() is None
     wide = written(runner("export", "--format", "wide", "--out", str(tmp_path)).output)
     assert wide.suffix == ".csv" and len(read(wide)) == 1 + 11  # header, eleven visits
+    odm = runner("export", "--format", "odm", "--out", str(tmp_path)).output
+    assert re.search(r"Wrote \S+/NCT06731192-odm-\d{8}T\d{6}Z\.xml \(1 child\)\.", odm), odm
     assert not list(tmp_path.glob("*.part"))
     with app.app_context():
         kinds = list(db.session().scalars(select(AuditEvent.field).where(
             AuditEvent.action == "export").order_by(AuditEvent.id)))
-    assert kinds == ["csv", "wide"]
+    assert kinds == ["csv", "wide", "odm"]
