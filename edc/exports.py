@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
-from edc.formats import odm
+from edc.formats import odm, xpt
 from edc.formats.datasets import Dataset
 from edc.formats.dictionary import as_csv_lines, dictionary_rows
 from edc.protocol.study import Study
@@ -63,7 +63,6 @@ def write(session: Session, study: Study, kind: str, role: str, file: BinaryIO,
     if kind == "csv":
         return _zip(file, Datasets(session, study, role).all(), _csv_member, "csv", at)
     if kind == "xpt":
-        from edc.formats import xpt
         return _zip(file, Datasets(session, study, role).all(),
                     lambda member, dataset: xpt.write_xpt(member, dataset, created=at), "xpt", at)
     if kind == "odm":

@@ -217,6 +217,16 @@ def test_the_exports_page_downloads_every_format_to_the_roles_that_may(
     response.close()
     assert "-wide-unblinded-" in response.headers["Content-Disposition"]
     assert "ARMCD" in body.decode("utf-8-sig").splitlines()[0]
+    for kind, starts in (("odm", b"<?xml"), ("xpt", b"PK"), ("dictionary", b"\xef\xbb\xbf"),
+                         ("audit", b"\xef\xbb\xbfid,at,")):
+        response = monitor.post(f"/exports/{kind}")
+        body = response.data
+        response.close()
+        assert response.status_code == 200 and body.startswith(starts), kind
+    with app.app_context():
+        assert list(db.session().scalars(select(AuditEvent.field).where(
+            AuditEvent.action == "export").order_by(AuditEvent.id))) == [
+            "csv", "wide", "odm", "xpt", "dictionary", "audit"]
 
 
 def test_the_queries_do_not_grow_with_the_children_of_a_batch(app: Flask,
@@ -233,3 +243,31 @@ def test_the_queries_do_not_grow_with_the_children_of_a_batch(app: Flask,
     few = statements()
     factories.add_children(app, 3, 8, "with results")
     assert statements() == few
+
+
+def test_the_sas_transport_files_hold_the_golden_datasets(app: Flask, trial: dict[str, int],
+                                                         tmp_path) -> None:
+    import math
+
+    import pyreadstat
+
+    archive = export(app, "xpt")
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        assert opened.namelist() == [name.replace(".csv", ".xpt") for name in MEMBERS]
+        opened.extractall(tmp_path)
+    for name in MEMBERS:
+        golden = table((SDTM / name).read_text(encoding="utf-8"))
+        columns, meta = pyreadstat.read_xport(tmp_path / name.replace(".csv", ".xpt"),
+                                              encoding="utf-8", output_format="dict")
+        assert meta.table_name == name[:-4].upper() and meta.number_rows == len(golden)
+        assert list(columns) == list(golden[0]) if golden else True
+        assert all(len(column) <= 8 and len(label) <= 40
+                   for column, label in meta.column_names_to_labels.items())
+        for index, row in enumerate(golden):
+            for column, text in row.items():
+                value = columns[column][index]
+                if isinstance(value, float):  # a number: the CSV's text, or missing
+                    assert (math.isnan(value) and text == "") or value == float(text), (
+                        name, column, index)
+                else:
+                    assert (value or "") == text, (name, column, index)
