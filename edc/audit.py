@@ -13,21 +13,25 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import and_, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from edc.models import (
     Allocation,
     AuditEvent,
+    DataQuery,
     Infusion,
     LogEntry,
     Participant,
     Result,
+    Signature,
+    StudyLock,
     User,
+    Verification,
     Visit,
     utcnow,
 )
-from edc.protocol.codes import AuditAction
+from edc.protocol.codes import AuditAction, QueryStatus
 
 AUDITED: dict[type, str] = {
     Participant: "participant",
@@ -37,6 +41,10 @@ AUDITED: dict[type, str] = {
     Allocation: "allocation",
     User: "user",
     LogEntry: "log_entry",
+    DataQuery: "data_query",
+    Verification: "verification",
+    Signature: "signature",
+    StudyLock: "study_lock",
 }
 NOT_AUDITED_FIELDS = {
     "id", "version", "created_at", "results_saved_at", "calendar_sequence", "calendar_stamp",
@@ -48,8 +56,27 @@ SPREAD_FIELDS = {"values"}
 REDACTED_FIELDS = {"password_hash", "calendar_token"}
 
 
+# A child's data, as the casebook holds it: a change of these is what a frozen record or a locked
+# database refuses, what voids the investigator's signature and clears a verification.
+DATA_ENTITIES = ("participant", "infusion", "visit", "result", "log_entry")
+# Fields of those records that are not the casebook's data: the appointment, the calendar link,
+# the freeze itself, the serious event's acknowledgement.
+NOT_DATA_FIELDS = {"booked_date", "booked_time", "booking_reason", "booking_flags",
+                   "calendar_token", "calendar_uid", "frozen_at", "frozen_by", "frozen_reason",
+                   "acknowledged_at", "acknowledged_by", "alert_at"}
+
+
 class UnauditedWrite(RuntimeError):
     """Audited data was about to change with no actor recorded."""
+
+
+class LockedWrite(RuntimeError):
+    """A child's data was about to change while the record is frozen or the database locked;
+    the message says which, for the person who tried."""
+
+    def __init__(self, message: str, *, participant_codes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.participant_codes = participant_codes
 
 
 @contextmanager
@@ -160,4 +187,122 @@ def write_audit_rows(session: Session, _flush_context: Any) -> None:
     reason = session.info.get("audit_reason")
     for row in rows:
         row["username"], row["reason"] = actor, reason
+    rows += consequences(session, rows, actor, reason, now)
     session.connection().execute(insert(AuditEvent), rows)
+
+
+def consequences(session: Session, rows: list[dict[str, Any]], actor: str,
+                 reason: str | None, now: datetime) -> list[dict[str, Any]]:
+    """What a change of a child's data does to monitoring, in the same transaction: refused
+    while the record is frozen or the database locked; otherwise it voids the investigator's
+    signature, clears the verification of the records it touched, and answers the open queries
+    on the values it changed. Return the audit rows of those consequences."""
+    data = [r for r in rows if r["entity"] in DATA_ENTITIES and r["participant_id"] is not None
+            and r["field"] not in NOT_DATA_FIELDS]
+    if not data:
+        return []
+    connection = session.connection()
+    children = sorted({r["participant_id"] for r in data})
+    _refuse_if_locked(connection, children)
+    found: list[dict[str, Any]] = []
+
+    def audit(entity: str, entity_id: int, participant_id: int, field: str, old: Any,
+              new: Any) -> None:
+        found.append({"at": now, "action": AuditAction.UPDATE, "entity": entity,
+                      "entity_id": entity_id, "participant_id": participant_id, "field": field,
+                      "old": as_text(old), "new": as_text(new), "username": actor,
+                      "reason": reason})
+
+    what = _changed_words(data)
+    # The signature: any change of the child's data voids it.
+    signature = Signature.__table__
+    for sid, pid in connection.execute(
+            select(signature.c.id, signature.c.participant_id)
+            .where(signature.c.participant_id.in_(children), signature.c.voided_at.is_(None))):
+        void = f"{actor}: {what[pid]}"  # who changed what; the page says it voided the signature
+        connection.execute(update(signature).where(signature.c.id == sid).values(
+            voided_at=now, voided_reason=void, version=signature.c.version + 1))
+        audit("signature", sid, pid, "voided_at", None, now)
+        audit("signature", sid, pid, "voided_reason", None, void)
+    # Verification: of the visit a result belongs to, or of the record itself.
+    scopes = _scopes(connection, data)
+    verification = Verification.__table__
+    if scopes:
+        for vid, pid, entity, entity_id in connection.execute(
+                select(verification.c.id, verification.c.participant_id, verification.c.entity,
+                       verification.c.entity_id)
+                .where(verification.c.cleared_at.is_(None),
+                       or_(*(and_(verification.c.entity == e, verification.c.entity_id == i)
+                             for e, i in scopes)))):
+            cleared = f"{actor}: {scopes[(entity, entity_id)]}"
+            connection.execute(update(verification).where(verification.c.id == vid).values(
+                cleared_at=now, cleared_reason=cleared, version=verification.c.version + 1))
+            audit("verification", vid, pid, "cleared_at", None, now)
+            audit("verification", vid, pid, "cleared_reason", None, cleared)
+    # Queries: a correction of the value answers the open query on it (any column of a result).
+    query = DataQuery.__table__
+    targets = {(r["entity"], r["entity_id"]): r for r in data}
+    for qid, pid, entity, entity_id, field in connection.execute(
+            select(query.c.id, query.c.participant_id, query.c.entity, query.c.entity_id,
+                   query.c.field)
+            .where(query.c.status == QueryStatus.OPEN, query.c.participant_id.in_(children),
+                   or_(*(and_(query.c.entity == e, query.c.entity_id == i)
+                         for e, i in targets)))):
+        changed = [r for r in data if (r["entity"], r["entity_id"]) == (entity, entity_id)
+                   and (entity == "result" or r["field"] == field)]
+        if not changed:
+            continue
+        # The correction is the answer: what changed, and why (the words are the reader's).
+        answer = "; ".join(f"{r['field']} {r['old'] or '—'} → {r['new'] or '—'}"
+                           for r in changed) + (f" ({reason})" if reason else "")
+        connection.execute(update(query).where(query.c.id == qid).values(
+            status=QueryStatus.ANSWERED, answer=answer, answered_by=actor, answered_at=now,
+            version=query.c.version + 1))
+        audit("data_query", qid, pid, "status", QueryStatus.OPEN, QueryStatus.ANSWERED)
+        audit("data_query", qid, pid, "answer", None, answer)
+    return found
+
+
+def _refuse_if_locked(connection: Any, children: list[int]) -> None:
+    lock = StudyLock.__table__
+    if connection.execute(select(lock.c.id).where(lock.c.unlocked_at.is_(None)).limit(1)).first():
+        raise LockedWrite("The database is locked for analysis: nothing can be changed until "
+                          "an administrator unlocks it.")
+    participant = Participant.__table__
+    frozen = tuple(connection.execute(
+        select(participant.c.code).where(participant.c.id.in_(children),
+                                         participant.c.frozen_at.is_not(None))).scalars())
+    if frozen:
+        raise LockedWrite("The record is frozen: nothing can be changed until it is unfrozen.",
+                          participant_codes=frozen)
+
+
+def _changed_words(data: list[dict[str, Any]]) -> dict[int, str]:
+    """Per child, the changed fields as the trail names them ("result 12 value, visit 3
+    status")."""
+    words: dict[int, list[str]] = {}
+    for r in data:
+        text = f"{r['entity']} {r['entity_id']} {r['field']}"
+        if text not in words.setdefault(r["participant_id"], []):
+            words[r["participant_id"]].append(text)
+    return {pid: ", ".join(items) for pid, items in words.items()}
+
+
+def _scopes(connection: Any, data: list[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """The verifiable records a change touched (a result's visit), with what changed in each."""
+    result = Result.__table__
+    # A result created or removed in this flush names its visit in its own audit rows.
+    visit_of = {r["entity_id"]: int(r["new"] or r["old"]) for r in data
+                if r["entity"] == "result" and r["field"] == "visit_id"}
+    others = sorted({r["entity_id"] for r in data if r["entity"] == "result"} - set(visit_of))
+    if others:
+        visit_of.update(connection.execute(
+            select(result.c.id, result.c.visit_id).where(result.c.id.in_(others))).all())
+    scopes: dict[tuple[str, int], list[str]] = {}
+    for r in data:
+        key = (("visit", visit_of[r["entity_id"]]) if r["entity"] == "result"
+               else (r["entity"], r["entity_id"]))
+        text = f"{r['entity']} {r['entity_id']} {r['field']}"
+        if text not in scopes.setdefault(key, []):
+            scopes[key].append(text)
+    return {key: ", ".join(items) for key, items in scopes.items()}

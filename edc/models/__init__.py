@@ -13,6 +13,7 @@ from edc.models.base import (
     utcnow,
 )
 from edc.models.logs import LogEntry
+from edc.models.monitoring import QUERY_STATUSES, DataQuery, Signature, StudyLock, Verification
 from edc.models.participants import Allocation, Infusion, Participant, User
 from edc.models.visits import CALENDAR_FIELDS, Result, Visit, raise_calendar_sequence
 
@@ -21,17 +22,22 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CALENDAR_FIELDS",
+    "DataQuery",
     "Infusion",
     "LogEntry",
     "PARTICIPANT_STATUSES",
     "Participant",
+    "QUERY_STATUSES",
     "ROLES",
     "Result",
     "SEXES",
+    "Signature",
+    "StudyLock",
     "UTCDateTime",
     "User",
     "VISIT_KINDS",
     "VISIT_STATUSES",
+    "Verification",
     "Visit",
     "new_calendar_uid",
     "raise_calendar_sequence",

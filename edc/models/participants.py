@@ -88,6 +88,10 @@ class Participant(Base):
     # Which infusion day 0 of follow-up is: 2 normally, 1 when the second was not given.
     anchor_infusion: Mapped[int | None] = mapped_column(Integer)
     anchor_reason: Mapped[str | None] = mapped_column(Text)
+    # Frozen: no change of the child's data until someone unfreezes it, with a reason.
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    frozen_by: Mapped[str | None] = mapped_column(String(64))
+    frozen_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

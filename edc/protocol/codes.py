@@ -33,6 +33,12 @@ class Sex(StrEnum):
     FEMALE = "F"
 
 
+class QueryStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
 class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from edc.audit import audited
 from edc.models import ROLES, User, utcnow
-from edc.services.base import GENERAL, N_, Context, Refused
+from edc.services.base import GENERAL, N_, Context, Refused, audited
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)

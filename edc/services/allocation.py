@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from edc.audit import audited
 from edc.models import Allocation, Participant, utcnow
-from edc.services.base import GENERAL, N_, Context, Errors, Refused
+from edc.services.base import GENERAL, N_, Context, Errors, Refused, audited
 
 
 def assign_next_allocation(session: Session, participant: Participant) -> bool:

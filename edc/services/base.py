@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from edc.audit import AUDITED
+from edc import audit
+from edc.audit import AUDITED, LockedWrite
 from edc.models import AuditEvent
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
@@ -157,6 +158,28 @@ def saving(session: Session, record: Any, what: str) -> Iterator[None]:
         yield
     except (StaleDataError, IntegrityError):
         raise changed(session, record, what) from None
+
+
+@contextmanager
+def audited(session: Session, username: str, reason: str | None = None) -> Iterator[None]:
+    """Attribute every write made inside the block to username, with reason (edc.audit); a
+    change of a frozen record or of a locked database is rolled back whole and refused, with
+    the message at the top of the form and what was typed kept."""
+    with audit.audited(session, username, reason):
+        try:
+            yield
+        except LockedWrite as locked:
+            session.rollback()
+            raise Refused({GENERAL: [locked_message(locked)]}) from None
+
+
+def locked_message(locked: LockedWrite) -> str:
+    """Why a write was refused by a freeze or the database lock, in the reader's language."""
+    if locked.participant_codes:
+        return _("%(codes)s is frozen: nothing can be changed until it is unfrozen, with a "
+                 "reason. Nothing was saved.", codes=", ".join(locked.participant_codes))
+    return _("The database is locked for analysis: nothing can be changed until an "
+             "administrator unlocks it. Nothing was saved.")
 
 
 class Errors(dict[str, list[str]]):

@@ -8,7 +8,6 @@ from datetime import date, time
 
 from flask_babel import gettext as _
 
-from edc.audit import audited
 from edc.models import Participant, Visit
 from edc.protocol.codes import VisitStatus
 from edc.rules.schedule import ClinicCalendar
@@ -19,6 +18,7 @@ from edc.services.base import (
     OUTSIDE_WINDOW,
     Context,
     Errors,
+    audited,
     check_version,
     flag_words,
     saving,

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from edc.audit import audited
 from edc.models import Participant
 from edc.protocol.codes import ParticipantStatus
 from edc.services.allocation import assign_next_allocation
@@ -22,6 +21,7 @@ from edc.services.base import (
     Context,
     Errors,
     Refused,
+    audited,
     check_measure,
     check_range,
     whole_years,

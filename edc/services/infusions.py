@@ -8,7 +8,6 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from edc.audit import audited
 from edc.models import Infusion, Participant, Visit
 from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.study import Study
@@ -25,6 +24,7 @@ from edc.services.base import (
     Context,
     Errors,
     Refused,
+    audited,
     check_measure,
     check_range,
     check_version,

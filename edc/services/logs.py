@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from edc.audit import audited
 from edc.models import LogEntry, Participant, utcnow
 from edc.protocol.crf import OTHER, CaseReportForm, Field, LogForm, unit_key
 from edc.services.base import (
@@ -29,6 +28,7 @@ from edc.services.base import (
     Context,
     Errors,
     Refused,
+    audited,
     check_range,
     check_version,
     saving,

@@ -8,7 +8,6 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from edc.audit import audited
 from edc.models import Participant, Result, Visit, utcnow
 from edc.protocol.codes import ParticipantStatus, VisitKind, VisitStatus
 from edc.protocol.crf import Field
@@ -22,6 +21,7 @@ from edc.services.base import (
     Context,
     Errors,
     Refused,
+    audited,
     check_version,
     flag_words,
     saving,

@@ -15,7 +15,6 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from edc.audit import audited
 from edc.models import LogEntry, Participant
 from edc.protocol.codes import ParticipantStatus, VisitStatus
 from edc.protocol.crf import ADVERSE_EVENT_REASON, OTHER_REASON, CaseReportForm
@@ -26,6 +25,7 @@ from edc.services.base import (
     Context,
     Errors,
     Refused,
+    audited,
     changed,
     check_version,
     saving,
