@@ -32,6 +32,13 @@ class Action(StrEnum):
     ACKNOWLEDGE_SAE = "acknowledge_sae"
     VIEW_OUTCOMES = "view_outcomes"  # the data monitoring committee's outcome summary
     EXPORT_DATA = "export_data"  # the exports page (the arm only for who may see it)
+    RAISE_QUERY = "raise_query"  # raise, close and re-open a query on a stored value
+    ANSWER_QUERY = "answer_query"
+    VERIFY_SOURCE = "verify_source"  # source data verification
+    SIGN_CASEBOOK = "sign_casebook"
+    FREEZE = "freeze"  # freeze and unfreeze a child's record
+    LOCK_DATABASE = "lock_database"
+    MANAGE_USERS = "manage_users"  # accounts, the allocation list, the study definition
     SEE_ALLOCATION = "see_allocation"
 
 
@@ -55,6 +62,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
                                      Role.UNBLINDED}),
     Action.EXPORT_DATA: frozenset({Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN,
                                    Role.UNBLINDED}),
+    Action.RAISE_QUERY: frozenset({Role.MONITOR, Role.INVESTIGATOR}),
+    Action.ANSWER_QUERY: _DATA_ENTRY,
+    Action.VERIFY_SOURCE: frozenset({Role.MONITOR}),
+    Action.SIGN_CASEBOOK: frozenset({Role.INVESTIGATOR}),
+    Action.FREEZE: frozenset({Role.MONITOR, Role.ADMIN}),
+    Action.LOCK_DATABASE: frozenset({Role.ADMIN}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.SEE_ALLOCATION: frozenset({Role.UNBLINDED}),
 }
 

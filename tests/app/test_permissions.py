@@ -81,6 +81,16 @@ def test_only_nurses_and_investigators_write_and_only_the_unblinded_role_sees_th
         elif action in (Action.VIEW_OUTCOMES, Action.EXPORT_DATA):
             # reads, for the DMC, the monitor and the statistician: not the nurses' work
             assert allowed == {Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN, Role.UNBLINDED}
+        elif action is Action.RAISE_QUERY:  # who reviews the data asks about it
+            assert allowed == {Role.MONITOR, Role.INVESTIGATOR}
+        elif action is Action.VERIFY_SOURCE:
+            assert allowed == {Role.MONITOR}
+        elif action is Action.SIGN_CASEBOOK:  # CDE 2016: the investigator signs
+            assert allowed == {Role.INVESTIGATOR}
+        elif action is Action.FREEZE:
+            assert allowed == {Role.MONITOR, Role.ADMIN}
+        elif action in (Action.LOCK_DATABASE, Action.MANAGE_USERS):
+            assert allowed == {Role.ADMIN}
         else:
             assert allowed == writers, action
 
