@@ -57,7 +57,8 @@ def password_problems(password: str, username: str) -> list[str]:
     elif len(set(password)) == 1:
         problems.append(_("The password is one character repeated. Choose one that is hard "
                           "to guess."))
-    if username and username.strip().casefold() in password.casefold():
+    # A name of one or two letters is in too many good passwords to refuse them all.
+    if len(username.strip()) >= 3 and username.strip().casefold() in password.casefold():
         problems.append(_("The password contains the user name. Choose one that does not."))
     if password.casefold() in COMMON_PASSWORDS:
         problems.append(_("This password is one of the first that anyone guessing tries. "
@@ -74,7 +75,6 @@ def create_user(ctx: Context, username: str, role: str, password: str) -> User:
     if (
         not username
         or len(username) > 64
-        or not username.isascii()
         or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
     ):
         errors.add("username", _("Got user name %(name)r. Expected letters, digits, '.', '-' "

@@ -18,6 +18,7 @@ from tests.support import factories
 from tests.support.audit import audit_rows
 from tests.support.forms import book, enrolment_form, results_form
 from tests.support.pages import page
+from tests.support.queries import counted
 from tests.support.records import participant, participants, stored_results, visit_id
 
 FROZEN = ("AS-001 is frozen: nothing can be changed until it is unfrozen, with a reason. "
@@ -195,3 +196,15 @@ def test_the_lock_commands_lock_and_unlock_with_a_reason(runner, database_url) -
     assert (unlocked.exit_code, unlocked.stdout) == (0, "The database is unlocked.\n")
     assert runner("unlock", "--reason", "Again").stderr == (
         "Error: The database is not locked.\n")
+
+
+def test_the_lock_banner_costs_one_query_per_page(app: Flask, as_role, nurse: FlaskClient,
+                                                  pid: int) -> None:
+    with counted(app) as statements:
+        assert nurse.get(f"/participants/{pid}").status_code == 200
+    assert len([s for s in statements if "study_lock" in s]) == 1
+    assert lock(as_role("admin"), "Final analysis").status_code == 302
+    with counted(app) as statements:
+        shown = nurse.get(f"/participants/{pid}")
+    assert "The database is locked for analysis" in shown.text
+    assert len([s for s in statements if "study_lock" in s]) == 1
