@@ -1,5 +1,5 @@
-"""The `edc` command: init, serve, demo, create-user, schedule, allocation load, backup,
-restore, check, export."""
+"""The `edc` command: init, serve, demo, create-user, unlock-user, lock, unlock, schedule,
+allocation load, backup, restore, check, export."""
 
 from __future__ import annotations
 
@@ -125,6 +125,32 @@ def unlock_user(username: str) -> None:
     except Refused as refused:
         _refused(refused)
     click.echo(f"Unlocked {username}.")
+
+
+@main.command("lock")
+@click.option("--reason", required=True, help="Why the database is locked (kept in the trail).")
+def lock_database(reason: str) -> None:
+    """Lock the database for an analysis: every change of a child's data is refused."""
+    from edc.services.locks import lock_database as lock
+
+    try:
+        lock(_context(), reason)
+    except Refused as refused:
+        _refused(refused)
+    click.echo("The database is locked.")
+
+
+@main.command("unlock")
+@click.option("--reason", required=True, help="Why the database is unlocked.")
+def unlock_database(reason: str) -> None:
+    """Unlock the database after an analysis."""
+    from edc.services.locks import unlock_database as unlock
+
+    try:
+        unlock(_context(), reason)
+    except Refused as refused:
+        _refused(refused)
+    click.echo("The database is unlocked.")
 
 
 @main.command()

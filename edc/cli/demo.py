@@ -17,6 +17,7 @@ from edc.protocol.crf import ResultsForm
 from edc.protocol.study import ADVERSE_EVENTS, DEVIATIONS, VITAL_SIGNS, Study
 from edc.services import GENERAL, Context, Refused
 from edc.services.accounts import create_user
+from edc.services.locks import freeze
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (
@@ -172,6 +173,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
         demo = _Demo(ctx.by(nurse))
         count = _load_children(demo)
         _load_adverse_events(demo)
+        _freeze_completed_child(demo)
         yield f"Demo data loaded: {count} children, a 40-entry allocation list, 5 accounts."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
     for username, role in DEMO_USERS:
@@ -331,3 +333,10 @@ def _medications(demo: _Demo) -> None:
     services.save_log_entry(ctx, second, other, {
         "name": "骨化三醇软胶囊", "dose": "0.25 µg 每日1次", "indication": "维生素D缺乏",
         "start_date": demo.ago(60), "ongoing": "yes"})
+
+
+def _freeze_completed_child(demo: _Demo) -> None:
+    """The monitor has frozen AS-001, whose follow-up is complete; the database stays open."""
+    monitor = demo.ctx.session.scalars(select(User).where(User.username == "monitor")).one()
+    freeze(demo.ctx.by(monitor), demo.child("AS-001"),
+           "随访已完成，源数据核查完毕，等待中期分析")

@@ -118,10 +118,11 @@ def _safety_alerts() -> list[tuple[Alert, int]]:
 
 def register(app: Flask) -> None:
     """Register the blueprints, the request hooks, the error pages and the template filters."""
-    from edc.views import auth, calendars, participants, reports, safety, visits, worklist
+    from edc.views import admin, auth, calendars, participants, reports, safety, visits, worklist
 
     app.url_map.converters["int"] = BoundedInt
 
+    app.register_blueprint(admin.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(participants.bp)

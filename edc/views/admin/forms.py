@@ -1,0 +1,74 @@
+"""The forms of the administrator's pages and of a child's freeze."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import Length
+from wtforms.widgets import PasswordInput
+
+from edc.permissions import Role
+from edc.views.fields import Form, Required, VersionedForm
+from edc.views.filters import term
+
+
+def _roles() -> list[tuple[str, str]]:
+    return [(role.value, term(role.value)) for role in Role]
+
+
+def _reason(label: str | None = None) -> StringField:
+    return StringField(label or _l("Reason"), validators=[
+        Required(message=_l("Say why.")), Length(max=500)])
+
+
+class _Password(PasswordField):
+    # The administrator types a temporary password to hand over: a refused one stays in the
+    # box to be corrected, not typed again from nothing.
+    widget = PasswordInput(hide_value=False)
+
+
+class NewUserForm(Form):
+    username = StringField(_l("User name"), validators=[
+        Required(message=_l("Enter the user name.")), Length(max=64)])
+    role = SelectField(_l("Role"), choices=_roles)
+    password = _Password(_l("Temporary password"), validators=[
+        Required(message=_l("Enter a temporary password."))])
+
+
+class RoleForm(Form):
+    role = SelectField(_l("Role"), choices=_roles)
+    reason = _reason()
+    # The role the page showed: a change over someone else's is refused.
+    was = HiddenField()
+
+
+class ActiveForm(Form):
+    reason = _reason()
+    was = HiddenField()  # "True" or "False": whether the page showed the account active
+
+
+class ResetPasswordForm(Form):
+    password = _Password(_l("New temporary password"), validators=[
+        Required(message=_l("Enter a temporary password."))])
+
+
+class UnlockForm(Form):
+    pass
+
+
+class AllocationForm(Form):
+    list_file = FileField(_l("Allocation list (CSV: sequence,arm)"), validators=[
+        FileRequired(message=_l("Choose the list's CSV file."))])
+
+
+class LockForm(Form):
+    reason = _reason()
+
+
+class UnlockDatabaseForm(VersionedForm):
+    reason = _reason()
+
+
+class FreezeForm(VersionedForm):
+    reason = _reason()

@@ -1,0 +1,272 @@
+"""The administrator's pages as a trial uses them: accounts created under the password policy,
+roles changed, passwords reset, accounts deactivated and unlocked, each audited with the
+administrator as actor; the allocation list loaded without showing an arm; the study
+definition in force; all of it refused to every other role."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from edc import db
+from edc.app import context_for
+from edc.models import User
+from edc.permissions import Role
+from edc.services import Operator, Refused, accounts
+from tests.support import factories
+from tests.support.apps import PASSWORD, login, make_app
+from tests.support.audit import audit_rows
+from tests.support.pages import giveaways, page
+
+NEW_PASSWORD = "Lantern-river-42"
+
+
+@pytest.fixture
+def admin(as_role) -> FlaskClient:
+    return as_role("admin")
+
+
+def user(app: Flask, username: str) -> User:
+    with app.app_context():
+        found = db.session().scalars(select(User).where(User.username == username)).one()
+        db.session().expunge(found)
+        return found
+
+
+def create(admin: FlaskClient, username: str, password: str, role: str = "nurse") -> Any:
+    return admin.post("/admin/users/new", data={"username": username, "role": role,
+                                                "password": password})
+
+
+def change(admin: FlaskClient, app: Flask, username: str, what: str, **data: str) -> Any:
+    """Post one account's form (role, deactivate, reactivate, password, unlock) as the users
+    page hands it out: its fields carry the account's prefix."""
+    account = user(app, username)
+    kind = {"deactivate": "active", "reactivate": "active", "password": "reset"}.get(what, what)
+    prefix = f"u{account.id}-{kind}-"
+    shown = {"role": {"was": account.role}, "active": {"was": str(account.active)}}.get(kind, {})
+    return admin.post(f"/admin/users/{account.id}/{what}",
+                      data={prefix + k: v for k, v in {**shown, **data}.items()})
+
+
+@pytest.mark.parametrize(("password", "message"), [
+    ("short-1", "The password must have at least 10 characters."),
+    ("aaaaaaaaaaaa", "The password is one character repeated. Choose one that is hard to guess."),
+    ("wang.li-2026", "The password contains the user name. Choose one that does not."),
+    ("Password123", "This password is one of the first that anyone guessing tries. "
+                    "Choose another."),
+    ("１２３４５６７８９０", "This password is one of the first that anyone guessing tries. "
+                           "Choose another."),
+])
+def test_a_weak_password_is_refused_at_its_field_with_the_typing_kept(
+        app: Flask, admin: FlaskClient, password: str, message: str) -> None:
+    response = create(admin, "wang.li", password)
+    assert response.status_code == 422
+    shown = page(response)
+    assert shown.errors["password"] == [message]
+    assert (shown.value("username"), shown.selected["role"], shown.value("password")) == (
+        "wang.li", "nurse", password)
+    assert not audit_rows(app, entity="user", field="username", new="wang.li")
+
+
+def test_the_admin_creates_a_nurse_who_then_logs_in(
+        app: Flask, admin: FlaskClient, client: FlaskClient) -> None:
+    listed = page(admin.get("/"))
+    assert "Users" in listed.text
+    # Typed with a Chinese keyboard in full-width mode: the same password as its ASCII twin.
+    response = create(admin, "wang.li", "Ｌａｎｔｅｒｎ－ｒｉｖｅｒ－４２")
+    assert response.status_code == 302, page(response).errors
+    assert ("success", "Account wang.li created. Give its person the temporary password.") in \
+        page(admin.get(response.location)).flashes
+    rows = {r.field: r for r in audit_rows(app, entity="user", username="admin")}
+    assert (rows["username"].new, rows["role"].new, rows["password_hash"].new) == (
+        "wang.li", "nurse", "(changed)")
+    assert rows["username"].reason == "Account created"
+    assert login(client, "wang.li", NEW_PASSWORD).status_code == 302
+    assert client.get("/").status_code == 200
+    accounts = page(admin.get("/admin/users"))
+    assert ["wang.li", "nurse", "yes"] == next(r[:3] for r in accounts.table_rows
+                                               if r and r[0] == "wang.li")
+    taken = create(admin, "wang.li", NEW_PASSWORD)
+    assert page(taken).errors["username"] == ["User wang.li already exists."]
+
+
+def test_role_change_password_reset_deactivation_and_unlock_are_audited(
+        app: Flask, admin: FlaskClient, as_role) -> None:
+    # A role, changed with a reason.
+    assert page(change(admin, app, "nurse", "role", role="investigator", reason="")).errors[
+        f"u{user(app, 'nurse').id}-role-reason"] == ["Say why."]
+    assert change(admin, app, "nurse", "role", role="investigator",
+                  reason="Appointed sub-investigator").status_code == 302
+    assert user(app, "nurse").role == "investigator"
+    [row] = audit_rows(app, entity="user", field="role", username="admin")
+    assert (row.username, row.old, row.new, row.reason) == (
+        "admin", "nurse", "investigator", "Appointed sub-investigator")
+
+    # A password, reset to a temporary one under the same policy.
+    weak = change(admin, app, "monitor", "password", password="monitor-2026!")
+    assert weak.status_code == 422
+    field = f"u{user(app, 'monitor').id}-reset-password"
+    assert page(weak).errors[field] == [
+        "The password contains the user name. Choose one that does not."]
+    assert page(weak).value(field) == "monitor-2026!"
+    assert change(admin, app, "monitor", "password", password=NEW_PASSWORD).status_code == 302
+    assert login(FlaskClient(app), "monitor").status_code == 401
+    assert login(FlaskClient(app), "monitor", NEW_PASSWORD).status_code == 302
+    [row] = audit_rows(app, entity="user", field="password_hash", username="admin",
+                       reason="Password reset by an administrator")
+    assert row.new == "(changed)"
+
+    # Deactivated: cannot log in, and a session already open ends at its next page.
+    nurse_session = as_role("unblinded")
+    assert nurse_session.get("/").status_code == 200
+    assert change(admin, app, "unblinded", "deactivate",
+                  reason="Left the hospital").status_code == 302
+    assert nurse_session.get("/").status_code == 302
+    assert login(FlaskClient(app), "unblinded").status_code == 401
+    [row] = audit_rows(app, entity="user", field="active", username="admin")
+    assert (row.username, row.old, row.new, row.reason) == ("admin", "yes", "no",
+                                                            "Left the hospital")
+    assert "Reactivate" in page(admin.get("/admin/users")).text
+    assert change(admin, app, "unblinded", "reactivate", reason="Back").status_code == 302
+    assert login(FlaskClient(app), "unblinded").status_code == 302
+
+    # Locked after five failed log-ins, unlocked by the admin.
+    for _ in range(5):
+        login(FlaskClient(app), "investigator", "wrong password")
+    assert user(app, "investigator").locked_until is not None
+    assert login(FlaskClient(app), "investigator").status_code == 401
+    assert change(admin, app, "investigator", "unlock").status_code == 302
+    assert user(app, "investigator").locked_until is None
+    assert login(FlaskClient(app), "investigator").status_code == 302
+    assert audit_rows(app, entity="user", username="admin", reason="Account unlocked")
+
+
+def test_an_admin_cannot_lock_themselves_or_the_last_admin_out(
+        app: Flask, admin: FlaskClient) -> None:
+    own = "You cannot deactivate your own account or change your own role: ask another " \
+          "administrator."
+    refused = change(admin, app, "admin", "deactivate", reason="Leaving")
+    assert refused.status_code == 422
+    assert ("error", own) in page(refused).flashes
+    refused = change(admin, app, "admin", "role", role="nurse", reason="Demoted")
+    assert ("error", own) in page(refused).flashes
+    assert (user(app, "admin").active, user(app, "admin").role) == (True, "admin")
+    # Another administrator may deactivate this one; the last active administrator stays.
+    assert create(admin, "chen.admin", NEW_PASSWORD, role="admin").status_code == 302
+    second = FlaskClient(app)
+    assert login(second, "chen.admin", NEW_PASSWORD).status_code == 302
+    assert change(second, app, "admin", "deactivate", reason="Left").status_code == 302
+    with app.app_context():
+        ctx = context_for(Operator("cli:root"))
+        last = ctx.session.scalars(select(User).where(User.username == "chen.admin")).one()
+        with pytest.raises(Refused) as refused:
+            accounts.set_active(ctx, last, False, "Leaving")
+        assert refused.value.messages == [
+            "chen.admin is the last active administrator: make another account an "
+            "administrator first."]
+        with pytest.raises(Refused):
+            accounts.change_role(ctx, last, "monitor", "Moved")
+    assert user(app, "chen.admin").role == "admin"
+
+
+def test_a_change_from_a_page_showing_another_state_is_refused(
+        app: Flask, admin: FlaskClient) -> None:
+    account = user(app, "nurse")
+    stale = admin.post(f"/admin/users/{account.id}/role", data={
+        f"u{account.id}-role-role": "monitor", f"u{account.id}-role-reason": "Moved",
+        f"u{account.id}-role-was": "investigator"})
+    assert stale.status_code == 422
+    assert any("was changed by someone else" in m for _, m in page(stale).flashes)
+    assert user(app, "nurse").role == "nurse"
+
+
+def test_the_allocation_list_is_loaded_with_its_refusals_and_no_arm_shown(
+        app: Flask, admin: FlaskClient) -> None:
+    def upload(text: str) -> Any:
+        return admin.post("/admin/allocation", data={
+            "list_file": (BytesIO(text.encode()), "list.csv")},
+            content_type="multipart/form-data")
+
+    bad = upload("sequence,arm\n1,MSC\n1,PBO\n")
+    assert bad.status_code == 422
+    assert ("error", "Line 3: sequence 1 appears twice.") in page(bad).flashes
+    good = upload("sequence,arm\n1,MSC\n2,PBO\n3,PBO\n4,MSC\n")
+    assert good.status_code == 302
+    shown = admin.get("/admin/allocation")
+    assert ("success", "Loaded 4 allocation entries.") in page(shown).flashes
+    assert giveaways({"/admin/allocation": shown.text}) == []
+    assert '<dd data-count="left">4</dd>' in shown.text
+    again = upload("sequence,arm\n3,PBO\n4,MSC\n")
+    assert ("error", "Sequence numbers already loaded: 3, 4.") in page(again).flashes
+    assert page(admin.post("/admin/allocation", data={})).errors["list_file"] == [
+        "Choose the list's CSV file."]
+
+
+def test_the_study_page_shows_every_form_item_and_visit_of_the_definition(
+        app: Flask, admin: FlaskClient) -> None:
+    definition = app.extensions["edc_study"]
+    shown = admin.get("/admin/study").text
+    assert definition.info.id in shown
+    for visit in definition.schedule.visits:
+        assert f'data-visit="{visit.code}"' in shown and visit.label in shown
+    forms = [definition.enrolment_form, definition.results, definition.termination.form,
+             *(log.form for log in definition.logs)]
+    for form in forms:
+        assert f'data-form="{form.file}"' in shown and form.title in shown
+        for item in form.fields:
+            assert f'data-item="{item.key}"' in shown
+    assert "µmol/L" in shown  # creatinine's units
+    zh = admin.get("/admin/study", headers={"Accept-Language": "zh-CN"}).text
+    assert definition.results.title_zh in zh
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role if r != Role.ADMIN])
+def test_every_admin_page_is_refused_to_every_other_role(app: Flask, as_role,
+                                                         role: str) -> None:
+    client = as_role(role)
+    target = user(app, "nurse").id
+    assert "/admin/users" not in client.get("/").text
+    for url in ("/admin/users", "/admin/allocation", "/admin/study", "/admin/lock"):
+        assert client.get(url).status_code == 403, url
+    for url in ("/admin/users/new", f"/admin/users/{target}/role",
+                f"/admin/users/{target}/deactivate", f"/admin/users/{target}/reactivate",
+                f"/admin/users/{target}/password", f"/admin/users/{target}/unlock",
+                "/admin/allocation", "/admin/lock", "/admin/unlock"):
+        assert client.post(url, data={}).status_code == 403, url
+    assert login(FlaskClient(app), "nurse", PASSWORD).status_code == 302
+
+
+TOKEN = re.compile(r'<input[^>]*\bname="([^"]*csrf_token)"[^>]*\bvalue="([^"]*)"')
+
+
+def test_every_admin_form_carries_the_security_token(database_url, study, monkeypatch) -> None:
+    app = make_app(database_url, study, monkeypatch, WTF_CSRF_ENABLED=True, allocation=True)
+    pid = factories.child(app, "scheduled")
+    try:
+        client = app.test_client()
+        token = client.get("/login").text.split('name="csrf_token" type="hidden" value="')[1]
+        client.post("/login", data={"username": "admin", "password": PASSWORD,
+                                    "csrf_token": token.split('"')[0]})
+        users = client.get("/admin/users").text
+        forms = users.count("<form")
+        assert forms >= 2 + 4 and len(TOKEN.findall(users)) == forms
+        for url in ("/admin/lock", "/admin/allocation", f"/participants/{pid}"):
+            shown = client.get(url).text
+            assert len(TOKEN.findall(shown)) == shown.count("<form"), url
+        target = user(app, "nurse").id
+        data = {f"u{target}-active-reason": "Left", f"u{target}-active-was": "True"}
+        assert client.post(f"/admin/users/{target}/deactivate", data=data).status_code == 400
+        name = f"u{target}-active-csrf_token"
+        token = dict((n, v) for n, v in TOKEN.findall(users))[name]
+        assert client.post(f"/admin/users/{target}/deactivate",
+                           data={**data, name: token}).status_code == 302
+        assert client.post("/admin/lock", data={"reason": "x"}).status_code == 400
+    finally:
+        app.extensions["edc_engine"].dispose()
