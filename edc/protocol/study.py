@@ -120,6 +120,15 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class SignatureMeaning:
+    """What the investigator's signature of a casebook means, as the page states it and the
+    signature row keeps it."""
+
+    meaning: str
+    meaning_zh: str
+
+
+@dataclass(frozen=True)
 class Study:
     info: StudyInfo
     site: Site
@@ -135,6 +144,7 @@ class Study:
     logs: tuple[LogForm, ...]  # the repeating forms (LOG_FILES), one row per entry
     # forms/termination.toml: a withdrawal's one row, written by the withdrawal only
     termination: LogForm
+    signature: SignatureMeaning  # [signature] in forms/study.toml
 
     def log(self, name: str) -> LogForm:
         """Return the log form of forms/<name>.toml."""
@@ -318,6 +328,11 @@ def _termination(forms_dir: Path) -> LogForm:
     return log
 
 
+def _signature(t: TomlTable) -> SignatureMeaning:
+    """Read [signature]: the meaning of the casebook's signature, in English and Chinese."""
+    return SignatureMeaning(meaning=t.text("meaning"), meaning_zh=t.text("meaning_zh"))
+
+
 def load_study(forms_dir: str | Path) -> Study:
     """Read the study definition's files from forms_dir and validate them."""
     forms_dir = Path(forms_dir)
@@ -345,6 +360,7 @@ def load_study(forms_dir: str | Path) -> Study:
         logs=tuple(load_log_form(forms_dir, name, domain=domain, roles=roles)
                    for name, domain, roles in LOG_FILES),
         termination=_termination(forms_dir),
+        signature=_signature(top.table("signature")),
     )
     _check_outcome_units(study.results)
     _check_sex_codes(study.enrolment_form)

@@ -1,0 +1,21 @@
+"""The forms of verification and signing."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from edc.views.fields import VersionedForm
+
+
+class VerifyForm(VersionedForm):
+    entity = HiddenField(validators=[InputRequired()])
+    entity_id = IntegerField(validators=[InputRequired()])
+    back = HiddenField()  # the page the button was on, to go back to
+
+
+class SignForm(VersionedForm):
+    printed_name = StringField(_l("Your name, as printed"), validators=[Length(max=200)])
+    confirmed = BooleanField(_l("I sign with this meaning"))
+    password = PasswordField(_l("Your password"))

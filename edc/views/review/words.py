@@ -1,0 +1,96 @@
+"""Why a verification was cleared or a signature voided, in the reader's words.
+
+The stored reason is the audit trail's ("nurse: result 12 value, visit 3 status"): who changed
+which field of which record. Here each record is named as the forms name it (the analyte and
+its visit, the log form and its entry number, the enrolment item, the infusion)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from edc.read.review import Review
+from edc.services.base import FIELD_WORDS
+from edc.services.language import label_of
+from edc.views.filters import local_time
+from edc.views.shared import results_definition, study
+
+# Infusion columns in a nurse's words.
+INFUSION_WORDS = {"date": _l("Infusion date"), "weight_kg": _l("Weight (kg)"),
+                  "product_lot": _l("Product lot"), "volume_ml": _l("Volume (mL)")}
+
+
+def _label(form: Any, key: str) -> str:
+    try:
+        return label_of(form.field(key))
+    except KeyError:
+        return str(FIELD_WORDS.get(key, key))
+
+
+def _result(review: Review, result_id: int) -> tuple[str, str] | None:
+    for visit in review.participant.visits:
+        for result in visit.results:
+            if result.id == result_id:
+                return visit.code, _label(results_definition(), result.field)
+    return None
+
+
+def record_words(review: Review, entity: str, entity_id: int, field: str) -> str:
+    """One changed field, named as the forms name it."""
+    p = review.participant
+    if entity == "result":
+        found = _result(review, entity_id)
+        if found is not None:
+            return f"{found[0]} {found[1]}"
+        return _("a result that was removed")
+    if entity == "visit":
+        code = next((v.code for v in p.visits if v.id == entity_id), "")
+        return f"{code} {FIELD_WORDS.get(field, field)}".strip()
+    if entity == "infusion":
+        number = next((i.number for i in p.infusions if i.id == entity_id), "")
+        words = INFUSION_WORDS.get(field)
+        return _("Infusion %(n)s", n=number) + " " + str(words or field)
+    if entity == "participant":
+        if field == "eligibility":
+            return _("Eligibility")
+        return _label(study().enrolment_form, field)
+    if entity == "log_entry":
+        entry = next((r.record for r in review.records
+                      if r.entity == "log_entry" and r.entity_id == entity_id), None)
+        if entry is not None:
+            log = study().any_log(entry.form)
+            return f"{label_of(log.form)} {entry.number} {_label(log.form, field)}"
+    return f"{entity} {entity_id} {field}"
+
+
+def reason_words(review: Review, stored: str | None) -> tuple[str, str]:
+    """Who changed what, from a stored reason ("nurse: result 12 value, ...")."""
+    if not stored:
+        return "", ""
+    who, _sep, rest = stored.partition(": ")
+    parts = []
+    for item in rest.split(", "):
+        pieces = item.split(" ")
+        if len(pieces) == 3 and pieces[1].isdigit():
+            text = record_words(review, pieces[0], int(pieces[1]), pieces[2])
+        else:
+            text = item
+        if text not in parts:
+            parts.append(text)
+    return who, _("; ").join(parts)
+
+
+def cleared_words(review: Review, mark: Any) -> str:
+    """A cleared verification, as its record's page says it."""
+    who, what = reason_words(review, mark.cleared_reason)
+    return _("Verification cleared: %(who)s changed %(what)s on %(when)s.", who=who, what=what,
+             when=local_time(mark.cleared_at))
+
+
+def voided_words(review: Review, signature: Any) -> str:
+    """A voided signature, as the participant page and the casebook say it."""
+    who, what = reason_words(review, signature.voided_reason)
+    return _("Signature voided: %(who)s changed %(what)s on %(when)s.", who=who, what=what,
+             when=local_time(signature.voided_at))
