@@ -18,6 +18,8 @@ from edc.protocol.study import ADVERSE_EVENTS, DEVIATIONS, VITAL_SIGNS, Study
 from edc.services import GENERAL, Context, Refused
 from edc.services.accounts import create_user
 from edc.services.locks import freeze
+from edc.services.logs import typed_values
+from edc.services.review import sign_casebook, verify
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (
@@ -173,11 +175,47 @@ def load_demo(ctx: Context) -> Iterator[str]:
         demo = _Demo(ctx.by(nurse))
         count = _load_children(demo)
         _load_adverse_events(demo)
+        _load_review(demo)  # before the freeze: AS-001 is verified and signed, then frozen
         _freeze_completed_child(demo)
         yield f"Demo data loaded: {count} children, a 40-entry allocation list, 5 accounts."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
     for username, role in DEMO_USERS:
         yield f"  {username:<13} {DEMO_PASSWORD}   ({role})"
+
+
+def _load_review(demo: _Demo) -> None:
+    """Source data verification and signatures for the monitor's walk-through: AS-001's
+    enrolment, infusions and done visits verified and its casebook signed; AS-002's casebook
+    signed, then voided by a later correction of its adverse event."""
+    session = demo.ctx.session
+    monitor = session.scalars(select(User).where(User.role == Role.MONITOR)).first()
+    investigator = session.scalars(select(User).where(User.role == Role.INVESTIGATOR)).first()
+    if monitor is None or investigator is None:
+        return
+    first = demo.child("AS-001")
+    checking = demo.ctx.by(monitor)
+    verify(checking, first, "participant", first.id, None)
+    for infusion in first.infusions:
+        verify(checking, first, "infusion", infusion.id, None)
+    for visit in first.visits:
+        if visit.status == "done":
+            verify(checking, first, "visit", visit.id, None)
+    signing = demo.ctx.by(investigator)
+    for code in ("AS-001", "AS-002"):
+        sign_casebook(signing, demo.child(code), DEMO_PASSWORD, "李明 Li Ming", True, None)
+    second = demo.child("AS-002")
+    headache = session.scalars(select(LogEntry).where(
+        LogEntry.participant_id == second.id, LogEntry.form == ADVERSE_EVENTS)
+        .order_by(LogEntry.number.desc())).first()
+    if headache is not None:
+        log = demo.ctx.study.log(ADVERSE_EVENTS)
+        values = typed_values(log.form, headache)
+        grade = log.form.by_role("grade").key if any(
+            f.role == "grade" for f in log.form.fields) else None
+        if grade is not None:
+            values[grade] = "2"
+            services.save_log_entry(demo.ctx, second, log, values, entry=headache,
+                                    reason="分级更正 Grade corrected from the source")
 
 
 def _load_adverse_events(demo: _Demo) -> None:
