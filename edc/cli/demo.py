@@ -186,7 +186,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
 def _load_review(demo: _Demo) -> None:
     """Source data verification and signatures for the monitor's walk-through: AS-001's
     enrolment, infusions and done visits verified and its casebook signed; AS-002's casebook
-    signed, then voided by a later correction of its adverse event."""
+    signed and its headache verified, both undone by a later correction of that event."""
     session = demo.ctx.session
     monitor = session.scalars(select(User).where(User.role == Role.MONITOR)).first()
     investigator = session.scalars(select(User).where(User.role == Role.INVESTIGATOR)).first()
@@ -213,6 +213,7 @@ def _load_review(demo: _Demo) -> None:
         grade = log.form.by_role("grade").key if any(
             f.role == "grade" for f in log.form.fields) else None
         if grade is not None:
+            verify(checking, second, "log_entry", headache.id, None)  # cleared by the correction
             values[grade] = "2"
             services.save_log_entry(demo.ctx, second, log, values, entry=headache,
                                     reason="分级更正 Grade corrected from the source")
