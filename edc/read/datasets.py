@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from edc.formats.datasets import Dataset, Value, Variable
-from edc.models import Allocation, LogEntry, Participant, Visit
+from edc.models import Allocation, LogEntry, Participant, Signature, Visit
 from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.crf import FINDINGS, CaseReportForm, Field
 from edc.protocol.study import LogForm, Study
@@ -97,6 +97,18 @@ def _entries(session: Session, batch: list[Participant], forms: Sequence[str]
             .order_by(LogEntry.participant_id, LogEntry.form, LogEntry.number)):
         found[entry.participant_id].append(entry)
     return found
+
+
+def _text(text: str | None) -> str:
+    """A text on one line, within the 200 bytes a transport file's text may hold."""
+    line = " / ".join((text or "").splitlines())
+    while len(line.encode("utf-8")) > 200:
+        line = line[:-1]
+    return line
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
 def _iso(day: date | None) -> str:
@@ -171,7 +183,7 @@ class Datasets:
                 *(self.findings(domain, [log for log in findings if log.form.domain == domain])
                   for domain in FINDINGS),
                 *(self.events(domain, logs) for domain, logs in events.items()),
-                self.adrenal()]
+                self.adrenal(), self.sign()]
 
     # --- DM ---------------------------------------------------------------------------------
     def _dm_items(self) -> list[Field]:
@@ -461,6 +473,28 @@ class Datasets:
         return Dataset(domain, label[:40], variables, rows)
 
     # --- ADRENAL -----------------------------------------------------------------------------
+    # --- SIGN: the investigator's signatures of the casebooks, in force and voided ---------
+    def sign(self) -> Dataset:
+        variables = (Variable("STUDYID", "Study Identifier"),
+                     Variable("USUBJID", "Unique Subject Identifier"),
+                     Variable("SIGNBY", "Signed By (User Name)"),
+                     Variable("SIGNNAME", "Printed Name of the Signer"),
+                     Variable("SIGNMEAN", "Meaning of the Signature"),
+                     Variable("SIGNDTC", "Date/Time of Signature (UTC)"),
+                     Variable("VOIDDTC", "Date/Time Voided (UTC)"),
+                     Variable("VOIDRSN", "Why Voided"))
+
+        def rows() -> Iterator[list[Value]]:
+            for signature, code in self.session.execute(
+                    select(Signature, Participant.code)
+                    .join(Participant, Participant.id == Signature.participant_id)
+                    .order_by(Participant.code, Signature.id)):
+                yield [self.ids.study, f"{self.ids.study}-{code}", signature.signed_by,
+                       _text(signature.printed_name), _text(signature.meaning),
+                       _utc(signature.signed_at), _utc(signature.voided_at),
+                       _text(signature.voided_reason)]
+        return Dataset("SIGN", "Casebook Signatures", variables, rows)
+
     def adrenal(self) -> Dataset:
         variables = (Variable("STUDYID", "Study Identifier"),
                      Variable("USUBJID", "Unique Subject Identifier"),

@@ -28,7 +28,7 @@ from tests.support.paths import GOLDEN
 AT = datetime(2026, 4, 27, 8, 30, tzinfo=UTC)
 SDTM = GOLDEN / "sdtm"
 MEMBERS = ["dm.csv", "suppdm.csv", "ex.csv", "sv.csv", "lb.csv", "vs.csv", "ae.csv", "cm.csv",
-           "dv.csv", "ds.csv", "adrenal.csv"]
+           "dv.csv", "ds.csv", "adrenal.csv", "sign.csv"]
 
 
 def export(app: Flask, kind: str, role: str = Role.MONITOR) -> bytes:

@@ -6,7 +6,10 @@ value with its unit, every mark and signature, in the reader's language, never t
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+import zipfile
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from edc import db, services
+from edc import db, exports, services
 from edc.audit import audited
 from edc.models import AuditEvent, DataQuery, LogEntry, Signature, User, Verification, Visit
 from edc.protocol.codes import QueryStatus
@@ -263,3 +266,25 @@ def test_the_casebook_and_the_review_pages_run_fixed_queries(app: Flask, as_role
     few = {url: queries_for(app, monitor, url) for url in urls}
     add_children(app, 4, 12, "with results")
     assert {url: queries_for(app, monitor, url) for url in urls} == few
+
+
+def test_the_signatures_are_exported_in_force_and_voided_with_why(
+        app: Flask, as_role, child: int) -> None:
+    investigator = as_role("investigator")
+    assert sign(investigator, child).status_code == 302
+    factories.enter_results(app, child, "W04", factories.targets(app, child)["W04"],
+                            creatinine=("50", "umol/L"), reason="Lab re-run")
+    assert sign(investigator, child, printed_name="Li Ming").status_code == 302
+    with app.app_context():
+        file = io.BytesIO()
+        exports.write(db.session(), app.extensions["edc_study"], "csv", "monitor", file,
+                      datetime(2026, 4, 27, 8, 30, tzinfo=UTC))
+    with zipfile.ZipFile(file) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("sign.csv").decode("utf-8-sig"))))
+    assert [(r["USUBJID"], r["SIGNBY"], r["SIGNNAME"]) for r in rows] == [
+        ("NCT06731192-AS-001", "investigator", "Dr Li Ming"),
+        ("NCT06731192-AS-001", "investigator", "Li Ming")]
+    assert rows[0]["VOIDDTC"] and rows[0]["VOIDRSN"].startswith("nurse: result ")
+    assert rows[1]["VOIDDTC"] == "" and rows[1]["VOIDRSN"] == ""
+    assert "accurate and complete. / 本人已审阅" in rows[0]["SIGNMEAN"]
+    assert rows[0]["SIGNDTC"].endswith("Z")
