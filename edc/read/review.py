@@ -111,6 +111,19 @@ def child_review(session: Session, participant_id: int) -> Review | None:
                   version)
 
 
+def marks_of(session: Session, participant: Participant, entries: list[LogEntry], *,
+             signatures: bool = True) -> Review:
+    """The review of a child already loaded with its infusions, visits and results, and of
+    the given log entries, for the small parts other pages include: the marks and, if asked,
+    the signatures (one query each; no queries, no version)."""
+    marks = {(m.entity, m.entity_id): m for m in session.scalars(
+        select(Verification).where(Verification.participant_id == participant.id))}
+    signed = list(session.scalars(select(Signature).where(
+        Signature.participant_id == participant.id).order_by(Signature.id.desc()))
+    ) if signatures else []
+    return Review(participant, _records(participant, entries, marks), signed, [], 0)
+
+
 def progress_by_child(session: Session) -> dict[int, Progress]:
     """Every child's verification progress: five queries whatever the number of children."""
     entered: dict[int, set[tuple[str, int]]] = {}

@@ -126,11 +126,12 @@ def _progress() -> dict[int, reads.Progress]:
     return g.review_progress
 
 
-def _child(participant_id: int) -> Review | None:
-    cache = g.setdefault("review_children", {})
-    if participant_id not in cache:
-        cache[participant_id] = reads.child_review(db.session(), participant_id)
-    return cache[participant_id]
+def _loaded(participant: Any, entries: Any = (), signatures: bool = True) -> Review:
+    """The marks (and signatures) of a child the page has loaded, with the page's log entries
+    (a list, or the participant page's entries by form)."""
+    if isinstance(entries, dict):
+        entries = [entry for rows in entries.values() for entry in rows]
+    return reads.marks_of(db.session(), participant, list(entries), signatures=signatures)
 
 
 @bp.app_context_processor
@@ -138,7 +139,7 @@ def _globals() -> dict[str, Any]:
     """What the small parts on other pages read: each only when a page includes it."""
     return {
         "review_progress": _progress,
-        "review_of": _child,
+        "review_of": _loaded,
         "review_cleared": lambda review, mark: cleared_words(review, mark),
         "review_voided": lambda review, s: voided_words(review, s),
     }
