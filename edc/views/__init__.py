@@ -118,7 +118,17 @@ def _safety_alerts() -> list[tuple[Alert, int]]:
 
 def register(app: Flask) -> None:
     """Register the blueprints, the request hooks, the error pages and the template filters."""
-    from edc.views import admin, auth, calendars, participants, reports, safety, visits, worklist
+    from edc.views import (
+        admin,
+        auth,
+        calendars,
+        participants,
+        queries,
+        reports,
+        safety,
+        visits,
+        worklist,
+    )
 
     app.url_map.converters["int"] = BoundedInt
 
@@ -130,6 +140,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(worklist.bp)
+    app.register_blueprint(queries.bp)
     app.before_request(_require_login)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
