@@ -70,10 +70,11 @@ def egfr_words(lab: str, percent: float, computed: str, method: str) -> str:
              method=method)
 
 
-SAMPLE_PATTERN = re.compile(r"Sample taken (\d+) days? (after|before) its window "
-                            r"\((\S+) to (\S+)\)\.")
-EGFR_PATTERN = re.compile(r"Lab eGFR (\S+) is (\d+) % (above|below) the computed (\S+) "
-                          r"\((.+)\)\.")
+# The English sentences above, read back (\s between words: these are patterns, not messages).
+SAMPLE_PATTERN = re.compile(r"Sample\staken\s(\d+)\sdays?\s(after|before)\sits\swindow\s"
+                            r"\((\S+)\sto\s(\S+)\)\.")
+EGFR_PATTERN = re.compile(r"Lab\seGFR\s(\S+)\sis\s(\d+)\s%\s(above|below)\sthe\scomputed\s"
+                          r"(\S+)\s\((.+)\)\.")
 
 
 def query_fields(ctx: Context, entity: str, record: Any) -> tuple[str, ...]:

@@ -19,8 +19,16 @@ from edc.services import Changed, Refused
 from edc.services import queries as services
 from edc.services.queries import query_fields, query_text, status_word
 from edc.views.fields import clean_text
-from edc.views.queries import words
 from edc.views.queries.forms import AnswerForm, CloseForm, RaiseForm, ReopenForm
+from edc.views.queries.words import (
+    choices,
+    current_value,
+    field_words,
+    page_url,
+    thread,
+    value_name,
+    where,
+)
 from edc.views.shared import attach_errors, context, permission_required
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
@@ -37,12 +45,10 @@ def waiting_statuses(role: str) -> tuple[str, ...]:
 
 
 def _waiting_count() -> int:
-    """How many queries wait for the reader (the header's count): one statement."""
-    statuses = waiting_statuses(current_user.role)
-    if not statuses:
-        return 0
+    """How many queries wait for the reader (the header's count): one statement, for every
+    role alike, so that a page runs the same statements whoever reads it."""
     counts = reads.pending_counts(db.session())
-    return sum(counts[s] for s in statuses)
+    return sum(counts[s] for s in waiting_statuses(current_user.role))
 
 
 def _waiting_rows() -> list[reads.QueryRow]:
@@ -73,7 +79,7 @@ def _raise_form(entity: str, record: Any, field: str | None = None) -> RaiseForm
     """A form to raise a query on a record's value (one value, or a choice of them)."""
     form = RaiseForm(formdata=None)
     form.entity.data, form.entity_id.data = entity, str(record.id)
-    form.field.choices = words.choices(entity, record, query_fields(context(), entity, record))
+    form.field.choices = choices(entity, record, query_fields(context(), entity, record))
     if field is not None:
         form.field.data = field
     form.next.data = request.full_path if request.method == "GET" else ""
@@ -85,8 +91,8 @@ def _globals() -> dict[str, Any]:
     return {"query_waiting_count": _waiting_count, "query_waiting": _waiting_rows,
             "query_marks": _child_marks, "query_raise_form": _raise_form,
             "query_text": query_text, "query_status": status_word,
-            "query_value": words.value_name, "query_url": words.page_url,
-            "query_field": words.field_words}
+            "query_value": value_name, "query_url": page_url,
+            "query_field": field_words}
 
 
 def _participant_or_404(participant_id: int) -> Participant:
@@ -142,7 +148,7 @@ def new() -> Any:
     fields = query_fields(context(), entity, record)
     form = RaiseForm()
     form.entity.data, form.entity_id.data = entity, str(entity_id)
-    form.field.choices = words.choices(entity, record, fields)
+    form.field.choices = choices(entity, record, fields)
     general: list[str] = []
     status = 200
     if request.method == "POST" and form.validate_on_submit():
@@ -154,7 +160,7 @@ def new() -> Any:
             status = 409 if isinstance(refused, Changed) else 422
         else:
             flash(_("Query %(n)s is raised on %(value)s.", n=raised.id,
-                    value=words.value_name(raised, record)), "success")
+                    value=value_name(raised, record)), "success")
             return redirect(_safe_next(form.next.data)
                             or url_for("queries.query", query_id=raised.id))
     elif request.method == "POST":
@@ -163,7 +169,7 @@ def new() -> Any:
         form.field.data = request.args["field"]
     return render_template("queries/new.html", p=participant, form=form, record=record,
                            entity=entity, general=general,
-                           where=words.where(DataQuery(entity=entity), record)), status
+                           where=where(DataQuery(entity=entity), record)), status
 
 
 def _query_or_404(query_id: int) -> reads.QueryPage:
@@ -184,11 +190,11 @@ def _query_page(found: reads.QueryPage, general: list[str] | None = None,
         form.version.data = str(query.version)
     return render_template(
         "queries/query.html", row=found.row, q=query, p=found.row.participant,
-        steps=words.thread(found), general=general or [], answer_form=answer_form,
+        steps=thread(found), general=general or [], answer_form=answer_form,
         reopen_form=reopen_form, close_form=close_form,
-        value=words.current_value(query, found.row.record),
-        value_name=words.value_name(query, found.row.record),
-        value_url=words.page_url(query, found.row.record)), status
+        value=current_value(query, found.row.record),
+        value_name=value_name(query, found.row.record),
+        value_url=page_url(query, found.row.record)), status
 
 
 @bp.route("/<int:query_id>")
