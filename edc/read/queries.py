@@ -80,31 +80,34 @@ def pending_counts(session: Session) -> dict[str, int]:
 
 
 def _records(session: Session, queries: Iterable[DataQuery]) -> dict[tuple[str, int], Any]:
-    """The records the queries ask about, one statement per kind of record present."""
-    wanted: dict[str, set[int]] = {}
+    """The records the queries ask about: one statement per kind of record, always (so a page
+    runs the same statements whatever its rows ask about); the enrolment is the child itself."""
+    wanted: dict[str, set[int]] = {entity: set() for entity in LOADS}
     for query in queries:
-        wanted.setdefault(query.entity, set()).add(query.entity_id)
+        if query.entity in wanted:
+            wanted[query.entity].add(query.entity_id)
     found: dict[tuple[str, int], Any] = {}
-    loads: dict[str, Any] = {
-        "result": select(Result).options(joinedload(Result.visit)),
-        "visit": select(Visit),
-        "infusion": select(Infusion),
-        "log_entry": select(LogEntry),
-        "participant": select(Participant),
-    }
-    for entity, ids in sorted(wanted.items()):
-        statement = loads.get(entity)
-        if statement is None:
-            continue
+    for entity, statement in LOADS.items():
         model = statement.column_descriptions[0]["entity"]
-        for record in session.scalars(statement.where(model.id.in_(sorted(ids)))).unique():
+        ids = sorted(wanted[entity])
+        for record in session.scalars(statement.where(model.id.in_(ids))).unique():
             found[(entity, record.id)] = record
     return found
 
 
+LOADS: dict[str, Any] = {
+    "result": select(Result).options(joinedload(Result.visit)),
+    "visit": select(Visit),
+    "infusion": select(Infusion),
+    "log_entry": select(LogEntry),
+}
+
+
 def _rows(session: Session, pairs: Sequence[Any]) -> list[QueryRow]:
     records = _records(session, (q for q, _ in pairs))
-    return [QueryRow(query=q, participant=p, record=records.get((q.entity, q.entity_id)))
+    return [QueryRow(query=q, participant=p,
+                     record=p if q.entity == "participant" else records.get((q.entity,
+                                                                             q.entity_id)))
             for q, p in pairs]
 
 
@@ -121,7 +124,7 @@ class QueryList:
 def query_list(session: Session, statuses: Sequence[str] | None = None,
                code: str | None = None, page: int = 1, page_size: int = PAGE_SIZE) -> QueryList:
     """The queries in some statuses (None: all) of the children whose code holds `code`,
-    newest first, one page at a time: two statements, and one per kind of record."""
+    newest first, one page at a time: six statements."""
     where = []
     if statuses is not None:
         where.append(DataQuery.status.in_(statuses))
@@ -158,8 +161,7 @@ class QueryPage:
 
 
 def query_page(session: Session, query_id: int) -> QueryPage | None:
-    """A query with what its page shows; None for no such query. Three statements, and one
-    per kind of record asked about."""
+    """A query with what its page shows; None for no such query. Six statements."""
     pair = session.execute(
         select(DataQuery, Participant).join(Participant,
                                             Participant.id == DataQuery.participant_id)
