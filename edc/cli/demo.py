@@ -19,6 +19,7 @@ from edc.services import GENERAL, Context, Refused
 from edc.services.accounts import create_user
 from edc.services.locks import freeze
 from edc.services.logs import typed_values
+from edc.services.queries import answer_query, close_query, raise_query
 from edc.services.review import sign_casebook, verify
 
 DEMO_PASSWORD = "demo-password"
@@ -177,6 +178,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
         _load_adverse_events(demo)
         _load_review(demo)  # before the freeze: AS-001 is verified and signed, then frozen
         _freeze_completed_child(demo)
+        _load_queries(demo)
         yield f"Demo data loaded: {count} children, a 40-entry allocation list, 5 accounts."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
     for username, role in DEMO_USERS:
@@ -379,3 +381,34 @@ def _freeze_completed_child(demo: _Demo) -> None:
     monitor = demo.ctx.session.scalars(select(User).where(User.username == "monitor")).one()
     freeze(demo.ctx.by(monitor), demo.child("AS-001"),
            "随访已完成，源数据核查完毕，等待中期分析")
+
+
+def _load_queries(demo: _Demo) -> None:
+    """Queries for the monitor's walk-through: one open on a creatinine, one answered by the
+    nurse's correction, one answered and closed (the automatic ones came with the results)."""
+    session, nurse = demo.ctx.session, demo.ctx
+    monitor = nurse.by(session.scalars(select(User).where(User.username == "monitor")).one())
+    # AS-002: the W02 creatinine, open for the nurse.
+    child = demo.child("AS-002")
+    key = demo.form.by_role("creatinine").key
+    creatinine = next(r for r in demo.visit(child, "W02").results if r.field == key)
+    raise_query(monitor, child, "result", creatinine.id, "value",
+                "化验单原件上的肌酐与录入值不一致，请核对。")
+    # AS-002: the urticaria's term, answered by correcting it with a reason.
+    log = demo.study.log(ADVERSE_EVENTS)
+    rash = session.scalars(select(LogEntry).where(
+        LogEntry.participant_id == child.id, LogEntry.form == ADVERSE_EVENTS)
+        .order_by(LogEntry.number)).first()
+    assert rash is not None  # _load_adverse_events entered it
+    raise_query(monitor, child, "log_entry", rash.id, "term", "病历记录为“急性荨麻疹”，请核对。")
+    values = {**typed_values(log.form, rash), "term": "急性荨麻疹"}
+    services.save_log_entry(nurse, child, log, values, entry=rash, reason="按病历更正",
+                            expected_version=rash.version)
+    # AS-002: infusion 1's product lot, answered and closed.
+    infusion = child.infusion(1)
+    assert infusion is not None
+    query = raise_query(monitor, child, "infusion", infusion.id, "product_lot",
+                        "请核对批号与药品标签是否一致。")
+    answer_query(nurse, query, "已核对药品标签及发药记录，批号一致。",
+                 expected_version=query.version)
+    close_query(monitor, query, expected_version=query.version)

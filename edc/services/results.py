@@ -27,6 +27,7 @@ from edc.services.base import (
     saving,
 )
 from edc.services.language import label_of, qualifier
+from edc.services.queries import raise_automatic_queries
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ def save_results(ctx: Context, visit: Visit, data: ResultsData, *, expected_vers
             session.rollback()
             fresh = session.get(Visit, visit.id)
             raise Conflict(fresh.version) from None
+    raise_automatic_queries(ctx, visit)
     return visit
 
 

@@ -123,6 +123,7 @@ def register(app: Flask) -> None:
         auth,
         calendars,
         participants,
+        queries,
         reports,
         review,
         safety,
@@ -141,6 +142,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(review.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(worklist.bp)
+    app.register_blueprint(queries.bp)
     app.before_request(_require_login)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)

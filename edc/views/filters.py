@@ -58,6 +58,7 @@ TERMS = {
     "allocation": _l("allocation"),
     "user": _l("user"),
     "log_entry": _l("log entry"),
+    "data_query": _l("query"),
 }
 
 
