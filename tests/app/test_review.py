@@ -125,7 +125,7 @@ def test_verification_signature_and_their_undoing_in_protocol_order(
 
     # The nurse corrects W02's creatinine: the mark is cleared, and the page says who and what.
     day = factories.targets(app, child)["W02"]
-    factories.enter_results(app, child, "W02", day, creatinine=("45", "umol/L"),
+    factories.enter_results(app, child, "W02", day, creatinine=("42", "umol/L"),
                             reason="Transcription error")
     mark = marks(app)[("visit", w02)]
     assert mark.cleared_at is not None and mark.cleared_reason.startswith("nurse: result ")
@@ -175,7 +175,7 @@ def test_verification_signature_and_their_undoing_in_protocol_order(
 
     # A later change voids it, and the participant page and the casebook say why.
     with_w04 = factories.targets(app, child)["W04"]
-    factories.enter_results(app, child, "W04", with_w04, creatinine=("50", "umol/L"),
+    factories.enter_results(app, child, "W04", with_w04, creatinine=("43", "umol/L"),
                             reason="Lab re-run")
     [signature] = signatures(app)
     assert signature.voided_at is not None
@@ -214,7 +214,7 @@ def test_a_stale_page_marks_and_signs_nothing(app: Flask, as_role, child: int) -
     w02, version = visit_of(app, child, "W02")
     opened = page(investigator.get(f"/participants/{child}/sign")).value("version")
     factories.enter_results(app, child, "W02", factories.targets(app, child)["W02"],
-                            creatinine=("45", "umol/L"), reason="Transcription error")
+                            creatinine=("42", "umol/L"), reason="Transcription error")
     response = verify(monitor, child, "visit", w02, version)
     assert ("error", "This record was changed after you opened the page. Nothing was marked: "
             "read the values again and mark them verified then.") in page(response).flashes
@@ -273,7 +273,7 @@ def test_the_signatures_are_exported_in_force_and_voided_with_why(
     investigator = as_role("investigator")
     assert sign(investigator, child).status_code == 302
     factories.enter_results(app, child, "W04", factories.targets(app, child)["W04"],
-                            creatinine=("50", "umol/L"), reason="Lab re-run")
+                            creatinine=("43", "umol/L"), reason="Lab re-run")
     assert sign(investigator, child, printed_name="Li Ming").status_code == 302
     with app.app_context():
         file = io.BytesIO()
