@@ -118,7 +118,7 @@ def authenticate(
             "This account is locked after %(n)s failed log-ins. Try again in %(minutes)s "
             "minutes, or ask an administrator to unlock it.", n=MAX_FAILED_LOGINS,
             minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
-    if not user.active or not _password_matches(user, password):
+    if not user.active or not password_matches(user, password):
         # Whoever typed the password is unknown: the trail must not name the account's owner.
         with audited(session, "(log-in form)", N_("Failed log-in")):
             user.failed_logins += 1
@@ -150,7 +150,8 @@ def choose_language(ctx: Context, user: User, language: str, languages: tuple[st
         ctx.session.commit()
 
 
-def _password_matches(user: User, password: str) -> bool:
+def password_matches(user: User, password: str) -> bool:
+    """Whether the password typed (full-width read as ASCII) is the user's."""
     typed = typed_password(password)
     # A password set before full-width input was read as ASCII is still accepted as typed.
     return check_password_hash(user.password_hash, typed) or (

@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash
 
 from edc.models import (
     AuditEvent,
@@ -26,7 +25,7 @@ from edc.models import (
     utcnow,
 )
 from edc.protocol.codes import QueryStatus, VisitStatus
-from edc.services.accounts import LOCKOUT, MAX_FAILED_LOGINS
+from edc.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, password_matches
 from edc.services.base import GENERAL, N_, Changed, Context, Refused, audited, saving
 
 # The records a monitor verifies, as the audit trail names them.
@@ -102,7 +101,7 @@ def _check_password(ctx: Context, password: str) -> None:
             "This account is locked after %(n)s failed log-ins. Try again in %(minutes)s "
             "minutes, or ask an administrator to unlock it.", n=MAX_FAILED_LOGINS,
             minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
-    if check_password_hash(user.password_hash, password):
+    if password_matches(user, password):
         if user.failed_logins:
             with audited(session, user.username, N_("Password confirmed at signing")):
                 user.failed_logins = 0

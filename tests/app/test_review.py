@@ -288,3 +288,11 @@ def test_the_signatures_are_exported_in_force_and_voided_with_why(
     assert rows[1]["VOIDDTC"] == "" and rows[1]["VOIDRSN"] == ""
     assert "accurate and complete. / 本人已审阅" in rows[0]["SIGNMEAN"]
     assert rows[0]["SIGNDTC"].endswith("Z")
+
+
+def test_a_password_typed_in_full_width_signs_as_at_log_in(app: Flask, allocation: None,
+                                                           as_role) -> None:
+    child = factories.child(app, "scheduled")
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in PASSWORD)
+    response = sign(as_role("investigator"), child, printed_name="Li Ming", password=full_width)
+    assert response.status_code == 302, page(response).errors
