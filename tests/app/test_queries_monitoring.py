@@ -6,6 +6,7 @@ each role has waiting; a fixed number of statements per page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -239,6 +240,17 @@ def test_queries_on_enrolment_infusion_and_log_entry(
     listed = html_of(investigator.get("/queries?status=open&code=AS-001"))
     for words in ("Enrolment · Weight (kg)", "Infusion 2 · Product lot", "Grade"):
         assert words in listed
+    # The mark sits on the value itself: the weight at enrolment, the grade of the event.
+    monitor = as_role("monitor")
+    weight = re.search(r"<dt>Weight \(kg\)</dt><dd>(.*?)</dd>",
+                       monitor.get(f"/participants/{pid}").text, re.S).group(1)
+    assert "query-mark" in weight and "open" in weight
+    grade = re.search(r'<dd data-item="grade">(.*?)</dd>', monitor.get(
+        f"/participants/{pid}/log/adverse_events/{number}").text, re.S).group(1)
+    assert "query-mark" in grade
+    term = re.search(r'<dd data-item="term">(.*?)</dd>', monitor.get(
+        f"/participants/{pid}/log/adverse_events/{number}").text, re.S).group(1)
+    assert "query-mark" not in term
 
 
 def _with_egfr(app: Flask, pid: int, code: str, lab: str, **more: Any) -> None:
