@@ -59,6 +59,8 @@ REDACTED_FIELDS = {"password_hash", "calendar_token"}
 # A child's data, as the casebook holds it: a change of these is what a frozen record or a locked
 # database refuses, what voids the investigator's signature and clears a verification.
 DATA_ENTITIES = ("participant", "infusion", "visit", "result", "log_entry")
+# The review of that data: while the database is locked for analysis these stand still too.
+REVIEW_ENTITIES = ("data_query", "verification", "signature")
 # Fields of those records that are not the casebook's data: the appointment, the calendar link,
 # the freeze itself, the serious event's acknowledgement.
 NOT_DATA_FIELDS = {"booked_date", "booked_time", "booking_reason", "booking_flags",
@@ -199,9 +201,12 @@ def consequences(session: Session, rows: list[dict[str, Any]], actor: str,
     on the values it changed. Return the audit rows of those consequences."""
     data = [r for r in rows if r["entity"] in DATA_ENTITIES and r["participant_id"] is not None
             and r["field"] not in NOT_DATA_FIELDS]
-    if not data:
-        return []
     connection = session.connection()
+    if not data:
+        # A locked database also holds its reviews still: no query, mark or signature changes.
+        if any(r["entity"] in REVIEW_ENTITIES for r in rows):
+            _refuse_if_locked(connection, [])
+        return []
     children = sorted({r["participant_id"] for r in data})
     _refuse_if_locked(connection, children)
     found: list[dict[str, Any]] = []

@@ -20,7 +20,7 @@ from edc.services.accounts import create_user
 from edc.services.locks import freeze
 from edc.services.logs import typed_values
 from edc.services.queries import answer_query, close_query, raise_query
-from edc.services.review import sign_casebook, verify
+from edc.services.review import casebook_version, sign_casebook, verify
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (
@@ -196,15 +196,17 @@ def _load_review(demo: _Demo) -> None:
         return
     first = demo.child("AS-001")
     checking = demo.ctx.by(monitor)
-    verify(checking, first, "participant", first.id, None)
+    verify(checking, first, "participant", first.id, first.version)
     for infusion in first.infusions:
-        verify(checking, first, "infusion", infusion.id, None)
+        verify(checking, first, "infusion", infusion.id, infusion.version)
     for visit in first.visits:
         if visit.status == "done":
-            verify(checking, first, "visit", visit.id, None)
+            verify(checking, first, "visit", visit.id, visit.version)
     signing = demo.ctx.by(investigator)
     for code in ("AS-001", "AS-002"):
-        sign_casebook(signing, demo.child(code), DEMO_PASSWORD, "李明 Li Ming", True, None)
+        child = demo.child(code)
+        sign_casebook(signing, child, DEMO_PASSWORD, "李明 Li Ming", True,
+                      casebook_version(signing, child))
     second = demo.child("AS-002")
     headache = session.scalars(select(LogEntry).where(
         LogEntry.participant_id == second.id, LogEntry.form == ADVERSE_EVENTS)
@@ -215,7 +217,8 @@ def _load_review(demo: _Demo) -> None:
         grade = log.form.by_role("grade").key if any(
             f.role == "grade" for f in log.form.fields) else None
         if grade is not None:
-            verify(checking, second, "log_entry", headache.id, None)  # cleared by the correction
+            # Verified, then cleared by the correction below.
+            verify(checking, second, "log_entry", headache.id, headache.version)
             values[grade] = "2"
             services.save_log_entry(demo.ctx, second, log, values, entry=headache,
                                     reason="分级更正 Grade corrected from the source")

@@ -29,6 +29,9 @@ def assign_next_allocation(session: Session, participant: Participant) -> bool:
     return True
 
 
+MAX_SEQUENCE = 2**31 - 1
+
+
 def load_allocation(ctx: Context, text: str) -> int:
     """Load a randomisation list (CSV with columns sequence,arm); return how many rows."""
     session, study = ctx.session, ctx.study
@@ -40,7 +43,7 @@ def load_allocation(ctx: Context, text: str) -> int:
                 GENERAL: [
                     _(
                         "Got columns %(cols)s. Expected a header line: sequence,arm.",
-                        cols=reader.fieldnames,
+                        cols=", ".join(reader.fieldnames or []) or "—",
                     )
                 ]
             }
@@ -48,9 +51,14 @@ def load_allocation(ctx: Context, text: str) -> int:
     arms = {a.code for a in study.arms}
     rows: dict[int, str] = {}
     for line, row in enumerate(reader, start=2):
+        if None in row:  # cells beyond the header's columns
+            errors.add(GENERAL, _("Line %(line)s: more cells than the header sequence,arm.",
+                                  line=line))
+            continue
         row = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
         seq, arm = row.get("sequence", ""), row.get("arm", "")
-        if not (seq.isascii() and seq.isdigit()) or int(seq) < 1:
+        # The database keeps a sequence number as a 32-bit integer.
+        if not (seq.isascii() and seq.isdigit()) or not 1 <= int(seq) <= MAX_SEQUENCE:
             errors.add(
                 GENERAL,
                 _(

@@ -15,6 +15,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from edc.models import DataQuery, Infusion, LogEntry, Participant, Result, Visit, utcnow
 from edc.protocol.codes import QueryStatus
@@ -88,7 +89,7 @@ def query_fields(ctx: Context, entity: str, record: Any) -> tuple[str, ...]:
     if entity == "infusion":
         return INFUSION_FIELDS
     if entity == "log_entry":
-        return tuple(item.key for item in ctx.study.log(record.form).form.fields)
+        return tuple(item.key for item in ctx.study.any_log(record.form).form.fields)
     if entity == "visit":
         return VISIT_FIELDS
     return ()
@@ -155,11 +156,16 @@ def _what(query: DataQuery) -> str:
     return _("Query %(n)s", n=query.id)
 
 
+def _check_version(session: Session, query: DataQuery, expected: int | None) -> None:
+    """A query's form carries the version it was opened at; one without is stale too."""
+    check_version(session, query, -1 if expected is None else expected, _what(query))
+
+
 def answer_query(ctx: Context, query: DataQuery, answer: str, *,
                  expected_version: int | None = None) -> None:
     """Answer an open (or re-opened) query with a text."""
     session = ctx.session
-    check_version(session, query, expected_version, _what(query))
+    _check_version(session, query, expected_version)
     errors = Errors()
     answer = _text(errors, "answer", answer, _("Write the answer."))
     if query.status != QueryStatus.OPEN:
@@ -175,10 +181,14 @@ def answer_query(ctx: Context, query: DataQuery, answer: str, *,
 def close_query(ctx: Context, query: DataQuery, *, expected_version: int | None = None) -> None:
     """Close an answered query: the answer (or the correction) settles it."""
     session = ctx.session
-    check_version(session, query, expected_version, _what(query))
+    _check_version(session, query, expected_version)
     if query.status != QueryStatus.ANSWERED:
         raise Refused({GENERAL: [_("Only an answered query is closed; this one is %(status)s.",
                                    status=status_word(query.status))]})
+    if query.answered_by == ctx.actor.username:
+        # Separation of duties: who answered a query does not also settle it.
+        raise Refused({GENERAL: [_("You answered this query: someone who did not answer it "
+                                   "closes it.")]})
     with audited(session, ctx.actor.username, None), saving(session, query, _what(query)):
         query.status, query.closed_by, query.closed_at = (
             QueryStatus.CLOSED, ctx.actor.username, utcnow())
@@ -189,7 +199,7 @@ def reopen_query(ctx: Context, query: DataQuery, reason: str, *,
                  expected_version: int | None = None) -> None:
     """Open an answered or closed query again, saying why: it waits for a new answer."""
     session = ctx.session
-    check_version(session, query, expected_version, _what(query))
+    _check_version(session, query, expected_version)
     errors = Errors()
     reason = _text(errors, "reason", reason, _("Say why the query is re-opened."))
     if query.status == QueryStatus.OPEN:

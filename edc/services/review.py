@@ -59,7 +59,8 @@ def verify(ctx: Context, participant: Participant, entity: str, entity_id: int,
     is refused, so a mark never covers values nobody checked."""
     session = ctx.session
     record = _record(ctx, participant, entity, entity_id)
-    if expected_version is not None and record.version != expected_version:  # type: ignore[attr-defined]
+    # A form without the version is treated as stale: a mark only covers values seen.
+    if record.version != expected_version:  # type: ignore[attr-defined]
         session.rollback()
         raise Changed({GENERAL: [_(
             "This record was changed after you opened the page. Nothing was marked: read "
@@ -156,7 +157,7 @@ def sign_casebook(ctx: Context, participant: Participant, password: str, printed
         errors.setdefault(GENERAL, []).append(_(
             "%(who)s signed this casebook already (%(when)s).", who=in_force.signed_by,
             when=format_datetime(in_force.signed_at, "short")))
-    if expected_version is not None and casebook_version(ctx, participant) != expected_version:
+    if casebook_version(ctx, participant) != expected_version:  # none given: stale too
         raise Changed({GENERAL: [_(
             "The casebook was changed after you opened this page. Nothing was signed: read it "
             "again before you sign.")]})

@@ -35,7 +35,7 @@ def _item(query: Any, record: Any) -> Any:
         if query.entity == "participant":
             return study().enrolment_form.field(query.field)
         if query.entity == "log_entry":
-            return study().log(record.form).form.field(query.field)
+            return study().any_log(record.form).form.field(query.field)
     except (KeyError, StopIteration, ValueError):
         return None
     return None
@@ -64,7 +64,7 @@ def where(query: Any, record: Any) -> str:
     if query.entity == "infusion":
         return _("Infusion %(n)s", n=record.number)
     if query.entity == "log_entry":
-        return f"{label_of(study().log(record.form).form)} {record.number}"
+        return f"{label_of(study().any_log(record.form).form)} {record.number}"
     return _("Enrolment")
 
 
