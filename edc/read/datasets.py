@@ -40,6 +40,19 @@ from edc.read.participants import trend_or_error
 from edc.rules.renal import age_in_years
 
 BATCH = 100
+# A findings domain's variables after STUDYID, DOMAIN and USUBJID, without the domain's prefix:
+# suffix, label, numeric.
+FINDINGS_VARIABLES = (
+    ("SEQ", "Sequence Number", True), ("TESTCD", "Short Name of Test", False),
+    ("TEST", "Name of Test", False), ("CAT", "Category", False),
+    ("ORRES", "Result or Finding in Original Units", False), ("ORRESU", "Original Units", False),
+    ("STRESC", "Result or Finding in Standard Format", False),
+    ("STRESN", "Numeric Result in Standard Units", True), ("STRESU", "Standard Units", False),
+    ("STAT", "Completion Status", False), ("REASND", "Reason Not Done", False),
+    ("SPEC", "Specimen Type", False), ("LOINC", "LOINC Code", False),
+    ("BLFL", "Baseline Flag", False), ("CONF", "Outside Usual Range, Confirmed", False),
+    ("TPT", "Planned Time Point Name", False), ("TPTREF", "Time Point Reference", False),
+)
 # What a specimen's results are catalogued as (LBCAT).
 CATEGORY = {"URINE": "URINALYSIS", "SERUM": "CHEMISTRY", "BLOOD": "CHEMISTRY",
             "PLASMA": "CHEMISTRY"}
@@ -336,29 +349,13 @@ class Datasets:
     # --- LB and VS ---------------------------------------------------------------------------
     def findings(self, domain: str, logs: list[LogForm]) -> Dataset:
         """The results of the domain's items, then each measure of the domain's log forms."""
-        p_ = domain
-        variables = [*HEAD, Variable(f"{p_}SEQ", "Sequence Number", numeric=True),
-                     Variable(f"{p_}TESTCD", "Short Name of Test"),
-                     Variable(f"{p_}TEST", "Name of Test"),
-                     Variable(f"{p_}CAT", "Category"),
-                     Variable(f"{p_}ORRES", "Result or Finding in Original Units"),
-                     Variable(f"{p_}ORRESU", "Original Units"),
-                     Variable(f"{p_}STRESC", "Result or Finding in Standard Format"),
-                     Variable(f"{p_}STRESN", "Numeric Result in Standard Units", numeric=True),
-                     Variable(f"{p_}STRESU", "Standard Units"),
-                     Variable(f"{p_}STAT", "Completion Status"),
-                     Variable(f"{p_}REASND", "Reason Not Done"),
-                     Variable(f"{p_}SPEC", "Specimen Type"),
-                     Variable(f"{p_}LOINC", "LOINC Code"),
-                     Variable(f"{p_}BLFL", "Baseline Flag"),
-                     Variable(f"{p_}CONF", "Outside Usual Range, Confirmed"),
-                     Variable(f"{p_}TPT", "Planned Time Point Name"),
-                     Variable(f"{p_}TPTREF", "Time Point Reference"),
+        variables = [*HEAD, *(Variable(f"{domain}{suffix}", label, numeric)
+                              for suffix, label, numeric in FINDINGS_VARIABLES),
                      Variable("VISITNUM", "Visit Number", numeric=True),
                      Variable("VISIT", "Visit Name"),
-                     Variable(f"{p_}DTC", "Date/Time of Specimen Collection"
+                     Variable(f"{domain}DTC", "Date/Time of Specimen Collection"
                               if domain == "LB" else "Date/Time of Measurements"),
-                     Variable(f"{p_}DY", "Study Day of Collection", numeric=True)]
+                     Variable(f"{domain}DY", "Study Day of Collection", numeric=True)]
         if domain == "LB":
             variables.append(Variable("LBSMPDEV", "Days the Sample was Outside the Window",
                                       numeric=True))

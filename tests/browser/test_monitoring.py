@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from edc.protocol.study import Study
 from tests.support import factories
 from tests.support.apps import PASSWORD, make_app
-from tests.support.browser import shot
+from tests.support.browser import log_in, log_out, shot
 from tests.support.records import visit_id
 
 
@@ -27,17 +27,6 @@ def served_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch)
     yield app
     app.extensions["edc_engine"].dispose()
 
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
 
 
 def correct_creatinine(page: Page, base: str, visit: int, value: str, reason: str) -> None:

@@ -16,7 +16,7 @@ from edc.protocol.study import Study
 from edc.services.accounts import create_user
 from tests.support import factories
 from tests.support.apps import PASSWORD, SET_UP, make_app
-from tests.support.browser import shot
+from tests.support.browser import log_in, log_out, shot
 
 BANNER = "Serious adverse events waiting for an investigator"
 
@@ -33,17 +33,6 @@ def served_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch)
     yield app
     app.extensions["edc_engine"].dispose()
 
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
 
 
 def test_an_infusion_reaction_becomes_an_adverse_event_and_a_serious_one_is_acknowledged(

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.support import factories
 from tests.support.apps import PASSWORD
@@ -23,6 +23,19 @@ def log_in_as_nurse(page: Page, base: str, then: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{base}{then}")
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    """Log in as `username` and wait for the worklist."""
+    page.goto(f"{base}/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Log out").click()
 
 
 def shot(page: Page, name: str) -> None:
