@@ -113,29 +113,45 @@ def authenticate(
     user = session.scalars(select(User).where(User.username == username.strip())).first()
     if user is None:
         raise Refused({GENERAL: [wrong]})
+    refuse_if_locked(user, now, GENERAL)
+    if not user.active or not password_matches(user, password):
+        # Whoever typed the password is unknown: the trail must not name the account's owner.
+        count_failure(session, user, "(log-in form)", N_("Failed log-in"), now, GENERAL, wrong)
+    clear_failures(session, user, N_("Successful log-in"))
+    return user
+
+
+def refuse_if_locked(user: User, now: datetime, field: str) -> None:
+    """Refuse, at `field`, a password typed for an account locked after failed log-ins."""
     if user.locked_until and user.locked_until > now:
-        raise Refused({GENERAL: [_(
+        raise Refused({field: [_(
             "This account is locked after %(n)s failed log-ins. Try again in %(minutes)s "
             "minutes, or ask an administrator to unlock it.", n=MAX_FAILED_LOGINS,
             minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
-    if not user.active or not password_matches(user, password):
-        # Whoever typed the password is unknown: the trail must not name the account's owner.
-        with audited(session, "(log-in form)", N_("Failed log-in")):
-            user.failed_logins += 1
-            locked = user.failed_logins >= MAX_FAILED_LOGINS
-            if locked:
-                user.failed_logins, user.locked_until = 0, now + LOCKOUT
-            session.commit()
+
+
+def count_failure(session: Session, user: User, who: str, reason: str, now: datetime,
+                  field: str, wrong: str) -> None:
+    """Count a wrong password against the account (the fifth locks it) and refuse it."""
+    with audited(session, who, reason):
+        user.failed_logins += 1
+        locked = user.failed_logins >= MAX_FAILED_LOGINS
         if locked:
-            raise Refused({GENERAL: [_(
-                "Too many failed log-ins: this account is locked for %(minutes)s minutes.",
-                minutes=int(LOCKOUT.total_seconds() // 60))]})
-        raise Refused({GENERAL: [wrong]})
+            user.failed_logins, user.locked_until = 0, now + LOCKOUT
+        session.commit()
+    if locked:
+        raise Refused({field: [_(
+            "Too many failed log-ins: this account is locked for %(minutes)s minutes.",
+            minutes=int(LOCKOUT.total_seconds() // 60))]})
+    raise Refused({field: [wrong]})
+
+
+def clear_failures(session: Session, user: User, reason: str) -> None:
+    """Forget the failed attempts once the right password is typed."""
     if user.failed_logins or user.locked_until:
-        with audited(session, user.username, N_("Successful log-in")):
+        with audited(session, user.username, reason):
             user.failed_logins, user.locked_until = 0, None
             session.commit()
-    return user
 
 
 def choose_language(ctx: Context, user: User, language: str, languages: tuple[str, ...]) -> None:

@@ -25,7 +25,12 @@ from edc.models import (
     utcnow,
 )
 from edc.protocol.codes import QueryStatus, VisitStatus
-from edc.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, password_matches
+from edc.services.accounts import (
+    clear_failures,
+    count_failure,
+    password_matches,
+    refuse_if_locked,
+)
 from edc.services.base import GENERAL, N_, Changed, Context, Refused, audited, saving
 
 # The records a monitor verifies, as the audit trail names them.
@@ -97,28 +102,11 @@ def _check_password(ctx: Context, password: str) -> None:
     now = utcnow()
     if user is None:
         raise Refused({"password": [_("Only a person with an account can sign.")]})
-    if user.locked_until and user.locked_until > now:
-        raise Refused({"password": [_(
-            "This account is locked after %(n)s failed log-ins. Try again in %(minutes)s "
-            "minutes, or ask an administrator to unlock it.", n=MAX_FAILED_LOGINS,
-            minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
-    if password_matches(user, password):
-        if user.failed_logins:
-            with audited(session, user.username, N_("Password confirmed at signing")):
-                user.failed_logins = 0
-                session.commit()
-        return
-    with audited(session, user.username, N_("Wrong password at signing")):
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILED_LOGINS
-        if locked:
-            user.failed_logins, user.locked_until = 0, now + LOCKOUT
-        session.commit()
-    if locked:
-        raise Refused({"password": [_(
-            "Too many failed log-ins: this account is locked for %(minutes)s minutes.",
-            minutes=int(LOCKOUT.total_seconds() // 60))]})
-    raise Refused({"password": [_("This is not your password. Nothing was signed.")]})
+    refuse_if_locked(user, now, "password")
+    if not password_matches(user, password):
+        count_failure(session, user, user.username, N_("Wrong password at signing"), now,
+                      "password", _("This is not your password. Nothing was signed."))
+    clear_failures(session, user, N_("Password confirmed at signing"))
 
 
 def meaning_text(ctx: Context) -> str:
