@@ -1,8 +1,10 @@
-"""Write audit events in the same transaction as the change they describe.
+"""Write the audit trail in the same transaction as the change it describes.
 
-Every flush of an audited model writes one audit row per changed field: who, when (UTC), entity,
-field, old value, new value and the reason. A flush that changes audited data without a known
-actor is refused, so no write can slip past the trail.
+A save (one `audited()` block in one transaction) writes one audit entry: who, when (UTC) and
+why; and under it one change per field it changed: entity, field, old value, new value. A
+created record's changes are the values the person entered, not the columns the app derives from
+them. A flush that changes audited data without a known actor is refused, so no write can slip
+past the trail.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from edc.models import (
     Allocation,
-    AuditEvent,
+    AuditChange,
+    AuditEntry,
     DataQuery,
     Infusion,
     LogEntry,
@@ -54,6 +57,19 @@ NOT_AUDITED_FIELDS = {
 # A column holding a form's items by key: audited as one row per item that changed, named by it.
 SPREAD_FIELDS = {"values"}
 REDACTED_FIELDS = {"password_hash", "calendar_token"}
+# Columns the app computes from what the person entered: the canonical value and unit and the
+# analyte's codes come from the typed value and unit and forms/results.toml.
+DERIVED_FIELDS: dict[str, set[str]] = {"result": {"test_code", "loinc", "value", "unit"}}
+# What a created record holds beyond what it was created with: a planned visit's label, anchor
+# and calendar identity follow from the schedule (its code, target, window and suggested day are
+# kept: they say which visit it is and when, and what the family was told).
+DERIVED_ON_CREATE: dict[str, set[str]] = {
+    "visit": {"label", "suggested_is_clinic_day", "anchor_infusion", "anchor_date",
+              "calendar_uid"},
+}
+# The owner's key is on every change already (its participant_id); only an allocation's
+# participant_id is a fact of its own (the child it was given to).
+OWNER_KEY = "participant_id"
 
 
 # A child's data, as the casebook holds it: a change of these is what a frozen record or a locked
@@ -111,11 +127,28 @@ def _participant_id(obj: Any) -> int | None:
     return getattr(obj, "participant_id", None)
 
 
-def _rows_for(obj: Any, action: str) -> Iterator[dict[str, Any]]:
+def _skipped(entity: str, action: str) -> set[str]:
+    """The columns of an entity not written for this action."""
+    skipped = NOT_AUDITED_FIELDS | DERIVED_FIELDS.get(entity, set())
+    if entity != "allocation":
+        skipped = skipped | {OWNER_KEY}
+    if action == AuditAction.CREATE:
+        skipped = skipped | DERIVED_ON_CREATE.get(entity, set())
+    return skipped
+
+
+def _default(column: Any) -> Any:
+    """A column's plain default value (None when it has none or computes one)."""
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None
+
+
+def _rows_for(obj: Any, entity: str, action: str) -> Iterator[dict[str, Any]]:
     state = inspect(obj)
+    skipped = _skipped(entity, action)
     for attr in state.mapper.column_attrs:
         name = attr.key
-        if name in NOT_AUDITED_FIELDS:
+        if name in skipped:
             continue
         history = state.attrs[name].history
         if name in SPREAD_FIELDS:
@@ -123,7 +156,10 @@ def _rows_for(obj: Any, action: str) -> Iterator[dict[str, Any]]:
             continue
         if action == AuditAction.CREATE:
             old, new = None, (history.added or [getattr(obj, name)])[0]
-            if new is None:
+            # Nothing entered: no value, or a default that means none (no warning confirmed,
+            # no days of deviation). A default state (a visit planned) is kept: later changes
+            # are told from it.
+            if new is None or (new is False or new == 0) and new == _default(attr.columns[0]):
                 continue
         elif action == AuditAction.DELETE:
             old, new = getattr(obj, name), None
@@ -168,10 +204,9 @@ def write_audit_rows(session: Session, _flush_context: Any) -> None:
         entity = AUDITED.get(type(obj))
         if entity is None:
             continue
-        for row in _rows_for(obj, action):
+        for row in _rows_for(obj, entity, action):
             rows.append(
                 {
-                    "at": now,
                     "action": action,
                     "entity": entity,
                     "entity_id": obj.id,
@@ -187,10 +222,40 @@ def write_audit_rows(session: Session, _flush_context: Any) -> None:
             "Audited data changed outside `audited(session, user, reason)`; refusing to write it."
         )
     reason = session.info.get("audit_reason")
-    for row in rows:
-        row["username"], row["reason"] = actor, reason
+    entry_id, now = _entry(session, actor, reason, now)
     rows += consequences(session, rows, actor, reason, now)
-    session.connection().execute(insert(AuditEvent), rows)
+    for row in rows:
+        row["entry_id"] = entry_id
+    session.connection().execute(insert(AuditChange), rows)
+
+
+def _entry(session: Session, actor: str, reason: str | None,
+           now: datetime) -> tuple[int, datetime]:
+    """The audit entry of this save: written on its first flush, shared by the later flushes
+    of the same transaction, actor and reason. Return its id and time."""
+    transaction = session.get_transaction()
+    known = session.info.get("audit_entry")
+    if known is not None and known[:3] == (transaction, actor, reason):
+        return known[3], known[4]
+    entry_id = _new_entry(session, actor, reason, now)
+    session.info["audit_entry"] = (transaction, actor, reason, entry_id, now)
+    return entry_id, now
+
+
+def _new_entry(session: Session, username: str, reason: str | None, now: datetime) -> int:
+    written = session.connection().execute(
+        insert(AuditEntry).values(at=now, username=username, reason=reason))
+    return written.inserted_primary_key[0]
+
+
+def record_event(session: Session, username: str, reason: str | None, *, action: str,
+                 entity: str, field: str | None = None, new: str | None = None,
+                 entity_id: int | None = None, participant_id: int | None = None) -> None:
+    """Write an event that changes no record (an export, a refused log-in) as its own entry."""
+    entry_id = _new_entry(session, username, reason, utcnow())
+    session.connection().execute(insert(AuditChange).values(
+        entry_id=entry_id, action=action, entity=entity, entity_id=entity_id,
+        participant_id=participant_id, field=field, new=new))
 
 
 def consequences(session: Session, rows: list[dict[str, Any]], actor: str,
@@ -213,10 +278,9 @@ def consequences(session: Session, rows: list[dict[str, Any]], actor: str,
 
     def audit(entity: str, entity_id: int, participant_id: int, field: str, old: Any,
               new: Any) -> None:
-        found.append({"at": now, "action": AuditAction.UPDATE, "entity": entity,
+        found.append({"action": AuditAction.UPDATE, "entity": entity,
                       "entity_id": entity_id, "participant_id": participant_id, "field": field,
-                      "old": as_text(old), "new": as_text(new), "username": actor,
-                      "reason": reason})
+                      "old": as_text(old), "new": as_text(new)})
 
     what = _changed_words(data)
     # The signature: any change of the child's data voids it.

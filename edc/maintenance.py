@@ -22,10 +22,12 @@ from sqlalchemy.engine import make_url
 from edc.db import alembic_config
 from edc.models import Base
 
-# The triggers that keep audit_event append-only (migrations/versions/0001).
+# The triggers that keep the audit trail append-only (migrations/versions/0008).
 AUDIT_TRIGGERS = {
-    "sqlite": {"audit_event_no_update", "audit_event_no_delete", "audit_event_no_replace"},
-    "postgresql": {"audit_event_append_only", "audit_event_no_truncate"},
+    "sqlite": {f"{table}_no_{verb}" for table in ("audit_entry", "audit_event")
+               for verb in ("update", "delete", "replace")},
+    "postgresql": {f"{table}_{name}" for table in ("audit_entry", "audit_event")
+                   for name in ("append_only", "no_truncate")},
 }
 
 

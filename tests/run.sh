@@ -19,9 +19,21 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
 
+# The two runs share nothing but the code: PostgreSQL's runs beside SQLite's (a machine has two
+# cores or more), and its report follows SQLite's.
+postgresql_log=$(mktemp)
+trap 'rm -f "$postgresql_log"' EXIT
+pg_virtualenv sh -c 'createdb edc_ci && EDC_TEST_DATABASE_URL=postgresql+psycopg:///edc_ci \
+    .venv/bin/python -m pytest -p no:cacheprovider -m "not benchmark and not browser" "$@"' \
+    sh "$@" >"$postgresql_log" 2>&1 &
+postgresql=$!
+
 echo "== SQLite, with the browser tests in Chromium"
-.venv/bin/python -m pytest "$@"
+sqlite=0
+.venv/bin/python -m pytest "$@" || sqlite=$?
 
 echo "== PostgreSQL"
-pg_virtualenv sh -c 'createdb edc_ci && EDC_TEST_DATABASE_URL=postgresql+psycopg:///edc_ci \
-    .venv/bin/python -m pytest -m "not benchmark and not browser" "$@"' sh "$@"
+status=0
+wait "$postgresql" || status=$?
+cat "$postgresql_log"
+[ "$sqlite" -eq 0 ] && [ "$status" -eq 0 ]

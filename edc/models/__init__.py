@@ -1,6 +1,6 @@
 """Database tables as typed SQLAlchemy 2.0 models. Imports no Flask."""
 
-from edc.models.audit import AuditEvent
+from edc.models.audit import AuditChange, AuditEntry, AuditEvent
 from edc.models.base import (
     PARTICIPANT_STATUSES,
     ROLES,
@@ -19,6 +19,8 @@ from edc.models.visits import CALENDAR_FIELDS, Result, Visit, raise_calendar_seq
 
 __all__ = [
     "Allocation",
+    "AuditChange",
+    "AuditEntry",
     "AuditEvent",
     "Base",
     "CALENDAR_FIELDS",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from edc.models import AuditEvent
+from edc.models import AuditChange, AuditEvent
 from edc.protocol.codes import AuditAction
 from edc.read import blinding
 
@@ -21,14 +21,9 @@ def participant_trail(session: Session, role: str, participant_id: int) -> list[
     ))
 
 
-def visits_trail(session: Session, participant_id: int) -> list[AuditEvent]:
-    """The audit rows of the child's visits and results (never the allocation's)."""
-    return list(session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.participant_id == participant_id,
-               AuditEvent.entity.in_(("result", "visit")))
-        .order_by(AuditEvent.id)
-    ))
+def visit_trail(session: Session, participant_id: int, visit_id: int) -> list[AuditEvent]:
+    """The audit rows of one visit and of every result it ever had, oldest first."""
+    return changes_since(session, participant_id, visit_id, 0)
 
 
 def watermark(session: Session) -> int:
@@ -36,12 +31,13 @@ def watermark(session: Session) -> int:
     return session.scalar(select(func.max(AuditEvent.id))) or 0
 
 
-def result_ids(visit_id: int) -> Select[tuple[int | None]]:
-    """The ids of every result ever created on the visit, as a subquery. Read from the trail
-    itself, so a result someone deleted since is still found."""
-    return select(AuditEvent.entity_id).where(
-        AuditEvent.entity == "result", AuditEvent.action == AuditAction.CREATE,
-        AuditEvent.field == "visit_id", AuditEvent.new == str(visit_id))
+def result_ids(participant_id: int, visit_id: int) -> Select[tuple[int | None]]:
+    """The ids of every result ever created on the child's visit, as a subquery. Read from the
+    trail itself, so a result someone deleted since is still found."""
+    return select(AuditChange.entity_id).where(
+        AuditChange.participant_id == participant_id, AuditChange.entity == "result",
+        AuditChange.action == AuditAction.CREATE,
+        AuditChange.field == "visit_id", AuditChange.new == str(visit_id))
 
 
 def changes_since(session: Session, participant_id: int, visit_id: int,
@@ -52,6 +48,7 @@ def changes_since(session: Session, participant_id: int, visit_id: int,
             AuditEvent.id > after,
             AuditEvent.participant_id == participant_id,
             ((AuditEvent.entity == "visit") & (AuditEvent.entity_id == visit_id))
-            | ((AuditEvent.entity == "result") & AuditEvent.entity_id.in_(result_ids(visit_id))),
+            | ((AuditEvent.entity == "result")
+               & AuditEvent.entity_id.in_(result_ids(participant_id, visit_id))),
         ).order_by(AuditEvent.id)
     ))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from edc.formats.odm import VISIT_ITEMS, Audit, Record, Subject, Value, VisitRecord
 from edc.models import AuditEvent, Infusion, LogEntry, Participant, Result, Visit
+from edc.protocol.codes import AuditAction
 from edc.protocol.study import Study
 from edc.read import blinding
 
@@ -26,7 +27,7 @@ BATCH = 50
 RESULT_FIELDS = ("value", "unit", "typed_value", "typed_unit", "qualifier", "not_done_reason")
 ELIGIBILITY = "eligibility"  # the participant's column of every criterion's answer
 ALLOCATION = "allocation"  # the audit trail's name of the allocation list
-AuditKey = tuple[str, int, str]  # entity, entity id, field
+AuditKey = tuple[str, int, str | None]  # entity, entity id, field (None: its creation)
 
 
 def subjects(session: Session, study: Study, role: str) -> Iterator[Subject]:
@@ -52,13 +53,17 @@ def _newest(session: Session, role: str,
     rows = session.execute(
         select(AuditEvent.id, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.field,
                AuditEvent.participant_id, AuditEvent.username, AuditEvent.at,
-               AuditEvent.reason)
+               AuditEvent.reason, AuditEvent.action)
         .where(AuditEvent.id.in_(newest.scalar_subquery())))
     items: dict[AuditKey, tuple[int, Audit]] = {}
     allocated: dict[int, Audit] = {}
-    for row_id, entity, entity_id, field, participant_id, username, at, reason in rows:
+    for row_id, entity, entity_id, field, participant_id, username, at, reason, action in rows:
         audit = Audit(username, at, reason or None)
         items[(entity, entity_id, field)] = (row_id, audit)
+        if action == AuditAction.CREATE:
+            # The record's creation: the audit of a value it was created with and that the
+            # trail does not repeat (a default such as no days of deviation).
+            items[(entity, entity_id, None)] = (row_id, audit)
         if entity == ALLOCATION and field == "participant_id":
             allocated[participant_id] = audit
     return items, allocated
@@ -92,6 +97,8 @@ def _batch(session: Session, study: Study, role: str, batch: Sequence[Participan
 
     def audit_of(entity: str, entity_id: int, *fields: str) -> Audit | None:
         found = [audit[key] for f in fields if (key := (entity, entity_id, f)) in audit]
+        if not found and (entity, entity_id, None) in audit:
+            return audit[(entity, entity_id, None)][1]
         return max(found, key=lambda pair: pair[0])[1] if found else None
 
     for participant in batch:

@@ -121,7 +121,7 @@ def child_history(session: Session, role: str, participant_id: int) -> ChildHist
 
 @dataclass(frozen=True)
 class VisitPage:
-    """What a visit's page shows beyond the record: the trail of the child's visits and results
+    """What a visit's page shows beyond the record: the trail of the visit and its results
     (for the field history and a conflict), and the visit's row of the trend or why there is
     none."""
 
@@ -133,11 +133,11 @@ class VisitPage:
 
 def visit_page(session: Session, visit: Visit, form: ResultsForm,
                outcomes: Outcomes) -> VisitPage:
-    """The trail and the trend row of a loaded visit, in one query."""
+    """The visit's own trail and its trend row, in one query."""
     computed, error = trend_or_error(visit.participant, form, outcomes)
     row = next((r for r in computed.rows if r.code == visit.code), None) if computed else None
-    return VisitPage(visit=visit, trail=history.visits_trail(session, visit.participant_id),
-                     trend_row=row, trend_error=error)
+    trail = history.visit_trail(session, visit.participant_id, visit.id)
+    return VisitPage(visit=visit, trail=trail, trend_row=row, trend_error=error)
 
 
 def trend_or_error(participant: Participant, form: ResultsForm,

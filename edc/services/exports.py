@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from edc.models import AuditEvent, utcnow
+from edc.audit import record_event
 from edc.protocol.codes import AuditAction
 from edc.services.base import Context
 
 
 def record_export(ctx: Context, kind: str, file_name: str, *, unblinded: bool) -> None:
     """Write who exported which format to which file, and whether it held the arm."""
-    ctx.session.add(AuditEvent(
-        at=utcnow(), username=ctx.actor.username, action=AuditAction.EXPORT, entity="export",
-        field=kind, new=file_name, reason="unblinded" if unblinded else "blinded"))
+    record_event(ctx.session, ctx.actor.username, "unblinded" if unblinded else "blinded",
+                 action=AuditAction.EXPORT, entity="export", field=kind, new=file_name)
     ctx.session.commit()

@@ -1,9 +1,7 @@
 """The audit trail in a monitor's words: one entry per save, each change as one sentence.
 
-The trail holds one row per changed column. A save (one `audited()` block) writes its rows in
-one flush, and every row of a flush carries the same timestamp, user and reason; so rows are
-grouped by (at, username, reason). A save that flushed twice (enrolment: the child, then its
-allocation) shows as two entries a few milliseconds apart.
+The trail holds one entry per save (one `audited()` block in one transaction: its timestamp,
+user and reason) and under it one row per changed column; rows are grouped by their entry.
 
 The rows are replayed in order, so each change is told against what the record held just before
 it: a corrected value keeps the unit it was typed in, and a removed result still has its name.
@@ -46,6 +44,7 @@ class Row(Protocol):
     """What the wording needs of an audit row (AuditEvent has it)."""
 
     id: int
+    entry_id: int
     at: datetime
     username: str
     action: str
@@ -439,12 +438,13 @@ def saves(rows: Iterable[Row], form: ResultsForm, term: Callable[[str], str],
     """
     words = Words(form, term)
     state: dict[tuple[str, int | None], State] = {}
-    grouped: dict[tuple[datetime, str, str | None], list[Row]] = {}
+    grouped: dict[int, list[Row]] = {}
     for row in rows:
-        grouped.setdefault((row.at, row.username, row.reason), []).append(row)
+        grouped.setdefault(row.entry_id, []).append(row)
     out = []
-    for (at, username, reason), group in grouped.items():
-        save = Save(at=at, username=username, reason=reason)
+    for group in grouped.values():
+        reason = group[0].reason
+        save = Save(at=group[0].at, username=group[0].username, reason=reason)
         touched: dict[tuple[str, int | None], list[Row]] = {}
         for row in group:
             touched.setdefault((row.entity, row.entity_id), []).append(row)

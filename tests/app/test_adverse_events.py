@@ -69,7 +69,6 @@ def test_an_infusion_reaction_is_recorded_with_every_item_and_audited_item_by_it
         "infusion": "1", "action": ["MEDICATION"], "outcome": "RECOVERED"}
     assert entry.alert_at is None
     assert trail(app) == [
-        ("nurse", "participant_id", None, str(pid), None),
         ("nurse", "form", None, "adverse_events", None), ("nurse", "number", None, "1", None),
         ("nurse", "term", None, "Fever", None), ("nurse", "onset_date", None, "2026-03-02", None),
         ("nurse", "end_date", None, "2026-03-03", None), ("nurse", "ongoing", None, "no", None),

@@ -67,7 +67,7 @@ def test_enrolment_writes_one_create_row_per_field_by_the_nurse_now_in_utc(
 
 def test_audit_times_are_stored_as_utc(app: Flask, enrolled: int) -> None:
     with app.app_context():
-        stored = db.session().execute(text("SELECT at FROM audit_event")).scalars().all()
+        stored = db.session().execute(text("SELECT at FROM audit_entry")).scalars().all()
     now = datetime.now(UTC).replace(tzinfo=None)
     for value in stored:
         value = value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -134,6 +134,43 @@ def test_a_visit_change_writes_update_rows_for_the_changed_fields_only(
     }
 
 
+def test_a_results_save_is_one_entry_whose_creates_hold_what_the_nurse_typed(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    w04 = find_visit(app, scheduled, "W04")
+    before = {r.id for r in audit_rows(app)}
+    response = nurse.post(f"/visits/{w04}", data=results_form(
+        nurse, w04, sample_date="2026-04-14", creatinine=("0.48", "mg/dL")))
+    assert response.status_code == 302, response.text
+    rows = [r for r in audit_rows(app) if r.id not in before]
+    # One save: one entry, one who, when and why for every field it changed.
+    assert len({r.entry_id for r in rows}) == 1
+    assert {(r.username, r.reason) for r in rows} == {("nurse", None)}
+    with app.app_context():
+        entries = db.session().execute(text(
+            "SELECT count(*) FROM audit_entry WHERE id = :id"), {"id": rows[0].entry_id})
+        assert entries.scalar() == 1
+    creatinine = {r.entity_id for r in rows if r.field == "field" and r.new == "creatinine"}
+    assert len(creatinine) == 1
+    typed = {r.field: r.new for r in rows if r.entity_id in creatinine and r.entity == "result"}
+    # What was typed, where: the analyte, its visit, the value and unit as typed. Not what the
+    # app derived from them (the value in µmol/L, its codes) nor the owner's key.
+    assert typed == {"visit_id": str(w04), "field": "creatinine", "typed_value": "0.48",
+                     "typed_unit": "mg/dL"}
+    visit = {r.field: (r.old, r.new) for r in rows if r.entity == "visit"}
+    assert visit == {"actual_date": (None, "2026-04-14"), "status": ("planned", "done")}
+
+
+def test_a_planned_visit_records_which_visit_and_when_not_the_schedules_arithmetic(
+    app: Flask, scheduled: int
+) -> None:
+    w02 = find_visit(app, scheduled, "W02")
+    fields = {r.field: r.new for r in audit_rows(app, entity="visit", entity_id=w02)}
+    assert fields == {"code": "W02", "target_date": "2026-03-30", "window_start": "2026-03-27",
+                      "window_end": "2026-04-02", "suggested_date": "2026-03-30",
+                      "status": "planned", "kind": "scheduled"}
+
+
 # Writes outside audited() and failed transactions ------------------------------------------------
 
 
@@ -198,26 +235,35 @@ def _all_audit_rows(url: str) -> list[tuple]:
     try:
         with engine.connect() as connection:
             return [tuple(r) for r in connection.execute(
-                text("SELECT id, at, username, action, entity, field, old, new, reason "
-                     "FROM audit_event ORDER BY id"))]
+                text("SELECT c.id, at, username, action, entity, field, old, new, reason "
+                     "FROM audit_event c JOIN audit_entry e ON e.id = c.entry_id "
+                     "ORDER BY c.id"))]
     finally:
         engine.dispose()
 
 
 # The one statement per database that would replace or empty the trail without UPDATE or DELETE.
 BYPASS = {
-    "sqlite": "INSERT OR REPLACE INTO audit_event (id, at, username, action, entity) "
-              "VALUES (1, '2026-01-01 00:00:00', 'forger', 'create', 'participant')",
+    "sqlite": "INSERT OR REPLACE INTO audit_event (id, entry_id, action, entity) "
+              "VALUES (1, 1, 'create', 'participant')",
     "postgresql": "TRUNCATE audit_event",
+}
+BYPASS_ENTRY = {
+    "sqlite": "INSERT OR REPLACE INTO audit_entry (id, at, username) "
+              "VALUES (1, '2026-01-01 00:00:00', 'forger')",
+    "postgresql": "TRUNCATE audit_entry CASCADE",
 }
 
 
 @pytest.mark.parametrize("statement", [
     "UPDATE audit_event SET new = 'x'",
-    "UPDATE audit_event SET username = 'someone else' WHERE field = 'code'",
+    "UPDATE audit_entry SET username = 'someone else'",
+    "UPDATE audit_entry SET reason = 'forged' WHERE id = 1",
     "DELETE FROM audit_event",
     "DELETE FROM audit_event WHERE entity = 'participant'",
+    "DELETE FROM audit_entry",
     "bypass",
+    "bypass entry",
 ])
 def test_the_database_refuses_to_update_or_delete_audit_rows(
     app: Flask, database_url: str, enrolled: int, statement: str
@@ -225,7 +271,8 @@ def test_the_database_refuses_to_update_or_delete_audit_rows(
     before = _all_audit_rows(database_url)
     assert before, "Got an empty audit trail. Expected rows to protect."
     engine = create_engine(database_url)
-    statement = BYPASS[engine.dialect.name] if statement == "bypass" else statement
+    bypass = {"bypass": BYPASS, "bypass entry": BYPASS_ENTRY}.get(statement)
+    statement = bypass[engine.dialect.name] if bypass else statement
     try:
         with engine.connect() as connection:
             with pytest.raises(DatabaseError) as refused:

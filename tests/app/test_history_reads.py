@@ -28,7 +28,7 @@ def test_changes_since_hold_the_visits_later_rows_a_deleted_result_included(
     _save(nurse, w04)  # another visit of the same child, after the mark too
     with app.app_context():
         rows = history.changes_since(db.session(), scheduled, w06, mark)
-        everything = history.visits_trail(db.session(), scheduled)
+        everything = history.visit_trail(db.session(), scheduled, w04)
     assert rows and all(row.id > mark for row in rows)
     assert any(row.entity == "result" and row.action == "delete" for row in rows)  # cystatin C
     assert ("result", "update", "typed_value", "40", "42") in {
@@ -51,6 +51,8 @@ def test_a_childs_trail_holds_only_its_own_rows(
         mine = history.participant_trail(session, "nurse", scheduled)
         assert mine and {row.participant_id for row in mine} == {scheduled}
         assert history.participant_trail(session, "nurse", scheduled + 1000) == []
-        visits = history.visits_trail(session, scheduled)
-        assert {row.entity for row in visits} == {"visit", "result"}
-        assert {row.id for row in visits} < {row.id for row in mine}
+        visit = history.visit_trail(session, scheduled, w06)
+        assert {row.entity for row in visit} == {"visit", "result"}
+        assert {row.id for row in visit} < {row.id for row in mine}
+        # Only that visit's rows and its results': none of another visit's.
+        assert {row.entity_id for row in visit if row.entity == "visit"} == {w06}

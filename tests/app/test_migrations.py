@@ -34,9 +34,10 @@ def _audit_trail_refuses_delete(url: str) -> bool:
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO audit_event (at, username, action, entity) "
-                "VALUES (CURRENT_TIMESTAMP, 'test', 'create', 'probe')"))
+            connection.execute(text("INSERT INTO audit_entry (id, at, username) "
+                                    "VALUES (-1, CURRENT_TIMESTAMP, 'test')"))
+            connection.execute(text("INSERT INTO audit_event (entry_id, action, entity) "
+                                    "VALUES (-1, 'create', 'probe')"))
         with engine.connect() as connection:
             try:
                 connection.execute(text("DELETE FROM audit_event WHERE entity = 'probe'"))
@@ -115,7 +116,7 @@ def roundtrip_url(migrated_url: str, tmp_path: Path) -> Iterator[str]:
             # Leave the shared database empty again (a superuser's replica session skips the
             # trail's triggers, as in conftest).
             connection.execute(text("SET LOCAL session_replication_role = replica"))
-            connection.execute(text("TRUNCATE audit_event RESTART IDENTITY"))
+            connection.execute(text("TRUNCATE audit_event, audit_entry RESTART IDENTITY"))
         engine.dispose()
 
 
@@ -156,3 +157,48 @@ def test_visits_planned_before_calendars_get_a_distinct_random_uid(tmp_path: Pat
     assert len(set(uids)) == 2 and all(uid.endswith("@alport-edc") for uid in uids)
     assert all("AS-001" not in uid for uid in uids)
     assert [(seq, stamp is not None) for _, seq, stamp in rows] == [(0, True), (0, True)]
+
+
+OLD_TRAIL = [  # id, at, username, action, entity, entity_id, field, new, reason
+    (1, "2026-02-20 01:00:00.000001", "nurse", "create", "participant", 1, "code", "AS-001", None),
+    (2, "2026-02-20 01:00:00.000001", "nurse", "create", "participant", 1, "sex", "F", None),
+    (3, "2026-02-21 02:00:00.000002", "nurse", "update", "participant", 1, "sex", "M", "Typo"),
+    (4, "2026-02-21 02:00:00.000002", "nurse", "update", "participant", 1, "weight_kg", "25",
+     "Typo"),
+    (5, "2026-02-21 02:00:00.000002", "monitor", "export", "export", None, "csv", "a.csv", None),
+]
+
+
+def test_a_trail_written_field_by_field_becomes_one_entry_per_save(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old-trail.sqlite3'}"
+    config = db.alembic_config(url)
+    command.upgrade(config, "0007")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for row in OLD_TRAIL:
+            connection.execute(text(
+                "INSERT INTO audit_event (id, at, username, action, entity, entity_id, "
+                "participant_id, field, new, reason) VALUES (:id, :at, :who, :action, :entity, "
+                ":entity_id, :entity_id, :field, :new, :reason)"), dict(zip(
+                    ("id", "at", "who", "action", "entity", "entity_id", "field", "new",
+                     "reason"), row, strict=True)))
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        trail = connection.execute(text(
+            "SELECT c.id, c.entry_id, e.username, e.reason, c.field, c.new FROM audit_event c "
+            "JOIN audit_entry e ON e.id = c.entry_id ORDER BY c.id")).all()
+    # The same time, person and reason were one save: three saves, rows and ids kept.
+    assert [tuple(row) for row in trail] == [
+        (1, 1, "nurse", None, "code", "AS-001"), (2, 1, "nurse", None, "sex", "F"),
+        (3, 2, "nurse", "Typo", "sex", "M"), (4, 2, "nurse", "Typo", "weight_kg", "25"),
+        (5, 3, "monitor", None, "csv", "a.csv")]
+    assert _audit_trail_refuses_delete(url)
+    command.downgrade(config, "0007")
+    with engine.connect() as connection:
+        back = connection.execute(text(
+            "SELECT id, at, username, action, entity, entity_id, field, new, reason "
+            "FROM audit_event ORDER BY id")).all()
+    engine.dispose()
+    # (the sixth row is the probe that found the trail append-only)
+    assert [(*row[:1], str(row[1]), *row[2:]) for row in back[:5]] == [
+        (i, at, *rest) for i, at, *rest in OLD_TRAIL]

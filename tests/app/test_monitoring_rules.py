@@ -73,7 +73,7 @@ def test_a_correction_voids_the_signature_clears_the_visit_and_answers_the_query
     signature = stored(app, Signature, signed)
     assert signature.voided_at is not None and signature.version == 2
     assert signature.voided_reason.startswith("nurse: ")
-    assert f"result {creatinine} value" in signature.voided_reason
+    assert f"result {creatinine} typed_value" in signature.voided_reason
     visit = stored(app, Verification, checked)
     assert visit.cleared_at is not None and f"result {creatinine}" in visit.cleared_reason
     assert stored(app, Verification, untouched).cleared_at is None

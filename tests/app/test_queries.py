@@ -148,7 +148,7 @@ def test_the_trail_and_the_changes_since_a_watermark_are_one_query_each(
     nurse.post(f"/visits/{w06}", data=results_form(nurse, w06))
     assert queries_of(app, lambda s: history.participant_trail(s, "nurse", child)) == 1
     assert queries_of(app, lambda s: history.participant_trail(s, "unblinded", child)) == 1
-    assert queries_of(app, lambda s: history.visits_trail(s, child)) == 1
+    assert queries_of(app, lambda s: history.visit_trail(s, child, w06)) == 1
     assert queries_of(app, lambda s: history.changes_since(s, child, w06, 0)) == 1
     assert queries_of(app, history.watermark) == 1
 

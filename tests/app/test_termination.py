@@ -166,7 +166,6 @@ def test_withdrawal_cancels_the_visits_to_come_and_audits_the_termination_item_b
     [entry] = terminations(app)
     rows = audit_rows(app, entity="log_entry", entity_id=entry.id)
     assert [(r.username, r.field, r.new, r.reason) for r in rows] == [
-        ("nurse", "participant_id", str(scheduled), summary),
         ("nurse", "form", "termination", summary), ("nurse", "number", "1", summary),
         ("nurse", "reason", "AE", summary), ("nurse", "adverse_event", "1", summary),
         ("nurse", "detail", "Parents refuse more infusions", summary),
