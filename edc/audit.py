@@ -53,7 +53,7 @@ NOT_AUDITED_FIELDS = {
 }
 # A column holding a form's items by key: audited as one row per item that changed, named by it.
 SPREAD_FIELDS = {"values"}
-REDACTED_FIELDS = {"password_hash", "calendar_token"}
+REDACTED_FIELDS = {"password_hash", "calendar_token", "clinic_feed_token"}
 
 
 # A child's data, as the casebook holds it: a change of these is what a frozen record or a locked
