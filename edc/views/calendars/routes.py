@@ -194,7 +194,7 @@ def _clinic_feed() -> Any:
     stamp, count = reads.clinic_stamp(db.session(), window)
     tag = f"{stamp.isoformat() if stamp else '-'}/{count}/{window.start}/{window.end}"
     etag = hashlib.sha256(tag.encode()).hexdigest()[:32]
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache",
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "private,no-cache",
                "Content-Disposition": 'inline; filename="clinic.ics"'}
     if stamp is not None:
         headers["Last-Modified"] = http_date(stamp)
