@@ -56,7 +56,7 @@ NOT_AUDITED_FIELDS = {
 }
 # A column holding a form's items by key: audited as one row per item that changed, named by it.
 SPREAD_FIELDS = {"values"}
-REDACTED_FIELDS = {"password_hash", "calendar_token"}
+REDACTED_FIELDS = {"password_hash", "calendar_token", "clinic_feed_token"}
 # Columns the app computes from what the person entered: the canonical value and unit and the
 # analyte's codes come from the typed value and unit and forms/results.toml.
 DERIVED_FIELDS: dict[str, set[str]] = {"result": {"test_code", "loinc", "value", "unit"}}

@@ -46,6 +46,9 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The language the person chose in the page header; None: the site's (forms/study.toml).
     language: Mapped[str | None] = mapped_column(String(8))
+    # The person's own link to the clinic calendar feed (a calendar app sends no log-in cookie):
+    # random, revocable by its owner; None while no link is issued.
+    clinic_feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Flask-Login's user protocol, written out so models stay free of Flask.

@@ -47,6 +47,11 @@ class Visit(Base):
         # The worklist: planned visits by the day their window closes, and by booked day.
         Index("ix_visit_status_window_end", "status", "window_end"),
         Index("ix_visit_status_booked_date", "status", "booked_date"),
+        # The participant list: each child's next and overdue visits; the clinic feed: planned
+        # visits by suggested day.
+        Index("ix_visit_participant_status_window_end", "participant_id", "status",
+              "window_end"),
+        Index("ix_visit_status_suggested_date", "status", "suggested_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -80,6 +80,10 @@ class CalendarSettings:
     urine_time: time
     visit_alarm_minutes: int
     visit_duration_minutes: int
+    # The clinic feed's window: planned visits from this many days before the clinic's today
+    # to this many after it (what the clinic plans with; done visits stay out).
+    clinic_feed_days_back: int
+    clinic_feed_days_ahead: int
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,9 @@ def _calendar(t: TomlTable) -> CalendarSettings:
                             urine_time=at,
                             visit_alarm_minutes=t.integer("visit_alarm_minutes", minimum=0),
                             visit_duration_minutes=t.integer("visit_duration_minutes",
+                                                             minimum=1),
+                            clinic_feed_days_back=t.integer("clinic_feed_days_back", minimum=0),
+                            clinic_feed_days_ahead=t.integer("clinic_feed_days_ahead",
                                                              minimum=1))
 
 

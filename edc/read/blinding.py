@@ -6,6 +6,8 @@ goes through here, so a page, an export or a feed cannot forget the blinding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
@@ -27,14 +29,16 @@ def arm(session: Session, role: str, participant_id: int) -> str | None:
     ).one()
 
 
-def arms(session: Session, role: str) -> dict[int, str] | None:
-    """Every allocated child's arm by participant id for a viewer who may see them; None for
-    every other role (no query)."""
+def arms(session: Session, role: str,
+         ids: Sequence[int] | None = None) -> dict[int, str] | None:
+    """Every allocated child's arm (or only these children's) by participant id for a viewer
+    who may see them; None for every other role (no query)."""
     if not sees_allocation(role):
         return None
     rows = session.execute(
         select(Allocation.participant_id, Allocation.arm)
-        .where(Allocation.participant_id.is_not(None))
+        .where(Allocation.participant_id.is_not(None) if ids is None
+               else Allocation.participant_id.in_(ids))
     )
     return {pid: code for pid, code in rows}
 

@@ -6,13 +6,14 @@ family calendar, the printable card and the clinic feed show the same visits the
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from edc.formats.ics import CalendarVisit
-from edc.models import Participant, Visit
+from edc.models import Participant, User, Visit
 from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.schedule import ScheduleDefinition
 
@@ -52,12 +53,55 @@ def family_visits(session: Session, token: str,
     return None if participant is None else calendar_visits(participant.visits, schedule)
 
 
-def clinic_visits(session: Session, schedule: ScheduleDefinition) -> list[CalendarVisit]:
-    """Every child's calendar rows by suggested day, each named by participant code only."""
-    visits = list(session.scalars(
-        select(Visit).join(Participant).where(Visit.kind != VisitKind.SCREENING)
-        .options(selectinload(Visit.participant))
-        .order_by(Visit.suggested_date)
-    ))
-    return [replace(entry, uid=f"{entry.uid}-clinic", participant_code=visit.participant.code)
-            for visit, entry in zip(visits, calendar_visits(visits, schedule), strict=True)]
+@dataclass(frozen=True)
+class ClinicWindow:
+    """The days the clinic feed covers: planned visits whose appointment (booked, else the
+    suggested day) falls from `start` to `end`."""
+
+    start: date
+    end: date
+    longest_window_days: int  # bounds the suggested day too, so the index reads a range
+
+    def where(self) -> tuple[ColumnElement[bool], ...]:
+        appointment = func.coalesce(Visit.booked_date, Visit.suggested_date)
+        margin = timedelta(days=self.longest_window_days)
+        return (Visit.status == VisitStatus.PLANNED, Visit.kind != VisitKind.SCREENING,
+                # A booked day lies in the window, as the suggested day does.
+                Visit.suggested_date >= self.start - margin,
+                Visit.suggested_date <= self.end + margin,
+                appointment >= self.start, appointment <= self.end)
+
+
+def clinic_window(today: date, days_back: int, days_ahead: int,
+                  longest_window_days: int) -> ClinicWindow:
+    """The clinic feed's days around today (forms/study.toml [calendar])."""
+    return ClinicWindow(today - timedelta(days=days_back), today + timedelta(days=days_ahead),
+                        longest_window_days)
+
+
+def clinic_stamp(session: Session, window: ClinicWindow) -> tuple[datetime | None, int]:
+    """The last change of a visit in the feed's window and how many there are: one query, so
+    an unchanged feed is answered without building it."""
+    stamp, count = session.execute(
+        select(func.max(Visit.calendar_stamp), func.count()).where(*window.where())).one()
+    return stamp, count
+
+
+def clinic_visits(session: Session, schedule: ScheduleDefinition,
+                  window: ClinicWindow) -> list[CalendarVisit]:
+    """The planned visits of every child in the window, by suggested day, each named by
+    participant code only (joined in the same query)."""
+    rows = session.execute(
+        select(Visit, Participant.code).join(Participant, Participant.id == Visit.participant_id)
+        .where(*window.where()).order_by(Visit.suggested_date, Visit.id)
+    ).all()
+    return [replace(calendar_visit(visit, schedule), uid=f"{visit.calendar_uid}-clinic",
+                    participant_code=code) for visit, code in rows]
+
+
+def feed_owner(session: Session, token: str) -> User | None:
+    """The active account whose clinic calendar link has this token; None for no such link."""
+    if not token or len(token) > TOKEN_LENGTH:
+        return None
+    return session.scalars(select(User).where(User.clinic_feed_token == token,
+                                              User.active.is_(True))).first()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from edc.models import AuditEvent, LogEntry, Participant, Visit
@@ -13,9 +12,7 @@ from edc.protocol.codes import VisitStatus
 from edc.protocol.crf import ResultsForm
 from edc.protocol.outcomes import Outcomes
 from edc.read import blinding, history, safety
-from edc.rules import worklist as rules
 from edc.rules.numbers import parse_number
-from edc.rules.schedule import ClinicCalendar
 from edc.rules.trends import Measurement, Trend, TrendRow, VisitResults, trend
 
 
@@ -39,43 +36,6 @@ def load_visit(session: Session, visit_id: int) -> Visit | None:
             .selectinload(Visit.results),
         )
     ).first()
-
-
-@dataclass(frozen=True)
-class ParticipantList:
-    """Every child with its infusions, and per child id: the next visit, the day to offer for
-    booking it, how many visits are overdue, and the arm (None for a blinded viewer)."""
-
-    participants: list[Participant]
-    next_visits: dict[int, Visit]
-    offered: dict[int, date | None]
-    overdue: dict[int, int]
-    arms: dict[int, str] | None
-
-
-def participant_list(session: Session, role: str, today: date,
-                     calendar: ClinicCalendar) -> ParticipantList:
-    """The list page's rows: four queries, and one more for a viewer who may see the arms."""
-    participants = list(session.scalars(
-        select(Participant).order_by(Participant.code).options(selectinload(Participant.infusions))
-    ))
-    next_visits: dict[int, Visit] = {}
-    for visit in session.scalars(
-        select(Visit)
-        .where(Visit.status == VisitStatus.PLANNED, Visit.window_end >= today)
-        .order_by(Visit.participant_id, Visit.suggested_date)
-    ):
-        next_visits.setdefault(visit.participant_id, visit)
-    overdue = dict(session.execute(
-        select(Visit.participant_id, func.count())
-        .where(Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.OVERDUE_KINDS),
-               Visit.window_end < today).group_by(Visit.participant_id)
-    ).all())
-    offered = {pid: rules.day_to_offer(v.suggested_date, v.target_date, v.window_start,
-                                       v.window_end, today, calendar)
-               for pid, v in next_visits.items()}
-    return ParticipantList(participants=participants, next_visits=next_visits, offered=offered,
-                           overdue=overdue, arms=blinding.arms(session, role))
 
 
 @dataclass(frozen=True)

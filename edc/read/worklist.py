@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, exists, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Result, Visit
@@ -57,6 +58,19 @@ class InfusionRow:
         return max(0, (today - self.window.end).days) if self.window else 0
 
 
+# Each list of the worklist shows this many rows; the rest are counted and a page further on.
+SECTION_ROWS = 50
+SECTIONS = ("due", "infusions", "booked", "overdue", "incomplete")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which rows of a list to read: from `offset`, at most `limit`."""
+
+    offset: int = 0
+    limit: int = SECTION_ROWS
+
+
 @dataclass(frozen=True)
 class Worklist:
     today: date
@@ -65,6 +79,9 @@ class Worklist:
     booked: list[VisitRow]
     overdue: list[VisitRow]
     incomplete: list[VisitRow]
+    # Every list's whole length (counted in SQL) and the first row shown, by section.
+    totals: dict[str, int] = field(default_factory=dict)
+    offsets: dict[str, int] = field(default_factory=dict)
     missing_labels: dict[str, str] = field(default_factory=dict)
     infusions: list[InfusionRow] = field(default_factory=list)
     deviation_count: int = 0  # every deviation the record holds, to review
@@ -77,104 +94,155 @@ _COLUMNS = (Visit.id, Visit.participant_id, Participant.code, Visit.code, Visit.
             Visit.booked_date, Visit.booked_time)
 
 
-def _rows(session: Session, *where: ColumnElement[bool], extra: tuple = ()) -> list[tuple]:
+def _rows(session: Session, *where: ColumnElement[bool], extra: tuple = (),
+          order: tuple = (), part: Slice | None = None) -> list[tuple]:
+    part = part or Slice()
     query = (select(*_COLUMNS, *extra).join(Participant, Participant.id == Visit.participant_id)
-             .where(*where).order_by(Participant.code, Visit.target_date, Visit.code))
+             .where(*where).order_by(*order, Participant.code, Visit.target_date, Visit.code)
+             .limit(part.limit).offset(part.offset))
     return list(session.execute(query).all())
+
+
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count()).select_from(Visit).where(*where)) or 0
 
 
 def _row(values: tuple, **more: object) -> VisitRow:
     return VisitRow(*values[:len(_COLUMNS)], **more)  # type: ignore[arg-type]
 
 
+def _due_where(week: rules.Week, today: date,
+               longest_window_days: int) -> tuple[ColumnElement[bool], ...]:
+    return (Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.DUE_KINDS),
+            Visit.window_start <= week.end, Visit.window_end >= max(week.start, today),
+            # Implied by the two above for any window of the schedule; lets the
+            # (status, window_end) index read a range instead of every visit to come.
+            Visit.window_end <= week.end + timedelta(days=longest_window_days))
+
+
 def due(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
-        longest_window_days: int) -> list[VisitRow]:
+        longest_window_days: int, part: Slice | None = None) -> list[VisitRow]:
     """Planned visits whose window is open in the week or opens in it: unbooked first, then by
-    the booked or book-by day."""
-    closes_from = max(week.start, today)
+    the booked or book-by day (in SQL by the target day from today, which the book-by day
+    follows to the nearest clinic day)."""
+    from_today = case((Visit.target_date < today, literal(today)), else_=Visit.target_date)
     rows = [
         _row(values, book_by=None if values[10] else rules.book_by(
             values[7], values[8], values[9], today, calendar))
         for values in _rows(
-            session, Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.DUE_KINDS),
-            Visit.window_start <= week.end, Visit.window_end >= closes_from,
-            # Implied by the two above for any window of the schedule; lets the
-            # (status, window_end) index read a range instead of every visit to come.
-            Visit.window_end <= week.end + timedelta(days=longest_window_days))
+            session, *_due_where(week, today, longest_window_days), part=part,
+            order=(Visit.booked_date.is_not(None), func.coalesce(Visit.booked_date, from_today),
+                   Visit.booked_time.is_(None), Visit.booked_time))
     ]
     return sorted(rows, key=lambda r: (r.booked_date is not None,
                                        r.booked_date or r.book_by or r.window_end,
                                        r.booked_time or time.max, r.participant_code, r.code))
 
 
-def booked(session: Session, today: date) -> list[VisitRow]:
+def _booked_where(today: date) -> tuple[ColumnElement[bool], ...]:
+    return (Visit.status == rules.OPEN_STATUS, Visit.booked_date >= today,
+            Visit.booked_date <= today + timedelta(days=1))
+
+
+def booked(session: Session, today: date, part: Slice | None = None) -> list[VisitRow]:
     """Planned visits booked for today or tomorrow, by day and time."""
-    tomorrow = today + timedelta(days=1)
     rows = [_row(values) for values in _rows(
-        session, Visit.status == rules.OPEN_STATUS, Visit.booked_date >= today,
-        Visit.booked_date <= tomorrow)]
+        session, *_booked_where(today), part=part,
+        order=(Visit.booked_date, Visit.booked_time.is_(None), Visit.booked_time))]
     return sorted(rows, key=lambda r: (r.booked_date, r.booked_time or time.max,
                                        r.participant_code, r.code))
 
 
-def overdue(session: Session, today: date) -> list[VisitRow]:
+def _overdue_where(today: date) -> tuple[ColumnElement[bool], ...]:
+    return (Visit.status == rules.OPEN_STATUS, Visit.kind.in_(rules.OVERDUE_KINDS),
+            Visit.window_end < today)
+
+
+def overdue(session: Session, today: date, part: Slice | None = None) -> list[VisitRow]:
     """Scheduled visits still planned after their window closed, the longest overdue first."""
     rows = [_row(values, days_overdue=rules.days_overdue(values[9], today))
-            for values in _rows(session, Visit.status == rules.OPEN_STATUS,
-                                Visit.kind.in_(rules.OVERDUE_KINDS), Visit.window_end < today)]
+            for values in _rows(session, *_overdue_where(today), part=part,
+                                order=(Visit.window_end,))]
     return sorted(rows, key=lambda r: (-r.days_overdue, r.participant_code, r.code))
 
 
-def results_incomplete(session: Session, required: tuple[str, ...]) -> list[VisitRow]:
+def _missing(key: str) -> ColumnElement[bool]:
+    return ~exists().where(and_(Result.visit_id == Visit.id, Result.field == key))
+
+
+def _incomplete_where(required: tuple[str, ...]) -> tuple[ColumnElement[bool], ...]:
+    return (Visit.status == VisitStatus.DONE, or_(*(_missing(key) for key in required)))
+
+
+def results_incomplete(session: Session, required: tuple[str, ...],
+                       part: Slice | None = None) -> list[VisitRow]:
     """Done visits with a required analyte that has no result row (neither a value nor 'not
     done'), each with the keys missing, in one query."""
     if not required:
         return []
-    missing = union_all(*(
-        select(Visit.id.label("visit_id"), literal(key, String).label("field"))
-        .where(Visit.status == VisitStatus.DONE,
-               ~exists().where(and_(Result.visit_id == Visit.id, Result.field == key)))
-        for key in required
-    )).subquery()
-    by_visit: dict[int, tuple[tuple, list[str]]] = {}
-    for values in _rows(session, Visit.id == missing.c.visit_id, extra=(missing.c.field,)):
-        by_visit.setdefault(values[0], (values, []))[1].append(values[-1])
-    order = {key: n for n, key in enumerate(required)}
-    return [_row(values, missing=tuple(sorted(keys, key=order.__getitem__)))
-            for values, keys in by_visit.values()]
+    flags = tuple(_missing(key).label(f"missing_{n}") for n, key in enumerate(required))
+    return [_row(values[:len(_COLUMNS)], missing=tuple(
+                key for key, gone in zip(required, values[len(_COLUMNS):], strict=True) if gone))
+            for values in _rows(session, *_incomplete_where(required), extra=flags, part=part)]
 
 
-def infusions_due(session: Session, rule: SecondInfusionRule) -> list[InfusionRow]:
+def _awaiting_infusion() -> tuple[ColumnElement[bool], ...]:
+    second = exists().where(Infusion.participant_id == Participant.id, Infusion.number == 2)
+    return (Participant.status == ParticipantStatus.ENROLLED,
+            Participant.anchor_infusion.is_(None), ~second)
+
+
+def infusions_due(session: Session, rule: SecondInfusionRule,
+                  part: Slice | None = None) -> list[InfusionRow]:
     """Enrolled children still to get infusion 1, or infusion 2 (unless follow-up was anchored
     on infusion 1), in one query: infusion 2 by its window, then those awaiting infusion 1."""
+    part = part or Slice()
     first = aliased(Infusion)
-    second = exists().where(Infusion.participant_id == Participant.id, Infusion.number == 2)
     query = (select(Participant.id, Participant.code, Participant.consent_date, first.date)
              .outerjoin(first, (first.participant_id == Participant.id) & (first.number == 1))
-             .where(Participant.status == ParticipantStatus.ENROLLED,
-                    Participant.anchor_infusion.is_(None), ~second)
-             .order_by(first.date.is_(None), first.date, Participant.code))
+             .where(*_awaiting_infusion())
+             .order_by(first.date.is_(None), first.date, Participant.code)
+             .limit(part.limit).offset(part.offset))
     return [InfusionRow(pid, code, 1 if day is None else 2, consent,
                         None if day is None else second_infusion_window(day, rule))
             for pid, code, consent, day in session.execute(query)]
 
 
+def totals(session: Session, week: rules.Week, today: date, longest_window_days: int,
+           required: tuple[str, ...]) -> dict[str, int]:
+    """How many rows each list has in all, in one query."""
+    def visits(*where: ColumnElement[bool]) -> Any:
+        return select(func.count()).select_from(Visit).where(*where).scalar_subquery()
+
+    incomplete = visits(*_incomplete_where(required)) if required else literal(0)
+    children = (select(func.count()).select_from(Participant).where(*_awaiting_infusion())
+                .scalar_subquery())
+    row = session.execute(select(
+        visits(*_due_where(week, today, longest_window_days)), children,
+        visits(*_booked_where(today)), visits(*_overdue_where(today)), incomplete)).one()
+    return dict(zip(SECTIONS, (n or 0 for n in row), strict=True))
+
+
 def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
              longest_window_days: int, required: dict[str, str],
              second_infusion: SecondInfusionRule, adverse_events: LogForm,
-             recorded_deviations: str) -> Worklist:
-    """Every section of the worklist, and how many deviations there are to review (computed,
-    and recorded as entries of the log `recorded_deviations`); required maps each required
+             recorded_deviations: str, offsets: dict[str, int] | None = None) -> Worklist:
+    """Every section of the worklist, each at most SECTION_ROWS rows from its offset (0 unless
+    given) with its whole length, and how many deviations there are to review (computed, and
+    recorded as entries of the log `recorded_deviations`); required maps each required
     analyte key to its label."""
     term = adverse_events.form.by_role("term").key
+    offsets = {name: (offsets or {}).get(name, 0) for name in SECTIONS}
     return Worklist(
         today=today, week=week,
-        due=due(session, calendar, week, today, longest_window_days),
-        booked=booked(session, today),
-        overdue=overdue(session, today),
-        incomplete=results_incomplete(session, tuple(required)),
+        due=due(session, calendar, week, today, longest_window_days, Slice(offsets["due"])),
+        booked=booked(session, today, Slice(offsets["booked"])),
+        overdue=overdue(session, today, Slice(offsets["overdue"])),
+        incomplete=results_incomplete(session, tuple(required), Slice(offsets["incomplete"])),
+        totals=totals(session, week, today, longest_window_days, tuple(required)),
+        offsets=offsets,
         missing_labels=required,
-        infusions=infusions_due(session, second_infusion),
+        infusions=infusions_due(session, second_infusion, Slice(offsets["infusions"])),
         deviation_count=sum(deviations.counts(session, recorded_deviations).values()),
         alerts=safety.open_alerts(session, term,
                                   adverse_events.form.by_role("serious").key),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -213,3 +213,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(proportion, "proportion")
     app.add_template_filter(answer_pair, "answer_pair")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")
+    app.add_template_filter(format_decimal, "count")  # 10,000 as the reader writes it

@@ -15,7 +15,7 @@ from edc.models import AuditEvent
 from edc.permissions import Role
 from edc.read import blinding
 from edc.read.history import participant_trail
-from edc.read.participants import participant_list
+from edc.read.participant_list import ListQuery, participant_list
 from tests.support import factories
 from tests.support.pages import crawl, giveaways
 
@@ -92,8 +92,9 @@ def test_the_reads_give_no_arm_and_no_allocation_row_to_a_blinded_role(
         pid = trial["AS-001"]
         assert blinding.arm(session, role, pid) is None
         assert blinding.arms(session, role) is None
-        assert participant_list(session, role, date(2026, 4, 1),
-                                app.extensions["edc_calendar"]).arms is None
+        listed = participant_list(session, role, date(2026, 4, 1),
+                                  app.extensions["edc_calendar"], ListQuery())
+        assert not listed.arms_shown and all(row.arm is None for row in listed.rows)
         assert {row.entity for row in participant_trail(session, role, pid)} == {
             "participant", "infusion", "visit"}
 

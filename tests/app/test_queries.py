@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from edc import db
-from edc.read import calendars, history, participants
+from edc.read import calendars, history, participant_list, participants
+from edc.read.participant_list import ListQuery
 from tests.support.apps import TODAY
 from tests.support.factories import add_children
 from tests.support.forms import results_form
@@ -86,8 +87,8 @@ def queries_of(app: Flask, read: Callable[[Session], Any]) -> int:
 
 def _list(app: Flask, role: str) -> Callable[[Session], Any]:
     def read(session: Session) -> Any:
-        rows = participants.participant_list(session, role, TODAY, app.extensions["edc_calendar"])
-        return [(p.infusion(1), p.infusion(2)) for p in rows.participants], rows
+        return participant_list.participant_list(session, role, TODAY,
+                                                 app.extensions["edc_calendar"], ListQuery())
     return read
 
 

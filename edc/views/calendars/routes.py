@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.http import http_date
 
 from edc import db
 from edc.formats.ics import (
@@ -24,10 +27,14 @@ from edc.formats.ics import (
 )
 from edc.formats.qr import qr_svg
 from edc.models import Participant
-from edc.permissions import Action
+from edc.permissions import Action, may
 from edc.read import calendars as reads
 from edc.read.participants import load_participant
-from edc.views.shared import permission_required, study, subscription_url
+from edc.rules.worklist import longest_window_days
+from edc.services import Changed
+from edc.services import clinic_feed as feeds
+from edc.views.calendars.forms import FeedLinkForm
+from edc.views.shared import clock, context, permission_required, study, subscription_url
 
 bp = Blueprint("calendars", __name__)
 
@@ -173,14 +180,74 @@ def download(participant_id: int) -> Any:
         "Content-Disposition": f'attachment; filename="visits-{participant.code}.ics"'})
 
 
-@bp.route("/clinic/calendar.ics")
-@permission_required(Action.VIEW)
-def clinic_calendar() -> Any:
-    """Every child's booked or suggested visits for the staff, by participant code only."""
-    entries = reads.clinic_visits(db.session(), study().schedule)
+def _window() -> reads.ClinicWindow:
+    settings = study().calendar
+    return reads.clinic_window(clock(), settings.clinic_feed_days_back,
+                               settings.clinic_feed_days_ahead,
+                               longest_window_days(study().schedule))
+
+
+def _clinic_feed() -> Any:
+    """The clinic feed of the window around today, or 304 when the caller holds it already
+    (its tag: the last change of a visit in the window, how many, and the window's days)."""
+    window = _window()
+    stamp, count = reads.clinic_stamp(db.session(), window)
+    tag = f"{stamp.isoformat() if stamp else '-'}/{count}/{window.start}/{window.end}"
+    etag = hashlib.sha256(tag.encode()).hexdigest()[:32]
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "private,no-cache",
+               "Content-Disposition": 'inline; filename="clinic.ics"'}
+    if stamp is not None:
+        headers["Last-Modified"] = http_date(stamp)
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers=headers)
+    entries = reads.clinic_visits(db.session(), study().schedule, window)
     body = clinic_feed(entries, clinic=clinic(), tz=study().tz, reminders=reminders(),
                        words=calendar_words(),
                        name=_("%(study)s clinic visits", study=study().info.acronym),
                        study_id=study().info.id)
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": 'inline; filename="clinic.ics"'})
+    return Response(body, mimetype="text/calendar", headers=headers)
+
+
+@bp.route("/clinic/calendar.ics")
+@permission_required(Action.VIEW)
+def clinic_calendar() -> Any:
+    """The planned and booked visits of every child around today, for the staff, by
+    participant code only."""
+    return _clinic_feed()
+
+
+@bp.route("/clinic/calendar/<token>.ics")
+def clinic_token_feed(token: str) -> Any:
+    """The clinic feed for a calendar app, by its owner's link (no log-in cookie: the token is
+    the key); it stops working when revoked or when the account is deactivated."""
+    owner = reads.feed_owner(db.session(), token)
+    if owner is None or not may(owner.role, Action.VIEW):
+        abort(404)
+    return _clinic_feed()
+
+
+@bp.route("/clinic/calendar/subscription", methods=["GET", "POST"])
+@permission_required(Action.VIEW)
+def clinic_subscription() -> Any:
+    """The logged-in person's own link to the clinic calendar: shown, issued anew, revoked."""
+    user = current_user._get_current_object()
+    form = FeedLinkForm()
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        change = feeds.revoke_clinic_feed_link if form.revoke.data else feeds.issue_clinic_feed_link
+        try:
+            change(context(), user, expected=form.state.data or "")
+        except Changed as clash:
+            for message in clash.messages:
+                flash(message, "error")
+            status = 409
+        else:
+            flash(_("Your clinic calendar link is revoked.") if form.revoke.data else
+                  _("A new clinic calendar link is issued; your earlier link no longer works."),
+                  "success")
+            return redirect(url_for("calendars.clinic_subscription"))
+    link = (url_for("calendars.clinic_token_feed", token=user.clinic_feed_token, _external=True,
+                    _scheme="https") if user.clinic_feed_token else None)
+    return render_template("calendars/clinic_subscription.html", link=link,
+                           state=feeds.link_state(user), window=_window(),
+                           settings=study().calendar), status

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,13 +17,16 @@ from edc.formats.charts import ChartWords, chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
 from edc.permissions import Action
+from edc.protocol.codes import ParticipantStatus
 from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
+from edc.read import participant_list as list_reads
 from edc.read import participants as reads
+from edc.read.participant_list import ListQuery
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.services.language import label_of
 from edc.services.logs import typed_values
 from edc.views.crf_forms import enrolment_form
-from edc.views.fields import clean_text
+from edc.views.fields import as_ascii, clean_text, strip_blanks
 from edc.views.filters import term  # the `term` filter's words, for the history
 from edc.views.history_words import for_visit, saves
 from edc.views.participants.forms import (
@@ -47,6 +52,7 @@ from edc.views.shared import (
 )
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
+TERMS_OF_STATUS = tuple(ParticipantStatus)
 
 
 def _participant_or_404(participant_id: int) -> Participant:
@@ -56,14 +62,74 @@ def _participant_or_404(participant_id: int) -> Participant:
     return participant
 
 
+# The list's filters by the next visit, in the reader's words.
+DUE_WORDS = {"week": _l("Next visit due within 7 days"), "overdue": _l("Has an overdue visit")}
+SORT_WORDS = {"code": _l("Participant code"), "next": _l("Next visit")}
+# Dashes a Chinese keyboard types for the hyphen of a code (AS-001).
+DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+                        "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u30fc": "-"})
+
+
+def typed_code(text: str) -> str:
+    """A searched code as typed, with full-width letters, digits and dashes read as ASCII."""
+    return as_ascii(strip_blanks(clean_text(text))).translate(DASHES).strip()[:32]
+
+
+def _list_query() -> tuple[ListQuery, list[str]]:
+    """The list's query arguments, and a message for each one that is not understood (which is
+    then left out)."""
+    args = request.args
+    problems: list[str] = []
+    status = clean_text(args.get("status", "")).strip()
+    if status and status not in TERMS_OF_STATUS:
+        problems.append(_("Got status %(typed)s. Expected one of: %(known)s. Every status is "
+                          "shown.", typed=repr(status[:40]),
+                          known=", ".join(term(s) for s in TERMS_OF_STATUS)))
+        status = ""
+    due = clean_text(args.get("due", "")).strip()
+    if due and due not in DUE_WORDS:
+        problems.append(_("Got %(typed)s. Expected one of: %(known)s. Every child is shown.",
+                          typed=repr(due[:40]),
+                          known=", ".join(str(w) for w in DUE_WORDS.values())))
+        due = ""
+    sort = clean_text(args.get("sort", "")).strip() or "code"
+    if sort not in SORT_WORDS:
+        problems.append(_("Got sort %(typed)s. Expected one of: %(known)s. Sorted by code.",
+                          typed=repr(sort[:40]),
+                          known=", ".join(str(w) for w in SORT_WORDS.values())))
+        sort = "code"
+    typed_page = as_ascii(clean_text(args.get("page", ""))).strip() or "1"
+    page = int(typed_page) if typed_page.isascii() and typed_page.isdigit() else 0
+    if not 1 <= page <= MAX_PAGE:
+        problems.append(_("Got page %(typed)s. Expected a page number such as 2. The first page "
+                          "is shown.", typed=repr(typed_page[:40])))
+        page = 1
+    return ListQuery(search=typed_code(args.get("q", "")), status=status or None,
+                     due=due or None, sort=sort, page=page), problems
+
+
+MAX_PAGE = 100_000  # more pages than children the study could hold: a typing error
+
+
 @bp.route("/")
 @permission_required(Action.VIEW)
 def index() -> Any:
     on = clock()
-    rows = reads.participant_list(db.session(), current_user.role, on, calendar())
-    return render_template("participants/index.html", participants=rows.participants,
-                           next_visits=rows.next_visits, overdue=rows.overdue, arms=rows.arms,
-                           today=on, offered=rows.offered)
+    query, problems = _list_query()
+    rows = list_reads.participant_list(db.session(), current_user.role, on, calendar(), query)
+    if not rows.rows and query.page > 1:
+        problems.append(_("Got page %(page)s. Expected a page from 1 to %(pages)s. The first "
+                          "page is shown.", page=query.page, pages=rows.pages))
+        query = replace(query, page=1)
+        rows = list_reads.participant_list(db.session(), current_user.role, on, calendar(),
+                                           query)
+    arguments = {k: v for k, v in (("q", query.search), ("status", query.status),
+                                   ("due", query.due),
+                                   ("sort", None if query.sort == "code" else query.sort))
+                 if v}
+    return render_template("participants/index.html", rows=rows, today=on, problems=problems,
+                           arguments=arguments, statuses=TERMS_OF_STATUS, due_words=DUE_WORDS,
+                           sort_words=SORT_WORDS), 400 if problems else 200
 
 
 @bp.route("/enrol", methods=["GET", "POST"])

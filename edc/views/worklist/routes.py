@@ -45,6 +45,7 @@ DEVIATION_WORDS = {
 }
 # The kind of the deviations entered by hand (forms/deviations.toml) in the page's filter.
 RECORDED = "recorded"
+MAX_PAGE = 100_000  # a list's page further than any study holds is a typing error
 
 
 def page() -> Any:
@@ -58,13 +59,20 @@ def page() -> Any:
                   "and -1 for last week. This week is shown.", typed=repr(typed[:40]),
                   example=today.isoformat())
         week = rules.Week(today)
+    section = clean_text(request.args.get("section", "")).strip()
+    typed_page = clean_text(request.args.get("page", "")).strip() or "1"
+    page_number = int(typed_page) if typed_page.isascii() and typed_page.isdigit() else 0
+    if section not in worklist_reads.SECTIONS or not 1 <= page_number <= MAX_PAGE:
+        section, page_number = "", 1  # the worklist as it opens: each list from its start
+    offsets = {section: (page_number - 1) * worklist_reads.SECTION_ROWS} if section else {}
     required = {f.key: label_of(f) for f in results_definition().fields if f.required}
     work = worklist_reads.worklist(db.session(), calendar(), week, today,
                                    rules.longest_window_days(study().schedule), required,
                                    study().schedule.second_infusion,
-                                   study().log(ADVERSE_EVENTS), DEVIATIONS)
+                                   study().log(ADVERSE_EVENTS), DEVIATIONS, offsets)
     hours = study().log(ADVERSE_EVENTS).alert_hours
     return render_template("worklist/index.html", work=work, error=error, typed=typed,
+                           page_size=worklist_reads.SECTION_ROWS,
                            alert_hours_left={(a.code, a.number): hours_left(
                                a.alert_at, hours, utcnow()) for a in work.alerts},
                            deviation_count=work.deviation_count,
