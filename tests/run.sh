@@ -24,4 +24,4 @@ echo "== SQLite, with the browser tests in Chromium"
 
 echo "== PostgreSQL"
 pg_virtualenv sh -c 'createdb edc_ci && EDC_TEST_DATABASE_URL=postgresql+psycopg:///edc_ci \
-    .venv/bin/python -m pytest -m "not benchmark and not browser" "$@"' sh "$@"
+    .venv/bin/python -m pytest -m "not benchmark and not browser and not load" "$@"' sh "$@"
