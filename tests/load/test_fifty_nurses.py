@@ -41,6 +41,8 @@ def test_fifty_nurses_at_once(trial_app: Flask, database_url: str) -> None:
     trial_app.extensions["edc_engine"].dispose()
     with served(database_url, threads=SERVER_THREADS) as base:
         nurses = log_in_all(base, NURSES)
+        # One nurse alone first: what each page costs without a queue.
+        alone = run(nurses[:1], mixed_work(trial), max(5.0, SECONDS / 6))
         bare = run(nurses, bare_work(BARE_ROUTE), max(5.0, SECONDS / 4))
         work = run(nurses, mixed_work(trial), SECONDS)
         for nurse in nurses:
@@ -48,6 +50,7 @@ def test_fifty_nurses_at_once(trial_app: Flask, database_url: str) -> None:
     lost = lost_writes(database_url, work)
     print(f"\n{database_url.split(':')[0]}, {SERVER_THREADS} server threads, {NURSES} nurses, "
           f"{CHILDREN} children")
+    print(alone.report("one nurse alone"))
     print(bare.report("bare route"))
     print(work.report("80/20 work"))
     saved = sum(map(len, work.saved_results.values())) + sum(map(len, work.saved_bookings.values()))

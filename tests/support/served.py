@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import html
 import http.client
+import json
+import os
 import re
 import socket
 import subprocess
@@ -40,9 +42,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str, threads: int = 8, timeout: float = 20.0) -> Iterator[str]:
+def served(database_url: str, threads: int = 8, timeout: float = 20.0,
+           pragmas: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the app on database_url in a child process; yield its base URL; stop it after."""
-    server = start(database_url, threads, timeout)
+    server = start(database_url, threads, timeout, pragmas)
     try:
         yield server.base
     finally:
@@ -56,14 +59,17 @@ class Server:
         self.process, self.base, self.log = process, base, log
 
 
-def start(database_url: str, threads: int = 8, timeout: float = 20.0) -> Server:
-    """Start the server process and wait until it answers."""
+def start(database_url: str, threads: int = 8, timeout: float = 20.0,
+          pragmas: dict[str, str] | None = None) -> Server:
+    """Start the server process and wait until it answers; pragmas replace some of the app's
+    SQLite settings (edc.db.SQLITE_PRAGMAS), to measure them."""
+    env = {**os.environ, "EDC_SQLITE_PRAGMAS": json.dumps(pragmas or {})}
     port = free_port()
     # Waitress warns of its queue on stderr: a pipe nobody reads would fill and stop the server.
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.served", database_url, str(port), str(threads)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -168,9 +174,13 @@ def _serve(database_url: str, port: int, threads: int) -> None:
     from flask import render_template
     from flask_login import login_required
 
+    from edc import db
     from edc.app import create_app
     from edc.cli import serve_app
     from tests.support.apps import TODAY
+
+    # A measurement of other SQLite settings than the app's: EDC_SQLITE_PRAGMAS='{"x": "y"}'.
+    db.SQLITE_PRAGMAS.update(json.loads(os.environ.get("EDC_SQLITE_PRAGMAS", "{}")))
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "served-test",
                       "CLOCK": lambda: TODAY})
