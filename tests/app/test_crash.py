@@ -5,7 +5,6 @@ none, and data and audit rows match."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from flask import Flask
@@ -37,6 +36,8 @@ def test_a_server_killed_mid_save_leaves_every_form_whole(trial_app: Flask,
         stop_burst = threading.Event()
         turns = iter(range(10**6))
         lock = threading.Lock()
+        # The kill comes once a third of the visits are saved: the rest are being saved.
+        third_saved = threading.Event()
 
         def step(nurse: Nurse, tally, _rng) -> None:
             # Each results save goes to a visit nobody saved yet: its first save, all or nothing.
@@ -45,6 +46,8 @@ def test_a_server_killed_mid_save_leaves_every_form_whole(trial_app: Flask,
             if turn % 2 == 0 and turn // 2 < len(due):
                 visit = due[turn // 2]
                 save_results(nurse, tally, visit, trial.due[visit])
+                if len(tally.saved_results) >= len(due) // 3:
+                    third_saved.set()
             else:
                 visit = to_book[turn % len(to_book)]
                 book(nurse, tally, visit, trial.to_book[visit])
@@ -53,7 +56,7 @@ def test_a_server_killed_mid_save_leaves_every_form_whole(trial_app: Flask,
         thread = threading.Thread(target=lambda: burst.setdefault(
             "tally", run(nurses, step, 15.0, stop_burst)))
         thread.start()
-        time.sleep(1.5)
+        third_saved.wait(10)
         server.process.kill()  # SIGKILL: no clean-up of any kind
         server.process.wait()
         stop_burst.set()
