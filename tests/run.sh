@@ -24,7 +24,7 @@ fi
 postgresql_log=$(mktemp)
 trap 'rm -f "$postgresql_log"' EXIT
 pg_virtualenv sh -c 'createdb edc_ci && EDC_TEST_DATABASE_URL=postgresql+psycopg:///edc_ci \
-    .venv/bin/python -m pytest -p no:cacheprovider -m "not benchmark and not browser" "$@"' \
+    .venv/bin/python -m pytest -p no:cacheprovider -m "not benchmark and not browser and not load" "$@"' \
     sh "$@" >"$postgresql_log" 2>&1 &
 postgresql=$!
 
