@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from edc import db
 from edc.read import calendars, history, participant_list, participants
 from edc.read.participant_list import ListQuery
+from edc.rules.worklist import longest_window_days
 from tests.support.apps import TODAY
 from tests.support.factories import add_children
 from tests.support.forms import results_form
@@ -154,11 +155,12 @@ def test_the_trail_and_the_changes_since_a_watermark_are_one_query_each(
     assert queries_of(app, history.watermark) == 1
 
 
-def test_the_calendars_read_two_queries_for_one_child_or_eight(
+def test_the_clinic_feed_reads_one_query_for_one_child_or_eight(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
     schedule = app.extensions["edc_study"].schedule
+    window = calendars.clinic_window(TODAY, 30, 180, longest_window_days(schedule))
     add_children(app, 1, 1)
-    one = queries_of(app, lambda s: calendars.clinic_visits(s, schedule))
+    one = queries_of(app, lambda s: calendars.clinic_visits(s, schedule, window))
     add_children(app, 2, 8)
-    assert queries_of(app, lambda s: calendars.clinic_visits(s, schedule)) == one == 2
+    assert queries_of(app, lambda s: calendars.clinic_visits(s, schedule, window)) == one == 1

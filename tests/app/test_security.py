@@ -62,11 +62,13 @@ def _redirects_to_login(response) -> bool:
 
 
 def _walkable_routes(app: Flask) -> list[tuple[str, str]]:
-    """(method, url) for every rule except the log-in page, static files and the family's
-    tokenised calendar link (which answers 404 to any token but a live one)."""
+    """(method, url) for every rule except the log-in page, static files and the tokenised
+    calendar links (which answer 404 to any token but a live one)."""
+    from edc.views import PUBLIC_ENDPOINTS
+
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("auth.login", "static", "calendars.family"):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
 
         def fill(match: re.Match) -> str:
@@ -96,10 +98,13 @@ def test_every_route_except_login_redirects_an_anonymous_visitor_to_login(
     assert _count(app, Participant) == 0
 
 
-def test_only_the_login_page_and_the_family_calendar_link_are_open() -> None:
+def test_only_the_login_page_and_the_tokenised_calendar_links_are_open() -> None:
     from edc.views import PUBLIC_ENDPOINTS
 
-    assert PUBLIC_ENDPOINTS == {"auth.login", "static", "calendars.family"}
+    # The family's calendar and a staff member's own clinic feed: a calendar app sends no
+    # log-in cookie, so the random token in the link is the key.
+    assert PUBLIC_ENDPOINTS == {"auth.login", "static", "calendars.family",
+                                "calendars.clinic_token_feed"}
 
 
 def test_login_page_is_the_one_page_open_without_login(client: FlaskClient) -> None:
