@@ -161,6 +161,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
     session = ctx.session
     demo_users = {name for name, _role in DEMO_USERS}
     users = set(session.scalars(select(User.username)))
+    pages: dict[str, str] = {}  # the family pages issued now, by participant code
     if users and users == demo_users:
         yield "Demo data already present."
     elif users or session.scalar(select(Allocation.id).limit(1)) or session.scalar(
@@ -175,6 +176,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
         nurse = session.scalars(select(User).where(User.username == "nurse")).one()
         demo = _Demo(ctx.by(nurse))
         count = _load_children(demo)
+        pages = _family_links(demo)
         _load_adverse_events(demo)
         _load_review(demo)  # before the freeze: AS-001 is verified and signed, then frozen
         _freeze_completed_child(demo)
@@ -183,6 +185,15 @@ def load_demo(ctx: Context) -> Iterator[str]:
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
     for username, role in DEMO_USERS:
         yield f"  {username:<13} {DEMO_PASSWORD}   ({role})"
+    for code, token in pages.items():
+        yield f"Family page of {code} (no log-in): http://127.0.0.1:5000/calendar/{token}"
+
+
+def _family_links(demo: _Demo) -> dict[str, str]:
+    """Issue the family links whose pages show every visit status between them: AS-002 (done,
+    booked, to book) and AS-007 (done, missed, cancelled: a withdrawal cancels every booking)."""
+    return {code: services.issue_calendar_link(demo.ctx, demo.child(code))
+            for code in ("AS-002", "AS-007")}
 
 
 def _load_review(demo: _Demo) -> None:

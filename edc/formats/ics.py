@@ -81,6 +81,10 @@ class Reminders:
     urine_time: time
     visit_alarm_minutes: int
     visit_duration_minutes: int
+    # What to do for the urine collection, one step a line, in Chinese and English: written in
+    # the reminder under its own language's line.
+    urine_steps_zh: tuple[str, ...] = ()
+    urine_steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -296,10 +300,12 @@ def urine_event(
         titles = (words.zh.cancelled % {"name": titles[0]},
                   words.en.cancelled % {"name": titles[1]})
     summary = " / ".join(titles)
+    zh_block = "\n".join((zh, *reminders.urine_steps_zh))
+    en_block = "\n".join((en, *reminders.urine_steps))
     event = Event.new(
         uid=f"{visit.uid}-urine", sequence=visit.sequence, stamp=stamp, last_modified=stamp,
         start=start, end=start + timedelta(minutes=URINE_EVENT_MINUTES), summary=summary,
-        description=f"{zh}\n\n{en}",
+        description=f"{zh_block}\n\n{en_block}",
         status="CANCELLED" if visit.cancelled else "CONFIRMED", transparency="TRANSPARENT",
     )
     if not visit.cancelled:

@@ -84,6 +84,9 @@ class CalendarSettings:
     # to this many after it (what the clinic plans with; done visits stay out).
     clinic_feed_days_back: int
     clinic_feed_days_ahead: int
+    # What the family does, step by step, in English and in Chinese (one step a line).
+    urine_instructions: tuple[str, ...]
+    urine_instructions_zh: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,11 @@ def _calendar(t: TomlTable) -> CalendarSettings:
     at = t.get("urine_time", None)  # required: no default repeats study.toml
     if type(at) is not time:
         raise t.fail("urine_time", at, "a local time such as 18:00:00 (unquoted)")
+    steps, steps_zh = _steps(t, "urine_instructions"), _steps(t, "urine_instructions_zh")
+    if len(steps_zh) != len(steps):
+        # Each step is shown in Chinese with its English: a missing line is a missing step.
+        raise t.fail("urine_instructions_zh", f"{len(steps_zh)} lines",
+                     f"one line per step of urine_instructions ({len(steps)} lines)")
     return CalendarSettings(urine_days_before=t.integer("urine_days_before", minimum=1),
                             urine_time=at,
                             visit_alarm_minutes=t.integer("visit_alarm_minutes", minimum=0),
@@ -256,7 +264,14 @@ def _calendar(t: TomlTable) -> CalendarSettings:
                                                              minimum=1),
                             clinic_feed_days_back=t.integer("clinic_feed_days_back", minimum=0),
                             clinic_feed_days_ahead=t.integer("clinic_feed_days_ahead",
-                                                             minimum=1))
+                                                             minimum=1),
+                            urine_instructions=steps,
+                            urine_instructions_zh=steps_zh)
+
+
+def _steps(t: TomlTable, key: str) -> tuple[str, ...]:
+    """Read a text of one step a line, blank lines dropped."""
+    return tuple(line.strip() for line in t.text(key).splitlines() if line.strip())
 
 
 def _arms(top: TomlTable) -> tuple[Arm, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -41,15 +42,20 @@ def calendar_visit(v: Visit, schedule: ScheduleDefinition) -> CalendarVisit:
     )
 
 
-def family_visits(session: Session, token: str,
-                  schedule: ScheduleDefinition) -> list[CalendarVisit] | None:
-    """The calendar rows of the child whose link has this token; None for no such link."""
+def _by_token(session: Session, token: str) -> Participant | None:
+    """The child whose calendar link has this token, with its visits; None for no such link."""
     if len(token) > TOKEN_LENGTH:
         return None
-    participant = session.scalars(
+    return session.scalars(
         select(Participant).where(Participant.calendar_token == token)
         .options(selectinload(Participant.visits))
     ).first()
+
+
+def family_visits(session: Session, token: str,
+                  schedule: ScheduleDefinition) -> list[CalendarVisit] | None:
+    """The calendar rows of the child whose link has this token; None for no such link."""
+    participant = _by_token(session, token)
     return None if participant is None else calendar_visits(participant.visits, schedule)
 
 
@@ -105,3 +111,50 @@ def feed_owner(session: Session, token: str) -> User | None:
         return None
     return session.scalars(select(User).where(User.clinic_feed_token == token,
                                               User.active.is_(True))).first()
+
+
+class FamilyState(StrEnum):
+    """Where a visit stands on the family's page (its words are the view's)."""
+
+    DONE = "done"
+    BOOKED = "booked"
+    TO_BOOK = "to_book"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class FamilyVisit:
+    entry: CalendarVisit
+    state: FamilyState
+
+    @property
+    def to_come(self) -> bool:
+        """Booked or to book: the family still has to come."""
+        return self.state in (FamilyState.BOOKED, FamilyState.TO_BOOK)
+
+
+def family_state(v: Visit) -> FamilyState:
+    """Say where a visit stands for the family: done, booked, to book, missed or cancelled."""
+    if v.status == VisitStatus.DONE:
+        return FamilyState.DONE
+    if v.status == VisitStatus.MISSED:
+        return FamilyState.MISSED
+    if v.status == VisitStatus.CANCELLED:
+        return FamilyState.CANCELLED
+    return FamilyState.BOOKED if v.booked_date is not None else FamilyState.TO_BOOK
+
+
+def family_page(session: Session, token: str,
+                schedule: ScheduleDefinition) -> list[FamilyVisit] | None:
+    """The visits of the family's page by day, each with its state; None for no such link.
+
+    Only dates and states: never the code, name, date of birth, arm or results.
+    """
+    participant = _by_token(session, token)
+    if participant is None:
+        return None
+    shown = [v for v in participant.visits if v.kind != VisitKind.SCREENING]
+    rows = [FamilyVisit(entry=calendar_visit(v, schedule), state=family_state(v)) for v in shown]
+    return sorted(rows, key=lambda row: (row.entry.day, row.entry.code))
+

@@ -26,9 +26,10 @@ from edc.rules.safety import hours_left
 from edc.views.filters import register_filters
 from edc.views.shared import permission_required, study
 
-# The only endpoints reachable without a login (a family's calendar, a person's clinic calendar:
-# its random token is the key).
-PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family", "calendars.clinic_token_feed"}
+# The only endpoints reachable without a login (a family's calendar and page, a person's clinic
+# calendar: its random token is the key).
+PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family", "calendars.family_page",
+                    "calendars.clinic_token_feed"}
 # Open to anyone logged in, whatever their role: leaving and choosing the language one reads are
 # not actions on the study's data.
 ANY_ROLE_ENDPOINTS = {"auth.logout", "auth.language"}

@@ -93,8 +93,8 @@ def attach_errors(form: Any, refused: Refused) -> list[str]:
     return general
 
 
-def subscription_url(participant: Participant) -> str | None:
-    """Return the family's calendar link, or None while no link is issued."""
+def family_page_url(participant: Participant) -> str | None:
+    """Return the family's page (what the QR code opens), or None while no link is issued."""
     if not participant.calendar_token:
         return None
-    return url_for("calendars.family", token=participant.calendar_token, _external=True)
+    return url_for("calendars.family_page", token=participant.calendar_token, _external=True)

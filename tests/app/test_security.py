@@ -101,10 +101,10 @@ def test_every_route_except_login_redirects_an_anonymous_visitor_to_login(
 def test_only_the_login_page_and_the_tokenised_calendar_links_are_open() -> None:
     from edc.views import PUBLIC_ENDPOINTS
 
-    # The family's calendar and a staff member's own clinic feed: a calendar app sends no
-    # log-in cookie, so the random token in the link is the key.
+    # The family's calendar and page, and a staff member's own clinic feed: a phone or a
+    # calendar app sends no log-in cookie, so the random token in the link is the key.
     assert PUBLIC_ENDPOINTS == {"auth.login", "static", "calendars.family",
-                                "calendars.clinic_token_feed"}
+                                "calendars.family_page", "calendars.clinic_token_feed"}
 
 
 def test_login_page_is_the_one_page_open_without_login(client: FlaskClient) -> None:

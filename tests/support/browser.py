@@ -38,11 +38,16 @@ def log_out(page: Page) -> None:
     page.get_by_role("button", name="Log out").click()
 
 
-def shot(page: Page, name: str) -> None:
-    """Refresh the README's screenshots when asked to (EDC_SCREENSHOTS=1)."""
+def shot(page: Page, name: str, *, full_page: bool = True, top: float | None = None) -> None:
+    """Refresh the README's screenshots when asked to (EDC_SCREENSHOTS=1): the whole page, what
+    the screen shows, or one screen's height of the page from `top` (CSS pixels)."""
     if os.environ.get("EDC_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        size = page.viewport_size
+        clip = None if top is None or size is None else {
+            "x": 0, "y": top, "width": size["width"], "height": size["height"]}
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page or bool(clip),
+                        clip=clip)
 
 
 def scheduled_child(app: Flask) -> int:

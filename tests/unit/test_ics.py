@@ -498,3 +498,12 @@ def test_prodid_names_the_study_it_is_given() -> None:
     feed = family_calendar([M03], clinic=CLINIC, tz=SHANGHAI, reminders=DEFAULTS, words=WORDS,
                            name=NAME, study_id="NCT00000001")
     assert Calendar.from_ical(feed)["PRODID"] == "-//Alport follow-up mini-EDC//NCT00000001//EN"
+
+
+def test_urine_reminder_carries_the_steps_under_each_language() -> None:
+    steps = replace(DEFAULTS, urine_steps_zh=("先排空膀胱。", "收集24小时尿液。"),
+                    urine_steps=("Empty the bladder first.", "Collect 24 hours of urine."))
+    urine = events(family(reminders=steps))[M03.uid + "-urine"]
+    zh, en = str(urine["DESCRIPTION"]).split("\n\n")
+    assert zh.splitlines()[1:] == ["先排空膀胱。", "收集24小时尿液。"]
+    assert en.splitlines()[1:] == ["Empty the bladder first.", "Collect 24 hours of urine."]

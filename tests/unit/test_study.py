@@ -287,3 +287,28 @@ def test_the_screening_window_and_visit_length_are_read_from_the_study_files(
     study = load_study(forms)
     assert study.schedule.screening.window_days == 35
     assert study.calendar.visit_duration_minutes == 45
+
+
+def test_urine_instructions_are_read_step_by_step_in_both_languages(forms: Path) -> None:
+    edit(forms, "study.toml", "Keep the container closed and in a cool place, away from sunlight.",
+         "Keep it in the fridge.")
+    edit(forms, "study.toml", "容器盖好，放在阴凉处，避免阳光直射。", "放入冰箱冷藏。")
+    settings = load_study(forms).calendar
+    assert len(settings.urine_instructions) == len(settings.urine_instructions_zh) == 4
+    assert settings.urine_instructions[2] == "Keep it in the fridge."
+    assert settings.urine_instructions_zh[2] == "放入冰箱冷藏。"
+
+
+def test_urine_instructions_missing_a_chinese_step_stop_loading_the_study(forms: Path) -> None:
+    edit(forms, "study.toml", "容器盖好，放在阴凉处，避免阳光直射。\n", "")
+    assert_names(load_error(forms), "forms/study.toml", "calendar.urine_instructions_zh",
+                 "3 lines", "one line per step of urine_instructions (4 lines)")
+
+
+def test_empty_urine_instructions_stop_loading_the_study(forms: Path) -> None:
+    text = (FORMS / "study.toml").read_text(encoding="utf-8")
+    start = text.index('urine_instructions = """')
+    end = text.index('"""', start + len('urine_instructions = """')) + 3
+    edit(forms, "study.toml", text[start:end], 'urine_instructions = ""')
+    assert_names(load_error(forms), "forms/study.toml", "calendar.urine_instructions", "''",
+                 "a non-empty string")

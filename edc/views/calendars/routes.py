@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -22,7 +25,9 @@ from edc.formats.ics import (
     clinic_feed,
     day_text,
     family_calendar,
+    urine_day,
     visit_label,
+    visit_names,
     window_text,
 )
 from edc.formats.qr import qr_svg
@@ -34,7 +39,13 @@ from edc.rules.worklist import longest_window_days
 from edc.services import Changed
 from edc.services import clinic_feed as feeds
 from edc.views.calendars.forms import FeedLinkForm
-from edc.views.shared import clock, context, permission_required, study, subscription_url
+from edc.views.shared import (
+    clock,
+    context,
+    family_page_url,
+    permission_required,
+    study,
+)
 
 bp = Blueprint("calendars", __name__)
 
@@ -50,7 +61,9 @@ def reminders() -> Reminders:
     return Reminders(urine_days_before=settings.urine_days_before,
                      urine_time=settings.urine_time,
                      visit_alarm_minutes=settings.visit_alarm_minutes,
-                     visit_duration_minutes=settings.visit_duration_minutes)
+                     visit_duration_minutes=settings.visit_duration_minutes,
+                     urine_steps_zh=settings.urine_instructions_zh,
+                     urine_steps=settings.urine_instructions)
 
 
 # Families read their calendar and card in Chinese, then English, whatever the reader's language:
@@ -130,8 +143,8 @@ def _card_zh(urine_days_before: int) -> dict[str, str]:
             "date": _("Date"),
             "urine": urine,
             "phone": _("Clinic phone"),
-            "scan": _("Scan to subscribe to the calendar; changed visit times update "
-                      "automatically."),
+            "scan": _("Scan to open the visits on your phone; a changed visit shows there at "
+                      "once."),
         }
 
 
@@ -148,9 +161,121 @@ def _card_en(urine_days_before: int) -> dict[str, str]:
                               "days before each visit, and bring it to the visit.",
                               urine_days_before),
             "phone": _("Clinic phone"),
-            "scan": _("Scan to add the visits to your phone’s calendar; changes follow "
-                      "automatically."),
+            "scan": _("Scan to open the visits on your phone; a changed visit shows there at "
+                      "once."),
         }
+
+
+# The family's page: no log-in, no script, no other asset; its one style block is allowed by hash.
+FAMILY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                  "X-Robots-Tag": "noindex"}
+
+
+def _family_words(locale: str) -> dict[str, str]:
+    """The family page's words in one language."""
+    with force_locale(locale):
+        return {
+            "title": _("Follow-up visit schedule"),
+            "next": _("Your child’s next visit"),
+            "none_to_come": _("No visit is planned now. For any question, call the clinic."),
+            "suggested": _("Suggested day: the clinic will call you to book it, or call the "
+                           "clinic."),
+            "urine": _("24-hour urine collection"),
+            "urine_start": _("Start: %(day)s %(time)s"),
+            "visits": _("All visits this year"),
+            "window": _("Window: %(window)s"),
+            "clinic": _("Clinic"),
+            "call": _("Call the clinic"),
+            "add": _("Add to my calendar"),
+            "download": _("Download the calendar file (.ics)"),
+            "subscribe": _("Subscribe (iPhone, Mac)"),
+            "add_help": _("To change a visit, call the clinic; the calendar updates by itself."),
+            "gone": _("This link is no longer valid. Please call the clinic."),
+            **_state_words(),
+        }
+
+
+def _state_words() -> dict[str, str]:
+    return {reads.FamilyState.DONE: _("Done"), reads.FamilyState.BOOKED: _("Booked"),
+            reads.FamilyState.TO_BOOK: _("To book"), reads.FamilyState.MISSED: _("Missed"),
+            reads.FamilyState.CANCELLED: _("Cancelled")}
+
+
+def _days_away(days: int, locale: str) -> str:
+    """Say how far a day is: today, tomorrow, in N days."""
+    with force_locale(locale):
+        if days == 0:
+            return _("Today")
+        if days == 1:
+            return _("Tomorrow")
+        return ngettext("in %(num)s day", "in %(num)s days", days)
+
+
+def _urine_steps() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    settings = study().calendar
+    return settings.urine_instructions_zh, settings.urine_instructions
+
+
+def _family_response(html: str, status: int) -> Response:
+    """The page with its headers: nothing cached or indexed, only its own inline style."""
+    styles = re.findall(r"<style>(.*?)</style>", html, re.S)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+        for css in styles)
+    policy = (f"default-src 'none'; style-src {hashes}; "
+              "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return Response(html, status=status, mimetype="text/html",
+                    headers={**FAMILY_HEADERS, "Content-Security-Policy": policy})
+
+
+def _tel(phone: str) -> str:
+    """The phone number as a tel: link wants it: digits and a leading +."""
+    return "tel:" + re.sub(r"[^0-9+]", "", phone)
+
+
+@bp.route("/calendar/<token>")
+def family_page(token: str) -> Any:
+    """The family's page: the next visit, the urine collection, the year's visits, the clinic."""
+    site = study().site
+    zh, en = _family_words(CHINESE), _family_words(ENGLISH)
+    rows = reads.family_page(db.session(), token, study().schedule)
+    if rows is None:
+        html = render_template("calendars/family_gone.html", site=site, zh=zh, en=en,
+                               tel=_tel(site.phone))
+        return _family_response(html, 404)
+    today: date = clock()
+    words = calendar_words()
+    settings = study().calendar
+    # The next visit is the first still to come whose day or window is not over: a suggested
+    # day gone by in an open window is still the one to book.
+    upcoming = next((row for row in rows if row.to_come
+                     and max(row.entry.day, row.entry.window_end) >= today), None)
+    coming = None
+    if upcoming is not None:
+        entry = upcoming.entry
+        away = (entry.day - today).days
+        start = urine_day(entry, reminders())
+        clock_text = f"{settings.urine_time:%H:%M}"
+        coming = {
+            "row": upcoming, "names": visit_names(entry, words),
+            "day": day_text(entry.day, words),
+            "away": (_days_away(away, CHINESE), _days_away(away, ENGLISH)) if away >= 0 else None,
+            "window": tuple(lang.window % {"window": text} for lang, text in zip(
+                (words.zh, words.en), window_text(entry.window_start, entry.window_end, words),
+                strict=True)),
+            "urine": tuple(lang["urine_start"] % {"day": text, "time": clock_text}
+                           for lang, text in zip((zh, en), day_text(start, words), strict=True)),
+        }
+    visits = [(row, visit_names(row.entry, words), day_text(row.entry.day, words),
+               window_text(row.entry.window_start, row.entry.window_end, words))
+              for row in rows]
+    ics = url_for("calendars.family", token=token)
+    webcal = re.sub(r"^https?://", "webcal://",
+                    url_for("calendars.family", token=token, _external=True))
+    html = render_template("calendars/family.html", site=site, zh=zh, en=en, coming=coming,
+                           visits=visits, steps=_urine_steps(), tel=_tel(site.phone), ics=ics,
+                           webcal=webcal)
+    return _family_response(html, 200)
 
 
 @bp.route("/participants/<int:participant_id>/card")
@@ -158,7 +283,7 @@ def _card_en(urine_days_before: int) -> dict[str, str]:
 def card(participant_id: int) -> Any:
     """A printable card of the visits, for families who prefer paper."""
     participant = _participant_or_404(participant_id)
-    link = subscription_url(participant)
+    link = family_page_url(participant)
     words = calendar_words()
     rows = [(entry, visit_label(entry, words), day_text(entry.day, words),
              window_text(entry.window_start, entry.window_end, words))
@@ -167,7 +292,8 @@ def card(participant_id: int) -> Any:
     qr = Markup(qr_svg(link, _("QR code of the calendar link"))) if link else None
     before = study().calendar.urine_days_before
     return render_template("calendars/card.html", p=participant, rows=rows, link=link, qr=qr,
-                           site=study().site, zh=_card_zh(before), en=_card_en(before))
+                           site=study().site, zh=_card_zh(before), en=_card_en(before),
+                           steps=_urine_steps())
 
 
 @bp.route("/participants/<int:participant_id>/calendar.ics")

@@ -44,10 +44,10 @@ from edc.views.shared import (
     calendar,
     clock,
     context,
+    family_page_url,
     permission_required,
     results_definition,
     study,
-    subscription_url,
     trend_error,
 )
 
@@ -199,7 +199,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         add_form=add_form or AddVisitForm(formdata=None),
         withdraw_form=withdrawal, termination=termination,
         ended=next((e for e in ended if e.removed_reason is None), None),
-        calendar_qr=_qr(subscription_url(participant)),
+        calendar_qr=_qr(family_page_url(participant)),
     )
 
 

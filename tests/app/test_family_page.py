@@ -1,0 +1,274 @@
+"""The family's page: what a parent sees on the phone after scanning the card's QR code."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from edc import db
+from edc.models import Allocation, Participant
+from tests.support import factories
+from tests.support.apps import Clock
+from tests.support.forms import book, results_form
+from tests.support.queries import queries_for
+from tests.support.records import visit_id
+
+
+def issue(nurse: FlaskClient, pid: int) -> str:
+    """Issue the family's link as a nurse does; return its token."""
+    assert nurse.post(f"/participants/{pid}/calendar-link").status_code == 302
+    return re.search(r'id="family-page-link" href="/calendar/([A-Za-z0-9_-]+)"',
+                     nurse.get(f"/participants/{pid}").text).group(1)
+
+
+def section(html: str, name: str) -> str:
+    """The text of one section of the page, tags removed and spaces joined."""
+    part = re.search(rf'<section[^>]*id="{name}".*?</section>', html, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", part).split())
+
+
+def visit_rows(html: str) -> dict[str, str]:
+    """Each visit of the year by its English name: its text."""
+    rows = re.findall(r"<li class=\"[a-z_]+\" data-state=\"[a-z_]+\">.*?</li>", html, re.S)
+    found = {}
+    for row in rows:
+        text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        name = re.search(r"Follow-up visit [0-9]+ (weeks|months)|Unscheduled visit", text)
+        found[name.group(0)] = text
+    return found
+
+
+def test_the_page_shows_the_next_visit_in_chinese_then_english_with_days_away(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int, clock: Clock
+) -> None:
+    token = issue(nurse, scheduled)
+    # W08 (window 2026-05-08 to 2026-05-14) booked for Tuesday 12 May at 09:30.
+    assert book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30").status_code == 302
+    for w in ("W02", "W04", "W06"):
+        nurse.post(f"/visits/{visit_id(app, scheduled, w)}/missed", data={"reason": "Flu"})
+    with clock.on(date(2026, 5, 9)):
+        page = client.get(f"/calendar/{token}")
+    assert page.status_code == 200
+    next_visit = section(page.text, "next")
+    assert "复诊 8周 Follow-up visit 8 weeks" in next_visit
+    assert "2026年5月12日 星期二 09:30" in next_visit
+    assert "Tuesday 12 May 2026 09:30" in next_visit
+    assert "3 天后 in 3 days" in next_visit
+    assert "已预约 Booked" in next_visit
+    assert "可在2026年5月8日至5月14日之间任意一个门诊日就诊" in next_visit
+    with clock.on(date(2026, 5, 11)):
+        assert "明天 Tomorrow" in section(client.get(f"/calendar/{token}").text, "next")
+    with clock.on(date(2026, 5, 12)):
+        assert "今天 Today" in section(client.get(f"/calendar/{token}").text, "next")
+
+
+def test_the_urine_reminder_says_when_to_start_and_what_to_do_from_study_toml(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    token = issue(nurse, scheduled)
+    assert book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30").status_code == 302
+    for w in ("W02", "W04", "W06"):
+        nurse.post(f"/visits/{visit_id(app, scheduled, w)}/missed", data={"reason": "Flu"})
+    urine = section(client.get(f"/calendar/{token}").text, "urine")
+    # The day before the visit, at 18:00 (forms/study.toml [calendar]).
+    assert "开始时间：2026年5月11日 星期一 18:00" in urine
+    assert "Start: Monday 11 May 2026 18:00" in urine
+    steps = app.extensions["edc_study"].calendar
+    assert steps.urine_instructions_zh[0] in urine and steps.urine_instructions[0] in urine
+    assert "此后24小时内的全部尿液" in urine
+
+
+def test_every_visit_of_the_year_is_listed_with_its_status_and_window_in_words(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    token = issue(nurse, scheduled)
+    w02 = visit_id(app, scheduled, "W02")
+    assert nurse.post(f"/visits/{w02}", data=results_form(
+        nurse, w02, sample_date="2026-04-01")).status_code == 302
+    nurse.post(f"/visits/{visit_id(app, scheduled, 'W04')}/missed", data={"reason": "Flu"})
+    book(nurse, app, scheduled, "W06", date="2026-04-28", time="10:00")
+    rows = visit_rows(client.get(f"/calendar/{token}").text)
+    assert len(rows) == 11
+    assert "已完成 Done" in rows["Follow-up visit 2 weeks"]
+    assert "2026年4月1日 星期三" in rows["Follow-up visit 2 weeks"]
+    assert "未到访 Missed" in rows["Follow-up visit 4 weeks"]
+    assert "已预约 Booked" in rows["Follow-up visit 6 weeks"]
+    assert "Tuesday 28 April 2026 10:00" in rows["Follow-up visit 6 weeks"]
+    assert "待预约 To book" in rows["Follow-up visit 8 weeks"]
+    assert "Window: on any clinic day from 8 May to 14 May 2026" in rows["Follow-up visit 8 weeks"]
+    factories.withdraw(app, scheduled)
+    rows = visit_rows(client.get(f"/calendar/{token}").text)
+    assert "已取消 Cancelled" in rows["Follow-up visit 8 weeks"]
+    assert "已完成 Done" in rows["Follow-up visit 2 weeks"]
+
+
+def test_the_clinic_can_be_called_with_one_tap_and_the_calendar_added(
+    nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    token = issue(nurse, scheduled)
+    page = client.get(f"/calendar/{token}").text
+    clinic = section(page, "clinic")
+    assert "广州市天河区金穗路9号" in clinic and "9 Jinsui Road, Tianhe District" in clinic
+    assert '<a class="button call" href="tel:+862081330569">' in page
+    assert f'href="/calendar/{token}.ics"' in page
+    assert f'href="webcal://localhost/calendar/{token}.ics"' in page
+    assert client.get(f"/calendar/{token}.ics").mimetype == "text/calendar"
+
+
+class Links(HTMLParser):
+    """Every src, href and action of a page, and its robots meta."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.robots: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        values = dict(attrs)
+        self.urls += [v for k, v in attrs if k in ("src", "href", "action", "srcset") and v]
+        if tag == "meta" and values.get("name") == "robots":
+            self.robots.append(values.get("content") or "")
+
+
+def arm_of(pid: int) -> str:
+    """The child's arm, read from the allocation list (inside an app context)."""
+    return db.session().scalars(
+        select(Allocation.arm).where(Allocation.participant_id == pid)).one()
+
+
+def test_the_page_keeps_nothing_private_and_loads_nothing_from_elsewhere(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    token = issue(nurse, scheduled)
+    response = client.get(f"/calendar/{token}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    page = response.text
+    links = Links()
+    links.feed(page)
+    assert any("noindex" in robots for robots in links.robots)
+    # Only this site, the phone's dialler and its calendar: no other host, no asset at all.
+    for url in links.urls:
+        parts = urlsplit(url)
+        assert parts.scheme in ("", "tel", "webcal"), url
+        assert parts.netloc in ("", "localhost"), url
+    assert not links.tags & {"script", "link", "img", "iframe", "object", "form", "nav"}
+    assert "@import" not in page and "url(" not in page
+    with app.app_context():
+        child = db.session().get(Participant, scheduled)
+        code = arm_of(scheduled)
+        arm = next(a for a in app.extensions["edc_study"].arms if a.code == code)
+        private = [child.code, child.date_of_birth.isoformat(), f"{child.date_of_birth:%Y年}",
+                   code, arm.label, arm.label_zh]
+    for text in private:
+        assert text not in page
+    assert "Log out" not in page and "退出登录" not in page  # no staff header
+
+
+def test_the_page_of_a_child_in_either_arm_is_the_same_but_for_the_dates(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, allocation: None
+) -> None:
+    first = factories.child(app, "scheduled", "AS-001")
+    second = factories.child(app, "scheduled", "AS-002")
+    with app.app_context():
+        arms = {arm_of(pid) for pid in (first, second)}
+    assert len(arms) == 2  # one child in each arm
+    pages = []
+    for pid in (first, second):
+        token = issue(nurse, pid)
+        html = client.get(f"/calendar/{token}").text.replace(token, "TOKEN")
+        pages.append(html)
+    assert pages[0] == pages[1]
+
+
+def test_an_unknown_or_revoked_link_says_call_the_clinic_with_404(
+    nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    first = issue(nurse, scheduled)
+    second = issue(nurse, scheduled)  # reissued: the first link stops working
+    assert client.get(f"/calendar/{second}").status_code == 200
+    for token in (first, "guess", "x" * 200):
+        gone = client.get(f"/calendar/{token}")
+        assert gone.status_code == 404
+        assert "此链接已失效，请致电门诊。" in gone.text
+        assert "This link is no longer valid. Please call the clinic." in gone.text
+        assert 'href="tel:+862081330569"' in gone.text
+        assert gone.headers["Cache-Control"] == "no-store"
+        assert gone.headers["Referrer-Policy"] == "no-referrer"
+        assert "noindex" in gone.headers["X-Robots-Tag"]
+    assert client.get(f"/calendar/{first}.ics").status_code == 404
+    nurse.post(f"/participants/{scheduled}/calendar-link/revoke")
+    assert client.get(f"/calendar/{second}").status_code == 404
+
+
+def test_the_qr_codes_open_the_page_and_the_ics_link_stays_shown(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    token = issue(nurse, scheduled)
+    detail = nurse.get(f"/participants/{scheduled}").text
+    assert f"/calendar/{token}.ics</code>" in detail  # for phones that subscribe
+    with app.test_request_context():
+        from edc.formats.qr import qr_svg
+
+        page_qr = qr_svg(f"http://localhost/calendar/{token}", "QR code of the calendar link")
+    svg = re.search(r"<svg.*?</svg>", page_qr, re.S).group(0)
+    assert svg in detail
+    assert svg in nurse.get(f"/participants/{scheduled}/card").text
+
+
+def test_the_page_reads_the_same_whatever_the_readers_language(
+    nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    token = issue(nurse, scheduled)
+    english = client.get(f"/calendar/{token}", headers={"Accept-Language": "en"}).text
+    chinese = client.get(f"/calendar/{token}", headers={"Accept-Language": "zh-CN"}).text
+    assert english == chinese
+    assert english.index("孩子的下次复诊") < english.index("Your child’s next visit")
+
+
+def test_the_page_runs_the_same_two_queries_however_many_visits_are_done(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    token = issue(nurse, scheduled)
+    before = queries_for(app, client, f"/calendar/{token}")
+    for code, day in (("W02", date(2026, 3, 31)), ("W04", date(2026, 4, 14))):
+        factories.enter_results(app, scheduled, code, day)
+    assert queries_for(app, client, f"/calendar/{token}") == before == 2  # the child, its visits
+
+
+def test_a_suggested_day_gone_by_in_an_open_window_is_still_the_next_visit_to_book(
+    nurse: FlaskClient, client: FlaskClient, scheduled: int, clock: Clock
+) -> None:
+    # W02: suggested Monday 30 March, window 27 March to 2 April; today 1 April, not booked.
+    token = issue(nurse, scheduled)
+    with clock.on(date(2026, 4, 1)):
+        next_visit = section(client.get(f"/calendar/{token}").text, "next")
+    assert "复诊 2周" in next_visit and "Monday 30 March 2026" in next_visit
+    assert "待预约 To book" in next_visit
+    assert "门诊会联系您预约" in next_visit and "天后" not in next_visit
+    with clock.on(date(2026, 4, 3)):  # the window has closed: the next one is W04
+        assert "复诊 4周" in section(client.get(f"/calendar/{token}").text, "next")
+
+
+def test_the_card_and_the_calendar_file_carry_the_urine_steps_of_study_toml(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    from icalendar import Calendar
+
+    settings = app.extensions["edc_study"].calendar
+    token = issue(nurse, scheduled)
+    card = nurse.get(f"/participants/{scheduled}/card").text
+    assert settings.urine_instructions_zh[1] in card and settings.urine_instructions[1] in card
+    feed = Calendar.from_ical(client.get(f"/calendar/{token}.ics").data)
+    urine = next(str(e["DESCRIPTION"]) for e in feed.walk("VEVENT")
+                 if str(e["UID"]).endswith("-urine"))
+    assert settings.urine_instructions_zh[0] in urine and settings.urine_instructions[3] in urine
