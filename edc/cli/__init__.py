@@ -130,7 +130,8 @@ def create_user(username: str, role: str) -> None:
 
 @main.command("unlock-user", help=(
     f"Lift the {int(LOCKOUT.total_seconds() // 60)}-minute lock-out after "
-    f"{_in_words(MAX_FAILED_LOGINS)} failed log-ins."))
+    f"{_in_words(MAX_FAILED_LOGINS)} wrong passwords at signing, and the wait of a user name "
+    "after failed log-ins from other computers."))
 @click.argument("username")
 def unlock_user(username: str) -> None:
     from edc.services.accounts import unlock

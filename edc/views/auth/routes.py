@@ -14,8 +14,10 @@ from wtforms.validators import InputRequired
 
 from edc import db
 from edc.extensions import LANGUAGES
+from edc.models import utcnow
 from edc.services import Refused
 from edc.services.accounts import authenticate, choose_language
+from edc.services.signin import Throttled, end_session, start_session
 from edc.views.fields import Form
 from edc.views.shared import context
 
@@ -50,13 +52,19 @@ def login() -> Any:
     error = None
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session(), form.username.data, form.password.data)
+            user = authenticate(db.session(), form.username.data, form.password.data,
+                                request.remote_addr or "unknown")
+        except Throttled as throttled:
+            response = render_template("auth/login.html", form=form,
+                                       error=" ".join(throttled.messages))
+            return response, 429, {"Retry-After": str(throttled.minutes * 60)}
         except Refused as refused:
             error = " ".join(refused.messages)
         else:
             chosen = session.get("language")
             session.clear()
             login_user(user)
+            session["sid"] = start_session(db.session(), user.id, utcnow())
             if chosen and not user.language:  # chosen on the log-in page: keep it
                 choose_language(context(), user, chosen, LANGUAGES)
             session.permanent = True
@@ -82,6 +90,8 @@ def language() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    # Ended on the server: a copy of the cookie taken before is refused from now on.
+    end_session(db.session(), session.get("sid"))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
