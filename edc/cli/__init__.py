@@ -106,7 +106,13 @@ def serve_app(app: Flask, host: str, port: int, threads: int = THREADS) -> None:
 
     click.echo(f"Serving {app.extensions['edc_study'].info.id} on http://{host}:{port}/ "
                f"(database {shown}). Stop with Ctrl+C.")
-    waitress.serve(app, host=host, port=port, threads=threads)
+    waitress.serve(app, host=host, port=port, threads=threads, **waitress_options(app))
+
+
+def waitress_options(app: Flask) -> dict[str, object]:
+    """Behind a trusted proxy (EDC_PROXY_HOPS), waitress passes its X-Forwarded headers on for
+    the app to read (it drops them otherwise)."""
+    return {"clear_untrusted_proxy_headers": False} if app.config.get("PROXY_HOPS") else {}
 
 
 @main.command("create-user")
