@@ -322,3 +322,30 @@ def reset_password(ctx: Context, user: User, password: str) -> User:
         signin.lift_account_wait(ctx.session, user.username)
         ctx.session.commit()
     return user
+
+
+def change_own_password(ctx: Context, user: User, current: str, new: str, repeated: str,
+                        keep_session: str | None) -> User:
+    """Let a person replace their password (the administrator's temporary one, say): the
+    current one typed first, the new one twice and under the policy; their other sessions end,
+    the one they are using stays open."""
+    session, now = ctx.session, utcnow()
+    refuse_if_locked(user, now, "current")
+    if not password_matches(user, current):
+        # Counted like a wrong password at signing: only the logged-in person reaches this.
+        count_failure(session, user, user.username, N_("Wrong password at password change"),
+                      now, "current", _("This is not your current password."))
+    errors = Errors()
+    for problem in password_problems(new, user.username):
+        errors.add("password", problem)
+    if not errors and typed_password(new) != typed_password(repeated):
+        errors.add("repeated", _("The two new passwords differ. Type the same one twice."))
+    if not errors and password_matches(user, new):
+        errors.add("password", _("The new password is the current one. Choose another."))
+    errors.raise_if_any()
+    with audited(session, user.username, N_("Password changed by its owner")):
+        user.password_hash = generate_password_hash(typed_password(new), PASSWORD_METHOD)
+        user.failed_logins, user.locked_until = 0, None
+        signin.end_sessions_of(session, user.id, keep=keep_session)
+        session.commit()
+    return user

@@ -156,7 +156,7 @@ REASONS = {"success": N_("Log-in"), "failed": N_("Failed log-in"),
 
 def record(session: Session, name: str, address: str, outcome: str, now: datetime) -> None:
     """Keep one attempt in the trail, under the name typed, and commit."""
-    with audited(session, name or "(no name)", REASONS[outcome]):
+    with audited(session, name or "(log-in form)", REASONS[outcome]):
         session.add(LoginAttempt(at=now, username=name, address=address[:NAME_LENGTH],
                                  outcome=outcome))
         session.commit()
@@ -189,7 +189,8 @@ def end_session(session: Session, token: str | None) -> None:
         session.commit()
 
 
-def end_sessions_of(session: Session, user_id: int) -> None:
-    """End every session of an account (deactivated, or its password reset); the caller
-    commits."""
-    session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+def end_sessions_of(session: Session, user_id: int, keep: str | None = None) -> None:
+    """End every session of an account (deactivated, or its password changed) but the one
+    `keep` names; the caller commits."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user_id,
+                                              UserSession.token != (keep or "")))

@@ -30,9 +30,9 @@ from edc.views.shared import permission_required, study
 # The only endpoints reachable without a login (a family's calendar, a person's clinic calendar:
 # its random token is the key).
 PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family", "calendars.clinic_token_feed"}
-# Open to anyone logged in, whatever their role: leaving and choosing the language one reads are
-# not actions on the study's data.
-ANY_ROLE_ENDPOINTS = {"auth.logout", "auth.language"}
+# Open to anyone logged in, whatever their role: leaving, choosing the language one reads and
+# changing one's own password are not actions on the study's data.
+ANY_ROLE_ENDPOINTS = {"auth.logout", "auth.language", "auth.password"}
 
 
 @login_manager.user_loader

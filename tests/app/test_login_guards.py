@@ -297,3 +297,51 @@ def test_forwarded_headers_count_only_with_the_proxy_hops_configured(
 def test_a_database_server_without_a_configured_secret_key_refuses_to_start(study) -> None:
     with pytest.raises(ConfigurationError, match="EDC_SECRET_KEY"):
         create_app({"DATABASE_URL": "postgresql://edc@localhost/edc", "STUDY": study})
+
+
+# Changing one's own password ----------------------------------------------------------------------
+
+
+def _change(client: FlaskClient, current: str, new: str, repeated: str | None = None, **kw):
+    return client.post("/account/password", data={
+        "current": current, "password": new,
+        "repeated": new if repeated is None else repeated}, **kw)
+
+
+def test_a_nurse_changes_her_password_and_her_other_sessions_end(app: Flask, as_role) -> None:
+    here, elsewhere = as_role("nurse"), as_role("nurse")
+    assert "Change my password" in here.get("/account/password").text
+    response = _change(here, PASSWORD, "blue kettle on tuesday")
+    assert response.status_code == 302
+    assert "Your password is changed" in here.get(response.location).text
+    assert here.get("/participants/").status_code == 200
+    assert elsewhere.get("/participants/").status_code == 302
+    assert login(app.test_client(), "nurse", PASSWORD).status_code == 401
+    assert login(app.test_client(), "nurse", "blue kettle on tuesday").status_code == 302
+    with app.app_context():
+        [row] = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "user", AuditEvent.field == "password_hash")
+            .order_by(AuditEvent.id.desc()).limit(1)).all()
+    assert (row.username, row.reason) == ("nurse", "Password changed by its owner")
+
+
+@pytest.mark.parametrize("current, new, repeated, field, message", [
+    ("wrong-one", "blue kettle on tuesday", None, "current",
+     "This is not your current password."),
+    (PASSWORD, "nurse-2026-nurse", None, "password",
+     "The password contains the user name. Choose one that does not."),
+    (PASSWORD, "   ", None, "password", "The password is empty or only spaces."),
+    (PASSWORD, "blue kettle on tuesday", "blue kettle on monday", "repeated",
+     "The two new passwords differ. Type the same one twice."),
+    (PASSWORD, PASSWORD, None, "password",
+     "The new password is the current one. Choose another."),
+])
+def test_a_refused_password_change_says_why_at_the_field_and_keeps_the_old_password(
+        app: Flask, nurse: FlaskClient, current: str, new: str, repeated: str | None,
+        field: str, message: str) -> None:
+    response = _change(nurse, current, new, repeated)
+    assert response.status_code == 422
+    assert page(response).errors[field] == [message]
+    zh = _change(nurse, current, new, repeated, headers=ZH)
+    assert all(not m.isascii() for m in page(zh).errors[field])
+    assert login(app.test_client(), "nurse", PASSWORD).status_code == 302

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from html import unescape
 from urllib.parse import urlencode
@@ -132,3 +133,27 @@ def test_two_app_servers_share_sessions_log_out_conflicts_and_throttling(servers
     assert (status, headers["Retry-After"]) == (429, "300")
     assert _alert(text).startswith("此用户名在其他电脑上登录失败次数过多")
     assert Browser().login(b, "nurse") == 302
+
+
+@pytest.mark.skipif(not os.environ.get("EDC_TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="the advisory lock is PostgreSQL's")
+def test_two_servers_upgrading_the_schema_at_once_take_turns(database_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, text
+
+    from edc import db
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        # Held by someone else: an upgrade waits for it instead of running beside it.
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": db.UPGRADE_LOCK})
+        with ThreadPoolExecutor(2) as pool:
+            upgrades = [pool.submit(db.upgrade, database_url) for _ in range(2)]
+            time.sleep(1.5)  # a current schema's upgrade takes a fraction of that
+            assert not any(u.done() for u in upgrades)
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": db.UPGRADE_LOCK})
+            connection.commit()
+            assert [u.result(timeout=60) for u in upgrades] == [None, None]
+    engine.dispose()
