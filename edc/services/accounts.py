@@ -143,8 +143,10 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     matches = password_matches(user, password) if user is not None else _dummy_check(password)
     if user is None or not user.active or not matches:
         signin.count_failure(session, name, address, usual, now)
-    # Only a failed signature can lock an account now: its person, logged in, typed it.
-    refuse_if_locked(user, now, GENERAL)
+    # Only wrong passwords typed while logged in lock an account now (its person typed them).
+    if user.locked_until and user.locked_until > now:
+        signin.record(session, name, address, "failed", now)
+        refuse_if_locked(user, now, GENERAL)
     signin.record(session, name, address, "success", now)
     clear_failures(session, user, N_("Successful log-in"))
     return user
@@ -167,8 +169,9 @@ def refuse_if_locked(user: User, now: datetime, field: str) -> None:
     """Refuse, at `field`, a password typed for an account locked after failed log-ins."""
     if user.locked_until and user.locked_until > now:
         raise Refused({field: [_(
-            "This account is locked after %(n)s failed log-ins. Try again in %(minutes)s "
-            "minutes, or ask an administrator to unlock it.", n=MAX_FAILED_LOGINS,
+            "This account is locked after %(n)s wrong passwords typed while logged in. Try "
+            "again in %(minutes)s minutes, or ask an administrator to unlock it.",
+            n=MAX_FAILED_LOGINS,
             minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
 
 
@@ -183,7 +186,7 @@ def count_failure(session: Session, user: User, who: str, reason: str, now: date
         session.commit()
     if locked:
         raise Refused({field: [_(
-            "Too many failed log-ins: this account is locked for %(minutes)s minutes.",
+            "Too many wrong passwords: this account is locked for %(minutes)s minutes.",
             minutes=int(LOCKOUT.total_seconds() // 60))]})
     raise Refused({field: [wrong]})
 

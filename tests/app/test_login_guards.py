@@ -345,3 +345,20 @@ def test_a_refused_password_change_says_why_at_the_field_and_keeps_the_old_passw
     zh = _change(nurse, current, new, repeated, headers=ZH)
     assert all(not m.isascii() for m in page(zh).errors[field])
     assert login(app.test_client(), "nurse", PASSWORD).status_code == 302
+
+
+def test_an_account_locked_after_wrong_passwords_at_signing_is_refused_and_the_attempt_kept(
+        app: Flask) -> None:
+    from sqlalchemy import update
+
+    from edc.models import User
+
+    with app.app_context():
+        db.session().execute(update(User).where(User.username == "investigator")
+                             .values(locked_until=utcnow() + timedelta(minutes=10)))
+        db.session().commit()
+    response = login(app.test_client(), "investigator")
+    assert response.status_code == 401
+    assert _alert(response).startswith(
+        "This account is locked after 5 wrong passwords typed while logged in.")
+    assert _attempts(app) == [("investigator", "127.0.0.1", "failed")]
