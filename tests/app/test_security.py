@@ -60,11 +60,13 @@ def _redirects_to_login(response) -> bool:
 
 
 def _walkable_routes(app: Flask) -> list[tuple[str, str]]:
-    """(method, url) for every rule except the log-in page, static files and the family's
-    tokenised calendar link (which answers 404 to any token but a live one)."""
+    """(method, url) for every rule except the log-in page, static files and the tokenised
+    calendar links, a family's and a person's clinic feed (which answer 404 to any token but a
+    live one)."""
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("auth.login", "static", "calendars.family"):
+        if rule.endpoint in ("auth.login", "static", "calendars.family",
+                             "calendars.clinic_token_feed"):
             continue
 
         def fill(match: re.Match) -> str:
@@ -94,10 +96,11 @@ def test_every_route_except_login_redirects_an_anonymous_visitor_to_login(
     assert _count(app, Participant) == 0
 
 
-def test_only_the_login_page_and_the_family_calendar_link_are_open() -> None:
+def test_only_the_login_page_and_the_tokenised_calendar_links_are_open() -> None:
     from edc.views import PUBLIC_ENDPOINTS
 
-    assert PUBLIC_ENDPOINTS == {"auth.login", "static", "calendars.family"}
+    assert PUBLIC_ENDPOINTS == {"auth.login", "static", "calendars.family",
+                                "calendars.clinic_token_feed"}
 
 
 def test_login_page_is_the_one_page_open_without_login(client: FlaskClient) -> None:
