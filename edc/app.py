@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edc import db
 from edc.extensions import IDLE_TIMEOUT, LANGUAGES, babel, csrf, login_manager
@@ -20,8 +22,27 @@ from edc.services.base import Actor, Context
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 
 
-def _secret_key(instance: Path) -> str:
-    """A secret key kept in instance/, created on first start."""
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run the app as it is: the message says what to set."""
+
+
+class _SessionCookies(SecureCookieSessionInterface):
+    """The session cookie marked Secure on every response to a request that came over HTTPS
+    (directly or, with EDC_PROXY_HOPS, through the proxy), so it never travels in clear."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]
+                    or (has_request_context() and request.is_secure))
+
+
+def _secret_key(instance: Path, database_url: str) -> str:
+    """A secret key kept in instance/, created on first start; on a shared database server
+    every app process must sign with the same key, so there it must be configured."""
+    if not database_url.startswith("sqlite"):
+        raise ConfigurationError(
+            "Got no SECRET_KEY for a database server. Expected EDC_SECRET_KEY in the "
+            "environment or SECRET_KEY in instance/config.py, the same for every app process "
+            "(see docs/DEPLOYMENT.md).")
     path = instance / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
@@ -75,7 +96,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(instance)
+        app.config["SECRET_KEY"] = _secret_key(instance, app.config["DATABASE_URL"])
+    app.session_interface = _SessionCookies()
+    # Behind a reverse proxy, trust its X-Forwarded-For and -Proto for this many hops (0: none,
+    # the default: a client could otherwise claim any address and dodge the throttling).
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     # A caller that already holds the study (the tests load it once) hands it in as STUDY.
     study = app.config.get("STUDY") or load_study(app.config["FORMS_DIR"])

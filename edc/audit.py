@@ -25,6 +25,7 @@ from edc.models import (
     DataQuery,
     Infusion,
     LogEntry,
+    LoginAttempt,
     Participant,
     Result,
     Signature,
@@ -48,6 +49,7 @@ AUDITED: dict[type, str] = {
     Verification: "verification",
     Signature: "signature",
     StudyLock: "study_lock",
+    LoginAttempt: "login_attempt",
 }
 NOT_AUDITED_FIELDS = {
     "id", "version", "created_at", "results_saved_at", "calendar_sequence", "calendar_stamp",

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -61,11 +61,34 @@ def alembic_config(url: str) -> Any:
     return config
 
 
+# The PostgreSQL advisory lock held around a schema upgrade (any number both processes agree on).
+UPGRADE_LOCK = 7_306_311_920
+
+
 def upgrade(url: str) -> None:
-    """Create or upgrade the database schema to the newest migration."""
+    """Create or upgrade the database schema to the newest migration. On PostgreSQL two
+    processes starting at once take turns: the second waits, then finds the schema current."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    config = alembic_config(url)
+    if not url.startswith("postgresql"):
+        command.upgrade(config, "head")
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+            connection.commit()
+            try:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                connection.commit()
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": UPGRADE_LOCK})
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -106,7 +106,13 @@ def serve_app(app: Flask, host: str, port: int, threads: int = THREADS) -> None:
 
     click.echo(f"Serving {app.extensions['edc_study'].info.id} on http://{host}:{port}/ "
                f"(database {shown}). Stop with Ctrl+C.")
-    waitress.serve(app, host=host, port=port, threads=threads)
+    waitress.serve(app, host=host, port=port, threads=threads, **waitress_options(app))
+
+
+def waitress_options(app: Flask) -> dict[str, object]:
+    """Behind a trusted proxy (EDC_PROXY_HOPS), waitress passes its X-Forwarded headers on for
+    the app to read (it drops them otherwise)."""
+    return {"clear_untrusted_proxy_headers": False} if app.config.get("PROXY_HOPS") else {}
 
 
 @main.command("create-user")
@@ -130,7 +136,8 @@ def create_user(username: str, role: str) -> None:
 
 @main.command("unlock-user", help=(
     f"Lift the {int(LOCKOUT.total_seconds() // 60)}-minute lock-out after "
-    f"{_in_words(MAX_FAILED_LOGINS)} failed log-ins."))
+    f"{_in_words(MAX_FAILED_LOGINS)} wrong passwords at signing, and the wait of a user name "
+    "after failed log-ins from other computers."))
 @click.argument("username")
 def unlock_user(username: str) -> None:
     from edc.services.accounts import unlock

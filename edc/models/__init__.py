@@ -15,6 +15,7 @@ from edc.models.base import (
 from edc.models.logs import LogEntry
 from edc.models.monitoring import QUERY_STATUSES, DataQuery, Signature, StudyLock, Verification
 from edc.models.participants import Allocation, Infusion, Participant, User
+from edc.models.security import LOGIN_OUTCOMES, LoginAttempt, LoginThrottle, UserSession
 from edc.models.visits import CALENDAR_FIELDS, Result, Visit, raise_calendar_sequence
 
 __all__ = [
@@ -26,7 +27,10 @@ __all__ = [
     "CALENDAR_FIELDS",
     "DataQuery",
     "Infusion",
+    "LOGIN_OUTCOMES",
     "LogEntry",
+    "LoginAttempt",
+    "LoginThrottle",
     "PARTICIPANT_STATUSES",
     "Participant",
     "QUERY_STATUSES",
@@ -37,6 +41,7 @@ __all__ = [
     "StudyLock",
     "UTCDateTime",
     "User",
+    "UserSession",
     "VISIT_KINDS",
     "VISIT_STATUSES",
     "Verification",

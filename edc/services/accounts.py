@@ -1,5 +1,5 @@
-"""User accounts: creation, the password policy, roles, deactivation, password resets, lock-out
-after repeated failed log-ins.
+"""User accounts: creation, the password policy, roles, deactivation, password resets, the
+log-in (guarded by edc.services.signin), the lock after repeated wrong passwords at signing.
 
 Every change of an account acts in a Context like every write, the administrator as the actor.
 Logging in does not: before it there is no actor, only the typed user name, so authenticate takes
@@ -8,6 +8,7 @@ the session and the moment.
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from edc.models import ROLES, User, utcnow
 from edc.permissions import Role
+from edc.services import signin
 from edc.services.base import GENERAL, N_, Context, Errors, Refused, audited
 
 MAX_FAILED_LOGINS = 5
@@ -33,6 +35,19 @@ COMMON_PASSWORDS = frozenset({
     "abcdefghij", "iloveyou123", "admin12345", "administrator", "welcome123", "changeme123",
     "11223344556", "woaini1314", "5201314520", "aa12345678", "zxcvbnm123", "1q2w3e4r5t",
     "letmein1234", "trustno1234", "p@ssw0rd123", "q1w2e3r4t5y6", "123qweasdzxc", "1234qwer!@#$",
+    "qwertyuiop123", "asdfghjkl123", "zaq12wsxcde3", "1qazxsw23edc", "abcd12345678",
+    "0987654321", "9876543210", "1111122222", "1122334455", "1234512345", "147258369",
+    "1472583690", "3692581470", "a123456789", "aa123456789", "q123456789", "w123456789",
+    "wang1234567", "zhang123456", "li123456789", "woaini521", "woaini5201314", "520131452013",
+    "iloveyou1314", "88888888888", "66666666666", "hospital123", "hospital1234", "nurse12345",
+    "doctor12345", "welcome1234", "alport12345", "research123",
+})
+# Words that a guess tries with digits after them: "password2026", "welcome!!".
+COMMON_WORDS = frozenset({
+    "password", "passw0rd", "p@ssword", "p@ssw0rd", "welcome", "admin", "administrator",
+    "changeme", "letmein", "iloveyou", "woaini", "qwerty", "qwertyuiop", "abc", "abcd",
+    "abcdef", "hospital", "nurse", "doctor", "research", "alport", "guangzhou", "china",
+    "monkey", "dragon", "sunshine", "test", "user", "login", "secret",
 })
 
 
@@ -49,21 +64,31 @@ def typed_password(text: str) -> str:
 
 def password_problems(password: str, username: str) -> list[str]:
     """What is wrong with a new password for this user name (an empty list: nothing)."""
-    password = typed_password(password)
+    # Spaces around a password are easy to type by mistake and add nothing a guess must try.
+    password = typed_password(password).strip()
     problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if not password:
+        problems.append(_("The password is empty or only spaces."))
+    elif len(password) < MIN_PASSWORD_LENGTH:
         problems.append(
             _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
-    elif len(set(password)) == 1:
+    elif len(set("".join(password.split()))) == 1:
         problems.append(_("The password is one character repeated. Choose one that is hard "
                           "to guess."))
+    name = username.strip().casefold()
     # A name of one or two letters is in too many good passwords to refuse them all.
-    if len(username.strip()) >= 3 and username.strip().casefold() in password.casefold():
+    if len(name) >= 3 and (name in password.casefold()
+                           or "".join(password.casefold().split()) == name):
         problems.append(_("The password contains the user name. Choose one that does not."))
-    if password.casefold() in COMMON_PASSWORDS:
+    if password.casefold() in COMMON_PASSWORDS or _common_with_digits(password.casefold()):
         problems.append(_("This password is one of the first that anyone guessing tries. "
                           "Choose another."))
     return problems
+
+
+def _common_with_digits(password: str) -> bool:
+    """A common word with digits or '!' added at the end ('password2024!')."""
+    return password.rstrip("0123456789!").casefold() in COMMON_WORDS
 
 
 def create_user(ctx: Context, username: str, role: str, password: str) -> User:
@@ -100,33 +125,53 @@ def create_user(ctx: Context, username: str, role: str, password: str) -> User:
     return user
 
 
-def authenticate(
-    session: Session, username: str, password: str, now: datetime | None = None
-) -> User:
-    """Return the user for these credentials; Refused with a message otherwise.
+def authenticate(session: Session, username: str, password: str, address: str = "unknown",
+                 now: datetime | None = None) -> User:
+    """Return the user for these credentials; Refused with a message otherwise (Throttled
+    when the computer or the user name must wait first: see edc.services.signin).
 
-    Five failed attempts lock the account for 15 minutes. An unknown user name and a wrong
-    password get the same message, so the form does not reveal which accounts exist.
+    An unknown user name and a wrong password get the same message after the same work (a
+    password hash checked), so neither the answer nor its time tells which accounts exist.
+    Every attempt is kept in the trail, under the name typed.
     """
     now = now or utcnow()
-    wrong = _("Wrong user name or password.")
-    user = session.scalars(select(User).where(User.username == username.strip())).first()
-    if user is None:
-        raise Refused({GENERAL: [wrong]})
-    refuse_if_locked(user, now, GENERAL)
-    if not user.active or not password_matches(user, password):
-        # Whoever typed the password is unknown: the trail must not name the account's owner.
-        count_failure(session, user, "(log-in form)", N_("Failed log-in"), now, GENERAL, wrong)
+    name = signin.typed_name(username)
+    usual = signin.usual_computer(session, name, address, now)
+    signin.refuse_if_waiting(session, name, address, usual, now)
+    user = session.scalars(select(User).where(User.username == name)).first()
+    # The hash is checked whatever the account: an unknown name costs the same time.
+    matches = password_matches(user, password) if user is not None else _dummy_check(password)
+    if user is None or not user.active or not matches:
+        signin.count_failure(session, name, address, usual, now)
+    # Only wrong passwords typed while logged in lock an account now (its person typed them).
+    if user.locked_until and user.locked_until > now:
+        signin.record(session, name, address, "failed", now)
+        refuse_if_locked(user, now, GENERAL)
+    signin.record(session, name, address, "success", now)
     clear_failures(session, user, N_("Successful log-in"))
     return user
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_check(password: str) -> bool:
+    """Check a password against a hash of nothing, made once per method: the work of a wrong
+    password, for a user name that is no account."""
+    method = PASSWORD_METHOD
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method)
+    check_password_hash(_DUMMY_HASHES[method], typed_password(password))
+    return False
 
 
 def refuse_if_locked(user: User, now: datetime, field: str) -> None:
     """Refuse, at `field`, a password typed for an account locked after failed log-ins."""
     if user.locked_until and user.locked_until > now:
         raise Refused({field: [_(
-            "This account is locked after %(n)s failed log-ins. Try again in %(minutes)s "
-            "minutes, or ask an administrator to unlock it.", n=MAX_FAILED_LOGINS,
+            "This account is locked after %(n)s wrong passwords typed while logged in. Try "
+            "again in %(minutes)s minutes, or ask an administrator to unlock it.",
+            n=MAX_FAILED_LOGINS,
             minutes=max(1, round((user.locked_until - now).total_seconds() / 60)))]})
 
 
@@ -141,7 +186,7 @@ def count_failure(session: Session, user: User, who: str, reason: str, now: date
         session.commit()
     if locked:
         raise Refused({field: [_(
-            "Too many failed log-ins: this account is locked for %(minutes)s minutes.",
+            "Too many wrong passwords: this account is locked for %(minutes)s minutes.",
             minutes=int(LOCKOUT.total_seconds() // 60))]})
     raise Refused({field: [wrong]})
 
@@ -188,6 +233,8 @@ def unlock(ctx: Context, username: str) -> User:
     user = account(ctx, username)
     with audited(session, ctx.actor.username, N_("Account unlocked")):
         user.failed_logins, user.locked_until = 0, None
+        # The user name's wait after failures from other computers ends too.
+        signin.lift_account_wait(session, user.username)
         session.commit()
     return user
 
@@ -258,6 +305,8 @@ def set_active(ctx: Context, user: User, active: bool, reason: str,
         _not_the_last_admin(ctx, user)
     with audited(ctx.session, ctx.actor.username, reason):
         user.active = active
+        if not active:
+            signin.end_sessions_of(ctx.session, user.id)
         ctx.session.commit()
     return user
 
@@ -271,5 +320,35 @@ def reset_password(ctx: Context, user: User, password: str) -> User:
     with audited(ctx.session, ctx.actor.username, N_("Password reset by an administrator")):
         user.password_hash = generate_password_hash(typed_password(password), PASSWORD_METHOD)
         user.failed_logins, user.locked_until = 0, None
+        # Whoever is logged in with the old password is logged out.
+        signin.end_sessions_of(ctx.session, user.id)
+        signin.lift_account_wait(ctx.session, user.username)
         ctx.session.commit()
+    return user
+
+
+def change_own_password(ctx: Context, user: User, current: str, new: str, repeated: str,
+                        keep_session: str | None) -> User:
+    """Let a person replace their password (the administrator's temporary one, say): the
+    current one typed first, the new one twice and under the policy; their other sessions end,
+    the one they are using stays open."""
+    session, now = ctx.session, utcnow()
+    refuse_if_locked(user, now, "current")
+    if not password_matches(user, current):
+        # Counted like a wrong password at signing: only the logged-in person reaches this.
+        count_failure(session, user, user.username, N_("Wrong password at password change"),
+                      now, "current", _("This is not your current password."))
+    errors = Errors()
+    for problem in password_problems(new, user.username):
+        errors.add("password", problem)
+    if not errors and typed_password(new) != typed_password(repeated):
+        errors.add("repeated", _("The two new passwords differ. Type the same one twice."))
+    if not errors and password_matches(user, new):
+        errors.add("password", _("The new password is the current one. Choose another."))
+    errors.raise_if_any()
+    with audited(session, user.username, N_("Password changed by its owner")):
+        user.password_hash = generate_password_hash(typed_password(new), PASSWORD_METHOD)
+        user.failed_logins, user.locked_until = 0, None
+        signin.end_sessions_of(session, user.id, keep=keep_session)
+        session.commit()
     return user

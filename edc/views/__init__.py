@@ -20,9 +20,10 @@ from edc.models import User, utcnow
 from edc.permissions import Action, may
 from edc.protocol.codes import ParticipantStatus, Sex, VisitKind, VisitStatus
 from edc.protocol.study import ADVERSE_EVENTS
-from edc.read.accounts import active_user
+from edc.read.accounts import session_user
 from edc.read.safety import Alert, open_alerts
 from edc.rules.safety import hours_left
+from edc.services.signin import SESSION_LIFETIME, end_session
 from edc.views.filters import register_filters
 from edc.views.shared import permission_required, study
 
@@ -30,14 +31,18 @@ from edc.views.shared import permission_required, study
 # calendar: its random token is the key).
 PUBLIC_ENDPOINTS = {"auth.login", "static", "calendars.family", "calendars.family_page",
                     "calendars.clinic_token_feed"}
-# Open to anyone logged in, whatever their role: leaving and choosing the language one reads are
-# not actions on the study's data.
-ANY_ROLE_ENDPOINTS = {"auth.logout", "auth.language"}
+# Open to anyone logged in, whatever their role: leaving, choosing the language one reads and
+# changing one's own password are not actions on the study's data.
+ANY_ROLE_ENDPOINTS = {"auth.logout", "auth.language", "auth.password"}
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return active_user(db.session(), int(user_id)) if user_id.isdigit() else None
+    # The cookie alone is not enough: its session must still be open on the server.
+    if not user_id.isdigit():
+        return None
+    return session_user(db.session(), int(user_id), session.get("sid"),
+                        utcnow() - SESSION_LIFETIME)
 
 
 def _require_login() -> Any:
@@ -50,6 +55,7 @@ def _require_login() -> Any:
     now = datetime.now(UTC).timestamp()
     last_seen = session.get("last_seen", now)
     if now - last_seen > IDLE_TIMEOUT.total_seconds():
+        end_session(db.session(), session.get("sid"))
         logout_user()
         session.clear()
         flash(
@@ -71,6 +77,10 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.is_secure:
+        # Served over HTTPS (directly, or behind a trusted proxy: EDC_PROXY_HOPS): browsers
+        # keep to HTTPS for this site for a year.
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

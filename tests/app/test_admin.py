@@ -6,6 +6,7 @@ definition in force; all of it refused to every other role."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
@@ -13,10 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy import update as db_update
 
 from edc import db
 from edc.app import context_for
-from edc.models import User
+from edc.models import User, utcnow
 from edc.permissions import Role
 from edc.services import Operator, Refused, accounts
 from tests.support import factories
@@ -63,6 +65,11 @@ def change(admin: FlaskClient, app: Flask, username: str, what: str, **data: str
                     "Choose another."),
     ("１２３４５６７８９０", "This password is one of the first that anyone guessing tries. "
                            "Choose another."),
+    (" " * 10, "Enter a temporary password."),
+    ("   short-12   ", "The password must have at least 10 characters."),
+    ("a a a a a a a", "The password is one character repeated. Choose one that is hard to guess."),
+    ("Welcome2026!", "This password is one of the first that anyone guessing tries. "
+                     "Choose another."),
 ])
 def test_a_weak_password_is_refused_at_its_field_with_the_typing_kept(
         app: Flask, admin: FlaskClient, password: str, message: str) -> None:
@@ -137,10 +144,20 @@ def test_role_change_password_reset_deactivation_and_unlock_are_audited(
     assert change(admin, app, "unblinded", "reactivate", reason="Back").status_code == 302
     assert login(FlaskClient(app), "unblinded").status_code == 302
 
-    # Locked after five failed log-ins, unlocked by the admin.
+    # Five failed log-ins from another computer make the name wait there; the admin lifts it.
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "127.0.0.7"
     for _ in range(5):
-        login(FlaskClient(app), "investigator", "wrong password")
-    assert user(app, "investigator").locked_until is not None
+        login(elsewhere, "investigator", "wrong password")
+    assert login(elsewhere, "investigator").status_code == 429
+    assert "waits after failed log-ins" in page(admin.get("/admin/users")).text
+    assert change(admin, app, "investigator", "unlock").status_code == 302
+    assert login(elsewhere, "investigator").status_code == 302
+    # A lock after wrong passwords at signing is lifted the same way, and audited.
+    with app.app_context():
+        db.session().execute(db_update(User).where(User.username == "investigator")
+                             .values(locked_until=utcnow() + timedelta(minutes=10)))
+        db.session().commit()
     assert login(FlaskClient(app), "investigator").status_code == 401
     assert change(admin, app, "investigator", "unlock").status_code == 302
     assert user(app, "investigator").locked_until is None

@@ -26,7 +26,7 @@ def route_permissions(app: Flask) -> dict[str, set[Action]]:
 def test_every_page_is_public_or_checks_a_permission(app: Flask) -> None:
     assert PUBLIC_ENDPOINTS == {"auth.login", "static", "calendars.family",
                                 "calendars.family_page", "calendars.clinic_token_feed"}
-    assert ANY_ROLE_ENDPOINTS == {"auth.logout", "auth.language"}
+    assert ANY_ROLE_ENDPOINTS == {"auth.logout", "auth.language", "auth.password"}
     unchecked = {endpoint for endpoint, actions in route_permissions(app).items()
                  if not actions} - PUBLIC_ENDPOINTS - ANY_ROLE_ENDPOINTS
     assert unchecked == set()
@@ -96,12 +96,24 @@ def test_only_nurses_and_investigators_write_and_only_the_unblinded_role_sees_th
             assert allowed == writers, action
 
 
-def test_the_readme_states_the_lock_out_and_idle_time_out_the_code_applies() -> None:
+def test_the_readme_states_the_throttling_lock_and_idle_time_out_the_code_applies() -> None:
     from edc.extensions import IDLE_TIMEOUT
+    from edc.services import signin
     from edc.services.accounts import LOCKOUT, MAX_FAILED_LOGINS
 
     text = " ".join(README.read_text(encoding="utf-8").split())
-    words = {5: "Five"}  # how the README spells the count
-    assert (f"{words.get(MAX_FAILED_LOGINS, MAX_FAILED_LOGINS)} failed log-ins lock an account "
-            f"for {LOCKOUT.total_seconds() / 60:g} minutes") in text
-    assert f"a session ends after {IDLE_TIMEOUT.total_seconds() / 60:g} minutes" in text
+    words = {5: "five"}  # how the README spells the count
+
+    def minutes(span) -> str:
+        return f"{span.total_seconds() / 60:g}"
+
+    assert (f"after {signin.ADDRESS_LIMIT} failures in a row (failures less than "
+            f"{minutes(signin.WINDOW)} minutes apart), that address waits "
+            f"{minutes(signin.ADDRESS_WAIT)} minute, then twice as long after each further "
+            f"failure, at most an hour") in text
+    assert signin.LONGEST_WAIT.total_seconds() == 3600
+    assert (f"in the last {signin.USUAL_DAYS} days: after {signin.ACCOUNT_LIMIT} failures that "
+            f"name waits there, {minutes(signin.ACCOUNT_WAIT)} minutes and doubling") in text
+    assert (f"still lock the account for {minutes(LOCKOUT)} minutes after "
+            f"{words.get(MAX_FAILED_LOGINS, MAX_FAILED_LOGINS)}") in text
+    assert f"A session ends after {minutes(IDLE_TIMEOUT)} minutes without activity" in text

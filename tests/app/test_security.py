@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -17,8 +16,7 @@ from werkzeug.security import check_password_hash
 
 from edc import db
 from edc.app import create_app
-from edc.models import AuditEvent, Infusion, Participant, User, Visit, utcnow
-from edc.services import accounts
+from edc.models import AuditEvent, Infusion, Participant, User, Visit
 from tests.support.apps import PASSWORD, ROLES, login
 from tests.support.forms import enrolment_form, infusion_form
 
@@ -208,47 +206,7 @@ def test_logout_without_csrf_token_is_refused_and_keeps_the_user_logged_in(
     assert _redirects_to_login(client.get("/participants/"))
 
 
-# Lock-out after five failed log-ins --------------------------------------------------------------
-
-
-def test_five_wrong_passwords_lock_the_account_for_15_minutes(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for _attempt in range(4):
-        response = login(client, "nurse", "wrong-password")
-        assert response.status_code == 401
-        assert _alert(response) == WRONG
-    fifth = login(client, "nurse", "wrong-password")
-    assert fifth.status_code == 401
-    assert "locked for 15 minutes" in _alert(fifth)
-
-    refused = login(client, "nurse", PASSWORD)
-    assert refused.status_code == 401
-    assert "locked" in _alert(refused)
-    assert _redirects_to_login(client.get("/participants/"))
-
-    real_now = utcnow()
-    monkeypatch.setattr(accounts, "utcnow", lambda: real_now + timedelta(minutes=14))
-    assert "locked" in _alert(login(client, "nurse", PASSWORD))
-
-    monkeypatch.setattr(accounts, "utcnow", lambda: real_now + timedelta(minutes=16))
-    response = login(client, "nurse", PASSWORD)
-    assert response.status_code == 302, response.text
-    user = _user(app, "nurse")
-    assert (user.failed_logins, user.locked_until) == (0, None)
-    assert client.get("/participants/").status_code == 200
-
-
-def test_a_successful_login_resets_the_count_of_failed_attempts(
-    app: Flask, client: FlaskClient
-) -> None:
-    for _attempt in range(4):
-        login(client, "nurse", "wrong-password")
-    assert login(client, "nurse", PASSWORD).status_code == 302
-    client.post("/logout")
-    for _attempt in range(4):
-        assert _alert(login(client, "nurse", "wrong-password")) == WRONG
-    assert _user(app, "nurse").locked_until is None
+# Failed log-ins (the throttling: tests/app/test_login_guards.py) ----------------------------------
 
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(client: FlaskClient) -> None:
@@ -256,24 +214,6 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(client: FlaskClient
     wrong = login(client, "nurse", "wrong-password")
     assert (unknown.status_code, _alert(unknown)) == (wrong.status_code, _alert(wrong))
     assert _alert(wrong) == WRONG
-
-
-def test_failed_logins_are_written_to_the_audit_trail(app: Flask, client: FlaskClient) -> None:
-    for _attempt in range(2):
-        login(client, "nurse", "wrong-password")
-    nurse_id = _user(app, "nurse").id
-    with app.app_context():
-        rows = db.session().scalars(
-            select(AuditEvent)
-            .where(AuditEvent.entity == "user", AuditEvent.field == "failed_logins",
-                   AuditEvent.action == "update")
-            .order_by(AuditEvent.id)
-        ).all()
-    # Whoever typed the wrong password is unknown: the rows do not name the account's owner.
-    assert [(r.username, r.entity_id, r.old, r.new) for r in rows] == [
-        ("(log-in form)", nurse_id, "0", "1"),
-        ("(log-in form)", nurse_id, "1", "2"),
-    ]
 
 
 # Idle sessions expire ----------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from edc import db, services
-from edc.models import Participant, User
+from edc.models import Participant, User, utcnow
 from edc.permissions import Action
+from edc.read import accounts as account_reads
 from edc.read import admin as reads
 from edc.read.participants import load_participant
 from edc.services import Changed, Refused, accounts, locks
@@ -70,8 +71,11 @@ def _users_page(failed: tuple[int, str, Any] | None = None, general: list[str] |
     if failed is not None:
         user_id, kind, form = failed
         forms[user_id][kind] = form
+    page = request.args.get("attempts", 1, type=int) or 1
     return render_template("admin/users.html", rows=rows, forms=forms, general=general or [],
                            failed=failed[0] if failed else None,
+                           attempts=account_reads.login_attempts(db.session(), page),
+                           waiting=account_reads.waiting_names(db.session(), utcnow()),
                            min_length=accounts.MIN_PASSWORD_LENGTH,
                            new_form=new_form or NewUserForm(formdata=None)), status
 

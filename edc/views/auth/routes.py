@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from wtforms import HiddenField, PasswordField, SelectField, StringField
@@ -14,10 +24,17 @@ from wtforms.validators import InputRequired
 
 from edc import db
 from edc.extensions import LANGUAGES
+from edc.models import utcnow
 from edc.services import Refused
-from edc.services.accounts import authenticate, choose_language
+from edc.services.accounts import (
+    MIN_PASSWORD_LENGTH,
+    authenticate,
+    change_own_password,
+    choose_language,
+)
+from edc.services.signin import Throttled, end_session, start_session
 from edc.views.fields import Form
-from edc.views.shared import context
+from edc.views.shared import attach_errors, context
 
 bp = Blueprint("auth", __name__)
 
@@ -50,19 +67,52 @@ def login() -> Any:
     error = None
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session(), form.username.data, form.password.data)
+            user = authenticate(db.session(), form.username.data, form.password.data,
+                                request.remote_addr or "unknown")
+        except Throttled as throttled:
+            response = render_template("auth/login.html", form=form,
+                                       error=" ".join(throttled.messages))
+            return response, 429, {"Retry-After": str(throttled.minutes * 60)}
         except Refused as refused:
             error = " ".join(refused.messages)
         else:
             chosen = session.get("language")
             session.clear()
             login_user(user)
+            session["sid"] = start_session(db.session(), user.id, utcnow())
             if chosen and not user.language:  # chosen on the log-in page: keep it
                 choose_language(context(), user, chosen, LANGUAGES)
             session.permanent = True
             session["last_seen"] = datetime.now(UTC).timestamp()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+class PasswordForm(Form):
+    current = PasswordField(_l("Current password"), validators=[InputRequired()])
+    password = PasswordField(_l("New password"), validators=[InputRequired()])
+    repeated = PasswordField(_l("New password again"), validators=[InputRequired()])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password() -> Any:
+    """Change one's own password; the person's other sessions end."""
+    form = PasswordForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            change_own_password(context(), current_user._get_current_object(),
+                                form.current.data, form.password.data, form.repeated.data,
+                                session.get("sid"))
+        except Refused as refused:
+            general = attach_errors(form, refused)
+        else:
+            flash(_("Your password is changed. Your sessions on other computers are ended."),
+                  "success")
+            return redirect(url_for("index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form, general=general,
+                           min_length=MIN_PASSWORD_LENGTH), status
 
 
 class LanguageForm(Form):
@@ -82,6 +132,8 @@ def language() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    # Ended on the server: a copy of the cookie taken before is refused from now on.
+    end_session(db.session(), session.get("sid"))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -1,0 +1,196 @@
+"""What guards the log-in form: each attempt kept in the trail, failures counted per address and
+per user name in the database (so that every app process sees the same counts), and the
+sessions held on the server.
+
+Throttling, not lock-out. A stranger who types a nurse's name five times must not keep the
+nurse out of the app, so no count of failures locks an account. Instead:
+- an address (a computer, or a proxy's client) that fails ADDRESS_LIMIT times in a row waits,
+  1 minute, then twice as long after each further failure, at most an hour;
+- a user name that fails ACCOUNT_LIMIT times from computers it has not logged in from before
+  waits there, 5 minutes and doubling, at most an hour. The computers its person logged in from
+  in the last USUAL_DAYS days are not held back by it: the nurse at the ward computer still gets
+  in while someone elsewhere guesses her password.
+A user name that is no account is counted the same way, so the answers do not tell which exist.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from edc.models.security import (
+    ACCOUNT_KEY,
+    ADDRESS_KEY,
+    LoginAttempt,
+    LoginThrottle,
+    UserSession,
+)
+from edc.services.base import GENERAL, N_, Refused, audited
+
+ADDRESS_LIMIT = 10
+ACCOUNT_LIMIT = 5
+ADDRESS_WAIT = timedelta(minutes=1)
+ACCOUNT_WAIT = timedelta(minutes=5)
+LONGEST_WAIT = timedelta(hours=1)
+# Failures further apart than this start the count again.
+WINDOW = timedelta(minutes=15)
+USUAL_DAYS = 90
+# A counter nobody has touched for a day holds nothing worth keeping.
+STALE = timedelta(days=1)
+# A session ends a day after its log-in, whatever the activity (the idle timeout ends it sooner).
+SESSION_LIFETIME = timedelta(hours=24)
+NAME_LENGTH = 64
+
+
+class Throttled(Refused):
+    """A log-in refused unchecked: its address or its user name must wait `minutes`."""
+
+    def __init__(self, message: str, minutes: int) -> None:
+        super().__init__({GENERAL: [message]})
+        self.minutes = minutes
+
+
+def typed_name(username: str) -> str:
+    """The user name as the counters and the trail keep it."""
+    return username.strip()[:NAME_LENGTH]
+
+
+def _minutes(until: datetime, now: datetime) -> int:
+    return max(1, -(-int((until - now).total_seconds()) // 60))
+
+
+def _address_key(address: str) -> str:
+    return ADDRESS_KEY + address
+
+
+def _account_key(name: str) -> str:
+    return ACCOUNT_KEY + name
+
+
+def usual_computer(session: Session, name: str, address: str, now: datetime) -> bool:
+    """Whether this user name logged in from this address in the last USUAL_DAYS days."""
+    return session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.username == name, LoginAttempt.address == address,
+        LoginAttempt.outcome == "success",
+        LoginAttempt.at > now - timedelta(days=USUAL_DAYS)).limit(1)) is not None
+
+
+def refuse_if_waiting(session: Session, name: str, address: str, usual: bool,
+                      now: datetime) -> None:
+    """Refuse, before any password is checked, an attempt whose address or user name waits."""
+    keys = [_address_key(address)] + ([] if usual else [_account_key(name)])
+    blocked = dict(session.execute(select(LoginThrottle.key, LoginThrottle.blocked_until).where(
+        LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now)).all())
+    if not blocked:
+        return
+    if _address_key(address) in blocked:
+        minutes = _minutes(blocked[_address_key(address)], now)
+        message = _("Too many failed log-ins from this computer. Try again in %(minutes)s "
+                    "minutes.", minutes=minutes)
+    else:
+        minutes = _minutes(blocked[_account_key(name)], now)
+        message = _("Too many failed log-ins for this user name from other computers. Try "
+                    "again in %(minutes)s minutes, or log in from the computer you usually use.",
+                    minutes=minutes)
+    record(session, name, address, "throttled", now)
+    raise Throttled(message, minutes)
+
+
+def _count(session: Session, key: str, now: datetime, limit: int,
+           first_wait: timedelta) -> datetime | None:
+    """Count one failure under key in one statement (two processes may count at once); return
+    until when the key now waits, if it does."""
+    table = LoginThrottle.__table__
+    # The count starts again once the key has been quiet for WINDOW, counted from the end of
+    # its last wait: after a wait, the next failure makes it wait twice as long.
+    quiet = and_(table.c.last_at < now - WINDOW,
+                 or_(table.c.blocked_until.is_(None), table.c.blocked_until < now - WINDOW))
+    counted = update(table).where(table.c.key == key).values(
+        failures=case((quiet, 1), else_=table.c.failures + 1), last_at=now)
+    if session.execute(counted).rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.execute(insert(table).values(key=key, failures=1, last_at=now))
+        except IntegrityError:  # another process inserted it first: count on its row
+            session.execute(counted)
+    failures = session.scalar(select(table.c.failures).where(table.c.key == key)) or 0
+    if failures < limit:
+        return None
+    until = now + min(LONGEST_WAIT, first_wait * 2 ** (failures - limit))
+    session.execute(update(table).where(table.c.key == key).values(blocked_until=until))
+    return until
+
+
+def count_failure(session: Session, name: str, address: str, usual: bool,
+                  now: datetime) -> None:
+    """Count a failed log-in against its address and, from an unusual computer, its user name;
+    keep the attempt; refuse it with the wrong-password message or, when it made the address or
+    the name wait, with the waiting one."""
+    waits = _count(session, _address_key(address), now, ADDRESS_LIMIT, ADDRESS_WAIT)
+    account = (None if usual else
+               _count(session, _account_key(name), now, ACCOUNT_LIMIT, ACCOUNT_WAIT))
+    session.execute(delete(LoginThrottle).where(
+        LoginThrottle.last_at < now - STALE,
+        or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
+    record(session, name, address, "failed", now)
+    if waits is not None:
+        raise Throttled(_("Wrong user name or password. Too many failed log-ins from this "
+                          "computer: try again in %(minutes)s minutes.",
+                          minutes=_minutes(waits, now)), _minutes(waits, now))
+    if account is not None:
+        raise Throttled(_("Wrong user name or password. Too many failed log-ins for this user "
+                          "name from other computers: try again in %(minutes)s minutes, or "
+                          "log in from the computer you usually use.",
+                          minutes=_minutes(account, now)), _minutes(account, now))
+    raise Refused({GENERAL: [_("Wrong user name or password.")]})
+
+
+REASONS = {"success": N_("Log-in"), "failed": N_("Failed log-in"),
+           "throttled": N_("Log-in refused: too many failed attempts")}
+
+
+def record(session: Session, name: str, address: str, outcome: str, now: datetime) -> None:
+    """Keep one attempt in the trail, under the name typed, and commit."""
+    with audited(session, name or "(log-in form)", REASONS[outcome]):
+        session.add(LoginAttempt(at=now, username=name, address=address[:NAME_LENGTH],
+                                 outcome=outcome))
+        session.commit()
+
+
+def lift_account_wait(session: Session, name: str) -> None:
+    """Forget the failures counted against a user name (an administrator's unlock)."""
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(name)))
+
+
+def account_waits_until(session: Session, name: str, now: datetime) -> datetime | None:
+    """Until when log-ins for this user name from unusual computers wait, if they do."""
+    return session.scalar(select(LoginThrottle.blocked_until).where(
+        LoginThrottle.key == _account_key(name), LoginThrottle.blocked_until > now))
+
+
+def start_session(session: Session, user_id: int, now: datetime) -> str:
+    """Open a session on the server for a log-in; return its token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.execute(delete(UserSession).where(UserSession.created_at < now - SESSION_LIFETIME))
+    session.add(UserSession(token=token, user_id=user_id, created_at=now))
+    session.commit()
+    return token
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """End one session on the server: its cookie is refused from now on, by every process."""
+    if token:
+        session.execute(delete(UserSession).where(UserSession.token == token))
+        session.commit()
+
+
+def end_sessions_of(session: Session, user_id: int, keep: str | None = None) -> None:
+    """End every session of an account (deactivated, or its password changed) but the one
+    `keep` names; the caller commits."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user_id,
+                                              UserSession.token != (keep or "")))

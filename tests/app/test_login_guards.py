@@ -1,0 +1,364 @@
+"""Log-in under attack, as a nurse and an administrator meet it: guessing slowed per computer
+and per user name without keeping the nurse out, the same answer for an unknown name, every
+attempt in the trail, log-out ending the session on the server, the password policy, HTTPS."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from edc import db
+from edc.app import ConfigurationError, context_for, create_app
+from edc.models import AuditEvent, LoginAttempt, utcnow
+from edc.services import accounts
+from tests.support.apps import PASSWORD, SET_UP, login
+from tests.support.pages import page
+
+WRONG = "Wrong user name or password."
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def _alert(response) -> str:
+    match = re.search(r'<p class="flash error" role="alert">(.*?)</p>', response.text, re.S)
+    assert match, f"Got no error message on the page. Expected one.\n{response.text}"
+    return unescape(match.group(1)).strip()
+
+
+def _at(app: Flask, address: str) -> FlaskClient:
+    """A browser on another computer (the address the app sees)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _later(monkeypatch: pytest.MonkeyPatch, minutes: float) -> None:
+    """Let `minutes` pass for the log-in's clock."""
+    then = utcnow() + timedelta(minutes=minutes)
+    monkeypatch.setattr(accounts, "utcnow", lambda: then)
+
+
+def _attempts(app: Flask) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        return [(a.username, a.address, a.outcome) for a in db.session().scalars(
+            select(LoginAttempt).order_by(LoginAttempt.id))]
+
+
+# A stranger cannot keep the nurse out -------------------------------------------------------------
+
+
+def test_guessing_a_nurse_password_elsewhere_does_not_keep_her_out_of_her_usual_computer(
+        app: Flask, client: FlaskClient) -> None:
+    # The nurse logged in at the ward computer before (127.0.0.1, the test client's address).
+    assert login(client, "nurse").status_code == 302
+    client.post("/logout")
+    stranger = _at(app, "127.0.0.66")
+    for _attempt in range(4):
+        response = login(stranger, "nurse", "guess")
+        assert (response.status_code, _alert(response)) == (401, WRONG)
+    fifth = login(stranger, "nurse", "guess")
+    assert fifth.status_code == 429
+    assert _alert(fifth) == (
+        "Wrong user name or password. Too many failed log-ins for this user name from other "
+        "computers: try again in 5 minutes, or log in from the computer you usually use.")
+    # Now even the right password waits there, unchecked, with a Retry-After...
+    right = login(stranger, "nurse", PASSWORD)
+    assert right.status_code == 429 and right.headers["Retry-After"] == "300"
+    assert "Try again in 5 minutes" in _alert(right)
+    # ...and in Chinese for a reader of Chinese, on a third computer too.
+    zh = _at(app, "127.0.0.67").post("/login", data={"username": "nurse", "password": "x"},
+                                     headers=ZH)
+    assert _alert(zh) == ("此用户名在其他电脑上登录失败次数过多。请 5 分钟后再试，"
+                          "或在您常用的电脑上登录。")
+    # The nurse at her usual computer gets in at once.
+    assert login(client, "nurse").status_code == 302
+    assert client.get("/participants/").status_code == 200
+
+
+def test_many_failures_from_one_computer_make_it_wait_longer_each_time(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    computer = _at(app, "127.0.0.20")
+    # Different names, so only the computer's count reaches its limit.
+    for n in range(9):
+        assert _alert(login(computer, f"name{n}", "guess")) == WRONG
+    tenth = login(computer, "name9", "guess")
+    assert (tenth.status_code, _alert(tenth)) == (429, (
+        "Wrong user name or password. Too many failed log-ins from this computer: try again "
+        "in 1 minutes."))
+    # The right password of a real account waits too: nothing is checked while it waits.
+    assert _alert(login(computer, "investigator", PASSWORD)) == (
+        "Too many failed log-ins from this computer. Try again in 1 minutes.")
+    assert _alert(computer.post("/login", data={"username": "a", "password": "b"},
+                                headers=ZH)) == "这台电脑登录失败次数过多。请 1 分钟后再试。"
+    # Another computer is not held back.
+    assert login(_at(app, "127.0.0.21"), "investigator").status_code == 302
+    # After the wait, one more failure doubles it.
+    _later(monkeypatch, 1.5)
+    assert "try again in 2 minutes" in _alert(login(computer, "name10", "guess"))
+    _later(monkeypatch, 4)
+    assert "try again in 4 minutes" in _alert(login(computer, "name11", "guess"))
+    _later(monkeypatch, 9)
+    assert login(computer, "investigator").status_code == 302
+
+
+def test_a_flood_of_guesses_is_refused_without_checking_passwords(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks: list[str] = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash",
+                        lambda hashed, typed: checks.append(typed) or real(hashed, typed))
+    computer = _at(app, "127.0.0.30")
+    statuses = [login(computer, "nurse", f"guess{n}").status_code for n in range(40)]
+    # Five guesses at the name from this unusual computer, then every post waits.
+    assert statuses == [401] * 4 + [429] * 36
+    assert len(checks) == 5
+    assert [outcome for *_, outcome in _attempts(app)] == ["failed"] * 5 + ["throttled"] * 35
+
+
+def test_an_unknown_name_and_a_wrong_password_get_the_same_answer_after_the_same_work(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks: list[str] = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash",
+                        lambda hashed, typed: checks.append(typed) or real(hashed, typed))
+    answers = {}
+    for name in ("nurse", "nobody"):
+        checks.clear()
+        computer = _at(app, f"127.0.1.{len(answers)}")
+        answers[name] = [(r.status_code, _alert(r))
+                         for r in (login(computer, name, "wrong-password") for _ in range(6))]
+        # Each attempt that was not made to wait checked one password hash, known name or not.
+        assert checks == ["wrong-password"] * 5, name
+    assert answers["nurse"] == answers["nobody"]
+    assert answers["nurse"][0] == (401, WRONG)
+
+
+def test_a_deactivated_account_costs_a_hash_check_and_gets_the_wrong_password_message(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    with app.app_context():
+        ctx = context_for(SET_UP)
+        accounts.set_active(ctx, accounts.account(ctx, "monitor"), False, "Left the study")
+    checks: list[str] = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash",
+                        lambda hashed, typed: checks.append(typed) or real(hashed, typed))
+    response = login(app.test_client(), "monitor")
+    assert (response.status_code, _alert(response), len(checks)) == (401, WRONG, 1)
+
+
+# Every attempt in the trail, shown to the administrator -------------------------------------------
+
+
+def test_failed_log_ins_are_kept_with_the_name_typed_the_address_and_the_outcome(
+        app: Flask, client: FlaskClient, as_role) -> None:
+    login(_at(app, "127.0.0.40"), "nobody", "guess")
+    login(client, "nurse", "wrong-password")
+    login(client, "nurse")
+    assert _attempts(app) == [("nobody", "127.0.0.40", "failed"),
+                              ("nurse", "127.0.0.1", "failed"),
+                              ("nurse", "127.0.0.1", "success")]
+    with app.app_context():
+        rows = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "login_attempt", AuditEvent.field == "username")
+            .order_by(AuditEvent.id)).all()
+    assert [(r.username, r.new, r.reason) for r in rows] == [
+        ("nobody", "nobody", "Failed log-in"), ("nurse", "nurse", "Failed log-in"),
+        ("nurse", "nurse", "Log-in")]
+    admin = as_role("admin")
+    shown = page(admin.get("/admin/users"))
+    attempts = [row[1:] for row in shown.table_rows if len(row) == 4 and row[2].startswith("127")]
+    assert attempts[:4] == [["admin", "127.0.0.1", "logged in"],
+                            ["nurse", "127.0.0.1", "logged in"],
+                            ["nurse", "127.0.0.1", "wrong user name or password"],
+                            ["nobody", "127.0.0.40", "wrong user name or password"]]
+
+
+def test_the_administrator_pages_through_the_attempts_newest_first(
+        app: Flask, as_role) -> None:
+    computer = _at(app, "127.0.0.50")
+    for n in range(8):
+        login(computer, f"typed{n:02d}", "guess")  # eight names: none reaches a limit
+    for n in range(8, 23):
+        login(_at(app, f"127.0.2.{n}"), f"typed{n:02d}", "guess")
+    admin = as_role("admin")
+
+    def names(response) -> list[str]:
+        return [row[1] for row in page(response).table_rows
+                if len(row) == 4 and row[1].startswith(("typed", "admin"))]
+
+    first = admin.get("/admin/users")
+    assert names(first) == ["admin"] + [f"typed{n:02d}" for n in range(22, 3, -1)]
+    assert "?attempts=2" in first.text and "attempts=0" not in first.text
+    assert names(admin.get("/admin/users?attempts=2")) == [
+        f"typed{n:02d}" for n in range(3, -1, -1)]
+
+
+# Log-out ends the session on the server -----------------------------------------------------------
+
+
+def _cookie(client: FlaskClient) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_cookie_copied_before_log_out_is_refused_after_it(app: Flask, nurse: FlaskClient
+                                                             ) -> None:
+    thief = app.test_client()
+    thief.set_cookie("session", _cookie(nurse))
+    assert thief.get("/participants/").status_code == 200
+    nurse.post("/logout")
+    assert thief.get("/participants/").status_code == 302
+    assert nurse.get("/participants/").status_code == 302
+
+
+@pytest.mark.parametrize("change, data", [
+    ("deactivate", {"reason": "Left the hospital"}),
+    ("password", {"password": "a-new-temporary-one"}),
+])
+def test_deactivating_or_resetting_the_password_ends_the_open_sessions(
+        app: Flask, as_role, change: str, data: dict[str, str]) -> None:
+    nurse, admin = as_role("nurse"), as_role("admin")
+    with app.app_context():
+        from edc.models import User
+
+        user = db.session().scalars(select(User).where(User.username == "nurse")).one()
+        user_id, active = user.id, str(user.active)
+    kind = "active" if change == "deactivate" else "reset"
+    posted = {f"u{user_id}-{kind}-{k}": v for k, v in {**data, "was": active}.items()}
+    assert admin.post(f"/admin/users/{user_id}/{change}", data=posted).status_code == 302
+    assert nurse.get("/participants/").status_code == 302
+
+
+# The password policy ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("password, problem", [
+    (" " * 10, "The password is empty or only spaces."),
+    ("\u3000" * 10, "The password is empty or only spaces."),
+    ("  abc-1234  ", "The password must have at least 10 characters."),
+    ("x x x x x x", "The password is one character repeated. Choose one that is hard to guess."),
+    ("my-li.na-pass", "The password contains the user name. Choose one that does not."),
+    ("password2026", "This password is one of the first that anyone guessing tries. "
+                     "Choose another."),
+    ("woaini5201314", "This password is one of the first that anyone guessing tries. "
+                      "Choose another."),
+])
+def test_weak_passwords_are_refused_with_the_reason(app: Flask, password: str,
+                                                    problem: str) -> None:
+    with app.test_request_context():
+        assert accounts.password_problems(password, "li.na") == [problem]
+    with app.test_request_context(headers=ZH):
+        assert all(not problem.isascii()
+                   for problem in accounts.password_problems(password, "li.na"))
+
+
+def test_a_good_password_with_spaces_inside_is_accepted(app: Flask) -> None:
+    with app.test_request_context():
+        assert accounts.password_problems("blue kettle on tuesday", "li.na") == []
+
+
+# HTTPS and the reverse proxy ----------------------------------------------------------------------
+
+
+def test_over_https_the_cookie_is_secure_and_browsers_are_told_to_keep_to_https(
+        app: Flask) -> None:
+    https = app.test_client()
+    response = https.post("/login", data={"username": "nurse", "password": PASSWORD},
+                          base_url="https://localhost")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = login(app.test_client(), "nurse")
+    assert "Secure" not in plain.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_forwarded_headers_count_only_with_the_proxy_hops_configured(
+        app: Flask, database_url: str, study, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.apps import make_app
+
+    forwarded = {"X-Forwarded-For": "127.0.0.99", "X-Forwarded-Proto": "https"}
+    # Without the setting, a client cannot claim another address or HTTPS.
+    direct = app.test_client().post("/login", data={"username": "x", "password": "y"},
+                                    headers=forwarded)
+    assert "Strict-Transport-Security" not in direct.headers
+    proxied_app = make_app(database_url, study, monkeypatch, users=(), PROXY_HOPS=1)
+    proxied = proxied_app.test_client().post(
+        "/login", data={"username": "nurse", "password": PASSWORD}, headers=forwarded)
+    assert proxied.status_code == 302
+    assert proxied.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Secure" in proxied.headers["Set-Cookie"]
+    assert [a[1] for a in _attempts(app)] == ["127.0.0.1", "127.0.0.99"]
+
+
+def test_a_database_server_without_a_configured_secret_key_refuses_to_start(study) -> None:
+    with pytest.raises(ConfigurationError, match="EDC_SECRET_KEY"):
+        create_app({"DATABASE_URL": "postgresql://edc@localhost/edc", "STUDY": study})
+
+
+# Changing one's own password ----------------------------------------------------------------------
+
+
+def _change(client: FlaskClient, current: str, new: str, repeated: str | None = None, **kw):
+    return client.post("/account/password", data={
+        "current": current, "password": new,
+        "repeated": new if repeated is None else repeated}, **kw)
+
+
+def test_a_nurse_changes_her_password_and_her_other_sessions_end(app: Flask, as_role) -> None:
+    here, elsewhere = as_role("nurse"), as_role("nurse")
+    assert "Change my password" in here.get("/account/password").text
+    response = _change(here, PASSWORD, "blue kettle on tuesday")
+    assert response.status_code == 302
+    assert "Your password is changed" in here.get(response.location).text
+    assert here.get("/participants/").status_code == 200
+    assert elsewhere.get("/participants/").status_code == 302
+    assert login(app.test_client(), "nurse", PASSWORD).status_code == 401
+    assert login(app.test_client(), "nurse", "blue kettle on tuesday").status_code == 302
+    with app.app_context():
+        [row] = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "user", AuditEvent.field == "password_hash")
+            .order_by(AuditEvent.id.desc()).limit(1)).all()
+    assert (row.username, row.reason) == ("nurse", "Password changed by its owner")
+
+
+@pytest.mark.parametrize("current, new, repeated, field, message", [
+    ("wrong-one", "blue kettle on tuesday", None, "current",
+     "This is not your current password."),
+    (PASSWORD, "nurse-2026-nurse", None, "password",
+     "The password contains the user name. Choose one that does not."),
+    (PASSWORD, "   ", None, "password", "The password is empty or only spaces."),
+    (PASSWORD, "blue kettle on tuesday", "blue kettle on monday", "repeated",
+     "The two new passwords differ. Type the same one twice."),
+    (PASSWORD, PASSWORD, None, "password",
+     "The new password is the current one. Choose another."),
+])
+def test_a_refused_password_change_says_why_at_the_field_and_keeps_the_old_password(
+        app: Flask, nurse: FlaskClient, current: str, new: str, repeated: str | None,
+        field: str, message: str) -> None:
+    response = _change(nurse, current, new, repeated)
+    assert response.status_code == 422
+    assert page(response).errors[field] == [message]
+    zh = _change(nurse, current, new, repeated, headers=ZH)
+    assert all(not m.isascii() for m in page(zh).errors[field])
+    assert login(app.test_client(), "nurse", PASSWORD).status_code == 302
+
+
+def test_an_account_locked_after_wrong_passwords_at_signing_is_refused_and_the_attempt_kept(
+        app: Flask) -> None:
+    from sqlalchemy import update
+
+    from edc.models import User
+
+    with app.app_context():
+        db.session().execute(update(User).where(User.username == "investigator")
+                             .values(locked_until=utcnow() + timedelta(minutes=10)))
+        db.session().commit()
+    response = login(app.test_client(), "investigator")
+    assert response.status_code == 401
+    assert _alert(response).startswith(
+        "This account is locked after 5 wrong passwords typed while logged in.")
+    assert _attempts(app) == [("investigator", "127.0.0.1", "failed")]
