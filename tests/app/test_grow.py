@@ -119,10 +119,12 @@ def test_a_database_with_accounts_is_refused(
         grow(app, 5, seed=1)
 
 
-def test_edc_grow_reports_its_build_rate(runner) -> None:
-    result = runner("grow", "--children", "4", "--seed", "2")
+def test_edc_grow_reports_its_build_rate(runner, tmp_path: Path) -> None:
+    result = runner("grow", "--children", "4", "--seed", "2", "--wide-forms",
+                    str(tmp_path / "wide"))
     assert result.exit_code == 0, result.output
     assert "Grew 4 children" in result.stdout and "children/s" in result.stdout
+    assert (tmp_path / "wide" / "study.toml").exists()
     refused = runner("grow", "--children", "1000")
     assert refused.exit_code == 2
     assert "--wide-forms" in refused.output
