@@ -36,12 +36,12 @@ def site(grown_trial: tuple[Path, int, float | None],
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app on a copy of the grown database (the saves measured change it), with a bare
     route that renders base.html for a logged-in person: every page reads as a multiple of it."""
-    from tests.benchmarks.grown import bench_app, wide_study
+    from tests.benchmarks.grown import bench_app, wide_forms
 
     path, count, _rate = grown_trial
     copy = tmp_path_factory.mktemp("grown") / "edc.sqlite3"
     shutil.copyfile(path, copy)
-    grown_app = bench_app(copy, wide_study(count))
+    grown_app = bench_app(copy, wide_forms(count))
 
     @grown_app.route("/bench-bare")
     @login_required

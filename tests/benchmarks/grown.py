@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,15 +55,22 @@ def migration_head() -> str:
     return head
 
 
+def wide_forms(count: int) -> Path:
+    """A copy of forms/ of this process's own, with participant codes wide enough for count
+    children (two runs at once do not share one)."""
+    return widen_codes(FORMS, Path(tempfile.mkdtemp(prefix="edc-bench-forms-")), count)
+
+
 def wide_study(count: int) -> Study:
     """The study with participant codes wide enough for count children."""
-    return load_study(widen_codes(FORMS, cache() / f"forms-{len(str(count))}", count))
+    return load_study(wide_forms(count))
 
 
-def bench_app(database: Path, study: Study, **config: Any) -> Flask:
+def bench_app(database: Path, forms: Path, **config: Any) -> Flask:
     """The app on a grown database, on the grown trial's today, as a site would run it."""
     settings = {"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{database}",
-                "STUDY": study, "CLOCK": lambda: TODAY, "WTF_CSRF_ENABLED": False}
+                "FORMS_DIR": str(forms), "STUDY": load_study(forms), "CLOCK": lambda: TODAY,
+                "WTF_CSRF_ENABLED": False}
     return create_app({**settings, **config})
 
 
@@ -79,7 +87,7 @@ def grown_database(count: int) -> tuple[Path, float | None]:
         leftover.unlink()
     url = f"sqlite:///{building}"
     db.upgrade(url)
-    app = bench_app(building, wide_study(count))
+    app = bench_app(building, wide_forms(count))
     print(f"\nGrowing {count:,} children into {target} ...", file=sys.stderr)
     grown = grow(app, count, SEED,
                  progress=lambda n: print(f"  {n:,} children", file=sys.stderr)
