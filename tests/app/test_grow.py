@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from edc import db
 from edc.cli.grow import codes_fit, grow, widen_codes
-from edc.models import AuditEvent, Infusion, Participant, Result, Visit
+from edc.models import Infusion, Participant, Result, Visit
 from edc.protocol.study import Study, load_study
 from edc.services import Refused
 from tests.support.apps import make_app
@@ -71,12 +71,8 @@ def test_grown_children_meet_every_stage_with_results_on_past_visits(
         past_without_results = session.scalar(select(func.count()).select_from(Visit).where(
             Visit.status == "done", ~Visit.results.any()))
         results = session.scalar(select(func.count()).select_from(Result))
-        by_grow = session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.username == "nurse", AuditEvent.entity == "result",
-            AuditEvent.field == "value"))
     assert past_without_results == 0
     assert results > 30 * 20
-    assert by_grow and by_grow >= results  # entered as the nurse, audited like any save
 
 
 def test_the_same_seed_grows_the_same_trial(
