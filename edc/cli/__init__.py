@@ -1,4 +1,4 @@
-"""The `edc` command: init, serve, demo, create-user, unlock-user, lock, unlock, schedule,
+"""The `edc` command: init, serve, demo, grow, create-user, unlock-user, lock, unlock, schedule,
 allocation load, backup, restore, check, export."""
 
 from __future__ import annotations
@@ -228,6 +228,37 @@ def demo() -> None:
             click.echo(line)
     except Refused as refused:
         _refused(refused)
+
+
+@main.command()
+@click.option("--children", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="How many children to enrol.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="The same seed grows the same children.")
+@click.option("--wide-forms", type=click.Path(file_okay=False, path_type=Path),
+              help="Copy the study folder to this folder with a participant code pattern wide "
+                   "enough for CHILDREN, and grow with it (serve the database with "
+                   "EDC_FORMS_DIR set to it). Needed above 999 children.")
+def grow(children: int, seed: int, wide_forms: Path | None) -> None:
+    """Fill an empty database with a generated trial, through the services, for measuring."""
+    from edc.cli.grow import grow as grow_trial
+    from edc.cli.grow import widen_codes
+    from edc.protocol.study import load_study
+
+    study = None
+    if wide_forms is not None:
+        folder = widen_codes(Path(current_app.config["FORMS_DIR"]), wide_forms, children)
+        study = load_study(folder)
+        click.echo(f"Study folder with wider participant codes: {folder}")
+    db.upgrade(current_app.config["DATABASE_URL"])
+    try:
+        grown = grow_trial(current_app._get_current_object(), children, seed, study=study,
+                           progress=lambda n: click.echo(f"  {n:,} children", err=True)
+                           if n % 1000 == 0 else None)
+    except Refused as refused:
+        _refused(refused)
+    click.echo(f"Grew {grown.children:,} children ({grown.rows:,} rows) in {grown.seconds:.1f} s: "
+               f"{grown.children_per_second:.1f} children/s, {grown.rows_per_second:,.0f} rows/s.")
 
 
 @main.command()
