@@ -41,9 +41,13 @@ class AttemptsPage:
     more: bool
 
 
+# Further than any real trail goes, and small enough for every database's integers.
+MAX_PAGE = 1_000_000
+
+
 def login_attempts(session: Session, page: int = 1, per_page: int = 20) -> AttemptsPage:
     """The log-in attempts, newest first, `per_page` at a time."""
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     rows = session.scalars(select(LoginAttempt).order_by(LoginAttempt.id.desc())
                            .offset((page - 1) * per_page).limit(per_page + 1)).all()
     return AttemptsPage(list(rows[:per_page]), page, len(rows) > per_page)

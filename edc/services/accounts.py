@@ -147,6 +147,7 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     if user.locked_until and user.locked_until > now:
         signin.record(session, name, address, "failed", now)
         refuse_if_locked(user, now, GENERAL)
+    signin.forget_address_failures(session, address, now)
     signin.record(session, name, address, "success", now)
     clear_failures(session, user, N_("Successful log-in"))
     return user
@@ -307,6 +308,9 @@ def set_active(ctx: Context, user: User, active: bool, reason: str,
         user.active = active
         if not active:
             signin.end_sessions_of(ctx.session, user.id)
+            # The personal clinic calendar link ends too: reactivated, the person issues a new
+            # one (a copy of the old may be anywhere).
+            user.clinic_feed_token = None
         ctx.session.commit()
     return user
 
@@ -320,8 +324,10 @@ def reset_password(ctx: Context, user: User, password: str) -> User:
     with audited(ctx.session, ctx.actor.username, N_("Password reset by an administrator")):
         user.password_hash = generate_password_hash(typed_password(password), PASSWORD_METHOD)
         user.failed_logins, user.locked_until = 0, None
-        # Whoever is logged in with the old password is logged out.
+        # Whoever is logged in with the old password is logged out, and the personal clinic
+        # calendar link (which the old password's holder could have copied) ends.
         signin.end_sessions_of(ctx.session, user.id)
+        user.clinic_feed_token = None
         signin.lift_account_wait(ctx.session, user.username)
         ctx.session.commit()
     return user

@@ -19,6 +19,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -88,16 +89,27 @@ def refuse_if_waiting(session: Session, name: str, address: str, usual: bool,
         LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now)).all())
     if not blocked:
         return
+    # One refusal kept per wait: a flood of posts must not fill the trail (the failures that
+    # started the wait are kept each).
+    waiting = _address_key(address) if _address_key(address) in blocked else _account_key(name)
+    started = session.scalar(select(LoginThrottle.last_at).where(LoginThrottle.key == waiting))
+    kept = session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.address == address[:NAME_LENGTH], LoginAttempt.outcome == "throttled",
+        LoginAttempt.at >= started).limit(1)) if started is not None else None
     if _address_key(address) in blocked:
         minutes = _minutes(blocked[_address_key(address)], now)
-        message = _("Too many failed log-ins from this computer. Try again in %(minutes)s "
-                    "minutes.", minutes=minutes)
+        message = ngettext("Too many failed log-ins from this computer. Try again in "
+                           "%(num)s minute.", "Too many failed log-ins from this computer. "
+                           "Try again in %(num)s minutes.", minutes)
     else:
         minutes = _minutes(blocked[_account_key(name)], now)
-        message = _("Too many failed log-ins for this user name from other computers. Try "
-                    "again in %(minutes)s minutes, or log in from the computer you usually use.",
-                    minutes=minutes)
-    record(session, name, address, "throttled", now)
+        message = ngettext("Too many failed log-ins for this user name from other computers. "
+                           "Try again in %(num)s minute, or log in from the computer you "
+                           "usually use.", "Too many failed log-ins for this user name from "
+                           "other computers. Try again in %(num)s minutes, or log in from the "
+                           "computer you usually use.", minutes)
+    if kept is None:
+        record(session, name, address, "throttled", now)
     raise Throttled(message, minutes)
 
 
@@ -139,14 +151,19 @@ def count_failure(session: Session, name: str, address: str, usual: bool,
         or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
     record(session, name, address, "failed", now)
     if waits is not None:
-        raise Throttled(_("Wrong user name or password. Too many failed log-ins from this "
-                          "computer: try again in %(minutes)s minutes.",
-                          minutes=_minutes(waits, now)), _minutes(waits, now))
+        minutes = _minutes(waits, now)
+        raise Throttled(ngettext("Wrong user name or password. Too many failed log-ins from "
+                                 "this computer: try again in %(num)s minute.", "Wrong user name "
+                                 "or password. Too many failed log-ins from this computer: try "
+                                 "again in %(num)s minutes.", minutes), minutes)
     if account is not None:
-        raise Throttled(_("Wrong user name or password. Too many failed log-ins for this user "
-                          "name from other computers: try again in %(minutes)s minutes, or "
-                          "log in from the computer you usually use.",
-                          minutes=_minutes(account, now)), _minutes(account, now))
+        minutes = _minutes(account, now)
+        raise Throttled(ngettext("Wrong user name or password. Too many failed log-ins for this "
+                                 "user name from other computers: try again in %(num)s minute, "
+                                 "or log in from the computer you usually use.", "Wrong user "
+                                 "name or password. Too many failed log-ins for this user name "
+                                 "from other computers: try again in %(num)s minutes, or log in "
+                                 "from the computer you usually use.", minutes), minutes)
     raise Refused({GENERAL: [_("Wrong user name or password.")]})
 
 
@@ -160,6 +177,14 @@ def record(session: Session, name: str, address: str, outcome: str, now: datetim
         session.add(LoginAttempt(at=now, username=name, address=address[:NAME_LENGTH],
                                  outcome=outcome))
         session.commit()
+
+
+def forget_address_failures(session: Session, address: str, now: datetime) -> None:
+    """Start the computer's count again after a successful log-in from it ("failures in a
+    row"); a wait already running stays."""
+    session.execute(delete(LoginThrottle).where(
+        LoginThrottle.key == _address_key(address),
+        or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
 
 
 def lift_account_wait(session: Session, name: str) -> None:

@@ -27,9 +27,12 @@ from edc.rules.numbers import parse_number
 
 
 def clean_text(value: Any) -> Any:
-    """Drop characters nobody types (NUL and other controls) before anything sees the value."""
+    """Drop characters nobody types (NUL and other controls) before anything sees the value.
+    Spaces of every width stay (the ideographic space U+3000 a Chinese keyboard types is one:
+    inside a password or a sentence it counts)."""
     if isinstance(value, str):
-        return "".join(ch for ch in value if ch.isprintable() or ch in "\t\n")
+        return "".join(ch for ch in value
+                       if ch.isprintable() or ch in "\t\n" or unicodedata.category(ch) == "Zs")
     return value
 
 

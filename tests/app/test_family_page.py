@@ -272,3 +272,14 @@ def test_the_card_and_the_calendar_file_carry_the_urine_steps_of_study_toml(
     urine = next(str(e["DESCRIPTION"]) for e in feed.walk("VEVENT")
                  if str(e["UID"]).endswith("-urine"))
     assert settings.urine_instructions_zh[0] in urine and settings.urine_instructions[3] in urine
+
+
+def test_a_dead_calendar_file_link_and_a_trailing_slash_reach_the_familys_pages(
+        app: Flask, client: FlaskClient) -> None:
+    gone = client.get("/calendar/not-a-live-token.ics")
+    assert gone.status_code == 404 and gone.mimetype == "text/html"
+    assert gone.headers["X-Robots-Tag"] == "noindex"
+    assert "请致电门诊" in gone.text or "call the clinic" in gone.text
+    assert "/participants/" not in gone.text  # not the staff's page
+    slash = client.get("/calendar/not-a-live-token/")
+    assert slash.status_code == 404 and slash.headers["Cache-Control"] == "no-store"

@@ -230,3 +230,22 @@ def test_a_deactivated_persons_link_stops_working(app: Flask, nurse: FlaskClient
         session.execute(update(User).where(User.username == "nurse").values(active=False))
         session.commit()
     assert client.get(link).status_code == 404
+
+
+def test_deactivating_an_account_ends_its_link_for_good(app: Flask, nurse: FlaskClient,
+                                                        client: FlaskClient) -> None:
+    from edc.app import context_for
+    from edc.services import accounts
+    from edc.services.base import Operator
+
+    issued = nurse.post("/clinic/calendar/subscription", data={"state": ""},
+                        follow_redirects=True)
+    link = _link(issued.text)
+    with app.app_context():
+        session = db.session()
+        user = session.scalars(select(User).where(User.username == "nurse")).one()
+        ctx = context_for(Operator("admin"))
+        accounts.set_active(ctx, user, False, "Left the ward")
+        accounts.set_active(ctx, user, True, "Back on the ward")
+    # Reactivated, the person issues a new link: the old one (copied anywhere) stays dead.
+    assert client.get(link).status_code == 404

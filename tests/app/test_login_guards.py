@@ -89,10 +89,10 @@ def test_many_failures_from_one_computer_make_it_wait_longer_each_time(
     tenth = login(computer, "name9", "guess")
     assert (tenth.status_code, _alert(tenth)) == (429, (
         "Wrong user name or password. Too many failed log-ins from this computer: try again "
-        "in 1 minutes."))
+        "in 1 minute."))
     # The right password of a real account waits too: nothing is checked while it waits.
     assert _alert(login(computer, "investigator", PASSWORD)) == (
-        "Too many failed log-ins from this computer. Try again in 1 minutes.")
+        "Too many failed log-ins from this computer. Try again in 1 minute.")
     assert _alert(computer.post("/login", data={"username": "a", "password": "b"},
                                 headers=ZH)) == "这台电脑登录失败次数过多。请 1 分钟后再试。"
     # Another computer is not held back.
@@ -117,7 +117,8 @@ def test_a_flood_of_guesses_is_refused_without_checking_passwords(
     # Five guesses at the name from this unusual computer, then every post waits.
     assert statuses == [401] * 4 + [429] * 36
     assert len(checks) == 5
-    assert [outcome for *_, outcome in _attempts(app)] == ["failed"] * 5 + ["throttled"] * 35
+    # The guesses that started the wait are kept each; of the refusals, one per wait.
+    assert [outcome for *_, outcome in _attempts(app)] == ["failed"] * 5 + ["throttled"]
 
 
 def test_an_unknown_name_and_a_wrong_password_get_the_same_answer_after_the_same_work(
@@ -176,6 +177,33 @@ def test_failed_log_ins_are_kept_with_the_name_typed_the_address_and_the_outcome
                             ["nurse", "127.0.0.1", "logged in"],
                             ["nurse", "127.0.0.1", "wrong user name or password"],
                             ["nobody", "127.0.0.40", "wrong user name or password"]]
+
+
+def test_a_successful_log_in_starts_the_computers_count_again(app: Flask) -> None:
+    computer = _at(app, "127.0.0.40")
+    for n in range(9):
+        assert _alert(login(computer, f"name{n}", "guess")) == WRONG
+    assert login(computer, "investigator").status_code == 302
+    computer.post("/logout")
+    # "Ten failures in a row": the nurse's log-in in between broke the row.
+    tenth = login(computer, "name9", "guess")
+    assert (tenth.status_code, _alert(tenth)) == (401, WRONG)
+    assert login(computer, "nurse").status_code == 302
+
+
+def test_a_password_typed_with_a_chinese_keyboards_spaces_logs_in(app: Flask) -> None:
+    from edc.services.base import Operator
+
+    with app.app_context():
+        accounts.create_user(context_for(Operator("admin")), "li.na", "nurse",
+                             "Kidney clinic 2026")
+    wide = "Ｋｉｄｎｅｙ\u3000ｃｌｉｎｉｃ\u3000２０２６"
+    assert login(_at(app, "127.0.0.41"), "li.na", wide).status_code == 302
+
+
+def test_the_attempts_page_far_past_the_end_shows_an_empty_page(app: Flask, as_role) -> None:
+    admin = as_role("admin")
+    assert admin.get("/admin/users?attempts=9223372036854775807").status_code == 200
 
 
 def test_the_administrator_pages_through_the_attempts_newest_first(

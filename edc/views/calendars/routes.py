@@ -121,9 +121,11 @@ def _participant_or_404(participant_id: int) -> Participant:
 def family(token: str) -> Any:
     visits = reads.family_visits(db.session(), token, study().schedule)
     if visits is None:
-        abort(404)
+        # Opened in a browser, a dead link says what the family page says.
+        return _family_gone()
     return Response(_family_ics(visits), mimetype="text/calendar",
-                    headers={"Content-Disposition": 'inline; filename="visits.ics"'})
+                    headers={"Content-Disposition": 'inline; filename="visits.ics"',
+                             "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"})
 
 
 def _card_zh(urine_days_before: int) -> dict[str, str]:
@@ -233,6 +235,16 @@ def _tel(phone: str) -> str:
     return "tel:" + re.sub(r"[^0-9+]", "", phone)
 
 
+def _family_gone() -> Response:
+    """The neutral page of a link that no longer works (404): call the clinic."""
+    site = study().site
+    html = render_template("calendars/family_gone.html", site=site, zh=_family_words(CHINESE),
+                           en=_family_words(ENGLISH), tel=_tel(site.phone))
+    return _family_response(html, 404)
+
+
+# A trailing slash (added by a messaging app or typed) opens the same page.
+@bp.route("/calendar/<token>/", endpoint="family_page")
 @bp.route("/calendar/<token>")
 def family_page(token: str) -> Any:
     """The family's page: the next visit, the urine collection, the year's visits, the clinic."""
@@ -240,9 +252,7 @@ def family_page(token: str) -> Any:
     zh, en = _family_words(CHINESE), _family_words(ENGLISH)
     rows = reads.family_page(db.session(), token, study().schedule)
     if rows is None:
-        html = render_template("calendars/family_gone.html", site=site, zh=zh, en=en,
-                               tel=_tel(site.phone))
-        return _family_response(html, 404)
+        return _family_gone()
     today: date = clock()
     words = calendar_words()
     settings = study().calendar
