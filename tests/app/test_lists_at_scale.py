@@ -182,7 +182,7 @@ def test_the_clinic_feed_answers_304_until_a_visit_in_it_changes(
 
 
 def _link(response_text: str) -> str:
-    found = re.search(r'id="clinic-feed-link">https://[^/]+(/clinic/calendar/[^<]+\.ics)<',
+    found = re.search(r'id="clinic-feed-link">https?://[^/]+(/clinic/calendar/[^<]+\.ics)<',
                       response_text)
     assert found, response_text
     return found.group(1)
@@ -249,3 +249,11 @@ def test_deactivating_an_account_ends_its_link_for_good(app: Flask, nurse: Flask
         accounts.set_active(ctx, user, True, "Back on the ward")
     # Reactivated, the person issues a new link: the old one (copied anywhere) stays dead.
     assert client.get(link).status_code == 404
+
+
+def test_the_link_keeps_the_scheme_the_app_is_reached_by(nurse: FlaskClient) -> None:
+    issued = nurse.post("/clinic/calendar/subscription", data={"state": ""},
+                        follow_redirects=True).text
+    assert 'id="clinic-feed-link">http://localhost/clinic/calendar/' in issued
+    secure = nurse.get("/clinic/calendar/subscription", base_url="https://localhost").text
+    assert 'id="clinic-feed-link">https://localhost/clinic/calendar/' in secure

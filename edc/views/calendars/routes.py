@@ -382,8 +382,10 @@ def clinic_subscription() -> Any:
                   _("A new clinic calendar link is issued; your earlier link no longer works."),
                   "success")
             return redirect(url_for("calendars.clinic_subscription"))
-    link = (url_for("calendars.clinic_token_feed", token=user.clinic_feed_token, _external=True,
-                    _scheme="https") if user.clinic_feed_token else None)
+    # The scheme the person reached the app by (behind a proxy: as EDC_PROXY_HOPS tells it), so
+    # the link works on a plain-HTTP ward server as on HTTPS.
+    link = (url_for("calendars.clinic_token_feed", token=user.clinic_feed_token, _external=True)
+            if user.clinic_feed_token else None)
     return render_template("calendars/clinic_subscription.html", link=link,
                            state=feeds.link_state(user), window=_window(),
                            settings=study().calendar), status
