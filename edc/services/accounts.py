@@ -91,6 +91,10 @@ def _common_with_digits(password: str) -> bool:
     return password.rstrip("0123456789!").casefold() in COMMON_WORDS
 
 
+def _reads_as(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
 def create_user(ctx: Context, username: str, role: str, password: str) -> User:
     """Create an account with a hashed password; it reads the site's language until its
     person chooses another."""
@@ -104,8 +108,13 @@ def create_user(ctx: Context, username: str, role: str, password: str) -> User:
     ):
         errors.add("username", _("Got user name %(name)r. Expected letters, digits, '.', '-' "
                                  "or '_'.", name=username))
-    elif session.scalar(select(User.id).where(User.username == username)):
-        errors.add("username", _("User %(name)s already exists.", name=username))
+    else:
+        # "Nurse", "NURSE" or a full-width "ｎｕｒｓｅ" beside "nurse" would make the trail's
+        # "who" ambiguous: a name that reads the same as an existing one is that one.
+        same = next((name for name in session.scalars(select(User.username))
+                     if _reads_as(name) == _reads_as(username)), None)
+        if same is not None:
+            errors.add("username", _("User %(name)s already exists.", name=same))
     if role not in ROLES:
         errors.add("role", _("Got role %(role)r. Expected one of: %(roles)s.", role=role,
                              roles=", ".join(ROLES)))

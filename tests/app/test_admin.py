@@ -102,6 +102,10 @@ def test_the_admin_creates_a_nurse_who_then_logs_in(
                                                if r and r[0] == "wang.li")
     taken = create(admin, "wang.li", NEW_PASSWORD)
     assert page(taken).errors["username"] == ["User wang.li already exists."]
+    # A name that reads the same in other capitals or in full width is the same person's.
+    for look_alike in ("Wang.Li", "ＷＡＮＧ.ｌｉ"):
+        assert page(create(admin, look_alike, NEW_PASSWORD)).errors["username"] == [
+            "User wang.li already exists."]
 
 
 def test_role_change_password_reset_deactivation_and_unlock_are_audited(
