@@ -27,12 +27,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton
+from babel import dates as babel_dates
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
 from edc.protocol.codes import VisitKind
+
+
+@lru_cache(maxsize=8192)
+def format_date(day: date, pattern: str, locale: str) -> str:
+    """Write a day in a CLDR pattern of a locale (remembered: a feed writes the same few
+    hundred days over and over, and Babel takes its time)."""
+    return babel_dates.format_date(day, pattern, locale=locale)
+
+
+@lru_cache(maxsize=8192)
+def format_skeleton(skeleton: str, day: date, locale: str) -> str:
+    """Write a day in a CLDR skeleton of a locale (remembered, as format_date)."""
+    return babel_dates.format_skeleton(skeleton, day, locale=locale)
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tz: ZoneInfo, first: date, last: date) -> Timezone:
+    # Built from every transition of the zone, which takes longer than the rest of a family's
+    # feed; the same zone and years give the same component, shared read-only by every feed.
+    return Timezone.from_tzinfo(tz, tzid=tz.key, first_date=first, last_date=last)
 
 
 def prodid(study_id: str) -> str:
@@ -329,9 +350,7 @@ def new_calendar(name: str, tz: ZoneInfo, events: list[Event], study_id: str) ->
         # Only the years the events span: the zone's history (China's DST in 1986-91) is noise.
         first = date(min(timed).year, 1, 1)
         last = date(max(timed).year + 2, 1, 1)
-        calendar.add_component(
-            Timezone.from_tzinfo(tz, tzid=tz.key, first_date=first, last_date=last)
-        )
+        calendar.add_component(_vtimezone(tz, first, last))
     for event in events:
         calendar.add_component(event)
     return calendar.to_ical()
