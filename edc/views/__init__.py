@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -25,7 +35,7 @@ from edc.read.safety import Alert, open_alerts
 from edc.rules.safety import hours_left
 from edc.services.signin import SESSION_LIFETIME, end_session
 from edc.views.filters import register_filters
-from edc.views.shared import permission_required, study
+from edc.views.shared import SAFETY_ALERTS, permission_required, study
 
 # The only endpoints reachable without a login (a family's calendar and page, a person's clinic
 # calendar: its random token is the key).
@@ -123,9 +133,12 @@ class BoundedInt(IntegerConverter):
 def _safety_alerts() -> list[tuple[Alert, int]]:
     log = study().log(ADVERSE_EVENTS)
     now = utcnow()
-    return [(alert, hours_left(alert.alert_at, log.alert_hours, now))
-            for alert in open_alerts(db.session(), log.form.by_role("term").key,
-                                     log.form.by_role("serious").key)]
+    # A page that read the alerts already (the worklist) left them for the banner.
+    alerts = g.get(SAFETY_ALERTS)
+    if alerts is None:
+        alerts = open_alerts(db.session(), log.form.by_role("term").key,
+                             log.form.by_role("serious").key)
+    return [(alert, hours_left(alert.alert_at, log.alert_hours, now)) for alert in alerts]
 
 
 def register(app: Flask) -> None:
@@ -165,7 +178,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _shared() -> dict[str, Any]:
-        user = current_user if current_user.is_authenticated else None
+        # The role read once: a page asks may() for every row of its tables.
+        role = current_user.role if current_user.is_authenticated else None
         return {
             "study": study(),
             "get_locale": get_locale,
@@ -176,7 +190,7 @@ def register(app: Flask) -> None:
             "VisitKind": VisitKind,
             "VisitStatus": VisitStatus,
             # may(Action.ENROL): whether the page offers the user that action (edc.permissions)
-            "may": lambda action: bool(user and may(user.role, action)),
+            "may": lambda action: bool(role and may(role, action)),
             # The serious adverse events no investigator has acknowledged, with the hours left.
             "safety_alerts": _safety_alerts,
             "alerts_log": ADVERSE_EVENTS,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
+from babel.dates import format_date as babel_format_date
 from flask import Flask
-from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -93,7 +95,15 @@ def day(value: date | None) -> str:
     """A date as ISO with the weekday, e.g. 2026-03-16 Mon (or 周一)."""
     if value is None:
         return ""
+    if type(value) is date:  # a datetime is first moved to the reader's timezone
+        return _day(value, str(get_locale()))
     return f"{value.isoformat()} {format_date(value, 'EEE')}"
+
+
+@lru_cache(maxsize=8192)
+def _day(value: date, locale: str) -> str:
+    # Remembered: a page writes hundreds of days, and Babel's formatting is slow beside a lookup.
+    return f"{value.isoformat()} {babel_format_date(value, 'EEE', locale=locale)}"
 
 
 def local_time(value: datetime) -> str:

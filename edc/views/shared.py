@@ -21,6 +21,8 @@ from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
 from edc.services import Context, Refused
 
+# Where a request keeps the open safety alerts once read (flask.g), for the page's banner.
+SAFETY_ALERTS = "edc_safety_alerts"
 
 def study() -> Study:
     return current_app.extensions["edc_study"]

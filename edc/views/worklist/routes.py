@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,6 +23,7 @@ from edc.services.language import label_of
 from edc.views.crf_forms import answers
 from edc.views.fields import clean_text
 from edc.views.shared import (
+    SAFETY_ALERTS,
     attach_errors,
     calendar,
     clock,
@@ -70,6 +71,7 @@ def page() -> Any:
                                    rules.longest_window_days(study().schedule), required,
                                    study().schedule.second_infusion,
                                    study().log(ADVERSE_EVENTS), DEVIATIONS, offsets)
+    g.setdefault(SAFETY_ALERTS, work.alerts)  # the banner shows the same, read once
     hours = study().log(ADVERSE_EVENTS).alert_hours
     return render_template("worklist/index.html", work=work, error=error, typed=typed,
                            page_size=worklist_reads.SECTION_ROWS,
