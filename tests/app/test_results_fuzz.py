@@ -4,6 +4,7 @@ give a page (never a 500), and a refused post stores nothing (issue 3, item 10).
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -42,8 +43,10 @@ CHECKBOXES = ["y", "", "false", "False", "n", "0", "on", "\x00"]
 
 
 def printable(text: str) -> str:
-    """What a form keeps of a choice: no control characters (see edc.views.fields)."""
-    return "".join(ch for ch in text if ch.isprintable() or ch in "\t\n")
+    """What a form keeps of a choice: no control characters, spaces of every width (see
+    edc.views.fields)."""
+    return "".join(ch for ch in text if ch.isprintable() or ch in "\t\n"
+                   or unicodedata.category(ch) == "Zs")
 
 
 def clean(text: str) -> str:
