@@ -3,6 +3,7 @@ for the same seed, refused where the study's codes cannot hold them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,18 @@ from tests.support.apps import make_app
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
 
-def _grown_app(url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    return make_app(url, study, monkeypatch, users=())
+@pytest.fixture
+def grown_app(study: Study, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Flask]]:
+    """Make an app with no accounts on a database; its engine is closed after the test."""
+    apps: list[Flask] = []
+
+    def make(url: str) -> Flask:
+        apps.append(make_app(url, study, monkeypatch, users=()))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.extensions["edc_engine"].dispose()
 
 
 def _stages(app: Flask) -> dict[str, int]:
@@ -60,8 +71,8 @@ def _fingerprint(app: Flask) -> list[tuple]:
 
 
 def test_grown_children_meet_every_stage_with_results_on_past_visits(
-        database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = _grown_app(database_url, study, monkeypatch)
+        database_url: str, grown_app: Callable[[str], Flask]) -> None:
+    app = grown_app(database_url)
     grown = grow(app, 30, seed=7)
     assert grown.children == 30 and grown.rows > 30 * 100
     stages = _stages(app)
@@ -76,22 +87,20 @@ def test_grown_children_meet_every_stage_with_results_on_past_visits(
 
 
 def test_the_same_seed_grows_the_same_trial(
-        database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
-    first = _grown_app(database_url, study, monkeypatch)
+        database_url: str, grown_app: Callable[[str], Flask], tmp_path: Path) -> None:
+    first = grown_app(database_url)
     grow(first, 10, seed=3)
     other_url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
     db.upgrade(other_url)
-    second = _grown_app(other_url, study, monkeypatch)
+    second = grown_app(other_url)
     grow(second, 10, seed=3)
     assert _fingerprint(first) == _fingerprint(second)
     assert len(_fingerprint(first)) > 10 * 5
-    second.extensions["edc_engine"].dispose()
 
 
 def test_more_children_than_the_codes_hold_are_refused_and_nothing_is_written(
-        database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = _grown_app(database_url, study, monkeypatch)
+        database_url: str, grown_app: Callable[[str], Flask]) -> None:
+    app = grown_app(database_url)
     with pytest.raises(Refused) as refused:
         grow(app, 1000, seed=1)
     assert "AS-0001 to AS-1000" in str(refused.value)
@@ -111,8 +120,11 @@ def test_a_wider_copy_of_the_study_holds_ten_thousand_codes(tmp_path: Path) -> N
 def test_a_database_with_accounts_is_refused(
         database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(database_url, study, monkeypatch)  # one account per role
-    with pytest.raises(Refused, match="only fills an empty database"):
-        grow(app, 5, seed=1)
+    try:
+        with pytest.raises(Refused, match="only fills an empty database"):
+            grow(app, 5, seed=1)
+    finally:
+        app.extensions["edc_engine"].dispose()
 
 
 def test_edc_grow_reports_its_build_rate(runner, tmp_path: Path) -> None:

@@ -314,8 +314,11 @@ def test_forwarded_headers_count_only_with_the_proxy_hops_configured(
                                     headers=forwarded)
     assert "Strict-Transport-Security" not in direct.headers
     proxied_app = make_app(database_url, study, monkeypatch, users=(), PROXY_HOPS=1)
-    proxied = proxied_app.test_client().post(
-        "/login", data={"username": "nurse", "password": PASSWORD}, headers=forwarded)
+    try:
+        proxied = proxied_app.test_client().post(
+            "/login", data={"username": "nurse", "password": PASSWORD}, headers=forwarded)
+    finally:
+        proxied_app.extensions["edc_engine"].dispose()
     assert proxied.status_code == 302
     assert proxied.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "Secure" in proxied.headers["Set-Cookie"]
