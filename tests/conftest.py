@@ -55,4 +55,3 @@ def database_url(migrated_url: str, tmp_path: Path) -> str:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return migrated_url
-

@@ -119,6 +119,8 @@ class FamilyState(StrEnum):
     DONE = "done"
     BOOKED = "booked"
     TO_BOOK = "to_book"
+    # Planned, its window over, not yet marked missed: the family should call, not book.
+    PASSED = "passed"
     MISSED = "missed"
     CANCELLED = "cancelled"
 
@@ -134,19 +136,22 @@ class FamilyVisit:
         return self.state in (FamilyState.BOOKED, FamilyState.TO_BOOK)
 
 
-def family_state(v: Visit) -> FamilyState:
-    """Say where a visit stands for the family: done, booked, to book, missed or cancelled."""
+def family_state(v: Visit, today: date) -> FamilyState:
+    """Say where a visit stands for the family: done, booked, to book, window passed, missed or
+    cancelled."""
     if v.status == VisitStatus.DONE:
         return FamilyState.DONE
     if v.status == VisitStatus.MISSED:
         return FamilyState.MISSED
     if v.status == VisitStatus.CANCELLED:
         return FamilyState.CANCELLED
+    if v.window_end < today:
+        return FamilyState.PASSED
     return FamilyState.BOOKED if v.booked_date is not None else FamilyState.TO_BOOK
 
 
-def family_page(session: Session, token: str,
-                schedule: ScheduleDefinition) -> list[FamilyVisit] | None:
+def family_page(session: Session, token: str, schedule: ScheduleDefinition,
+                today: date) -> list[FamilyVisit] | None:
     """The visits of the family's page by day, each with its state; None for no such link.
 
     Only dates and states: never the code, name, date of birth, arm or results.
@@ -155,6 +160,7 @@ def family_page(session: Session, token: str,
     if participant is None:
         return None
     shown = [v for v in participant.visits if v.kind != VisitKind.SCREENING]
-    rows = [FamilyVisit(entry=calendar_visit(v, schedule), state=family_state(v)) for v in shown]
+    rows = [FamilyVisit(entry=calendar_visit(v, schedule), state=family_state(v, today))
+            for v in shown]
     return sorted(rows, key=lambda row: (row.entry.day, row.entry.code))
 

@@ -102,6 +102,10 @@ def test_every_visit_of_the_year_is_listed_with_its_status_and_window_in_words(
     assert "Tuesday 28 April 2026 10:00" in rows["Follow-up visit 6 weeks"]
     assert "待预约 To book" in rows["Follow-up visit 8 weeks"]
     assert "Window: on any clinic day from 8 May to 14 May 2026" in rows["Follow-up visit 8 weeks"]
+    with app.extensions["edc_clock"].on(date(2026, 5, 15)):  # W08's window closed, unmarked
+        late = visit_rows(client.get(f"/calendar/{token}").text)
+    assert "已过就诊窗口，请致电门诊 Window passed: please call the clinic" in late[
+        "Follow-up visit 8 weeks"]
     factories.withdraw(app, scheduled)
     rows = visit_rows(client.get(f"/calendar/{token}").text)
     assert "已取消 Cancelled" in rows["Follow-up visit 8 weeks"]

@@ -199,7 +199,9 @@ def _family_words(locale: str) -> dict[str, str]:
 
 def _state_words() -> dict[str, str]:
     return {reads.FamilyState.DONE: _("Done"), reads.FamilyState.BOOKED: _("Booked"),
-            reads.FamilyState.TO_BOOK: _("To book"), reads.FamilyState.MISSED: _("Missed"),
+            reads.FamilyState.TO_BOOK: _("To book"),
+            reads.FamilyState.PASSED: _("Window passed: please call the clinic"),
+            reads.FamilyState.MISSED: _("Missed"),
             reads.FamilyState.CANCELLED: _("Cancelled")}
 
 
@@ -250,10 +252,10 @@ def family_page(token: str) -> Any:
     """The family's page: the next visit, the urine collection, the year's visits, the clinic."""
     site = study().site
     zh, en = _family_words(CHINESE), _family_words(ENGLISH)
-    rows = reads.family_page(db.session(), token, study().schedule)
+    today: date = clock()
+    rows = reads.family_page(db.session(), token, study().schedule, today)
     if rows is None:
         return _family_gone()
-    today: date = clock()
     words = calendar_words()
     settings = study().calendar
     # The next visit is the first still to come whose day or window is not over: a suggested
