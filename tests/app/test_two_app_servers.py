@@ -40,11 +40,14 @@ def servers(database_url: str, study, monkeypatch: pytest.MonkeyPatch
            "EDC_PROXY_HOPS": "1"}
     processes = [subprocess.Popen([sys.executable, "-c", SERVER], env=env, text=True,
                                   stdout=subprocess.PIPE) for _ in range(2)]
+    app = None
     try:
         app = make_app(database_url, study, monkeypatch, allocation=True, site_language=True)
         ports = [int(p.stdout.readline()) for p in processes]
         yield app, ports[0], ports[1]
     finally:
+        if app is not None:
+            app.extensions["edc_engine"].dispose()
         for process in processes:
             process.terminate()
             process.wait(timeout=10)
@@ -138,22 +141,23 @@ def test_two_app_servers_share_sessions_log_out_conflicts_and_throttling(servers
 @pytest.mark.skipif(not os.environ.get("EDC_TEST_DATABASE_URL", "").startswith("postgresql"),
                     reason="the advisory lock is PostgreSQL's")
 def test_two_servers_upgrading_the_schema_at_once_take_turns(database_url: str) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     from sqlalchemy import create_engine, text
 
     from edc import db
 
     engine = create_engine(database_url)
+    upgrade = f"from edc import db; db.upgrade({database_url!r})"
     with engine.connect() as connection:
         # Held by someone else: an upgrade waits for it instead of running beside it.
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": db.UPGRADE_LOCK})
-        with ThreadPoolExecutor(2) as pool:
-            upgrades = [pool.submit(db.upgrade, database_url) for _ in range(2)]
-            time.sleep(1.5)  # a current schema's upgrade takes a fraction of that
-            assert not any(u.done() for u in upgrades)
+        # Two processes starting at once, as two app servers would.
+        starting = [subprocess.Popen([sys.executable, "-c", upgrade]) for _ in range(2)]
+        try:
+            time.sleep(3)  # a current schema's upgrade takes a fraction of that
+            assert [p.poll() for p in starting] == [None, None]
+        finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"),
                                {"key": db.UPGRADE_LOCK})
             connection.commit()
-            assert [u.result(timeout=60) for u in upgrades] == [None, None]
+        assert [p.wait(timeout=60) for p in starting] == [0, 0]
     engine.dispose()
