@@ -7,10 +7,8 @@ database fixtures import what they need when an app test asks for them.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,11 +57,3 @@ def database_url(migrated_url: str, tmp_path: Path) -> str:
     return migrated_url
 
 
-
-@pytest.fixture(autouse=True)
-def _connections_closed_by_their_test() -> Iterator[None]:
-    """Collect garbage after each test: a database connection a test left open is reported
-    (ResourceWarning, an error here) by the test that left it, not by whichever test the
-    collector happens to run in later."""
-    yield
-    gc.collect()
