@@ -1,8 +1,6 @@
 """The pages a nurse opens, on a grown trial (EDC_BENCH_CHILDREN children, 10,000 by default),
-each timed against the bare route in the same run; issue 13's target: at most 3x.
-
-Some pages meet the target only once other work lands; they are marked xfail (not strict) with
-what they wait for, so the run shows XPASS the day they pass and the assertion is never relaxed.
+each timed against the bare route in the same run; issue 13's target: at most 3x. A page that
+misses it fails the run.
 """
 
 from __future__ import annotations
@@ -21,23 +19,6 @@ from edc.protocol.codes import ParticipantStatus, VisitKind, VisitStatus
 from tests.benchmarks.grown import PASSWORD, TODAY
 from tests.benchmarks.measure import MAX_RATIO, ROUNDS, measure
 from tests.support.forms import results_form
-
-# Pages that wait for other work on issue 13 to meet the target, and what they wait for.
-WAITING = {
-    "worklist": "the worklist bounded to what is due (paged lists)",
-    "participant list": "the paged participant list",
-    "participant list, search": "the paged participant list with its search",
-    "participant page": "the participant page's cached QR code and trend",
-    "visit page": "the visit's history read in SQL (the audit trail's reshaping)",
-    "results save": "one audit entry per save (the audit trail's reshaping)",
-    "family calendar": "the family calendar written as text",
-}
-
-
-def _waiting(request: pytest.FixtureRequest, page: str) -> None:
-    if page in WAITING:
-        request.applymarker(pytest.mark.xfail(
-            reason=f"meets {MAX_RATIO:g}x only with {WAITING[page]}", strict=False))
 
 
 def _client(app: Flask, username: str) -> FlaskClient:
@@ -102,34 +83,30 @@ def test_bare_route_renders_the_page_frame(benchmark, site: Flask, nurse: FlaskC
     ("participant list", "/participants/"),
     ("participant list, search", "/participants/?q=AS-0042"),
 ])
-def test_lists(benchmark, request, site: Flask, nurse: FlaskClient, page: str,
+def test_lists(benchmark, site: Flask, nurse: FlaskClient, page: str,
                url: str) -> None:
-    _waiting(request, page)
     measured = measure(benchmark, site, page, lambda: nurse.get(url), _bare(nurse))
     assert measured.cpu_ratio <= MAX_RATIO
 
 
-def test_participant_page(benchmark, request, site: Flask, nurse: FlaskClient,
+def test_participant_page(benchmark, site: Flask, nurse: FlaskClient,
                          busy: tuple[int, int, str]) -> None:
-    _waiting(request, "participant page")
     url = f"/participants/{busy[0]}"
     measured = measure(benchmark, site, "participant page", lambda: nurse.get(url), _bare(nurse))
     assert nurse.get(url).text.count("data-visit=") >= 11
     assert measured.cpu_ratio <= MAX_RATIO
 
 
-def test_visit_page(benchmark, request, site: Flask, nurse: FlaskClient,
+def test_visit_page(benchmark, site: Flask, nurse: FlaskClient,
                     busy: tuple[int, int, str]) -> None:
-    _waiting(request, "visit page")
     url = f"/visits/{busy[1]}"
     measured = measure(benchmark, site, "visit page", lambda: nurse.get(url), _bare(nurse))
     assert measured.cpu_ratio <= MAX_RATIO
 
 
-def test_results_save(benchmark, request, site: Flask, nurse: FlaskClient,
+def test_results_save(benchmark, site: Flask, nurse: FlaskClient,
                       fresh_visits: Iterator[int]) -> None:
     """A real save each round, of a visit that had no results, sampled today."""
-    _waiting(request, "results save")
     visits = list(fresh_visits)
     assert visits, "the grown trial has no visit in its window today"
     queue = iter(visits)
@@ -148,9 +125,8 @@ def test_results_save(benchmark, request, site: Flask, nurse: FlaskClient,
     assert measured.cpu_ratio <= MAX_RATIO
 
 
-def test_family_calendar(benchmark, request, site: Flask, nurse: FlaskClient,
+def test_family_calendar(benchmark, site: Flask, nurse: FlaskClient,
                          busy: tuple[int, int, str]) -> None:
-    _waiting(request, "family calendar")
     family = site.test_client()  # the family's phone: no log-in, the link's token
     url = f"/calendar/{busy[2]}.ics"
     measured = measure(benchmark, site, "family calendar", lambda: family.get(url),
