@@ -53,6 +53,8 @@ AUDITED: dict[type, str] = {
 }
 NOT_AUDITED_FIELDS = {
     "id", "version", "created_at", "results_saved_at", "calendar_sequence", "calendar_stamp",
+    # Which required results a done visit lacks: follows from its result rows, audited there.
+    "results_missing",
     # A log entry's dates are copies of its items, audited under the items' keys.
     "start_date", "end_date",
 }

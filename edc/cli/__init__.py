@@ -18,7 +18,7 @@ from edc.app import context_for, create_app
 from edc.permissions import Role
 from edc.protocol.study import StudyDefinitionError
 from edc.rules.schedule import plan_visits
-from edc.services import Context, Operator, Refused
+from edc.services import Context, Operator, Refused, refresh_results_missing
 from edc.services.accounts import LOCKOUT, MAX_FAILED_LOGINS
 
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -70,6 +70,8 @@ def main() -> None:
 def init() -> None:
     """Create the database, or upgrade it to the newest schema."""
     db.upgrade(current_app.config["DATABASE_URL"])
+    # What follows from forms/ and is kept in rows: worked out again for these forms.
+    refresh_results_missing(db.session(), current_app.extensions["edc_study"])
     click.echo(f"Database ready: {_shown_url()}")
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -141,11 +143,17 @@ class Allocation(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+WINDOW_DEVIATION = "window_deviation_days != 0"  # a partial index's condition
+
+
 class Infusion(Base):
     __tablename__ = "infusion"
     __table_args__ = (
         UniqueConstraint("participant_id", "number"),
         CheckConstraint("number IN (1, 2)", name="number"),
+        # The worklist's count of infusions given outside their window.
+        Index("ix_infusion_window_deviation", "number", sqlite_where=text(WINDOW_DEVIATION),
+              postgresql_where=text(WINDOW_DEVIATION)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

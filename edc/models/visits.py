@@ -18,6 +18,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     inspect,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -38,6 +39,12 @@ if TYPE_CHECKING:
     from edc.models.participants import Participant
 
 
+# The conditions of the partial indexes (the queries that use them say the same).
+MISSING = "results_missing IS NOT NULL"
+SAMPLE_DEVIATION = "sample_deviation_days != 0"
+BOOKING_FLAGGED = "booking_flags IS NOT NULL"
+
+
 class Visit(Base):
     __tablename__ = "visit"
     __table_args__ = (
@@ -52,6 +59,14 @@ class Visit(Base):
         Index("ix_visit_participant_status_window_end", "participant_id", "status",
               "window_end"),
         Index("ix_visit_status_suggested_date", "status", "suggested_date"),
+        # The worklist's counts read only the rows they count: done visits still missing a
+        # required result, and the deviations to review.
+        Index("ix_visit_results_missing", "status", sqlite_where=text(MISSING),
+              postgresql_where=text(MISSING)),
+        Index("ix_visit_sample_deviation", "status", sqlite_where=text(SAMPLE_DEVIATION),
+              postgresql_where=text(SAMPLE_DEVIATION)),
+        Index("ix_visit_booking_flags", "status", sqlite_where=text(BOOKING_FLAGGED),
+              postgresql_where=text(BOOKING_FLAGGED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +89,10 @@ class Visit(Base):
     sample_deviation_days: Mapped[int] = mapped_column(Integer, default=0)
     missed_reason: Mapped[str | None] = mapped_column(Text)
     results_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A done visit's required analytes with no result row (neither a value nor "not done"),
+    # space-separated, as of its last save; NULL when none is missing or the visit is not done.
+    # Kept with the results (edc.services.results) so the worklist need not read every result.
+    results_missing: Mapped[str | None] = mapped_column(String(255))
     # The appointment: a day (and optionally a local time) in the window, or flagged with a reason.
     booked_date: Mapped[date | None] = mapped_column(Date)
     booked_time: Mapped[time | None] = mapped_column(Time)

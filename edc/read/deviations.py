@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from edc.audit import AUDITED
@@ -42,8 +42,13 @@ class Deviation:
 
 
 # What makes a row a deviation of each kind, as SQL conditions.
+# Zero written into the SQL, not bound: so the partial indexes that hold only the deviating rows
+# (ix_visit_sample_deviation, ix_infusion_window_deviation) serve the counts.
+_ZERO = literal_column("0")
+
+
 def _sample() -> ColumnElement[bool]:
-    return Visit.sample_deviation_days != 0
+    return Visit.sample_deviation_days != _ZERO
 
 
 def _booking() -> ColumnElement[bool]:
@@ -56,7 +61,7 @@ def _missed() -> ColumnElement[bool]:
 
 
 def _infusion() -> ColumnElement[bool]:
-    return (Infusion.number == 2) & (Infusion.window_deviation_days != 0)
+    return (Infusion.number == 2) & (Infusion.window_deviation_days != _ZERO)
 
 
 def participant_id_for(session: Session, code: str) -> int | None:

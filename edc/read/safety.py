@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edc.models import LogEntry, Participant, Visit
@@ -79,23 +79,27 @@ class OngoingEvent:
 def ongoing_at_last_visit(session: Session, form: str, term_key: str) -> list[OngoingEvent]:
     """Adverse events with no end date whose onset is on or before the child's last done visit,
     the longest-running first: one query, whatever the number of children."""
-    last = (select(Visit.participant_id, func.max(Visit.actual_date).label("day"))
-            .where(Visit.status == VisitStatus.DONE, Visit.actual_date.is_not(None))
-            .group_by(Visit.participant_id).subquery())
-    rows = session.execute(
+    # Two queries driven by the open events (few): their children's done visits are read by
+    # child (an index), never the trial's whole visit table.
+    events = session.execute(
         select(LogEntry.participant_id, Participant.code, LogEntry.number, LogEntry.values,
-               LogEntry.start_date, Visit.code, last.c.day)
+               LogEntry.start_date)
         .join(Participant, Participant.id == LogEntry.participant_id)
-        .join(last, last.c.participant_id == LogEntry.participant_id)
-        .join(Visit, (Visit.participant_id == LogEntry.participant_id)
-              & (Visit.actual_date == last.c.day) & (Visit.status == VisitStatus.DONE))
         .where(LogEntry.form == form, LogEntry.end_date.is_(None),
-               LogEntry.removed_reason.is_(None), LogEntry.start_date <= last.c.day)
-        .order_by(LogEntry.start_date, Participant.code, LogEntry.number, Visit.code))
-    found: dict[tuple[int, int], OngoingEvent] = {}
-    for pid, code, number, values, onset, visit_code, day in rows:
-        # Two visits done on the same last day: the event is listed once, with the first.
-        found.setdefault((pid, number), OngoingEvent(pid, code, number,
-                                                     str(values.get(term_key) or ""), onset,
-                                                     visit_code, day))
-    return list(found.values())
+               LogEntry.removed_reason.is_(None))
+        .order_by(LogEntry.start_date, Participant.code, LogEntry.number)).all()
+    last: dict[int, tuple[date, str]] = {}
+    for pid, day, code in session.execute(
+            select(Visit.participant_id, Visit.actual_date, Visit.code)
+            .where(Visit.participant_id.in_({e[0] for e in events}),
+                   Visit.status == VisitStatus.DONE, Visit.actual_date.is_not(None))
+            .order_by(Visit.participant_id, Visit.actual_date, Visit.code.desc())):
+        # Two visits done on the same last day: the event is listed with the first by code.
+        last[pid] = (day, code)
+    found = []
+    for pid, code, number, values, onset in events:
+        if pid in last and onset <= last[pid][0]:
+            day, visit_code = last[pid]
+            found.append(OngoingEvent(pid, code, number, str(values.get(term_key) or ""), onset,
+                                      visit_code, day))
+    return found

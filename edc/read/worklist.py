@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, case, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from edc.models import Infusion, Participant, Result, Visit
+from edc.models import Infusion, Participant, Visit
 from edc.protocol.codes import ParticipantStatus, VisitStatus
 from edc.protocol.crf import LogForm
 from edc.protocol.schedule import SecondInfusionRule
@@ -58,8 +58,9 @@ class InfusionRow:
         return max(0, (today - self.window.end).days) if self.window else 0
 
 
-# Each list of the worklist shows this many rows; the rest are counted and a page further on.
-SECTION_ROWS = 50
+# Each list of the worklist shows this many rows, the most pressing; the rest are counted and a
+# page further on. Twenty is a clinic day's work and keeps the page quick at any size.
+SECTION_ROWS = 20
 SECTIONS = ("due", "infusions", "booked", "overdue", "incomplete")
 
 
@@ -166,24 +167,17 @@ def overdue(session: Session, today: date, part: Slice | None = None) -> list[Vi
     return sorted(rows, key=lambda r: (-r.days_overdue, r.participant_code, r.code))
 
 
-def _missing(key: str) -> ColumnElement[bool]:
-    return ~exists().where(and_(Result.visit_id == Visit.id, Result.field == key))
+def _incomplete_where() -> tuple[ColumnElement[bool], ...]:
+    # The same condition as the partial index ix_visit_results_missing, so it reads only these.
+    return (Visit.status == VisitStatus.DONE, Visit.results_missing.is_not(None))
 
 
-def _incomplete_where(required: tuple[str, ...]) -> tuple[ColumnElement[bool], ...]:
-    return (Visit.status == VisitStatus.DONE, or_(*(_missing(key) for key in required)))
-
-
-def results_incomplete(session: Session, required: tuple[str, ...],
-                       part: Slice | None = None) -> list[VisitRow]:
+def results_incomplete(session: Session, part: Slice | None = None) -> list[VisitRow]:
     """Done visits with a required analyte that has no result row (neither a value nor 'not
-    done'), each with the keys missing, in one query."""
-    if not required:
-        return []
-    flags = tuple(_missing(key).label(f"missing_{n}") for n, key in enumerate(required))
-    return [_row(values[:len(_COLUMNS)], missing=tuple(
-                key for key, gone in zip(required, values[len(_COLUMNS):], strict=True) if gone))
-            for values in _rows(session, *_incomplete_where(required), extra=flags, part=part)]
+    done'), each with the keys missing (kept with the visit's results), in one query."""
+    return [_row(values[:len(_COLUMNS)], missing=tuple(values[-1].split()))
+            for values in _rows(session, *_incomplete_where(), extra=(Visit.results_missing,),
+                                part=part)]
 
 
 def _awaiting_infusion() -> tuple[ColumnElement[bool], ...]:
@@ -208,18 +202,18 @@ def infusions_due(session: Session, rule: SecondInfusionRule,
             for pid, code, consent, day in session.execute(query)]
 
 
-def totals(session: Session, week: rules.Week, today: date, longest_window_days: int,
-           required: tuple[str, ...]) -> dict[str, int]:
+def totals(session: Session, week: rules.Week, today: date,
+           longest_window_days: int) -> dict[str, int]:
     """How many rows each list has in all, in one query."""
     def visits(*where: ColumnElement[bool]) -> Any:
         return select(func.count()).select_from(Visit).where(*where).scalar_subquery()
 
-    incomplete = visits(*_incomplete_where(required)) if required else literal(0)
     children = (select(func.count()).select_from(Participant).where(*_awaiting_infusion())
                 .scalar_subquery())
     row = session.execute(select(
         visits(*_due_where(week, today, longest_window_days)), children,
-        visits(*_booked_where(today)), visits(*_overdue_where(today)), incomplete)).one()
+        visits(*_booked_where(today)), visits(*_overdue_where(today)),
+        visits(*_incomplete_where()))).one()
     return dict(zip(SECTIONS, (n or 0 for n in row), strict=True))
 
 
@@ -238,8 +232,8 @@ def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today
         due=due(session, calendar, week, today, longest_window_days, Slice(offsets["due"])),
         booked=booked(session, today, Slice(offsets["booked"])),
         overdue=overdue(session, today, Slice(offsets["overdue"])),
-        incomplete=results_incomplete(session, tuple(required), Slice(offsets["incomplete"])),
-        totals=totals(session, week, today, longest_window_days, tuple(required)),
+        incomplete=results_incomplete(session, Slice(offsets["incomplete"])),
+        totals=totals(session, week, today, longest_window_days),
         offsets=offsets,
         missing_labels=required,
         infusions=infusions_due(session, second_infusion, Slice(offsets["infusions"])),

@@ -7,10 +7,12 @@ Pure: no Flask, no SQLAlchemy. Dates are local days at the site; windows are inc
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from edc.protocol.codes import VisitKind, VisitStatus
+from edc.protocol.crf import CaseReportForm
 from edc.protocol.schedule import ScheduleDefinition
 from edc.rules.schedule import ClinicCalendar, Window, suggest_booking
 
@@ -58,6 +60,17 @@ def parse_week(text: str | None, today: date) -> Week | None:
             return None
         return Week(start) if abs((start - today).days) <= WEEK_DAYS * MAX_WEEK_OFFSET else None
     return None
+
+
+def required_results(form: CaseReportForm) -> tuple[str, ...]:
+    """The analytes every done visit must have a row for (a value or "not done")."""
+    return tuple(f.key for f in form.fields if f.required)
+
+
+def missing_results(form: CaseReportForm, present: Collection[str]) -> str | None:
+    """The required analyte keys with no result row, space-separated (as a done visit keeps
+    them), or None when every one has a row."""
+    return " ".join(key for key in required_results(form) if key not in present) or None
 
 
 def is_overdue(status: str, kind: str, window_end: date, today: date) -> bool:

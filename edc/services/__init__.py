@@ -34,6 +34,7 @@ from edc.services.results import (
     TypedResult,
     add_visit,
     mark_missed,
+    refresh_results_missing,
     save_results,
 )
 from edc.services.termination import correct_termination, withdraw
@@ -41,7 +42,7 @@ from edc.services.termination import correct_termination, withdraw
 __all__ = [
     "book_visit", "booking_flags", "issue_calendar_link", "revoke_calendar_link", "withdraw",
     "Conflict", "ResultsData", "TypedResult", "add_visit", "mark_missed",
-    "save_results",
+    "refresh_results_missing", "save_results",
     "GENERAL", "Changed", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
     "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due",

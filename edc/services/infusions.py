@@ -18,6 +18,7 @@ from edc.rules.schedule import (
     plan_visits,
     second_infusion_window,
 )
+from edc.rules.worklist import missing_results
 from edc.services.base import (
     GENERAL,
     WEIGHT_CHANGE_PERCENT,
@@ -329,4 +330,6 @@ def mark_visit_done(ctx: Context, visit: Visit, actual: date) -> None:
     """Record that a visit took place on its actual date."""
     with audited(ctx.session, ctx.actor.username, None):
         visit.status, visit.actual_date = VisitStatus.DONE, actual
+        visit.results_missing = missing_results(ctx.study.results,
+                                                {r.field for r in visit.results})
         ctx.session.commit()

@@ -6,15 +6,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import case, exists, func, literal, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from edc.models import Participant, Result, Visit, utcnow
 from edc.protocol.codes import ParticipantStatus, VisitKind, VisitStatus
 from edc.protocol.crf import Field
+from edc.protocol.study import Study
 from edc.rules.checks import Finding, check_value
 from edc.rules.numbers import parse_number, significant, significant_bound
 from edc.rules.renal import age_in_years, bsa_mosteller
 from edc.rules.schedule import Window, screening_window
+from edc.rules.worklist import missing_results, required_results
 from edc.services.base import (
     GENERAL,
     HORIZON,
@@ -164,6 +168,18 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
             "warn_confirmed": bool(findings), "test_code": unit.cdisc, "loinc": unit.loinc}
 
 
+def refresh_results_missing(session: Session, study: Study) -> None:
+    """Work out again, in one statement, which required results each done visit lacks: after
+    an upgrade, or when forms/results.toml changes which analytes are required."""
+    missing = literal("")
+    for key in required_results(study.results):
+        has_row = exists().where(Result.visit_id == Visit.id, Result.field == key)
+        missing = missing + case((has_row, literal("")), else_=literal(key + " "))
+    session.execute(update(Visit).values(results_missing=case(
+        (Visit.status == VisitStatus.DONE, func.nullif(func.trim(missing), "")), else_=None)))
+    session.commit()
+
+
 def save_results(ctx: Context, visit: Visit, data: ResultsData, *, expected_version: int,
                  reason: str) -> Visit:
     """Check and store a visit's results; the visit becomes done on the sample date."""
@@ -219,6 +235,7 @@ def save_results(ctx: Context, visit: Visit, data: ResultsData, *, expected_vers
         visit.sample_deviation_days = visit.sample_deviation(ctx.study.schedule.screening,
                                                              data.sample_date)
         visit.results_saved_at = utcnow()
+        visit.results_missing = missing_results(ctx.study.results, rows)
         complete_if_last_visit(participant)
         try:
             session.commit()

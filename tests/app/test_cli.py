@@ -168,6 +168,30 @@ def test_demo_loads_accounts_children_and_schedules_once(runner, tmp_path: Path)
     assert len(rows(url, Participant)) == 8
 
 
+def test_init_works_out_again_which_required_results_each_done_visit_lacks(
+    runner, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert runner("demo", extra_env={"EDC_DATABASE_URL": url}).exit_code == 0
+    assert {v.results_missing for v in rows(url, Visit)} == {None}  # every save was whole
+    # An amendment makes urine volume required; its forms are deployed with `edc init`.
+    amended = tmp_path / "forms"
+    shutil.copytree(FORMS, amended)
+    results = amended / "results.toml"
+    text = results.read_text(encoding="utf-8")
+    at = text.index('key = "urine_volume"')
+    results.write_text(text[:at] + text[at:].replace("required = false", "required = true", 1),
+                       encoding="utf-8")
+    done = runner("init", extra_env={"EDC_DATABASE_URL": url, "EDC_FORMS_DIR": str(amended)})
+    assert done.exit_code == 0, done.output
+    lacking = {(v.code, v.status) for v in rows(url, Visit) if v.results_missing}
+    assert lacking and {status for _, status in lacking} == {"done"}
+    assert {v.results_missing for v in rows(url, Visit)} == {None, "urine_volume"}
+    # Back to the forms of today: nothing lacks anything again.
+    assert runner("init", extra_env={"EDC_DATABASE_URL": url}).exit_code == 0
+    assert {v.results_missing for v in rows(url, Visit)} == {None}
+
+
 def test_serve_answers_the_login_page_and_guards_the_rest(tmp_path: Path) -> None:
     import os
     import socket

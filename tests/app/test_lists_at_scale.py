@@ -122,17 +122,17 @@ def test_bad_list_arguments_show_the_first_page_with_a_message(
         assert _codes(response.text) == ["AS-001", "AS-002"], query
 
 
-def test_a_worklist_list_shows_50_and_counts_the_rest(app: Flask, nurse: FlaskClient) -> None:
-    _allocate(app, 28)
-    factories.add_children(app, 1, 55, state="enrolled")
+def test_a_worklist_list_shows_20_and_counts_the_rest(app: Flask, nurse: FlaskClient) -> None:
+    _allocate(app, 13)
+    factories.add_children(app, 1, 25, state="enrolled")
     page = nurse.get("/")
     section = page.text.split('id="infusions"')[1].split("</section>")[0]
-    assert section.count("data-infusion=") == 50
-    assert '<span class="badge count">55</span>' in section
+    assert section.count("data-infusion=") == 20
+    assert '<span class="badge count">25</span>' in section
     assert "and 5 more" in section
     more = nurse.get("/?section=infusions&page=2").text.split('id="infusions"')[1]
     more = more.split("</section>")[0]
-    assert more.count("data-infusion=") == 5 and "51–55 of 55" in _text(more)
+    assert more.count("data-infusion=") == 5 and "21–25 of 25" in _text(more)
 
 
 def _feed(client: FlaskClient, url: str) -> dict[str, date]:
