@@ -1,14 +1,17 @@
 """Form classes built from the study's case report forms (edc.protocol.crf): one table gives the
 WTForms field of each item type; enrolment with its eligibility questions, and a visit's results
 (a number on a visit form is a result: a group of inputs per analyte). Labels, units, choices
-and messages are the study's, in the reader's language: a form class is built per request."""
+and messages are the study's, in the reader's language: a form class is built per request
+(a visit's results form once per language: it is the largest)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -183,7 +186,15 @@ def enrolment_form(study: Study) -> type[EnrolmentFormBase]:
 
 
 def results_form(definition: ResultsForm) -> type[Form]:
-    """A fresh form class for a visit's results: the sample date, then one result per item."""
+    """The form class for a visit's results in the reader's language: made once per definition
+    and language (building it costs a visit page a third of its time); each request makes its
+    own instance."""
+    return _results_form(definition, str(get_locale()))
+
+
+@lru_cache(maxsize=8)
+def _results_form(definition: ResultsForm, _locale: str) -> type[Form]:
+    """The sample date, then one result per item, labelled in the language `_locale`."""
     header = {
         "sample_date": IsoDateField(_l("Sample date"),
                                     validators=required(_l("Enter the sample date."))),

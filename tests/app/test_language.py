@@ -119,3 +119,23 @@ def test_a_site_language_the_app_does_not_speak_stops_start_up(
         create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "STUDY": wrong})
     assert str(error.value) == ("forms/study.toml: site.language: got 'fr'. Expected empty or "
                                 "one of en, zh_CN.")
+
+
+def test_the_visit_form_follows_each_switch_of_language(
+    database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support import factories
+    from tests.support.records import visit_id
+
+    app = make_app(database_url, study, monkeypatch, users=("nurse",), site_language=True,
+                   allocation=True)
+    try:
+        w02 = visit_id(app, factories.child(app, "scheduled"), "W02")
+        client = app.test_client()
+        log_in(client, "nurse")
+        for language, unit in (("zh_CN", "个/HPF"), ("en", "/HPF"), ("zh_CN", "个/HPF")):
+            client.post("/language", data={"language": language, "next": "/"})
+            # The unit choices are the form's own, named in the reader's language.
+            assert f'<option value="/HPF">{unit}</option>' in client.get(f"/visits/{w02}").text
+    finally:
+        app.extensions["edc_engine"].dispose()
