@@ -75,6 +75,9 @@ def password_problems(password: str, username: str) -> list[str]:
     elif len(set("".join(password.split()))) == 1:
         problems.append(_("The password is one character repeated. Choose one that is hard "
                           "to guess."))
+    elif _repeated_pattern(password):
+        problems.append(_("The password is a short pattern repeated (like abababab). Choose "
+                          "one that is hard to guess."))
     name = username.strip().casefold()
     # A name of one or two letters is in too many good passwords to refuse them all.
     if len(name) >= 3 and (name in password.casefold()
@@ -84,6 +87,15 @@ def password_problems(password: str, username: str) -> list[str]:
         problems.append(_("This password is one of the first that anyone guessing tries. "
                           "Choose another."))
     return problems
+
+
+def _repeated_pattern(password: str) -> bool:
+    """Whether the password, spaces aside, is a few characters said over and over
+    ('ababababab', '1212121212', 'abc abc abc a'): a guess tries these right after one
+    character repeated."""
+    text = "".join(password.casefold().split())
+    return any((text[:size] * (len(text) // size + 1))[:len(text)] == text
+               for size in range(2, len(text) // 2 + 1))
 
 
 def _common_with_digits(password: str) -> bool:
@@ -146,12 +158,13 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     now = now or utcnow()
     name = signin.typed_name(username)
     usual = signin.usual_computer(session, name, address, now)
-    signin.refuse_if_waiting(session, name, address, usual, now)
+    admission = signin.admit(session, name, address, usual, now)
     user = session.scalars(select(User).where(User.username == name)).first()
     # The hash is checked whatever the account: an unknown name costs the same time.
     matches = password_matches(user, password) if user is not None else _dummy_check(password)
     if user is None or not user.active or not matches:
-        signin.count_failure(session, name, address, usual, now)
+        signin.count_failure(session, name, address, admission, now)
+    signin.release(session, admission, now)
     # Only wrong passwords typed while logged in lock an account now (its person typed them).
     if user.locked_until and user.locked_until > now:
         signin.record(session, name, address, "failed", now)

@@ -5,6 +5,8 @@ attempt in the trail, log-out ending the session on the server, the password pol
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta
 from html import unescape
 
@@ -269,6 +271,12 @@ def test_deactivating_or_resetting_the_password_ends_the_open_sessions(
     ("\u3000" * 10, "The password is empty or only spaces."),
     ("  abc-1234  ", "The password must have at least 10 characters."),
     ("x x x x x x", "The password is one character repeated. Choose one that is hard to guess."),
+    ("ababababab", "The password is a short pattern repeated (like abababab). Choose one that "
+                   "is hard to guess."),
+    ("1212121212", "The password is a short pattern repeated (like abababab). Choose one that "
+                   "is hard to guess."),
+    (" Abc abc ABC abc a ", "The password is a short pattern repeated (like abababab). Choose "
+                            "one that is hard to guess."),
     ("my-li.na-pass", "The password contains the user name. Choose one that does not."),
     ("password2026", "This password is one of the first that anyone guessing tries. "
                      "Choose another."),
@@ -284,9 +292,26 @@ def test_weak_passwords_are_refused_with_the_reason(app: Flask, password: str,
                    for problem in accounts.password_problems(password, "li.na"))
 
 
-def test_a_good_password_with_spaces_inside_is_accepted(app: Flask) -> None:
+@pytest.mark.parametrize("password", ["blue kettle on tuesday", "abababab-x2", "1212 1212 12 x"])
+def test_a_good_password_is_accepted_with_spaces_inside_or_a_repeat_that_breaks_off(
+        app: Flask, password: str) -> None:
     with app.test_request_context():
-        assert accounts.password_problems("blue kettle on tuesday", "li.na") == []
+        assert accounts.password_problems(password, "li.na") == []
+
+
+def test_a_repeated_pattern_is_refused_at_the_field_when_an_administrator_creates_an_account(
+        as_role) -> None:
+    admin = as_role("admin")
+    form = {"username": "li.na", "role": "nurse", "password": "1212121212"}
+    refused = admin.post("/admin/users/new", data=form)
+    assert refused.status_code == 422
+    assert page(refused).errors["password"] == [
+        "The password is a short pattern repeated (like abababab). Choose one that is hard to "
+        "guess."]
+    zh = admin.post("/admin/users/new", data=form, headers=ZH)
+    assert page(zh).errors["password"] == [
+        "密码是一小段字符的反复重复（如 abababab）。请另选一个难以猜到的密码。"]
+    assert "li.na" not in page(admin.get("/admin/users")).text
 
 
 # HTTPS and the reverse proxy ----------------------------------------------------------------------
@@ -393,3 +418,50 @@ def test_an_account_locked_after_wrong_passwords_at_signing_is_refused_and_the_a
     assert _alert(response).startswith(
         "This account is locked after 5 wrong passwords typed while logged in.")
     assert _attempts(app) == [("investigator", "127.0.0.1", "failed")]
+
+
+# Guesses that arrive at the same time -------------------------------------------------------------
+
+
+def test_guesses_at_one_name_from_many_computers_at_once_check_no_more_passwords_than_the_limit(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    computers = 16
+    checks: list[str] = []
+    real = accounts.check_password_hash
+
+    def slow_check(hashed: str, typed: str) -> bool:
+        checks.append(typed)
+        time.sleep(0.05)  # as long as the real hash takes: the guesses overlap in time
+        return real(hashed, typed)
+
+    monkeypatch.setattr(accounts, "check_password_hash", slow_check)
+    start = threading.Barrier(computers)
+    statuses: list[int] = []
+
+    def guess(n: int) -> None:
+        computer = _at(app, f"127.0.3.{n}")
+        start.wait()
+        statuses.append(login(computer, "nurse", f"guess{n}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(computers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # However the posts interleave, five passwords are checked and the rest wait unchecked.
+    assert len(checks) == 5
+    assert sorted(statuses) == [401] * 4 + [429] * (computers - 4)
+    assert [outcome for *_, outcome in _attempts(app)].count("failed") == 5
+
+
+def test_the_right_password_on_the_guess_that_reaches_the_limit_starts_no_wait(
+        app: Flask) -> None:
+    # Guessed at four times elsewhere; the nurse then logs in from a computer new to her.
+    for n in range(4):
+        assert _alert(login(_at(app, f"127.0.4.{n}"), "nurse", "guess")) == WRONG
+    assert login(_at(app, "127.0.4.50"), "nurse").status_code == 302
+    # Her log-in was not counted as the fifth failure: the next wrong guess is the fifth.
+    fifth = login(_at(app, "127.0.4.9"), "nurse", "guess")
+    assert (fifth.status_code, _alert(fifth)) == (429, (
+        "Wrong user name or password. Too many failed log-ins for this user name from other "
+        "computers: try again in 5 minutes, or log in from the computer you usually use."))
