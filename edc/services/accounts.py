@@ -17,15 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from edc.audit import record_event
 from edc.models import ROLES, User, utcnow
 from edc.permissions import Role
+from edc.protocol.codes import AuditAction
 from edc.services import signin
-from edc.services.base import GENERAL, N_, Context, Errors, Refused, audited
+from edc.services.base import GENERAL, N_, Changed, Context, Errors, Refused, audited
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"
+# The audit trail's name for a computer's wait after failed log-ins, lifted by an administrator.
+COMPUTER_WAIT = "login_throttle"
 
 
 # Passwords a guess tries first (lower case): refused whatever their length.
@@ -260,6 +264,29 @@ def unlock(ctx: Context, username: str) -> User:
         signin.lift_account_wait(session, user.username)
         session.commit()
     return user
+
+
+def lift_computer_wait(ctx: Context, address: str, reason: str, expected: str | None) -> None:
+    """Let a computer that waits after failed log-ins try again at once, saying why (a ward
+    computer where several nurses mistyped, say). `expected` is the end of the wait the page
+    showed (ISO): a wait that changed since (a further failure, another administrator) is
+    refused, so the administrator decides on what is true now."""
+    session, now = ctx.session, utcnow()
+    until = signin.address_waits_until(session, address, now)
+    if until is None:
+        raise Changed({GENERAL: [_(
+            "The computer %(address)s no longer waits: its wait ended or another administrator "
+            "lifted it. Nothing was changed.", address=address)]})
+    if expected is not None and expected != until.isoformat():
+        raise Changed({GENERAL: [_(
+            "The wait of the computer %(address)s changed after you opened this page (another "
+            "failed log-in). Nothing was changed: look at it again and repeat the change if it "
+            "is still needed.", address=address)]})
+    reason = _reason(reason)
+    signin.lift_address_wait(session, address)
+    record_event(session, ctx.actor.username, reason, action=AuditAction.DELETE,
+                 entity=COMPUTER_WAIT, field="address", new=address)
+    session.commit()
 
 
 def _check_state(user: User, expected: str | None, now: str) -> None:

@@ -269,6 +269,17 @@ def lift_account_wait(session: Session, name: str) -> None:
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(name)))
 
 
+def address_waits_until(session: Session, address: str, now: datetime) -> datetime | None:
+    """Until when log-ins from this address wait, if they do."""
+    return session.scalar(select(LoginThrottle.blocked_until).where(
+        LoginThrottle.key == _address_key(address), LoginThrottle.blocked_until > now))
+
+
+def lift_address_wait(session: Session, address: str) -> None:
+    """Forget the failures counted against a computer (an administrator lifts its wait)."""
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == _address_key(address)))
+
+
 def account_waits_until(session: Session, name: str, now: datetime) -> datetime | None:
     """Until when log-ins for this user name from unusual computers wait, if they do."""
     return session.scalar(select(LoginThrottle.blocked_until).where(

@@ -465,3 +465,118 @@ def test_the_right_password_on_the_guess_that_reaches_the_limit_starts_no_wait(
     assert (fifth.status_code, _alert(fifth)) == (429, (
         "Wrong user name or password. Too many failed log-ins for this user name from other "
         "computers: try again in 5 minutes, or log in from the computer you usually use."))
+
+
+# An administrator lifts a computer's wait ---------------------------------------------------------
+
+
+def _make_wait(app: Flask, address: str) -> FlaskClient:
+    computer = _at(app, address)
+    for n in range(10):
+        login(computer, f"name{n}", "guess")
+    assert login(computer, "nurse").status_code == 429
+    return computer
+
+
+def _lift_form(admin: FlaskClient, address: str) -> tuple[str, dict[str, str]]:
+    """The lift form of a computer's row as the administrator's page shows it."""
+    shown = admin.get("/admin/users")
+    row = re.search(rf'<tr data-address="{re.escape(address)}">(.*?)</tr>', shown.text, re.S)
+    assert row, f"Got no row for computer {address}. Expected one.\n{shown.text}"
+    action = unescape(re.search(r'action="([^"]+)"', row.group(1)).group(1))
+    was = re.search(r'name="(w[0-9a-f]+-was)"[^>]*value="([^"]*)"', row.group(1))
+    return action, {was.group(1): unescape(was.group(2))}
+
+
+def test_an_administrator_lifts_a_computers_wait_saying_why_and_the_trail_keeps_it(
+        app: Flask, as_role) -> None:
+    ward = _make_wait(app, "127.0.5.1")
+    _make_wait(app, "127.0.5.2")
+    admin = as_role("admin")
+    assert [row[0] for row in page(admin.get("/admin/users")).table_rows
+            if row and row[0].startswith("127.0.5.")] == ["127.0.5.2", "127.0.5.1"]
+    action, form = _lift_form(admin, "127.0.5.1")
+    # Without a reason nothing is lifted, and the page says so at the field.
+    refused = admin.post(action, data=form)
+    assert refused.status_code == 422
+    assert [m for ms in page(refused).errors.values() for m in ms] == ["Say why."]
+    assert login(ward, "nurse").status_code == 429
+    reason = form | {next(iter(form)).replace("-was", "-reason"): "Ward computer, nurses mistyped"}
+    done = admin.post(action, data=reason)
+    assert done.status_code == 302
+    assert ("success", "The computer 127.0.5.1 may try to log in again now.") in page(
+        admin.get(done.location)).flashes
+    assert login(ward, "nurse").status_code == 302
+    # The other computer still waits.
+    assert login(_at(app, "127.0.5.2"), "nurse").status_code == 429
+    with app.app_context():
+        [event] = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "login_throttle")).all()
+    assert (event.username, event.reason, event.action, event.new) == (
+        "admin", "Ward computer, nurses mistyped", "delete", "127.0.5.1")
+
+
+def test_a_wait_that_changed_since_the_page_was_opened_is_not_lifted_unseen(
+        app: Flask, as_role, monkeypatch: pytest.MonkeyPatch) -> None:
+    computer = _make_wait(app, "127.0.5.3")
+    admin = as_role("admin")
+    action, form = _lift_form(admin, "127.0.5.3")
+    form[next(iter(form)).replace("-was", "-reason")] = "Nurses mistyped"
+    # The wait ends and a further failure starts a longer one before the administrator posts.
+    _later(monkeypatch, 1.5)
+    login(computer, "name10", "guess")
+    clash = admin.post(action, data=form)
+    assert clash.status_code == 409
+    assert ("error", "The wait of the computer 127.0.5.3 changed after you opened this page "
+            "(another failed log-in). Nothing was changed: look at it again and repeat the "
+            "change if it is still needed.") in page(clash).flashes
+    assert login(computer, "nurse").status_code == 429
+    # Looked at again, it is lifted; posted once more, the administrator reads that it is done.
+    action, form = _lift_form(admin, "127.0.5.3")
+    form[next(iter(form)).replace("-was", "-reason")] = "Nurses mistyped"
+    assert admin.post(action, data=form).status_code == 302
+    again = admin.post(action, data=form, headers=ZH)
+    assert again.status_code == 409
+    assert ("error", "电脑 127.0.5.3 已不再等待：等待已结束，或已由另一位管理员解除。未作任何更改。"
+            ) in page(again).flashes
+    assert login(computer, "nurse").status_code == 302
+
+
+def test_only_an_administrator_lifts_a_wait_and_only_with_the_pages_security_token(
+        database_url: str, study, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.apps import make_app
+
+    app = make_app(database_url, study, monkeypatch, WTF_CSRF_ENABLED=True)
+    try:
+        computer = _at(app, "127.0.5.4")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          computer.get("/login").text).group(1)
+        for n in range(10):
+            computer.post("/login", data={"username": f"n{n}", "password": "x",
+                                          "csrf_token": token})
+        admin = app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          admin.get("/login").text).group(1)
+        admin.post("/login", data={"username": "admin", "password": PASSWORD,
+                                   "csrf_token": token})
+        action, form = _lift_form(admin, "127.0.5.4")
+        prefix = next(iter(form)).removesuffix("-was")
+        form[f"{prefix}-reason"] = "Ward computer"
+        assert admin.post(action, data=form).status_code == 400  # no token: refused
+        shown = admin.get("/admin/users").text
+        form[f"{prefix}-csrf_token"] = re.search(
+            rf'name="{prefix}-csrf_token" type="hidden" value="([^"]+)"', shown).group(1)
+        nurse = app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          nurse.get("/login").text).group(1)
+        nurse.post("/login", data={"username": "nurse", "password": PASSWORD,
+                                   "csrf_token": token})
+        mine = re.search(r'csrf_token" type="hidden" value="([^"]+)"',
+                         nurse.get("/account/password").text).group(1)
+        assert nurse.post(action, data=form | {f"{prefix}-csrf_token": mine}).status_code == 403
+        assert "127.0.5.4" in admin.get("/admin/users").text
+        assert admin.post(action, data=form).status_code == 302
+        assert "127.0.5.4" not in page(admin.get("/admin/users")).text.split(
+            "Log-in attempts")[1].split("Newest first")[0]
+    finally:
+        app.extensions["edc_engine"].dispose()
