@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edc.models import LoginAttempt, LoginThrottle, User, UserSession
-from edc.models.security import ACCOUNT_KEY
+from edc.models.security import ACCOUNT_KEY, ADDRESS_KEY
 
 
 def active_user(session: Session, user_id: int) -> User | None:
@@ -59,3 +59,23 @@ def waiting_names(session: Session, now: datetime) -> set[str]:
         LoginThrottle.key.startswith(ACCOUNT_KEY, autoescape=True),
         LoginThrottle.blocked_until > now))
     return {key.removeprefix(ACCOUNT_KEY) for key in keys}
+
+
+@dataclass(frozen=True)
+class WaitingComputer:
+    """A computer (an address) that waits after failed log-ins: how many, and until when."""
+
+    address: str
+    failures: int
+    until: datetime
+
+
+def waiting_computers(session: Session, now: datetime) -> list[WaitingComputer]:
+    """The computers that wait after failed log-ins, the longest wait first."""
+    rows = session.execute(select(LoginThrottle.key, LoginThrottle.failures,
+                                  LoginThrottle.blocked_until).where(
+        LoginThrottle.key.startswith(ADDRESS_KEY, autoescape=True),
+        LoginThrottle.blocked_until > now).order_by(LoginThrottle.blocked_until.desc(),
+                                                    LoginThrottle.key))
+    return [WaitingComputer(key.removeprefix(ADDRESS_KEY), failures, until)
+            for key, failures, until in rows]

@@ -17,15 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from edc.audit import record_event
 from edc.models import ROLES, User, utcnow
 from edc.permissions import Role
+from edc.protocol.codes import AuditAction
 from edc.services import signin
-from edc.services.base import GENERAL, N_, Context, Errors, Refused, audited
+from edc.services.base import GENERAL, N_, Changed, Context, Errors, Refused, audited
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"
+# The audit trail's name for a computer's wait after failed log-ins, lifted by an administrator.
+COMPUTER_WAIT = "login_throttle"
 
 
 # Passwords a guess tries first (lower case): refused whatever their length.
@@ -75,6 +79,9 @@ def password_problems(password: str, username: str) -> list[str]:
     elif len(set("".join(password.split()))) == 1:
         problems.append(_("The password is one character repeated. Choose one that is hard "
                           "to guess."))
+    elif _repeated_pattern(password):
+        problems.append(_("The password is a short pattern repeated (like abababab). Choose "
+                          "one that is hard to guess."))
     name = username.strip().casefold()
     # A name of one or two letters is in too many good passwords to refuse them all.
     if len(name) >= 3 and (name in password.casefold()
@@ -84,6 +91,15 @@ def password_problems(password: str, username: str) -> list[str]:
         problems.append(_("This password is one of the first that anyone guessing tries. "
                           "Choose another."))
     return problems
+
+
+def _repeated_pattern(password: str) -> bool:
+    """Whether the password, spaces aside, is a few characters said over and over
+    ('ababababab', '1212121212', 'abc abc abc a'): a guess tries these right after one
+    character repeated."""
+    text = "".join(password.casefold().split())
+    return any((text[:size] * (len(text) // size + 1))[:len(text)] == text
+               for size in range(2, len(text) // 2 + 1))
 
 
 def _common_with_digits(password: str) -> bool:
@@ -146,12 +162,13 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     now = now or utcnow()
     name = signin.typed_name(username)
     usual = signin.usual_computer(session, name, address, now)
-    signin.refuse_if_waiting(session, name, address, usual, now)
+    admission = signin.admit(session, name, address, usual, now)
     user = session.scalars(select(User).where(User.username == name)).first()
     # The hash is checked whatever the account: an unknown name costs the same time.
     matches = password_matches(user, password) if user is not None else _dummy_check(password)
     if user is None or not user.active or not matches:
-        signin.count_failure(session, name, address, usual, now)
+        signin.count_failure(session, name, address, admission, now)
+    signin.release(session, admission, now)
     # Only wrong passwords typed while logged in lock an account now (its person typed them).
     if user.locked_until and user.locked_until > now:
         signin.record(session, name, address, "failed", now)
@@ -247,6 +264,29 @@ def unlock(ctx: Context, username: str) -> User:
         signin.lift_account_wait(session, user.username)
         session.commit()
     return user
+
+
+def lift_computer_wait(ctx: Context, address: str, reason: str, expected: str | None) -> None:
+    """Let a computer that waits after failed log-ins try again at once, saying why (a ward
+    computer where several nurses mistyped, say). `expected` is the end of the wait the page
+    showed (ISO): a wait that changed since (a further failure, another administrator) is
+    refused, so the administrator decides on what is true now."""
+    session, now = ctx.session, utcnow()
+    until = signin.address_waits_until(session, address, now)
+    if until is None:
+        raise Changed({GENERAL: [_(
+            "The computer %(address)s no longer waits: its wait ended or another administrator "
+            "lifted it. Nothing was changed.", address=address)]})
+    if expected is not None and expected != until.isoformat():
+        raise Changed({GENERAL: [_(
+            "The wait of the computer %(address)s changed after you opened this page (another "
+            "failed log-in). Nothing was changed: look at it again and repeat the change if it "
+            "is still needed.", address=address)]})
+    reason = _reason(reason)
+    signin.lift_address_wait(session, address)
+    record_event(session, ctx.actor.username, reason, action=AuditAction.DELETE,
+                 entity=COMPUTER_WAIT, field="address", new=address)
+    session.commit()
 
 
 def _check_state(user: User, expected: str | None, now: str) -> None:

@@ -11,16 +11,21 @@ nurse out of the app, so no count of failures locks an account. Instead:
   in the last USUAL_DAYS days are not held back by it: the nurse at the ward computer still gets
   in while someone elsewhere guesses her password.
 A user name that is no account is counted the same way, so the answers do not tell which exist.
+An attempt is counted as a failure before its password is checked, each counter locked while it
+is read and written, and taken back when the password proves right: guesses sent at the same
+moment from many computers thus see each other, and no more than the limit reach a check.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, case, delete, insert, or_, select, update
+from sqlalchemy import Row, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,43 +118,115 @@ def refuse_if_waiting(session: Session, name: str, address: str, usual: bool,
     raise Throttled(message, minutes)
 
 
-def _count(session: Session, key: str, now: datetime, limit: int,
-           first_wait: timedelta) -> datetime | None:
-    """Count one failure under key in one statement (two processes may count at once); return
-    until when the key now waits, if it does."""
+@dataclass(frozen=True)
+class Counted:
+    """One counter as an attempt found it, locked, before counting itself on it (None: no row
+    yet), and the wait that its count started, if it did."""
+
+    key: str
+    before: tuple[int, datetime, datetime | None] | None
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An attempt let through to its password check, counted already as a failure."""
+
+    counted: tuple[Counted, ...]
+
+    def until(self, key: str) -> datetime | None:
+        """Until when its count made the key wait, if it did."""
+        return next((c.until for c in self.counted if c.key == key), None)
+
+
+def _lock(session: Session, key: str) -> Row[Any] | None:
+    """Read a counter locked until commit: the row's lock on PostgreSQL (a no-op UPDATE), the
+    database's write lock on SQLite (the same UPDATE, even on no row). Another attempt on the
+    key waits here, then reads what this one wrote."""
     table = LoginThrottle.__table__
-    # The count starts again once the key has been quiet for WINDOW, counted from the end of
-    # its last wait: after a wait, the next failure makes it wait twice as long.
-    quiet = and_(table.c.last_at < now - WINDOW,
-                 or_(table.c.blocked_until.is_(None), table.c.blocked_until < now - WINDOW))
-    counted = update(table).where(table.c.key == key).values(
-        failures=case((quiet, 1), else_=table.c.failures + 1), last_at=now)
-    if session.execute(counted).rowcount == 0:
-        try:
-            with session.begin_nested():
-                session.execute(insert(table).values(key=key, failures=1, last_at=now))
-        except IntegrityError:  # another process inserted it first: count on its row
-            session.execute(counted)
-    failures = session.scalar(select(table.c.failures).where(table.c.key == key)) or 0
-    if failures < limit:
-        return None
-    until = now + min(LONGEST_WAIT, first_wait * 2 ** (failures - limit))
-    session.execute(update(table).where(table.c.key == key).values(blocked_until=until))
-    return until
+    session.execute(update(table).where(table.c.key == key).values(failures=table.c.failures))
+    return session.execute(select(table.c.failures, table.c.last_at, table.c.blocked_until)
+                           .where(table.c.key == key)).first()
 
 
-def count_failure(session: Session, name: str, address: str, usual: bool,
+def _count(session: Session, key: str, now: datetime, limit: int,
+           first_wait: timedelta) -> Counted | None:
+    """Count one failure under key, locked (see _lock); None when the key waits."""
+    table = LoginThrottle.__table__
+    while True:  # again only after another process inserted the row: then it is there
+        row = _lock(session, key)
+        if row is None:
+            try:
+                with session.begin_nested():
+                    session.execute(insert(table).values(key=key, failures=1, last_at=now))
+            except IntegrityError:  # another process inserted it first: count on its row
+                continue
+            return Counted(key, None, None)
+        if row.blocked_until is not None and row.blocked_until > now:
+            return None
+        # The count starts again once the key has been quiet for WINDOW, counted from the end
+        # of its last wait: after a wait, the next failure makes it wait twice as long.
+        quiet = row.last_at < now - WINDOW and (
+            row.blocked_until is None or row.blocked_until < now - WINDOW)
+        failures = 1 if quiet else row.failures + 1
+        until = (now + min(LONGEST_WAIT, first_wait * 2 ** (failures - limit))
+                 if failures >= limit else None)
+        session.execute(update(table).where(table.c.key == key).values(
+            failures=failures, last_at=now, blocked_until=until or row.blocked_until))
+        return Counted(key, (row.failures, row.last_at, row.blocked_until), until)
+
+
+def admit(session: Session, name: str, address: str, usual: bool, now: datetime) -> Admission:
+    """Count an attempt as a failure against its address and, from an unusual computer, its
+    user name before its password is checked, and commit; refuse it unchecked (Throttled) when
+    either waits. Counting first, each counter locked, is what keeps attempts made at the same
+    moment from all passing the check: each sees the ones before it, so no more than the limit
+    reach a password check. A right password takes its count back (release)."""
+    keys = [(_address_key(address), ADDRESS_LIMIT, ADDRESS_WAIT)]
+    if not usual:
+        keys.append((_account_key(name), ACCOUNT_LIMIT, ACCOUNT_WAIT))
+    for _try in range(5):
+        # A flood of posts while a key waits is refused here, by reading, without a write.
+        refuse_if_waiting(session, name, address, usual, now)
+        counted = [_count(session, key, now, limit, wait) for key, limit, wait in keys]
+        if all(c is not None for c in counted):
+            session.commit()
+            return Admission(tuple(c for c in counted if c is not None))
+        # An attempt at the same moment made a key wait after the read above: count nothing.
+        session.rollback()
+    raise Refused({GENERAL: [_("Wrong user name or password.")]})
+
+
+def release(session: Session, admission: Admission, now: datetime) -> None:
+    """Take back an admitted attempt's count once its password proved right: each counter as
+    it was before, but for what other attempts counted meanwhile; the caller commits."""
+    table = LoginThrottle.__table__
+    for counted in admission.counted:
+        row = _lock(session, counted.key)
+        if row is None:
+            continue
+        failures = max(0, row.failures - 1)
+        if counted.before is None and failures == 0:
+            session.execute(delete(table).where(table.c.key == counted.key))
+            continue
+        _failures, last_at, blocked_until = counted.before or (0, now, None)
+        session.execute(update(table).where(table.c.key == counted.key).values(
+            failures=failures,
+            last_at=last_at if row.last_at == now else row.last_at,
+            blocked_until=(blocked_until if counted.until is not None
+                           and row.blocked_until == counted.until else row.blocked_until)))
+
+
+def count_failure(session: Session, name: str, address: str, admission: Admission,
                   now: datetime) -> None:
-    """Count a failed log-in against its address and, from an unusual computer, its user name;
-    keep the attempt; refuse it with the wrong-password message or, when it made the address or
-    the name wait, with the waiting one."""
-    waits = _count(session, _address_key(address), now, ADDRESS_LIMIT, ADDRESS_WAIT)
-    account = (None if usual else
-               _count(session, _account_key(name), now, ACCOUNT_LIMIT, ACCOUNT_WAIT))
+    """Keep a failed log-in (admit counted it already); refuse it with the wrong-password
+    message or, when its count made the address or the name wait, with the waiting one."""
     session.execute(delete(LoginThrottle).where(
         LoginThrottle.last_at < now - STALE,
         or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
     record(session, name, address, "failed", now)
+    waits = admission.until(_address_key(address))
+    account = admission.until(_account_key(name))
     if waits is not None:
         minutes = _minutes(waits, now)
         raise Throttled(ngettext("Wrong user name or password. Too many failed log-ins from "
@@ -190,6 +267,17 @@ def forget_address_failures(session: Session, address: str, now: datetime) -> No
 def lift_account_wait(session: Session, name: str) -> None:
     """Forget the failures counted against a user name (an administrator's unlock)."""
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(name)))
+
+
+def address_waits_until(session: Session, address: str, now: datetime) -> datetime | None:
+    """Until when log-ins from this address wait, if they do."""
+    return session.scalar(select(LoginThrottle.blocked_until).where(
+        LoginThrottle.key == _address_key(address), LoginThrottle.blocked_until > now))
+
+
+def lift_address_wait(session: Session, address: str) -> None:
+    """Forget the failures counted against a computer (an administrator lifts its wait)."""
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == _address_key(address)))
 
 
 def account_waits_until(session: Session, name: str, now: datetime) -> datetime | None:

@@ -5,6 +5,8 @@ attempt in the trail, log-out ending the session on the server, the password pol
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta
 from html import unescape
 
@@ -269,6 +271,12 @@ def test_deactivating_or_resetting_the_password_ends_the_open_sessions(
     ("\u3000" * 10, "The password is empty or only spaces."),
     ("  abc-1234  ", "The password must have at least 10 characters."),
     ("x x x x x x", "The password is one character repeated. Choose one that is hard to guess."),
+    ("ababababab", "The password is a short pattern repeated (like abababab). Choose one that "
+                   "is hard to guess."),
+    ("1212121212", "The password is a short pattern repeated (like abababab). Choose one that "
+                   "is hard to guess."),
+    (" Abc abc ABC abc a ", "The password is a short pattern repeated (like abababab). Choose "
+                            "one that is hard to guess."),
     ("my-li.na-pass", "The password contains the user name. Choose one that does not."),
     ("password2026", "This password is one of the first that anyone guessing tries. "
                      "Choose another."),
@@ -284,9 +292,26 @@ def test_weak_passwords_are_refused_with_the_reason(app: Flask, password: str,
                    for problem in accounts.password_problems(password, "li.na"))
 
 
-def test_a_good_password_with_spaces_inside_is_accepted(app: Flask) -> None:
+@pytest.mark.parametrize("password", ["blue kettle on tuesday", "abababab-x2", "1212 1212 12 x"])
+def test_a_good_password_is_accepted_with_spaces_inside_or_a_repeat_that_breaks_off(
+        app: Flask, password: str) -> None:
     with app.test_request_context():
-        assert accounts.password_problems("blue kettle on tuesday", "li.na") == []
+        assert accounts.password_problems(password, "li.na") == []
+
+
+def test_a_repeated_pattern_is_refused_at_the_field_when_an_administrator_creates_an_account(
+        as_role) -> None:
+    admin = as_role("admin")
+    form = {"username": "li.na", "role": "nurse", "password": "1212121212"}
+    refused = admin.post("/admin/users/new", data=form)
+    assert refused.status_code == 422
+    assert page(refused).errors["password"] == [
+        "The password is a short pattern repeated (like abababab). Choose one that is hard to "
+        "guess."]
+    zh = admin.post("/admin/users/new", data=form, headers=ZH)
+    assert page(zh).errors["password"] == [
+        "密码是一小段字符的反复重复（如 abababab）。请另选一个难以猜到的密码。"]
+    assert "li.na" not in page(admin.get("/admin/users")).text
 
 
 # HTTPS and the reverse proxy ----------------------------------------------------------------------
@@ -393,3 +418,165 @@ def test_an_account_locked_after_wrong_passwords_at_signing_is_refused_and_the_a
     assert _alert(response).startswith(
         "This account is locked after 5 wrong passwords typed while logged in.")
     assert _attempts(app) == [("investigator", "127.0.0.1", "failed")]
+
+
+# Guesses that arrive at the same time -------------------------------------------------------------
+
+
+def test_guesses_at_one_name_from_many_computers_at_once_check_no_more_passwords_than_the_limit(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    computers = 16
+    checks: list[str] = []
+    real = accounts.check_password_hash
+
+    def slow_check(hashed: str, typed: str) -> bool:
+        checks.append(typed)
+        time.sleep(0.05)  # as long as the real hash takes: the guesses overlap in time
+        return real(hashed, typed)
+
+    monkeypatch.setattr(accounts, "check_password_hash", slow_check)
+    start = threading.Barrier(computers)
+    statuses: list[int] = []
+
+    def guess(n: int) -> None:
+        computer = _at(app, f"127.0.3.{n}")
+        start.wait()
+        statuses.append(login(computer, "nurse", f"guess{n}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(computers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # However the posts interleave, five passwords are checked and the rest wait unchecked.
+    assert len(checks) == 5
+    assert sorted(statuses) == [401] * 4 + [429] * (computers - 4)
+    assert [outcome for *_, outcome in _attempts(app)].count("failed") == 5
+
+
+def test_the_right_password_on_the_guess_that_reaches_the_limit_starts_no_wait(
+        app: Flask) -> None:
+    # Guessed at four times elsewhere; the nurse then logs in from a computer new to her.
+    for n in range(4):
+        assert _alert(login(_at(app, f"127.0.4.{n}"), "nurse", "guess")) == WRONG
+    assert login(_at(app, "127.0.4.50"), "nurse").status_code == 302
+    # Her log-in was not counted as the fifth failure: the next wrong guess is the fifth.
+    fifth = login(_at(app, "127.0.4.9"), "nurse", "guess")
+    assert (fifth.status_code, _alert(fifth)) == (429, (
+        "Wrong user name or password. Too many failed log-ins for this user name from other "
+        "computers: try again in 5 minutes, or log in from the computer you usually use."))
+
+
+# An administrator lifts a computer's wait ---------------------------------------------------------
+
+
+def _make_wait(app: Flask, address: str) -> FlaskClient:
+    computer = _at(app, address)
+    for n in range(10):
+        login(computer, f"name{n}", "guess")
+    assert login(computer, "nurse").status_code == 429
+    return computer
+
+
+def _lift_form(admin: FlaskClient, address: str) -> tuple[str, dict[str, str]]:
+    """The lift form of a computer's row as the administrator's page shows it."""
+    shown = admin.get("/admin/users")
+    row = re.search(rf'<tr data-address="{re.escape(address)}">(.*?)</tr>', shown.text, re.S)
+    assert row, f"Got no row for computer {address}. Expected one.\n{shown.text}"
+    action = unescape(re.search(r'action="([^"]+)"', row.group(1)).group(1))
+    was = re.search(r'name="(w[0-9a-f]+-was)"[^>]*value="([^"]*)"', row.group(1))
+    return action, {was.group(1): unescape(was.group(2))}
+
+
+def test_an_administrator_lifts_a_computers_wait_saying_why_and_the_trail_keeps_it(
+        app: Flask, as_role) -> None:
+    ward = _make_wait(app, "127.0.5.1")
+    _make_wait(app, "127.0.5.2")
+    admin = as_role("admin")
+    assert [row[0] for row in page(admin.get("/admin/users")).table_rows
+            if row and row[0].startswith("127.0.5.")] == ["127.0.5.2", "127.0.5.1"]
+    action, form = _lift_form(admin, "127.0.5.1")
+    # Without a reason nothing is lifted, and the page says so at the field.
+    refused = admin.post(action, data=form)
+    assert refused.status_code == 422
+    assert [m for ms in page(refused).errors.values() for m in ms] == ["Say why."]
+    assert login(ward, "nurse").status_code == 429
+    reason = form | {next(iter(form)).replace("-was", "-reason"): "Ward computer, nurses mistyped"}
+    done = admin.post(action, data=reason)
+    assert done.status_code == 302
+    assert ("success", "The computer 127.0.5.1 may try to log in again now.") in page(
+        admin.get(done.location)).flashes
+    assert login(ward, "nurse").status_code == 302
+    # The other computer still waits.
+    assert login(_at(app, "127.0.5.2"), "nurse").status_code == 429
+    with app.app_context():
+        [event] = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "login_throttle")).all()
+    assert (event.username, event.reason, event.action, event.new) == (
+        "admin", "Ward computer, nurses mistyped", "delete", "127.0.5.1")
+
+
+def test_a_wait_that_changed_since_the_page_was_opened_is_not_lifted_unseen(
+        app: Flask, as_role, monkeypatch: pytest.MonkeyPatch) -> None:
+    computer = _make_wait(app, "127.0.5.3")
+    admin = as_role("admin")
+    action, form = _lift_form(admin, "127.0.5.3")
+    form[next(iter(form)).replace("-was", "-reason")] = "Nurses mistyped"
+    # The wait ends and a further failure starts a longer one before the administrator posts.
+    _later(monkeypatch, 1.5)
+    login(computer, "name10", "guess")
+    clash = admin.post(action, data=form)
+    assert clash.status_code == 409
+    assert ("error", "The wait of the computer 127.0.5.3 changed after you opened this page "
+            "(another failed log-in). Nothing was changed: look at it again and repeat the "
+            "change if it is still needed.") in page(clash).flashes
+    assert login(computer, "nurse").status_code == 429
+    # Looked at again, it is lifted; posted once more, the administrator reads that it is done.
+    action, form = _lift_form(admin, "127.0.5.3")
+    form[next(iter(form)).replace("-was", "-reason")] = "Nurses mistyped"
+    assert admin.post(action, data=form).status_code == 302
+    again = admin.post(action, data=form, headers=ZH)
+    assert again.status_code == 409
+    assert ("error", "电脑 127.0.5.3 已不再等待：等待已结束，或已由另一位管理员解除。未作任何更改。"
+            ) in page(again).flashes
+    assert login(computer, "nurse").status_code == 302
+
+
+def test_only_an_administrator_lifts_a_wait_and_only_with_the_pages_security_token(
+        database_url: str, study, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.apps import make_app
+
+    app = make_app(database_url, study, monkeypatch, WTF_CSRF_ENABLED=True)
+    try:
+        computer = _at(app, "127.0.5.4")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          computer.get("/login").text).group(1)
+        for n in range(10):
+            computer.post("/login", data={"username": f"n{n}", "password": "x",
+                                          "csrf_token": token})
+        admin = app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          admin.get("/login").text).group(1)
+        admin.post("/login", data={"username": "admin", "password": PASSWORD,
+                                   "csrf_token": token})
+        action, form = _lift_form(admin, "127.0.5.4")
+        prefix = next(iter(form)).removesuffix("-was")
+        form[f"{prefix}-reason"] = "Ward computer"
+        assert admin.post(action, data=form).status_code == 400  # no token: refused
+        shown = admin.get("/admin/users").text
+        form[f"{prefix}-csrf_token"] = re.search(
+            rf'name="{prefix}-csrf_token" type="hidden" value="([^"]+)"', shown).group(1)
+        nurse = app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          nurse.get("/login").text).group(1)
+        nurse.post("/login", data={"username": "nurse", "password": PASSWORD,
+                                   "csrf_token": token})
+        mine = re.search(r'csrf_token" type="hidden" value="([^"]+)"',
+                         nurse.get("/account/password").text).group(1)
+        assert nurse.post(action, data=form | {f"{prefix}-csrf_token": mine}).status_code == 403
+        assert "127.0.5.4" in admin.get("/admin/users").text
+        assert admin.post(action, data=form).status_code == 302
+        assert "127.0.5.4" not in page(admin.get("/admin/users")).text.split(
+            "Log-in attempts")[1].split("Newest first")[0]
+    finally:
+        app.extensions["edc_engine"].dispose()

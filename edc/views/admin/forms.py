@@ -57,6 +57,12 @@ class UnlockForm(Form):
     pass
 
 
+class LiftWaitForm(Form):
+    reason = _reason()
+    # The end of the wait the page showed (ISO): a wait changed since is not lifted unseen.
+    was = HiddenField()
+
+
 class AllocationForm(Form):
     list_file = FileField(_l("Allocation list (CSV: sequence,arm)"), validators=[
         FileRequired(message=_l("Choose the list's CSV file."))])

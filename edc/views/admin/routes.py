@@ -3,6 +3,7 @@ of a child's record from its page."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from edc.views.admin.forms import (
     ActiveForm,
     AllocationForm,
     FreezeForm,
+    LiftWaitForm,
     LockForm,
     NewUserForm,
     ResetPasswordForm,
@@ -63,19 +65,35 @@ def _account_forms(user: User) -> dict[str, Any]:
             "unlock": UnlockForm(formdata=None, prefix=f"{prefix}-unlock")}
 
 
+def _wait_prefix(address: str) -> str:
+    """A computer's form prefix: its ids on the page differ from every other computer's."""
+    return "w" + hashlib.sha256(address.encode()).hexdigest()[:12]
+
+
 def _users_page(failed: tuple[int, str, Any] | None = None, general: list[str] | None = None,
-                new_form: NewUserForm | None = None, status: int = 200) -> Any:
+                new_form: NewUserForm | None = None, status: int = 200,
+                lift: tuple[str, LiftWaitForm] | None = None) -> Any:
     """The accounts with a form per change; a refused one is shown again as it was posted."""
-    rows = reads.accounts(db.session())
+    session, now = db.session(), utcnow()
+    rows = reads.accounts(session)
     forms = {row.user.id: _account_forms(row.user) for row in rows}
     if failed is not None:
         user_id, kind, form = failed
         forms[user_id][kind] = form
+    computers = account_reads.waiting_computers(session, now)
+    lift_forms = {c.address: LiftWaitForm(formdata=None, prefix=_wait_prefix(c.address),
+                                          was=c.until.isoformat()) for c in computers}
+    if lift is not None:
+        lift_forms[lift[0]] = lift[1]
+        lift[1].was.data = next((c.until.isoformat() for c in computers
+                                 if c.address == lift[0]), "")
     page = request.args.get("attempts", 1, type=int) or 1
     return render_template("admin/users.html", rows=rows, forms=forms, general=general or [],
                            failed=failed[0] if failed else None,
-                           attempts=account_reads.login_attempts(db.session(), page),
-                           waiting=account_reads.waiting_names(db.session(), utcnow()),
+                           attempts=account_reads.login_attempts(session, page),
+                           waiting=account_reads.waiting_names(session, now),
+                           computers=computers, lift_forms=lift_forms,
+                           lift_failed=lift[0] if lift else None,
                            min_length=accounts.MIN_PASSWORD_LENGTH,
                            new_form=new_form or NewUserForm(formdata=None)), status
 
@@ -163,6 +181,27 @@ def reset_password(user_id: int) -> Any:
 def unlock(user_id: int) -> Any:
     return _change(user_id, "unlock", UnlockForm, lambda user, form: accounts.unlock(
         context(), user.username), _("%(name)s is unlocked."))
+
+
+@bp.route("/admin/computers/<path:address>/lift", methods=["POST"])
+@permission_required(Action.MANAGE_USERS)
+def lift_computer_wait(address: str) -> Any:
+    """Let a computer that waits after failed log-ins try again now, saying why."""
+    form = LiftWaitForm(prefix=_wait_prefix(address))
+    general: list[str] = []
+    status = 422
+    if form.validate_on_submit():
+        try:
+            accounts.lift_computer_wait(context(), address, form.reason.data,
+                                        expected=form.was.data or None)
+        except Refused as refused:
+            general = attach_errors(form, refused)
+            status = 409 if isinstance(refused, Changed) else 422
+        else:
+            flash(_("The computer %(address)s may try to log in again now.", address=address),
+                  "success")
+            return redirect(url_for("admin.users", _anchor="waiting-computers"))
+    return _users_page(general=general, status=status, lift=(address, form))
 
 
 @bp.route("/admin/allocation", methods=["GET", "POST"])

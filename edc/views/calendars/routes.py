@@ -13,7 +13,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from werkzeug.http import http_date
+from werkzeug.http import http_date, unquote_etag
 
 from edc import db
 from edc.formats.ics import (
@@ -123,9 +123,22 @@ def family(token: str) -> Any:
     if visits is None:
         # Opened in a browser, a dead link says what the family page says.
         return _family_gone()
-    return Response(_family_ics(visits), mimetype="text/calendar",
-                    headers={"Content-Disposition": 'inline; filename="visits.ics"',
-                             "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"})
+    body = _family_ics(visits)
+    # A calendar app asks again every few hours: the same file is answered with 304, no body.
+    headers = {"ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+               "Cache-Control": "private,no-cache",
+               "Content-Disposition": 'inline; filename="visits.ics"',
+               "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+    if holds_already(headers["ETag"]):
+        return Response(status=304, headers=headers)
+    return Response(body, mimetype="text/calendar", headers=headers)
+
+
+def holds_already(etag: str) -> bool:
+    """Whether the caller's If-None-Match names this ETag ("*" too), compared weakly as RFC 9110
+    says for GET: a proxy that compresses the file marks the tag weak (W/"..."), and the calendar
+    app sends it back so."""
+    return request.if_none_match.contains_weak(unquote_etag(etag)[0])
 
 
 def _card_zh(urine_days_before: int) -> dict[str, str]:
@@ -336,7 +349,7 @@ def _clinic_feed() -> Any:
                "Content-Disposition": 'inline; filename="clinic.ics"'}
     if stamp is not None:
         headers["Last-Modified"] = http_date(stamp)
-    if request.if_none_match.contains(etag):
+    if holds_already(headers["ETag"]):
         return Response(status=304, headers=headers)
     entries = reads.clinic_visits(db.session(), study().schedule, window)
     body = clinic_feed(entries, clinic=clinic(), tz=study().tz, reminders=reminders(),

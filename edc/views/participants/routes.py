@@ -6,9 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -75,12 +75,27 @@ def typed_code(text: str) -> str:
     return as_ascii(strip_blanks(clean_text(text))).translate(DASHES).strip()[:32]
 
 
+def _status_code(typed: str) -> str | None:
+    """The status a reader typed or followed a link with: its code, or its word in English or
+    in Chinese, as the list shows it ("withdrawn", "Withdrawn", "已退出")."""
+    folded = typed.casefold()
+    for code in TERMS_OF_STATUS:
+        words = {code.casefold()}
+        for locale in ("en", "zh_CN"):
+            with force_locale(locale):
+                words.add(term(code).casefold())
+        if folded in words:
+            return code
+    return None
+
+
 def _list_query() -> tuple[ListQuery, list[str]]:
     """The list's query arguments, and a message for each one that is not understood (which is
     then left out)."""
     args = request.args
     problems: list[str] = []
-    status = clean_text(args.get("status", "")).strip()
+    typed_status = clean_text(args.get("status", "")).strip()
+    status = _status_code(typed_status) or typed_status
     if status and status not in TERMS_OF_STATUS:
         problems.append(_("Got status %(typed)s. Expected one of: %(known)s. Every status is "
                           "shown.", typed=repr(status[:40]),

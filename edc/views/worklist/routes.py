@@ -64,6 +64,13 @@ def page() -> Any:
     typed_page = clean_text(request.args.get("page", "")).strip() or "1"
     page_number = int(typed_page) if typed_page.isascii() and typed_page.isdigit() else 0
     if section not in worklist_reads.SECTIONS or not 1 <= page_number <= MAX_PAGE:
+        if section or "page" in request.args:
+            # A link typed or cut short: say so rather than show a page that looks complete.
+            problem = _("Got section %(section)s, page %(page)s. Expected a section of this "
+                        "page (%(known)s) and a page number such as 2. Every list is shown "
+                        "from its start.", section=repr(section[:40]),
+                        page=repr(typed_page[:40]), known=", ".join(worklist_reads.SECTIONS))
+            error = f"{error} {problem}" if error else problem
         section, page_number = "", 1  # the worklist as it opens: each list from its start
     offsets = {section: (page_number - 1) * worklist_reads.SECTION_ROWS} if section else {}
     required = {f.key: label_of(f) for f in results_definition().fields if f.required}
