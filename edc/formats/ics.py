@@ -334,8 +334,9 @@ def urine_event(
     return event
 
 
-def new_calendar(name: str, tz: ZoneInfo, events: list[Event], study_id: str) -> bytes:
-    """Wrap events in a VCALENDAR with the VTIMEZONE of every timed event; return its bytes."""
+def _wrapped(name: str, tz: ZoneInfo, events: list[bytes], timed: list[datetime],
+             study_id: str) -> bytes:
+    """The VCALENDAR around events already written, with the VTIMEZONE the timed starts need."""
     calendar = Calendar()
     calendar.add("PRODID", prodid(study_id))
     calendar.add("VERSION", "2.0")
@@ -345,15 +346,35 @@ def new_calendar(name: str, tz: ZoneInfo, events: list[Event], study_id: str) ->
     calendar.add("X-WR-TIMEZONE", tz.key)
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-    timed = [e.start for e in events if isinstance(e.start, datetime)]
     if timed:
         # Only the years the events span: the zone's history (China's DST in 1986-91) is noise.
         first = date(min(timed).year, 1, 1)
         last = date(max(timed).year + 2, 1, 1)
         calendar.add_component(_vtimezone(tz, first, last))
-    for event in events:
-        calendar.add_component(event)
-    return calendar.to_ical()
+    # The events follow the calendar's own lines and time zone, as its components would.
+    head, end = calendar.to_ical().rsplit(b"END:VCALENDAR", 1)
+    return b"".join((head, *events, b"END:VCALENDAR", end))
+
+
+# A visit's events written out, by everything they are made from: a feed asked for again (a
+# family's phone, every nurse's calendar app) writes only what changed. Writing an event is most
+# of a feed's time (the library folds its long lines a character at a time).
+@lru_cache(maxsize=8192)
+def _visit_ical(visit: CalendarVisit, summary: str, clinic: Clinic, tz: ZoneInfo,
+                reminders: Reminders, words: CalendarWords, alarms: bool) -> bytes:
+    return visit_event(visit, summary, clinic=clinic, tz=tz, reminders=reminders, words=words,
+                       alarms=alarms).to_ical()
+
+
+@lru_cache(maxsize=8192)
+def _urine_ical(visit: CalendarVisit, tz: ZoneInfo, reminders: Reminders,
+                words: CalendarWords) -> bytes:
+    return urine_event(visit, tz=tz, reminders=reminders, words=words).to_ical()
+
+
+def _timed_start(visit: CalendarVisit, tz: ZoneInfo) -> datetime | None:
+    """A visit event's start when it has a time of day (else it lasts the day)."""
+    return None if visit.time is None else datetime.combine(visit.day, visit.time, tzinfo=tz)
 
 
 def in_order(visits: Iterable[CalendarVisit]) -> list[CalendarVisit]:
@@ -366,17 +387,22 @@ def family_calendar(
     words: CalendarWords, name: str, study_id: str,
 ) -> bytes:
     """Render one child's calendar: visits with alarms and urine reminders, no participant code."""
-    events: list[Event] = []
+    events: list[bytes] = []
+    timed: list[datetime] = []
     for visit in in_order(visits):
         if visit.participant_code and visit.participant_code in name:
             raise ValueError(
                 f"Got calendar name {name!r} with the participant code. "
                 "Expected a family calendar that does not identify the child."
             )
-        events.append(visit_event(visit, visit_title(visit, words), clinic=clinic, tz=tz,
-                                  reminders=reminders, words=words, alarms=True))
-        events.append(urine_event(visit, tz=tz, reminders=reminders, words=words))
-    return new_calendar(name, tz, events, study_id)
+        events.append(_visit_ical(visit, visit_title(visit, words), clinic, tz, reminders, words,
+                                  True))
+        events.append(_urine_ical(visit, tz, reminders, words))
+        start = _timed_start(visit, tz)
+        timed += [start] if start else []
+        timed.append(datetime.combine(urine_day(visit, reminders), reminders.urine_time,
+                                      tzinfo=tz))
+    return _wrapped(name, tz, events, timed, study_id)
 
 
 def clinic_feed(
@@ -384,7 +410,8 @@ def clinic_feed(
     words: CalendarWords, name: str, study_id: str,
 ) -> bytes:
     """Render the staff feed: every visit titled with its participant code, no alarms."""
-    events: list[Event] = []
+    events: list[bytes] = []
+    timed: list[datetime] = []
     for visit in in_order(visits):
         if not visit.participant_code:
             raise ValueError(
@@ -392,6 +419,7 @@ def clinic_feed(
                 "Expected one for every visit in the clinic feed."
             )
         summary = f"{visit.participant_code} {visit.code} {visit_title(visit, words)}"
-        events.append(visit_event(visit, summary, clinic=clinic, tz=tz, reminders=reminders,
-                                  words=words, alarms=False))
-    return new_calendar(name, tz, events, study_id)
+        events.append(_visit_ical(visit, summary, clinic, tz, reminders, words, False))
+        start = _timed_start(visit, tz)
+        timed += [start] if start else []
+    return _wrapped(name, tz, events, timed, study_id)
