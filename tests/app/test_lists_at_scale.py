@@ -257,3 +257,26 @@ def test_the_link_keeps_the_scheme_the_app_is_reached_by(nurse: FlaskClient) -> 
     assert 'id="clinic-feed-link">http://localhost/clinic/calendar/' in issued
     secure = nurse.get("/clinic/calendar/subscription", base_url="https://localhost").text
     assert 'id="clinic-feed-link">https://localhost/clinic/calendar/' in secure
+
+
+def test_the_worklist_shows_the_oldest_20_queries_and_counts_them_all(
+    app: Flask, nurse: FlaskClient
+) -> None:
+    from edc.audit import audited
+    from edc.models import DataQuery
+
+    _allocate(app, 1)
+    pid = factories.add_children(app, 1, 1, state="scheduled")[0]
+    w02 = visit_id(app, pid, "W02")
+    with app.app_context():
+        session = db.session()
+        with audited(session, "monitor"):
+            session.add_all(DataQuery(participant_id=pid, entity="visit", entity_id=w02,
+                                      field="target_date", text=f"Question {n}",
+                                      raised_by="monitor") for n in range(1, 26))
+            session.commit()
+    section = nurse.get("/").text.split('id="queries"')[1].split("</section>")[0]
+    assert section.count("data-query=") == 20
+    assert "Question 20" in section and "Question 21" not in section  # the oldest first
+    assert '<span class="badge count">25</span>' in section
+    assert '<a href="/queries">and 5 more</a>' in section

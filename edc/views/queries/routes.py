@@ -51,8 +51,12 @@ def _waiting_count() -> int:
     return sum(counts[s] for s in waiting_statuses(current_user.role))
 
 
+# The worklist shows the oldest of the queries waiting for the reader; the queries page, all.
+WORKLIST_ROWS = 20
+
+
 def _waiting_rows() -> list[reads.QueryRow]:
-    return reads.waiting(db.session(), waiting_statuses(current_user.role))
+    return reads.waiting(db.session(), waiting_statuses(current_user.role), limit=WORKLIST_ROWS)
 
 
 class Marks:
