@@ -100,3 +100,17 @@ def family_page_url(participant: Participant) -> str | None:
     if not participant.calendar_token:
         return None
     return url_for("calendars.family_page", token=participant.calendar_token, _external=True)
+
+
+_STAND_IN = 987_654_321  # an id no table reaches, to find where the id goes in a URL
+
+
+def id_links(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
+    """url_for(endpoint, **{name: id}, **values) for many ids at the cost of one: a long list's
+    links, built once with a stand-in id and the id put in its place (url_for takes a list of
+    a hundred rows a third of its time)."""
+    head, found, tail = url_for(endpoint, **{name: _STAND_IN}, **values).partition(
+        str(_STAND_IN))
+    if not found:
+        raise ValueError(f"Got {endpoint} without {name} in its URL. Expected an id in the path.")
+    return lambda ident: f"{head}{int(ident)}{tail}"

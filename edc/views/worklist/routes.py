@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from edc import db, services
 from edc.models import utcnow
-from edc.permissions import Action
+from edc.permissions import Action, may
 from edc.protocol.crf import LogForm
 from edc.protocol.study import ADVERSE_EVENTS, DEVIATIONS
 from edc.read import deviations as deviation_reads
@@ -28,6 +29,7 @@ from edc.views.shared import (
     calendar,
     clock,
     context,
+    id_links,
     permission_required,
     results_definition,
     study,
@@ -84,8 +86,27 @@ def page() -> Any:
                            page_size=worklist_reads.SECTION_ROWS,
                            alert_hours_left={(a.code, a.number): hours_left(
                                a.alert_at, hours, utcnow()) for a in work.alerts},
-                           deviation_count=work.deviation_count,
+                           deviation_count=work.deviation_count, **_row_parts(),
                            this_week=week == rules.Week(today)), 400 if error else 200
+
+
+def _row_parts() -> dict[str, Any]:
+    """What every row of the lists offers, worked out once for the page: the reader's actions,
+    their words, and the rows' links (a list's rows are most of the page's time)."""
+    role = current_user.role
+    can = {"book": may(role, Action.BOOK_VISIT), "results": may(role, Action.ENTER_RESULTS),
+           "missed": may(role, Action.MARK_MISSED), "infuse": may(role, Action.RECORD_INFUSION)}
+    can["any"] = can["book"] or can["results"] or can["missed"]
+    links = {
+        "participant": id_links("participants.detail", "participant_id"),
+        "visit": id_links("visits.visit", "visit_id"),
+        "book": id_links("visits.visit", "visit_id", book=1, _anchor="booking"),
+        "missed": id_links("visits.visit", "visit_id", missed=1, _anchor="missed"),
+        "infusion": {n: id_links("participants.infusion", "participant_id", number=n)
+                     for n in (1, 2)},
+    }
+    words = {"book": _("Book"), "results": _("Enter results"), "missed": _("Mark missed")}
+    return {"can": can, "links": links, "words": words}
 
 
 @bp.route("/deviations", methods=["GET", "POST"])
