@@ -45,6 +45,7 @@ from edc.views.shared import (
     clock,
     context,
     family_page_url,
+    id_links,
     permission_required,
     results_definition,
     study,
@@ -144,7 +145,9 @@ def index() -> Any:
                  if v}
     return render_template("participants/index.html", rows=rows, today=on, problems=problems,
                            arguments=arguments, statuses=TERMS_OF_STATUS, due_words=DUE_WORDS,
-                           sort_words=SORT_WORDS), 400 if problems else 200
+                           sort_words=SORT_WORDS,
+                           child_link=id_links("participants.detail", "participant_id"),
+                           ), 400 if problems else 200
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
