@@ -111,6 +111,6 @@ def id_links(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     a hundred rows a third of its time)."""
     head, found, tail = url_for(endpoint, **{name: _STAND_IN}, **values).partition(
         str(_STAND_IN))
-    if not found:
-        raise ValueError(f"Got {endpoint} without {name} in its URL. Expected an id in the path.")
+    if not found:  # a programming error: the id is not in the URL's path
+        raise LookupError(endpoint, name)
     return lambda ident: f"{head}{int(ident)}{tail}"

@@ -95,7 +95,13 @@ def test_every_build_is_a_fresh_class_and_leaves_the_shared_classes_alone() -> N
     assert first is not second and issubclass(first, Form)
     assert not hasattr(Form, "term")
     assert enrolment_form(STUDY) is not enrolment_form(STUDY)
-    assert results_form(STUDY.results) is not results_form(STUDY.results)
+
+
+def test_the_results_form_class_is_made_once_and_each_instance_is_its_own() -> None:
+    shared = results_form(STUDY.results)
+    assert results_form(STUDY.results) is shared  # the same language, the same class
+    first, second = posted(shared, sample_date="2026-04-13"), posted(shared)
+    assert first.sample_date.data is not None and second.sample_date.data is None
 
 
 def test_the_enrolment_form_is_built_from_the_enrolment_definition() -> None:
