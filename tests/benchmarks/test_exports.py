@@ -36,7 +36,7 @@ JOINS = [
     "SELECT p.code, v.code, v.label, v.actual_date, v.sample_deviation_days, r.field, "
     "r.test_code, r.typed_value, r.typed_unit, r.value, r.unit, r.qualifier, "
     "r.not_done_reason, r.loinc, r.warn_confirmed FROM result r "
-    "JOIN visit v ON v.id = r.visit_id JOIN participant p ON p.id = r.participant_id "
+    "JOIN visit v ON v.id = r.visit_id JOIN participant p ON p.id = v.participant_id "
     "ORDER BY p.code, v.target_date, v.code, v.id, r.id",
     "SELECT p.code, e.form, e.number, e.\"values\", e.start_date, e.end_date "
     "FROM log_entry e JOIN participant p ON p.id = e.participant_id "
