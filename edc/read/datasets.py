@@ -1,4 +1,5 @@
-"""The trial's data as SDTM-shaped datasets, streamed from the database in batches of children.
+"""The trial's data as SDTM-shaped datasets, streamed from the database in batches of children,
+read as plain rows (named tuples of columns, no ORM objects).
 
 Everything is derived from the study definition (forms/) and the stored rows: a new analyte, a
 new item of a log form or a new log form appears in the datasets with no code.
@@ -119,8 +120,8 @@ class _Batch:
 
 
 def _columns(model: type, first: str = "id") -> list[Any]:
-    """The columns of a model's table that the datasets may read, `first` first (JSON and
-    date-times are not read: decoding them is most of a row's cost)."""
+    """The columns of a model's table that the datasets may read, `first` first (no dataset
+    writes a JSON column or a time stamp, and decoding them would cost on every row)."""
     table = model.__table__  # type: ignore[attr-defined]
     return [table.c[first], *(column for column in table.c if column.key != first
                               and not isinstance(column.type, (JSON, UTCDateTime)))]
