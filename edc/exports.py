@@ -61,10 +61,13 @@ def write(session: Session, study: Study, kind: str, role: str, file: BinaryIO,
           at: datetime) -> int:
     """Write the export `kind` as `role` may read it; return the rows (or children) written."""
     if kind == "csv":
-        return _zip(file, Datasets(session, study, role).all(), _csv_member, "csv", at)
+        with Datasets(session, study, role) as datasets:
+            return _zip(file, datasets.all(), _csv_member, "csv", at)
     if kind == "xpt":
-        return _zip(file, Datasets(session, study, role).all(),
-                    lambda member, dataset: xpt.write_xpt(member, dataset, created=at), "xpt", at)
+        with Datasets(session, study, role) as datasets:
+            return _zip(file, datasets.all(),
+                        lambda member, dataset: xpt.write_xpt(member, dataset, created=at),
+                        "xpt", at)
     if kind == "odm":
         return odm.write_odm(file, study, odm_read.subjects(session, study, role),
                              unblinded=blinding.sees_allocation(role), created=at,
@@ -99,13 +102,15 @@ def _csv_member(target: BinaryIO, dataset: Dataset) -> int:
 
 
 def _csv(file: BinaryIO, header: Sequence[Sequence[Any]], rows: Iterable[Sequence[Any]]) -> int:
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="", write_through=True)
+    # Buffered: the file (a zip member compresses what it is given) is written in chunks, not
+    # a row at a time. The csv module writes None as an empty field.
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     try:
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerows(header)
-        count = 0
+        writerow, count = writer.writerow, 0
         for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
+            writerow(row)
             count += 1
         text.flush()
         return count

@@ -1,4 +1,5 @@
-"""The trial's data as SDTM-shaped datasets, streamed from the database in batches of children.
+"""The trial's data as SDTM-shaped datasets, streamed from the database in batches of children,
+read as plain rows (named tuples of columns, no ORM objects).
 
 Everything is derived from the study definition (forms/) and the stored rows: a new analyte, a
 new item of a log form or a new log form appears in the datasets with no code.
@@ -22,24 +23,38 @@ study days (--DY) count from the first infusion (day 1, no day 0), as SDTM's RFS
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import marshal
+import tempfile
+from collections import defaultdict, namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import JSON, Connection, select
+from sqlalchemy.orm import Session
 
 from edc.formats.datasets import Dataset, Value, Variable
-from edc.models import Allocation, LogEntry, Participant, Signature, Visit
+from edc.models import (
+    Allocation,
+    Infusion,
+    LogEntry,
+    Participant,
+    Result,
+    Signature,
+    UTCDateTime,
+    Visit,
+)
 from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.crf import FINDINGS, CaseReportForm, Field
 from edc.protocol.study import LogForm, Study
 from edc.read import blinding
-from edc.read.participants import trend_or_error
+from edc.rules.numbers import parse_number
 from edc.rules.renal import age_in_years
+from edc.rules.trends import Measurement, Trend, VisitResults, trend
 
 BATCH = 100
+Row = Any  # a stored row as a named tuple of its columns (see _plain)
 # A findings domain's variables after STUDYID, DOMAIN and USUBJID, without the domain's prefix:
 # suffix, label, numeric.
 FINDINGS_VARIABLES = (
@@ -86,29 +101,51 @@ TEXTS: list[tuple[str, str, Callable[[Any], Value]]] = [
 ]
 
 
-def _batches(session: Session, *options: Any) -> Iterator[list[Participant]]:
-    """Every child in code order, BATCH at a time, with what `options` load: a fixed number of
-    queries per batch, and nothing kept once a batch is written."""
-    last = ""
-    while True:
-        batch = list(session.scalars(
-            select(Participant).where(Participant.code > last).order_by(Participant.code)
-            .limit(BATCH).options(*options)))
-        if not batch:
-            return
-        yield batch
-        last = batch[-1].code
+@dataclass(frozen=True)
+class _Batch:
+    """BATCH children in code order and what a dataset asked to read of them, as plain rows
+    (no ORM objects): each child's infusions by number, visits in the schedule's order,
+    results by visit in the order entered, live log entries and arm."""
+
+    children: Sequence[Row]
+    infusions: Mapping[int, list[Row]]
+    visits: Mapping[int, list[Row]]
+    results: Mapping[int, list[Row]]
+    entries: Mapping[int, list[Row]]
+    arms: Mapping[int, str]
+
+    def start(self, child: Row) -> date | None:
+        """The day of the child's first infusion, the reference of the study days."""
+        return next((i.date for i in self.infusions.get(child.id, ()) if i.number == 1), None)
 
 
-def _entries(session: Session, batch: list[Participant], forms: Sequence[str]
-             ) -> dict[int, list[LogEntry]]:
-    """The live entries of the batch's children in the given log forms, by child."""
-    found: dict[int, list[LogEntry]] = {p.id: [] for p in batch}
-    for entry in session.scalars(
-            select(LogEntry).where(LogEntry.participant_id.in_(found), LogEntry.form.in_(forms),
-                                   LogEntry.removed_reason.is_(None))
-            .order_by(LogEntry.participant_id, LogEntry.form, LogEntry.number)):
-        found[entry.participant_id].append(entry)
+def _columns(model: type, first: str = "id") -> list[Any]:
+    """The columns of a model's table that the datasets may read, `first` first (no dataset
+    writes a JSON column or a time stamp, and decoding them would cost on every row)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return [table.c[first], *(column for column in table.c if column.key != first
+                              and not isinstance(column.type, (JSON, UTCDateTime)))]
+
+
+def _plain(connection: Connection, query: Any) -> list[Any]:
+    """A query's rows, fetched at once, as named tuples (reading a field of one costs a
+    tenth of a SQLAlchemy row's)."""
+    result = connection.execute(query)
+    keys = tuple(result.keys())
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        shape = _SHAPES[keys] = namedtuple("Row", keys)  # type: ignore[misc]
+    return list(map(shape._make, result.all()))
+
+
+_SHAPES: dict[tuple[str, ...], type] = {}
+
+
+def _grouped(connection: Connection, query: Any) -> dict[int, list[Any]]:
+    """The rows of a query by their first column."""
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in _plain(connection, query):
+        found[row[0]].append(row)
     return found
 
 
@@ -136,44 +173,19 @@ def _study_day(day: date | None, start: date | None) -> int | None:
     return days + 1 if days >= 0 else days
 
 
-def _start(participant: Participant) -> date | None:
-    first = participant.infusion(1)
-    return first.date if first else None
-
-
 @dataclass(frozen=True)
 class _Ids:
     study: str
 
-    def usubjid(self, participant: Participant) -> str:
+    def usubjid(self, participant: Row) -> str:
         return f"{self.study}-{participant.code}"
 
-    def head(self, domain: str, participant: Participant) -> list[Value]:
+    def head(self, domain: str, participant: Row) -> list[Value]:
         return [self.study, domain, self.usubjid(participant)]
 
 
 HEAD = (Variable("STUDYID", "Study Identifier"), Variable("DOMAIN", "Domain Abbreviation"),
         Variable("USUBJID", "Unique Subject Identifier"))
-
-
-def visit_numbers(participant: Participant, study: Study) -> dict[int, float]:
-    """VISITNUM by visit id: screening 0, the scheduled visits 1, 2 ... in the schedule's
-    order, an unscheduled visit the number of the visit before it plus 0.01 for each."""
-    order = {v.code: n for n, v in enumerate(study.schedule.visits, start=1)}
-    numbers: dict[int, float] = {}
-    previous, extra = 0, 0
-    for visit in participant.visits:
-        number: float
-        if visit.kind == VisitKind.SCREENING:
-            previous, extra, number = 0, 0, 0
-        elif visit.kind == VisitKind.SCHEDULED:
-            previous, extra = order.get(visit.code, 0), 0
-            number = previous
-        else:
-            extra += 1
-            number = round(previous + extra / 100, 2)
-        numbers[visit.id] = number
-    return numbers
 
 
 class Datasets:
@@ -184,6 +196,102 @@ class Datasets:
         self.ids = _Ids(study.info.id)
         self.unblinded = blinding.sees_allocation(role)
         self.results_items = {item.key: item for item in study.results.fields}
+        self.visit_order = {v.code: n for n, v in enumerate(study.schedule.visits, start=1)}
+        # The ADRENAL rows, written to a temporary file as the LB pass computes each child's
+        # trend (its baseline flags LB), so the trend is computed once per child.
+        self._adrenal: IO[bytes] | None = None
+
+    def close(self) -> None:
+        """Remove what the datasets wrote aside."""
+        if self._adrenal is not None:
+            self._adrenal.close()
+            self._adrenal = None
+
+    def __enter__(self) -> Datasets:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+    def _batches(self, *, infusions: bool = False, visits: bool = False,
+                 results: bool = False, fields: Sequence[str] | None = None,
+                 forms: Sequence[str] = (), arms: bool = False) -> Iterator[_Batch]:
+        """Every child in code order, BATCH at a time, with what is asked (the results of the
+        given fields only, when given): a fixed number of queries per batch, and nothing kept
+        once a batch is written."""
+        # The session's connection, in its transaction: Core rows, without the ORM's loading.
+        session, last = self.session.connection(), ""
+        while True:
+            children = _plain(session, select(*_columns(Participant))
+                              .where(Participant.code > last)
+                              .order_by(Participant.code).limit(BATCH))
+            if not children:
+                return
+            ids = [child.id for child in children]
+            yield _Batch(
+                children,
+                _grouped(session, select(*_columns(Infusion, "participant_id"))
+                         .where(Infusion.participant_id.in_(ids))
+                         .order_by(Infusion.participant_id, Infusion.number))
+                if infusions else {},
+                _grouped(session, select(*_columns(Visit, "participant_id"))
+                         .where(Visit.participant_id.in_(ids))
+                         .order_by(Visit.participant_id, Visit.target_date, Visit.code,
+                                   Visit.id)) if visits else {},
+                _grouped(session, select(*_columns(Result, "visit_id"))
+                         .where(Result.visit_id.in_(
+                             select(Visit.id).where(Visit.participant_id.in_(ids))),
+                                *([] if fields is None else [Result.field.in_(fields)]))
+                         .order_by(Result.id)) if results else {},
+                _grouped(session, select(LogEntry.participant_id, LogEntry.form,
+                                         LogEntry.number, LogEntry.values)
+                         .where(LogEntry.participant_id.in_(ids), LogEntry.form.in_(forms),
+                                LogEntry.removed_reason.is_(None))
+                         .order_by(LogEntry.participant_id, LogEntry.form, LogEntry.number))
+                if forms else {},
+                dict(session.execute(select(Allocation.participant_id, Allocation.arm)
+                                     .where(Allocation.participant_id.in_(ids))).all())
+                if arms and self.unblinded else {})
+            last = children[-1].code
+
+    def visit_numbers(self, visits: Sequence[Row]) -> dict[int, float]:
+        """VISITNUM by visit id: screening 0, the scheduled visits 1, 2 ... in the schedule's
+        order, an unscheduled visit the number of the visit before it plus 0.01 for each."""
+        order = self.visit_order
+        numbers: dict[int, float] = {}
+        previous, extra = 0, 0
+        for visit in visits:
+            number: float
+            if visit.kind == VisitKind.SCREENING:
+                previous, extra, number = 0, 0, 0
+            elif visit.kind == VisitKind.SCHEDULED:
+                previous, extra = order.get(visit.code, 0), 0
+                number = previous
+            else:
+                extra += 1
+                number = round(previous + extra / 100, 2)
+            numbers[visit.id] = number
+        return numbers
+
+    def _trend(self, child: Row, visits: Sequence[Row], results: Mapping[int, list[Row]],
+               start: date | None) -> tuple[Trend | None, str | None]:
+        """The child's trend from the stored rows, or why it cannot be computed (as the
+        participant's page computes it)."""
+        try:
+            sampled = [VisitResults(
+                code=v.code, label=v.label,
+                sample_date=v.actual_date if v.status == VisitStatus.DONE else None,
+                measurements={r.field: Measurement(
+                    key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",
+                    typed_value=parse_number(r.typed_value) if r.typed_value else None,
+                    typed_unit=r.typed_unit or "", qualifier=r.qualifier,
+                    not_done=r.not_done_reason is not None)
+                    for r in results.get(v.id, ())}) for v in visits]
+            return trend(sampled, form=self.study.results, sex=child.sex,
+                         date_of_birth=child.date_of_birth, first_infusion=start,
+                         outcomes=self.study.outcomes), None
+        except ValueError as error:
+            return None, str(error)
 
     def all(self) -> list[Dataset]:
         """Every dataset, in the order of the files."""
@@ -214,46 +322,37 @@ class Datasets:
             variables += [Variable("ARMCD", "Planned Arm Code"),
                           Variable("ARM", "Description of Planned Arm")]
         arms = {arm.code: arm.label for arm in self.study.arms}
+        termination = self.study.termination
+        ended = termination.form.by_role("start").key
+        done = VisitStatus.DONE
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session, selectinload(Participant.infusions),
-                                  selectinload(Participant.visits)):
-                allocated = self._arms(batch)
-                ends = self._termination_dates(batch)
-                for p in batch:
+            for batch in self._batches(infusions=True, visits=True, arms=True,
+                                       forms=[termination.name]):
+                for p in batch.children:
                     # The end of participation: the termination, else the last visit done
                     # since the first infusion (none before it).
-                    start = _start(p)
-                    done = [v.actual_date for v in p.visits if v.status == VisitStatus.DONE
-                            and v.actual_date and start and v.actual_date >= start]
-                    end = ends.get(p.id) or (max(done) if done else None)
+                    start = batch.start(p)
+                    entries = batch.entries.get(p.id)
+                    end = (date.fromisoformat(entries[-1].values[ended])
+                           if entries and entries[-1].values.get(ended) else None)
+                    if end is None and start:
+                        end = max((v.actual_date for v in batch.visits.get(p.id, ())
+                                   if v.status == done and v.actual_date
+                                   and v.actual_date >= start), default=None)
                     row = [*self.ids.head("DM", p),
                            *(self._enrolment_value(p, item) for item in items),
                            _iso(start), _iso(end),
                            int(age_in_years(p.date_of_birth, p.consent_date)), "YEARS",
                            p.status.upper()]
                     if self.unblinded:
-                        code = allocated.get(p.id, "")
+                        code = batch.arms.get(p.id, "")
                         row += [code, arms.get(code, "")]
                     yield row
         return Dataset("DM", "Demographics", tuple(variables), rows)
 
-    def _arms(self, batch: list[Participant]) -> dict[int, str]:
-        if not self.unblinded:
-            return {}
-        return dict(self.session.execute(
-            select(Allocation.participant_id, Allocation.arm)
-            .where(Allocation.participant_id.in_([p.id for p in batch]))).all())
-
-    def _termination_dates(self, batch: list[Participant]) -> dict[int, date]:
-        form = self.study.termination
-        start = form.form.by_role("start").key
-        return {pid: date.fromisoformat(entries[-1].values[start])
-                for pid, entries in _entries(self.session, batch, [form.name]).items()
-                if entries and entries[-1].values.get(start)}
-
     @staticmethod
-    def _enrolment_value(participant: Participant, item: Field) -> Value:
+    def _enrolment_value(participant: Row, item: Field) -> Value:
         value = getattr(participant, item.key, None)
         if item.key == "code" or item.variable == "SUBJID":
             return participant.code
@@ -268,16 +367,20 @@ class Datasets:
                      Variable("QNAM", "Qualifier Variable Name"),
                      Variable("QLABEL", "Qualifier Variable Label"),
                      Variable("QVAL", "Data Value"), Variable("QORIG", "Origin"))
+        # Per item: its key, QNAM, QLABEL and the unit written after the value.
+        plan = [(item.key,
+                 (item.canonical_unit.cdisc if item.units else item.key).upper()[:8],
+                 item.label[:40], f" {item.canonical_unit.code}" if item.units else "")
+                for item in items]
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session):
-                for p in batch:
-                    for item in items:
-                        value = getattr(p, item.key)
-                        unit = f" {item.canonical_unit.code}" if item.units else ""
-                        name = item.canonical_unit.cdisc if item.units else item.key
-                        yield [self.ids.study, "DM", self.ids.usubjid(p), name.upper()[:8],
-                               item.label[:40], f"{value:g}{unit}", "CRF"]
+            study = self.ids.study
+            for batch in self._batches():
+                for p in batch.children:
+                    usubjid = self.ids.usubjid(p)
+                    for key, name, label, unit in plan:
+                        yield [study, "DM", usubjid, name, label,
+                               f"{getattr(p, key):g}{unit}", "CRF"]
         return Dataset("SUPPDM", "Supplemental Qualifiers for DM", variables, rows)
 
     # --- EX ---------------------------------------------------------------------------------
@@ -296,17 +399,17 @@ class Datasets:
         arms = {arm.code: arm.label for arm in self.study.arms}
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session, selectinload(Participant.infusions)):
-                allocated = self._arms(batch)
-                for p in batch:
-                    treatment = (arms.get(allocated.get(p.id, ""), "") if self.unblinded
+            for batch in self._batches(infusions=True, arms=True):
+                for p in batch.children:
+                    treatment = (arms.get(batch.arms.get(p.id, ""), "") if self.unblinded
                                  else EX_TREATMENT_BLINDED)
-                    for infusion in p.infusions:
-                        yield [*self.ids.head("EX", p), infusion.number, treatment,
+                    head, start = self.ids.head("EX", p), batch.start(p)
+                    for infusion in batch.infusions.get(p.id, ()):
+                        yield [*head, infusion.number, treatment,
                                infusion.dose_cells_per_kg, "cells/kg", "INTRAVENOUS",
                                infusion.product_lot, infusion.volume_ml, "mL",
                                infusion.weight_kg, _iso(infusion.date),
-                               _study_day(infusion.date, _start(p)),
+                               _study_day(infusion.date, start),
                                infusion.window_deviation_days]
         return Dataset("EX", "Exposure", variables, rows)
 
@@ -326,19 +429,19 @@ class Datasets:
                      Variable("SVSTDY", "Study Day of Start of Visit", numeric=True),
                      Variable("SVSMPDEV", "Days the Sample was Outside the Window",
                               numeric=True))
+        occurred = {VisitStatus.DONE: "Y", VisitStatus.MISSED: "N", VisitStatus.CANCELLED: "N"}
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session, selectinload(Participant.infusions),
-                                  selectinload(Participant.visits)):
-                for p in batch:
-                    numbers, start = visit_numbers(p, self.study), _start(p)
-                    for v in p.visits:
-                        occurred = {VisitStatus.DONE: "Y", VisitStatus.MISSED: "N",
-                                    VisitStatus.CANCELLED: "N"}.get(VisitStatus(v.status), "")
-                        yield [*self.ids.head("SV", p), numbers[v.id], v.label,
+            for batch in self._batches(infusions=True, visits=True):
+                for p in batch.children:
+                    visits = batch.visits.get(p.id, [])
+                    numbers, start = self.visit_numbers(visits), batch.start(p)
+                    head = self.ids.head("SV", p)
+                    for v in visits:
+                        yield [*head, numbers[v.id], v.label,
                                _study_day(v.target_date, start),
                                "Y" if v.kind == VisitKind.SCHEDULED else "",
-                               occurred, v.status.upper(),
+                               occurred.get(VisitStatus(v.status), ""), v.status.upper(),
                                v.missed_reason or v.cancelled_reason or "",
                                _iso(v.target_date), _iso(v.window_start), _iso(v.window_end),
                                _iso(v.booked_date), _iso(v.actual_date),
@@ -356,85 +459,100 @@ class Datasets:
                      Variable(f"{domain}DTC", "Date/Time of Specimen Collection"
                               if domain == "LB" else "Date/Time of Measurements"),
                      Variable(f"{domain}DY", "Study Day of Collection", numeric=True)]
-        if domain == "LB":
+        lb = domain == "LB"
+        if lb:
             variables.append(Variable("LBSMPDEV", "Days the Sample was Outside the Window",
                                       numeric=True))
-        keys = [item.key for item in self.study.results.fields if item.domain == domain]
+        # Per results item of the domain: its label, category, specimen and typed units.
+        items = {item.key: (item.label, CATEGORY.get(item.specimen, "") if lb else "",
+                            item.specimen, {unit.code: unit.code for unit in item.units})
+                 for item in self.study.results.fields if item.domain == domain}
         names = [log.name for log in logs]
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session, selectinload(Participant.infusions),
-                                  selectinload(Participant.visits).selectinload(Visit.results)):
-                entries = _entries(self.session, batch, names) if names else {}
-                for p in batch:
-                    baseline = self._baseline_results(p) if domain == "LB" else set()
-                    numbers, start, seq = visit_numbers(p, self.study), _start(p), 0
-                    for v in p.visits:
-                        for r in v.results:
-                            if r.field not in keys:
+            adrenal = tempfile.TemporaryFile() if lb else None
+            try:
+                yield from written(adrenal)
+            except BaseException:
+                if adrenal is not None:
+                    adrenal.close()
+                raise
+            if adrenal is not None:  # whole: ADRENAL reads it
+                self.close()
+                self._adrenal = adrenal
+
+        def written(adrenal: IO[bytes] | None) -> Iterator[list[Value]]:
+            # LB reads every result (the trend needs them all), VS only its own.
+            for batch in self._batches(infusions=True, visits=True, results=lb or bool(items),
+                                       fields=None if lb else list(items), forms=names):
+                computed: list[list[Value]] = []
+                for p in batch.children:
+                    visits = batch.visits.get(p.id, [])
+                    numbers, start, seq = self.visit_numbers(visits), batch.start(p), 0
+                    baseline: set[tuple[str, str]] = set()
+                    if adrenal is not None:
+                        trend_, error = self._trend(p, visits, batch.results, start)
+                        if trend_ is not None:
+                            baseline = {(b.code, b.measurement.key)
+                                        for b in trend_.baseline.values()}
+                        computed += self._adrenal_rows(p, trend_, error, numbers, visits,
+                                                       start)
+                    head = self.ids.head(domain, p)
+                    for v in visits:
+                        number, day = numbers[v.id], _iso(v.actual_date)
+                        study_day = _study_day(v.actual_date, start)
+                        deviation = v.sample_deviation_days if v.actual_date else None
+                        for r in batch.results.get(v.id, ()):
+                            item = items.get(r.field)
+                            if item is None:
                                 continue
+                            label, category, specimen, units = item
                             seq += 1
-                            item = self.results_items[r.field]
-                            typed = self._typed_unit_label(item, r.typed_unit)
-                            standard = (r.qualifier or ("" if r.value is None
-                                                        else f"{r.value:g}"))
-                            row = [*self.ids.head(domain, p), seq, r.test_code, item.label,
-                                   CATEGORY.get(item.specimen, "") if domain == "LB" else "",
-                                   r.typed_value or r.qualifier or "", typed, standard,
+                            typed = r.typed_unit
+                            row = [*head, seq, r.test_code, label, category,
+                                   r.typed_value or r.qualifier or "",
+                                   units.get(typed, typed) if typed else "",
+                                   r.qualifier or ("" if r.value is None else f"{r.value:g}"),
                                    r.value, r.unit or "",
                                    "NOT DONE" if r.not_done_reason is not None else "",
-                                   r.not_done_reason or "", item.specimen, r.loinc or "",
-                                   "Y" if r.id in baseline else "",
+                                   r.not_done_reason or "", specimen, r.loinc or "",
+                                   "Y" if (v.code, r.field) in baseline else "",
                                    "Y" if r.warn_confirmed else "", "", "",
-                                   numbers[v.id], v.label, _iso(v.actual_date),
-                                   _study_day(v.actual_date, start)]
-                            if domain == "LB":
-                                row.append(v.sample_deviation_days if v.actual_date else None)
+                                   number, v.label, day, study_day]
+                            if lb:
+                                row.append(deviation)
                             yield row
-                    for entry in entries.get(p.id, []):
+                    for entry in batch.entries.get(p.id, ()):
                         for row in self._measures(domain, p, entry, start):
                             seq += 1
-                            yield [*row[:3], seq, *row[3:],
-                                   *([None] if domain == "LB" else [])]
-        return Dataset(domain, "Laboratory Test Results" if domain == "LB" else "Vital Signs",
+                            yield [*row[:3], seq, *row[3:], *([None] if lb else [])]
+                if adrenal is not None:
+                    marshal.dump(computed, adrenal)
+        return Dataset(domain, "Laboratory Test Results" if lb else "Vital Signs",
                        tuple(variables), rows)
 
-    @staticmethod
-    def _typed_unit_label(item: Field, code: str | None) -> str:
-        if not code:
-            return ""
-        unit = item.unit(code)
-        return unit.code if unit else code
-
-    def _baseline_results(self, participant: Participant) -> set[int]:
-        """The ids of the results the trend takes as the child's baseline (LBBLFL = Y)."""
-        trend, _error = trend_or_error(participant, self.study.results, self.study.outcomes)
-        if trend is None:
-            return set()
-        wanted = {(b.code, b.measurement.key) for b in trend.baseline.values()}
-        return {r.id for v in participant.visits for r in v.results
-                if (v.code, r.field) in wanted}
-
-    def _measures(self, domain: str, participant: Participant, entry: LogEntry,
+    def _measures(self, domain: str, participant: Row, entry: Row,
                   start: date | None) -> Iterator[list[Value]]:
         """One row per measure (an item with units) of a findings log entry, without --SEQ."""
         form = self.study.any_log(entry.form).form
-        qualifiers = _qualifiers(form, entry)
+        qualifiers = _qualifiers(form, entry.values)
         when = qualifiers.get(f"{domain}DTC", "")
         day = date.fromisoformat(str(when)[:10]) if when else None
+        head = self.ids.head(domain, participant)
+        point = str(qualifiers.get(f"{domain}TPT", ""))
+        reference = str(qualifiers.get(f"{domain}TPTREF", ""))
+        study_day = _study_day(day, start)
         for item in form.fields:
             if not item.units:
                 continue
             value = entry.values.get(item.key)
             unit = item.canonical_unit
             shown = "" if value is None else f"{float(value):g}"
-            yield [*self.ids.head(domain, participant), unit.cdisc, item.label,
+            yield [*head, unit.cdisc, item.label,
                    "", shown, unit.code, shown,
                    None if value is None else float(value), unit.code,
                    "NOT DONE" if value is None else "", "", "", unit.loinc, "", "",
-                   str(qualifiers.get(f"{domain}TPT", "")),
-                   str(qualifiers.get(f"{domain}TPTREF", "")), None, "",
-                   when, _study_day(day, start)]
+                   point, reference, None, "", when, study_day]
 
     # --- AE, CM, DV, DS ----------------------------------------------------------------------
     def events(self, domain: str, logs: list[LogForm]) -> Dataset:
@@ -449,27 +567,25 @@ class Datasets:
         variables = (*HEAD, Variable(f"{domain}SEQ", "Sequence Number", numeric=True),
                      Variable(f"{domain}SPID", "Sponsor-Defined Identifier"), *columns,
                      Variable(f"{domain}STDY", "Study Day of Start", numeric=True))
-        names = [log.name for log in logs]
+        forms = {log.name: log.form for log in logs}
         start_variable = f"{domain}STDTC"
+        empty = [(c.name, None if c.numeric else "") for c in columns]
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session, selectinload(Participant.infusions)):
-                entries = _entries(self.session, batch, names)
-                for p in batch:
-                    for seq, entry in enumerate(entries[p.id], start=1):
-                        form = self.study.any_log(entry.form).form
-                        found = _qualifiers(form, entry)
+            for batch in self._batches(infusions=True, forms=list(forms)):
+                for p in batch.children:
+                    head, start = self.ids.head(domain, p), batch.start(p)
+                    for seq, entry in enumerate(batch.entries.get(p.id, ()), start=1):
+                        found = _qualifiers(forms[entry.form], entry.values)
                         begun = str(found.get(start_variable, "") or "")
-                        yield [*self.ids.head(domain, p), seq, f"{entry.form}-{entry.number}",
-                               *(found.get(c.name, None if c.numeric else "")
-                                 for c in columns),
+                        yield [*head, seq, f"{entry.form}-{entry.number}",
+                               *(found.get(name, missing) for name, missing in empty),
                                _study_day(date.fromisoformat(begun[:10]) if begun else None,
-                                          _start(p))]
+                                          start)]
         label = logs[0].form.title if len(logs) == 1 else {
             "CM": "Concomitant Medications"}.get(domain, domain)
         return Dataset(domain, label[:40], variables, rows)
 
-    # --- ADRENAL -----------------------------------------------------------------------------
     # --- SIGN: the investigator's signatures of the casebooks, in force and voided ---------
     def sign(self) -> Dataset:
         variables = (Variable("STUDYID", "Study Identifier"),
@@ -482,16 +598,18 @@ class Datasets:
                      Variable("VOIDRSN", "Why Voided"))
 
         def rows() -> Iterator[list[Value]]:
-            for signature, code in self.session.execute(
-                    select(Signature, Participant.code)
+            for s in self.session.execute(
+                    select(Participant.code, Signature.signed_by, Signature.printed_name,
+                           Signature.meaning, Signature.signed_at, Signature.voided_at,
+                           Signature.voided_reason)
                     .join(Participant, Participant.id == Signature.participant_id)
                     .order_by(Participant.code, Signature.id)):
-                yield [self.ids.study, f"{self.ids.study}-{code}", signature.signed_by,
-                       _text(signature.printed_name), _text(signature.meaning),
-                       _utc(signature.signed_at), _utc(signature.voided_at),
-                       _text(signature.voided_reason)]
+                yield [self.ids.study, f"{self.ids.study}-{s.code}", s.signed_by,
+                       _text(s.printed_name), _text(s.meaning), _utc(s.signed_at),
+                       _utc(s.voided_at), _text(s.voided_reason)]
         return Dataset("SIGN", "Casebook Signatures", variables, rows)
 
+    # --- ADRENAL -----------------------------------------------------------------------------
     def adrenal(self) -> Dataset:
         variables = (Variable("STUDYID", "Study Identifier"),
                      Variable("USUBJID", "Unique Subject Identifier"),
@@ -503,23 +621,36 @@ class Datasets:
                      Variable("TRENDERR", "Why the Measures Could Not Be Computed"))
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session, selectinload(Participant.infusions),
-                                  selectinload(Participant.visits).selectinload(Visit.results)):
-                for p in batch:
-                    trend, error = trend_or_error(p, self.study.results, self.study.outcomes)
-                    by_id = visit_numbers(p, self.study)
-                    numbers = {v.code: by_id[v.id] for v in p.visits}
-                    if trend is None:
-                        yield [self.ids.study, self.ids.usubjid(p), None, "", "", None,
-                               *(None for _ in MEASURES), *("" for _ in TEXTS), error or ""]
-                        continue
-                    for row in trend.rows:
-                        yield [self.ids.study, self.ids.usubjid(p), numbers.get(row.code),
-                               row.label, _iso(row.sample_date),
-                               _study_day(row.sample_date, _start(p)),
-                               *(get(row) for _, _, get in MEASURES),
-                               *(get(row) for _, _, get in TEXTS), ""]
+            if self._adrenal is not None:  # written by the LB pass
+                spool = self._adrenal
+                spool.seek(0)
+                while True:
+                    try:
+                        yield from marshal.load(spool)
+                    except EOFError:
+                        return
+            for batch in self._batches(infusions=True, visits=True, results=True):
+                for p in batch.children:
+                    visits, start = batch.visits.get(p.id, []), batch.start(p)
+                    trend_, error = self._trend(p, visits, batch.results, start)
+                    yield from self._adrenal_rows(p, trend_, error, self.visit_numbers(visits),
+                                                  visits, start)
         return Dataset("ADRENAL", "Computed Renal Measures and Outcomes", variables, rows)
+
+    def _adrenal_rows(self, p: Row, trend_: Trend | None, error: str | None,
+                      by_id: Mapping[int, float], visits: Sequence[Row],
+                      start: date | None) -> Iterator[list[Value]]:
+        usubjid = self.ids.usubjid(p)
+        if trend_ is None:
+            yield [self.ids.study, usubjid, None, "", "", None,
+                   *(None for _ in MEASURES), *("" for _ in TEXTS), error or ""]
+            return
+        numbers = {v.code: by_id[v.id] for v in visits}
+        for row in trend_.rows:
+            yield [self.ids.study, usubjid, numbers.get(row.code), row.label,
+                   _iso(row.sample_date), _study_day(row.sample_date, start),
+                   *(get(row) for _, _, get in MEASURES),
+                   *(get(row) for _, _, get in TEXTS), ""]
 
     # --- wide --------------------------------------------------------------------------------
     def wide(self) -> Dataset:
@@ -543,33 +674,38 @@ class Datasets:
                 columns.append(Variable(f"{item.key}_unit", f"{item.label} unit"))
         columns += [Variable(name, label, numeric=True) for name, label, _ in MEASURES]
         columns += [Variable(name, label) for name, label, _ in TEXTS]
+        plan = [(item.key, item.key in several) for item in items]
+        no_measures = [None for _ in MEASURES] + ["" for _ in TEXTS]
 
         def rows() -> Iterator[list[Value]]:
-            for batch in _batches(self.session, selectinload(Participant.infusions),
-                                  selectinload(Participant.visits).selectinload(Visit.results)):
-                allocated = self._arms(batch)
-                for p in batch:
-                    trend, _error = trend_or_error(p, self.study.results, self.study.outcomes)
-                    computed = {row.code: row for row in trend.rows} if trend else {}
-                    numbers, start = visit_numbers(p, self.study), _start(p)
-                    for v in p.visits:
-                        stored = {r.field: r for r in v.results}
+            for batch in self._batches(infusions=True, visits=True, results=True, arms=True):
+                for p in batch.children:
+                    visits, start = batch.visits.get(p.id, []), batch.start(p)
+                    trend_, _error = self._trend(p, visits, batch.results, start)
+                    computed = {row.code: row for row in trend_.rows} if trend_ else {}
+                    numbers = self.visit_numbers(visits)
+                    usubjid = self.ids.usubjid(p)
+                    arm = [batch.arms.get(p.id, "")] if self.unblinded else []
+                    for v in visits:
+                        stored = {r.field: r for r in batch.results.get(v.id, ())}
                         row: list[Value] = [
-                            self.ids.usubjid(p), p.code,
-                            *([allocated.get(p.id, "")] if self.unblinded else []),
+                            usubjid, p.code, *arm,
                             numbers[v.id], v.code, v.label, v.status, _iso(v.target_date),
                             _iso(v.window_start), _iso(v.window_end), _iso(v.booked_date),
                             _iso(v.actual_date), _study_day(v.actual_date, start)]
-                        for item in items:
-                            r = stored.get(item.key)
+                        for key, unit_column in plan:
+                            r = stored.get(key)
                             row.append(None if r is None else "NOT DONE"
                                        if r.not_done_reason is not None else r.qualifier
                                        if r.qualifier else r.value)
-                            if item.key in several:
+                            if unit_column:
                                 row.append("" if r is None else r.unit or "")
                         found = computed.get(v.code)
-                        row += [get(found) if found else None for _, _, get in MEASURES]
-                        row += [get(found) if found else "" for _, _, get in TEXTS]
+                        if found is None:
+                            row += no_measures
+                        else:
+                            row += [get(found) for _, _, get in MEASURES]
+                            row += [get(found) for _, _, get in TEXTS]
                         yield row
         return Dataset("WIDE", "One row per child and visit", tuple(columns), rows)
 
@@ -602,13 +738,13 @@ def _flags(form: CaseReportForm, item: Field) -> bool:
             and all(c.code.startswith(form.domain) for c in item.choices.choices))
 
 
-def _qualifiers(form: CaseReportForm, entry: LogEntry) -> dict[str, Value]:
+def _qualifiers(form: CaseReportForm, values: Mapping[str, Any]) -> dict[str, Value]:
     """An entry's values by CDISC variable: a date and a time sharing a variable make one ISO
     date-time; a coded Other gives way to the text that names it; yes/no is Y/N; a chosen
     set is its codes joined by ';' (or one Y/N flag per code, see _event_columns)."""
     found: dict[str, Value] = {}
     for item in form.fields:
-        name, value = _variable(form, item), entry.values.get(item.key)
+        name, value = _variable(form, item), values.get(item.key)
         if _flags(form, item):
             chosen = set(value or [])
             for choice in item.choices.choices:

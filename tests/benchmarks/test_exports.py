@@ -32,12 +32,12 @@ JOINS = [
     "SELECT p.code, v.code, v.label, v.kind, v.status, v.missed_reason, v.cancelled_reason, "
     "v.target_date, v.window_start, v.window_end, v.booked_date, v.actual_date, "
     "v.sample_deviation_days FROM visit v JOIN participant p ON p.id = v.participant_id "
-    "ORDER BY p.code, v.id",
+    "ORDER BY p.code, v.target_date, v.code, v.id",
     "SELECT p.code, v.code, v.label, v.actual_date, v.sample_deviation_days, r.field, "
     "r.test_code, r.typed_value, r.typed_unit, r.value, r.unit, r.qualifier, "
     "r.not_done_reason, r.loinc, r.warn_confirmed FROM result r "
-    "JOIN visit v ON v.id = r.visit_id JOIN participant p ON p.id = r.participant_id "
-    "ORDER BY p.code, v.id, r.id",
+    "JOIN visit v ON v.id = r.visit_id JOIN participant p ON p.id = v.participant_id "
+    "ORDER BY p.code, v.target_date, v.code, v.id, r.id",
     "SELECT p.code, e.form, e.number, e.\"values\", e.start_date, e.end_date "
     "FROM log_entry e JOIN participant p ON p.id = e.participant_id "
     "WHERE e.removed_reason IS NULL ORDER BY p.code, e.form, e.number",
