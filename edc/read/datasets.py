@@ -49,9 +49,9 @@ from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.crf import FINDINGS, CaseReportForm, Field
 from edc.protocol.study import LogForm, Study
 from edc.read import blinding
-from edc.rules.numbers import parse_number
+from edc.read.participants import visit_results
 from edc.rules.renal import age_in_years
-from edc.rules.trends import Measurement, Trend, VisitResults, trend
+from edc.rules.trends import Trend, trend
 
 BATCH = 100
 Row = Any  # a stored row as a named tuple of its columns (see _plain)
@@ -278,15 +278,7 @@ class Datasets:
         """The child's trend from the stored rows, or why it cannot be computed (as the
         participant's page computes it)."""
         try:
-            sampled = [VisitResults(
-                code=v.code, label=v.label,
-                sample_date=v.actual_date if v.status == VisitStatus.DONE else None,
-                measurements={r.field: Measurement(
-                    key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",
-                    typed_value=parse_number(r.typed_value) if r.typed_value else None,
-                    typed_unit=r.typed_unit or "", qualifier=r.qualifier,
-                    not_done=r.not_done_reason is not None)
-                    for r in results.get(v.id, ())}) for v in visits]
+            sampled = [visit_results(v, results.get(v.id, ())) for v in visits]
             return trend(sampled, form=self.study.results, sex=child.sex,
                          date_of_birth=child.date_of_birth, first_infusion=start,
                          outcomes=self.study.outcomes), None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -113,23 +115,25 @@ def _typed_number(text: str | None) -> float | None:
     return parse_number(text) if text else None
 
 
+def visit_results(visit: Any, results: Iterable[Any]) -> VisitResults:
+    """A visit and its results as the trend reads them, from records or plain rows alike (the
+    pages read records, the exports rows with the same names)."""
+    return VisitResults(
+        code=visit.code, label=visit.label,
+        sample_date=visit.actual_date if visit.status == VisitStatus.DONE else None,
+        measurements={
+            r.field: Measurement(
+                key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",
+                typed_value=_typed_number(r.typed_value), typed_unit=r.typed_unit or "",
+                qualifier=r.qualifier, not_done=r.not_done_reason is not None)
+            for r in results
+        },
+    )
+
+
 def trend_for(participant: Participant, form: ResultsForm, outcomes: Outcomes) -> Trend:
     """The participant's results over time: baseline, changes, computed eGFR, outcomes."""
-    visits = [
-        VisitResults(
-            code=visit.code, label=visit.label,
-            sample_date=visit.actual_date if visit.status == VisitStatus.DONE else None,
-            measurements={
-                r.field: Measurement(
-                    key=r.field, value=r.value, unit=r.unit or r.typed_unit or "",
-                    typed_value=_typed_number(r.typed_value), typed_unit=r.typed_unit or "",
-                    qualifier=r.qualifier, not_done=r.not_done_reason is not None)
-                for r in visit.results
-            },
-        )
-        for visit in participant.visits
-    ]
     first = participant.infusion(1)
-    return trend(visits, form=form, sex=participant.sex,
-                 date_of_birth=participant.date_of_birth,
+    return trend([visit_results(v, v.results) for v in participant.visits], form=form,
+                 sex=participant.sex, date_of_birth=participant.date_of_birth,
                  first_infusion=first.date if first else None, outcomes=outcomes)
