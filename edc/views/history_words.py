@@ -1,7 +1,8 @@
 """The audit trail in a monitor's words: one entry per save, each change as one sentence.
 
 The trail holds one entry per save (one `audited()` block in one transaction: its timestamp,
-user and reason) and under it one row per changed column; rows are grouped by their entry.
+user and reason) and under it its changes, one per field as edc.read.history gives them (a
+created record's values stored as one row are told field by field); grouped by their entry.
 
 The rows are replayed in order, so each change is told against what the record held just before
 it: a corrected value keeps the unit it was typed in, and a removed result still has its name.
