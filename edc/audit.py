@@ -76,7 +76,8 @@ DERIVED_ON_CREATE: dict[str, set[str]] = {
 # What identifies a record and never changes after it is created: kept out of its create (the
 # reader finds it on the record, or on its delete row). A result is one analyte of one visit:
 # edc.services.results saves a changed value on the same row and a new analyte or visit as a
-# new row, never by changing these (tests/app/test_audit.py holds it).
+# new row; a flush that would change these is refused (write_audit_rows), so the record always
+# says what its create was about.
 IDENTITY: dict[str, set[str]] = {"result": {"field", "visit_id"}}
 # What the protocol decides for a planned visit (scheduled, or the screening visit): the app
 # computed its dates from the schedule or the screening window and nobody entered them, so its
@@ -103,6 +104,10 @@ NOT_DATA_FIELDS = {"booked_date", "booked_time", "booking_reason", "booking_flag
 
 class UnauditedWrite(RuntimeError):
     """Audited data was about to change with no actor recorded."""
+
+
+class IdentityChanged(RuntimeError):
+    """A record's identity (a result's analyte or visit) was about to change."""
 
 
 class LockedWrite(RuntimeError):
@@ -258,6 +263,10 @@ def write_audit_rows(session: Session, _flush_context: Any) -> None:
             written.append({**key, "field": None, "new": None, "old": compact(
                 {r["field"]: r["old"] for r in fields if r["old"] is not None})})
         else:
+            moved = [r["field"] for r in fields if r["field"] in IDENTITY.get(entity, set())]
+            if moved:
+                raise IdentityChanged(f"Got a change of {entity} {obj.id} {', '.join(moved)}. "
+                                      "Expected a new record: its identity never changes.")
             written += fields
     if not rows:
         return

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from edc import db
-from edc.audit import UnauditedWrite, audited
-from edc.models import AuditEvent, Infusion, Participant, Visit
+from edc.audit import IdentityChanged, UnauditedWrite, audited
+from edc.models import AuditEvent, Infusion, Participant, Result, Visit
 from tests.support.audit import audit_rows, stored_rows
 from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
 from tests.support.pages import page
@@ -188,6 +188,22 @@ def test_a_planned_visit_records_which_visit_and_when_not_the_schedules_arithmet
     fields = {r.field: r.new for r in audit_rows(app, entity="visit", entity_id=w02)}
     assert fields == {"code": "W02", "target_date": "2026-03-30", "window_start": "2026-03-27",
                       "window_end": "2026-04-02", "suggested_date": "2026-03-30"}
+
+
+def test_a_results_analyte_or_visit_never_changes_so_its_create_need_not_say_them(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    w04, w06 = find_visit(app, scheduled, "W04"), find_visit(app, scheduled, "W06")
+    assert nurse.post(f"/visits/{w04}", data=results_form(nurse, w04)).status_code == 302
+    with app.app_context():
+        session = db.session()
+        result = session.scalars(select(Result).where(Result.visit_id == w04)).first()
+        for field, value in (("field", "other_analyte"), ("visit_id", w06)):
+            with audited(session, "nurse", "moved"):
+                setattr(result, field, value)
+                with pytest.raises(IdentityChanged, match=field):
+                    session.commit()
+            session.rollback()
 
 
 # Writes outside audited() and failed transactions ------------------------------------------------
