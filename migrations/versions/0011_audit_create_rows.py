@@ -8,7 +8,7 @@ row keeps the group's first id. Updates stay one row per field. The trail stays 
 guard is lifted for the regrouping only. Downgrade writes the rows back one per field.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-03 15:30:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 
 
 revision = '0011'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
