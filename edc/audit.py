@@ -1,10 +1,12 @@
 """Write the audit trail in the same transaction as the change it describes.
 
 A save (one `audited()` block in one transaction) writes one audit entry: who, when (UTC) and
-why; and under it one change per field it changed: entity, field, old value, new value. A
-created record's changes are the values the person entered, not the columns the app derives from
-them. A flush that changes audited data without a known actor is refused, so no write can slip
-past the trail.
+why; and under it its changes. A created record is one change holding, as one JSON object, the
+values the person entered (not the columns the app derives from them, nor the identity it never
+changes); an update is one change per field it changed (old value, new value); a deleted record
+is one change holding its last values as JSON. `edc.models.audit.field_changes` reads them all
+back as one change per field. A flush that changes audited data without a known actor is
+refused, so no write can slip past the trail.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from edc.models import (
     Visit,
     utcnow,
 )
-from edc.protocol.codes import AuditAction, QueryStatus
+from edc.protocol.codes import AuditAction, QueryStatus, VisitKind
 
 AUDITED: dict[type, str] = {
     Participant: "participant",
@@ -71,6 +73,18 @@ DERIVED_ON_CREATE: dict[str, set[str]] = {
     "visit": {"label", "suggested_is_clinic_day", "anchor_infusion", "anchor_date",
               "calendar_uid"},
 }
+# What identifies a record and never changes after it is created: kept out of its create (the
+# reader finds it on the record, or on its delete row). A result is one analyte of one visit:
+# edc.services.results saves a changed value on the same row and a new analyte or visit as a
+# new row; a flush that would change these is refused (write_audit_rows), so the record always
+# says what its create was about.
+IDENTITY: dict[str, set[str]] = {"result": {"field", "visit_id"}}
+# What the protocol decides for a planned visit (scheduled, or the screening visit): the app
+# computed its dates from the schedule or the screening window and nobody entered them, so its
+# create holds only what names it. An unscheduled visit's day is entered, and kept.
+FROM_SCHEDULE: dict[str, set[str]] = {
+    "visit": {"target_date", "window_start", "window_end", "suggested_date"},
+}
 # The owner's key is on every change already (its participant_id); only an allocation's
 # participant_id is a fact of its own (the child it was given to).
 OWNER_KEY = "participant_id"
@@ -90,6 +104,10 @@ NOT_DATA_FIELDS = {"booked_date", "booked_time", "booking_reason", "booking_flag
 
 class UnauditedWrite(RuntimeError):
     """Audited data was about to change with no actor recorded."""
+
+
+class IdentityChanged(RuntimeError):
+    """A record's identity (a result's analyte or visit) was about to change."""
 
 
 class LockedWrite(RuntimeError):
@@ -145,6 +163,28 @@ def _default(column: Any) -> Any:
     """A column's plain default value (None when it has none or computes one)."""
     default = column.default
     return default.arg if default is not None and default.is_scalar else None
+
+
+def _entered(obj: Any, entity: str, rows: list[dict[str, Any]]) -> str:
+    """A created record's entered values as one compact JSON object (sorted keys): its rows
+    without its identity, without what the schedule decided and without defaults."""
+    left_out = IDENTITY.get(entity, set())
+    if getattr(obj, "kind", None) in (VisitKind.SCHEDULED, VisitKind.SCREENING):
+        left_out = left_out | FROM_SCHEDULE.get(entity, set())
+    columns = inspect(obj).mapper.columns
+    values = {}
+    for row in rows:
+        name = row["field"]
+        column = columns.get(name) if name not in SPREAD_FIELDS else None
+        if name in left_out or column is not None and row["new"] == as_text(_default(column)):
+            continue
+        values[name] = row["new"]
+    return compact(values)
+
+
+def compact(values: dict[str, str | None]) -> str:
+    """Values as one create or delete row holds them: compact JSON, sorted keys."""
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _rows_for(obj: Any, entity: str, action: str) -> Iterator[dict[str, Any]]:
@@ -204,20 +244,30 @@ def write_audit_rows(session: Session, _flush_context: Any) -> None:
     changes += [(obj, AuditAction.DELETE) for obj in session.deleted]
     now = utcnow()
     rows = []
+    written = []  # one row per create and delete, one per changed field of an update
     for obj, action in changes:
         entity = AUDITED.get(type(obj))
         if entity is None:
             continue
-        for row in _rows_for(obj, entity, action):
-            rows.append(
-                {
-                    "action": action,
-                    "entity": entity,
-                    "entity_id": obj.id,
-                    "participant_id": _participant_id(obj),
-                    **row,
-                }
-            )
+        key = {"action": action, "entity": entity, "entity_id": obj.id,
+               "participant_id": _participant_id(obj)}
+        fields = [{**key, **row} for row in _rows_for(obj, entity, action)]
+        # The consequences read every field (a created result's visit); the trail stores less.
+        rows += fields
+        if not fields:
+            continue
+        if action == AuditAction.CREATE:
+            written.append({**key, "field": None, "old": None,
+                            "new": _entered(obj, entity, fields)})
+        elif action == AuditAction.DELETE:
+            written.append({**key, "field": None, "new": None, "old": compact(
+                {r["field"]: r["old"] for r in fields if r["old"] is not None})})
+        else:
+            moved = [r["field"] for r in fields if r["field"] in IDENTITY.get(entity, set())]
+            if moved:
+                raise IdentityChanged(f"Got a change of {entity} {obj.id} {', '.join(moved)}. "
+                                      "Expected a new record: its identity never changes.")
+            written += fields
     if not rows:
         return
     actor = session.info.get("audit_actor")
@@ -227,10 +277,10 @@ def write_audit_rows(session: Session, _flush_context: Any) -> None:
         )
     reason = session.info.get("audit_reason")
     entry_id, now = _entry(session, actor, reason, now)
-    rows += consequences(session, rows, actor, reason, now)
-    for row in rows:
+    written += consequences(session, rows, actor, reason, now)
+    for row in written:
         row["entry_id"] = entry_id
-    session.connection().execute(insert(AuditChange), rows)
+    session.connection().execute(insert(AuditChange), written)
 
 
 def _entry(session: Session, actor: str, reason: str | None,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edc.models import AuditEvent
-from edc.read import blinding
+from edc.read import blinding, history
 
 AUDIT_COLUMNS = ("id", "at", "username", "action", "entity", "entity_id", "participant_id",
                  "field", "old", "new", "reason")
@@ -18,10 +18,11 @@ BATCH = 1000
 
 
 def audit_rows(session: Session, role: str) -> Iterator[tuple[Any, ...]]:
-    """Every audit row the role may read, oldest first, in batches (the time in UTC, ISO)."""
-    query = (select(*(getattr(AuditEvent, column) for column in AUDIT_COLUMNS))
-             .where(blinding.visible_audit(role)).order_by(AuditEvent.id)
+    """Every change the role may read, one line per field, oldest first, in batches (the time
+    in UTC, ISO). A created record's lines are the values the trail recorded, with the identity
+    of a result (its analyte and visit), which never changes."""
+    query = (select(AuditEvent).where(blinding.visible_audit(role)).order_by(AuditEvent.id)
              .execution_options(yield_per=BATCH))
-    for row in session.execute(query):
-        yield tuple(value.isoformat() if column == "at" else value
-                    for column, value in zip(AUDIT_COLUMNS, row, strict=True))
+    for change in history.stream(session, query):
+        yield tuple(getattr(change, column).isoformat() if column == "at"
+                    else getattr(change, column) for column in AUDIT_COLUMNS)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from edc.models import AuditEvent, LogEntry, Participant, Visit
+from edc.models import LogEntry, Participant, Visit
+from edc.models.audit import FieldChange
 from edc.protocol.codes import VisitStatus
 from edc.protocol.crf import ResultsForm
 from edc.protocol.outcomes import Outcomes
@@ -69,7 +70,7 @@ class ChildHistory:
     """A child's record and every audit row of it the viewer may see, oldest first."""
 
     participant: Participant
-    trail: list[AuditEvent]
+    trail: list[FieldChange]
 
 
 def child_history(session: Session, role: str, participant_id: int) -> ChildHistory | None:
@@ -88,7 +89,7 @@ class VisitPage:
     none."""
 
     visit: Visit
-    trail: list[AuditEvent]
+    trail: list[FieldChange]
     trend_row: TrendRow | None
     trend_error: str | None
 

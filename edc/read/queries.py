@@ -21,6 +21,7 @@ from edc.models import (
     Result,
     Visit,
 )
+from edc.models.audit import FieldChange, field_changes
 from edc.protocol.codes import QueryStatus
 
 PAGE_SIZE = 25
@@ -157,7 +158,7 @@ class QueryPage:
     and those of the value it asks about, oldest first."""
 
     row: QueryRow
-    trail: list[AuditEvent]
+    trail: list[FieldChange]
 
 
 def query_page(session: Session, query_id: int) -> QueryPage | None:
@@ -170,11 +171,13 @@ def query_page(session: Session, query_id: int) -> QueryPage | None:
         return None
     query = pair[0]
     fields = RESULT_VALUE_FIELDS if query.entity == "result" else (query.field,)
-    trail = list(session.scalars(select(AuditEvent).where(or_(
+    # A delete row holds all of a record's fields: only those the query asks about are kept.
+    trail = [change for change in field_changes(session.scalars(select(AuditEvent).where(or_(
         and_(AuditEvent.entity == "data_query", AuditEvent.entity_id == query.id),
         and_(AuditEvent.entity == query.entity, AuditEvent.entity_id == query.entity_id,
-             AuditEvent.field.in_(fields), AuditEvent.id > _first_row(query)),
-    )).order_by(AuditEvent.id)))
+             or_(AuditEvent.field.in_(fields), AuditEvent.field.is_(None)),
+             AuditEvent.id > _first_row(query)),
+    )).order_by(AuditEvent.id))) if change.entity == "data_query" or change.field in fields]
     return QueryPage(row=_rows(session, [pair])[0], trail=trail)
 
 

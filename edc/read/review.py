@@ -21,7 +21,9 @@ from edc.models import (
     Verification,
     Visit,
 )
+from edc.models.audit import FieldChange
 from edc.protocol.codes import QueryStatus, VisitStatus
+from edc.read import history
 from edc.read.participants import load_participant
 
 
@@ -156,8 +158,8 @@ class Casebook:
     review: Review
     entries: list[LogEntry]
     queries: list[DataQuery]
-    query_trail: dict[int, list[AuditEvent]]
-    trail: list[AuditEvent]
+    query_trail: dict[int, list[FieldChange]]
+    trail: list[FieldChange]
 
 
 def casebook(session: Session, participant_id: int) -> Casebook | None:
@@ -169,10 +171,10 @@ def casebook(session: Session, participant_id: int) -> Casebook | None:
         LogEntry.participant_id == participant_id).order_by(LogEntry.form, LogEntry.number)))
     queries = list(session.scalars(select(DataQuery).where(
         DataQuery.participant_id == participant_id).order_by(DataQuery.id)))
-    trail = list(session.scalars(select(AuditEvent).where(
+    trail = history.changes(session, select(AuditEvent).where(
         AuditEvent.participant_id == participant_id, AuditEvent.entity != "allocation")
-        .order_by(AuditEvent.id)))
-    query_trail: dict[int, list[AuditEvent]] = {}
+        .order_by(AuditEvent.id))
+    query_trail: dict[int, list[FieldChange]] = {}
     for row in trail:
         if row.entity == "data_query" and row.entity_id is not None:
             query_trail.setdefault(row.entity_id, []).append(row)

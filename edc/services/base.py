@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from edc import audit
 from edc.audit import AUDITED, LockedWrite
 from edc.models import AuditEvent
+from edc.models.audit import field_changes
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
 from edc.services.language import label_of, reads_chinese
@@ -113,17 +114,27 @@ FIELD_WORDS = {
 }
 
 
+def _secret(text: str | None) -> str:
+    """A stored value as a conflict message shows it; a secret the trail hides, in words."""
+    if text == "(set)":
+        return _("(set)")
+    if text == "(changed)":
+        return _("(changed)")
+    return text or "—"
+
+
 def their_changes(session: Session, record: Any) -> str:
     """The newest change to a record in the audit trail: who, and old -> new per field."""
     rows = session.scalars(
         select(AuditEvent).where(AuditEvent.entity == AUDITED[type(record)],
                                  AuditEvent.entity_id == record.id)
         .order_by(AuditEvent.id.desc()).limit(20)).all()
+    rows = field_changes(rows)
     if not rows:
         return ""
     newest = [r for r in rows if (r.at, r.username) == (rows[0].at, rows[0].username)]
     fields = ", ".join(
-        f"{FIELD_WORDS.get(r.field or '', r.field)} {r.old or '—'} → {r.new or '—'}"
+        f"{FIELD_WORDS.get(r.field or '', r.field)} {_secret(r.old)} → {_secret(r.new)}"
         for r in reversed(newest) if r.field in FIELD_WORDS)
     return f"{rows[0].username}: {fields}" if fields else rows[0].username
 

@@ -61,6 +61,10 @@ TERMS = {
     "user": _l("user"),
     "log_entry": _l("log entry"),
     "data_query": _l("query"),
+    "signature": _l("signature"),
+    "verification": _l("verification"),
+    "study_lock": _l("database lock"),
+    "login_attempt": _l("log-in attempt"),
 }
 
 

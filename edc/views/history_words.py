@@ -1,7 +1,8 @@
 """The audit trail in a monitor's words: one entry per save, each change as one sentence.
 
 The trail holds one entry per save (one `audited()` block in one transaction: its timestamp,
-user and reason) and under it one row per changed column; rows are grouped by their entry.
+user and reason) and under it its changes, one per field as edc.read.history gives them (a
+created record's values stored as one row are told field by field); grouped by their entry.
 
 The rows are replayed in order, so each change is told against what the record held just before
 it: a corrected value keeps the unit it was typed in, and a removed result still has its name.
@@ -25,6 +26,7 @@ from edc.protocol.crf import ResultsForm
 from edc.services.base import flag_words
 from edc.services.booking import missed_words
 from edc.services.language import label_of, qualifier, reads_chinese
+from edc.services.queries import status_word
 from edc.views.filters import answer
 from edc.views.shared import calendar, study
 
@@ -41,7 +43,7 @@ TECHNICAL = {
 
 
 class Row(Protocol):
-    """What the wording needs of an audit row (AuditEvent has it)."""
+    """What the wording needs of a change (edc.models.audit.FieldChange has it)."""
 
     id: int
     entry_id: int
@@ -363,6 +365,10 @@ class Words:
                                                                         _number(new))))
             elif name == "eligibility":
                 lines.append(_("Eligibility answers changed"))
+            elif name == "frozen_at":
+                lines.append(_("Record frozen") if new else _("Record unfrozen"))
+            elif name in ("frozen_by", "frozen_reason"):
+                continue  # who froze it and why: the save's own who and why
             elif name not in TECHNICAL or name == "code":
                 text = self._other(name, before, after)
                 lines.append(text[:1].upper() + text[1:])
@@ -426,8 +432,17 @@ class Words:
     @staticmethod
     def _other(name: str, before: State, after: State) -> str:
         """A column with no words of its own yet: its name in plain letters, old and new."""
-        return _from_to(f"{name.replace('_', ' ')} {before.get(name) or '—'}",
-                        after.get(name) or "—")
+        return _from_to(f"{name.replace('_', ' ')} {hidden(before.get(name))}",
+                        hidden(after.get(name)))
+
+
+def hidden(text: str | None) -> str:
+    """A stored value as shown, a secret the trail does not keep in the reader's words."""
+    if text == "(set)":
+        return _("(set)")
+    if text == "(changed)":
+        return _("(changed)")
+    return text or "—"
 
 
 def saves(rows: Iterable[Row], form: ResultsForm, term: Callable[[str], str],
@@ -453,6 +468,12 @@ def saves(rows: Iterable[Row], form: ResultsForm, term: Callable[[str], str],
             before = None if created else dict(state.get(key, {}))
             after: State | None = dict(before or {})
             for row in entity_rows:
+                if before is not None and row.field is not None and row.field not in before:
+                    # A value the record was created with and its create does not repeat (a
+                    # default, a planned visit's status): its first change says what it was.
+                    before[row.field] = row.old
+                    if after is not None and row.field not in after:
+                        after[row.field] = row.old
                 if row.action == AuditAction.DELETE:
                     after = None
                 elif after is not None and row.field is not None:
@@ -524,8 +545,29 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
         return [Change(what=line, subject=f"{title} {number}", rows=ids,
                        order=(4, form, "", int(number) if number.isdigit() else 0, 0))
                 for line in words.log_entry(before, after, changed)]
+    if entity in ("signature", "verification", "data_query"):
+        return [Change(what=line, rows=ids, order=(5, "", "", 0, 0))
+                for line in _review_lines(entity, before, after, changed)]
     return [Change(what=_("%(entity)s changed", entity=words.term(entity)), rows=ids,
                    order=(9, "", "", 0, 0))]
+
+
+def _review_lines(entity: str, before: State | None, after: State | None,
+                  changed: Sequence[str]) -> list[str]:
+    """A signature, a verification mark or a query, as the monitor reads it."""
+    if entity == "signature":
+        if before is None:
+            return [_("Casebook signed")]
+        return [_("Signature voided")] if "voided_at" in changed else []
+    if entity == "verification":
+        if before is None:
+            return [_("Verified against the source documents")]
+        return [_("Verification cleared")] if "cleared_at" in changed else []
+    if before is None:
+        return [_("Query raised")]
+    if "status" in changed and after is not None:
+        return [_("Query %(status)s", status=status_word(after.get("status") or ""))]
+    return []
 
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
@@ -14,9 +15,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from edc import db
-from edc.audit import UnauditedWrite, audited
-from edc.models import AuditEvent, Infusion, Participant, Visit
-from tests.support.audit import audit_rows
+from edc.audit import IdentityChanged, UnauditedWrite, audited
+from edc.models import AuditEvent, Infusion, Participant, Result, Visit
+from tests.support.audit import audit_rows, stored_rows
 from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
 from tests.support.pages import page
 from tests.support.queries import queries_for
@@ -41,9 +42,17 @@ def _participant(**overrides) -> Participant:
 # Creates and changes write audit rows ------------------------------------------------------------
 
 
-def test_enrolment_writes_one_create_row_per_field_by_the_nurse_now_in_utc(
+def test_enrolment_writes_one_create_row_of_the_entered_values_by_the_nurse_now_in_utc(
     app: Flask, enrolled: int
 ) -> None:
+    (stored,) = stored_rows(app, AuditEvent.entity == "participant")
+    assert (stored.action, stored.field, stored.old) == ("create", None, None)
+    entered = json.loads(stored.new)
+    # Compact, sorted, and only what was entered: no default (the status a child is enrolled
+    # with) and no empty value.
+    assert stored.new == json.dumps(entered, sort_keys=True, separators=(",", ":"),
+                                    ensure_ascii=False)
+    assert "status" not in entered and None not in entered.values()
     rows = audit_rows(app, AuditEvent.entity == "participant")
     assert {r.action for r in rows} == {"create"}
     assert {r.entity_id for r in rows} == {r.participant_id for r in rows} == {enrolled}
@@ -53,7 +62,7 @@ def test_enrolment_writes_one_create_row_per_field_by_the_nurse_now_in_utc(
     assert {k: new.get(k) for k in ("code", "date_of_birth", "sex", "weight_kg", "height_cm",
                                     "consent_date", "status")} == {
         "code": "AS-001", "date_of_birth": "2018-05-10", "sex": "F", "weight_kg": "24.5",
-        "height_cm": "125.0", "consent_date": "2026-02-20", "status": "enrolled",
+        "height_cm": "125.0", "consent_date": "2026-02-20", "status": None,
     }
     assert float(new["screening_egfr"]) == 98
     assert '"' in new["eligibility"] and "true" in new["eligibility"]
@@ -157,6 +166,13 @@ def test_a_results_save_is_one_entry_whose_creates_hold_what_the_nurse_typed(
     # app derived from them (the value in µmol/L, its codes) nor the owner's key.
     assert typed == {"visit_id": str(w04), "field": "creatinine", "typed_value": "0.48",
                      "typed_unit": "mg/dL"}
+    # Stored: one row per result created, holding exactly the values entered (the analyte
+    # and visit are the result's identity, on the record for good).
+    created = stored_rows(app, AuditEvent.id > max(before), AuditEvent.entity == "result")
+    assert len({r.entity_id for r in created}) == len(created) > 1
+    assert [(r.action, r.field, r.old, json.loads(r.new)) for r in created
+            if r.entity_id in creatinine] == [
+        ("create", None, None, {"typed_unit": "mg/dL", "typed_value": "0.48"})]
     visit = {r.field: (r.old, r.new) for r in rows if r.entity == "visit"}
     assert visit == {"actual_date": (None, "2026-04-14"), "status": ("planned", "done")}
 
@@ -165,10 +181,29 @@ def test_a_planned_visit_records_which_visit_and_when_not_the_schedules_arithmet
     app: Flask, scheduled: int
 ) -> None:
     w02 = find_visit(app, scheduled, "W02")
+    # Stored: the code that names it; the schedule decided the rest, nobody entered it.
+    (stored,) = stored_rows(app, AuditEvent.entity == "visit", AuditEvent.entity_id == w02)
+    assert (stored.action, stored.new) == ("create", '{"code":"W02"}')
+    # Read: the dates it was planned with, from the visit (none of them has changed since).
     fields = {r.field: r.new for r in audit_rows(app, entity="visit", entity_id=w02)}
     assert fields == {"code": "W02", "target_date": "2026-03-30", "window_start": "2026-03-27",
-                      "window_end": "2026-04-02", "suggested_date": "2026-03-30",
-                      "status": "planned", "kind": "scheduled"}
+                      "window_end": "2026-04-02", "suggested_date": "2026-03-30"}
+
+
+def test_a_results_analyte_or_visit_never_changes_so_its_create_need_not_say_them(
+    app: Flask, nurse: FlaskClient, scheduled: int
+) -> None:
+    w04, w06 = find_visit(app, scheduled, "W04"), find_visit(app, scheduled, "W06")
+    assert nurse.post(f"/visits/{w04}", data=results_form(nurse, w04)).status_code == 302
+    with app.app_context():
+        session = db.session()
+        result = session.scalars(select(Result).where(Result.visit_id == w04)).first()
+        for field, value in (("field", "other_analyte"), ("visit_id", w06)):
+            with audited(session, "nurse", "moved"):
+                setattr(result, field, value)
+                with pytest.raises(IdentityChanged, match=field):
+                    session.commit()
+            session.rollback()
 
 
 # Writes outside audited() and failed transactions ------------------------------------------------

@@ -24,7 +24,7 @@ from edc import db, services
 from edc.models import AuditEvent, Participant, User, Visit
 from edc.read.participants import load_participant
 from tests.support.apps import TODAY
-from tests.support.audit import audit_count
+from tests.support.audit import audit_count, watermark
 from tests.support.forms import infusion_form, termination, withdrawal_form
 from tests.support.records import visit_id
 
@@ -232,7 +232,7 @@ def the_conflict(error: Exception | None, what: str) -> str:
 
 def test_two_bookings_at_the_same_moment_keep_the_first_and_refuse_the_second(
         app, scheduled) -> None:
-    before = audit_count(app)
+    before = watermark(app)
     days = {"investigator": date(2026, 5, 12), "nurse": date(2026, 5, 13)}
 
     def book(session: Session, visit: Visit, name: str) -> None:

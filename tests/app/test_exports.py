@@ -16,6 +16,7 @@ from edc import db
 from edc.formats.dictionary import COLUMNS, as_csv_lines, dictionary_rows
 from edc.models import AuditEvent
 from edc.protocol.study import Study
+from tests.support.audit import stored_rows
 from tests.support.paths import GOLDEN
 
 NAME = re.compile(r"NCT06731192-(dictionary|audit)(-unblinded)?-\d{8}T\d{6}Z\.csv")
@@ -87,10 +88,10 @@ def test_the_commands_write_named_files_and_are_audited(app: Flask, runner, tmp_
         ("audit", unblinded.name, "unblinded")]
     assert all(e.username.startswith("cli:") for e in exports)
     # The blinded export holds every other row of the trail, up to its own.
-    with app.app_context():
-        count = len(db.session().scalars(select(AuditEvent.id).where(
-            AuditEvent.entity != "allocation", AuditEvent.id < exports[1].id)).all())
-    assert len(rows) == count
+    # (one line per field: a created record's values one line each, under its row's id)
+    stored = stored_rows(app, AuditEvent.entity != "allocation", AuditEvent.id < exports[1].id)
+    assert {int(row[0]) for row in rows} == {r.id for r in stored}
+    assert len(rows) > len(stored) and all(row[7] for row in rows if row[3] == "create")
 
 
 def test_the_command_writes_every_tabular_format_whole_under_its_name(

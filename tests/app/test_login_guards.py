@@ -20,6 +20,7 @@ from edc.app import ConfigurationError, context_for, create_app
 from edc.models import AuditEvent, LoginAttempt, utcnow
 from edc.services import accounts
 from tests.support.apps import PASSWORD, SET_UP, login
+from tests.support.audit import audit_rows
 from tests.support.pages import page
 
 WRONG = "Wrong user name or password."
@@ -165,10 +166,7 @@ def test_failed_log_ins_are_kept_with_the_name_typed_the_address_and_the_outcome
     assert _attempts(app) == [("nobody", "127.0.0.40", "failed"),
                               ("nurse", "127.0.0.1", "failed"),
                               ("nurse", "127.0.0.1", "success")]
-    with app.app_context():
-        rows = db.session().scalars(select(AuditEvent).where(
-            AuditEvent.entity == "login_attempt", AuditEvent.field == "username")
-            .order_by(AuditEvent.id)).all()
+    rows = audit_rows(app, entity="login_attempt", field="username")
     assert [(r.username, r.new, r.reason) for r in rows] == [
         ("nobody", "nobody", "Failed log-in"), ("nurse", "nurse", "Failed log-in"),
         ("nurse", "nurse", "Log-in")]

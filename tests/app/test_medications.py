@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edc import db
-from edc.models import AuditEvent, LogEntry
+from edc.models import LogEntry
 from tests.support import factories
+from tests.support.audit import audit_rows
 from tests.support.pages import html_of, page
 
 ZH = {"Accept-Language": "zh-CN"}
@@ -43,9 +44,7 @@ def test_a_course_started_before_consent_is_saved_with_its_unit_and_audited(
     [entry] = entries(app)
     assert entry.values["dose"] == {"value": 2.5, "unit": "mg"}
     assert entry.start_date.isoformat() == "2026-01-10"  # before consent: a medication may be
-    with app.app_context():
-        rows = {(r.field, r.new) for r in db.session().scalars(
-            select(AuditEvent).where(AuditEvent.entity == "log_entry"))}
+    rows = {(r.field, r.new) for r in audit_rows(app, entity="log_entry")}
     assert ("dose", '{"unit": "mg", "value": 2.5}') in rows and ("drug", "ENALAPRIL") in rows
     shown = page(nurse.get(f"/participants/{pid}/log/medications/1"))
     assert shown.value("dose") == "2.5" and shown.value("dose_unit") == "mg"

@@ -182,7 +182,7 @@ def test_a_trail_written_field_by_field_becomes_one_entry_per_save(tmp_path: Pat
                 ":entity_id, :entity_id, :field, :new, :reason)"), dict(zip(
                     ("id", "at", "who", "action", "entity", "entity_id", "field", "new",
                      "reason"), row, strict=True)))
-    command.upgrade(config, "head")
+    command.upgrade(config, "0010")
     with engine.connect() as connection:
         trail = connection.execute(text(
             "SELECT c.id, c.entry_id, e.username, e.reason, c.field, c.new FROM audit_event c "
@@ -202,3 +202,71 @@ def test_a_trail_written_field_by_field_becomes_one_entry_per_save(tmp_path: Pat
     # (the sixth row is the probe that found the trail append-only)
     assert [(*row[:1], str(row[1]), *row[2:]) for row in back[:5]] == [
         (i, at, *rest) for i, at, *rest in OLD_TRAIL]
+
+
+# A trail as 0013 wrote it: a created result field by field (its identity, what was typed and
+# what the app derived), a correction, a planned visit, the result's deletion, an export.
+PER_FIELD_TRAIL = [
+    # id, entry, action, entity, entity id, field, old, new
+    (1, 1, "create", "visit", 7, "code", None, "W02"),
+    (2, 1, "create", "visit", 7, "target_date", None, "2026-03-30"),
+    (3, 1, "create", "visit", 7, "status", None, "planned"),
+    (4, 2, "create", "result", 9, "visit_id", None, "7"),
+    (5, 2, "create", "result", 9, "field", None, "creatinine"),
+    (6, 2, "create", "result", 9, "typed_value", None, "0.48"),
+    (7, 2, "create", "result", 9, "test_code", None, "CREAT"),
+    (8, 2, "update", "visit", 7, "status", "planned", "done"),
+    (9, 3, "update", "result", 9, "typed_value", "0.48", "0.5"),
+    (10, 4, "delete", "result", 9, "visit_id", "7", None),
+    (11, 4, "delete", "result", 9, "field", "creatinine", None),
+    (12, 4, "delete", "result", 9, "typed_value", "0.5", None),
+    (13, 4, "delete", "result", 9, "qualifier", None, None),
+    (14, 5, "export", "export", None, "csv", None, "a.csv"),
+]
+
+
+def test_a_trail_of_one_row_per_created_field_becomes_one_row_per_record(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'per-field.sqlite3'}"
+    config = db.alembic_config(url)
+    command.upgrade(config, "0013")
+    engine = create_engine(url)
+    columns = ("id", "entry_id", "action", "entity", "entity_id", "field", "old", "new")
+    with engine.begin() as connection:
+        for entry in range(1, 6):
+            connection.execute(text("INSERT INTO audit_entry (id, at, username) "
+                                    "VALUES (:id, CURRENT_TIMESTAMP, 'nurse')"), {"id": entry})
+        for row in PER_FIELD_TRAIL:
+            connection.execute(text(
+                "INSERT INTO audit_event (id, entry_id, action, entity, entity_id, "
+                "participant_id, field, old, new) VALUES (:id, :entry_id, :action, :entity, "
+                ":entity_id, 1, :field, :old, :new)"), dict(zip(columns, row, strict=True)))
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        trail = [tuple(row) for row in connection.execute(text(
+            f"SELECT {', '.join(columns)} FROM audit_event ORDER BY id"))]
+    # Each created or deleted record is one row, keeping every field it had (the derived test
+    # code too), at the place of its first; updates and the export are as they were.
+    assert trail == [
+        (1, 1, "create", "visit", 7, None, None,
+         '{"code":"W02","status":"planned","target_date":"2026-03-30"}'),
+        (4, 2, "create", "result", 9, None, None,
+         '{"field":"creatinine","test_code":"CREAT","typed_value":"0.48","visit_id":"7"}'),
+        PER_FIELD_TRAIL[7], PER_FIELD_TRAIL[8],
+        (10, 4, "delete", "result", 9, None,
+         '{"field":"creatinine","qualifier":null,"typed_value":"0.5","visit_id":"7"}', None),
+        PER_FIELD_TRAIL[13]]
+    assert _audit_trail_refuses_delete(url)
+    command.downgrade(config, "0013")
+    with engine.connect() as connection:
+        back = [tuple(row)[1:] for row in connection.execute(text(
+            f"SELECT {', '.join(columns)} FROM audit_event WHERE entity != 'probe' "
+            "ORDER BY id"))]
+    engine.dispose()
+    # Field by field again, in the order of the saves (a record's fields by name).
+    assert back == [row[1:] for row in sorted(
+        PER_FIELD_TRAIL, key=lambda r: (r[1], r[2] != "create", r[2], r[5]))]
+    engine = create_engine(url)
+    with engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
+        connection.execute(text("DELETE FROM audit_event"))
+    engine.dispose()

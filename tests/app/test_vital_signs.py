@@ -17,8 +17,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edc import db
-from edc.models import AuditEvent, LogEntry
+from edc.models import LogEntry
 from tests.support import factories
+from tests.support.audit import audit_rows
 from tests.support.pages import GENERAL, page
 
 TIME_POINTS = ("PRE", "15MIN", "1H", "END")
@@ -224,10 +225,8 @@ def test_a_saved_row_is_corrected_with_its_reason_and_the_trail_keeps_both(
     assert nurse.post(correct, data=data).status_code == 302
     assert entries(app)[0].values["temperature"] == 37.6
     assert entries(app)[0].version == 2
-    with app.app_context():
-        trail = [(r.field, r.old, r.new, r.reason) for r in db.session().scalars(
-            select(AuditEvent).where(AuditEvent.entity == "log_entry",
-                                     AuditEvent.field == "temperature"))]
+    trail = [(r.field, r.old, r.new, r.reason)
+             for r in audit_rows(app, entity="log_entry", field="temperature")]
     assert trail == [("temperature", None, "38.6", None),
                      ("temperature", "38.6", "37.6", "Transcription error")]
     stale = nurse.post(correct, data={**data, "temperature": "37.0", "reason": "again",

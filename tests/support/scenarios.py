@@ -34,8 +34,10 @@ from sqlalchemy import select
 
 from edc import db
 from edc.models import AuditEvent, Participant, Visit
+from edc.models.audit import FieldChange
 from edc.permissions import Role
 from tests.support.apps import ROLES, TODAY, Clock
+from tests.support.audit import audit_rows
 from tests.support.forms import RESULTS, enrolment_form, infusion_form, results_form
 
 WRITE_ROLES = (Role.NURSE, Role.INVESTIGATOR)
@@ -375,12 +377,8 @@ class Scenario:
         with self.app.app_context():
             return db.session().get(Participant, self.pid).status
 
-    def audit(self, **where: Any) -> list[AuditEvent]:
-        with self.app.app_context():
-            query = select(AuditEvent).where(AuditEvent.participant_id == self.pid)
-            for name, value in where.items():
-                query = query.where(getattr(AuditEvent, name) == value)
-            return list(db.session().scalars(query.order_by(AuditEvent.id)))
+    def audit(self, **where: Any) -> list[FieldChange]:
+        return audit_rows(self.app, AuditEvent.participant_id == self.pid, **where)
 
     # Steps, each a post by the nurse
 

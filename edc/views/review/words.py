@@ -21,6 +21,12 @@ from edc.views.shared import results_definition, study
 INFUSION_WORDS = {"date": _l("Infusion date"), "weight_kg": _l("Weight (kg)"),
                   "product_lot": _l("Product lot"), "volume_ml": _l("Volume (mL)")}
 
+# A visit's columns a query may ask about, in a nurse's words.
+VISIT_WORDS = {"actual_date": _l("sample date"), "suggested_date": _l("suggested day"),
+               "window_start": _l("window"), "window_end": _l("window"),
+               "sample_deviation_days": _l("sample days outside the window"),
+               "missed_reason": _l("missed because")}
+
 
 def _label(form: Any, key: str) -> str:
     try:
@@ -47,7 +53,7 @@ def record_words(review: Review, entity: str, entity_id: int, field: str) -> str
         return _("a result that was removed")
     if entity == "visit":
         code = next((v.code for v in p.visits if v.id == entity_id), "")
-        return f"{code} {FIELD_WORDS.get(field, field)}".strip()
+        return f"{code} {VISIT_WORDS.get(field) or FIELD_WORDS.get(field, field)}".strip()
     if entity == "infusion":
         number = next((i.number for i in p.infusions if i.id == entity_id), "")
         words = INFUSION_WORDS.get(field)

@@ -9,7 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from edc import db, services
-from edc.models import AuditEvent, Visit
+from edc.models import Visit
+from edc.models.audit import FieldChange
 from edc.permissions import Action
 from edc.read import history as history_reads
 from edc.read import participants as reads
@@ -132,7 +133,7 @@ def visit(visit_id: int) -> Any:
     else:
         form = form_class(formdata=None, data=_stored(visit))
     general: list[str] = []
-    conflict: list[AuditEvent] | None = None
+    conflict: list[FieldChange] | None = None
     if form.validate_on_submit():
         typed = {f.key: _typed(form[f.key].form) for f in results_definition().fields}
         data = ResultsData(sample_date=form.sample_date.data, results=typed)
@@ -157,7 +158,7 @@ def visit(visit_id: int) -> Any:
 
 
 def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = None,
-                conflict: list[AuditEvent] | None = None, book_form: BookForm | None = None,
+                conflict: list[FieldChange] | None = None, book_form: BookForm | None = None,
                 missed_form: MissedForm | None = None, status: int = 200) -> Any:
     if form is None:
         form = results_form(results_definition())(formdata=None, data=_stored(visit))
