@@ -25,7 +25,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import Row, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -140,10 +140,14 @@ class Admission:
 
 
 def _lock(session: Session, key: str) -> Row[Any] | None:
-    """Read a counter locked until commit: the row's lock on PostgreSQL (a no-op UPDATE), the
-    database's write lock on SQLite (the same UPDATE, even on no row). Another attempt on the
-    key waits here, then reads what this one wrote."""
+    """Read a counter locked until commit: the key's advisory lock on PostgreSQL (a row lock
+    alone misses a row another attempt is inserting), the database's write lock on SQLite (a
+    no-op UPDATE, even on no row). Another attempt on the key waits here, then reads what this
+    one wrote."""
     table = LoginThrottle.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        # The key's own lock, held to the end of the transaction, whether its row exists yet.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     session.execute(update(table).where(table.c.key == key).values(failures=table.c.failures))
     return session.execute(select(table.c.failures, table.c.last_at, table.c.blocked_until)
                            .where(table.c.key == key)).first()

@@ -1,7 +1,7 @@
 """The worklist at scale: each done visit's missing required results kept with its results
 (visit.results_missing), and partial indexes under the worklist's counts
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-03 16:00:00
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0013'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None

@@ -7,8 +7,8 @@ keys) in `new` for a create, in `old` for a delete; every field the rows held is
 row keeps the group's first id. Updates stay one row per field. The trail stays append-only: its
 guard is lifted for the regrouping only. Downgrade writes the rows back one per field.
 
-Revision ID: 0011
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 15:30:00
 """
 
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0011'
-down_revision = '0013'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

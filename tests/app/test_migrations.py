@@ -204,7 +204,7 @@ def test_a_trail_written_field_by_field_becomes_one_entry_per_save(tmp_path: Pat
         (i, at, *rest) for i, at, *rest in OLD_TRAIL]
 
 
-# A trail as 0013 wrote it: a created result field by field (its identity, what was typed and
+# A trail as 0011 wrote it: a created result field by field (its identity, what was typed and
 # what the app derived), a correction, a planned visit, the result's deletion, an export.
 PER_FIELD_TRAIL = [
     # id, entry, action, entity, entity id, field, old, new
@@ -229,7 +229,7 @@ def test_a_trail_of_one_row_per_created_field_becomes_one_row_per_record(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'per-field.sqlite3'}"
     config = db.alembic_config(url)
-    command.upgrade(config, "0013")
+    command.upgrade(config, "0011")
     engine = create_engine(url)
     columns = ("id", "entry_id", "action", "entity", "entity_id", "field", "old", "new")
     with engine.begin() as connection:
@@ -257,7 +257,7 @@ def test_a_trail_of_one_row_per_created_field_becomes_one_row_per_record(
          '{"field":"creatinine","qualifier":null,"typed_value":"0.5","visit_id":"7"}', None),
         PER_FIELD_TRAIL[13]]
     assert _audit_trail_refuses_delete(url)
-    command.downgrade(config, "0013")
+    command.downgrade(config, "0011")
     with engine.connect() as connection:
         back = [tuple(row)[1:] for row in connection.execute(text(
             f"SELECT {', '.join(columns)} FROM audit_event WHERE entity != 'probe' "
