@@ -104,6 +104,9 @@ def serve_app(app: Flask, host: str, port: int, threads: int = THREADS) -> None:
     if current != head:
         _fail(f"The database is at schema {current or 'none'}, the code needs {head}. "
               "Run `edc init` first.")
+    with app.app_context():
+        # The forms may have changed since `edc init` (an amendment made a result required).
+        refresh_results_missing(db.session(), app.extensions["edc_study"])
     import waitress
 
     click.echo(f"Serving {app.extensions['edc_study'].info.id} on http://{host}:{port}/ "

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Row, delete, insert, or_, select, text, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,7 +147,7 @@ def _lock(session: Session, key: str) -> Row[Any] | None:
     table = LoginThrottle.__table__
     if session.get_bind().dialect.name == "postgresql":
         # The key's own lock, held to the end of the transaction, whether its row exists yet.
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
     session.execute(update(table).where(table.c.key == key).values(failures=table.c.failures))
     return session.execute(select(table.c.failures, table.c.last_at, table.c.blocked_until)
                            .where(table.c.key == key)).first()

@@ -75,3 +75,16 @@ def test_a_worklist_link_to_a_list_page_shows_it_without_a_message(
         nurse: FlaskClient, three: None) -> None:
     response = nurse.get("/?section=due&page=1")
     assert response.status_code == 200 and 'role="alert"' not in response.text
+
+
+def test_a_worklist_page_past_the_end_of_its_list_says_so_and_shows_the_start(
+    app: Flask, nurse: FlaskClient
+) -> None:
+    with app.app_context():
+        services.load_allocation(context_for(SET_UP), allocation_csv(2))
+    factories.add_children(app, 1, 3, state="enrolled")
+    response = nurse.get("/?section=infusions&page=2")
+    assert response.status_code == 400
+    assert ("Got page 2. Expected a page from 1 to 1. Every list is shown from its start."
+            in unescape(response.text))
+    assert response.text.count("data-infusion=") == 3

@@ -74,12 +74,23 @@ def page() -> Any:
                         page=repr(typed_page[:40]), known=", ".join(worklist_reads.SECTIONS))
             error = f"{error} {problem}" if error else problem
         section, page_number = "", 1  # the worklist as it opens: each list from its start
-    offsets = {section: (page_number - 1) * worklist_reads.SECTION_ROWS} if section else {}
     required = {f.key: label_of(f) for f in results_definition().fields if f.required}
-    work = worklist_reads.worklist(db.session(), calendar(), week, today,
-                                   rules.longest_window_days(study().schedule), required,
-                                   study().schedule.second_infusion,
-                                   study().log(ADVERSE_EVENTS), DEVIATIONS, offsets)
+
+    def read(offsets: dict[str, int]) -> worklist_reads.Worklist:
+        return worklist_reads.worklist(db.session(), calendar(), week, today,
+                                       rules.longest_window_days(study().schedule), required,
+                                       study().schedule.second_infusion,
+                                       study().log(ADVERSE_EVENTS), DEVIATIONS, offsets)
+
+    offset = (page_number - 1) * worklist_reads.SECTION_ROWS
+    work = read({section: offset} if section else {})
+    if section and offset and offset >= work.totals[section]:
+        # A page past the list's end (it has shrunk since the link was made): say so.
+        pages = max(1, -(-work.totals[section] // worklist_reads.SECTION_ROWS))
+        problem = _("Got page %(page)s. Expected a page from 1 to %(pages)s. Every list is "
+                    "shown from its start.", page=page_number, pages=pages)
+        error = f"{error} {problem}" if error else problem
+        work = read({})
     g.setdefault(SAFETY_ALERTS, work.alerts)  # the banner shows the same, read once
     hours = study().log(ADVERSE_EVENTS).alert_hours
     return render_template("worklist/index.html", work=work, error=error, typed=typed,
