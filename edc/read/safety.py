@@ -78,7 +78,7 @@ class OngoingEvent:
 
 def ongoing_at_last_visit(session: Session, form: str, term_key: str) -> list[OngoingEvent]:
     """Adverse events with no end date whose onset is on or before the child's last done visit,
-    the longest-running first: one query, whatever the number of children."""
+    the longest-running first: two queries, whatever the number of children."""
     # Two queries driven by the open events (few): their children's done visits are read by
     # child (an index), never the trial's whole visit table.
     events = session.execute(
