@@ -537,19 +537,38 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
     if entity == "log_entry":
         form = current.get("form") or ""
         number = current.get("number") or "?"
-        try:
-            log = study().any_log(form).form
-            title = label_of(log)
-        except KeyError:
-            title = form
-        return [Change(what=line, subject=f"{title} {number}", rows=ids,
+        return [Change(what=line, subject=f"{_log_title(form)} {number}", rows=ids,
                        order=(4, form, "", int(number) if number.isdigit() else 0, 0))
                 for line in words.log_entry(before, after, changed)]
-    if entity in ("signature", "verification", "data_query"):
+    if entity == "verification":
+        # Which record was checked against the source: its visit and analyte, infusion or entry.
+        checked, checked_id = current.get("entity") or "", current.get("entity_id")
+        known = state.get((checked, int(checked_id)), {}) if checked_id else {}
+        code, _target = (visit_of(checked_id) if checked == "visit"
+                         else visit_of(known.get("visit_id")) if checked == "result"
+                         else ("", ""))
+        subject = (words.analyte_label(known.get("field") or "") if checked == "result"
+                   else _("Infusion %(n)s", n=known.get("number") or "?")
+                   if checked == "infusion" else
+                   f"{_log_title(known.get('form') or '')} {known.get('number') or '?'}"
+                   if checked == "log_entry" else "")
+        return [Change(what=line, subject=subject, visit=code, rows=ids,
+                       order=(5, "", code, 0, 0))
+                for line in _review_lines(entity, before, after, changed)]
+    if entity in ("signature", "data_query"):
         return [Change(what=line, rows=ids, order=(5, "", "", 0, 0))
                 for line in _review_lines(entity, before, after, changed)]
     return [Change(what=_("%(entity)s changed", entity=words.term(entity)), rows=ids,
                    order=(9, "", "", 0, 0))]
+
+
+def _log_title(form: str) -> str:
+    """A log form's title in the reader's language (its file name if the study has no such
+    log any more)."""
+    try:
+        return label_of(study().any_log(form).form)
+    except KeyError:
+        return form
 
 
 def _review_lines(entity: str, before: State | None, after: State | None,

@@ -122,6 +122,10 @@ def test_verification_signature_and_their_undoing_in_protocol_order(
     assert set(marks(app)) == {("visit", w02), ("log_entry", ae)}
     detail = page(nurse.get(f"/participants/{child}"))
     assert "Verified against the source: 2 / 6 records" in detail.text
+    # The child's history says which records were checked.
+    history = page(monitor.get(f"/participants/{child}/history")).text
+    assert "W02 Verified against the source documents" in history
+    assert "Adverse events 1 Verified against the source documents" in history
 
     # The nurse corrects W02's creatinine: the mark is cleared, and the page says who and what.
     day = factories.targets(app, child)["W02"]
