@@ -170,15 +170,31 @@ def query_page(session: Session, query_id: int) -> QueryPage | None:
     if pair is None:
         return None
     query = pair[0]
-    fields = RESULT_VALUE_FIELDS if query.entity == "result" else (query.field,)
-    # A delete row holds all of a record's fields: only those the query asks about are kept.
-    trail = [change for change in field_changes(session.scalars(select(AuditEvent).where(or_(
+    fields = _fields(query)
+    trail = thread_rows(query, field_changes(session.scalars(select(AuditEvent).where(or_(
         and_(AuditEvent.entity == "data_query", AuditEvent.entity_id == query.id),
         and_(AuditEvent.entity == query.entity, AuditEvent.entity_id == query.entity_id,
              or_(AuditEvent.field.in_(fields), AuditEvent.field.is_(None)),
              AuditEvent.id > _first_row(query)),
-    )).order_by(AuditEvent.id))) if change.entity == "data_query" or change.field in fields]
+    )).order_by(AuditEvent.id))))
     return QueryPage(row=_rows(session, [pair])[0], trail=trail)
+
+
+def _fields(query: DataQuery) -> tuple[str, ...]:
+    return RESULT_VALUE_FIELDS if query.entity == "result" else (query.field,)
+
+
+def thread_rows(query: DataQuery, changes: list[FieldChange]) -> list[FieldChange]:
+    """Of a trail's changes (oldest first), the query's thread: its own, and those of the value
+    it asks about from its raising on (a delete row holds all of a record's fields: only those
+    the query asks about are kept)."""
+    own = [c.id for c in changes if c.entity == "data_query" and c.entity_id == query.id]
+    first = min(own, default=0)
+    fields = _fields(query)
+    return [c for c in changes
+            if (c.entity == "data_query" and c.entity_id == query.id)
+            or (c.entity == query.entity and c.entity_id == query.entity_id
+                and c.field in fields and c.id > first)]
 
 
 def _first_row(query: DataQuery) -> Any:

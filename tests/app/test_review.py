@@ -19,7 +19,16 @@ from sqlalchemy import select
 
 from edc import db, exports, services
 from edc.audit import audited
-from edc.models import AuditEvent, DataQuery, LogEntry, Signature, User, Verification, Visit
+from edc.models import (
+    AuditEvent,
+    DataQuery,
+    LogEntry,
+    Result,
+    Signature,
+    User,
+    Verification,
+    Visit,
+)
 from edc.protocol.codes import QueryStatus
 from tests.support import factories
 from tests.support.apps import PASSWORD, SET_UP, allocation_csv, context_for
@@ -300,3 +309,26 @@ def test_a_password_typed_in_full_width_signs_as_at_log_in(app: Flask, allocatio
     full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in PASSWORD)
     response = sign(as_role("investigator"), child, printed_name="Li Ming", password=full_width)
     assert response.status_code == 302, page(response).errors
+
+
+def test_the_casebook_tells_a_query_answered_by_a_correction_in_words(
+        app: Flask, as_role, child: int) -> None:
+    w02, _version = visit_of(app, child, "W02")
+    with app.app_context():
+        session = db.session()
+        creatinine = session.scalars(select(Result.id).where(
+            Result.visit_id == w02, Result.field == "creatinine")).one()
+        with audited(session, "monitor"):
+            session.add(DataQuery(participant_id=child, entity="result", entity_id=creatinine,
+                                  field="typed_value", text="Is the creatinine right?",
+                                  raised_by="monitor"))
+            session.commit()
+    factories.enter_results(app, child, "W02", factories.targets(app, child)["W02"],
+                            creatinine=("42", "umol/L"), reason="Transcription error")
+    for headers, words in (({}, "corrected the value, which answers the query"),
+                           (ZH, "更正了数值，即回复了质疑")):
+        thread = page(as_role("monitor").get(f"/participants/{child}/casebook",
+                                             headers=headers)).text
+        thread = thread.split("Is the creatinine right?", 1)[1].split("</section>")[0]
+        assert words in thread and "42 µmol/L" in thread
+        assert "Transcription error" in thread and "typed_value" not in thread

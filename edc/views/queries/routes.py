@@ -90,9 +90,17 @@ def _raise_form(entity: str, record: Any, field: str | None = None) -> RaiseForm
     return form
 
 
+def _steps(query: DataQuery, participant: Participant, record: Any,
+           changes: list[Any]) -> list[Any]:
+    """A query's thread in words, from a trail the page has read already (the casebook's)."""
+    return thread(reads.QueryPage(row=reads.QueryRow(query, participant, record),
+                                  trail=reads.thread_rows(query, changes)))
+
+
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
     return {"query_waiting_count": _waiting_count, "query_waiting": _waiting_rows,
+            "query_steps": _steps,
             "query_marks": _child_marks, "query_raise_form": _raise_form,
             "query_text": query_text, "query_status": status_word,
             "query_value": value_name, "query_url": page_url,

@@ -117,7 +117,17 @@ def casebook(participant_id: int) -> Any:
         fields={f.key: f for f in results_definition().fields},
         printed=utcnow(), cleared=lambda mark: cleared_words(review, mark),
         voided=lambda s: voided_words(review, s),
-        target=lambda q: record_words(review, q.entity, q.entity_id, q.field))
+        target=lambda q: record_words(review, q.entity, q.entity_id, q.field),
+        record_of=lambda q: _record_of(participant, book.entries, q.entity, q.entity_id))
+
+
+def _record_of(participant: Any, entries: list[Any], entity: str, entity_id: int) -> Any:
+    """The record a query asks about, among those the casebook has read (None if gone)."""
+    found: list[Any] = {
+        "participant": [participant], "infusion": list(participant.infusions),
+        "visit": list(participant.visits), "log_entry": entries,
+        "result": [r for v in participant.visits for r in v.results]}.get(entity, [])
+    return next((r for r in found if r.id == entity_id), None)
 
 
 def _progress() -> dict[int, reads.Progress]:
