@@ -51,8 +51,9 @@ class Visit(Base):
         UniqueConstraint("participant_id", "code"),
         CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),
         CheckConstraint(f"kind IN {VISIT_KINDS!r}", name="kind"),
-        # The worklist: planned visits by the day their window closes, and by booked day.
-        Index("ix_visit_status_window_end", "status", "window_end"),
+        # The worklist: planned visits by the day their window closes (with where it opens and
+        # the kind, so its counts read the index alone), and by booked day.
+        Index("ix_visit_status_window", "status", "window_end", "window_start", "kind"),
         Index("ix_visit_status_booked_date", "status", "booked_date"),
         # The participant list: each child's next and overdue visits; the clinic feed: planned
         # visits by suggested day.

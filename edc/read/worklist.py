@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, case, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Visit
-from edc.protocol.codes import ParticipantStatus, VisitStatus
+from edc.protocol.codes import ParticipantStatus
 from edc.protocol.crf import LogForm
 from edc.protocol.schedule import SecondInfusionRule
 from edc.read import deviations, safety
@@ -168,8 +168,10 @@ def overdue(session: Session, today: date, part: Slice | None = None) -> list[Vi
 
 
 def _incomplete_where() -> tuple[ColumnElement[bool], ...]:
-    # The same condition as the partial index ix_visit_results_missing, so it reads only these.
-    return (Visit.status == VisitStatus.DONE, Visit.results_missing.is_not(None))
+    # The partial index ix_visit_results_missing's own condition and no other, so the database
+    # reads only these rows (with the status too it may pick an index of every done visit).
+    # Only a done visit keeps what it lacks, and a done visit stays done.
+    return (Visit.results_missing.is_not(None),)
 
 
 def results_incomplete(session: Session, part: Slice | None = None) -> list[VisitRow]:
