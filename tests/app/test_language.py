@@ -14,7 +14,9 @@ from sqlalchemy import select
 from edc import create_app, db
 from edc.models import AuditEvent, User
 from edc.protocol.study import Study, StudyDefinitionError
+from tests.support import factories
 from tests.support.apps import make_app
+from tests.support.records import visit_id
 
 
 def page_language(html: str) -> str:
@@ -124,9 +126,6 @@ def test_a_site_language_the_app_does_not_speak_stops_start_up(
 def test_the_visit_form_follows_each_switch_of_language(
     database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.support import factories
-    from tests.support.records import visit_id
-
     app = make_app(database_url, study, monkeypatch, users=("nurse",), site_language=True,
                    allocation=True)
     try:

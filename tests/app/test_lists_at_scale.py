@@ -15,7 +15,10 @@ from sqlalchemy import select, update
 
 from edc import db, services
 from edc.app import context_for
-from edc.models import AuditEvent, User, Visit
+from edc.audit import audited
+from edc.models import AuditEvent, DataQuery, User, Visit
+from edc.services import accounts
+from edc.services.base import Operator
 from tests.support import factories
 from tests.support.apps import SET_UP, TODAY, allocation_csv
 from tests.support.forms import book, results_form
@@ -234,9 +237,6 @@ def test_a_deactivated_persons_link_stops_working(app: Flask, nurse: FlaskClient
 
 def test_deactivating_an_account_ends_its_link_for_good(app: Flask, nurse: FlaskClient,
                                                         client: FlaskClient) -> None:
-    from edc.app import context_for
-    from edc.services import accounts
-    from edc.services.base import Operator
 
     issued = nurse.post("/clinic/calendar/subscription", data={"state": ""},
                         follow_redirects=True)
@@ -262,9 +262,6 @@ def test_the_link_keeps_the_scheme_the_app_is_reached_by(nurse: FlaskClient) -> 
 def test_the_worklist_shows_the_oldest_20_queries_and_counts_them_all(
     app: Flask, nurse: FlaskClient
 ) -> None:
-    from edc.audit import audited
-    from edc.models import DataQuery
-
     _allocate(app, 1)
     pid = factories.add_children(app, 1, 1, state="scheduled")[0]
     w02 = visit_id(app, pid, "W02")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -46,9 +46,12 @@ def waiting_statuses(role: str) -> tuple[str, ...]:
 
 def _waiting_count() -> int:
     """How many queries wait for the reader (the header's count): one statement, for every
-    role alike, so that a page runs the same statements whoever reads it."""
-    counts = reads.pending_counts(db.session())
-    return sum(counts[s] for s in waiting_statuses(current_user.role))
+    role alike, so that a page runs the same statements whoever reads it; read once per page
+    (the header and the worklist both show it)."""
+    if "query_waiting_count" not in g:
+        counts = reads.pending_counts(db.session())
+        g.query_waiting_count = sum(counts[s] for s in waiting_statuses(current_user.role))
+    return g.query_waiting_count
 
 
 # The worklist shows the oldest of the queries waiting for the reader; the queries page, all.
