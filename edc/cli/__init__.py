@@ -3,6 +3,7 @@ allocation load, backup, restore, check, export."""
 
 from __future__ import annotations
 
+import gc
 import getpass
 import json
 import sys
@@ -109,9 +110,20 @@ def serve_app(app: Flask, host: str, port: int, threads: int = THREADS) -> None:
         refresh_results_missing(db.session(), app.extensions["edc_study"])
     import waitress
 
+    settle(app)
     click.echo(f"Serving {app.extensions['edc_study'].info.id} on http://{host}:{port}/ "
                f"(database {shown}). Stop with Ctrl+C.")
     waitress.serve(app, host=host, port=port, threads=threads, **waitress_options(app))
+
+
+def settle(app: Flask) -> None:
+    """Compile every template now, then move everything the start-up made out of the garbage
+    collector's sight: it lives as long as the server, and a full collection would otherwise walk
+    it again and again in the middle of requests (a tenth of a page's time, measured)."""
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+    gc.collect()
+    gc.freeze()
 
 
 def waitress_options(app: Flask) -> dict[str, object]:
