@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -79,7 +80,8 @@ def write(session: Session, study: Study, kind: str, role: str, file: BinaryIO,
         lines = as_csv_lines(dictionary_rows(study))
         return _csv(file, [next(lines)], lines)
     if kind == "audit":
-        return _csv(file, [list(AUDIT_COLUMNS)], audit_rows(session, role))
+        return _csv(file, [list(AUDIT_COLUMNS)], audit_rows(session, role),
+                    [AUDIT_COLUMNS.index(name) for name in AUDIT_TYPED])
     raise ValueError(f"Got {kind!r}. Expected one of {', '.join(FORMATS)}.")
 
 
@@ -98,10 +100,45 @@ def _zip(file: BinaryIO, datasets: list[Dataset], member: Any, extension: str,
 
 
 def _csv_member(target: BinaryIO, dataset: Dataset) -> int:
-    return _csv(target, [dataset.names], dataset.rows())
+    return _csv(target, [dataset.names], dataset.rows(),
+                [n for n, variable in enumerate(dataset.variables) if variable.typed])
 
 
-def _csv(file: BinaryIO, header: Sequence[Sequence[Any]], rows: Iterable[Sequence[Any]]) -> int:
+# What a spreadsheet reads as the start of a formula (or of a cell it then runs as one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The audit trail's columns holding what people typed (a failed log-in's name as typed too).
+AUDIT_TYPED = ("username", "old", "new", "reason")
+
+
+# A signed number (a change of days outside the window, -2) is a number to a spreadsheet too.
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def as_text(value: Any) -> Any:
+    """A typed text as a spreadsheet must take it: one that would start a formula gets a
+    leading apostrophe, which spreadsheets read as "text" and do not show."""
+    if type(value) is str and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _neutralised(rows: Iterable[Sequence[Any]], typed: Sequence[int]) -> Iterator[Sequence[Any]]:
+    """The rows with their typed cells made safe for a spreadsheet (only those cells: a
+    number, a date or a code of the app's own never starts a formula)."""
+    for row in rows:
+        for n in typed:
+            cell = row[n]
+            if type(cell) is str and cell.startswith(FORMULA_STARTS):
+                row = list(row)
+                row[n] = as_text(cell)
+        yield row
+
+
+def _csv(file: BinaryIO, header: Sequence[Sequence[Any]], rows: Iterable[Sequence[Any]],
+         typed: Sequence[int] = ()) -> int:
+    """Write the rows as CSV; the cells at the `typed` positions are what people typed."""
+    if typed:
+        rows = _neutralised(rows, typed)
     # Buffered: the file (a zip member compresses what it is given) is written in chunks, not
     # a row at a time. The csv module writes None as an empty field.
     text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")

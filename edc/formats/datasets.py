@@ -18,6 +18,9 @@ class Variable:
     name: str  # upper case, at most 8 characters (SDTM and SAS version 5)
     label: str  # at most 40 characters
     numeric: bool = False  # a number (int or float, None when missing), else text
+    # Text a person typed as they liked (a term, a reason, a name): a spreadsheet must show it
+    # as text, never run it as a formula.
+    typed: bool = False
 
 
 @dataclass(frozen=True)

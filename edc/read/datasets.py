@@ -305,7 +305,8 @@ class Datasets:
 
     def dm(self) -> Dataset:
         items = self._dm_items()
-        variables = [*HEAD, *(Variable(i.variable, i.label[:40]) for i in items),
+        variables = [*HEAD, *(Variable(i.variable, i.label[:40], typed=i.type == "text")
+                              for i in items),
                      Variable("RFSTDTC", "Subject Reference Start Date/Time"),
                      Variable("RFENDTC", "Subject Reference End Date/Time"),
                      Variable("AGE", "Age", numeric=True), Variable("AGEU", "Age Units"),
@@ -381,7 +382,7 @@ class Datasets:
                      Variable("EXTRT", "Name of Treatment"),
                      Variable("EXDOSE", "Dose", numeric=True), Variable("EXDOSU", "Dose Units"),
                      Variable("EXROUTE", "Route of Administration"),
-                     Variable("EXLOT", "Lot Number"),
+                     Variable("EXLOT", "Lot Number", typed=True),
                      Variable("EXVAMT", "Treatment Vehicle Amount", numeric=True),
                      Variable("EXVAMTU", "Treatment Vehicle Amount Units"),
                      Variable("EXWEIGHT", "Weight on the Day (kg)", numeric=True),
@@ -412,7 +413,7 @@ class Datasets:
                      Variable("VISITDY", "Planned Study Day of Visit", numeric=True),
                      Variable("SVPRESP", "Pre-specified"),
                      Variable("SVOCCUR", "Occurrence"), Variable("SVSTAT", "Visit Status"),
-                     Variable("SVREASOC", "Reason for Occur Value"),
+                     Variable("SVREASOC", "Reason for Occur Value", typed=True),
                      Variable("SVTGTDTC", "Target Date"),
                      Variable("SVWINST", "Window Start Date"),
                      Variable("SVWINEN", "Window End Date"),
@@ -444,7 +445,8 @@ class Datasets:
     # --- LB and VS ---------------------------------------------------------------------------
     def findings(self, domain: str, logs: list[LogForm]) -> Dataset:
         """The results of the domain's items, then each measure of the domain's log forms."""
-        variables = [*HEAD, *(Variable(f"{domain}{suffix}", label, numeric)
+        variables = [*HEAD, *(Variable(f"{domain}{suffix}", label, numeric,
+                                       typed=suffix == "REASND")
                               for suffix, label, numeric in FINDINGS_VARIABLES),
                      Variable("VISITNUM", "Visit Number", numeric=True),
                      Variable("VISIT", "Visit Name"),
@@ -553,9 +555,10 @@ class Datasets:
         for log in logs:
             for name, label in _event_columns(log.form):
                 if name not in {c.name for c in columns}:
-                    numeric = any(i.type in ("number", "integer")
-                                  for i in log.form.fields if _variable(log.form, i) == name)
-                    columns.append(Variable(name, label[:40], numeric=numeric))
+                    types = {i.type for i in log.form.fields if _variable(log.form, i) == name}
+                    columns.append(Variable(name, label[:40],
+                                            numeric=bool(types & {"number", "integer"}),
+                                            typed="text" in types))
         variables = (*HEAD, Variable(f"{domain}SEQ", "Sequence Number", numeric=True),
                      Variable(f"{domain}SPID", "Sponsor-Defined Identifier"), *columns,
                      Variable(f"{domain}STDY", "Study Day of Start", numeric=True))
@@ -582,12 +585,12 @@ class Datasets:
     def sign(self) -> Dataset:
         variables = (Variable("STUDYID", "Study Identifier"),
                      Variable("USUBJID", "Unique Subject Identifier"),
-                     Variable("SIGNBY", "Signed By (User Name)"),
-                     Variable("SIGNNAME", "Printed Name of the Signer"),
-                     Variable("SIGNMEAN", "Meaning of the Signature"),
+                     Variable("SIGNBY", "Signed By (User Name)", typed=True),
+                     Variable("SIGNNAME", "Printed Name of the Signer", typed=True),
+                     Variable("SIGNMEAN", "Meaning of the Signature", typed=True),
                      Variable("SIGNDTC", "Date/Time of Signature (UTC)"),
                      Variable("VOIDDTC", "Date/Time Voided (UTC)"),
-                     Variable("VOIDRSN", "Why Voided"))
+                     Variable("VOIDRSN", "Why Voided", typed=True))
 
         def rows() -> Iterator[list[Value]]:
             for s in self.session.execute(
