@@ -122,6 +122,16 @@ def _pending(ctx: Context, entity: str, entity_id: int, field: str) -> DataQuery
         DataQuery.status != QueryStatus.CLOSED).order_by(DataQuery.id)).first()
 
 
+def _open(ctx: Context, entity: str, entity_id: int, field: str,
+          besides: int | None = None) -> DataQuery | None:
+    """The open query on a value (waiting for its answer), other than `besides`, if any: a
+    value has one at a time, whatever its answered ones."""
+    return ctx.session.scalars(select(DataQuery).where(
+        DataQuery.entity == entity, DataQuery.entity_id == entity_id, DataQuery.field == field,
+        DataQuery.status == QueryStatus.OPEN, DataQuery.id != (besides or 0))
+        .order_by(DataQuery.id)).first()
+
+
 def _text(errors: Errors, name: str, text: str | None, message: str) -> str:
     text = (text or "").strip()
     if not text:
@@ -137,8 +147,8 @@ def raise_query(ctx: Context, participant: Participant, entity: str, entity_id: 
     errors = Errors()
     text = _text(errors, "text", text, _("Say what is doubtful about the value."))
     find_target(ctx, participant, entity, entity_id, field)
-    first = _pending(ctx, entity, entity_id, field)
-    if first is not None and first.status == QueryStatus.OPEN:
+    first = _open(ctx, entity, entity_id, field)
+    if first is not None:
         errors.add(GENERAL, _("Query %(n)s on this value is open already: add to it there "
                               "instead of raising a second one.", n=first.id))
     errors.raise_if_any()
@@ -204,7 +214,7 @@ def reopen_query(ctx: Context, query: DataQuery, reason: str, *,
     reason = _text(errors, "reason", reason, _("Say why the query is re-opened."))
     if query.status == QueryStatus.OPEN:
         errors.add(GENERAL, _("This query is open already."))
-    elif _pending_other(ctx, query) is not None:
+    elif _open(ctx, query.entity, query.entity_id, query.field, besides=query.id) is not None:
         errors.add(GENERAL, _("Another query on this value is open: answer that one first."))
     errors.raise_if_any()
     with audited(session, ctx.actor.username, reason), saving(session, query, _what(query)):
@@ -212,11 +222,6 @@ def reopen_query(ctx: Context, query: DataQuery, reason: str, *,
         query.answer = query.answered_by = query.answered_at = None
         query.closed_by = query.closed_at = None
         session.commit()
-
-
-def _pending_other(ctx: Context, query: DataQuery) -> DataQuery | None:
-    found = _pending(ctx, query.entity, query.entity_id, query.field)
-    return None if found is None or found.id == query.id else found
 
 
 STATUS_WORDS = {QueryStatus.OPEN: _l("open"), QueryStatus.ANSWERED: _l("answered"),

@@ -355,3 +355,27 @@ def test_the_list_runs_the_same_statements_for_3_and_12_children(
     children(4, 12)
     many = {url: queries_for(app, monitor, url) for url in ("/queries", "/", "/queries/1")}
     assert few == many
+
+
+def test_a_value_has_one_open_query_at_a_time_whatever_its_answered_ones(
+        app: Flask, as_role: Any, nurse: FlaskClient, pid: int) -> None:
+    monitor = as_role("monitor")
+    creatinine = _result_id(app, pid, "W02", "creatinine")
+    assert _raise(monitor, "result", creatinine, "value", "Check it.").status_code == 302
+    [first] = _queries(app)
+    answered = nurse.post(f"/queries/{first.id}/answer", data={
+        "answer": "As on the lab report.", "version": _version(app, first.id)})
+    assert answered.status_code == 302
+    # The first is answered, not closed: a second question may be asked ...
+    assert _raise(monitor, "result", creatinine, "value", "And the unit?").status_code == 302
+    second = _queries(app)[-1]
+    # ... but while it is open, neither a third one nor the first re-opened.
+    response = _raise(monitor, "result", creatinine, "value", "A third question.")
+    assert response.status_code == 422
+    assert f"Query {second.id} on this value is open already" in html_of(response)
+    response = monitor.post(f"/queries/{first.id}/reopen", data={
+        "reason": "Not convinced.", "version": _version(app, first.id)})
+    assert response.status_code == 422
+    assert "Another query on this value is open: answer that one first." in html_of(response)
+    assert [(q.id, q.status) for q in _queries(app)] == [(first.id, "answered"),
+                                                         (second.id, "open")]
