@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
@@ -114,3 +115,13 @@ def id_links(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     if not found:  # a programming error: the id is not in the URL's path
         raise LookupError(endpoint, name)
     return lambda ident: f"{head}{int(ident)}{tail}"
+
+
+def local_path(target: str | None) -> str | None:
+    """A page of this site to go back to, or None: never another site's (browsers drop tabs
+    and line breaks from a URL, so "/", a tab, "/evil.example" would lead to //evil.example)."""
+    target = (target or "").strip()
+    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable() and not urlsplit(target).netloc):
+        return target
+    return None

@@ -332,3 +332,16 @@ def test_the_casebook_tells_a_query_answered_by_a_correction_in_words(
         thread = thread.split("Is the creatinine right?", 1)[1].split("</section>")[0]
         assert words in thread and "42 µmol/L" in thread
         assert "Transcription error" in thread and "typed_value" not in thread
+
+
+@pytest.mark.parametrize("back", ["//evil.example/", "/\t/evil.example", "/\\evil.example",
+                                  "https://evil.example/", "/\n/evil.example"])
+def test_going_back_after_verifying_never_leaves_the_site(app: Flask, as_role,
+                                                          child: int, back: str) -> None:
+    monitor = as_role("monitor")
+    w02, w02_version = visit_of(app, child, "W02")
+    response = monitor.post(f"/participants/{child}/verify", data={
+        "entity": "visit", "entity_id": w02, "version": w02_version, "back": back})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/participants/{child}/verification"
+    assert set(marks(app)) == {("visit", w02)}

@@ -29,7 +29,7 @@ from edc.views.queries.words import (
     value_name,
     where,
 )
-from edc.views.shared import attach_errors, context, permission_required
+from edc.views.shared import attach_errors, context, local_path, permission_required
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
 
@@ -138,9 +138,7 @@ def index() -> Any:
 
 def _safe_next(text: str | None) -> str | None:
     """A page of this site to go back to (never another site's)."""
-    text = (text or "").strip()
-    return text if text.startswith("/") and not text.startswith("//") and "\\" not in text \
-        else None
+    return local_path(text)
 
 
 def _number(text: Any) -> int | None:

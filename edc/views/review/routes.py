@@ -20,7 +20,13 @@ from edc.views.filters import term
 from edc.views.history_words import saves
 from edc.views.review.forms import SignForm, VerifyForm
 from edc.views.review.words import cleared_words, record_words, voided_words
-from edc.views.shared import attach_errors, context, permission_required, results_definition
+from edc.views.shared import (
+    attach_errors,
+    context,
+    local_path,
+    permission_required,
+    results_definition,
+)
 
 bp = Blueprint("review", __name__, url_prefix="/participants")
 
@@ -34,9 +40,7 @@ def _review_or_404(participant_id: int) -> Review:
 
 def _safe_back(target: str | None, participant_id: int) -> str:
     """The page to go back to: a path of this site, else the child's verification page."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("review.verification", participant_id=participant_id)
+    return local_path(target) or url_for("review.verification", participant_id=participant_id)
 
 
 @bp.route("/<int:participant_id>/verification")
