@@ -32,10 +32,13 @@ class ConfigurationError(RuntimeError):
 
 class _SessionCookies(SecureCookieSessionInterface):
     """The session cookie marked Secure on every response to a request that came over HTTPS
-    (directly or, with EDC_PROXY_HOPS, through the proxy), so it never travels in clear."""
+    (directly or, with EDC_PROXY_HOPS, through the proxy), and always on a site whose address
+    is https (EDC_PREFERRED_URL_SCHEME), even when a proxy in front does not say how the
+    request came: it never travels in clear."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]
+                    or app.config.get("PREFERRED_URL_SCHEME") == "https"
                     or (has_request_context() and request.is_secure))
 
 

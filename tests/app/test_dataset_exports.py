@@ -199,6 +199,7 @@ def test_the_exports_page_downloads_every_format_to_the_roles_that_may(
     body = response.data
     response.close()  # the server removes the temporary file once the download is sent
     assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.headers["Cache-Control"] == "no-store"  # no copy kept on the way
     name = re.search(r'filename=([^;]+)', response.headers["Content-Disposition"]).group(1)
     assert re.fullmatch(r"NCT06731192-csv-\d{8}T\d{6}Z\.zip", name.strip('"'))
     assert list(members(body)) == MEMBERS

@@ -373,3 +373,20 @@ def test_a_form_posted_after_logout_does_not_send_the_nurse_to_a_405_after_log_i
     assert response.location == "/login"
     after = client.post(response.location, data={"username": "nurse", "password": PASSWORD})
     assert after.location == "/"  # the worklist, not a 405 for the lost post
+
+
+def test_on_an_https_site_the_session_cookie_is_secure_even_if_the_proxy_does_not_say_so(
+        app: Flask, database_url: str, study, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.apps import make_app
+
+    # TLS ends at a proxy that forwards plain HTTP and no X-Forwarded-Proto (or no
+    # EDC_PROXY_HOPS): the site's address says https, so the cookie is never sent in clear.
+    https_site = make_app(database_url, study, monkeypatch, users=(),
+                          PREFERRED_URL_SCHEME="https")
+    try:
+        response = login(https_site.test_client(), "nurse")
+    finally:
+        https_site.extensions["edc_engine"].dispose()
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "Secure" not in login(app.test_client(), "nurse").headers["Set-Cookie"]

@@ -96,5 +96,9 @@ def download(kind: str) -> Any:
     exports.write(ctx.session, ctx.study, kind, current_user.role, file, at)
     record_export(ctx, kind, name, unblinded=blinding.sees_allocation(current_user.role))
     file.seek(0)
-    return send_file(file, mimetype=MIMETYPES[exports.FORMATS[kind].extension],
-                     as_attachment=True, download_name=name)
+    response = send_file(file, mimetype=MIMETYPES[exports.FORMATS[kind].extension],
+                         as_attachment=True, download_name=name)
+    # Nothing of the trial's data is kept by the browser or a proxy on the way (send_file
+    # would only ask them to check again before using a kept copy).
+    response.headers["Cache-Control"] = "no-store"
+    return response
