@@ -27,7 +27,7 @@ from edc.services.base import flag_words
 from edc.services.booking import missed_words
 from edc.services.language import label_of, qualifier, reads_chinese
 from edc.services.queries import status_word
-from edc.views.filters import answer
+from edc.views.filters import answer, paren
 from edc.views.shared import calendar, study
 
 State = dict[str, str | None]
@@ -160,7 +160,8 @@ class Words:
             stored = state["qualifier"] or ""
             return qualifier(definition, stored) if definition is not None else stored
         unit = self._unit_label(state.get("field"), state.get("typed_unit"))
-        return f"{state.get('typed_value') or '—'} {unit}".strip()
+        space = "" if unit == "%" and reads_chinese() else " "  # 60%, as Chinese writes it
+        return f"{state.get('typed_value') or '—'}{space}{unit}".strip()
 
     def result(self, before: State | None, after: State | None) -> str | None:
         """What happened to one result in one save, or None when nothing a reader sees."""
@@ -184,8 +185,9 @@ class Words:
                 what = new if confirmed else None
             elif plain and before.get("typed_value") and after.get("typed_value"):
                 unit = self._unit_label(state.get("field"), after.get("typed_unit"))
-                what = f"{_from_to(before['typed_value'] or '', after['typed_value'] or '')} " \
-                       f"{unit}".strip()
+                space = "" if unit == "%" and reads_chinese() else " "
+                what = f"{_from_to(before['typed_value'] or '', after['typed_value'] or '')}" \
+                       f"{space}{unit}".strip()
             else:
                 what = _from_to(old, new)
         if what is None:
@@ -199,8 +201,17 @@ class Words:
         return next((i for i, k in enumerate(self.fields) if k == key), len(self.fields))
 
     def analyte_label(self, key: str | None) -> str:
+        """An analyte's name without the unit its label may end with ("Height (cm)" is
+        "Height"): the value beside it always says its unit."""
         definition = self.fields.get(key or "")
-        return label_of(definition) if definition is not None else (key or "")
+        if definition is None:
+            return key or ""
+        label = label_of(definition)
+        for unit in definition.units:
+            for written in (f" ({label_of(unit)})", f"（{label_of(unit)}）"):
+                if label.endswith(written):
+                    return label[:-len(written)]
+        return label
 
     # Visits --------------------------------------------------------------------------------
 
@@ -234,7 +245,7 @@ class Words:
                                          before.get("anchor_infusion"),
                                          after.get("anchor_infusion")))
         if moved:
-            lines.append(", ".join(moved))
+            lines.append(_(", ").join(moved))
         if "actual_date" in changed:
             lines.append(_set_or_changed(_("sample date"), before.get("actual_date"),
                                          after.get("actual_date")))
@@ -287,7 +298,7 @@ class Words:
                 else _("booked %(change)s", change=_from_to(old, new)))
         if new is not None and after.get("booking_flags"):
             day = date.fromisoformat(str(after["booked_date"]))
-            text += f" ({flag_words(after['booking_flags'], day, calendar())})"
+            text += paren(flag_words(after["booking_flags"], day, calendar()))
         return text
 
     # Infusions, the participant, the allocation -------------------------------------------
@@ -551,7 +562,8 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
                    else _("Infusion %(n)s", n=known.get("number") or "?")
                    if checked == "infusion" else
                    f"{_log_title(known.get('form') or '')} {known.get('number') or '?'}"
-                   if checked == "log_entry" else "")
+                   if checked == "log_entry" else _("Enrolment") if checked == "participant"
+                   else "")
         return [Change(what=line, subject=subject, visit=code, rows=ids,
                        order=(5, "", code, 0, 0))
                 for line in _review_lines(entity, before, after, changed)]

@@ -387,14 +387,21 @@ def history(participant_id: int) -> Any:
         abort(404)
     participant, events = found.participant, found.trail
     codes = [v.code for v in participant.visits]
-    chosen = request.args.get("visit", "")
-    chosen = chosen if chosen in codes else ""
+    chosen = clean_text(request.args.get("visit", "")).strip()
+    problem = ""
+    if chosen and chosen not in codes:
+        # A link typed or cut short, or another child's visit: say so rather than show the
+        # whole history as if it were the visit's.
+        problem = _("Got visit %(typed)s. Expected a visit of %(code)s: %(codes)s. Every "
+                    "change is shown.", typed=repr(chosen[:40]), code=participant.code,
+                    codes=_(", ").join(codes))
+        chosen = ""
     entries = saves(events, results_definition(), term,
                     visit_codes={v.id: v.code for v in participant.visits})
     if chosen:
         entries = for_visit(entries, chosen)
     return render_template("participants/history.html", p=participant, saves=entries[::-1],
-                           codes=codes, chosen=chosen)
+                           codes=codes, chosen=chosen, problem=problem), 400 if problem else 200
 
 
 @bp.route("/<int:participant_id>/visits", methods=["POST"])
