@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session
 from edc.models import AuditEvent
 from edc.read import blinding, history
 
-AUDIT_COLUMNS = ("id", "at", "username", "action", "entity", "entity_id", "participant_id",
-                 "field", "old", "new", "reason")
+# The audit trail's columns, each named for what it holds: the save (audit_entry: who, when,
+# why, once per save), then the stored row (audit_event) and the field it tells. A created or
+# deleted record is one stored row holding all its values: it is told one line per value, and
+# those lines share their audit_event_id (the pair audit_event_id, field is unique).
+AUDIT_COLUMNS = ("audit_entry_id", "at", "username", "reason", "audit_event_id", "action",
+                 "entity", "entity_id", "participant_id", "field", "old", "new")
+_ATTRIBUTES = tuple({"audit_entry_id": "entry_id", "audit_event_id": "id"}.get(name, name)
+                    for name in AUDIT_COLUMNS)
 BATCH = 1000
 
 
@@ -24,5 +30,5 @@ def audit_rows(session: Session, role: str) -> Iterator[tuple[Any, ...]]:
     query = (select(AuditEvent).where(blinding.visible_audit(role)).order_by(AuditEvent.id)
              .execution_options(yield_per=BATCH))
     for change in history.stream(session, query):
-        yield tuple(getattr(change, column).isoformat() if column == "at"
-                    else getattr(change, column) for column in AUDIT_COLUMNS)
+        yield tuple(getattr(change, name).isoformat() if name == "at"
+                    else getattr(change, name) for name in _ATTRIBUTES)

@@ -219,7 +219,7 @@ def test_the_exports_page_downloads_every_format_to_the_roles_that_may(
     assert "-wide-unblinded-" in response.headers["Content-Disposition"]
     assert "ARMCD" in body.decode("utf-8-sig").splitlines()[0]
     for kind, starts in (("odm", b"<?xml"), ("xpt", b"PK"), ("dictionary", b"\xef\xbb\xbf"),
-                         ("audit", b"\xef\xbb\xbfid,at,")):
+                         ("audit", b"\xef\xbb\xbfaudit_entry_id,at,")):
         response = monitor.post(f"/exports/{kind}")
         body = response.data
         response.close()
