@@ -551,8 +551,9 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
         return [Change(what=line, subject=f"{_log_title(form)} {number}", rows=ids,
                        order=(4, form, "", int(number) if number.isdigit() else 0, 0))
                 for line in words.log_entry(before, after, changed)]
-    if entity == "verification":
-        # Which record was checked against the source: its visit and analyte, infusion or entry.
+    if entity in ("verification", "data_query"):
+        # Which record was checked against the source or asked about: its visit and analyte,
+        # infusion, log entry or the enrolment.
         checked, checked_id = current.get("entity") or "", current.get("entity_id")
         known = state.get((checked, int(checked_id)), {}) if checked_id else {}
         code, _target = (visit_of(checked_id) if checked == "visit"
@@ -567,7 +568,7 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
         return [Change(what=line, subject=subject, visit=code, rows=ids,
                        order=(5, "", code, 0, 0))
                 for line in _review_lines(entity, before, after, changed)]
-    if entity in ("signature", "data_query"):
+    if entity == "signature":
         return [Change(what=line, rows=ids, order=(5, "", "", 0, 0))
                 for line in _review_lines(entity, before, after, changed)]
     return [Change(what=_("%(entity)s changed", entity=words.term(entity)), rows=ids,

@@ -84,3 +84,20 @@ def test_the_verified_enrolment_is_named_in_the_history(
         "entity": "participant", "entity_id": pid, "version": version}).status_code == 302
     assert "入组 已与原始资料核查一致" in history(monitor, pid, ZH)
     assert "Enrolment Verified against the source documents" in history(monitor, pid, EN)
+
+
+def test_a_query_is_named_by_what_it_asks_about_and_shown_with_its_visit(
+        app: Flask, as_role, allocation: None) -> None:
+    pid = child(app, "with results")
+    monitor = as_role("monitor")
+    w02 = visit_id(app, pid, "W02")
+    assert monitor.post("/queries/new", data={
+        "entity": "visit", "entity_id": str(w02), "field": "actual_date",
+        "text": "Sample date?"}).status_code == 302
+    assert monitor.post("/queries/new", data={
+        "entity": "participant", "entity_id": str(pid), "field": "weight_kg",
+        "text": "Weight at enrolment?"}).status_code == 302
+    chinese, english = history(monitor, pid, ZH), history(monitor, pid, EN)
+    assert "W02 已提出质疑" in chinese and "入组 已提出质疑" in chinese
+    assert "W02 Query raised" in english and "Enrolment Query raised" in english
+    assert "W02 Query raised" in history(monitor, pid, EN, "?visit=W02")
