@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,7 +18,7 @@ from edc import db, services
 from edc.formats.charts import ChartWords, chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
-from edc.permissions import Action
+from edc.permissions import Action, may
 from edc.protocol.codes import ParticipantStatus
 from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
 from edc.read import participant_list as list_reads
@@ -185,15 +187,50 @@ def _withdraw_form(formdata: Any = None) -> Any:
     return form_class() if formdata is not None else form_class(formdata=None)
 
 
+# The adverse events' columns on the page, by the role of their item in the form.
+AE_COLUMNS = ("term", "start", "end", "grade", "serious", "infusion", "outcome")
+# The chart is a pure function of what it draws: the same child unchanged, the same bytes.
+_chart_svg = lru_cache(maxsize=256)(trend_svg)
+
+
+def _entry_links(participant_id: int, log: str) -> Callable[[int], str]:
+    """The links to a child's entries of one log form by number, from one url_for (as id_links
+    does for ids: the log's name is a keyword of its own)."""
+    head, found, tail = url_for("safety.entry", participant_id=participant_id, name=log,
+                                number=_STAND_IN).partition(str(_STAND_IN))
+    if not found:  # a programming error: the number is not in the URL's path
+        raise LookupError("safety.entry", log)
+    return lambda number: f"{head}{int(number)}{tail}"
+
+
+_STAND_IN = 987_654_321  # a number no entry has, replaced in the link built with it
+
+
+def _page_words() -> dict[str, str]:
+    """The words the page's tables repeat on every row, in the reader's language, read once."""
+    return {"not_done": _("not done"), "no_sample": _("no sample yet"),
+            "baseline": _("baseline"), "yes": _("yes"), "no": _("no"),
+            "window_open": _("window open"), "overdue": _("overdue"),
+            "no_clinic_day": _("no clinic day in window"),
+            "no_clinic_day_title": _("No clinic day in the window"),
+            "before_first": _("before infusion 1"), "unscheduled": _("unscheduled"),
+            # Filled on each row with % {"n": day, "i": infusion}.
+            "day_after": _("day %(n)s after infusion %(i)s")}
+
+
 def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None,
                  withdrawal: Any = None,
                  add_form: AddVisitForm | None = None) -> str:
     page = reads.child_page(db.session(), current_user.role, participant, results_definition(),
                             study().outcomes)
-    withdrawal = withdrawal or _withdraw_form()
     termination = study().termination.form
-    withdrawal[termination.by_role("event").key].choices = event_choices(
-        page.logs.get(ADVERSE_EVENTS, []), study().adverse_events.by_role("term").key)
+    # The withdrawal form only where the page shows it: a child in follow-up, for who may.
+    if withdrawal is None and participant.status == ParticipantStatus.ENROLLED and may(
+            current_user.role, Action.WITHDRAW):
+        withdrawal = _withdraw_form()
+    if withdrawal is not None:
+        withdrawal[termination.by_role("event").key].choices = event_choices(
+            page.logs.get(ADVERSE_EVENTS, []), study().adverse_events.by_role("term").key)
     ended = page.logs.get(TERMINATION, [])
     anchor_form = AnchorForm(formdata=None) if anchor_form is None else anchor_form
     if not anchor_form.version.data:  # the form carries the version the page shows
@@ -205,13 +242,20 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         words = ChartWords(no_values=_("No values yet"), reference=_("reference"),
                            over_time=_("{names} over time"))
         upcr = label_of(results_definition().by_role("upcr"))
-        chart = Markup(trend_svg(chart_series(page.trend, upcr_name=upcr), title=title,
-                                 words=words, markers=doses.markers))
+        chart = Markup(_chart_svg(tuple(chart_series(page.trend, upcr_name=upcr)),
+                                  title=title, words=words, markers=tuple(doses.markers)))
+    trend_fields = [f for f in results_definition().fields if f.trend]
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart, logs=page.logs,
         doses=doses,
-        fields=results_definition().fields,
+        fields=results_definition().fields, trend_fields=trend_fields,
+        words=_page_words(),
+        ae_columns=[(role, study().log(ADVERSE_EVENTS).form.by_role(role))
+                    for role in AE_COLUMNS],
+        links={"visit": id_links("visits.visit", "visit_id"),
+               "entry": {log.name: _entry_links(participant.id, log.name)
+                         for log in study().logs}},
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form,
         add_form=add_form or AddVisitForm(formdata=None),
