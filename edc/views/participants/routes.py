@@ -268,7 +268,11 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
 @bp.route("/<int:participant_id>")
 @permission_required(Action.VIEW)
 def detail(participant_id: int) -> Any:
-    return _detail_page(_participant_or_404(participant_id), AnchorForm(formdata=None))
+    # The page reads the results as rows (reads.child_page), not as records.
+    participant = reads.load_participant(db.session(), participant_id, results=False)
+    if participant is None:
+        abort(404)
+    return _detail_page(participant, AnchorForm(formdata=None))
 
 
 @bp.route("/<int:participant_id>/infusions/<int:number>", methods=["GET", "POST"])
