@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +24,7 @@ from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
 from edc.read import participant_list as list_reads
 from edc.read import participants as reads
 from edc.read.participant_list import ListQuery
+from edc.rules.trends import Trend, TrendRow
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.services.language import label_of
 from edc.services.logs import typed_values
@@ -218,6 +219,33 @@ def _page_words() -> dict[str, str]:
             "day_after": _("day %(n)s after infusion %(i)s")}
 
 
+@dataclass(frozen=True)
+class TrendLine:
+    """A visit's line of the results table: the dose changes listed before it, its trend row
+    (None without a sample), each trend field with its measurement and change from baseline,
+    and the flags beside its proteinuria."""
+
+    visit: Any
+    doses: list[Any]
+    row: TrendRow | None
+    cells: list[tuple[Any, Any, Any]]
+    flags: list[str]
+
+
+def _trend_lines(visits: list[Any], trend: Trend, fields: list[Any],
+                 doses: Any) -> list[TrendLine]:
+    """The results table's lines, one per visit: looked up here once, not per cell."""
+    by_code = {row.code: row for row in trend.rows}
+    lines = []
+    for visit in visits:
+        row = by_code.get(visit.code)
+        cells = [] if row is None else [
+            (f, row.measurements.get(f.key), row.changes.get(f.key)) for f in fields]
+        lines.append(TrendLine(visit, doses.before.get(visit.code, []), row, cells,
+                               [] if row is None else doses.flags.get(row.code, [])))
+    return lines
+
+
 def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None,
                  withdrawal: Any = None,
                  add_form: AddVisitForm | None = None) -> str:
@@ -245,11 +273,12 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         chart = Markup(_chart_svg(tuple(chart_series(page.trend, upcr_name=upcr)),
                                   title=title, words=words, markers=tuple(doses.markers)))
     trend_fields = [f for f in results_definition().fields if f.trend]
+    lines = _trend_lines(participant.visits, page.trend, trend_fields, doses) if chart else []
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart, logs=page.logs,
         doses=doses,
-        fields=results_definition().fields, trend_fields=trend_fields,
+        fields=results_definition().fields, trend_fields=trend_fields, trend_lines=lines,
         words=_page_words(),
         ae_columns=[(role, study().log(ADVERSE_EVENTS).form.by_role(role))
                     for role in AE_COLUMNS],
