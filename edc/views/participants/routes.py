@@ -24,13 +24,14 @@ from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
 from edc.read import participant_list as list_reads
 from edc.read import participants as reads
 from edc.read.participant_list import ListQuery
-from edc.rules.trends import Trend, TrendRow
+from edc.rules.numbers import significant
+from edc.rules.trends import Change, Measurement, Trend, TrendRow
 from edc.services import Changed, NeedsConfirmation, Refused
-from edc.services.language import label_of
+from edc.services.language import label_of, qualifier
 from edc.services.logs import typed_values
 from edc.views.crf_forms import enrolment_form
 from edc.views.fields import as_ascii, clean_text, strip_blanks
-from edc.views.filters import term  # the `term` filter's words, for the history
+from edc.views.filters import percent, term  # `term`: the filter's words, for the history
 from edc.views.history_words import for_visit, saves
 from edc.views.participants.forms import (
     AddVisitForm,
@@ -215,8 +216,23 @@ def _page_words() -> dict[str, str]:
             "no_clinic_day": _("no clinic day in window"),
             "no_clinic_day_title": _("No clinic day in the window"),
             "before_first": _("before infusion 1"), "unscheduled": _("unscheduled"),
-            # Filled on each row with % {"n": day, "i": infusion}.
-            "day_after": _("day %(n)s after infusion %(i)s")}
+            # Filled on each row with % and the row's values.
+            "day_after": _("day %(n)s after infusion %(i)s"),
+            "lab_differs": _("lab differs by %(p)s %%"),
+            "comparison": _("%(equation)s: %(value)s vs %(baseline)s at baseline (%(p)s %%)")}
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    """A trend field's cell on a visit's line: whether the visit has a result for it, whether
+    it was not done, its value as the reader reads it (as typed, with the unit where the field
+    has several), and its change from baseline in percent ("" without one)."""
+
+    key: str
+    shown: bool
+    not_done: bool = False
+    value: str = ""
+    change: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,8 +244,24 @@ class TrendLine:
     visit: Any
     doses: list[Any]
     row: TrendRow | None
-    cells: list[tuple[Any, Any, Any]]
+    cells: list[TrendCell]
     flags: list[str]
+
+
+def _trend_cell(field: Any, measured: Measurement | None, change: Change | None) -> TrendCell:
+    if measured is None:
+        return TrendCell(field.key, shown=False)
+    if measured.qualifier:
+        value = qualifier(field, measured.qualifier)
+    elif measured.typed_value is not None:
+        value = significant(measured.typed_value)
+        if len(field.units) > 1:
+            value += " " + label_of(field.unit(measured.typed_unit) or field.units[0])
+    else:
+        value = ""
+    return TrendCell(field.key, shown=True, not_done=measured.not_done, value=value,
+                     change=percent(change.percent) if change and change.percent is not None
+                     else "")
 
 
 def _trend_lines(visits: list[Any], trend: Trend, fields: list[Any],
@@ -240,7 +272,7 @@ def _trend_lines(visits: list[Any], trend: Trend, fields: list[Any],
     for visit in visits:
         row = by_code.get(visit.code)
         cells = [] if row is None else [
-            (f, row.measurements.get(f.key), row.changes.get(f.key)) for f in fields]
+            _trend_cell(f, row.measurements.get(f.key), row.changes.get(f.key)) for f in fields]
         lines.append(TrendLine(visit, doses.before.get(visit.code, []), row, cells,
                                [] if row is None else doses.flags.get(row.code, [])))
     return lines
