@@ -27,7 +27,7 @@ from edc.read.participant_list import ListQuery
 from edc.rules.numbers import significant
 from edc.rules.trends import Change, Measurement, Trend, TrendRow
 from edc.services import Changed, NeedsConfirmation, Refused
-from edc.services.language import label_of, qualifier
+from edc.services.language import label_of, qualifier, reads_chinese
 from edc.services.logs import typed_values
 from edc.views.crf_forms import enrolment_form
 from edc.views.fields import as_ascii, clean_text, strip_blanks
@@ -248,7 +248,8 @@ class TrendLine:
     flags: list[str]
 
 
-def _trend_cell(field: Any, measured: Measurement | None, change: Change | None) -> TrendCell:
+def _trend_cell(field: Any, measured: Measurement | None, change: Change | None,
+                chinese: bool) -> TrendCell:
     if measured is None:
         return TrendCell(field.key, shown=False)
     if measured.qualifier:
@@ -260,19 +261,21 @@ def _trend_cell(field: Any, measured: Measurement | None, change: Change | None)
     else:
         value = ""
     return TrendCell(field.key, shown=True, not_done=measured.not_done, value=value,
-                     change=percent(change.percent) if change and change.percent is not None
-                     else "")
+                     change=percent(change.percent, chinese)
+                     if change and change.percent is not None else "")
 
 
 def _trend_lines(visits: list[Any], trend: Trend, fields: list[Any],
                  doses: Any) -> list[TrendLine]:
     """The results table's lines, one per visit: looked up here once, not per cell."""
     by_code = {row.code: row for row in trend.rows}
+    chinese = reads_chinese()
     lines = []
     for visit in visits:
         row = by_code.get(visit.code)
         cells = [] if row is None else [
-            _trend_cell(f, row.measurements.get(f.key), row.changes.get(f.key)) for f in fields]
+            _trend_cell(f, row.measurements.get(f.key), row.changes.get(f.key), chinese)
+            for f in fields]
         lines.append(TrendLine(visit, doses.before.get(visit.code, []), row, cells,
                                [] if row is None else doses.flags.get(row.code, [])))
     return lines
