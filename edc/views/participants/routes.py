@@ -299,21 +299,21 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
     if not anchor_form.version.data:  # the form carries the version the page shows
         anchor_form.version.data = str(participant.version)
     doses = dose_changes(study().logs, page.logs, participant.visits, page.trend)
-    chart = None
+    chart, lines = None, []
+    trend_fields = [f for f in results_definition().fields if f.trend]
     if page.trend is not None and page.trend.rows:
+        lines = _trend_lines(participant.visits, page.trend, trend_fields, doses)
         title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
         words = ChartWords(no_values=_("No values yet"), reference=_("reference"),
                            over_time=_("{names} over time"))
         upcr = label_of(results_definition().by_role("upcr"))
         chart = Markup(_chart_svg(tuple(chart_series(page.trend, upcr_name=upcr)),
                                   title=title, words=words, markers=tuple(doses.markers)))
-    trend_fields = [f for f in results_definition().fields if f.trend]
-    lines = _trend_lines(participant.visits, page.trend, trend_fields, doses) if chart else []
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart, logs=page.logs,
         doses=doses,
-        fields=results_definition().fields, trend_fields=trend_fields, trend_lines=lines,
+        trend_fields=trend_fields, trend_lines=lines,
         words=_page_words(),
         ae_columns=[(role, study().log(ADVERSE_EVENTS).form.by_role(role))
                     for role in AE_COLUMNS],
