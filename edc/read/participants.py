@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from edc.models import LogEntry, Participant, Visit
+from edc.models import LogEntry, Participant, Result, Visit
 from edc.models.audit import FieldChange
 from edc.protocol.codes import VisitStatus
 from edc.protocol.crf import ResultsForm
@@ -19,14 +19,33 @@ from edc.rules.numbers import parse_number
 from edc.rules.trends import Measurement, Trend, TrendRow, VisitResults, trend
 
 
-def load_participant(session: Session, participant_id: int) -> Participant | None:
-    """The participant with infusions, visits and results, in four queries whatever their number."""
+def load_participant(session: Session, participant_id: int, *,
+                     results: bool = True) -> Participant | None:
+    """The participant with infusions, visits and results, in four queries whatever their
+    number; without the results (three queries) for a page that reads them as rows."""
+    visits = selectinload(Participant.visits)
     return session.scalars(
         select(Participant)
         .where(Participant.id == participant_id)
         .options(selectinload(Participant.infusions),
-                 selectinload(Participant.visits).selectinload(Visit.results))
+                 visits.selectinload(Visit.results) if results else visits)
     ).first()
+
+
+# The columns of a result the trend reads, with its visit: plain rows, not records (a child's
+# page reads a hundred of them).
+_RESULT_ROWS = select(Result.visit_id, Result.field, Result.value, Result.unit,
+                      Result.typed_value, Result.typed_unit, Result.qualifier,
+                      Result.not_done_reason).join(Visit).order_by(Result.id)
+
+
+def result_rows(session: Session, participant_id: int) -> dict[int, list[Any]]:
+    """A child's results as plain rows by visit id, each visit's in the order saved; one
+    query."""
+    rows: dict[int, list[Any]] = {}
+    for row in session.execute(_RESULT_ROWS.where(Visit.participant_id == participant_id)):
+        rows.setdefault(row.visit_id, []).append(row)
+    return rows
 
 
 def load_visit(session: Session, visit_id: int) -> Visit | None:
@@ -56,8 +75,9 @@ class ChildPage:
 def child_page(session: Session, role: str, participant: Participant, form: ResultsForm,
                outcomes: Outcomes) -> ChildPage:
     """The arm, the trend and the log entries of a loaded participant; one query for the
-    entries, one for the arm, if shown."""
-    computed, error = trend_or_error(participant, form, outcomes)
+    results, one for the entries, one for the arm, if shown."""
+    computed, error = trend_or_error(participant, form, outcomes,
+                                     result_rows(session, participant.id))
     logs: dict[str, list[LogEntry]] = {}
     for entry in safety.child_logs(session, participant.id):
         logs.setdefault(entry.form, []).append(entry)
@@ -103,11 +123,13 @@ def visit_page(session: Session, visit: Visit, form: ResultsForm,
     return VisitPage(visit=visit, trail=trail, trend_row=row, trend_error=error)
 
 
-def trend_or_error(participant: Participant, form: ResultsForm,
-                   outcomes: Outcomes) -> tuple[Trend | None, str | None]:
-    """The participant's trend, or the reason it cannot be computed from what is stored."""
+def trend_or_error(participant: Participant, form: ResultsForm, outcomes: Outcomes,
+                   results: dict[int, list[Any]] | None = None,
+                   ) -> tuple[Trend | None, str | None]:
+    """The participant's trend, or the reason it cannot be computed from what is stored (the
+    results as rows by visit id if given, else the visits' records)."""
     try:
-        return trend_for(participant, form, outcomes), None
+        return trend_for(participant, form, outcomes, results), None
     except ValueError as error:
         return None, str(error)
 
@@ -132,9 +154,12 @@ def visit_results(visit: Any, results: Iterable[Any]) -> VisitResults:
     )
 
 
-def trend_for(participant: Participant, form: ResultsForm, outcomes: Outcomes) -> Trend:
-    """The participant's results over time: baseline, changes, computed eGFR, outcomes."""
+def trend_for(participant: Participant, form: ResultsForm, outcomes: Outcomes,
+              results: dict[int, list[Any]] | None = None) -> Trend:
+    """The participant's results over time: baseline, changes, computed eGFR, outcomes; from
+    the results as rows by visit id if given, else the visits' records."""
     first = participant.infusion(1)
-    return trend([visit_results(v, v.results) for v in participant.visits], form=form,
+    return trend([visit_results(v, v.results if results is None else results.get(v.id, ()))
+                  for v in participant.visits], form=form,
                  sex=participant.sex, date_of_birth=participant.date_of_birth,
                  first_infusion=first.date if first else None, outcomes=outcomes)

@@ -134,9 +134,12 @@ def paren(text: Any) -> str:
     return f"（{text}）" if reads_chinese() else f" ({text})"
 
 
-def percent(value: float) -> str:
-    """A signed change in percent as the reader's language writes it: "+12 %" or "+12%"."""
-    return f"{value:+.0f}%" if reads_chinese() else f"{value:+.0f} %"
+def percent(value: float, chinese: bool | None = None) -> str:
+    """A signed change in percent as the reader's language writes it: "+12 %" or "+12%"
+    (chinese: whether the reader reads Chinese, when a table of them has asked once)."""
+    if chinese is None:
+        chinese = reads_chinese()
+    return f"{value:+.0f}%" if chinese else f"{value:+.0f} %"
 
 
 def flags_on(flags: str | None, day: date | None) -> str:

@@ -137,9 +137,10 @@ def test_a_childs_page_reads_the_arm_only_for_the_unblinded_role(
         return read
 
     with app.app_context():
-        # One for the log entries; the arm's only for the unblinded role.
-        assert len(page("nurse")(db.session())) == 1
-        assert len(page("unblinded")(db.session())) == 2
+        # One for the results (as rows), one for the log entries; the arm's only for the
+        # unblinded role.
+        assert len(page("nurse")(db.session())) == 2
+        assert len(page("unblinded")(db.session())) == 3
 
 
 def test_the_trail_and_the_changes_since_a_watermark_are_one_query_each(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,18 +18,20 @@ from edc import db, services
 from edc.formats.charts import ChartWords, chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
-from edc.permissions import Action
+from edc.permissions import Action, may
 from edc.protocol.codes import ParticipantStatus
 from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
 from edc.read import participant_list as list_reads
 from edc.read import participants as reads
 from edc.read.participant_list import ListQuery
+from edc.rules.numbers import significant
+from edc.rules.trends import Change, Measurement, Trend, TrendRow
 from edc.services import Changed, NeedsConfirmation, Refused
-from edc.services.language import label_of
+from edc.services.language import label_of, qualifier, reads_chinese
 from edc.services.logs import typed_values
 from edc.views.crf_forms import enrolment_form
 from edc.views.fields import as_ascii, clean_text, strip_blanks
-from edc.views.filters import term  # the `term` filter's words, for the history
+from edc.views.filters import percent, term  # `term`: the filter's words, for the history
 from edc.views.history_words import for_visit, saves
 from edc.views.participants.forms import (
     AddVisitForm,
@@ -185,33 +189,137 @@ def _withdraw_form(formdata: Any = None) -> Any:
     return form_class() if formdata is not None else form_class(formdata=None)
 
 
+# The adverse events' columns on the page, by the role of their item in the form.
+AE_COLUMNS = ("term", "start", "end", "grade", "serious", "infusion", "outcome")
+# The chart is a pure function of what it draws: the same child unchanged, the same bytes.
+_chart_svg = lru_cache(maxsize=256)(trend_svg)
+
+
+def _entry_links(participant_id: int, log: str) -> Callable[[int], str]:
+    """The links to a child's entries of one log form by number, from one url_for (as id_links
+    does for ids: the log's name is a keyword of its own)."""
+    head, found, tail = url_for("safety.entry", participant_id=participant_id, name=log,
+                                number=_STAND_IN).partition(str(_STAND_IN))
+    if not found:  # a programming error: the number is not in the URL's path
+        raise LookupError("safety.entry", log)
+    return lambda number: f"{head}{int(number)}{tail}"
+
+
+_STAND_IN = 987_654_321  # a number no entry has, replaced in the link built with it
+
+
+def _page_words() -> dict[str, str]:
+    """The words the page's tables repeat on every row, in the reader's language, read once."""
+    return {"not_done": _("not done"), "no_sample": _("no sample yet"),
+            "baseline": _("baseline"), "yes": _("yes"), "no": _("no"),
+            "window_open": _("window open"), "overdue": _("overdue"),
+            "no_clinic_day": _("no clinic day in window"),
+            "no_clinic_day_title": _("No clinic day in the window"),
+            "before_first": _("before infusion 1"), "unscheduled": _("unscheduled"),
+            # Filled on each row with % and the row's values.
+            "day_after": _("day %(n)s after infusion %(i)s"),
+            "lab_differs": _("lab differs by %(p)s %%"),
+            "comparison": _("%(equation)s: %(value)s vs %(baseline)s at baseline (%(p)s %%)")}
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    """A trend field's cell on a visit's line: whether the visit has a result for it, whether
+    it was not done, its value as the reader reads it (as typed, with the unit where the field
+    has several), and its change from baseline in percent ("" without one)."""
+
+    key: str
+    shown: bool
+    not_done: bool = False
+    value: str = ""
+    change: str = ""
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    """A visit's line of the results table: the dose changes listed before it, its trend row
+    (None without a sample), each trend field with its measurement and change from baseline,
+    and the flags beside its proteinuria."""
+
+    visit: Any
+    doses: list[Any]
+    row: TrendRow | None
+    cells: list[TrendCell]
+    flags: list[str]
+
+
+def _trend_cell(field: Any, measured: Measurement | None, change: Change | None,
+                chinese: bool) -> TrendCell:
+    if measured is None:
+        return TrendCell(field.key, shown=False)
+    if measured.qualifier:
+        value = qualifier(field, measured.qualifier)
+    elif measured.typed_value is not None:
+        value = significant(measured.typed_value)
+        if len(field.units) > 1:
+            value += " " + label_of(field.unit(measured.typed_unit) or field.units[0])
+    else:
+        value = ""
+    return TrendCell(field.key, shown=True, not_done=measured.not_done, value=value,
+                     change=percent(change.percent, chinese)
+                     if change and change.percent is not None else "")
+
+
+def _trend_lines(visits: list[Any], trend: Trend, fields: list[Any],
+                 doses: Any) -> list[TrendLine]:
+    """The results table's lines, one per visit: looked up here once, not per cell."""
+    by_code = {row.code: row for row in trend.rows}
+    chinese = reads_chinese()
+    lines = []
+    for visit in visits:
+        row = by_code.get(visit.code)
+        cells = [] if row is None else [
+            _trend_cell(f, row.measurements.get(f.key), row.changes.get(f.key), chinese)
+            for f in fields]
+        lines.append(TrendLine(visit, doses.before.get(visit.code, []), row, cells,
+                               [] if row is None else doses.flags.get(row.code, [])))
+    return lines
+
+
 def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None,
                  withdrawal: Any = None,
                  add_form: AddVisitForm | None = None) -> str:
     page = reads.child_page(db.session(), current_user.role, participant, results_definition(),
                             study().outcomes)
-    withdrawal = withdrawal or _withdraw_form()
     termination = study().termination.form
-    withdrawal[termination.by_role("event").key].choices = event_choices(
-        page.logs.get(ADVERSE_EVENTS, []), study().adverse_events.by_role("term").key)
+    # The withdrawal form only where the page shows it: a child in follow-up, for who may.
+    if withdrawal is None and participant.status == ParticipantStatus.ENROLLED and may(
+            current_user.role, Action.WITHDRAW):
+        withdrawal = _withdraw_form()
+    if withdrawal is not None:
+        withdrawal[termination.by_role("event").key].choices = event_choices(
+            page.logs.get(ADVERSE_EVENTS, []), study().adverse_events.by_role("term").key)
     ended = page.logs.get(TERMINATION, [])
     anchor_form = AnchorForm(formdata=None) if anchor_form is None else anchor_form
     if not anchor_form.version.data:  # the form carries the version the page shows
         anchor_form.version.data = str(participant.version)
     doses = dose_changes(study().logs, page.logs, participant.visits, page.trend)
-    chart = None
+    chart, lines = None, []
+    trend_fields = [f for f in results_definition().fields if f.trend]
     if page.trend is not None and page.trend.rows:
+        lines = _trend_lines(participant.visits, page.trend, trend_fields, doses)
         title = _("%(code)s: UPCR and eGFR over time", code=participant.code)
         words = ChartWords(no_values=_("No values yet"), reference=_("reference"),
                            over_time=_("{names} over time"))
         upcr = label_of(results_definition().by_role("upcr"))
-        chart = Markup(trend_svg(chart_series(page.trend, upcr_name=upcr), title=title,
-                                 words=words, markers=doses.markers))
+        chart = Markup(_chart_svg(tuple(chart_series(page.trend, upcr_name=upcr)),
+                                  title=title, words=words, markers=tuple(doses.markers)))
     return render_template(
         "participants/detail.html", p=participant, arm=page.arm, today=clock(),
         trend=page.trend, trend_error=trend_error(page.trend_error), chart=chart, logs=page.logs,
         doses=doses,
-        fields=results_definition().fields,
+        trend_fields=trend_fields, trend_lines=lines,
+        words=_page_words(),
+        ae_columns=[(role, study().log(ADVERSE_EVENTS).form.by_role(role))
+                    for role in AE_COLUMNS],
+        links={"visit": id_links("visits.visit", "visit_id"),
+               "entry": {log.name: _entry_links(participant.id, log.name)
+                         for log in study().logs}},
         second_window=services.second_infusion_due(study(), participant),
         anchor_form=anchor_form,
         add_form=add_form or AddVisitForm(formdata=None),
@@ -224,7 +332,11 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
 @bp.route("/<int:participant_id>")
 @permission_required(Action.VIEW)
 def detail(participant_id: int) -> Any:
-    return _detail_page(_participant_or_404(participant_id), AnchorForm(formdata=None))
+    # The page reads the results as rows (reads.child_page), not as records.
+    participant = reads.load_participant(db.session(), participant_id, results=False)
+    if participant is None:
+        abort(404)
+    return _detail_page(participant, AnchorForm(formdata=None))
 
 
 @bp.route("/<int:participant_id>/infusions/<int:number>", methods=["GET", "POST"])
