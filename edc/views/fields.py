@@ -20,10 +20,11 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import InputRequired, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from edc.rules.numbers import parse_number
+from edc.views.widgets import CheckboxInput, ListWidget, TextInput, fast
 
 
 def clean_text(value: Any) -> Any:
@@ -87,6 +88,13 @@ class _CleanMeta:
                 unbound_field.field_class, PasswordField):
             filters.append(strip_blanks)
         filters += unbound_field.kwargs.get("filters", ())
+        # Every input is written by edc.views.widgets: the same HTML, built without a formatter.
+        field_class = unbound_field.field_class
+        options = {**options, "widget": fast(unbound_field.kwargs.get("widget")
+                                             or field_class.widget)}
+        if issubclass(field_class, SelectFieldBase):
+            options["option_widget"] = fast(unbound_field.kwargs.get("option_widget")
+                                            or field_class.option_widget)
         return unbound_field.bind(form=form, **options, filters=filters)
 
 
