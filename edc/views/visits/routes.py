@@ -183,6 +183,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         "visits/visit.html", v=visit, p=visit.participant, form=form, general=general or [],
         conflict=None if conflict is None else told_rows(told, conflict), history=per_field,
         visit_history=own, fields=results_definition().fields,
+        stored={r.field: r for r in visit.results},  # one result per field (unique)
         window=visit.sample_window(study().schedule.screening),
         missed_form=missed_form, today=today, offered=offered, row=page.trend_row,
         trend_error=trend_error(page.trend_error), book_form=book_form,
