@@ -6,11 +6,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, time
+from functools import lru_cache
 from typing import Any
 
 import wtforms
+from babel import support
+from flask import current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import (
     DateField,
     FloatField,
@@ -21,6 +26,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectFieldBase
+from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, StopValidation
 
 from edc.rules.numbers import parse_number
@@ -79,7 +85,41 @@ def typed_text(valuelist: list[Any] | None) -> str:
     return as_ascii(clean_text(valuelist[0])).strip()
 
 
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' own words (a field's default label, "Not a valid choice.") in the reader's
+    language, as Flask-WTF gives them, from a catalogue read once per language: Flask-WTF reads
+    the file again on every request, and every form with a hidden field asks for a word."""
+
+    def _catalogue(self) -> Any:
+        if not request or "babel" not in current_app.extensions:
+            return None
+        locale = get_locale()
+        return _wtforms_catalogue(str(locale)) if locale is not None else None
+
+    def gettext(self, string: str) -> str:
+        catalogue = self._catalogue()
+        return string if catalogue is None else catalogue.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = self._catalogue()
+        if catalogue is None:
+            return singular if n == 1 else plural
+        return catalogue.ungettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = _WTFormsMessages()
+
+
 class _CleanMeta:
+    def get_translations(self, form: Any) -> Any:
+        found = super().get_translations(form)  # type: ignore[misc]
+        return WTFORMS_MESSAGES if found is flask_wtf_translations else found
+
     def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
         if issubclass(unbound_field.field_class, FormField):  # its own fields are cleaned
             return unbound_field.bind(form=form, **options)
