@@ -36,7 +36,7 @@ LAYERS = {
     "cli": 9,
 }
 # The view modules every blueprint may use; a blueprint package never imports another one.
-VIEWS_SHARED = {"shared", "fields", "filters", "crf_forms", "history_words"}
+VIEWS_SHARED = {"shared", "fields", "widgets", "filters", "crf_forms", "history_words"}
 
 
 def is_forbidden(module: str) -> bool:
