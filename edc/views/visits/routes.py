@@ -12,6 +12,7 @@ from edc import db, services
 from edc.models import Visit
 from edc.models.audit import FieldChange
 from edc.permissions import Action
+from edc.protocol.codes import VisitStatus
 from edc.read import history as history_reads
 from edc.read import participants as reads
 from edc.rules import worklist as rules
@@ -167,13 +168,15 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
     today = clock()
     offered = rules.day_to_offer(visit.suggested_date, visit.target_date, visit.window_start,
                                  visit.window_end, today, calendar())
-    if book_form is None:
+    # The booking and missed forms are shown only while the visit is planned.
+    planned = visit.status == VisitStatus.PLANNED
+    if book_form is None and planned:
         # The reason starts empty: it was given for the day booked so far, and a new day needs
         # its own (or none, on a plain clinic day in the window).
         book_form = BookForm(formdata=None, data={
             "date": visit.booked_date or offered or today, "time": visit.booked_time,
             "version": str(visit.version)})
-    if missed_form is None:
+    if missed_form is None and planned:
         missed_form = MissedForm(formdata=None, data={"version": str(visit.version)})
     page = reads.visit_page(db.session(), visit, results_definition(), study().outcomes)
     told = saves(page.trail, results_definition(), term,
@@ -190,7 +193,7 @@ def _visit_page(visit: Visit, *, form: Any = None, general: list[str] | None = N
         confirmed_by={key: save.username for key, lines in per_field.items()
                       for save, change in lines if change.confirmed},
         flags=services.booking_flags(visit, book_form.date.data, calendar())
-        if book_form.date.data else [],
+        if book_form is not None and book_form.date.data else [],
     ), status
 
 
