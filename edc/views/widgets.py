@@ -7,7 +7,7 @@ to `hidden_tag`) and keeps its behaviour: attributes sorted by their key, `class
 `data_*` and `aria_*` keys cleaned, True as a bare attribute and False as none, the field's
 `render_kw` and flags (required, maxlength...), checked and selected, every value escaped.
 `fast` gives a form's field the widget of this module that stands for its WTForms one; the
-forms' Meta does it for every field (edc/views/fields.py). tests/unit/test_widgets.py compares
+forms' Meta does it for every field (edc/views/fields.py). tests/app/test_widgets.py compares
 the two renderings."""
 
 from __future__ import annotations
