@@ -1,5 +1,5 @@
-"""The `edc` command: init, serve, demo, grow, create-user, unlock-user, lock, unlock, schedule,
-allocation load, backup, restore, check, export."""
+"""The `edc` command: init, serve, demo, grow, create-user, unlock-user, lift-wait, lock, unlock,
+schedule, allocation load, backup, restore, check, export."""
 
 from __future__ import annotations
 
@@ -360,3 +360,18 @@ def export(kind: str, out: Path, unblinded: bool) -> None:
     partial.rename(target)
     record_export(ctx, kind, name, unblinded=unblinded)
     click.echo(f"Wrote {target} ({exports.FORMATS[kind].counted(count)}).")
+
+
+@main.command("lift-wait")
+@click.argument("address")
+@click.option("--reason", required=True, help="Why its wait is lifted (kept in the trail).")
+def lift_wait(address: str, reason: str) -> None:
+    """Let a computer (ADDRESS, as the Users page shows it) that waits after failed log-ins try
+    again at once: the administrator's page's change, from the server's console."""
+    from edc.services.accounts import lift_computer_wait
+
+    try:
+        lift_computer_wait(_context(), address, reason, None)
+    except Refused as refused:
+        _refused(refused)
+    click.echo(f"The computer {address} may try to log in again now.")

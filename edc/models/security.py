@@ -11,11 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from edc.models.base import Base, UTCDateTime, utcnow
 
 # What became of an attempt: let in, refused for a wrong name or password, or refused unchecked
-# because its address or its user name was made to wait.
+# because its address, its user name or its browser was made to wait.
 LOGIN_OUTCOMES = ("success", "failed", "throttled")
-# The keys of the failure counters: a client's address, a user name typed.
+# The keys of the failure counters: a client's address, a user name typed, a user name typed on
+# a browser that proves it ("browser:<name>:<the browser's id>").
 ADDRESS_KEY = "address:"
 ACCOUNT_KEY = "account:"
+BROWSER_KEY = "browser:"
 
 
 class LoginAttempt(Base):
@@ -37,9 +39,10 @@ class LoginAttempt(Base):
 
 
 class LoginThrottle(Base):
-    """Failed log-ins counted under one key ("address:<ip>" or "account:<name>") while they
-    come within the window; `blocked_until` makes the key wait. Shared by every app process
-    through the database; rows are pruned once they are stale."""
+    """Failed log-ins counted under one key ("address:<ip>", "account:<name>" or
+    "browser:<name>:<id>") while they come within the window; `blocked_until` makes the key
+    wait. Shared by every app process through the database; rows are pruned once they are
+    stale."""
 
     __tablename__ = "login_throttle"
 

@@ -1,37 +1,57 @@
-"""What guards the log-in form: each attempt kept in the trail, failures counted per address and
-per user name in the database (so that every app process sees the same counts), and the
-sessions held on the server.
+"""What guards the log-in form: each attempt kept in the trail, failures counted in the database
+(so that every app process sees the same counts), the browsers that proved a user logged in on
+them before, and the sessions held on the server.
 
 Throttling, not lock-out. A stranger who types a nurse's name five times must not keep the
 nurse out of the app, so no count of failures locks an account. Instead:
 - an address (a computer, or a proxy's client) that fails ADDRESS_LIMIT times in a row waits,
-  1 minute, then twice as long after each further failure, at most an hour;
-- a user name that fails ACCOUNT_LIMIT times from computers it has not logged in from before
-  waits there, 5 minutes and doubling, at most an hour. The computers its person logged in from
-  in the last USUAL_DAYS days are not held back by it: the nurse at the ward computer still gets
-  in while someone elsewhere guesses her password.
-A user name that is no account is counted the same way, so the answers do not tell which exist.
+  1 minute, then twice as long after each further failure, at most an hour; a successful
+  log-in counted there starts its row again (a wait already running stays);
+- a user name that fails ACCOUNT_LIMIT times waits, 5 minutes and doubling, at most an hour.
+Both hold back only browsers that do not prove the name. On each successful log-in the browser
+gets a cookie (BROWSER_COOKIE, kept USUAL_DAYS days) naming a random id of the browser and the
+users who logged in on it, the newest KNOWN_USERS, each with the time of their log-in; it is
+signed with the app's secret key, so nobody can make one or add a name to it. An attempt for a
+name that its browser proves (an active account that logged in on it in the last USUAL_DAYS
+days) waits neither for its address nor for its name: its failures are counted on that browser
+and name alone, with the name's limit and waits, so a browser left open or taken cannot guess
+without limit either, and its log-ins do not start the address's row again. The nurse at the
+ward computer thus still gets in while someone elsewhere, or at the next computer behind the
+same address, guesses her password or makes the address wait. The address alone proves nothing:
+behind a ward's NAT or a proxy it is everyone's, the stranger's too.
+A user name that is no account is counted the same way, so the answers do not tell which exist;
+a browser never proves such a name, so its cookie changes nothing for it either.
 An attempt is counted as a failure before its password is checked, each counter locked while it
 is read and written, and taken back when the password proves right: guesses sent at the same
 moment from many computers thus see each other, and no more than the limit reach a check.
+
+The log-in page reads the browser's cookie and makes the attempt inside `attempt_from`, which
+is how the guards below (called by edc.services.accounts.authenticate) learn of it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from edc.models import User
 from edc.models.security import (
     ACCOUNT_KEY,
     ADDRESS_KEY,
+    BROWSER_KEY,
     LoginAttempt,
     LoginThrottle,
     UserSession,
@@ -51,6 +71,13 @@ STALE = timedelta(days=1)
 # A session ends a day after its log-in, whatever the activity (the idle timeout ends it sooner).
 SESSION_LIFETIME = timedelta(hours=24)
 NAME_LENGTH = 64
+# The cookie that proves a browser's users, and how many of them it keeps (a ward computer's
+# nurses; the cookie stays far below a browser's 4 kB).
+BROWSER_COOKIE = "known_browser"
+KNOWN_USERS = 12
+# Signed apart from the session cookie: neither can be passed off as the other.
+_SALT = "edc.known-browser"
+_ID_LENGTH = 22  # secrets.token_urlsafe(16)
 
 
 class Throttled(Refused):
@@ -78,36 +105,127 @@ def _account_key(name: str) -> str:
     return ACCOUNT_KEY + name
 
 
-def usual_computer(session: Session, name: str, address: str, now: datetime) -> bool:
-    """Whether this user name logged in from this address in the last USUAL_DAYS days."""
-    return session.scalar(select(LoginAttempt.id).where(
-        LoginAttempt.username == name, LoginAttempt.address == address,
-        LoginAttempt.outcome == "success",
-        LoginAttempt.at > now - timedelta(days=USUAL_DAYS)).limit(1)) is not None
+def _browser_key(name: str, browser_id: str) -> str:
+    # The id last and of one length: every key of a name is found by its prefix and length.
+    return f"{BROWSER_KEY}{name}:{browser_id}"
 
 
-def refuse_if_waiting(session: Session, name: str, address: str, usual: bool,
+@dataclass(frozen=True)
+class KnownBrowser:
+    """A browser as its signed cookie shows it: its random id and the users who logged in on
+    it, oldest first, each as (user id, user name, when: seconds since 1970)."""
+
+    id: str
+    users: tuple[tuple[int, str, int], ...] = ()
+
+    def user_id(self, name: str, now: datetime) -> int | None:
+        """The id of the user of this name who logged in on it in the last USUAL_DAYS days."""
+        since = (now - timedelta(days=USUAL_DAYS)).timestamp()
+        return next((user_id for user_id, known, at in reversed(self.users)
+                     if known == name and at > since), None)
+
+    def after_log_in(self, user_id: int, name: str, now: datetime) -> KnownBrowser:
+        """This browser once the user logged in on it: newest last, KNOWN_USERS at most."""
+        others = tuple(u for u in self.users if u[0] != user_id)
+        return KnownBrowser(self.id, (*others, (user_id, name, int(now.timestamp())))[
+            -KNOWN_USERS:])
+
+
+def new_browser() -> KnownBrowser:
+    """A browser that proves nobody yet."""
+    return KnownBrowser(secrets.token_urlsafe(16))
+
+
+def _serializer(keys: Sequence[str | bytes]) -> URLSafeSerializer:
+    # As Flask signs its session: HMAC of the secret key, the newest key last, the older ones
+    # (SECRET_KEY_FALLBACKS) still accepted.
+    return URLSafeSerializer(list(keys), salt=_SALT, signer_kwargs={
+        "key_derivation": "hmac", "digest_method": hashlib.sha256})
+
+
+def sign_browser(browser: KnownBrowser, keys: Sequence[str | bytes]) -> str:
+    """The browser's cookie value, signed with the newest of the app's secret keys."""
+    return str(_serializer(keys).dumps({"id": browser.id, "users": [list(u)
+                                                                   for u in browser.users]}))
+
+
+def read_browser(value: str | None, keys: Sequence[str | bytes]) -> KnownBrowser | None:
+    """The browser its cookie shows; None for no cookie, or one not signed with the app's keys
+    or not in the cookie's shape (forged, altered, or from before a key change)."""
+    if not value:
+        return None
+    try:
+        data = _serializer(keys).loads(value)
+        browser = KnownBrowser(str(data["id"]), tuple(
+            (int(user_id), str(name), int(at)) for user_id, name, at in data["users"]))
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+    return browser if len(browser.id) == _ID_LENGTH and ":" not in browser.id else None
+
+
+# The browser of the log-in attempt being made (set by the log-in page around authenticate),
+# and the counter key of its proof once admit let it through on it.
+_browser: ContextVar[KnownBrowser | None] = ContextVar("edc_login_browser", default=None)
+_proven: ContextVar[str | None] = ContextVar("edc_login_proven", default=None)
+
+
+@contextmanager
+def attempt_from(browser: KnownBrowser | None) -> Iterator[None]:
+    """Make the log-in attempts inside the block from this browser (None: one without a
+    valid cookie)."""
+    browser_token, proven_token = _browser.set(browser), _proven.set(None)
+    try:
+        yield
+    finally:
+        _browser.reset(browser_token)
+        _proven.reset(proven_token)
+
+
+def usual_computer(session: Session, name: str, address: str, now: datetime) -> str | None:
+    """The counter key of this attempt's browser when it proves this user name (an active
+    account that logged in on it in the last USUAL_DAYS days); None when it does not, and
+    always for a name that is no account. The address plays no part: behind a NAT or a proxy
+    it is every computer's."""
+    browser = _browser.get()
+    user_id = browser.user_id(name, now) if browser is not None else None
+    if browser is None or user_id is None:
+        return None
+    active = session.scalar(select(User.id).where(User.id == user_id, User.username == name,
+                                                  User.active.is_(True)))
+    return _browser_key(name, browser.id) if active is not None else None
+
+
+def refuse_if_waiting(session: Session, name: str, address: str, usual: str | None,
                       now: datetime) -> None:
-    """Refuse, before any password is checked, an attempt whose address or user name waits."""
-    keys = [_address_key(address)] + ([] if usual else [_account_key(name)])
+    """Refuse, before any password is checked, an attempt whose counters wait: its browser's
+    for the name when the browser proves it (`usual`), else its address's and its name's."""
+    keys = [usual] if usual else [_address_key(address), _account_key(name)]
     blocked = dict(session.execute(select(LoginThrottle.key, LoginThrottle.blocked_until).where(
         LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now)).all())
     if not blocked:
         return
+    waiting = next(key for key in keys if key in blocked)
     # One refusal kept per wait: a flood of posts must not fill the trail (the failures that
     # started the wait are kept each).
-    waiting = _address_key(address) if _address_key(address) in blocked else _account_key(name)
     started = session.scalar(select(LoginThrottle.last_at).where(LoginThrottle.key == waiting))
-    kept = session.scalar(select(LoginAttempt.id).where(
-        LoginAttempt.address == address[:NAME_LENGTH], LoginAttempt.outcome == "throttled",
-        LoginAttempt.at >= started).limit(1)) if started is not None else None
-    if _address_key(address) in blocked:
-        minutes = _minutes(blocked[_address_key(address)], now)
+    kept = None
+    if started is not None:
+        refusals = select(LoginAttempt.id).where(
+            LoginAttempt.address == address[:NAME_LENGTH], LoginAttempt.outcome == "throttled",
+            LoginAttempt.at >= started)
+        if waiting == usual:  # the browser's wait is the name's own, not the address's
+            refusals = refusals.where(LoginAttempt.username == name)
+        kept = session.scalar(refusals.limit(1))
+    minutes = _minutes(blocked[waiting], now)
+    if waiting == usual:
+        message = ngettext("Too many failed log-ins for this user name on this computer. Try "
+                           "again in %(num)s minute.", "Too many failed log-ins for this user "
+                           "name on this computer. Try again in %(num)s minutes.", minutes)
+    elif waiting == _address_key(address):
         message = ngettext("Too many failed log-ins from this computer. Try again in "
                            "%(num)s minute.", "Too many failed log-ins from this computer. "
                            "Try again in %(num)s minutes.", minutes)
     else:
-        minutes = _minutes(blocked[_account_key(name)], now)
         message = ngettext("Too many failed log-ins for this user name from other computers. "
                            "Try again in %(num)s minute, or log in from the computer you "
                            "usually use.", "Too many failed log-ins for this user name from "
@@ -180,21 +298,26 @@ def _count(session: Session, key: str, now: datetime, limit: int,
         return Counted(key, (row.failures, row.last_at, row.blocked_until), until)
 
 
-def admit(session: Session, name: str, address: str, usual: bool, now: datetime) -> Admission:
-    """Count an attempt as a failure against its address and, from an unusual computer, its
-    user name before its password is checked, and commit; refuse it unchecked (Throttled) when
-    either waits. Counting first, each counter locked, is what keeps attempts made at the same
-    moment from all passing the check: each sees the ones before it, so no more than the limit
-    reach a password check. A right password takes its count back (release)."""
-    keys = [(_address_key(address), ADDRESS_LIMIT, ADDRESS_WAIT)]
-    if not usual:
-        keys.append((_account_key(name), ACCOUNT_LIMIT, ACCOUNT_WAIT))
+def admit(session: Session, name: str, address: str, usual: str | None,
+          now: datetime) -> Admission:
+    """Count an attempt as a failure before its password is checked, and commit: on its
+    browser's key when the browser proves the name (`usual`, from usual_computer), else on its
+    address and its name; refuse it unchecked (Throttled) when one of them waits. Counting
+    first, each counter locked, is what keeps attempts made at the same moment from all passing
+    the check: each sees the ones before it, so no more than the limit reach a password check.
+    A right password takes its count back (release)."""
+    if usual:
+        keys = [(usual, ACCOUNT_LIMIT, ACCOUNT_WAIT)]
+    else:
+        keys = [(_address_key(address), ADDRESS_LIMIT, ADDRESS_WAIT),
+                (_account_key(name), ACCOUNT_LIMIT, ACCOUNT_WAIT)]
     for _try in range(5):
         # A flood of posts while a key waits is refused here, by reading, without a write.
         refuse_if_waiting(session, name, address, usual, now)
         counted = [_count(session, key, now, limit, wait) for key, limit, wait in keys]
         if all(c is not None for c in counted):
             session.commit()
+            _proven.set(usual or None)
             return Admission(tuple(c for c in counted if c is not None))
         # An attempt at the same moment made a key wait after the read above: count nothing.
         session.rollback()
@@ -224,13 +347,22 @@ def release(session: Session, admission: Admission, now: datetime) -> None:
 def count_failure(session: Session, name: str, address: str, admission: Admission,
                   now: datetime) -> None:
     """Keep a failed log-in (admit counted it already); refuse it with the wrong-password
-    message or, when its count made the address or the name wait, with the waiting one."""
+    message or, when its count made the browser, the address or the name wait, with the
+    waiting one."""
     session.execute(delete(LoginThrottle).where(
         LoginThrottle.last_at < now - STALE,
         or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
     record(session, name, address, "failed", now)
     waits = admission.until(_address_key(address))
     account = admission.until(_account_key(name))
+    proof = next((c.until for c in admission.counted if c.key.startswith(BROWSER_KEY)), None)
+    if proof is not None:
+        minutes = _minutes(proof, now)
+        raise Throttled(ngettext("Wrong user name or password. Too many failed log-ins for this "
+                                 "user name on this computer: try again in %(num)s minute.",
+                                 "Wrong user name or password. Too many failed log-ins for this "
+                                 "user name on this computer: try again in %(num)s minutes.",
+                                 minutes), minutes)
     if waits is not None:
         minutes = _minutes(waits, now)
         raise Throttled(ngettext("Wrong user name or password. Too many failed log-ins from "
@@ -261,16 +393,24 @@ def record(session: Session, name: str, address: str, outcome: str, now: datetim
 
 
 def forget_address_failures(session: Session, address: str, now: datetime) -> None:
-    """Start the computer's count again after a successful log-in from it ("failures in a
-    row"); a wait already running stays."""
+    """Start the computer's count again after a successful log-in counted on it ("failures in
+    a row"); one let through on its browser's proof was not counted there and starts nothing. A
+    wait already running stays."""
+    if _proven.get():
+        return
     session.execute(delete(LoginThrottle).where(
         LoginThrottle.key == _address_key(address),
         or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
 
 
 def lift_account_wait(session: Session, name: str) -> None:
-    """Forget the failures counted against a user name (an administrator's unlock)."""
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(name)))
+    """Forget the failures counted against a user name, from any computer and on each browser
+    that proves it (an administrator's unlock)."""
+    prefix = _browser_key(name, "")
+    session.execute(delete(LoginThrottle).where(or_(
+        LoginThrottle.key == _account_key(name),
+        LoginThrottle.key.startswith(prefix, autoescape=True)
+        & (func.length(LoginThrottle.key) == len(prefix) + _ID_LENGTH))))
 
 
 def address_waits_until(session: Session, address: str, now: datetime) -> datetime | None:

@@ -1,10 +1,12 @@
 """Log-in under attack, as a nurse and an administrator meet it: guessing slowed per computer
-and per user name without keeping the nurse out, the same answer for an unknown name, every
-attempt in the trail, log-out ending the session on the server, the password policy, HTTPS."""
+and per user name without keeping the nurse out (her browser proves she logged in on it, even
+when the whole ward shares one address), the same answer for an unknown name, every attempt in
+the trail, log-out ending the session on the server, the password policy, HTTPS."""
 
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 import time
 from datetime import timedelta
@@ -17,8 +19,9 @@ from sqlalchemy import select
 
 from edc import db
 from edc.app import ConfigurationError, context_for, create_app
-from edc.models import AuditEvent, LoginAttempt, utcnow
-from edc.services import accounts
+from edc.models import AuditEvent, LoginAttempt, User, utcnow
+from edc.services import Operator, accounts
+from edc.services.signin import BROWSER_COOKIE, KnownBrowser, read_browser, sign_browser
 from tests.support.apps import PASSWORD, SET_UP, login
 from tests.support.audit import audit_rows
 from tests.support.pages import page
@@ -57,7 +60,7 @@ def _attempts(app: Flask) -> list[tuple[str, str, str]]:
 
 def test_guessing_a_nurse_password_elsewhere_does_not_keep_her_out_of_her_usual_computer(
         app: Flask, client: FlaskClient) -> None:
-    # The nurse logged in at the ward computer before (127.0.0.1, the test client's address).
+    # The nurse logged in on the ward computer's browser before.
     assert login(client, "nurse").status_code == 302
     client.post("/logout")
     stranger = _at(app, "127.0.0.66")
@@ -78,7 +81,8 @@ def test_guessing_a_nurse_password_elsewhere_does_not_keep_her_out_of_her_usual_
                                      headers=ZH)
     assert _alert(zh) == ("此用户名在其他电脑上登录失败次数过多。请 5 分钟后再试，"
                           "或在您常用的电脑上登录。")
-    # The nurse at her usual computer gets in at once.
+    # The nurse at her usual computer gets in at once; a new browser there waits like any other.
+    assert login(_at(app, "127.0.0.1"), "nurse").status_code == 429
     assert login(client, "nurse").status_code == 302
     assert client.get("/participants/").status_code == 200
 
@@ -153,6 +157,234 @@ def test_a_deactivated_account_costs_a_hash_check_and_gets_the_wrong_password_me
                         lambda hashed, typed: checks.append(typed) or real(hashed, typed))
     response = login(app.test_client(), "monitor")
     assert (response.status_code, _alert(response), len(checks)) == (401, WRONG, 1)
+
+
+# A ward behind one address: each nurse's browser proves her --------------------------------------
+
+WARD_WAITS = "Too many failed log-ins from this computer. Try again in 1 minute."
+
+
+def _known(client: FlaskClient) -> str | None:
+    """The browser's proof of its users, as the browser keeps it."""
+    cookie = client.get_cookie(BROWSER_COOKIE, path="/login")
+    return cookie.value if cookie else None
+
+
+def _proofs_set(response) -> list[str]:
+    """The proofs a response gives the browser (Set-Cookie headers)."""
+    return [c for c in response.headers.getlist("Set-Cookie")
+            if c.startswith(f"{BROWSER_COOKIE}=")]
+
+
+def _user_id(app: Flask, name: str) -> int:
+    with app.app_context():
+        return db.session().scalars(select(User.id).where(User.username == name)).one()
+
+
+def _wait_for_name(app: Flask, name: str) -> None:
+    """Five wrong passwords from elsewhere: the name waits on every browser that does not prove
+    it."""
+    stranger = _at(app, "127.0.9.99")
+    for _attempt in range(5):
+        login(stranger, name, "guess")
+    assert login(_at(app, "127.0.9.98"), name).status_code == 429
+
+
+def test_a_ward_behind_one_address_gets_in_while_a_stranger_there_makes_it_wait(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    ward = "127.0.6.1"  # the whole ward leaves the hospital's network through it
+    nurse = _at(app, ward)
+    assert login(nurse, "nurse").status_code == 302
+    nurse.post("/logout")
+    # A stranger at the next computer: ten failures with any names make the address wait...
+    stranger = _at(app, ward)
+    for _attempt in range(9):
+        assert _alert(login(stranger, secrets.token_hex(4), "guess")) == WRONG
+    assert login(stranger, secrets.token_hex(4), "guess").status_code == 429
+    # ...and five more at the nurse's name from elsewhere make her name wait too.
+    _wait_for_name(app, "nurse")
+    # The nurse, in the browser she logged in on before, gets in at once.
+    assert login(nurse, "nurse").status_code == 302
+    assert nurse.get("/participants/").status_code == 200
+    # A browser new at that address waits, whoever types in it, with the message.
+    newcomer = _at(app, ward)
+    refused = login(newcomer, "investigator")
+    assert (refused.status_code, _alert(refused)) == (429, WARD_WAITS)
+    assert refused.headers["Retry-After"] == "60"
+    assert _alert(newcomer.post("/login", data={"username": "investigator",
+                                                "password": PASSWORD}, headers=ZH)) == (
+        "这台电脑登录失败次数过多。请 1 分钟后再试。")
+    # The stranger keeps being refused, the nurse's right password unchecked too.
+    assert _alert(login(stranger, "nurse")) == WARD_WAITS
+    # Her log-in was not counted at the address and started nothing there: after the wait, the
+    # stranger's next failure makes it wait twice as long.
+    _later(monkeypatch, 1.5)
+    assert "try again in 2 minutes" in _alert(login(stranger, secrets.token_hex(4), "guess"))
+    assert ("nurse", ward, "success") in _attempts(app)
+
+
+def test_a_forged_altered_or_other_users_proof_lets_nobody_past_a_wait(app: Flask) -> None:
+    ward = "127.0.6.20"
+    nurse, colleague = _at(app, ward), _at(app, ward)
+    assert login(nurse, "nurse").status_code == 302
+    assert login(colleague, "investigator").status_code == 302
+    _make_wait(app, ward)
+    # The investigator's browser proves the investigator, not the nurse.
+    assert _alert(login(colleague, "nurse")) == WARD_WAITS
+    # A proof made without the app's secret key, or the investigator's with its names changed.
+    real = _known(colleague)
+    browser = read_browser(real, [app.secret_key])
+    assert browser is not None and [u[1] for u in browser.users] == ["investigator"]
+    claim = KnownBrowser(browser.id, ((_user_id(app, "nurse"), "nurse",
+                                       int(utcnow().timestamp())),))
+    forged = sign_browser(claim, ["a key somebody guessed"])
+    altered = forged.rsplit(".", 1)[0] + "." + real.rsplit(".", 1)[1]
+    for value in (forged, altered):
+        impostor = _at(app, ward)
+        impostor.set_cookie(BROWSER_COOKIE, value, path="/login")
+        assert _alert(login(impostor, "nurse")) == WARD_WAITS
+    # The nurse's own proof lets her in.
+    assert login(nurse, "nurse").status_code == 302
+
+
+def test_a_browsers_own_failures_are_limited_like_a_names(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks: list[str] = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash",
+                        lambda hashed, typed: checks.append(typed) or real(hashed, typed))
+    open_browser = _at(app, "127.0.6.30")
+    assert login(open_browser, "nurse").status_code == 302
+    open_browser.post("/logout")
+    checks.clear()
+    # Someone at her browser guesses: five passwords are checked, then it waits, unchecked.
+    answers = [login(open_browser, "nurse", f"guess{n}") for n in range(8)]
+    assert [r.status_code for r in answers] == [401] * 4 + [429] * 4
+    assert len(checks) == 5
+    assert _alert(answers[4]) == (
+        "Wrong user name or password. Too many failed log-ins for this user name on this "
+        "computer: try again in 5 minutes.")
+    right = login(open_browser, "nurse")
+    assert (right.status_code, right.headers["Retry-After"]) == (429, "300")
+    assert _alert(right) == (
+        "Too many failed log-ins for this user name on this computer. Try again in 5 minutes.")
+    assert _alert(open_browser.post("/login", data={"username": "nurse", "password": "x"},
+                                    headers=ZH)) == (
+        "此用户名在这台电脑上登录失败次数过多。请 5 分钟后再试。")
+    # Counted on that browser alone: the nurse elsewhere and the others at the address get in.
+    assert login(_at(app, "127.0.6.31"), "nurse").status_code == 302
+    assert login(_at(app, "127.0.6.30"), "investigator").status_code == 302
+    # After the wait, one more failure doubles it; an administrator's Unlock ends it.
+    _later(monkeypatch, 6)
+    assert "try again in 10 minutes" in _alert(login(open_browser, "nurse", "guess"))
+    with app.app_context():
+        accounts.unlock(context_for(SET_UP), "nurse")
+    assert login(open_browser, "nurse").status_code == 302
+
+
+def test_the_proof_outlives_log_out_as_an_http_only_cookie_of_the_log_in_page(
+        app: Flask) -> None:
+    browser = _at(app, "127.0.6.40")
+    response = login(browser, "nurse")
+    [known] = _proofs_set(response)
+    assert {"HttpOnly", "SameSite=Lax", "Path=/login", "Max-Age=7776000"} <= {
+        part.strip() for part in known.split(";")}
+    assert "Secure" not in known
+    # A failed log-in leaves the proof as it was.
+    assert _proofs_set(login(browser, "nobody", "guess")) == []
+    assert browser.post("/logout").status_code == 302
+    assert browser.get("/participants/").status_code == 302  # the session ended
+    _wait_for_name(app, "nurse")
+    assert login(browser, "nurse").status_code == 302  # the browser is still hers
+    https = app.test_client().post("/login", data={"username": "investigator",
+                                                   "password": PASSWORD},
+                                   base_url="https://localhost")
+    assert all("Secure" in c for c in https.headers.getlist("Set-Cookie"))
+    assert len(_proofs_set(https)) == 1
+
+
+def test_a_deactivated_accounts_proof_is_worthless(app: Flask) -> None:
+    ward = "127.0.6.50"
+    monitor = _at(app, ward)
+    assert login(monitor, "monitor").status_code == 302
+    with app.app_context():
+        ctx = context_for(SET_UP)
+        accounts.set_active(ctx, accounts.account(ctx, "monitor"), False, "Left the study")
+    _make_wait(app, ward)
+    # Held back like any browser, its password unchecked.
+    assert _alert(login(monitor, "monitor")) == WARD_WAITS
+    with app.app_context():
+        accounts.lift_computer_wait(context_for(SET_UP), ward, "Ward computer", None)
+    # Its failures count at the address and the name, as anyone's do.
+    for _attempt in range(4):
+        assert _alert(login(monitor, "monitor")) == WRONG
+    assert "for this user name from other computers" in _alert(login(monitor, "monitor"))
+
+
+def test_a_proof_changes_nothing_for_a_name_that_is_no_account(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    proven = _at(app, "127.0.6.60")
+    assert login(proven, "nurse").status_code == 302
+    proven.post("/logout")
+    checks: list[str] = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash",
+                        lambda hashed, typed: checks.append(typed) or real(hashed, typed))
+    answers = {}
+    for name, browser in (("nobody1", proven), ("nobody2", _at(app, "127.0.6.61"))):
+        checks.clear()
+        answers[name] = [(r.status_code, _alert(r), r.headers.get("Retry-After"),
+                          _proofs_set(r))
+                         for r in (login(browser, name, "wrong-password") for _ in range(6))]
+        assert checks == ["wrong-password"] * 5, name
+    assert answers["nobody1"] == answers["nobody2"]
+    assert answers["nobody1"][-1][:3] == (429, (
+        "Too many failed log-ins for this user name from other computers. Try again in 5 "
+        "minutes, or log in from the computer you usually use."), "300")
+
+
+def test_a_ward_computer_proves_its_twelve_newest_users_for_ninety_days(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    ward = "127.0.6.70"
+    names = [f"ward.nurse.{n:02d}" for n in range(1, 14)]
+    with app.app_context():
+        for name in names:
+            accounts.create_user(context_for(Operator("admin")), name, "nurse", PASSWORD)
+    shared = _at(app, ward)
+    for name in names:
+        assert login(shared, name).status_code == 302
+        shared.post("/logout")
+    assert len(_known(shared)) < 2000  # far below what a browser keeps
+    _make_wait(app, ward)
+    assert _alert(login(shared, names[0])) == WARD_WAITS  # the oldest was dropped
+    assert login(shared, names[1]).status_code == 302
+    # Ninety days after a user's last log-in there, the browser no longer proves her.
+    _later(monkeypatch, 89 * 24 * 60)
+    _make_wait(app, ward)
+    assert login(shared, names[2]).status_code == 302
+    _later(monkeypatch, 91 * 24 * 60)
+    _make_wait(app, ward)
+    assert _alert(login(shared, names[3])) == WARD_WAITS
+
+
+def test_the_server_console_lifts_a_computers_wait_saying_why(app: Flask, runner) -> None:
+    ward = _make_wait(app, "127.0.6.80")
+    assert runner("lift-wait", "127.0.6.80").exit_code == 2  # no reason: nothing lifted
+    assert login(ward, "nurse").status_code == 429
+    lifted = runner("lift-wait", "127.0.6.80", "--reason", "Ward NAT, nurses mistyped")
+    assert (lifted.exit_code, lifted.stdout) == (
+        0, "The computer 127.0.6.80 may try to log in again now.\n")
+    assert login(ward, "nurse").status_code == 302
+    with app.app_context():
+        [event] = db.session().scalars(select(AuditEvent).where(
+            AuditEvent.entity == "login_throttle")).all()
+    assert event.username.startswith("cli:")
+    assert (event.reason, event.action, event.new) == (
+        "Ward NAT, nurses mistyped", "delete", "127.0.6.80")
+    again = runner("lift-wait", "127.0.6.80", "--reason", "Again")
+    assert (again.exit_code, again.stderr) == (2, (
+        "Error: The computer 127.0.6.80 no longer waits: its wait ended or another "
+        "administrator lifted it. Nothing was changed.\n"))
 
 
 # Every attempt in the trail, shown to the administrator -------------------------------------------

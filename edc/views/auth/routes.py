@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -32,7 +35,18 @@ from edc.services.accounts import (
     change_own_password,
     choose_language,
 )
-from edc.services.signin import Throttled, end_session, start_session
+from edc.services.signin import (
+    BROWSER_COOKIE,
+    USUAL_DAYS,
+    KnownBrowser,
+    Throttled,
+    attempt_from,
+    end_session,
+    new_browser,
+    read_browser,
+    sign_browser,
+    start_session,
+)
 from edc.views.fields import Form
 from edc.views.shared import attach_errors, context
 
@@ -53,6 +67,21 @@ def _safe_next(target: str | None) -> str:
     return url_for("index")  # the worklist
 
 
+def _secret_keys() -> Sequence[str | bytes]:
+    """The app's secret keys as Flask signs its session with them: the older ones first."""
+    return [*(current_app.config.get("SECRET_KEY_FALLBACKS") or ()), current_app.secret_key]
+
+
+def _remember_browser(response: Response, browser: KnownBrowser) -> None:
+    """Give the browser its proof: sent only to the log-in page, never readable by a script,
+    over HTTPS only whenever the session cookie is."""
+    response.set_cookie(
+        BROWSER_COOKIE, sign_browser(browser, _secret_keys()),
+        max_age=int(timedelta(days=USUAL_DAYS).total_seconds()), path=url_for("auth.login"),
+        httponly=True, samesite="Lax",
+        secure=current_app.session_interface.get_cookie_secure(current_app))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST" and "language" in request.form:
@@ -66,9 +95,12 @@ def login() -> Any:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        # The browser's proof of the users who logged in on it (none when forged or altered).
+        browser = read_browser(request.cookies.get(BROWSER_COOKIE), _secret_keys())
         try:
-            user = authenticate(db.session(), form.username.data, form.password.data,
-                                request.remote_addr or "unknown")
+            with attempt_from(browser):
+                user = authenticate(db.session(), form.username.data, form.password.data,
+                                    request.remote_addr or "unknown")
         except Throttled as throttled:
             response = render_template("auth/login.html", form=form,
                                        error=" ".join(throttled.messages))
@@ -84,7 +116,11 @@ def login() -> Any:
                 choose_language(context(), user, chosen, LANGUAGES)
             session.permanent = True
             session["last_seen"] = datetime.now(UTC).timestamp()
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            # Kept across log-outs: it proves the browser, not a session.
+            _remember_browser(response, (browser or new_browser()).after_log_in(
+                user.id, user.username, utcnow()))
+            return response
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
 
 
@@ -132,7 +168,8 @@ def language() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    # Ended on the server: a copy of the cookie taken before is refused from now on.
+    # Ended on the server: a copy of the cookie taken before is refused from now on. The
+    # browser's proof (BROWSER_COOKIE) stays: it proves the browser, not a session.
     end_session(db.session(), session.get("sid"))
     logout_user()
     session.clear()
