@@ -64,3 +64,16 @@ def test_chinese_sentences_and_ages_are_not_spaced_as_english(app: Flask, nurse,
     english = nurse.get(f"/participants/{pid}").text
     assert "无法评估。检验科" in chinese
     assert "an outcome is not assessable. A lab eGFR" in english
+
+
+def test_a_label_and_its_text_are_joined_by_a_full_width_colon_in_chinese(
+        app: Flask, as_role, allocation) -> None:
+    pid = factories.child(app, "with results")
+    sampled = factories.targets(app, pid)["W02"].isoformat()
+    monitor = as_role("monitor")
+    url = f"/visits/{visit_id(app, pid, 'W02')}"
+    chinese = monitor.get(url, headers=ZH).text
+    assert re.search(rf'class="sample-date">采样日期：{sampled} 周.[ <]', chinese)
+    # Who saved the results, then what: "nurse：..." in Chinese, "nurse: ..." in English.
+    assert re.search(r"\d\d:\d\d:\d\d nurse：", chinese)
+    assert re.search(r"\d\d:\d\d:\d\d nurse: ", monitor.get(url).text)
