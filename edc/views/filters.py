@@ -27,6 +27,7 @@ from edc.services.language import (
     qualifier,
     reads_chinese,
 )
+from edc.services.queries import SYSTEM
 from edc.views.shared import calendar, study
 
 # Stored codes shown to people: statuses, kinds, outcomes, roles, audited entities.
@@ -129,6 +130,12 @@ def reason(text: str | None) -> str:
     return _(text) if text else ""
 
 
+def who(username: str | None) -> str:
+    """Who made a change, as a reader names them: the study's automatic checks in words, a
+    person by their user name."""
+    return _("the study's checks") if username == SYSTEM else username or ""
+
+
 def paren(text: Any) -> str:
     """An aside in brackets as the reader's language writes them: " (text)" or "（text）"."""
     return f"（{text}）" if reads_chinese() else f" ({text})"
@@ -217,6 +224,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(flags_on, "flags_on")
     app.add_template_filter(reason, "reason")
     app.add_template_filter(paren, "paren")
+    app.add_template_filter(who, "who")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(missed_words, "missed_reason")
     app.add_template_filter(label_of, "label")

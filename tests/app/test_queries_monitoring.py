@@ -259,7 +259,7 @@ def _with_egfr(app: Flask, pid: int, code: str, lab: str, **more: Any) -> None:
 
 
 def test_automatic_queries_for_a_sample_outside_its_window(
-        app: Flask, allocation: None) -> None:
+        app: Flask, as_role: Any, allocation: None) -> None:
     pid = factories.child(app, "scheduled")
     with app.app_context():
         visit = db.session().scalars(select(Visit).where(
@@ -271,6 +271,14 @@ def test_automatic_queries_for_a_sample_outside_its_window(
     assert len(window) == 1
     assert window[0].raised_by == "system" and window[0].entity == "visit"
     assert window[0].text.startswith("Sample taken 5 days after its window")
+    # The child's history names who raised it in words, not by the trail's account name.
+    monitor = as_role("monitor")
+    history = html_of(monitor.get(f"/participants/{pid}/history"))
+    assert '<td class="who">the study&#39;s checks</td>' in history
+    assert '<td class="who">system</td>' not in history
+    monitor.post("/language", data={"language": "zh_CN", "next": "/"})
+    chinese = html_of(monitor.get(f"/participants/{pid}/history"))
+    assert '<td class="who">研究自动核查</td>' in chinese
     # Saved again (corrected) while the query is not closed: not raised twice.
     factories.enter_results(app, pid, "W02", late + timedelta(days=5), reason="Fix",
                             urea=("4.3", "mmol/L"))
