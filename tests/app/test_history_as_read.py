@@ -50,7 +50,7 @@ def test_a_measurement_whose_label_holds_its_unit_shows_the_unit_once(
     assert "W02 Dysmorphic RBC 60 %" in english and "Height (cm)" not in english
     # The visit's own history (the visit page) tells it so too.
     visit = page(nurse.get(f"/visits/{visit_id(app, pid, 'W02')}", headers=ZH))
-    assert [line.split(": ", 1)[1] for line in visit.results["height"].history] == ["126 cm"]
+    assert [line.split("：", 1)[1] for line in visit.results["height"].history] == ["126 cm"]
 
 
 def test_a_visit_the_child_does_not_have_is_said_and_the_whole_history_shown(
