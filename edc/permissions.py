@@ -38,8 +38,10 @@ class Action(StrEnum):
     SIGN_CASEBOOK = "sign_casebook"
     FREEZE = "freeze"  # freeze and unfreeze a child's record
     LOCK_DATABASE = "lock_database"
-    MANAGE_USERS = "manage_users"  # accounts, the allocation list, the study definition
+    MANAGE_USERS = "manage_users"  # accounts (not those that see the arm), the study definition
     SEE_ALLOCATION = "see_allocation"
+    # Who reads the list reads the arms; who loads it could choose the next child's arm.
+    LOAD_ALLOCATION = "load_allocation"
 
 
 _STAFF = frozenset(Role)
@@ -70,9 +72,16 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.LOCK_DATABASE: frozenset({Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.SEE_ALLOCATION: frozenset({Role.UNBLINDED}),
+    Action.LOAD_ALLOCATION: frozenset({Role.UNBLINDED}),
 }
 
 
 def may(role: str, action: Action) -> bool:
     """Return whether a user of role may do action."""
     return role in PERMISSIONS[action]
+
+
+def blinded(role: str) -> bool:
+    """Return whether a user of role must not learn the arms (and so must not make, become or
+    take over an account that sees them)."""
+    return not may(role, Action.SEE_ALLOCATION)

@@ -1,5 +1,6 @@
-"""The `edc` command: init, serve, demo, grow, create-user, unlock-user, lift-wait, lock, unlock,
-schedule, allocation load, backup, restore, check, export."""
+"""The `edc` command: init, serve, demo, grow, create-user, unlock-user, lift-wait,
+reset-password, deactivate-user, reactivate-user, lock, unlock, schedule, allocation load, backup,
+restore, check, export."""
 
 from __future__ import annotations
 
@@ -164,6 +165,57 @@ def unlock_user(username: str) -> None:
     except Refused as refused:
         _refused(refused)
     click.echo(f"Unlocked {username}.")
+
+
+def _new_password() -> str:
+    """A password prompted for twice, or read from standard input."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@main.command("reset-password")
+@click.argument("username")
+def reset_password(username: str) -> None:
+    """Give an account a temporary password (any account: an unblinded one's only here); the
+    password is prompted for, or read from standard input."""
+    from edc.services.accounts import account
+    from edc.services.accounts import reset_password as reset
+
+    ctx = _context()
+    try:
+        reset(ctx, account(ctx, username), _new_password())
+    except Refused as refused:
+        _refused(refused)
+    click.echo(f"Reset the password of {username}: give its person the temporary password.")
+
+
+def _set_active(username: str, active: bool, reason: str) -> None:
+    from edc.services.accounts import account, set_active
+
+    ctx = _context()
+    try:
+        set_active(ctx, account(ctx, username), active, reason)
+    except Refused as refused:
+        _refused(refused)
+
+
+@main.command("deactivate-user")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why (kept in the trail).")
+def deactivate_user(username: str, reason: str) -> None:
+    """Deactivate an account (an unblinded one's only here): its sessions end."""
+    _set_active(username, False, reason)
+    click.echo(f"Deactivated {username}.")
+
+
+@main.command("reactivate-user")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why (kept in the trail).")
+def reactivate_user(username: str, reason: str) -> None:
+    """Reactivate an account (an unblinded one's only here)."""
+    _set_active(username, True, reason)
+    click.echo(f"Reactivated {username}.")
 
 
 @main.command("lock")

@@ -44,3 +44,4 @@ class AuditAction(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     EXPORT = "export"  # data left the app: who, which format, which file
+    REFUSED = "refused"  # an attempt refused and kept: a blinded person's at an unblinded account

@@ -4,6 +4,12 @@ log-in (guarded by edc.services.signin), the lock after repeated wrong passwords
 Every change of an account acts in a Context like every write, the administrator as the actor.
 Logging in does not: before it there is no actor, only the typed user name, so authenticate takes
 the session and the moment.
+
+An account that sees the arms (the unblinded role) is made, given, taken away, reset and
+(de)activated only by someone who is not blinded: in practice at the server console (`edc
+create-user --role unblinded`, `edc reset-password`, `edc deactivate-user`), where no role
+applies. A blinded person who could do any of it could log in as that account and read every
+child's arm; their attempt is refused and kept in the audit trail.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from edc.audit import record_event
 from edc.models import ROLES, User, utcnow
-from edc.permissions import Role
+from edc.permissions import Role, blinded
 from edc.protocol.codes import AuditAction
 from edc.services import signin
 from edc.services.base import GENERAL, N_, Changed, Context, Errors, Refused, audited
@@ -111,11 +117,54 @@ def _reads_as(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
+# What a refused attempt at an unblinded account is kept as in the trail (field: what it asked).
+REFUSED_UNBLINDED = N_("Refused: an account that sees the arms is managed only at the server "
+                       "console")
+
+
+def _acts_blinded(ctx: Context) -> bool:
+    """Whether the actor is a logged-in person whose role must not learn the arms (a command
+    at the server console is no account and has no role)."""
+    return isinstance(ctx.actor, User) and blinded(ctx.actor.role)
+
+
+def _refuse_unblinded(ctx: Context, username: str, field: str, asked: str,
+                      message: str) -> None:
+    """Keep a blinded person's attempt at an unblinded account in the trail and refuse it with
+    the message at its field."""
+    record_event(ctx.session, ctx.actor.username, REFUSED_UNBLINDED,
+                 action=AuditAction.REFUSED, entity="user", field=asked, new=username)
+    ctx.session.commit()
+    raise Refused({field: [message]})
+
+
+def _refuse_unblinded_role(ctx: Context, user: User, role: str) -> None:
+    """Refuse a blinded person's change of an account's role to or from one that sees the arms."""
+    if _acts_blinded(ctx) and role != user.role and not (blinded(role) and blinded(user.role)):
+        _refuse_unblinded(ctx, user.username, "role", "role", _(
+            "The unblinded role is neither given nor taken away here: an account that sees "
+            "the arms is managed only at the server console, by the hospital's IT. There "
+            "they create a separate unblinded account (edc create-user NAME --role unblinded) "
+            "or deactivate one no longer needed (edc deactivate-user %(name)s --reason "
+            "TEXT).", name=user.username))
+
+
+def _refuse_unblinded_account(ctx: Context, user: User, field: str, asked: str,
+                              message: str) -> None:
+    if _acts_blinded(ctx) and not blinded(user.role):
+        _refuse_unblinded(ctx, user.username, field, asked, message)
+
+
 def create_user(ctx: Context, username: str, role: str, password: str) -> User:
     """Create an account with a hashed password; it reads the site's language until its
     person chooses another."""
     session = ctx.session
     username = username.strip()
+    if role in ROLES and not blinded(role) and _acts_blinded(ctx):
+        _refuse_unblinded(ctx, username, "role", "username", _(
+            "An unblinded account sees every child's arm, so it is not created here. The "
+            "hospital's IT creates it at the server console: edc create-user %(name)s --role "
+            "unblinded.", name=username or "NAME"))
     errors = Errors()
     if (
         not username
@@ -331,6 +380,7 @@ def change_role(ctx: Context, user: User, role: str, reason: str,
     if role not in ROLES:
         raise Refused({"role": [_("Got role %(role)r. Expected one of: %(roles)s.", role=role,
                                   roles=", ".join(ROLES))]})
+    _refuse_unblinded_role(ctx, user, role)
     reason = _reason(reason)
     if role == user.role:
         return user
@@ -348,6 +398,10 @@ def set_active(ctx: Context, user: User, active: bool, reason: str,
     ends at its next page) or reactivate it, saying why."""
     _check_state(user, None if expected_active is None else str(expected_active),
                  str(user.active))
+    _refuse_unblinded_account(ctx, user, GENERAL, "active", _(
+        "%(name)s sees the arms: the account is not deactivated or reactivated here. The "
+        "hospital's IT does it at the server console: edc deactivate-user %(name)s --reason "
+        "TEXT, or edc reactivate-user %(name)s --reason TEXT.", name=user.username))
     reason = _reason(reason)
     if user.active == active:
         return user
@@ -367,6 +421,10 @@ def set_active(ctx: Context, user: User, active: bool, reason: str,
 def reset_password(ctx: Context, user: User, password: str) -> User:
     """Give an account a temporary password the administrator typed, under the same policy as
     a new one; a lock-out after failed log-ins ends with it."""
+    _refuse_unblinded_account(ctx, user, "password", "password_hash", _(
+        "%(name)s sees the arms: its password is not reset here, since whoever set it could "
+        "log in and read them. The hospital's IT resets it at the server console: edc "
+        "reset-password %(name)s.", name=user.username))
     problems = password_problems(password, user.username)
     if problems:
         raise Refused({"password": problems})

@@ -1,4 +1,10 @@
-"""The concealed allocation list: loading it and assigning it (edc.read.blinding reads it)."""
+"""The concealed allocation list: loading it and assigning it (edc.read.blinding reads it).
+
+Whoever loads the list reads its arms, and since the next child takes the lowest free sequence
+number, whoever could add entries below or among the loaded ones could choose a child's arm. So
+only someone who may see the arms loads it (the unblinded role's page, or `edc allocation load`
+at the server console), and a list is only ever extended after its end.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ import csv
 import io
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from edc.models import Allocation, Participant, utcnow
+from edc.models import Allocation, Participant, User, utcnow
+from edc.permissions import blinded
 from edc.services.base import GENERAL, N_, Context, Errors, Refused, audited
 
 
@@ -33,8 +40,14 @@ MAX_SEQUENCE = 2**31 - 1
 
 
 def load_allocation(ctx: Context, text: str) -> int:
-    """Load a randomisation list (CSV with columns sequence,arm); return how many rows."""
+    """Load a randomisation list (CSV with columns sequence,arm) after the end of the one
+    loaded; return how many rows."""
     session, study = ctx.session, ctx.study
+    if isinstance(ctx.actor, User) and blinded(ctx.actor.role):
+        raise Refused({GENERAL: [_(
+            "The allocation list holds the arms: only the unblinded role loads it, on its "
+            "Allocation list page, or the hospital's IT at the server console (edc allocation "
+            "load FILE.csv).")]})
     errors = Errors()
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or {"sequence", "arm"} - {f.strip() for f in reader.fieldnames}:
@@ -50,6 +63,7 @@ def load_allocation(ctx: Context, text: str) -> int:
         )
     arms = {a.code for a in study.arms}
     rows: dict[int, str] = {}
+    lines: dict[int, int] = {}  # sequence -> its line in the file
     for line, row in enumerate(reader, start=2):
         if None in row:  # cells beyond the header's columns
             errors.add(GENERAL, _("Line %(line)s: more cells than the header sequence,arm.",
@@ -82,7 +96,7 @@ def load_allocation(ctx: Context, text: str) -> int:
                 ),
             )
         else:
-            rows[int(seq)] = arm
+            rows[int(seq)], lines[int(seq)] = arm, line
     if not rows and not errors:
         errors.add(GENERAL, _("The list is empty."))
     counts = {a: list(rows.values()).count(a) for a in arms}
@@ -95,13 +109,22 @@ def load_allocation(ctx: Context, text: str) -> int:
                 n=len(rows),
             ),
         )
-    taken = set(session.scalars(select(Allocation.sequence).where(Allocation.sequence.in_(rows))))
-    if taken:
+    # Only after the end: an entry below the highest loaded, or in a gap among the loaded ones,
+    # would be the next child's, with an arm chosen after the statistician's list.
+    last = session.scalar(select(func.max(Allocation.sequence)))
+    early = [seq for seq in rows if last is not None and seq <= last]
+    if early:
+        first = min(early, key=lines.__getitem__)
         errors.add(
             GENERAL,
             _(
-                "Sequence numbers already loaded: %(seqs)s.",
-                seqs=", ".join(str(s) for s in sorted(taken)),
+                "Line %(line)s: sequence %(seq)s is not after the end of the list already "
+                "loaded (its highest number is %(last)s). A list is only extended after its "
+                "end: number the new entries from %(next)s.",
+                line=lines[first],
+                seq=first,
+                last=last,
+                next=last + 1,
             ),
         )
     errors.raise_if_any()

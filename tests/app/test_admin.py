@@ -1,13 +1,13 @@
 """The administrator's pages as a trial uses them: accounts created under the password policy,
 roles changed, passwords reset, accounts deactivated and unlocked, each audited with the
-administrator as actor; the allocation list loaded without showing an arm; the study
-definition in force; all of it refused to every other role."""
+administrator as actor; the study definition in force; all of it refused to every other role.
+What a blinded administrator may not do to an unblinded account, and the allocation list, are in
+test_unblinded_duties.py."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from io import BytesIO
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from edc.services import Operator, Refused, accounts
 from tests.support import factories
 from tests.support.apps import PASSWORD, login, make_app
 from tests.support.audit import audit_rows
-from tests.support.pages import giveaways, page
+from tests.support.pages import page
 
 NEW_PASSWORD = "Lantern-river-42"
 
@@ -135,18 +135,18 @@ def test_role_change_password_reset_deactivation_and_unlock_are_audited(
     assert row.new == "(changed)"
 
     # Deactivated: cannot log in, and a session already open ends at its next page.
-    nurse_session = as_role("unblinded")
-    assert nurse_session.get("/").status_code == 200
-    assert change(admin, app, "unblinded", "deactivate",
+    their_session = as_role("investigator")
+    assert their_session.get("/").status_code == 200
+    assert change(admin, app, "investigator", "deactivate",
                   reason="Left the hospital").status_code == 302
-    assert nurse_session.get("/").status_code == 302
-    assert login(FlaskClient(app), "unblinded").status_code == 401
+    assert their_session.get("/").status_code == 302
+    assert login(FlaskClient(app), "investigator").status_code == 401
     [row] = audit_rows(app, entity="user", field="active", username="admin")
     assert (row.username, row.old, row.new, row.reason) == ("admin", "yes", "no",
                                                             "Left the hospital")
     assert "Reactivate" in page(admin.get("/admin/users")).text
-    assert change(admin, app, "unblinded", "reactivate", reason="Back").status_code == 302
-    assert login(FlaskClient(app), "unblinded").status_code == 302
+    assert change(admin, app, "investigator", "reactivate", reason="Back").status_code == 302
+    assert login(FlaskClient(app), "investigator").status_code == 302
 
     # Five failed log-ins from another computer make the name wait there; the admin lifts it.
     elsewhere = app.test_client()
@@ -208,28 +208,6 @@ def test_a_change_from_a_page_showing_another_state_is_refused(
     assert user(app, "nurse").role == "nurse"
 
 
-def test_the_allocation_list_is_loaded_with_its_refusals_and_no_arm_shown(
-        app: Flask, admin: FlaskClient) -> None:
-    def upload(text: str) -> Any:
-        return admin.post("/admin/allocation", data={
-            "list_file": (BytesIO(text.encode()), "list.csv")},
-            content_type="multipart/form-data")
-
-    bad = upload("sequence,arm\n1,MSC\n1,PBO\n")
-    assert bad.status_code == 422
-    assert ("error", "Line 3: sequence 1 appears twice.") in page(bad).flashes
-    good = upload("sequence,arm\n1,MSC\n2,PBO\n3,PBO\n4,MSC\n")
-    assert good.status_code == 302
-    shown = admin.get("/admin/allocation")
-    assert ("success", "Loaded 4 allocation entries.") in page(shown).flashes
-    assert giveaways({"/admin/allocation": shown.text}) == []
-    assert '<dd data-count="left">4</dd>' in shown.text
-    again = upload("sequence,arm\n3,PBO\n4,MSC\n")
-    assert ("error", "Sequence numbers already loaded: 3, 4.") in page(again).flashes
-    assert page(admin.post("/admin/allocation", data={})).errors["list_file"] == [
-        "Choose the list's CSV file."]
-
-
 def test_the_study_page_shows_every_form_item_and_visit_of_the_definition(
         app: Flask, admin: FlaskClient) -> None:
     definition = app.extensions["edc_study"]
@@ -254,12 +232,12 @@ def test_every_admin_page_is_refused_to_every_other_role(app: Flask, as_role,
     client = as_role(role)
     target = user(app, "nurse").id
     assert "/admin/users" not in client.get("/").text
-    for url in ("/admin/users", "/admin/allocation", "/admin/study", "/admin/lock"):
+    for url in ("/admin/users", "/admin/study", "/admin/lock"):
         assert client.get(url).status_code == 403, url
     for url in ("/admin/users/new", f"/admin/users/{target}/role",
                 f"/admin/users/{target}/deactivate", f"/admin/users/{target}/reactivate",
                 f"/admin/users/{target}/password", f"/admin/users/{target}/unlock",
-                "/admin/allocation", "/admin/lock", "/admin/unlock"):
+                "/admin/lock", "/admin/unlock"):
         assert client.post(url, data={}).status_code == 403, url
     assert login(FlaskClient(app), "nurse", PASSWORD).status_code == 302
 
@@ -278,7 +256,7 @@ def test_every_admin_form_carries_the_security_token(database_url, study, monkey
         users = client.get("/admin/users").text
         forms = users.count("<form")
         assert forms >= 2 + 4 and len(TOKEN.findall(users)) == forms
-        for url in ("/admin/lock", "/admin/allocation", f"/participants/{pid}"):
+        for url in ("/admin/lock", f"/participants/{pid}"):
             shown = client.get(url).text
             assert len(TOKEN.findall(shown)) == shown.count("<form"), url
         target = user(app, "nurse").id

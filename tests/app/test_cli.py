@@ -1,4 +1,5 @@
-"""The `edc` command: schedule, create-user, allocation load, init, demo, broken study files."""
+"""The `edc` command: schedule, create-user, reset-password, deactivate-user, allocation load,
+init, demo, broken study files."""
 
 from __future__ import annotations
 
@@ -133,14 +134,59 @@ def test_allocation_load_refuses_a_bad_list_and_stores_nothing(
     assert rows(database_url, Allocation) == []
 
 
-def test_allocation_load_refuses_sequences_already_loaded(runner, database_url, tmp_path) -> None:
+def test_allocation_load_only_extends_the_list_after_its_end(runner, database_url,
+                                                           tmp_path) -> None:
     csv = tmp_path / "list.csv"
-    csv.write_text("sequence,arm\n1,MSC\n2,PBO\n")
+    csv.write_text("sequence,arm\n1,MSC\n2,PBO\n5,PBO\n6,MSC\n")
     assert runner("allocation", "load", str(csv)).exit_code == 0
-    again = runner("allocation", "load", str(csv))
-    assert again.exit_code == 2
-    assert "Sequence numbers already loaded: 1, 2." in again.stderr
-    assert len(rows(database_url, Allocation)) == 2
+    # Again, below the end, or into the gap 3-4 (the next child's number, an arm chosen now).
+    for text, first in [("sequence,arm\n1,MSC\n2,PBO\n", "Line 2: sequence 1"),
+                        ("sequence,arm\n7,MSC\n4,PBO\n", "Line 3: sequence 4"),
+                        ("sequence,arm\n3,PBO\n4,MSC\n", "Line 2: sequence 3")]:
+        csv.write_text(text)
+        again = runner("allocation", "load", str(csv))
+        assert again.exit_code == 2
+        assert again.stderr == (
+            f"Error: {first} is not after the end of the list already loaded (its highest "
+            "number is 6). A list is only extended after its end: number the new entries "
+            "from 7.\n")
+    assert sorted(a.sequence for a in rows(database_url, Allocation)) == [1, 2, 5, 6]
+    csv.write_text("sequence,arm\n7,MSC\n8,PBO\n")
+    assert runner("allocation", "load", str(csv)).exit_code == 0
+    assert sorted(a.sequence for a in rows(database_url, Allocation)) == [1, 2, 5, 6, 7, 8]
+
+
+def _user(database_url: str, username: str) -> User:
+    return next(u for u in rows(database_url, User) if u.username == username)
+
+
+def test_the_console_resets_deactivates_and_reactivates_an_unblinded_account(
+        runner, database_url) -> None:
+    assert runner("create-user", "pharmacist", "--role", "unblinded",
+                  input="a-long-password\n").exit_code == 0
+    old_hash = _user(database_url, "pharmacist").password_hash
+    weak = runner("reset-password", "pharmacist", input="short\n")
+    assert (weak.exit_code, weak.stderr) == (
+        2, "Error: The password must have at least 10 characters.\n")
+    reset = runner("reset-password", "pharmacist", input="Lantern-river-42\n")
+    assert reset.exit_code == 0, reset.output
+    assert reset.stdout == ("Reset the password of pharmacist: give its person the temporary "
+                            "password.\n")
+    assert _user(database_url, "pharmacist").password_hash != old_hash
+    assert runner("reset-password", "nobody", input="Lantern-river-42\n").stderr == (
+        "Error: There is no user nobody.\n")
+    assert runner("deactivate-user", "pharmacist").exit_code == 2  # a reason is required
+    gone = runner("deactivate-user", "pharmacist", "--reason", "Left the pharmacy")
+    assert (gone.exit_code, gone.stdout) == (0, "Deactivated pharmacist.\n")
+    assert _user(database_url, "pharmacist").active is False
+    back = runner("reactivate-user", "pharmacist", "--reason", "Back")
+    assert (back.exit_code, back.stdout) == (0, "Reactivated pharmacist.\n")
+    assert _user(database_url, "pharmacist").active is True
+    me = f"cli:{__import__('getpass').getuser()}"
+    changes = {(e.field, e.reason) for e in rows(database_url, AuditEvent)
+               if e.entity == "user" and e.username == me and e.action == "update"}
+    assert {("password_hash", "Password reset by an administrator"),
+            ("active", "Left the pharmacy"), ("active", "Back")} <= changes
 
 
 def test_init_creates_a_fresh_database_and_can_run_twice(runner, tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def test_an_id_the_database_cannot_hold_is_refused_at_the_form(
 ])
 def test_an_allocation_list_the_database_cannot_hold_is_refused(
         app: Flask, as_role, text: str, message: str) -> None:
-    response = as_role("admin").post("/admin/allocation", data={
+    response = as_role("unblinded").post("/admin/allocation", data={
         "list_file": (io.BytesIO(text.encode()), "list.csv")},
         content_type="multipart/form-data")
     assert response.status_code < 500 and message in page(response).text

@@ -39,6 +39,8 @@ def test_the_pages_check_the_actions_they_offer(app: Flask) -> None:
     assert checks["visits.visit"] == {Action.VIEW, Action.ENTER_RESULTS}  # POST enters results
     assert checks["visits.book"] == {Action.BOOK_VISIT}
     assert checks["participants.revoke_calendar_link"] == {Action.MANAGE_CALENDAR_LINK}
+    # Who loads the list reads its arms: the page is the unblinded role's, not the admin's.
+    assert checks["admin.allocation"] == {Action.LOAD_ALLOCATION}
     # Every action of the table is checked somewhere; the arm is checked by the reads.
     used = set().union(*checks.values()) | {Action.SEE_ALLOCATION}
     assert used == set(Action)
@@ -75,7 +77,7 @@ def test_only_nurses_and_investigators_write_and_only_the_unblinded_role_sees_th
         allowed = {role for role in Role if may(role, action)}
         if action is Action.VIEW:
             assert allowed == set(Role)
-        elif action is Action.SEE_ALLOCATION:
+        elif action in (Action.SEE_ALLOCATION, Action.LOAD_ALLOCATION):
             assert allowed == {Role.UNBLINDED}
         elif action is Action.ACKNOWLEDGE_SAE:
             assert allowed == {Role.INVESTIGATOR}

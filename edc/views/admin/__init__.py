@@ -1,5 +1,5 @@
-"""The administrator's pages (accounts, the allocation list, the study definition in force,
-the database lock) and the freeze of a child's record."""
+"""The administrator's pages (accounts, the study definition in force, the database lock), the
+unblinded role's allocation list page, and the freeze of a child's record."""
 
 from edc.views.admin.routes import bp
 

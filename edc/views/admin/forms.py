@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import Length
 from wtforms.widgets import PasswordInput
 
-from edc.permissions import Role
+from edc.permissions import Role, blinded
 from edc.views.fields import Form, Required, VersionedForm
 from edc.views.filters import term
 
 
 def _roles() -> list[tuple[str, str]]:
-    return [(role.value, term(role.value)) for role in Role]
+    """The roles the person at the page may give: a blinded one never offers a role that sees
+    the arms (edc.services.accounts refuses it, with the way it is done instead)."""
+    return [(role.value, term(role.value)) for role in Role
+            if blinded(role) or not blinded(current_user.role)]
 
 
 def _reason(label: str | None = None) -> StringField:
@@ -31,13 +35,14 @@ class _Password(PasswordField):
 class NewUserForm(Form):
     username = StringField(_l("User name"), validators=[
         Required(message=_l("Enter the user name.")), Length(max=64)])
-    role = SelectField(_l("Role"), choices=_roles)
+    # A role not offered is the service's to refuse, with a message that says what to do.
+    role = SelectField(_l("Role"), choices=_roles, validate_choice=False)
     password = _Password(_l("Temporary password"), validators=[
         Required(message=_l("Enter a temporary password."))])
 
 
 class RoleForm(Form):
-    role = SelectField(_l("Role"), choices=_roles)
+    role = SelectField(_l("Role"), choices=_roles, validate_choice=False)
     reason = _reason()
     # The role the page showed: a change over someone else's is refused.
     was = HiddenField()

@@ -1,5 +1,5 @@
-"""Accounts, the allocation list, the study definition in force, the database lock; the freeze
-of a child's record from its page."""
+"""Accounts, the allocation list (the unblinded role's), the study definition in force, the
+database lock; the freeze of a child's record from its page."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from edc import db, services
 from edc.models import Participant, User, utcnow
-from edc.permissions import Action
+from edc.permissions import Action, blinded
 from edc.read import accounts as account_reads
 from edc.read import admin as reads
 from edc.read.participants import load_participant
@@ -88,7 +88,11 @@ def _users_page(failed: tuple[int, str, Any] | None = None, general: list[str] |
         lift[1].was.data = next((c.until.isoformat() for c in computers
                                  if c.address == lift[0]), "")
     page = request.args.get("attempts", 1, type=int) or 1
+    # The accounts that see the arms, which a blinded administrator changes only at the console.
+    console_only = {row.user.id for row in rows if _console_only(row.user)}
     return render_template("admin/users.html", rows=rows, forms=forms, general=general or [],
+                           console_only=console_only,
+                           offers_unblinded=not blinded(current_user.role),
                            failed=failed[0] if failed else None,
                            attempts=account_reads.login_attempts(session, page),
                            waiting=account_reads.waiting_names(session, now),
@@ -122,6 +126,12 @@ def create_user() -> Any:
     return _users_page(general=general, new_form=form, status=422)
 
 
+def _console_only(user: User) -> bool:
+    """Whether the account sees the arms and the person at the page is blinded: it is then
+    changed only at the server console (edc.services.accounts says why)."""
+    return blinded(current_user.role) and not blinded(user.role)
+
+
 def _change(user_id: int, kind: str, form_class: type, change: Any, done: str) -> Any:
     """Validate one account's form, make the change through the service, and go back to the
     list; a refusal shows the list again with what was typed and the message."""
@@ -132,7 +142,10 @@ def _change(user_id: int, kind: str, form_class: type, change: Any, done: str) -
         try:
             change(user, form)
         except Refused as refused:
-            general = attach_errors(form, refused)
+            # An account the page shows without forms (one that sees the arms, to a blinded
+            # administrator) has its refusal at the top of its panel.
+            general = (refused.messages if _console_only(user)
+                       else attach_errors(form, refused))
         else:
             flash(done % {"name": user.username}, "success")
             return redirect(url_for("admin.users"))
@@ -205,7 +218,7 @@ def lift_computer_wait(address: str) -> Any:
 
 
 @bp.route("/admin/allocation", methods=["GET", "POST"])
-@permission_required(Action.MANAGE_USERS)
+@permission_required(Action.LOAD_ALLOCATION)
 def allocation() -> Any:
     form = AllocationForm()
     general: list[str] = []
