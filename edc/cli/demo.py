@@ -154,7 +154,8 @@ class _Demo:
 def load_demo(ctx: Context) -> Iterator[str]:
     """Fill an empty database with demo data, dated around ctx.today; yield what to tell the user.
 
-    The accounts and the list are created by ctx.actor, the children entered by the demo nurse.
+    The accounts and the list are created by ctx.actor, the console (no blinded account may load
+    the list or make the unblinded one), the children entered by the demo nurse.
     A database with any account, allocation or child of its own is refused: demo accounts
     with a published password must never reach a real trial database.
     """

@@ -119,6 +119,11 @@ def test_every_page_of_the_demo_answers_for_every_role(demo: Flask, role: str) -
     assert expected <= set(pages), f"The crawl missed {sorted(expected - set(pages))}."
     if role != "unblinded":
         assert giveaways(pages) == [], f"{role} can see the arm."
+    # Every link answered (no 403): the allocation list is linked for the pharmacist alone,
+    # who finds the demo's list there.
+    assert ("/admin/allocation" in pages) == (role == "unblinded")
+    if role == "unblinded":
+        assert '<dd data-count="entries">40</dd>' in pages["/admin/allocation"]
 
 
 def test_the_demo_crawl_would_notice_the_arm(demo: Flask) -> None:
