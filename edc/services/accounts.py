@@ -139,14 +139,20 @@ def _refuse_unblinded(ctx: Context, username: str, field: str, asked: str,
 
 
 def _refuse_unblinded_role(ctx: Context, user: User, role: str) -> None:
-    """Refuse a blinded person's change of an account's role to or from one that sees the arms."""
-    if _acts_blinded(ctx) and role != user.role and not (blinded(role) and blinded(user.role)):
-        _refuse_unblinded(ctx, user.username, "role", "role", _(
-            "The unblinded role is neither given nor taken away here: an account that sees "
-            "the arms is managed only at the server console, by the hospital's IT. There "
-            "they create a separate unblinded account (edc create-user NAME --role unblinded) "
-            "or deactivate one no longer needed (edc deactivate-user %(name)s --reason "
-            "TEXT).", name=user.username))
+    """Refuse a blinded person's change of an account's role to or from one that sees the arms
+    (taken away, a blinded person could then reset the password and log in as it)."""
+    if not _acts_blinded(ctx) or role == user.role or blinded(role) == blinded(user.role):
+        return
+    if blinded(user.role):
+        message = _("The unblinded role is not given here: an account that sees the arms is "
+                    "managed only at the server console. The hospital's IT creates a separate "
+                    "unblinded account there: edc create-user NAME --role unblinded.")
+    else:
+        message = _("%(name)s sees the arms: its role is not changed here. The hospital's IT "
+                    "deactivates it at the server console (edc deactivate-user %(name)s "
+                    "--reason TEXT); its person then gets a blinded account here.",
+                    name=user.username)
+    _refuse_unblinded(ctx, user.username, "role", "role", message)
 
 
 def _refuse_unblinded_account(ctx: Context, user: User, field: str, asked: str,

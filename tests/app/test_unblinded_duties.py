@@ -27,10 +27,12 @@ NEW_PASSWORD = "Lantern-river-42"
 CREATE = ("An unblinded account sees every child's arm, so it is not created here. The "
           "hospital's IT creates it at the server console: edc create-user {name} --role "
           "unblinded.")
-ROLE = ("The unblinded role is neither given nor taken away here: an account that sees the arms "
-        "is managed only at the server console, by the hospital's IT. There they create a "
-        "separate unblinded account (edc create-user NAME --role unblinded) or deactivate one "
-        "no longer needed (edc deactivate-user {name} --reason TEXT).")
+GIVE = ("The unblinded role is not given here: an account that sees the arms is managed only "
+        "at the server console. The hospital's IT creates a separate unblinded account there: "
+        "edc create-user NAME --role unblinded.")
+TAKE = ("{name} sees the arms: its role is not changed here. The hospital's IT deactivates it at "
+        "the server console (edc deactivate-user {name} --reason TEXT); its person then gets a "
+        "blinded account here.")
 RESET = ("{name} sees the arms: its password is not reset here, since whoever set it could log "
          "in and read them. The hospital's IT resets it at the server console: edc "
          "reset-password {name}.")
@@ -100,12 +102,12 @@ def test_the_admin_cannot_give_the_unblinded_role_nor_take_it_away(
     nurse = user(app, "nurse")
     given = post(admin, app, "nurse", "role", role="unblinded", reason="Helps the pharmacy")
     assert given.status_code == 422
-    assert page(given).errors[f"u{nurse.id}-role-role"] == [ROLE.format(name="nurse")]
+    assert page(given).errors[f"u{nurse.id}-role-role"] == [GIVE]
     assert user(app, "nurse").role == "nurse"
     # Taken away and then a blinded account's password reset: the way in that this closes.
     taken = post(admin, app, "unblinded", "role", role="nurse", reason="Moved to the ward")
     assert taken.status_code == 422
-    assert ("error", ROLE.format(name="unblinded")) in page(taken).flashes
+    assert ("error", TAKE.format(name="unblinded")) in page(taken).flashes
     assert user(app, "unblinded").role == "unblinded"
     assert login(FlaskClient(app), "unblinded").status_code == 302
     assert refusals(app) == [("admin", "role", "nurse"), ("admin", "role", "unblinded")]
