@@ -206,17 +206,19 @@ def create_user(ctx: Context, username: str, role: str, password: str) -> User:
 
 
 def authenticate(session: Session, username: str, password: str, address: str = "unknown",
-                 now: datetime | None = None) -> User:
+                 now: datetime | None = None,
+                 browser: signin.KnownBrowser | None = None) -> User:
     """Return the user for these credentials; Refused with a message otherwise (Throttled
     when the computer or the user name must wait first: see edc.services.signin).
 
     An unknown user name and a wrong password get the same message after the same work (a
     password hash checked), so neither the answer nor its time tells which accounts exist.
-    Every attempt is kept in the trail, under the name typed.
+    Every attempt is kept in the trail, under the name typed. `browser` is what the
+    browser's cookie proves of the users who logged in on it (None: no valid cookie).
     """
     now = now or utcnow()
     name = signin.typed_name(username)
-    usual = signin.usual_computer(session, name, address, now)
+    usual = signin.usual_computer(session, name, browser, now)
     admission = signin.admit(session, name, address, usual, now)
     user = session.scalars(select(User).where(User.username == name)).first()
     # The hash is checked whatever the account: an unknown name costs the same time.
@@ -228,7 +230,7 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     if user.locked_until and user.locked_until > now:
         signin.record(session, name, address, "failed", now)
         refuse_if_locked(user, now, GENERAL)
-    signin.forget_address_failures(session, address, now)
+    signin.forget_address_failures(session, address, usual, now)
     signin.record(session, name, address, "success", now)
     clear_failures(session, user, N_("Successful log-in"))
     return user

@@ -25,17 +25,15 @@ An attempt is counted as a failure before its password is checked, each counter 
 is read and written, and taken back when the password proves right: guesses sent at the same
 moment from many computers thus see each other, and no more than the limit reach a check.
 
-The log-in page reads the browser's cookie and makes the attempt inside `attempt_from`, which
-is how the guards below (called by edc.services.accounts.authenticate) learn of it.
+The log-in page reads the browser's cookie and passes what it proves to
+edc.services.accounts.authenticate, which calls the guards below.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -163,30 +161,12 @@ def read_browser(value: str | None, keys: Sequence[str | bytes]) -> KnownBrowser
     return browser if len(browser.id) == _ID_LENGTH and ":" not in browser.id else None
 
 
-# The browser of the log-in attempt being made (set by the log-in page around authenticate),
-# and the counter key of its proof once admit let it through on it.
-_browser: ContextVar[KnownBrowser | None] = ContextVar("edc_login_browser", default=None)
-_proven: ContextVar[str | None] = ContextVar("edc_login_proven", default=None)
-
-
-@contextmanager
-def attempt_from(browser: KnownBrowser | None) -> Iterator[None]:
-    """Make the log-in attempts inside the block from this browser (None: one without a
-    valid cookie)."""
-    browser_token, proven_token = _browser.set(browser), _proven.set(None)
-    try:
-        yield
-    finally:
-        _browser.reset(browser_token)
-        _proven.reset(proven_token)
-
-
-def usual_computer(session: Session, name: str, address: str, now: datetime) -> str | None:
-    """The counter key of this attempt's browser when it proves this user name (an active
-    account that logged in on it in the last USUAL_DAYS days); None when it does not, and
-    always for a name that is no account. The address plays no part: behind a NAT or a proxy
-    it is every computer's."""
-    browser = _browser.get()
+def usual_computer(session: Session, name: str, browser: KnownBrowser | None,
+                   now: datetime) -> str | None:
+    """The counter key of the attempt's browser (None: one without a valid cookie) when it
+    proves this user name (an active account that logged in on it in the last USUAL_DAYS
+    days); None when it does not, and always for a name that is no account. The address plays
+    no part: behind a NAT or a proxy it is every computer's."""
     user_id = browser.user_id(name, now) if browser is not None else None
     if browser is None or user_id is None:
         return None
@@ -317,7 +297,6 @@ def admit(session: Session, name: str, address: str, usual: str | None,
         counted = [_count(session, key, now, limit, wait) for key, limit, wait in keys]
         if all(c is not None for c in counted):
             session.commit()
-            _proven.set(usual or None)
             return Admission(tuple(c for c in counted if c is not None))
         # An attempt at the same moment made a key wait after the read above: count nothing.
         session.rollback()
@@ -392,11 +371,12 @@ def record(session: Session, name: str, address: str, outcome: str, now: datetim
         session.commit()
 
 
-def forget_address_failures(session: Session, address: str, now: datetime) -> None:
+def forget_address_failures(session: Session, address: str, usual: str | None,
+                            now: datetime) -> None:
     """Start the computer's count again after a successful log-in counted on it ("failures in
-    a row"); one let through on its browser's proof was not counted there and starts nothing. A
-    wait already running stays."""
-    if _proven.get():
+    a row"); one let through on its browser's proof (`usual`) was not counted there and starts
+    nothing. A wait already running stays."""
+    if usual:
         return
     session.execute(delete(LoginThrottle).where(
         LoginThrottle.key == _address_key(address),

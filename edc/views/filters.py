@@ -42,6 +42,7 @@ TERMS = {
     AuditAction.CREATE: _l("created"),
     AuditAction.UPDATE: _l("changed"),
     AuditAction.DELETE: _l("deleted"),
+    AuditAction.REFUSED: _l("refused"),
     "complete": _l("complete remission"),
     "partial": _l("partial remission"),
     "none": _l("no remission"),

@@ -40,7 +40,6 @@ from edc.services.signin import (
     USUAL_DAYS,
     KnownBrowser,
     Throttled,
-    attempt_from,
     end_session,
     new_browser,
     read_browser,
@@ -98,9 +97,8 @@ def login() -> Any:
         # The browser's proof of the users who logged in on it (none when forged or altered).
         browser = read_browser(request.cookies.get(BROWSER_COOKIE), _secret_keys())
         try:
-            with attempt_from(browser):
-                user = authenticate(db.session(), form.username.data, form.password.data,
-                                    request.remote_addr or "unknown")
+            user = authenticate(db.session(), form.username.data, form.password.data,
+                                request.remote_addr or "unknown", browser=browser)
         except Throttled as throttled:
             response = render_template("auth/login.html", form=form,
                                        error=" ".join(throttled.messages))
