@@ -31,11 +31,9 @@ SQLITE_PRAGMAS = {
     # Pages kept per connection (negative: KiB): SQLite's default of 2 MB; 64 MB was no faster
     # under load on a trial of 200 children, and would be kept by every connection.
     "cache_size": "-2000",
-    # Read the database file through the operating system's page cache, shared by every
-    # connection, instead of copying each page into the connection's own: at 10,000 children the
-    # worklist's queries read more pages than the 2 MB holds (21 ms of SQL a page, 16 ms so).
-    # Address space only, reserved up to this size (1 GiB); writes still go through the WAL.
-    "mmap_size": "1073741824",
+    # No memory map (mmap_size): it took the worklist's queries at 10,000 children from 21 to
+    # 16 ms, but every page of the file a process reads counts in its resident memory, and the
+    # export reads them all (peak 400 MB instead of 96 MB).
 }
 
 
