@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 
 def reads_chinese() -> bool:
@@ -38,6 +39,11 @@ def label_of(thing: Any) -> str:
     """Return a study item's label (field, unit, choice, visit, arm, form, criterion) as the
     reader reads it."""
     return in_reader_language(*_pair(thing))
+
+
+def entry_name(form: Any, number: Any) -> str:
+    """Return one entry of a log form as the reader names it: "Adverse events, entry 2"."""
+    return _("%(log)s, entry %(n)s", log=label_of(form), n=number)
 
 
 def other_label(thing: Any) -> str:

@@ -25,7 +25,7 @@ from edc.protocol.codes import AuditAction, VisitKind
 from edc.protocol.crf import ResultsForm
 from edc.services.base import flag_words
 from edc.services.booking import missed_words
-from edc.services.language import label_of, qualifier, reads_chinese
+from edc.services.language import entry_name, label_of, qualifier, reads_chinese
 from edc.services.queries import status_word
 from edc.views.filters import answer, paren
 from edc.views.shared import calendar, study
@@ -548,7 +548,7 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
     if entity == "log_entry":
         form = current.get("form") or ""
         number = current.get("number") or "?"
-        return [Change(what=line, subject=f"{_log_title(form)} {number}", rows=ids,
+        return [Change(what=line, subject=_entry_name(form, number), rows=ids,
                        order=(4, form, "", int(number) if number.isdigit() else 0, 0))
                 for line in words.log_entry(before, after, changed)]
     if entity in ("verification", "data_query"):
@@ -562,7 +562,7 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
         subject = (words.analyte_label(known.get("field") or "") if checked == "result"
                    else _("Infusion %(n)s", n=known.get("number") or "?")
                    if checked == "infusion" else
-                   f"{_log_title(known.get('form') or '')} {known.get('number') or '?'}"
+                   _entry_name(known.get("form") or "", known.get("number") or "?")
                    if checked == "log_entry" else _("Enrolment") if checked == "participant"
                    else "")
         return [Change(what=line, subject=subject, visit=code, rows=ids,
@@ -575,13 +575,13 @@ def _tell(words: Words, key: tuple[str, int | None], before: State | None, after
                    order=(9, "", "", 0, 0))]
 
 
-def _log_title(form: str) -> str:
-    """A log form's title in the reader's language (its file name if the study has no such
-    log any more)."""
+def _entry_name(form: str, number: str) -> str:
+    """One entry of a log form in the reader's language (the form's file name if the study has
+    no such log any more)."""
     try:
-        return label_of(study().any_log(form).form)
+        return entry_name(study().any_log(form).form, number)
     except KeyError:
-        return form
+        return f"{form} {number}"
 
 
 def _review_lines(entity: str, before: State | None, after: State | None,

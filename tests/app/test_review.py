@@ -134,7 +134,7 @@ def test_verification_signature_and_their_undoing_in_protocol_order(
     # The child's history says which records were checked.
     history = page(monitor.get(f"/participants/{child}/history")).text
     assert "W02 Verified against the source documents" in history
-    assert "Adverse events 1 Verified against the source documents" in history
+    assert "Adverse events, entry 1 Verified against the source documents" in history
 
     # The nurse corrects W02's creatinine: the mark is cleared, and the page says who and what.
     day = factories.targets(app, child)["W02"]

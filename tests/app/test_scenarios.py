@@ -408,7 +408,7 @@ def test_the_safety_of_a_year_infusion_reaction_dose_change_serious_event_and_wi
     s.on("2026-03-03")
     reaction = s.post("the fever as an adverse event",
                       f"/participants/{s.pid}/log/adverse_events/new", FEVER)
-    assert "Adverse events 1 is saved." in reaction.flashes
+    assert "Adverse events, entry 1 is saved." in reaction.flashes
     # Enalapril since before consent, raised on 25 March: 5 days before W02, 19 before W04.
     course = {"drug": "ENALAPRIL", "dose_unit": "mg", "frequency": "BID"}
     medications = f"/participants/{s.pid}/log/medications/new"

@@ -65,7 +65,7 @@ def test_an_infusion_reaction_becomes_an_adverse_event_and_a_serious_one_is_ackn
     page.locator("input[name=action][value=MEDICATION]").check()
     page.locator("#outcome").select_option("RECOVERED")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".flash.success")).to_have_text("Adverse events 1 is saved.")
+    expect(page.locator(".flash.success")).to_have_text("Adverse events, entry 1 is saved.")
     expect(page.get_by_text(BANNER)).to_have_count(0)
 
     page.get_by_role("link", name="← AS-001 · Adverse events").click()

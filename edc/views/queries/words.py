@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from edc.models import DataQuery
 from edc.protocol.codes import AuditAction, QueryStatus
 from edc.read.queries import QueryPage
-from edc.services.language import label_of, qualifier
+from edc.services.language import entry_name, label_of, qualifier
 from edc.services.queries import INFUSION_FIELDS, query_text
 from edc.views.filters import answer, day, visit_label
 from edc.views.shared import study
@@ -64,7 +64,7 @@ def where(query: Any, record: Any) -> str:
     if query.entity == "infusion":
         return _("Infusion %(n)s", n=record.number)
     if query.entity == "log_entry":
-        return f"{label_of(study().any_log(record.form).form)} {record.number}"
+        return entry_name(study().any_log(record.form).form, record.number)
     return _("Enrolment")
 
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from edc.read.review import Review
 from edc.services.base import FIELD_WORDS
-from edc.services.language import label_of
+from edc.services.language import entry_name, label_of
 from edc.views.filters import local_time
 from edc.views.shared import results_definition, study
 
@@ -67,7 +67,7 @@ def record_words(review: Review, entity: str, entity_id: int, field: str) -> str
                       if r.entity == "log_entry" and r.entity_id == entity_id), None)
         if entry is not None:
             log = study().any_log(entry.form)
-            return f"{label_of(log.form)} {entry.number} {_label(log.form, field)}"
+            return f"{entry_name(log.form, entry.number)} {_label(log.form, field)}"
     return f"{entity} {entity_id} {field}"
 
 

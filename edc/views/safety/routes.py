@@ -20,7 +20,7 @@ from edc.read import safety as reads
 from edc.rules.safety import deadline, hours_left
 from edc.services import Changed, Refused
 from edc.services.base import whole_years
-from edc.services.language import label_of
+from edc.services.language import entry_name, label_of
 from edc.services.logs import check_log_entry, is_serious, typed_values
 from edc.views.crf_forms import answers
 from edc.views.safety.forms import AcknowledgeForm, RemoveForm, entry_form
@@ -100,7 +100,7 @@ def _every_problem(participant: Participant, definition: LogForm, form: Any,
 
 
 def _saved_message(definition: LogForm, saved: LogEntry) -> None:
-    flash(_("%(title)s %(n)s is saved.", title=_title(definition), n=saved.number), "success")
+    flash(_("%(entry)s is saved.", entry=entry_name(definition.form, saved.number)), "success")
     if saved.alert_at is not None and saved.acknowledged_at is None:
         flash(_("This is a serious adverse event: an investigator must acknowledge it within "
                 "%(hours)s hours, and it is reported with the printable report.",
