@@ -324,15 +324,16 @@ def test_the_history_tells_each_entry_in_the_forms_words(
                                  data={"version": str(entries(app)[0].version)})
     lines = [" ".join(" ".join(row).split())
              for row in page(nurse.get(f"/participants/{pid}/history")).table_rows]
-    assert any("investigator Adverse events, entry 1 serious event acknowledged by investigator" in line
-               for line in lines)
+    assert any("investigator Adverse events, entry 1 serious event acknowledged by investigator"
+               in line for line in lines)
     assert any("nurse Worse overnight Adverse events, entry 1 CTCAE grade 3 - Severe" in line
                and "→ 4 - Life-threatening: urgent intervention needed" in line for line in lines)
     assert any("Adverse events, entry 1 recorded: Adverse event Allergic reaction; Onset date "
                "2026-03-16 Mon; Ongoing Yes; CTCAE grade 3 - Severe" in line
                and "Serious because Hospitalisation or its prolongation; " in line
                and "Action taken Infusion stopped, Admitted to hospital; Outcome Recovering"
-               in line and line.endswith("Adverse events, entry 1 serious: the reporting window starts")
+               in line
+               and line.endswith("Adverse events, entry 1 serious: the reporting window starts")
                for line in lines), lines
 
 
