@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -47,7 +46,7 @@ from edc.services.signin import (
     start_session,
 )
 from edc.views.fields import Form
-from edc.views.shared import attach_errors, context
+from edc.views.shared import attach_errors, context, local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -59,11 +58,7 @@ class LoginForm(Form):
 
 def _safe_next(target: str | None) -> str:
     """Only redirect to a path on this site after log-in."""
-    # Browsers drop tabs and line breaks from URLs ("/\t/evil" becomes "//evil"): refuse them.
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and target.isprintable() and not urlsplit(target).netloc):
-        return target
-    return url_for("index")  # the worklist
+    return local_path(target) or url_for("index")  # the worklist
 
 
 def _secret_keys() -> Sequence[str | bytes]:
