@@ -17,6 +17,7 @@ from edc.services.booking import (
 )
 from edc.services.enrolment import EnrolmentData, enrol
 from edc.services.infusions import (
+    NOT_RECORDED,
     InfusionData,
     NeedsConfirmation,
     VisitMove,
@@ -44,6 +45,7 @@ __all__ = [
     "Conflict", "ResultsData", "TypedResult", "add_visit", "mark_missed",
     "refresh_results_missing", "save_results",
     "GENERAL", "Changed", "EnrolmentData", "Errors", "InfusionData", "NeedsConfirmation", "Refused",
+    "NOT_RECORDED",
     "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due",
     "Actor", "Context", "Operator",

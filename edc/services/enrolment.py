@@ -42,6 +42,12 @@ class EnrolmentData:
     measures_confirmed: bool = False
 
 
+def _taken(code: str) -> str:
+    """The refusal of a code another child has (entered before, or at the same moment)."""
+    return _("%(code)s is taken: another child was enrolled with this code. Check the code on "
+             "the consent form.", code=code)
+
+
 def enrol(ctx: Context, data: EnrolmentData) -> Participant:
     """Check eligibility, save the child and assign the next entry of the allocation list."""
     session, study, on = ctx.session, ctx.study, ctx.today
@@ -58,7 +64,7 @@ def enrol(ctx: Context, data: EnrolmentData) -> Participant:
             ),
         )
     elif session.scalar(select(Participant.id).where(Participant.code == code)):
-        errors.add("code", _("%(code)s is already enrolled.", code=code))
+        errors.add("code", _taken(code))
     if data.consent_date > on:
         errors.add(
             "consent_date",
@@ -137,7 +143,7 @@ def enrol(ctx: Context, data: EnrolmentData) -> Participant:
             assigned = assign_next_allocation(session, participant)
         except IntegrityError:
             session.rollback()
-            raise Refused({"code": [_("%(code)s is already enrolled.", code=code)]}) from None
+            raise Refused({"code": [_taken(code)]}) from None
         except StaleDataError:
             session.rollback()
             raise Refused(

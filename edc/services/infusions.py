@@ -33,6 +33,10 @@ from edc.services.base import (
 )
 from edc.services.booking import judge_booking
 
+# The version a form opened on an infusion not yet recorded carries: a save from it is refused
+# when someone recorded the infusion meanwhile, instead of correcting what they saved.
+NOT_RECORDED = 0
+
 
 @dataclass(frozen=True)
 class InfusionData:
@@ -105,6 +109,13 @@ def save_infusion(
     """
     session, study, calendar = ctx.session, ctx.study, ctx.calendar
     existing = participant.infusion(number)
+    if existing is not None and expected_version == NOT_RECORDED:
+        raise Refused({GENERAL: [_(
+            "Infusion %(n)s was recorded by someone else after you opened this form: %(day)s, "
+            "%(weight)s kg, lot %(lot)s, %(volume)s mL. Nothing was saved; what you typed is "
+            "still in the form. To change what is stored, give a reason and save again.",
+            n=number, day=existing.date.isoformat(), weight=f"{existing.weight_kg:g}",
+            lot=existing.product_lot, volume=f"{existing.volume_ml:g}")]})
     if existing is not None and expected_version is not None and (
             existing.version != expected_version):
         raise Refused({GENERAL: [_(
@@ -176,7 +187,9 @@ def save_infusion(
     if existing is not None and not reason and _changes(existing, data):
         raise Refused({"reason": [_("Say why the saved infusion is being changed.")]})
 
-    with audited(session, ctx.actor.username, reason or None):
+    # Two first recordings at the same moment: the second finds the number taken.
+    with audited(session, ctx.actor.username, reason or None), saving(
+            session, participant, participant.code):
         infusion = existing or Infusion(participant=participant, number=number)
         infusion.date, infusion.weight_kg = data.date, data.weight_kg
         infusion.product_lot, infusion.volume_ml = data.product_lot.strip(), data.volume_ml

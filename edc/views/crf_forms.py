@@ -36,6 +36,7 @@ from edc.views.fields import (
     Subform,
     WholeNumberField,
     ascii_text,
+    narrow_alnum,
     required,
 )
 
@@ -97,7 +98,8 @@ def _text(item: Field, _kind: str) -> Any:
     # A pick list (the template writes its datalist) that still takes any other text.
     offered = {"list": f"{item.key}-suggestions", "autocomplete": "off"} if item.suggestions else {}
     return StringField(label_of(item), description=other_label(item), render_kw=offered or None,
-                       validators=[*_validators(item), Length(max=item.max_length)])
+                       validators=[*_validators(item), Length(max=item.max_length)],
+                       filters=[narrow_alnum])
 
 
 def _date(item: Field, _kind: str) -> Any:

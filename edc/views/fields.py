@@ -72,6 +72,19 @@ def as_ascii(text: str) -> str:
         for ch in text)
 
 
+# Full-width digits and Latin letters (U+FF10-FF5A): a Chinese keyboard in full-width mode types
+# them for a lot number or a dose, and they say nothing their ASCII twins do not.
+FULL_WIDTH_ALNUM = {code: code - 0xFEE0 for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A),
+                                                          (0xFF41, 0xFF5A))
+                    for code in range(start, end + 1)}
+
+
+def narrow_alnum(value: Any) -> Any:
+    """A filter for free text: full-width digits and letters read as ASCII ("ＬＯＴ１２" is
+    "LOT12"); Chinese punctuation (，。：) stays as typed, it belongs to the sentence."""
+    return value.translate(FULL_WIDTH_ALNUM) if isinstance(value, str) else value
+
+
 def ascii_text(value: Any) -> Any:
     """A filter: a typed value with full-width characters read as ASCII."""
     return as_ascii(value) if isinstance(value, str) else value

@@ -42,9 +42,12 @@ def stored_participant(app: Flask, pid: int) -> Participant:
         return db.session().get(Participant, pid)
 
 
-def version_in(page: str, action: str) -> str:
-    """The hidden version carried by the form that posts to action."""
-    form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', page, re.S)
+def version_in(page: str, action: str | None) -> str:
+    """The hidden version carried by the form that posts to action (None: the page's one
+    form, which posts to the page itself)."""
+    pattern = ("<form(?![^>]*action=)" if action is None
+               else rf'<form[^>]*action="{re.escape(action)}"')
+    form = re.search(rf'{pattern}.*?</form>', page, re.S)
     assert form, action
     return re.search(r'name="version"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="version"',
                      form.group(0)).group(1)
@@ -329,3 +332,55 @@ def test_two_nurses_booking_through_the_app_at_once_get_one_booking_and_one_conf
     assert CHANGED in loser.text
     assert f'value="2026-05-1{2 - winner}"' in loser.text  # the loser's typed date is kept
     assert str(stored_visit(app, w08).booked_date) == f"2026-05-1{winner + 1}"
+
+
+# The first recording of an infusion -----------------------------------------------------------
+
+
+def test_recording_an_infusion_someone_recorded_meanwhile_is_refused_with_what_they_saved(
+        app, as_role, enrolled) -> None:
+    """Both open the empty infusion 1 form; the investigator saves first. The nurse's save is
+    not taken as a correction of it: it is refused, names what is stored, keeps what she typed,
+    and only a save with a reason from the page it answers changes the infusion."""
+    nurse, investigator = as_role("nurse"), as_role("investigator")
+    url = f"/participants/{enrolled}/infusions/1"
+    opened = version_in(nurse.get(url).text, None)
+    assert opened == "0"
+    assert investigator.post(url, data=infusion_form(
+        product_lot="LOT-AAA", version=version_in(investigator.get(url).text, None))
+    ).status_code == 302
+    typed = infusion_form(date="2026-03-03", product_lot="LOT-BBB", version=opened)
+    response = nurse.post(url, data=typed)
+    assert response.status_code == 422
+    text = messages(response.text)
+    assert ("Infusion 1 was recorded by someone else after you opened this form: 2026-03-02, "
+            "24.5 kg, lot LOT-AAA, 50 mL. Nothing was saved; what you typed is still in the "
+            "form.") in text
+    assert 'value="LOT-BBB"' in response.text and 'value="2026-03-03"' in response.text
+    with app.app_context():
+        stored = load_participant(db.session(), enrolled).infusion(1)
+        assert (str(stored.date), stored.product_lot) == ("2026-03-02", "LOT-AAA")
+        version = stored.version
+    # The page it answers is now the correction of what is stored.
+    assert version_in(response.text, None) == str(version)
+    corrected = nurse.post(url, data={**typed, "version": str(version),
+                                      "reason": "Lot checked against the label"})
+    assert corrected.status_code == 302
+    with app.app_context():
+        stored = load_participant(db.session(), enrolled).infusion(1)
+        assert (str(stored.date), stored.product_lot) == ("2026-03-03", "LOT-BBB")
+
+
+def test_two_first_recordings_of_an_infusion_at_the_same_moment_answer_a_conflict(
+        app, enrolled) -> None:
+    lots = {"investigator": "LOT-AAA", "nurse": "LOT-BBB"}
+
+    def record(session: Session, child: Participant, name: str) -> None:
+        services.save_infusion(acting(session, name), child, 1, services.InfusionData(
+            date=date(2026, 3, 2), weight_kg=24.5, product_lot=lots[name], volume_ml=50),
+            expected_version=services.NOT_RECORDED)
+
+    error = interleaved(app, participant(enrolled), record)
+    the_conflict(error, "AS-001")
+    with app.app_context():
+        assert load_participant(db.session(), enrolled).infusion(1).product_lot == "LOT-AAA"

@@ -262,13 +262,17 @@ def test_consent_date_today_is_accepted(app, nurse, allocation):
     assert p.consent_date == date(2026, 4, 27)
 
 
+TAKEN = ("AS-001 is taken: another child was enrolled with this code. Check the code on the "
+         "consent form.")
+
+
 def test_duplicate_participant_code_is_refused_and_takes_no_allocation(app, nurse, allocation):
     first = enrol_ok(app, nurse)
     posted = enrolment_form(app, date_of_birth="2017-01-15", weight_kg="30")
     response = nurse.post("/participants/enrol", data=posted)
     assert response.status_code == 422
     p = page(response)
-    assert p.errors.get("code") == ["AS-001 is already enrolled."]
+    assert p.errors.get("code") == [TAKEN]
     assert_typed_values_shown(p, posted)
     assert [x.id for x in participants(app)] == [first.id]
     assert assigned_allocations(app) == {1: first.id}
@@ -279,7 +283,7 @@ def test_duplicate_code_typed_in_lowercase_is_refused(app, nurse, allocation):
     first = enrol_ok(app, nurse)
     response = nurse.post("/participants/enrol", data=enrolment_form(app, code="as-001"))
     assert response.status_code == 422
-    assert page(response).errors.get("code") == ["AS-001 is already enrolled."]
+    assert page(response).errors.get("code") == [TAKEN]
     assert [x.id for x in participants(app)] == [first.id]
 
 
@@ -322,3 +326,10 @@ def test_roles_other_than_nurse_and_investigator_may_not_enrol(app, as_role, all
     assert response.status_code == 403
     assert "Your role does not allow this page or action." in page(response).text
     assert_nothing_saved(app)
+
+
+def test_a_code_typed_with_full_width_digits_enrols_the_child_under_its_ascii_code(
+        app, nurse, allocation):
+    response = nurse.post("/participants/enrol", data=enrolment_form(app, code="AS-００１"))
+    assert response.status_code == 302
+    assert [p.code for p in participants(app)] == ["AS-001"]

@@ -678,3 +678,10 @@ def test_infusion_1_before_the_screening_sample_is_refused_so_the_baseline_is_no
         "first."]}
     assert infusions(app, enrolled) == {}
     assert post_infusion(nurse, enrolled, 1, date="2026-03-02").status_code == 302
+
+
+def test_a_lot_typed_in_full_width_is_stored_as_printed_on_the_label(app, nurse, enrolled):
+    """A Chinese keyboard in full-width mode types the lot's letters, digits and dash wide."""
+    response = post_infusion(nurse, enrolled, 1, product_lot="\u3000ＵＣ－２０２６－０１７\u3000")
+    assert response.status_code == 302
+    assert infusions(app, enrolled)[1].product_lot == "UC-2026-017"

@@ -22,6 +22,8 @@ from edc.views.fields import (
     NumberField,
     Required,
     VersionedForm,
+    ascii_text,
+    posted_version,
     required,
 )
 
@@ -30,7 +32,8 @@ class InfusionForm(Form):
     date = IsoDateField(_l("Infusion date"), validators=required(_l("Enter the infusion date.")))
     weight_kg = NumberField(_l("Weight (kg)"), unit="kg",
                             validators=required(_l("Enter the weight in kg.")))
-    product_lot = StringField(_l("Product lot"), validators=[
+    # A lot as printed on the label, whichever mode the keyboard was in ("ＬＯＴ－２０２６").
+    product_lot = StringField(_l("Product lot"), filters=[ascii_text], validators=[
         Required(message=_l("Enter the product lot.")), Length(max=64)])
     volume_ml = NumberField(_l("Volume (mL)"), unit="mL",
                             validators=required(_l("Enter the volume in mL.")))
@@ -42,8 +45,7 @@ class InfusionForm(Form):
     version = HiddenField()
 
     def expected_version(self) -> int | None:
-        data = str(self.version.data or "")
-        return int(data) if data.isascii() and data.isdigit() and len(data) < 10 else None
+        return posted_version(self.version.data)
 
     def confirmed_date(self) -> date | None:
         try:

@@ -350,6 +350,7 @@ def infusion(participant_id: int, number: int) -> Any:
     if request.method == "GET":
         if existing is None:
             form.weight_kg.data = participant.weight_kg
+            form.version.data = str(services.NOT_RECORDED)
         else:
             form.version.data = str(existing.version)
     general: list[str] = []
@@ -368,6 +369,9 @@ def infusion(participant_id: int, number: int) -> Any:
             form.confirmed.data = data.date.isoformat()
         except Refused as refused:
             general = attach_errors(form, refused)
+            if existing is not None and form.expected_version() == services.NOT_RECORDED:
+                # Recorded by someone else meanwhile: a save from here is now a correction.
+                form.version.data = str(existing.version)
         else:
             flash(_("Infusion %(n)s is saved.", n=number), "success")
             if saved.number == 2 and saved.window_deviation_days:
