@@ -594,7 +594,11 @@ def _review_lines(entity: str, before: State | None, after: State | None,
     if entity == "verification":
         if before is None:
             return [_("Verified against the source documents")]
-        return [_("Verification cleared")] if "cleared_at" in changed else []
+        if "cleared_at" not in changed:
+            return []
+        # Cleared by a change of the data, or marked again after it (cleared_at emptied).
+        return [_("Verification cleared") if (after or {}).get("cleared_at")
+                else _("Verified against the source documents")]
     if before is None:
         return [_("Query raised")]
     if "status" in changed and after is not None:

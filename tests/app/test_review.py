@@ -151,6 +151,10 @@ def test_verification_signature_and_their_undoing_in_protocol_order(
     verify(monitor, child, "visit", w02, w02_version)
     again = marks(app)[("visit", w02)]
     assert again.id == mark.id and again.cleared_at is None
+    # The history tells the mark, its clearing by the correction, and the mark again.
+    history = page(monitor.get(f"/participants/{child}/history?visit=W02")).text
+    assert history.count("W02 Verified against the source documents") == 2
+    assert history.count("W02 Verification cleared") == 1
 
     # The investigator cannot sign while a query is open; it is named and linked.
     query = raise_query(app, child, w02)
@@ -198,6 +202,12 @@ def test_verification_signature_and_their_undoing_in_protocol_order(
     casebook = page(monitor.get(f"/participants/{child}/casebook")).text
     assert "Signature voided: nurse changed W04 Serum creatinine on" in casebook
     assert "Dr Li Ming (investigator)" in casebook
+
+    # Signed again: the page says it is signed, and no longer that a signature was voided.
+    assert sign(investigator, child).status_code == 302
+    detail = page(nurse.get(f"/participants/{child}")).text
+    assert "Signed by Dr Li Ming (investigator) on" in detail
+    assert "Signature voided" not in detail
 
 
 def wrong_page(response: Any) -> Any:
