@@ -83,6 +83,7 @@ class CalendarVisit:
     participant_code: str | None = None  # only for the clinic feed
     kind: str = VisitKind.SCHEDULED  # unscheduled and screening visits are named by kind
     done: bool = False  # it took place (on `day`)
+    missed: bool = False  # it did not take place (cancelled too: no appointment any more)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Words:
     unscheduled: str  # "Unscheduled visit"
     screening: str  # "Screening visit"
     cancelled: str  # "Cancelled: %(name)s"
+    missed: str  # "Missed: %(name)s"
     day: str  # "%(weekday)s %(date)s"
     visit_day: str  # "%(visit)s: %(weekday)s %(date)s"
     only_on: str  # "on %(date)s only"
@@ -125,6 +127,7 @@ class Words:
     window: str  # "The visit can take place %(window)s; to change the day, call the clinic."
     urine: str  # "Start collecting 24-hour urine on %(day)s and bring it with you."
     is_cancelled: str  # "This visit is cancelled."
+    is_missed: str  # "This visit did not take place. ..."
     took_place: str  # "This visit took place on this day."
     phone: str  # "Phone: %(phone)s"
     alarm_at: str  # "%(visit)s at %(time)s"
@@ -233,8 +236,11 @@ def visit_title(visit: CalendarVisit, words: CalendarWords) -> str:
     """Name the visit in Chinese, then English."""
     names = visit_names(visit, words)
     if visit.cancelled:
-        # Some clients show a cancelled event like any other; the title says it too.
-        names = (words.zh.cancelled % {"name": names[0]}, words.en.cancelled % {"name": names[1]})
+        # Some clients show a cancelled event like any other; the title says it too: a missed
+        # visit as missed (the family did not come), not as called off by the clinic.
+        zh, en = ((words.zh.missed, words.en.missed) if visit.missed
+                  else (words.zh.cancelled, words.en.cancelled))
+        names = (zh % {"name": names[0]}, en % {"name": names[1]})
     return " / ".join(names)
 
 
@@ -256,7 +262,7 @@ def _description(
     clock = f" {visit.time:%H:%M}" if visit.time else ""
     lines = [dated(language.visit_day, visit.day, language, visit=name) + clock]
     if visit.cancelled:
-        return [*lines, language.is_cancelled]
+        return [*lines, language.is_missed if visit.missed else language.is_cancelled]
     if visit.done:
         return [*lines, language.took_place]
     window = _window(visit.window_start, visit.window_end, language)

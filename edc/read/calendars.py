@@ -38,7 +38,7 @@ def calendar_visit(v: Visit, schedule: ScheduleDefinition) -> CalendarVisit:
         # A missed visit is no appointment any more: the family is not expected that day.
         window_end=v.window_end,
         cancelled=v.status in (VisitStatus.CANCELLED, VisitStatus.MISSED), kind=v.kind,
-        done=done,
+        done=done, missed=v.status == VisitStatus.MISSED,
     )
 
 

@@ -67,6 +67,20 @@ def test_a_done_visit_is_on_the_day_it_took_place_not_the_suggested_day(
     assert download[uid]["start"] == date(2026, 4, 1)
 
 
+def test_a_missed_visit_is_told_as_missed_not_as_cancelled_by_the_clinic(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    w02 = visit_id(app, scheduled, "W02")
+    assert nurse.post(f"/visits/{w02}/missed", data={
+        "reason": "Flu", "version": str(stored(app, scheduled, "W02").version)}
+    ).status_code == 302
+    uid = stored(app, scheduled, "W02").calendar_uid
+    event = by_uid(family_feed(nurse, client, scheduled))[uid]
+    assert event["summary"] == "未到访：复诊 2周 / Missed: Follow-up visit 2 weeks"
+    assert "此次复诊未到访。如需商量下次复诊，请致电门诊。" in event["description"]
+    assert "已取消" not in event["description"]
+
+
 def test_a_visit_done_on_another_day_than_booked_leaves_the_booked_time_behind(
     app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int, clock: Clock
 ) -> None:

@@ -70,6 +70,7 @@ WORDS = CalendarWords(
         unscheduled="计划外随访",
         screening="筛选访视",
         cancelled="已取消：%(name)s",
+        missed="未到访：%(name)s",
         day="%(date)s %(weekday)s",
         visit_day="%(visit)s：%(date)s %(weekday)s",
         only_on="只能在%(date)s就诊",
@@ -78,6 +79,7 @@ WORDS = CalendarWords(
         window="%(window)s；如需改期，请致电门诊。",
         urine="请于%(day)s开始收集24小时尿液，就诊时带来。",
         is_cancelled="此次就诊已取消。",
+        is_missed="此次复诊未到访。如需商量下次复诊，请致电门诊。",
         took_place="此次就诊已完成。",
         phone="电话：%(phone)s",
         alarm_at="%(time)s %(visit)s",
@@ -93,6 +95,7 @@ WORDS = CalendarWords(
         unscheduled="Unscheduled visit",
         screening="Screening visit",
         cancelled="Cancelled: %(name)s",
+        missed="Missed: %(name)s",
         day="%(weekday)s %(date)s",
         visit_day="%(visit)s: %(weekday)s %(date)s",
         only_on="on %(date)s only",
@@ -101,6 +104,7 @@ WORDS = CalendarWords(
         window="The visit can take place %(window)s; to change the day, call the clinic.",
         urine="Start collecting 24-hour urine on %(day)s and bring it with you.",
         is_cancelled="This visit is cancelled.",
+        is_missed="This visit did not take place. To talk about the next one, call the clinic.",
         took_place="This visit took place on this day.",
         phone="Phone: %(phone)s",
         alarm_at="%(visit)s at %(time)s",
@@ -303,6 +307,18 @@ def test_cancelled_visit_stays_in_the_feed_as_cancelled_and_never_rings(feed: by
     assert str(event["SUMMARY"]).endswith(cancelled)
     assert vevents(feed)[M04.uid].status.value == "CANCELLED"
     assert events(feed)[W02.uid]["STATUS"] == "CONFIRMED"
+
+
+def test_a_missed_visit_leaves_the_calendar_as_missed_not_as_called_off_by_the_clinic() -> None:
+    missed = replace(M04, cancelled=True, missed=True)
+    event = events(family([W02, M03, missed]))[M04.uid]
+    assert event["STATUS"] == "CANCELLED" and event.walk("VALARM") == []
+    assert str(event["SUMMARY"]) == "未到访：复诊 4个月 / Missed: Follow-up visit 4 months"
+    description = str(event["DESCRIPTION"])
+    assert "此次复诊未到访。如需商量下次复诊，请致电门诊。" in description
+    assert "This visit did not take place. To talk about the next one, call the clinic." in (
+        description)
+    assert "已取消" not in description and "cancelled" not in description
 
 
 def test_lines_end_with_crlf_and_are_folded_at_75_octets(feed: bytes) -> None:

@@ -80,6 +80,7 @@ def _words(locale: str) -> Words:
             unscheduled=_("Unscheduled visit"),
             screening=_("Screening visit"),
             cancelled=_("Cancelled: %(name)s"),
+            missed=_("Missed: %(name)s"),
             day=_("%(weekday)s %(date)s"),
             visit_day=_("%(visit)s: %(weekday)s %(date)s"),
             only_on=_("on %(date)s only"),
@@ -88,6 +89,8 @@ def _words(locale: str) -> Words:
             window=_("The visit can take place %(window)s; to change the day, call the clinic."),
             urine=_("Start collecting 24-hour urine on %(day)s and bring it with you."),
             is_cancelled=_("This visit is cancelled."),
+            is_missed=_("This visit did not take place. To talk about the next one, call the "
+                        "clinic."),
             took_place=_("This visit took place on this day."),
             phone=_("Phone: %(phone)s"),
             alarm_at=_("%(visit)s at %(time)s"),
