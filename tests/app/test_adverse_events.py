@@ -5,6 +5,7 @@ corrections with their reason, a save over someone else's refused, an entry remo
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -225,6 +226,18 @@ def test_a_save_over_someone_elses_correction_is_refused_and_keeps_what_was_type
     assert "was changed by someone else after you opened this page" in shown.text
     assert shown.selected["outcome"] == "SEQUELAE"
     assert entries(app)[0].values["outcome"] == "RECOVERED"
+    # What is stored now is shown beside the form (the other's grade), and the form now
+    # carries the stored version: saved again, what was typed replaces it.
+    stored = html_of(clash)
+    assert 'id="stored-now"' in stored
+    assert re.search(r'data-item="grade"><th>[^<]*</th><td>1\b', stored), stored
+    assert shown.value("version") == str(entries(app)[0].version)
+    again = first.post(entry_url(pid), data={**FEVER, "outcome": "SEQUELAE",
+                                             "version": shown.value("version"),
+                                             "reason": "Scar"})
+    assert again.status_code == 302
+    assert (entries(app)[0].values["outcome"], entries(app)[0].values["grade"]) == (
+        "SEQUELAE", "2")
 
 
 def test_an_entry_made_in_error_is_removed_with_its_reason_and_kept_struck_through(

@@ -142,6 +142,7 @@ def entry(participant_id: int, name: str, number: int) -> Any:
     form_class = entry_form(definition.form)
     general: list[str] = []
     status = 200
+    stored_now = False
     if request.method == "POST":
         form = form_class()
         if form.validate_on_submit():
@@ -150,24 +151,31 @@ def entry(participant_id: int, name: str, number: int) -> Any:
                 _saved_message(definition, saved)
                 return redirect(url_for("safety.entry", participant_id=participant_id,
                                         name=name, number=number))
+            if status == 409:
+                # Someone saved the entry since the form was opened: what is stored now is
+                # shown beside what was typed, and a save from this page is made over it.
+                stored_now = True
+                form.version.data = str(found.version)
         else:
             _every_problem(participant, definition, form, found)
             status = 422
     else:
         form = form_class(formdata=None, data=typed_values(definition.form, found))
         form.version.data = str(found.version)
-    return _entry_page(participant, definition, found, form, general), status
+    return _entry_page(participant, definition, found, form, general,
+                       stored_now=stored_now), status
 
 
 def _entry_page(participant: Participant, definition: LogForm, found: LogEntry, form: Any,
-                general: list[str], remove_form: RemoveForm | None = None) -> str:
+                general: list[str], remove_form: RemoveForm | None = None,
+                stored_now: bool = False) -> str:
     remove_form = remove_form or RemoveForm(formdata=None)
     acknowledge_form = AcknowledgeForm(formdata=None)
     remove_form.version.data = acknowledge_form.version.data = str(found.version)
     return render_template("safety/entry.html", p=participant, log=definition,
                            title=_title(definition), form=form, entry=found, general=general,
                            remove_form=remove_form, acknowledge_form=acknowledge_form,
-                           serious_now=is_serious(definition, found),
+                           serious_now=is_serious(definition, found), stored_now=stored_now,
                            **_window(definition, found))
 
 
