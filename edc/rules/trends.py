@@ -327,3 +327,32 @@ def trend(
             egfr_comparison=comparison,
         ))
     return Trend(MappingProxyType(baseline), egfr_baseline_row, tuple(rows), upcr_key, outcomes)
+
+
+@dataclass(frozen=True)
+class BelowEnrolment:
+    """A baseline eGFR at or below the study's limit for enrolment (eGFR must be above it):
+    the tool's reference eGFR (method: its equation) or the laboratory's own (method "lab")."""
+
+    code: str  # the visit of the sample
+    sample_date: date
+    egfr: float
+    method: str
+
+
+def baseline_below(trend: Trend, limit: float) -> list[BelowEnrolment]:
+    """The last baseline sample's eGFRs not above the enrolment limit: the reference eGFR
+    first, then the laboratory's; none when the baseline has no eGFR or both are above it."""
+    rows = [r for r in trend.rows if r.baseline_period
+            and (r.summary.egfr_reference is not None or r.summary.lab_egfr is not None)]
+    if not rows:
+        return []
+    row, found = rows[-1], []
+    summary = row.summary
+    if summary.egfr_reference is not None and summary.egfr_reference <= limit:
+        assert summary.reference_method is not None  # set with the reference
+        found.append(BelowEnrolment(row.code, row.sample_date, summary.egfr_reference,
+                                    summary.reference_method))
+    if summary.lab_egfr is not None and summary.lab_egfr <= limit:
+        found.append(BelowEnrolment(row.code, row.sample_date, summary.lab_egfr, "lab"))
+    return found

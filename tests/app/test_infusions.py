@@ -685,3 +685,51 @@ def test_a_lot_typed_in_full_width_is_stored_as_printed_on_the_label(app, nurse,
     response = post_infusion(nurse, enrolled, 1, product_lot="\u3000ＵＣ－２０２６－０１７\u3000")
     assert response.status_code == 302
     assert infusions(app, enrolled)[1].product_lot == "UC-2026-017"
+
+
+NO_SCREENING = ("No screening results are saved yet. Baseline is the last value before "
+                "infusion 1: enter the screening results first, or every outcome of AS-001 will "
+                "be not assessable.")
+
+
+def warnings_before_infusion_1(client: FlaskClient, pid: int) -> tuple[list[str], list[str]]:
+    """The warnings of the child's page and of the infusion 1 form."""
+    def of(url: str) -> list[str]:
+        return [re.sub(r"\s+", " ", w) for w in re.findall(
+            r'class="flash warning before-infusion-1"[^>]*>([^<]*)<', html_of(client.get(url)))]
+    return of(f"/participants/{pid}"), of(f"/participants/{pid}/infusions/1")
+
+
+def test_before_infusion_1_the_pages_say_when_the_screening_egfr_is_not_above_60(
+        app, nurse, enrolled):
+    """Enrolment checked the screening eGFR typed there (98); the screening labs say otherwise.
+    F, born 2018-05-10, sampled 2026-02-25 (7.797 years), 126 cm, creatinine 150 umol/L
+    (1.6968 mg/dL), cystatin C 0.9 mg/L: CKiD U25 creatinine 36.1 x 1.008^(7.797-12) x 1.26 /
+    1.6968 = 25.92, cystatin 79.9 x 1.004^(7.797-12) / 0.9 = 87.30, combined 56.61."""
+    from edc.services.results import TypedResult
+    from tests.support import factories
+
+    assert warnings_before_infusion_1(nurse, enrolled) == ([NO_SCREENING], [NO_SCREENING])
+    factories.add_screening(app, enrolled)
+    factories.enter_results(app, enrolled, "SCR", date(2026, 2, 25),
+                            creatinine=TypedResult("150", "umol/L", confirmed=True),
+                            egfr_lab=TypedResult("55", "", confirmed=True))
+    expected = [
+        "The screening sample of 2026-02-25 gives an eGFR of 56.6 mL/min/1.73m² (CKiD U25 "
+        "combined): not above 60, the limit for enrolment (enrolment was checked with 98). "
+        "Tell the investigator before infusion 1.",
+        "The screening sample of 2026-02-25 gives an eGFR of 55.0 mL/min/1.73m² "
+        "(laboratory-reported): not above 60, the limit for enrolment (enrolment was checked "
+        "with 98). Tell the investigator before infusion 1."]
+    assert warnings_before_infusion_1(nurse, enrolled) == (expected, expected)
+    # Recorded all the same (the infusion happened): the warnings have done their work.
+    assert post_infusion(nurse, enrolled, 1, date="2026-03-02").status_code == 302
+    assert warnings_before_infusion_1(nurse, enrolled)[0] == []
+
+
+def test_screening_labs_above_60_raise_no_warning_before_infusion_1(app, nurse, enrolled):
+    from tests.support import factories
+
+    factories.add_screening(app, enrolled)
+    factories.enter_results(app, enrolled, "SCR", date(2026, 2, 25))
+    assert warnings_before_infusion_1(nurse, enrolled) == ([], [])

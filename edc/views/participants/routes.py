@@ -25,10 +25,11 @@ from edc.read import participant_list as list_reads
 from edc.read import participants as reads
 from edc.read.participant_list import ListQuery
 from edc.rules.numbers import significant
-from edc.rules.trends import Change, Measurement, Trend, TrendRow
+from edc.rules.trends import Change, Measurement, Trend, TrendRow, baseline_below
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.services.language import label_of, qualifier, reads_chinese
 from edc.services.logs import typed_values
+from edc.services.queries import METHODS
 from edc.views.crf_forms import enrolment_form
 from edc.views.fields import as_ascii, clean_text, strip_blanks
 from edc.views.filters import percent, term  # `term`: the filter's words, for the history
@@ -321,12 +322,35 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
                "entry": {log.name: _entry_links(participant.id, log.name)
                          for log in study().logs}},
         second_window=services.second_infusion_due(study(), participant),
+        before_first=before_infusion_1(participant, page.trend)
+        if participant.status == ParticipantStatus.ENROLLED and participant.infusion(1) is None
+        else [],
         anchor_form=anchor_form,
         add_form=add_form or AddVisitForm(formdata=None),
         withdraw_form=withdrawal, termination=termination,
         ended=next((e for e in ended if e.removed_reason is None), None),
         calendar_qr=_qr(family_page_url(participant)),
     )
+
+
+def before_infusion_1(participant: Participant, trend: Trend | None) -> list[str]:
+    """What to tell whoever is about to give or record infusion 1: a baseline eGFR not above the
+    limit for enrolment (enrolment checked the number typed there), or no baseline at all."""
+    limit = study().enrolment.screening_egfr_above
+    if trend is None:
+        return []
+    if not any(row.baseline_period for row in trend.rows):
+        return [_("No screening results are saved yet. Baseline is the last value before "
+                  "infusion 1: enter the screening results first, or every outcome of %(code)s "
+                  "will be not assessable.", code=participant.code)]
+    return [_("The screening sample of %(day)s gives an eGFR of %(egfr)s mL/min/1.73m² "
+              "(%(method)s): not above %(limit)s, the limit for enrolment (enrolment was "
+              "checked with %(typed)s). Tell the investigator before infusion 1.",
+              day=found.sample_date.isoformat(), egfr=f"{found.egfr:.1f}",
+              method=METHODS[found.method][1] if found.method in METHODS
+              else _("laboratory-reported"), limit=f"{limit:g}",
+              typed=f"{participant.screening_egfr:g}")
+            for found in baseline_below(trend, limit)]
 
 
 @bp.route("/<int:participant_id>")
@@ -378,8 +402,12 @@ def infusion(participant_id: int, number: int) -> Any:
                 flash(_deviation_message(saved.window_deviation_days), "warning")
             return redirect(url_for("participants.detail", participant_id=participant.id))
     status = 422 if form.errors or general else 200
+    warnings = (before_infusion_1(participant, reads.trend_or_error(
+        participant, results_definition(), study().outcomes)[0])
+        if number == 1 and participant.infusion(1) is None else [])
     return render_template(
         "participants/infusion.html", p=participant, number=number, form=form,
+        before_first=warnings,
         existing=existing, general=general, moves=moves, kept=kept,
         dose_per_kg=study().treatment.dose_cells_per_kg,
         second_window=services.second_infusion_due(study(), participant) if number == 2 else None,
