@@ -43,6 +43,8 @@ class Arm:
     code: str
     label: str
     label_zh: str
+    # A placebo arm's infusion carries no cells: its dose is 0 cells/kg, whatever was planned.
+    placebo: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,7 @@ def _steps(t: TomlTable, key: str) -> tuple[str, ...]:
 def _arms(top: TomlTable) -> tuple[Arm, ...]:
     arms = tuple(
         Arm(code=a.text("code", pattern=r"[A-Z0-9_]+"), label=a.text("label"),
-            label_zh=a.text("label_zh"))
+            label_zh=a.text("label_zh"), placebo=a.flag("placebo"))
         for a in top.tables("arms")
     )
     if len(arms) < 2 or len({a.code for a in arms}) != len(arms):

@@ -389,17 +389,20 @@ class Datasets:
                      Variable("EXSTDTC", "Start Date/Time of Treatment"),
                      Variable("EXSTDY", "Study Day of Start of Treatment", numeric=True),
                      Variable("EXWINDEV", "Days Outside the Window", numeric=True))
-        arms = {arm.code: arm.label for arm in self.study.arms}
+        arms = {arm.code: arm for arm in self.study.arms}
 
         def rows() -> Iterator[list[Value]]:
             for batch in self._batches(infusions=True, arms=True):
                 for p in batch.children:
-                    treatment = (arms.get(batch.arms.get(p.id, ""), "") if self.unblinded
-                                 else EX_TREATMENT_BLINDED)
+                    arm = arms.get(batch.arms.get(p.id, "")) if self.unblinded else None
+                    treatment = (EX_TREATMENT_BLINDED if not self.unblinded
+                                 else arm.label if arm else "")
                     head, start = self.ids.head("EX", p), batch.start(p)
                     for infusion in batch.infusions.get(p.id, ()):
-                        yield [*head, infusion.number, treatment,
-                               infusion.dose_cells_per_kg, "cells/kg", "INTRAVENOUS",
+                        # Blinded, the dose planned for every child; unblinded, what was given.
+                        dose = (0.0 if arm is not None and arm.placebo
+                                else infusion.dose_cells_per_kg)
+                        yield [*head, infusion.number, treatment, dose, "cells/kg", "INTRAVENOUS",
                                infusion.product_lot, infusion.volume_ml, "mL",
                                infusion.weight_kg, _iso(infusion.date),
                                _study_day(infusion.date, start),
