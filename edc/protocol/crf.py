@@ -43,8 +43,12 @@ class Unit:
     label_zh: str = ""  # only where Chinese writes the unit differently ("mmol/L (尿素)")
 
     def to_canonical(self, value: float) -> float:
-        """The typed value in the canonical unit."""
-        return value if self.factor is None else value * self.factor / self.divisor
+        """The typed value in the canonical unit, to 15 significant digits: 0.55 mg/dL is
+        48.62 umol/L, not the 48.620000000000005 of binary floating point (a typed value has
+        far fewer digits, so nothing it says is lost)."""
+        if self.factor is None:
+            return value
+        return float(f"{value * self.factor / self.divisor:.15g}")
 
     def from_canonical(self, value: float) -> float:
         """A canonical value (a limit, say) in this unit."""

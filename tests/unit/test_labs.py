@@ -238,3 +238,14 @@ def test_a_unit_code_longer_than_the_database_keeps_is_refused_at_load(tmp_path:
     with pytest.raises(StudyDefinitionError) as error:
         load_results_form(tmp_path / "forms")
     assert "Expected a unit code of at most 16 characters" in str(error.value)
+
+
+@pytest.mark.parametrize(("key", "unit", "typed", "stored"), [
+    ("creatinine", "mg/dL", 0.55, 48.62),  # 0.55 x 88.4 is 48.620000000000005 in binary
+    ("urea", "mg/dL BUN", 14, 4.99750124937531),  # 14 / 2.8014, to 15 significant digits
+    ("upcr", "mg/mmol", 22.624, 0.2),
+])
+def test_a_converted_value_is_stored_as_the_arithmetic_gives_it_without_binary_noise(
+        key, unit, typed, stored) -> None:
+    assert FORM.field(key).unit(unit).to_canonical(typed) == stored
+    assert repr(FORM.field(key).unit(unit).to_canonical(typed)) == repr(stored)
