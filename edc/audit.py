@@ -400,11 +400,25 @@ def _refuse_if_locked(connection: Any, children: list[int]) -> None:
                           participant_codes=frozen)
 
 
+# What names a record rather than says what changed in it: left out of "what changed" (a new
+# log entry is told by its items, not by its form and number).
+NAMING_FIELDS: dict[str, set[str]] = {"log_entry": {"form", "number"},
+                                      "result": {"field", "visit_id"}}
+
+
+def _telling(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changes that say what changed, each record's naming fields left out (unless they
+    are all a record's change)."""
+    told = [r for r in data if r["field"] not in NAMING_FIELDS.get(r["entity"], ())]
+    records = {(r["entity"], r["entity_id"]) for r in told}
+    return told + [r for r in data if (r["entity"], r["entity_id"]) not in records]
+
+
 def _changed_words(data: list[dict[str, Any]]) -> dict[int, str]:
     """Per child, the changed fields as the trail names them ("result 12 value, visit 3
     status")."""
     words: dict[int, list[str]] = {}
-    for r in data:
+    for r in _telling(data):
         text = f"{r['entity']} {r['entity_id']} {r['field']}"
         if text not in words.setdefault(r["participant_id"], []):
             words[r["participant_id"]].append(text)
@@ -422,7 +436,7 @@ def _scopes(connection: Any, data: list[dict[str, Any]]) -> dict[tuple[str, int]
         visit_of.update(connection.execute(
             select(result.c.id, result.c.visit_id).where(result.c.id.in_(others))).all())
     scopes: dict[tuple[str, int], list[str]] = {}
-    for r in data:
+    for r in _telling(data):
         key = (("visit", visit_of[r["entity_id"]]) if r["entity"] == "result"
                else (r["entity"], r["entity_id"]))
         text = f"{r['entity']} {r['entity_id']} {r['field']}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
@@ -355,3 +356,17 @@ def test_going_back_after_verifying_never_leaves_the_site(app: Flask, as_role,
     assert response.status_code == 302
     assert response.headers["Location"] == f"/participants/{child}/verification"
     assert set(marks(app)) == {("visit", w02)}
+
+
+def test_a_new_log_entry_voids_the_signature_saying_what_was_entered_not_its_form_or_number(
+        app: Flask, as_role, child: int) -> None:
+    investigator, nurse = as_role("investigator"), as_role("nurse")
+    assert sign(investigator, child).status_code == 302
+    factories.log_entry(app, child, "adverse_events", {**FEVER, "term": "Headache"})
+    [signature] = signatures(app)
+    assert signature.voided_at is not None
+    assert " form" not in signature.voided_reason and " number" not in signature.voided_reason
+    assert "term" in signature.voided_reason
+    detail = page(nurse.get(f"/participants/{child}")).text
+    voided = re.search(r"Signature voided: [^\n]*", detail).group(0)
+    assert "Adverse events, entry 2" in voided and " form" not in voided, voided
