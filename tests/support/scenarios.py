@@ -586,7 +586,9 @@ class Scenario:
             if row.status in ("cancelled", "missed"):  # no appointment for the family any more
                 for e in (event, urine, *staff):
                     assert e.status == "CANCELLED", f"{where}: {row.code} {e.uid} {e.status}"
-                assert event.summary.startswith("已取消"), (where, event.summary)
+                # Missed is the family's own word; cancelled, the clinic's.
+                told = "未到访" if row.status == "missed" else "已取消"
+                assert event.summary.startswith(told), (where, event.summary)
                 continue
             day = expected_event_day(row)
             for e in (event, *staff):
