@@ -137,7 +137,10 @@ def waitress_options(app: Flask) -> dict[str, object]:
 @click.argument("username")
 @click.option("--role", required=True,
               type=click.Choice([role.value for role in Role]))
-def create_user(username: str, role: str) -> None:
+@click.option("--name", "full_name", default="",
+              help="The person's full name, as a signature prints it (an investigator needs "
+                   "it to sign).")
+def create_user(username: str, role: str, full_name: str) -> None:
     """Create an account; the password is prompted for, or read from standard input."""
     from edc.services.accounts import create_user as create
 
@@ -146,7 +149,7 @@ def create_user(username: str, role: str) -> None:
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
-        create(_context(), username, role, password)
+        create(_context(), username, role, password, full_name)
     except Refused as refused:
         _refused(refused)
     click.echo(f"Created {role} {username}.")
@@ -216,6 +219,23 @@ def reactivate_user(username: str, reason: str) -> None:
     """Reactivate an account (an unblinded one's only here)."""
     _set_active(username, True, reason)
     click.echo(f"Reactivated {username}.")
+
+
+@main.command("set-name")
+@click.argument("username")
+@click.option("--name", "full_name", required=True,
+              help="The person's full name, as a signature prints it.")
+@click.option("--reason", required=True, help="Why (kept in the trail).")
+def set_name(username: str, full_name: str, reason: str) -> None:
+    """Give an account its person's name, or correct it (an unblinded one's only here)."""
+    from edc.services.accounts import account, set_full_name
+
+    ctx = _context()
+    try:
+        set_full_name(ctx, account(ctx, username), full_name, reason)
+    except Refused as refused:
+        _refused(refused)
+    click.echo(f"The name of {username} is {' '.join(full_name.split())}.")
 
 
 @main.command("lock")

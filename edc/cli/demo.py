@@ -23,12 +23,13 @@ from edc.services.queries import answer_query, close_query, raise_query
 from edc.services.review import casebook_version, sign_casebook, verify
 
 DEMO_PASSWORD = "demo-password"
+# The demo's accounts: user name, role, and its (invented) person's name.
 DEMO_USERS = (
-    ("nurse", Role.NURSE),
-    ("investigator", Role.INVESTIGATOR),
-    ("monitor", Role.MONITOR),
-    ("pharmacist", Role.UNBLINDED),
-    ("admin", Role.ADMIN),
+    ("nurse", Role.NURSE, "陈静 Chen Jing"),
+    ("investigator", Role.INVESTIGATOR, "李明 Li Ming"),
+    ("monitor", Role.MONITOR, "王芳 Wang Fang"),
+    ("pharmacist", Role.UNBLINDED, "张伟 Zhang Wei"),
+    ("admin", Role.ADMIN, "刘洋 Liu Yang"),
 )
 
 
@@ -160,7 +161,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
     with a published password must never reach a real trial database.
     """
     session = ctx.session
-    demo_users = {name for name, _role in DEMO_USERS}
+    demo_users = {name for name, _role, _person in DEMO_USERS}
     users = set(session.scalars(select(User.username)))
     pages: dict[str, str] = {}  # the family pages issued now, by participant code
     if users and users == demo_users:
@@ -171,8 +172,8 @@ def load_demo(ctx: Context) -> Iterator[str]:
             "This database already holds accounts, an allocation list or children: "
             "`edc demo` only fills an empty database. Nothing was added."]})
     else:
-        for username, role in DEMO_USERS:
-            create_user(ctx, username, role, DEMO_PASSWORD)
+        for username, role, person in DEMO_USERS:
+            create_user(ctx, username, role, DEMO_PASSWORD, person)
         services.load_allocation(ctx, demo_allocation_csv(ctx.study))
         nurse = session.scalars(select(User).where(User.username == "nurse")).one()
         demo = _Demo(ctx.by(nurse))
@@ -184,7 +185,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
         _load_queries(demo)
         yield f"Demo data loaded: {count} children, a 40-entry allocation list, 5 accounts."
     yield "Log in at http://127.0.0.1:5000/ with one of these accounts:"
-    for username, role in DEMO_USERS:
+    for username, role, _person in DEMO_USERS:
         yield f"  {username:<13} {DEMO_PASSWORD}   ({role})"
     for code, token in pages.items():
         yield f"Family page of {code} (no log-in): http://127.0.0.1:5000/calendar/{token}"
@@ -217,8 +218,7 @@ def _load_review(demo: _Demo) -> None:
     signing = demo.ctx.by(investigator)
     for code in ("AS-001", "AS-002"):
         child = demo.child(code)
-        sign_casebook(signing, child, DEMO_PASSWORD, "李明 Li Ming", True,
-                      casebook_version(signing, child))
+        sign_casebook(signing, child, DEMO_PASSWORD, True, casebook_version(signing, child))
     second = demo.child("AS-002")
     headache = session.scalars(select(LogEntry).where(
         LogEntry.participant_id == second.id, LogEntry.form == ADVERSE_EVENTS)

@@ -41,6 +41,9 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # The person's name as a signature prints it ("李明 Li Ming"): the account's, not typed at
+    # signing. None on an account made before names were kept, until an administrator adds it.
+    full_name: Mapped[str | None] = mapped_column(String(128))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

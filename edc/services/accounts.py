@@ -161,9 +161,22 @@ def _refuse_unblinded_account(ctx: Context, user: User, field: str, asked: str,
         _refuse_unblinded(ctx, user.username, field, asked, message)
 
 
-def create_user(ctx: Context, username: str, role: str, password: str) -> User:
-    """Create an account with a hashed password; it reads the site's language until its
-    person chooses another."""
+MAX_FULL_NAME = 128
+
+
+def _full_name(errors: Errors, typed: str) -> str | None:
+    """A person's name as typed, its blanks folded; a refusal at the field when too long."""
+    name = " ".join((typed or "").split())
+    if len(name) > MAX_FULL_NAME:
+        errors.add("full_name", _("Got %(n)s characters. Expected at most %(most)s.",
+                                  n=len(name), most=MAX_FULL_NAME))
+    return name or None
+
+
+def create_user(ctx: Context, username: str, role: str, password: str,
+                full_name: str = "") -> User:
+    """Create an account with a hashed password and its person's name (what a signature
+    prints); it reads the site's language until its person chooses another."""
     session = ctx.session
     username = username.strip()
     if role in ROLES and not blinded(role) and _acts_blinded(ctx):
@@ -191,10 +204,12 @@ def create_user(ctx: Context, username: str, role: str, password: str) -> User:
                              roles=", ".join(ROLES)))
     for problem in password_problems(password, username):
         errors.add("password", problem)
+    name = _full_name(errors, full_name)
     errors.raise_if_any()
     with audited(session, ctx.actor.username, N_("Account created")):
         user = User(
             username=username,
+            full_name=name,
             role=role,
             password_hash=generate_password_hash(typed_password(password), PASSWORD_METHOD),
             active=True,
@@ -396,6 +411,28 @@ def change_role(ctx: Context, user: User, role: str, reason: str,
         _not_the_last_admin(ctx, user)
     with audited(ctx.session, ctx.actor.username, reason):
         user.role = role
+        ctx.session.commit()
+    return user
+
+
+def set_full_name(ctx: Context, user: User, full_name: str, reason: str,
+                  expected_name: str | None = None) -> User:
+    """Give an account its person's name, or correct it, saying why (a signature made before
+    keeps the name it printed)."""
+    _check_state(user, expected_name, user.full_name or "")
+    _refuse_unblinded_account(ctx, user, GENERAL, "full_name", _(
+        "%(name)s sees the arms: the account is changed only at the server console, by the "
+        "hospital's IT: edc set-name %(name)s --name NAME --reason TEXT.", name=user.username))
+    errors = Errors()
+    name = _full_name(errors, full_name)
+    if name is None:
+        errors.add("full_name", _("Enter the person's full name."))
+    errors.raise_if_any()
+    reason = _reason(reason)
+    if name == user.full_name:
+        return user
+    with audited(ctx.session, ctx.actor.username, reason):
+        user.full_name = name
         ctx.session.commit()
     return user
 

@@ -115,18 +115,18 @@ def meaning_text(ctx: Context) -> str:
     return f"{words.meaning}\n{words.meaning_zh}"
 
 
-def sign_casebook(ctx: Context, participant: Participant, password: str, printed_name: str,
-                  confirmed: bool, expected_version: int | None) -> Signature:
+def sign_casebook(ctx: Context, participant: Participant, password: str, confirmed: bool,
+                  expected_version: int | None) -> Signature:
     """Sign the child's casebook: every query closed, the meaning confirmed, the password typed
-    again. expected_version is casebook_version as the signing page showed it."""
+    again; the signature prints the signer's name as their account holds it, never one typed
+    at signing. expected_version is casebook_version as the signing page showed it."""
     session = ctx.session
     errors: dict[str, list[str]] = {}
-    printed_name = " ".join(printed_name.split())
+    printed_name = getattr(ctx.actor, "full_name", None)
     if not printed_name:
-        errors["printed_name"] = [_("Type your name as it is to be printed.")]
-    elif len(printed_name) > 128:
-        errors["printed_name"] = [_("Got %(n)s characters. Expected at most 128.",
-                                    n=len(printed_name))]
+        errors.setdefault(GENERAL, []).append(_(
+            "Your account holds no full name for the signature to print. Ask an administrator "
+            "to enter it on the Users page, then sign."))
     if not confirmed:
         errors["confirmed"] = [_("Tick the box to confirm what your signature means.")]
     if not password:

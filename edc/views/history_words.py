@@ -589,7 +589,9 @@ def _review_lines(entity: str, before: State | None, after: State | None,
     """A signature, a verification mark or a query, as the monitor reads it."""
     if entity == "signature":
         if before is None:
-            return [_("Casebook signed")]
+            name = (after or {}).get("printed_name")
+            return [_("Casebook signed by %(name)s", name=name) if name
+                    else _("Casebook signed")]
         return [_("Signature voided")] if "voided_at" in changed else []
     if entity == "verification":
         if before is None:

@@ -41,9 +41,10 @@ def user(app: Flask, username: str) -> User:
         return found
 
 
-def create(admin: FlaskClient, username: str, password: str, role: str = "nurse") -> Any:
+def create(admin: FlaskClient, username: str, password: str, role: str = "nurse",
+           full_name: str = "王丽 Wang Li") -> Any:
     return admin.post("/admin/users/new", data={"username": username, "role": role,
-                                                "password": password})
+                                                "password": password, "full_name": full_name})
 
 
 def change(admin: FlaskClient, app: Flask, username: str, what: str, **data: str) -> Any:
@@ -92,14 +93,14 @@ def test_the_admin_creates_a_nurse_who_then_logs_in(
     assert ("success", "Account wang.li created. Give its person the temporary password.") in \
         page(admin.get(response.location)).flashes
     rows = {r.field: r for r in audit_rows(app, entity="user", username="admin")}
-    assert (rows["username"].new, rows["role"].new, rows["password_hash"].new) == (
-        "wang.li", "nurse", "(changed)")
+    assert (rows["username"].new, rows["role"].new, rows["password_hash"].new,
+            rows["full_name"].new) == ("wang.li", "nurse", "(changed)", "王丽 Wang Li")
     assert rows["username"].reason == "Account created"
     assert login(client, "wang.li", NEW_PASSWORD).status_code == 302
     assert client.get("/").status_code == 200
     accounts = page(admin.get("/admin/users"))
-    assert ["wang.li", "nurse", "yes"] == next(r[:3] for r in accounts.table_rows
-                                               if r and r[0] == "wang.li")
+    assert ["wang.li", "王丽 Wang Li", "nurse", "yes"] == next(
+        r[:4] for r in accounts.table_rows if r and r[0] == "wang.li")
     taken = create(admin, "wang.li", NEW_PASSWORD)
     assert page(taken).errors["username"] == ["User wang.li already exists."]
     # A name that reads the same in other capitals or in full width is the same person's.
@@ -269,3 +270,32 @@ def test_every_admin_form_carries_the_security_token(database_url, study, monkey
         assert client.post("/admin/lock", data={"reason": "x"}).status_code == 400
     finally:
         app.extensions["edc_engine"].dispose()
+
+
+def test_an_account_is_made_with_its_persons_name_and_the_name_is_corrected_with_a_reason(
+        app: Flask, admin: FlaskClient) -> None:
+    refused = create(admin, "wang.li", NEW_PASSWORD, full_name="\u3000 ")
+    assert refused.status_code == 422
+    assert page(refused).errors["full_name"] == ["Enter the person's full name."]
+    assert page(refused).value("username") == "wang.li"
+    assert create(admin, "wang.li", NEW_PASSWORD).status_code == 302
+    account = user(app, "wang.li")
+    prefix = f"u{account.id}-name-"
+    shown = page(admin.get("/admin/users")).value(prefix + "was")
+    assert shown == "王丽 Wang Li"
+    no_reason = admin.post(f"/admin/users/{account.id}/name", data={
+        prefix + "full_name": "王莉 Wang Li", prefix + "was": shown})
+    assert no_reason.status_code == 422 and user(app, "wang.li").full_name == "王丽 Wang Li"
+    assert admin.post(f"/admin/users/{account.id}/name", data={
+        prefix + "full_name": "  王莉   Wang Li ", prefix + "reason": "Typing error",
+        prefix + "was": shown}).status_code == 302
+    assert user(app, "wang.li").full_name == "王莉 Wang Li"
+    [row] = audit_rows(app, entity="user", field="full_name", username="admin",
+                       reason="Typing error")
+    assert (row.old, row.new) == ("王丽 Wang Li", "王莉 Wang Li")
+    # From a page that showed the old name: refused, nothing changed.
+    stale = admin.post(f"/admin/users/{account.id}/name", data={
+        prefix + "full_name": "Wang Li", prefix + "reason": "Badge", prefix + "was": shown})
+    assert stale.status_code == 422
+    assert "was changed by someone else after you opened this page" in page(stale).text
+    assert user(app, "wang.li").full_name == "王莉 Wang Li"

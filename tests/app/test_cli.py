@@ -87,6 +87,22 @@ def test_create_user_reads_the_password_from_stdin_and_hashes_it(runner, databas
     assert user.password_hash.startswith("pbkdf2:sha256")
 
 
+def test_create_user_keeps_the_persons_name_and_set_name_corrects_it(runner,
+                                                                      database_url) -> None:
+    made = runner("create-user", "li.ming", "--role", "investigator", "--name", "李明  Li Ming",
+                  input="a-long-password\n")
+    assert made.exit_code == 0, made.output
+    [user] = [u for u in rows(database_url, User) if u.username == "li.ming"]
+    assert user.full_name == "李明 Li Ming"
+    renamed = runner("set-name", "li.ming", "--name", "Dr 李明 Li Ming", "--reason", "Title")
+    assert renamed.exit_code == 0, renamed.output
+    assert renamed.stdout == "The name of li.ming is Dr 李明 Li Ming.\n"
+    [user] = [u for u in rows(database_url, User) if u.username == "li.ming"]
+    assert user.full_name == "Dr 李明 Li Ming"
+    no_reason = runner("set-name", "li.ming", "--name", "X", "--reason", " ")
+    assert no_reason.exit_code == 2 and no_reason.stderr == "Error: Say why.\n"
+
+
 def test_create_user_refuses_a_short_password_and_an_unknown_role(runner, database_url) -> None:
     short = runner("create-user", "li.na", "--role", "nurse", input="short\n")
     assert short.exit_code == 2

@@ -23,7 +23,7 @@ from tests.support.apps import Clock, make_app
 from tests.support.pages import crawl as crawl_from
 from tests.support.pages import giveaways
 
-ROLE_OF = {role: user for user, role in DEMO_USERS}
+ROLE_OF = {role: user for user, role, _person in DEMO_USERS}
 
 
 def _demo_app(database_url: str, study: Study, monkeypatch: pytest.MonkeyPatch,

@@ -534,7 +534,8 @@ def test_a_good_password_is_accepted_with_spaces_inside_or_a_repeat_that_breaks_
 def test_a_repeated_pattern_is_refused_at_the_field_when_an_administrator_creates_an_account(
         as_role) -> None:
     admin = as_role("admin")
-    form = {"username": "li.na", "role": "nurse", "password": "1212121212"}
+    form = {"username": "li.na", "role": "nurse", "password": "1212121212",
+            "full_name": "李娜 Li Na"}
     refused = admin.post("/admin/users/new", data=form)
     assert refused.status_code == 422
     assert page(refused).errors["password"] == [

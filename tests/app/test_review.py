@@ -72,6 +72,11 @@ def marks(app: Flask) -> dict[tuple[str, int], Verification]:
         return {(m.entity, m.entity_id): m for m in found}
 
 
+def user_id(app: Flask, username: str) -> int:
+    with app.app_context():
+        return db.session().scalars(select(User.id).where(User.username == username)).one()
+
+
 def signatures(app: Flask) -> list[Signature]:
     with app.app_context():
         found = list(db.session().scalars(select(Signature).order_by(Signature.id)))
@@ -89,7 +94,7 @@ def verify(client: FlaskClient, pid: int, entity: str, entity_id: int, version: 
 
 def sign(client: FlaskClient, pid: int, password: str = PASSWORD, **changes: Any) -> Any:
     opened = page(client.get(f"/participants/{pid}/sign"))
-    data = {"printed_name": "Dr Li Ming", "confirmed": "y", "password": password,
+    data = {"confirmed": "y", "password": password,
             "version": opened.value("version"), **changes}
     return client.post(f"/participants/{pid}/sign", data=data)
 
@@ -173,7 +178,8 @@ def test_verification_signature_and_their_undoing_in_protocol_order(
     assert wrong.status_code == 422
     assert wrong_page(wrong).errors["password"] == [
         "This is not your password. Nothing was signed."]
-    assert wrong_page(wrong).value("printed_name") == "Dr Li Ming"
+    assert "prints your name as your account holds it: Dr Li Ming (investigator)" in (
+        wrong_page(wrong).text)
     assert "not-my-password" not in html_of(wrong)
     with app.app_context():
         assert db.session().scalars(select(User.failed_logins).where(
@@ -298,7 +304,16 @@ def test_the_signatures_are_exported_in_force_and_voided_with_why(
     assert sign(investigator, child).status_code == 302
     factories.enter_results(app, child, "W04", factories.targets(app, child)["W04"],
                             creatinine=("43", "umol/L"), reason="Lab re-run")
-    assert sign(investigator, child, printed_name="Li Ming").status_code == 302
+    # The name is corrected on the account: the new signature prints it, the old one keeps its.
+    admin = as_role("admin")
+    investigator_id = user_id(app, "investigator")
+    form = page(admin.get("/admin/users"))
+    assert admin.post(f"/admin/users/{investigator_id}/name", data={
+        f"u{investigator_id}-name-full_name": "李明 Li Ming",
+        f"u{investigator_id}-name-reason": "Name as on the hospital badge",
+        f"u{investigator_id}-name-was": form.value(f"u{investigator_id}-name-was")},
+    ).status_code == 302
+    assert sign(investigator, child).status_code == 302
     with app.app_context():
         file = io.BytesIO()
         exports.write(db.session(), app.extensions["edc_study"], "csv", "monitor", file,
@@ -307,7 +322,7 @@ def test_the_signatures_are_exported_in_force_and_voided_with_why(
         rows = list(csv.DictReader(io.StringIO(archive.read("sign.csv").decode("utf-8-sig"))))
     assert [(r["USUBJID"], r["SIGNBY"], r["SIGNNAME"]) for r in rows] == [
         ("NCT06731192-AS-001", "investigator", "Dr Li Ming"),
-        ("NCT06731192-AS-001", "investigator", "Li Ming")]
+        ("NCT06731192-AS-001", "investigator", "李明 Li Ming")]
     assert rows[0]["VOIDDTC"] and rows[0]["VOIDRSN"].startswith("nurse: result ")
     assert rows[1]["VOIDDTC"] == "" and rows[1]["VOIDRSN"] == ""
     assert "accurate and complete. / 本人已审阅" in rows[0]["SIGNMEAN"]
@@ -318,7 +333,7 @@ def test_a_password_typed_in_full_width_signs_as_at_log_in(app: Flask, allocatio
                                                            as_role) -> None:
     child = factories.child(app, "scheduled")
     full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in PASSWORD)
-    response = sign(as_role("investigator"), child, printed_name="Li Ming", password=full_width)
+    response = sign(as_role("investigator"), child, password=full_width)
     assert response.status_code == 302, page(response).errors
 
 
@@ -370,3 +385,33 @@ def test_a_new_log_entry_voids_the_signature_saying_what_was_entered_not_its_for
     detail = page(nurse.get(f"/participants/{child}")).text
     voided = re.search(r"Signature voided: [^\n]*", detail).group(0)
     assert "Adverse events, entry 2" in voided and " form" not in voided, voided
+
+
+def test_a_signature_prints_the_accounts_name_never_one_typed_at_signing(
+        app: Flask, as_role, child: int) -> None:
+    investigator = as_role("investigator")
+    assert "The signature prints your name as your account holds it: Dr Li Ming " \
+           "(investigator)." in page(investigator.get(f"/participants/{child}/sign")).text
+    assert sign(investigator, child, printed_name="张三").status_code == 302
+    [signature] = signatures(app)
+    assert signature.printed_name == "Dr Li Ming"
+    history = page(as_role("monitor").get(f"/participants/{child}/history")).text
+    assert "Casebook signed by Dr Li Ming" in history
+
+
+def test_an_account_without_a_name_cannot_sign_until_an_administrator_adds_it(
+        app: Flask, as_role, child: int) -> None:
+    with app.app_context():
+        session = db.session()
+        with audited(session, "admin", "Name to be checked"):
+            session.get(User, user_id(app, "investigator")).full_name = None
+            session.commit()
+    investigator = as_role("investigator")
+    message = ("Your account holds no full name for the signature to print. Ask an "
+               "administrator to enter it on the Users page, then sign.")
+    assert message in page(investigator.get(f"/participants/{child}/sign")).text
+    refused = sign(investigator, child)
+    assert refused.status_code == 422 and message in page(refused).text
+    assert signatures(app) == []
+    users = page(as_role("admin").get("/admin/users")).text
+    assert "no name: cannot sign" in users

@@ -78,7 +78,8 @@ def test_the_admin_cannot_create_an_unblinded_account_and_is_told_how(
     assert "unblinded" not in [value for value, _text in shown.options["role"]]
     assert "edc create-user NAME --role unblinded" in shown.text
     response = admin.post("/admin/users/new", data={
-        "username": "li.pharm", "role": "unblinded", "password": NEW_PASSWORD})
+        "username": "li.pharm", "role": "unblinded", "password": NEW_PASSWORD,
+        "full_name": "李强 Li Qiang"})
     assert response.status_code == 422
     refused = page(response)
     assert refused.errors["role"] == [CREATE.format(name="li.pharm")]
@@ -88,13 +89,15 @@ def test_the_admin_cannot_create_an_unblinded_account_and_is_told_how(
     assert refusals(app) == [("admin", "username", "li.pharm")]
     # In Chinese for a reader of Chinese.
     chinese = page(admin.post("/admin/users/new", headers={"Accept-Language": "zh-CN"}, data={
-        "username": "li.pharm", "role": "unblinded", "password": NEW_PASSWORD}))
+        "username": "li.pharm", "role": "unblinded", "password": NEW_PASSWORD,
+        "full_name": "李强 Li Qiang"}))
     assert chinese.errors["role"] == [
         "非盲账户能看到每名患儿的组别，因此不能在此创建。请由医院信息科在服务器控制台创建："
         "edc create-user li.pharm --role unblinded。"]
     # Every blinded role stays the admin's to give.
     assert admin.post("/admin/users/new", data={
-        "username": "li.mon", "role": "monitor", "password": NEW_PASSWORD}).status_code == 302
+        "username": "li.mon", "role": "monitor", "password": NEW_PASSWORD,
+        "full_name": "李梅 Li Mei"}).status_code == 302
 
 
 def test_the_admin_cannot_give_the_unblinded_role_nor_take_it_away(
@@ -157,6 +160,14 @@ def test_the_users_page_offers_no_change_of_an_unblinded_account_to_the_admin(
     nurse = user(app, "nurse").id
     assert f"/admin/users/{nurse}/password" in shown
     assert f"/admin/users/{target}/password" not in shown
+    # Nor its person's name: a hand-made request is refused, and the console says how.
+    refused = admin.post(f"/admin/users/{target}/name", data={
+        f"u{target}-name-full_name": "Someone Else", f"u{target}-name-reason": "Typo"})
+    assert refused.status_code == 422
+    assert ("unblinded sees the arms: the account is changed only at the server console, by "
+            "the hospital's IT: edc set-name unblinded --name NAME --reason TEXT.") in (
+        " ".join(page(refused).text.split()))
+    assert user(app, "unblinded").full_name == "Zhang Wei"
 
 
 def test_the_console_and_the_unblinded_role_may_manage_an_unblinded_account(app: Flask) -> None:
@@ -168,6 +179,7 @@ def test_the_console_and_the_unblinded_role_may_manage_an_unblinded_account(app:
         accounts.change_role(ctx, made, "unblinded", "Back to the pharmacy")
         accounts.set_active(ctx, made, False, "Left")
         accounts.set_active(ctx, made, True, "Back")
+        accounts.set_full_name(ctx, made, "李强 Li Qiang", "Name as on the badge")
         # Not blinded, the unblinded role may too (it manages no account through the pages).
         pharmacist = ctx.session.scalars(select(User).where(User.username == "unblinded")).one()
         accounts.create_user(ctx.by(pharmacist), "wang.pharm", "unblinded", NEW_PASSWORD)

@@ -100,10 +100,15 @@ def make_app(database_url: str, study: Study | None, monkeypatch: pytest.MonkeyP
         event.listen(app.extensions["edc_engine"], "connect", _no_fsync)
     with app.app_context():
         for role in users:
-            create_user(context_for(SET_UP), role, role, PASSWORD)
+            create_user(context_for(SET_UP), role, role, PASSWORD, PEOPLE.get(role, ""))
         if allocation:
             services.load_allocation(context_for(SET_UP), allocation_csv())
     return app
+
+
+# The person behind each test account, as a signature prints the name.
+PEOPLE = {"nurse": "Chen Jing", "investigator": "Dr Li Ming", "monitor": "Wang Fang",
+          "unblinded": "Zhang Wei", "admin": "Liu Yang"}
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD):

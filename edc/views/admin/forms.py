@@ -35,6 +35,8 @@ class _Password(PasswordField):
 class NewUserForm(Form):
     username = StringField(_l("User name"), validators=[
         Required(message=_l("Enter the user name.")), Length(max=64)])
+    full_name = StringField(_l("Full name, as a signature prints it"), validators=[
+        Required(message=_l("Enter the person's full name.")), Length(max=128)])
     # A role not offered is the service's to refuse, with a message that says what to do.
     role = SelectField(_l("Role"), choices=_roles, validate_choice=False)
     password = _Password(_l("Temporary password"), validators=[
@@ -46,6 +48,13 @@ class RoleForm(Form):
     reason = _reason()
     # The role the page showed: a change over someone else's is refused.
     was = HiddenField()
+
+
+class NameForm(Form):
+    full_name = StringField(_l("Full name, as a signature prints it"), validators=[
+        Required(message=_l("Enter the person's full name.")), Length(max=128)])
+    reason = _reason()
+    was = HiddenField()  # the name the page showed: a change over someone else's is refused
 
 
 class ActiveForm(Form):

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from edc import db, services
 from edc.models import Participant, User, utcnow
-from edc.permissions import Action, blinded
+from edc.permissions import Action, blinded, may
 from edc.read import accounts as account_reads
 from edc.read import admin as reads
 from edc.read.participants import load_participant
@@ -24,6 +24,7 @@ from edc.views.admin.forms import (
     FreezeForm,
     LiftWaitForm,
     LockForm,
+    NameForm,
     NewUserForm,
     ResetPasswordForm,
     RoleForm,
@@ -60,6 +61,8 @@ def _account_forms(user: User) -> dict[str, Any]:
     prefix = f"u{user.id}"
     role = RoleForm(formdata=None, prefix=f"{prefix}-role", role=user.role, was=user.role)
     return {"role": role,
+            "name": NameForm(formdata=None, prefix=f"{prefix}-name", full_name=user.full_name,
+                             was=user.full_name or ""),
             "active": ActiveForm(formdata=None, prefix=f"{prefix}-active", was=str(user.active)),
             "reset": ResetPasswordForm(formdata=None, prefix=f"{prefix}-reset"),
             "unlock": UnlockForm(formdata=None, prefix=f"{prefix}-unlock")}
@@ -92,6 +95,9 @@ def _users_page(failed: tuple[int, str, Any] | None = None, general: list[str] |
     console_only = {row.user.id for row in rows if _console_only(row.user)}
     return render_template("admin/users.html", rows=rows, forms=forms, general=general or [],
                            console_only=console_only,
+                           # Who signs casebooks: an account of theirs needs its person's name.
+                           signers={row.user.id for row in rows
+                                    if may(row.user.role, Action.SIGN_CASEBOOK)},
                            offers_unblinded=not blinded(current_user.role),
                            failed=failed[0] if failed else None,
                            attempts=account_reads.login_attempts(session, page),
@@ -116,7 +122,7 @@ def create_user() -> Any:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(context(), form.username.data, form.role.data,
-                                        form.password.data)
+                                        form.password.data, form.full_name.data or "")
         except Refused as refused:
             general = attach_errors(form, refused)
         else:
@@ -158,6 +164,14 @@ def change_role(user_id: int) -> Any:
     return _change(user_id, "role", RoleForm, lambda user, form: accounts.change_role(
         context(), user, form.role.data, form.reason.data, expected_role=form.was.data or None),
         _("The role of %(name)s is changed."))
+
+
+@bp.route("/admin/users/<int:user_id>/name", methods=["POST"])
+@permission_required(Action.MANAGE_USERS)
+def change_name(user_id: int) -> Any:
+    return _change(user_id, "name", NameForm, lambda user, form: accounts.set_full_name(
+        context(), user, form.full_name.data or "", form.reason.data,
+        expected_name=form.was.data), _("The full name of %(name)s is changed."))
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField
+from wtforms.validators import InputRequired, NumberRange
 
 from edc.views.fields import VersionedForm
 
@@ -17,6 +17,5 @@ class VerifyForm(VersionedForm):
 
 
 class SignForm(VersionedForm):
-    printed_name = StringField(_l("Your name, as printed"), validators=[Length(max=200)])
     confirmed = BooleanField(_l("I sign with this meaning"))
     password = PasswordField(_l("Your password"))

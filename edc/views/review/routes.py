@@ -75,7 +75,8 @@ def mark_verified(participant_id: int) -> Any:
 @bp.route("/<int:participant_id>/sign", methods=["GET", "POST"])
 @permission_required(Action.SIGN_CASEBOOK)
 def sign(participant_id: int) -> Any:
-    """Sign the casebook: its meaning, the printed name, the password again."""
+    """Sign the casebook: its meaning, the signer's name as the account holds it, the password
+    again."""
     found = _review_or_404(participant_id)
     form = SignForm()
     general: list[str] = []
@@ -84,8 +85,7 @@ def sign(participant_id: int) -> Any:
         if form.validate_on_submit():
             try:
                 sign_casebook(context(), found.participant, form.password.data or "",
-                              form.printed_name.data or "", bool(form.confirmed.data),
-                              form.expected_version())
+                              bool(form.confirmed.data), form.expected_version())
             except Refused as refused:
                 general = attach_errors(form, refused)
                 status = 409 if isinstance(refused, Changed) else 422
