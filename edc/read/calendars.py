@@ -145,6 +145,10 @@ def family_state(v: Visit, today: date) -> FamilyState:
         return FamilyState.MISSED
     if v.status == VisitStatus.CANCELLED:
         return FamilyState.CANCELLED
+    if v.kind == VisitKind.UNSCHEDULED and v.appointment < today:
+        # An extra visit on a day gone by was recorded after it took place (its results may
+        # follow): nothing for the family to book or call about.
+        return FamilyState.DONE
     if v.window_end < today:
         return FamilyState.PASSED
     return FamilyState.BOOKED if v.booked_date is not None else FamilyState.TO_BOOK

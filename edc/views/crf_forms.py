@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     FormField,
@@ -76,8 +77,8 @@ def _number(item: Field, kind: str) -> Any:
     if kind == "visit":
         return _result(item)
     # With several units the unit is chosen beside the number (unit_choice); each is named in
-    # the message about a number that cannot be read.
-    unit = ", ".join(str(label_of(u)) for u in item.units)
+    # the message about a number that cannot be read ("mg or mg/kg", in the reader's words).
+    unit = LazyString(lambda: str(_l(" or ")).join(str(label_of(u)) for u in item.units))
     return NumberField(label_of(item), unit=unit, description=other_label(item),
                        validators=_validators(item))
 

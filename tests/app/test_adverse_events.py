@@ -449,3 +449,12 @@ def test_a_death_is_recorded_as_a_fatal_serious_grade_5_event(
     assert record(nurse, pid, {**FEVER, "grade": "5", "outcome": "FATAL", "serious": "yes",
                                "serious_criteria": ["AESDTH", "AESHOSP"]}).status_code == 302
     assert entries(app)[0].alert_at is not None
+
+
+def test_an_entry_is_named_as_everywhere_else_in_its_heading(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    record(nurse, pid, FEVER)
+    html = html_of(nurse.get(entry_url(pid)))
+    assert re.search(r"<h1>AS-\d+ · Adverse events, entry 1</h1>", html), html[:3000]
+    chinese = html_of(nurse.get(entry_url(pid), headers={"Accept-Language": "zh-CN"}))
+    assert re.search(r"<h1>AS-\d+ · 不良事件 第1条</h1>", chinese)

@@ -287,3 +287,17 @@ def test_a_dead_calendar_file_link_and_a_trailing_slash_reach_the_familys_pages(
     assert "/participants/" not in gone.text  # not the staff's page
     slash = client.get("/calendar/not-a-live-token/")
     assert slash.status_code == 404 and slash.headers["Cache-Control"] == "no-store"
+
+
+def test_an_unscheduled_visit_recorded_after_it_took_place_asks_the_family_for_nothing(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    """Today is 2026-04-27: an emergency visit on Sunday 2026-04-19, entered afterwards."""
+    token = issue(nurse, scheduled)
+    assert nurse.post(f"/participants/{scheduled}/visits", data={
+        "kind": "unscheduled", "date": "2026-04-19", "reason": "Fever, seen in emergency"},
+    ).status_code == 302
+    rows = visit_rows(client.get(f"/calendar/{token}").text)
+    [extra] = [text for name, text in rows.items() if "Unscheduled" in name]
+    assert "已完成 Done" in extra
+    assert "请致电门诊" not in extra and "call the clinic" not in extra

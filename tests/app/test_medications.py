@@ -155,3 +155,12 @@ def test_a_drugs_courses_do_not_overlap_and_an_other_change_says_what_it_was(
                                           "change_note": "Added for proteinuria"}
                       ).status_code == 302
     assert [e.values["drug"] for e in entries(app)] == ["ENALAPRIL", "LOSARTAN"]
+
+
+def test_a_dose_that_is_no_number_is_refused_naming_either_unit(
+        app: Flask, nurse: FlaskClient, pid: int) -> None:
+    refused = page(nurse.post(new_url(pid), data={**STARTED, "dose": "2.5片"}))
+    assert refused.errors["dose"] == ["Got '2.5片'. Expected a number in mg or mg/kg."]
+    chinese = page(nurse.post(new_url(pid), data={**STARTED, "dose": "两片"}, headers=ZH))
+    assert chinese.errors["dose"] == ["输入的是 '两片'，应为以 mg 或 mg/kg 为单位的数字。"]
+    assert entries(app) == []

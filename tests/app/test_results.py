@@ -902,3 +902,20 @@ def test_a_visit_is_not_done_without_its_primary_outcome_results(app, nurse, w06
         assert f"Enter {label} or mark it not done." in text
     assert "Enter Cystatin C or mark it not done." not in text
     assert stored_visit(app, w06).status == "planned"
+
+
+def test_a_shared_change_names_the_other_value_in_its_unit_and_the_same_value_is_no_conflict(
+        app, as_role, w06):
+    first, second = as_role("nurse"), as_role("investigator")
+    saved(first, w06)
+    first_form = results_form(first, w06, creatinine=("45", "umol/L"), upcr=("0.5", "mg/mg"),
+                              reason="Lab re-issued the report")
+    second_form = results_form(second, w06, creatinine=("47", "umol/L"), upcr=("0.5", "mg/mg"),
+                               reason="Lab re-issued the report")
+    assert first.post(f"/visits/{w06}", data=first_form).status_code == 302
+    clash = second.post(f"/visits/{w06}", data=second_form)
+    assert clash.status_code == 409
+    text = html.unescape(clash.text)
+    assert ("Someone else changed Serum creatinine too; theirs is 45 µmol/L. Keep yours or "
+            "type theirs, then save.") in text
+    assert "Someone else changed UPCR too" not in text  # both typed 0.5 mg/mg

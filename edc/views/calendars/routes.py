@@ -200,7 +200,7 @@ def _family_words(locale: str) -> dict[str, str]:
                            "clinic."),
             "urine": _("24-hour urine collection"),
             "urine_start": _("Start: %(day)s %(time)s"),
-            "visits": _("All visits this year"),
+            "visits": _("All follow-up visits"),
             "window": _("Window: %(window)s"),
             "clinic": _("Clinic"),
             "call": _("Call the clinic"),

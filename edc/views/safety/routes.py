@@ -174,6 +174,7 @@ def _entry_page(participant: Participant, definition: LogForm, found: LogEntry, 
     remove_form.version.data = acknowledge_form.version.data = str(found.version)
     return render_template("safety/entry.html", p=participant, log=definition,
                            title=_title(definition), form=form, entry=found, general=general,
+                           entry_title=entry_name(definition.form, found.number),
                            remove_form=remove_form, acknowledge_form=acknowledge_form,
                            serious_now=is_serious(definition, found), stored_now=stored_now,
                            **_window(definition, found))

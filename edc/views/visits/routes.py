@@ -17,7 +17,7 @@ from edc.read import history as history_reads
 from edc.read import participants as reads
 from edc.rules import worklist as rules
 from edc.services import Changed, Conflict, Refused, ResultsData, TypedResult
-from edc.services.language import label_of
+from edc.services.language import label_of, qualifier
 from edc.views.crf_forms import results_form
 from edc.views.fields import Subform, clean_text
 from edc.views.filters import term  # the `term` filter's words, for the history
@@ -93,12 +93,15 @@ def _merge_after_conflict(form: Any, visit: Visit) -> None:
                 if name in entry:
                     entry[name].data = value
                     entry[name].raw_data = None
-        elif _state(theirs, field) != opened:
+        elif _state(theirs, field) not in (opened, _state(mine, field)):
+            # Both changed it, to different values (the same value is no conflict).
+            unit = field.unit(theirs["unit"]) if theirs["unit"] else None
             entry.value.errors = [*entry.value.errors, _(
                 "Someone else changed %(label)s too; theirs is %(value)s. Keep yours or type "
                 "theirs, then save.", label=label_of(field),
-                value=theirs["not_done_reason"] and _("not done") or theirs["qualifier"]
-                or f"{theirs['value']} {theirs['unit']}".strip() or "—")]
+                value=theirs["not_done_reason"] and _("not done")
+                or qualifier(field, theirs["qualifier"])
+                or f"{theirs['value']} {label_of(unit) if unit else ''}".strip() or "—")]
         entry.opened.data = _state(theirs, field)
 
 
