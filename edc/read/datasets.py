@@ -89,15 +89,20 @@ MEASURES: list[tuple[str, str, Callable[[Any], Value]]] = [
     ("LABDIFF", "Lab eGFR Difference from Reference (%)",
      lambda r: r.summary.lab_percent_difference),
 ]
-TEXTS: list[tuple[str, str, Callable[[Any], Value]]] = [
-    ("EGFRMETH", "Reference eGFR Equation", lambda r: r.summary.reference_method or ""),
-    ("CKDSTAGE", "CKD Stage of the Reference eGFR", lambda r: r.summary.ckd_stage or ""),
-    ("BASEFL", "Baseline Period Flag", lambda r: "Y" if r.baseline_period else ""),
-    ("PROTOUT", "Proteinuria Outcome", lambda r: r.proteinuria or ""),
-    ("HEMAOUT", "Hematuria Outcome", lambda r: r.hematuria or ""),
-    ("RENALOUT", "Renal Function Outcome", lambda r: r.renal_function or ""),
+# The texts of a sampled visit, from its row and the child's whole trend.
+TEXTS: list[tuple[str, str, Callable[[Any, Any], Value]]] = [
+    ("EGFRMETH", "Reference eGFR Equation", lambda r, t: r.summary.reference_method or ""),
+    ("CKDSTAGE", "CKD Stage of the Reference eGFR", lambda r, t: r.summary.ckd_stage or ""),
+    # Every sample before infusion 1: the baselines of the analytes may come from several.
+    ("BASEFL", "Baseline Period Flag", lambda r, t: "Y" if r.baseline_period else ""),
+    # The one sample whose reference eGFR is the baseline of the renal function outcome.
+    ("EGFRBLFL", "Baseline eGFR Record Flag",
+     lambda r, t: "Y" if r is t.egfr_baseline_row else ""),
+    ("PROTOUT", "Proteinuria Outcome", lambda r, t: r.proteinuria or ""),
+    ("HEMAOUT", "Hematuria Outcome", lambda r, t: r.hematuria or ""),
+    ("RENALOUT", "Renal Function Outcome", lambda r, t: r.renal_function or ""),
     ("EGFRCOMP", "eGFR Equation Compared with Baseline",
-     lambda r: r.egfr_compared or ""),
+     lambda r, t: r.egfr_compared or ""),
 ]
 
 
@@ -648,7 +653,7 @@ class Datasets:
             yield [self.ids.study, usubjid, numbers.get(row.code), row.label,
                    _iso(row.sample_date), _study_day(row.sample_date, start),
                    *(get(row) for _, _, get in MEASURES),
-                   *(get(row) for _, _, get in TEXTS), ""]
+                   *(get(row, trend_) for _, _, get in TEXTS), ""]
 
     # --- wide --------------------------------------------------------------------------------
     def wide(self) -> Dataset:
@@ -703,7 +708,7 @@ class Datasets:
                             row += no_measures
                         else:
                             row += [get(found) for _, _, get in MEASURES]
-                            row += [get(found) for _, _, get in TEXTS]
+                            row += [get(found, trend_) for _, _, get in TEXTS]
                         yield row
         return Dataset("WIDE", "One row per child and visit", tuple(columns), rows)
 

@@ -11,7 +11,7 @@ import io
 import re
 import tracemalloc
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
@@ -21,6 +21,7 @@ from edc import db, exports
 from edc.models import AuditEvent, Infusion, LogEntry, Participant, Result, Visit
 from edc.permissions import Role
 from edc.read import datasets
+from edc.services.results import TypedResult
 from tests.support import factories
 from tests.support.exports import small_trial
 from tests.support.paths import GOLDEN
@@ -272,3 +273,22 @@ def test_the_sas_transport_files_hold_the_golden_datasets(app: Flask, trial: dic
                         name, column, index)
                 else:
                     assert (value or "") == text, (name, column, index)
+
+
+def test_each_child_has_one_baseline_egfr_record_the_last_before_infusion_1_with_an_egfr(
+        app: Flask, allocation: None) -> None:
+    """Baseline values may come from several samples before infusion 1 (BASEFL on each); the
+    renal function outcome compares with one of them, flagged EGFRBLFL."""
+    pid = factories.child(app, "screened")
+    factories.add_unscheduled(app, pid, date(2026, 2, 27))  # after screening, before infusion 1
+    not_done = TypedResult(not_done=True, not_done_reason="Haemolysed")
+    factories.enter_results(app, pid, "U01", date(2026, 2, 27), creatinine=not_done,
+                            cystatin_c=not_done)
+    factories.infuse(app, pid, 1, factories.INFUSION_1)
+    rows = [r for r in table(members(export(app, "csv"))["adrenal.csv"])
+            if r["USUBJID"].endswith("AS-001")]
+    before = [r for r in rows if r["BASEFL"] == "Y"]
+    assert len(before) == 2  # the screening sample and the unscheduled one
+    flagged = [r for r in rows if r["EGFRBLFL"] == "Y"]
+    assert [r["VISIT"] for r in flagged] == ["Screening (baseline)"]  # U01 has no eGFR
+    assert flagged[0]["EGFRREF"] != ""

@@ -101,6 +101,13 @@ def add_screening(app: Flask, participant_id: int, *, by: str = "nurse") -> None
         services.add_visit(ctx, _participant(ctx, participant_id), "screening", None, "")
 
 
+def add_unscheduled(app: Flask, participant_id: int, day: date, reason: str = "Fever", *,
+                    by: str = "nurse") -> None:
+    """Add an unscheduled visit on day."""
+    with _acting(app, by) as ctx:
+        services.add_visit(ctx, _participant(ctx, participant_id), "unscheduled", day, reason)
+
+
 def enter_results(app: Flask, participant_id: int, code: str, sample_date: date, *,
                   by: str = "nurse", on: date | None = None, reason: str = "",
                   **changes: tuple[str, str] | TypedResult) -> None:
