@@ -9,7 +9,7 @@ from datetime import date, time
 from flask_babel import gettext as _
 
 from edc.models import Participant, Visit
-from edc.protocol.codes import VisitStatus
+from edc.protocol.codes import VisitKind, VisitStatus
 from edc.rules.schedule import ClinicCalendar
 from edc.services.base import (
     GENERAL,
@@ -29,7 +29,10 @@ def booking_flags(visit: Visit, day: date, calendar: ClinicCalendar) -> list[str
     """Why a day is not a plain booking: outside the window, or the clinic is closed (stored
     as these English words; flag_words says them in the reader's language)."""
     flags = []
-    if not visit.window_start <= day <= visit.window_end:
+    # Screening's window is the days before infusion 1: until that has a date, the window
+    # drawn from the consent date is no rule a booking can break (samples follow consent).
+    unknown = visit.kind == VisitKind.SCREENING and visit.participant.infusion(1) is None
+    if not unknown and not visit.window_start <= day <= visit.window_end:
         flags.append(OUTSIDE_WINDOW)
     closed = calendar.closed_reason(day)
     if closed:

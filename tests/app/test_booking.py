@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from edc import db
 from edc.models import AuditEvent, Participant
+from tests.support import factories
 from tests.support.forms import book, withdrawal_form
+from tests.support.pages import page
 from tests.support.records import visit, visit_id
 
 
@@ -287,3 +289,14 @@ def test_a_holiday_is_named_in_the_readers_language_in_the_refusal_the_badge_and
     assert len(chinese) == 1 and "国庆节" in chinese[0] and "National" not in chinese[0]
     history = nurse.get(f"{page}/history", headers=zh).text
     assert "国庆节" in history and "National Day" not in history
+
+
+def test_a_screening_visit_booked_after_consent_before_infusion_1_is_no_deviation(
+        app, nurse, enrolled) -> None:
+    """Consent 2026-02-20, no infusion yet: screening's window is the 28 days before infusion
+    1, still unknown, so a day after consent is a plain booking (no reason, no flag)."""
+    factories.add_screening(app, enrolled)
+    response = book(nurse, app, enrolled, "SCR", date="2026-04-28", time="09:00")
+    assert response.status_code == 302, response.text
+    assert visit(app, enrolled, "SCR").booking_flags is None
+    assert "No deviation is recorded." in page(nurse.get("/deviations")).text
