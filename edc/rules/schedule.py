@@ -7,9 +7,10 @@ inclusive at both ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import holidays
 
@@ -21,6 +22,10 @@ from edc.protocol.schedule import (
     VisitDefinition,
 )
 from edc.protocol.study import Site
+
+# How many years back a country is looked at for make-up working days (estimated_year): one
+# that named some in these years names them every year.
+MAKEUP_YEARS_BACK = 30
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,13 @@ class ClinicCalendar:
     # the one stored.
     holiday_name_in: Callable[[date, str], str | None] = lambda _day, _language: None
     makeup_workday: Callable[[date], bool] = lambda _day: False
+    # Whether the year's clinic days are an estimate: its official working calendar (China's
+    # 调休, published each November) is not known yet, so a holiday may still move.
+    estimated_year: Callable[[int], bool] = lambda _year: False
+
+    def estimated_years(self, days: Iterable[date]) -> list[int]:
+        """The years among these days whose clinic days are an estimate, in order."""
+        return sorted(year for year in {day.year for day in days} if self.estimated_year(year))
 
     def closed_reason(self, day: date) -> str | None:
         """Say why the clinic is closed on day, or None when it is open."""
@@ -75,10 +87,25 @@ def clinic_calendar(site: Site) -> ClinicCalendar:
         # The package lists the weekend days moved to work as working days on its weekend.
         return public.is_weekend(day) and public.is_working_day(day)
 
+    @cache
+    def makeup_days(year: int) -> int:
+        day, count = date(year, 1, 1), 0
+        while day.year == year:
+            count += makeup_workday(day)
+            day += timedelta(days=1)
+        return count
+
+    def estimated_year(year: int) -> bool:
+        # A country that moves working days around its holidays names them every year: a year
+        # for which the package knows none is one whose official calendar is not out yet.
+        return makeup_days(year) == 0 and any(
+            makeup_days(before) for before in range(year - 1, year - MAKEUP_YEARS_BACK, -1))
+
     return ClinicCalendar(
         site.closed_weekdays, site.closed_dates, holiday_name=public.get,
         holiday_name_in=holiday_name_in,
-        makeup_workday=makeup_workday if site.makeup_workdays_open else lambda _day: False)
+        makeup_workday=makeup_workday if site.makeup_workdays_open else lambda _day: False,
+        estimated_year=estimated_year)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -301,3 +302,31 @@ def test_an_unscheduled_visit_recorded_after_it_took_place_asks_the_family_for_n
     [extra] = [text for name, text in rows.items() if "Unscheduled" in name]
     assert "已完成 Done" in extra
     assert "请致电门诊" not in extra and "call the clinic" not in extra
+
+
+def test_dates_in_a_year_whose_official_calendar_is_not_out_are_said_to_be_estimates(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
+) -> None:
+    """Follow-up from 2026-03-16 runs into 2027 (M12 on 2027-03-16)."""
+    token = issue(nurse, scheduled)
+    known = app.extensions["edc_calendar"]
+
+    def pages(estimated: int | None) -> tuple[str, str]:
+        app.extensions["edc_calendar"] = replace(
+            known, estimated_year=lambda year: year == estimated)
+        try:
+            return tuple(" ".join(re.sub(r"<[^>]+>", " ", text).split()) for text in (
+                client.get(f"/calendar/{token}").text,
+                nurse.get(f"/participants/{scheduled}").text))
+        finally:
+            app.extensions["edc_calendar"] = known
+
+    assert all("is not published yet" not in text for text in pages(None))
+    assert all("is not published yet" not in text for text in pages(2028))  # no visit in 2028
+    family, staff = pages(2027)
+    assert ("2027年的官方节假日安排尚未公布：该年的复诊日期仍可能调整，门诊会通知您。 The official "
+            "holiday calendar for 2027 is not published yet: the dates in it may still move. The "
+            "clinic will tell you.") in family
+    assert ("The official working calendar for 2027 is not published yet (it comes out each "
+            "November): clinic days and suggested dates in it are estimates, and a holiday may "
+            "still move them.") in staff

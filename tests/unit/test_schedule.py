@@ -572,3 +572,15 @@ def test_a_screening_sample_follows_infusion_1_once_it_has_a_date(schedule):
     assert sample_deviation("screening", planned, None, rule, d("2024-01-01")) == 0
     assert sample_deviation("unscheduled", planned, d("2025-01-17"), rule, d("2024-01-01")) == 0
     assert sample_deviation("scheduled", planned, d("2025-01-17"), rule, d("2025-01-12")) == 2
+
+
+def test_a_year_whose_official_working_calendar_is_not_out_is_an_estimate(study) -> None:
+    """China names its make-up working days every year, each November for the next: a year
+    the package knows none for is an estimate; a year it knows them for is not."""
+    cn = clinic_calendar(study.site)
+    assert cn.estimated_year(2025) is False  # 2025-01-26, 2025-02-08 ... are listed
+    assert cn.estimated_year(2045) is True
+    assert cn.estimated_years([date(2045, 3, 1), date(2025, 3, 1), date(2045, 9, 1)]) == [2045]
+    # A country that moves no working days, or none at all, has no estimates.
+    assert clinic_calendar(replace(study.site, holidays_country="GB")).estimated_year(2045) is False
+    assert clinic_calendar(replace(study.site, holidays_country="")).estimated_year(2045) is False

@@ -40,6 +40,7 @@ from edc.services import Changed
 from edc.services import clinic_feed as feeds
 from edc.views.calendars.forms import FeedLinkForm
 from edc.views.shared import (
+    calendar,
     clock,
     context,
     family_page_url,
@@ -209,6 +210,8 @@ def _family_words(locale: str) -> dict[str, str]:
             "subscribe": _("Subscribe (iPhone, Mac)"),
             "add_help": _("To change a visit, call the clinic; the calendar updates by itself."),
             "gone": _("This link is no longer valid. Please call the clinic."),
+            "estimated": _("The official holiday calendar for %(years)s is not published yet: "
+                           "the dates in it may still move. The clinic will tell you."),
             **_state_words(),
         }
 
@@ -300,9 +303,10 @@ def family_page(token: str) -> Any:
     ics = url_for("calendars.family", token=token)
     webcal = re.sub(r"^https?://", "webcal://",
                     url_for("calendars.family", token=token, _external=True))
+    estimated = calendar().estimated_years(row.entry.day for row in rows if row.to_come)
     html = render_template("calendars/family.html", site=site, zh=zh, en=en, coming=coming,
                            visits=visits, steps=_urine_steps(), tel=_tel(site.phone), ics=ics,
-                           webcal=webcal)
+                           webcal=webcal, estimated=", ".join(map(str, estimated)))
     return _family_response(html, 200)
 
 

@@ -19,7 +19,7 @@ from edc.formats.charts import ChartWords, chart_series, trend_svg
 from edc.formats.qr import qr_svg
 from edc.models import Participant
 from edc.permissions import Action, may
-from edc.protocol.codes import ParticipantStatus
+from edc.protocol.codes import ParticipantStatus, VisitStatus
 from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
 from edc.read import participant_list as list_reads
 from edc.read import participants as reads
@@ -322,6 +322,8 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
                "entry": {log.name: _entry_links(participant.id, log.name)
                          for log in study().logs}},
         second_window=services.second_infusion_due(study(), participant),
+        estimated=", ".join(map(str, calendar().estimated_years(
+            v.appointment for v in participant.visits if v.status == VisitStatus.PLANNED))),
         before_first=before_infusion_1(participant, page.trend)
         if participant.status == ParticipantStatus.ENROLLED and participant.infusion(1) is None
         else [],
