@@ -696,7 +696,7 @@ def warnings_before_infusion_1(client: FlaskClient, pid: int) -> tuple[list[str]
     """The warnings of the child's page and of the infusion 1 form."""
     def of(url: str) -> list[str]:
         return [re.sub(r"\s+", " ", w) for w in re.findall(
-            r'class="flash warning before-infusion-1"[^>]*>([^<]*)<', html_of(client.get(url)))]
+            r'class="notice before-infusion-1"[^>]*>([^<]*)<', html_of(client.get(url)))]
     return of(f"/participants/{pid}"), of(f"/participants/{pid}/infusions/1")
 
 
