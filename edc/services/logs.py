@@ -33,7 +33,7 @@ from edc.services.base import (
     check_version,
     saving,
 )
-from edc.services.language import in_reader_language, label_of
+from edc.services.language import entry_name, in_reader_language, label_of
 
 # What "no infusion" is coded as in the item with role "infusion".
 NO_INFUSION = "NONE"
@@ -417,7 +417,8 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
     session = ctx.session
     title = label_of(log.form)
     what = (_("%(form)s of %(code)s", form=title, code=participant.code) if entry is None else
-            _("%(form)s %(n)s of %(code)s", form=title, n=entry.number, code=participant.code))
+            _("%(entry)s of %(code)s", entry=entry_name(log.form, entry.number),
+              code=participant.code))
     if entry is not None:
         check_version(session, entry, expected_version, what)
         if entry.removed_reason is not None:

@@ -214,30 +214,59 @@ def test_a_correction_needs_its_reason_and_is_audited_with_it(
 
 def test_a_save_over_someone_elses_correction_is_refused_and_keeps_what_was_typed(
         app: Flask, as_role: Any, pid: int) -> None:
+    """Both open the entry; the investigator corrects the grade, then the nurse the outcome.
+    Her save is refused; the page then shows the investigator's grade (she left it alone) with
+    her outcome, and saved again from there it loses neither."""
     first, second = as_role("nurse"), as_role("investigator")
     record(first, pid, FEVER)
-    version = page(first.get(entry_url(pid))).value("version")
+    opened = page(first.get(entry_url(pid)))
+    version, snapshot = opened.value("version"), opened.value("opened")
     assert second.post(entry_url(pid), data={**FEVER, "grade": "1", "version": version,
                                              "reason": "Mild"}).status_code == 302
     clash = first.post(entry_url(pid), data={**FEVER, "outcome": "SEQUELAE", "version": version,
-                                             "reason": "Scar"})
+                                             "opened": snapshot, "reason": "Scar"})
     assert clash.status_code == 409
     shown = page(clash)
     assert "was changed by someone else after you opened this page" in shown.text
-    assert shown.selected["outcome"] == "SEQUELAE"
+    assert shown.selected["outcome"] == "SEQUELAE"  # hers, kept
+    assert shown.selected["grade"] == "1"  # theirs, shown: she did not change it
+    assert "Someone else changed" not in shown.text
     assert entries(app)[0].values["outcome"] == "RECOVERED"
-    # What is stored now is shown beside the form (the other's grade), and the form now
-    # carries the stored version: saved again, what was typed replaces it.
     stored = html_of(clash)
     assert 'id="stored-now"' in stored
-    assert re.search(r'data-item="grade"><th>[^<]*</th><td>1\b', stored), stored
+    assert re.search(r'data-item="outcome" class="differs">', stored)
+    assert not re.search(r'data-item="grade" class="differs">', stored)
     assert shown.value("version") == str(entries(app)[0].version)
-    again = first.post(entry_url(pid), data={**FEVER, "outcome": "SEQUELAE",
-                                             "version": shown.value("version"),
-                                             "reason": "Scar"})
+    again = first.post(entry_url(pid), data={
+        **FEVER, "grade": shown.selected["grade"], "outcome": shown.selected["outcome"],
+        "version": shown.value("version"), "opened": shown.value("opened"), "reason": "Scar"})
     assert again.status_code == 302
     assert (entries(app)[0].values["outcome"], entries(app)[0].values["grade"]) == (
-        "SEQUELAE", "2")
+        "SEQUELAE", "1")
+
+
+def test_both_changing_one_item_is_said_at_the_item_and_keeps_what_was_typed(
+        app: Flask, as_role: Any, pid: int) -> None:
+    first, second = as_role("nurse"), as_role("investigator")
+    record(first, pid, FEVER)
+    opened = page(first.get(entry_url(pid)))
+    assert second.post(entry_url(pid), data={**FEVER, "grade": "1", "reason": "Mild",
+                                             "version": opened.value("version")}
+                       ).status_code == 302
+    clash = first.post(entry_url(pid), data={**FEVER, "grade": "3", "reason": "Severe",
+                                             "version": opened.value("version"),
+                                             "opened": opened.value("opened")})
+    assert clash.status_code == 409
+    shown = page(clash)
+    assert shown.selected["grade"] == "3"
+    [message] = shown.errors["grade"]
+    assert message.startswith("Someone else changed CTCAE grade too; theirs is ")
+    assert message.endswith(". Keep yours or type theirs, then save.")
+    # A form that carried no snapshot (a hand-made request) merges nothing and says so.
+    blind = first.post(entry_url(pid), data={**FEVER, "outcome": "SEQUELAE", "reason": "Scar",
+                                             "version": opened.value("version")})
+    assert blind.status_code == 409
+    assert page(blind).selected["grade"] == "2" and page(blind).errors["grade"]
 
 
 def test_an_entry_made_in_error_is_removed_with_its_reason_and_kept_struck_through(

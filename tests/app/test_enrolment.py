@@ -330,6 +330,6 @@ def test_roles_other_than_nurse_and_investigator_may_not_enrol(app, as_role, all
 
 def test_a_code_typed_with_full_width_digits_enrols_the_child_under_its_ascii_code(
         app, nurse, allocation):
-    response = nurse.post("/participants/enrol", data=enrolment_form(app, code="AS-００１"))
+    response = nurse.post("/participants/enrol", data=enrolment_form(app, code="ＡＳ－００１"))
     assert response.status_code == 302
     assert [p.code for p in participants(app)] == ["AS-001"]

@@ -733,3 +733,19 @@ def test_screening_labs_above_60_raise_no_warning_before_infusion_1(app, nurse, 
     factories.add_screening(app, enrolled)
     factories.enter_results(app, enrolled, "SCR", date(2026, 2, 25))
     assert warnings_before_infusion_1(nurse, enrolled) == ([], [])
+
+
+def test_screening_results_without_any_egfr_are_said_to_leave_the_limit_unchecked(
+        app, nurse, enrolled):
+    from edc.services.results import TypedResult
+    from tests.support import factories
+
+    factories.add_screening(app, enrolled)
+    not_done = TypedResult(not_done=True, not_done_reason="Haemolysed")
+    factories.enter_results(app, enrolled, "SCR", date(2026, 2, 25), creatinine=not_done,
+                            cystatin_c=not_done, egfr_lab=TypedResult())
+    message = ("The screening results hold no eGFR (no creatinine, cystatin C or laboratory "
+               "eGFR): the limit for enrolment (above 60) cannot be checked against them, and "
+               "the renal function outcome of AS-001 will be not assessable. Enter them before "
+               "infusion 1.")
+    assert warnings_before_infusion_1(nurse, enrolled) == ([message], [message])

@@ -162,7 +162,8 @@ def enrol() -> Any:
     general: list[str] = []
     if form.validate_on_submit():
         data = services.EnrolmentData(
-            code=form.code.data, date_of_birth=form.date_of_birth.data, sex=form.sex.data,
+            code=typed_code(form.code.data or ""), date_of_birth=form.date_of_birth.data,
+            sex=form.sex.data,
             weight_kg=form.weight_kg.data, height_cm=form.height_cm.data,
             consent_date=form.consent_date.data, screening_egfr=form.screening_egfr.data,
             eligibility=form.eligibility_answers(),
@@ -341,10 +342,18 @@ def before_infusion_1(participant: Participant, trend: Trend | None) -> list[str
     limit = study().enrolment.screening_egfr_above
     if trend is None:
         return []
-    if not any(row.baseline_period for row in trend.rows):
+    baseline = [row for row in trend.rows if row.baseline_period]
+    if not baseline:
         return [_("No screening results are saved yet. Baseline is the last value before "
                   "infusion 1: enter the screening results first, or every outcome of %(code)s "
                   "will be not assessable.", code=participant.code)]
+    if all(row.summary.egfr_reference is None and row.summary.lab_egfr is None
+           for row in baseline):
+        return [_("The screening results hold no eGFR (no creatinine, cystatin C or "
+                  "laboratory eGFR): the limit for enrolment (above %(limit)s) cannot be checked "
+                  "against them, and the renal function outcome of %(code)s will be not "
+                  "assessable. Enter them before infusion 1.", limit=f"{limit:g}",
+                  code=participant.code)]
     return [_("The screening sample of %(day)s gives an eGFR of %(egfr)s mL/min/1.73m² "
               "(%(method)s): not above %(limit)s, the limit for enrolment (enrolment was "
               "checked with %(typed)s). Tell the investigator before infusion 1.",

@@ -4,7 +4,7 @@ acknowledging a serious adverse event."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional
 
 from edc.protocol.crf import CaseReportForm
@@ -15,6 +15,9 @@ from edc.views.fields import Form, Required, VersionedForm
 class EntryFormBase(VersionedForm):
     # Asked of a correction only (the service says so when it is missing).
     reason = StringField(_l("Reason for change"), validators=[Optional(), Length(max=500)])
+    # The entry's items as the form was opened (JSON): after someone else's save, what this
+    # person left alone takes theirs (edc.views.safety.routes).
+    opened = HiddenField()
 
 
 def entry_form(definition: CaseReportForm) -> type[Form]:

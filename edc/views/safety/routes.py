@@ -3,6 +3,8 @@ removal, an investigator's acknowledgement of a serious event and its printable 
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,15 +16,16 @@ from werkzeug.datastructures import MultiDict
 from edc import db, services
 from edc.models import LogEntry, Participant, utcnow
 from edc.permissions import Action
-from edc.protocol.crf import LogForm
+from edc.protocol.crf import LogForm, unit_key
 from edc.read import participants as participant_reads
 from edc.read import safety as reads
 from edc.rules.safety import deadline, hours_left
 from edc.services import Changed, Refused
 from edc.services.base import whole_years
 from edc.services.language import entry_name, label_of
-from edc.services.logs import check_log_entry, is_serious, typed_values
+from edc.services.logs import check_log_entry, chooses_unit, is_serious, typed_values
 from edc.views.crf_forms import answers
+from edc.views.filters import answer
 from edc.views.safety.forms import AcknowledgeForm, RemoveForm, entry_form
 from edc.views.shared import attach_errors, context, permission_required, study
 
@@ -142,7 +145,7 @@ def entry(participant_id: int, name: str, number: int) -> Any:
     form_class = entry_form(definition.form)
     general: list[str] = []
     status = 200
-    stored_now = False
+    stored_now, differing = False, set()
     if request.method == "POST":
         form = form_class()
         if form.validate_on_submit():
@@ -153,22 +156,72 @@ def entry(participant_id: int, name: str, number: int) -> Any:
                                         name=name, number=number))
             if status == 409:
                 # Someone saved the entry since the form was opened: what is stored now is
-                # shown beside what was typed, and a save from this page is made over it.
-                stored_now = True
+                # shown beside what was typed, merged into it, and a save from this page is
+                # made over it.
+                stored_now, differing = True, _merge_after_conflict(definition, form, found)
                 form.version.data = str(found.version)
         else:
             _every_problem(participant, definition, form, found)
             status = 422
     else:
-        form = form_class(formdata=None, data=typed_values(definition.form, found))
-        form.version.data = str(found.version)
+        values = typed_values(definition.form, found)
+        form = form_class(formdata=None, data=values)
+        form.version.data, form.opened.data = str(found.version), _snapshot(values)
     return _entry_page(participant, definition, found, form, general,
-                       stored_now=stored_now), status
+                       stored_now=stored_now, differing=differing), status
+
+
+def _comparable(value: Any) -> Any:
+    """A form value as the merge compares it: blank as "", a list sorted, the rest as text."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, list | tuple):
+        return sorted(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).strip()
+
+
+def _snapshot(values: dict[str, Any]) -> str:
+    return json.dumps({key: _comparable(value) for key, value in values.items()},
+                      sort_keys=True, ensure_ascii=False)
+
+
+def _merge_after_conflict(definition: LogForm, form: Any, entry: LogEntry) -> set[str]:
+    """After someone else's save: show theirs where this person changed nothing since the
+    form was opened, keep what they typed where they did, and say where both changed the same
+    item. Return the items whose stored value differs from the form now."""
+    stored = typed_values(definition.form, entry)
+    try:
+        opened = json.loads(form.opened.data or "null")
+    except ValueError:
+        opened = None
+    items = {item.key: item for item in definition.form.fields}
+    items |= {unit_key(item): item for item in definition.form.fields if chooses_unit(item)}
+    told: set[str] = set()
+    for key, theirs in stored.items():
+        field, item = form[key], items[key]
+        mine, now = _comparable(field.data), _comparable(theirs)
+        was = opened.get(key) if isinstance(opened, dict) else None
+        if was is not None and mine == was and now != was:
+            field.data, field.raw_data = theirs, None
+        elif now != mine and now != was and item.key not in told:
+            told.add(item.key)
+            target = form[item.key]
+            target.errors = [*target.errors, _(
+                "Someone else changed %(label)s too; theirs is %(value)s. Keep yours or type "
+                "theirs, then save.", label=label_of(item),
+                value=answer(entry.values.get(item.key), item) or "—")]
+    form.opened.data = _snapshot(stored)
+    return {key for key, theirs in stored.items()
+            if _comparable(theirs) != _comparable(form[key].data)}
 
 
 def _entry_page(participant: Participant, definition: LogForm, found: LogEntry, form: Any,
                 general: list[str], remove_form: RemoveForm | None = None,
-                stored_now: bool = False) -> str:
+                stored_now: bool = False, differing: set[str] | None = None) -> str:
     remove_form = remove_form or RemoveForm(formdata=None)
     acknowledge_form = AcknowledgeForm(formdata=None)
     remove_form.version.data = acknowledge_form.version.data = str(found.version)
@@ -177,6 +230,7 @@ def _entry_page(participant: Participant, definition: LogForm, found: LogEntry, 
                            entry_title=entry_name(definition.form, found.number),
                            remove_form=remove_form, acknowledge_form=acknowledge_form,
                            serious_now=is_serious(definition, found), stored_now=stored_now,
+                           differing=differing or set(),
                            **_window(definition, found))
 
 
