@@ -74,20 +74,26 @@ CATEGORY = {"URINE": "URINALYSIS", "SERUM": "CHEMISTRY", "BLOOD": "CHEMISTRY",
 EX_TREATMENT_BLINDED = "Blinded study infusion"
 
 
+def _measure(value: float | None) -> float | None:
+    """A computed measure to 15 significant digits: what the arithmetic means, without the
+    binary rounding of its last digit (114.09125, not 114.09125000000002)."""
+    return None if value is None else float(f"{value:.15g}")
+
+
 # The computed measures of a sampled visit (edc.rules.trends.TrendRow): name, label, how.
 MEASURES: list[tuple[str, str, Callable[[Any], Value]]] = [
-    ("AGE", "Age at the Sample (years)", lambda r: r.summary.age_years),
-    ("BSA", "Body Surface Area (m2, Mosteller)", lambda r: r.summary.bsa_m2),
-    ("PRMGM2H", "24-h Protein (mg/m2/h)", lambda r: r.summary.protein_mg_m2_h),
-    ("PRMGKG", "24-h Protein (mg/kg/24h)", lambda r: r.summary.protein_mg_kg_24h),
-    ("EGFRBSW", "eGFR Bedside Schwartz", lambda r: r.summary.egfr_bedside_schwartz),
-    ("EGFRCR", "eGFR CKiD U25 Creatinine", lambda r: r.summary.egfr_u25_creatinine),
-    ("EGFRCYS", "eGFR CKiD U25 Cystatin C", lambda r: r.summary.egfr_u25_cystatin),
-    ("EGFRCMB", "eGFR CKiD U25 Combined", lambda r: r.summary.egfr_u25_combined),
-    ("EGFRREF", "Reference eGFR", lambda r: r.summary.egfr_reference),
-    ("LABEGFR", "eGFR Reported by the Lab", lambda r: r.summary.lab_egfr),
+    ("AGE", "Age at the Sample (years)", lambda r: _measure(r.summary.age_years)),
+    ("BSA", "Body Surface Area (m2, Mosteller)", lambda r: _measure(r.summary.bsa_m2)),
+    ("PRMGM2H", "24-h Protein (mg/m2/h)", lambda r: _measure(r.summary.protein_mg_m2_h)),
+    ("PRMGKG", "24-h Protein (mg/kg/24h)", lambda r: _measure(r.summary.protein_mg_kg_24h)),
+    ("EGFRBSW", "eGFR Bedside Schwartz", lambda r: _measure(r.summary.egfr_bedside_schwartz)),
+    ("EGFRCR", "eGFR CKiD U25 Creatinine", lambda r: _measure(r.summary.egfr_u25_creatinine)),
+    ("EGFRCYS", "eGFR CKiD U25 Cystatin C", lambda r: _measure(r.summary.egfr_u25_cystatin)),
+    ("EGFRCMB", "eGFR CKiD U25 Combined", lambda r: _measure(r.summary.egfr_u25_combined)),
+    ("EGFRREF", "Reference eGFR", lambda r: _measure(r.summary.egfr_reference)),
+    ("LABEGFR", "eGFR Reported by the Lab", lambda r: _measure(r.summary.lab_egfr)),
     ("LABDIFF", "Lab eGFR Difference from Reference (%)",
-     lambda r: r.summary.lab_percent_difference),
+     lambda r: _measure(r.summary.lab_percent_difference)),
 ]
 # The texts of a sampled visit, from its row and the child's whole trend.
 TEXTS: list[tuple[str, str, Callable[[Any, Any], Value]]] = [

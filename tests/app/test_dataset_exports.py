@@ -292,3 +292,11 @@ def test_each_child_has_one_baseline_egfr_record_the_last_before_infusion_1_with
     flagged = [r for r in rows if r["EGFRBLFL"] == "Y"]
     assert [r["VISIT"] for r in flagged] == ["Screening (baseline)"]  # U01 has no eGFR
     assert flagged[0]["EGFRREF"] != ""
+
+
+def test_computed_measures_carry_no_binary_noise(app: Flask, trial: dict[str, int]) -> None:
+    """Bedside Schwartz of 126 cm and 40 umol/L (0.452 mg/dL): 41.3 x 1.26 / (40 / 88.4) =
+    115.00398 exactly in decimal; binary arithmetic gives 115.00398000000001."""
+    rows = table(members(export(app, "csv"))["adrenal.csv"])
+    assert {r["EGFRBSW"] for r in rows if r["EGFRBSW"]} >= {"115.00398"}
+    assert all(len(r["EGFRBSW"].replace(".", "")) <= 16 for r in rows)
