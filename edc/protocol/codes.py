@@ -45,3 +45,9 @@ class AuditAction(StrEnum):
     DELETE = "delete"
     EXPORT = "export"  # data left the app: who, which format, which file
     REFUSED = "refused"  # an attempt refused and kept: a blinded person's at an unblinded account
+
+
+# The protocol deviations the record computes by itself, in the order the pages list them: infusion
+# 2 outside its window, a sample outside its visit's window, a booking off the window or on a
+# closed day, a missed visit.
+DEVIATION_KINDS = ("infusion", "sample", "booking", "missed")

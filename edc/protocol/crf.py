@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from edc.protocol.codes import DEVIATION_KINDS
 from edc.protocol.toml import StudyDefinitionError, TomlTable, read_toml
 
 ITEM_TYPES = ("number", "integer", "text", "date", "time", "choice", "yesno", "multichoice")
@@ -589,6 +590,10 @@ class LogForm:
     outcomes: OutcomeRules | None = None  # an adverse event log: its grade, outcome and dates
     # Pairs of number items whose first is below its second (diastolic, systolic).
     ordered: tuple[tuple[str, str], ...] = ()
+    # The deviations log: (kind, category) for each deviation the record computes by itself
+    # (edc.protocol.codes.DEVIATION_KINDS), the category a code of its "category" item, as the
+    # exports list it.
+    computed: tuple[tuple[str, str], ...] = ()
 
     def suggested_term(self, item: str, side: str) -> SuggestedTerm | None:
         """The adverse event a measure outside its usual range on this side suggests."""
@@ -685,7 +690,28 @@ def load_log_form(forms_dir: str | Path, name: str, *, domain: str,
     return LogForm(name=name, form=form, alert_hours=hours, flag_days_before_sample=flag,
                    starts_before_consent=top.flag("starts_before_consent"),
                    suggested_terms=_suggested_terms(top, form),
-                   outcomes=_outcome_rules(top, form), ordered=_ordered(top, form))
+                   outcomes=_outcome_rules(top, form), ordered=_ordered(top, form),
+                   computed=tuple(_computed(top, form).items()))
+
+
+def _computed(top: TomlTable, form: CaseReportForm) -> dict[str, str]:
+    """Read [computed]: a category code of the "category" item for each deviation the record
+    computes, every one named."""
+    if "computed" not in top.data:
+        return {}
+    table = top.table("computed")
+    item = next((f for f in form.fields if f.key == "category" and f.choices is not None), None)
+    if item is None:
+        raise top.fail("computed", sorted(table.data), 'no [computed]: no choice item "category"')
+    assert item.choices is not None
+    if sorted(table.data) != sorted(DEVIATION_KINDS):
+        raise top.fail("computed", sorted(table.data), "the keys " + ", ".join(DEVIATION_KINDS))
+    codes = list(item.choices.codes)
+    found = {kind: table.text(kind) for kind in DEVIATION_KINDS}
+    for kind, code in found.items():
+        if code not in codes:
+            raise table.fail(kind, code, "one of " + ", ".join(codes))
+    return found
 
 
 def _ordered(top: TomlTable, form: CaseReportForm) -> tuple[tuple[str, str], ...]:

@@ -49,6 +49,7 @@ from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.crf import FINDINGS, CaseReportForm, Field
 from edc.protocol.study import LogForm, Study
 from edc.read import blinding
+from edc.read import deviations as deviation_reads
 from edc.read.participants import visit_results
 from edc.rules.renal import age_in_years
 from edc.rules.trends import Trend, trend
@@ -579,11 +580,15 @@ class Datasets:
         forms = {log.name: log.form for log in logs}
         start_variable = f"{domain}STDTC"
         empty = [(c.name, None if c.numeric else "") for c in columns]
+        # The deviations log lists, after the entries, the deviations the record computes.
+        computed = next((dict(log.computed) for log in logs if log.computed), None)
 
         def rows() -> Iterator[list[Value]]:
-            for batch in self._batches(infusions=True, forms=list(forms)):
+            for batch in self._batches(infusions=True, visits=computed is not None,
+                                       forms=list(forms)):
                 for p in batch.children:
                     head, start = self.ids.head(domain, p), batch.start(p)
+                    seq = 0
                     for seq, entry in enumerate(batch.entries.get(p.id, ()), start=1):
                         found = _qualifiers(forms[entry.form], entry.values)
                         begun = str(found.get(start_variable, "") or "")
@@ -591,6 +596,17 @@ class Datasets:
                                *(found.get(name, missing) for name, missing in empty),
                                _study_day(date.fromisoformat(begun[:10]) if begun else None,
                                           start)]
+                    if computed is None:
+                        continue
+                    found_by_record = deviation_reads.of_child(
+                        p.code, batch.infusions.get(p.id, ()), batch.visits.get(p.id, ()))
+                    for number, d in enumerate(found_by_record, start=seq + 1):
+                        found = {f"{domain}CAT": computed[d.kind],
+                                 start_variable: _iso(d.day), f"{domain}TERM": _term(d)}
+                        where = d.visit.code if d.visit else "INF2"
+                        yield [*head, number, f"record-{d.kind}-{where}",
+                               *(found.get(name, missing) for name, missing in empty),
+                               _study_day(d.day, start)]
         label = logs[0].form.title if len(logs) == 1 else {
             "CM": "Concomitant Medications"}.get(domain, domain)
         return Dataset(domain, label[:40], variables, rows)
@@ -717,6 +733,24 @@ class Datasets:
                             row += [get(found, trend_) for _, _, get in TEXTS]
                         yield row
         return Dataset("WIDE", "One row per child and visit", tuple(columns), rows)
+
+
+def _days(n: int) -> str:
+    return f"{abs(n)} day{'' if abs(n) == 1 else 's'} {'before' if n < 0 else 'after'}"
+
+
+def _term(d: deviation_reads.Deviation) -> str:
+    """A deviation the record computes, in the words of a DV row (English, as the other
+    texts the app writes itself)."""
+    visit = f"{d.visit.code} ({d.visit.label})" if d.visit else ""
+    if d.kind == "infusion":
+        return f"Infusion 2 given {_days(d.days or 0)} its window"
+    if d.kind == "sample":
+        return f"{visit} sample taken {_days(d.days or 0)} its window"
+    if d.kind == "booking":
+        reason = f"; reason: {d.reason}" if d.reason else ""
+        return f"{visit} booked on {_iso(d.day)}: {d.detail}{reason}"
+    return f"{visit} missed" + (f": {d.detail}" if d.detail else "")
 
 
 def _event_columns(form: CaseReportForm) -> list[tuple[str, str]]:

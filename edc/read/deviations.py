@@ -6,6 +6,7 @@ children they may be recorded for, one query."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -111,6 +112,18 @@ def deviations(session: Session, participant_id: int | None = None,
             found += [d for k in visit_kinds if (d := _of_visit(k, visit, code)) is not None]
     order = {k: n for n, k in enumerate(rules.DEVIATION_KINDS)}
     return sorted(found, key=lambda d: (d.participant_code, d.day or date.min, order[d.kind],
+                                        d.visit.code if d.visit else ""))
+
+
+def of_child(code: str, infusions: Sequence[Any], visits: Sequence[Any]) -> list[Deviation]:
+    """One child's deviations from its infusion and visit rows (records or plain rows), by
+    day: the queries of `deviations` for a child whose rows are read already."""
+    found = [Deviation("infusion", i.participant_id, code, i.date, i.window_deviation_days)
+             for i in infusions if i.number == 2 and i.window_deviation_days]
+    found += [d for visit in visits for kind in ("sample", "booking", "missed")
+              if (d := _of_visit(kind, visit, code)) is not None]
+    order = {k: n for n, k in enumerate(rules.DEVIATION_KINDS)}
+    return sorted(found, key=lambda d: (d.day or date.min, order[d.kind],
                                         d.visit.code if d.visit else ""))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from edc.protocol import codes
 from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.crf import CaseReportForm
 from edc.protocol.schedule import ScheduleDefinition
@@ -26,8 +27,8 @@ DUE_KINDS = (VisitKind.SCHEDULED, VisitKind.UNSCHEDULED)
 WEEK_DAYS = 7
 MAX_WEEK_OFFSET = 520  # ten years either way: further is a typing error, not a plan
 
-# The deviations the record knows, in the order the page lists them.
-DEVIATION_KINDS = ("infusion", "sample", "booking", "missed")
+# The deviations the record knows, in the order the page lists them (edc.protocol.codes).
+DEVIATION_KINDS = codes.DEVIATION_KINDS
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from edc import db, exports
@@ -300,3 +301,37 @@ def test_computed_measures_carry_no_binary_noise(app: Flask, trial: dict[str, in
     rows = table(members(export(app, "csv"))["adrenal.csv"])
     assert {r["EGFRBSW"] for r in rows if r["EGFRBSW"]} >= {"115.00398"}
     assert all(len(r["EGFRBSW"].replace(".", "")) <= 16 for r in rows)
+
+
+def test_dv_lists_the_deviations_the_record_computes_after_those_entered(
+        app: Flask, allocation: None, nurse: FlaskClient) -> None:
+    """Today 2026-04-27. Infusion 1 on 2026-03-02 (study day 1); infusion 2 on 2026-03-21, day
+    19, its window 03-14..03-18: 3 days after. From 03-21, W02's window is 04-01..04-07 (sampled
+    04-09: 2 days after) and W04 (04-15..04-21) is marked missed; W06 (04-29..05-05) is booked
+    on 05-08 with a reason."""
+    from tests.support.forms import book
+    from tests.support.records import visit_id
+
+    pid = factories.child(app, "infusion 1")
+    factories.infuse(app, pid, 2, date(2026, 3, 21))
+    factories.enter_results(app, pid, "W02", date(2026, 4, 9))
+    assert nurse.post(f"/visits/{visit_id(app, pid, 'W04')}/missed",
+                      data={"reason": "Flu"}).status_code == 302
+    assert book(nurse, app, pid, "W06", date="2026-05-08", time="09:00",
+                reason="Family abroad until May").status_code == 302
+    rows = [{k: r[k] for k in ("DVSEQ", "DVSPID", "DVCAT", "DVSTDTC", "DVTERM", "DVSTDY")}
+            for r in table(members(export(app, "csv"))["dv.csv"])]
+    assert rows == [
+        {"DVSEQ": "1", "DVSPID": "record-infusion-INF2", "DVCAT": "PRODUCT",
+         "DVSTDTC": "2026-03-21", "DVTERM": "Infusion 2 given 3 days after its window",
+         "DVSTDY": "20"},
+        {"DVSEQ": "2", "DVSPID": "record-sample-W02", "DVCAT": "WINDOW",
+         "DVSTDTC": "2026-04-09", "DVTERM": "W02 (2 weeks) sample taken 2 days after its window",
+         "DVSTDY": "39"},
+        {"DVSEQ": "3", "DVSPID": "record-missed-W04", "DVCAT": "MISSED",
+         "DVSTDTC": "2026-04-21", "DVTERM": "W04 (4 weeks) missed: Flu", "DVSTDY": "51"},
+        {"DVSEQ": "4", "DVSPID": "record-booking-W06", "DVCAT": "WINDOW",
+         "DVSTDTC": "2026-05-08",
+         "DVTERM": "W06 (6 weeks) booked on 2026-05-08: outside window; reason: Family abroad "
+                   "until May", "DVSTDY": "68"},
+    ]

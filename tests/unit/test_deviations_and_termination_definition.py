@@ -4,9 +4,13 @@ roles the withdrawal reads, and the loader's refusals."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
+
 from edc.protocol.study import load_study
+from edc.protocol.toml import StudyDefinitionError
 from tests.support.paths import FORMS
 from tests.support.study_files import broken
 
@@ -83,3 +87,17 @@ def test_deviations_need_a_date(forms: Path) -> None:
     message = str(broken(forms, "deviations.toml", 'role = "start"\n', ""))
     assert message.startswith("forms/deviations.toml: fields.role: got []. Expected exactly one "
                               'field with role = "start"')
+
+
+def test_each_computed_deviation_has_a_category_of_the_log(tmp_path: Path) -> None:
+    assert dict(load_study(FORMS).log("deviations").computed) == {
+        "infusion": "PRODUCT", "sample": "WINDOW", "booking": "WINDOW", "missed": "MISSED"}
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS, forms)
+    path = forms / "deviations.toml"
+    path.write_text(path.read_text().replace('missed = "MISSED"', 'missed = "LATE"'))
+    with pytest.raises(StudyDefinitionError, match="computed.missed: got 'LATE'. Expected one of"):
+        load_study(forms)
+    path.write_text(path.read_text().replace('missed = "LATE"  # a visit marked missed\n', ""))
+    with pytest.raises(StudyDefinitionError, match="computed: got"):
+        load_study(forms)
