@@ -51,3 +51,6 @@ class AuditAction(StrEnum):
 # 2 outside its window, a sample outside its visit's window, a booking off the window or on a
 # closed day, a missed visit.
 DEVIATION_KINDS = ("infusion", "sample", "booking", "missed")
+# Those that took place, as the exports' DV lists them: a booking off the window is a plan (the
+# visit's sample date, or its being missed, is what happens).
+HAPPENED_DEVIATIONS = ("infusion", "sample", "missed")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from edc.protocol.codes import DEVIATION_KINDS
+from edc.protocol.codes import HAPPENED_DEVIATIONS
 from edc.protocol.toml import StudyDefinitionError, TomlTable, read_toml
 
 ITEM_TYPES = ("number", "integer", "text", "date", "time", "choice", "yesno", "multichoice")
@@ -590,9 +590,9 @@ class LogForm:
     outcomes: OutcomeRules | None = None  # an adverse event log: its grade, outcome and dates
     # Pairs of number items whose first is below its second (diastolic, systolic).
     ordered: tuple[tuple[str, str], ...] = ()
-    # The deviations log: (kind, category) for each deviation the record computes by itself
-    # (edc.protocol.codes.DEVIATION_KINDS), the category a code of its "category" item, as the
-    # exports list it.
+    # The deviations log: (kind, category) for each deviation the record computes by itself and
+    # the exports list (edc.protocol.codes.HAPPENED_DEVIATIONS), the category a code of its
+    # "category" item.
     computed: tuple[tuple[str, str], ...] = ()
 
     def suggested_term(self, item: str, side: str) -> SuggestedTerm | None:
@@ -704,10 +704,11 @@ def _computed(top: TomlTable, form: CaseReportForm) -> dict[str, str]:
     if item is None:
         raise top.fail("computed", sorted(table.data), 'no [computed]: no choice item "category"')
     assert item.choices is not None
-    if sorted(table.data) != sorted(DEVIATION_KINDS):
-        raise top.fail("computed", sorted(table.data), "the keys " + ", ".join(DEVIATION_KINDS))
+    if sorted(table.data) != sorted(HAPPENED_DEVIATIONS):
+        raise top.fail("computed", sorted(table.data),
+                       "the keys " + ", ".join(HAPPENED_DEVIATIONS))
     codes = list(item.choices.codes)
-    found = {kind: table.text(kind) for kind in DEVIATION_KINDS}
+    found = {kind: table.text(kind) for kind in HAPPENED_DEVIATIONS}
     for kind, code in found.items():
         if code not in codes:
             raise table.fail(kind, code, "one of " + ", ".join(codes))

@@ -598,8 +598,9 @@ class Datasets:
                                           start)]
                     if computed is None:
                         continue
-                    found_by_record = deviation_reads.of_child(
+                    found_by_record = [d for d in deviation_reads.of_child(
                         p.code, batch.infusions.get(p.id, ()), batch.visits.get(p.id, ()))
+                        if d.kind in computed]
                     for number, d in enumerate(found_by_record, start=seq + 1):
                         found = {f"{domain}CAT": computed[d.kind],
                                  start_variable: _iso(d.day), f"{domain}TERM": _term(d)}
@@ -747,9 +748,6 @@ def _term(d: deviation_reads.Deviation) -> str:
         return f"Infusion 2 given {_days(d.days or 0)} its window"
     if d.kind == "sample":
         return f"{visit} sample taken {_days(d.days or 0)} its window"
-    if d.kind == "booking":
-        reason = f"; reason: {d.reason}" if d.reason else ""
-        return f"{visit} booked on {_iso(d.day)}: {d.detail}{reason}"
     return f"{visit} missed" + (f": {d.detail}" if d.detail else "")
 
 

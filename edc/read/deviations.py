@@ -53,8 +53,9 @@ def _sample() -> ColumnElement[bool]:
 
 
 def _booking() -> ColumnElement[bool]:
-    # A cancelled visit (withdrawn child) will not take place: its booking deviates from nothing.
-    return Visit.booking_flags.is_not(None) & (Visit.status != VisitStatus.CANCELLED)
+    # Only a visit still to come: a cancelled one (withdrawn child) will not take place, and a
+    # done or missed one is judged by its sample date or as missed, not by a booking it outgrew.
+    return Visit.booking_flags.is_not(None) & (Visit.status == VisitStatus.PLANNED)
 
 
 def _missed() -> ColumnElement[bool]:
@@ -134,7 +135,7 @@ def _of_visit(kind: str, visit: Visit, code: str) -> Deviation | None:
     if kind == "sample" and visit.sample_deviation_days:
         return Deviation("sample", day=visit.actual_date, days=visit.sample_deviation_days,
                          **shared)
-    if kind == "booking" and visit.booking_flags and visit.status != VisitStatus.CANCELLED:
+    if kind == "booking" and visit.booking_flags and visit.status == VisitStatus.PLANNED:
         days = (rules.booking_offset(visit.window_start, visit.window_end, visit.booked_date)
                 if visit.booked_date else None)
         return Deviation("booking", day=visit.booked_date, days=days,

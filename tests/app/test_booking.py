@@ -300,3 +300,15 @@ def test_a_screening_visit_booked_after_consent_before_infusion_1_is_no_deviatio
     assert response.status_code == 302, response.text
     assert visit(app, enrolled, "SCR").booking_flags is None
     assert "No deviation is recorded." in page(nurse.get("/deviations")).text
+
+
+def test_a_booking_off_the_window_is_a_deviation_only_while_its_visit_is_to_come(
+        app, nurse, scheduled) -> None:
+    """W08 (window 2026-05-08..05-14) booked on Sunday 05-10 with a reason; then sampled on
+    05-11, inside the window: what happened deviates from nothing."""
+    assert book(nurse, app, scheduled, "W08", date="2026-05-10",
+                reason="Parents work on weekdays").status_code == 302
+    assert "Booked: weekend" in page(nurse.get("/deviations")).text
+    factories.enter_results(app, scheduled, "W08", date(2026, 5, 11))
+    assert "No deviation is recorded." in page(nurse.get("/deviations")).text
+    assert "Booked: weekend" not in page(nurse.get("/deviations")).text

@@ -327,6 +327,5 @@ def test_dates_in_a_year_whose_official_calendar_is_not_out_are_said_to_be_estim
     assert ("2027年的官方节假日安排尚未公布：该年的复诊日期仍可能调整，门诊会通知您。 The official "
             "holiday calendar for 2027 is not published yet: the dates in it may still move. The "
             "clinic will tell you.") in family
-    assert ("The official working calendar for 2027 is not published yet (it comes out each "
-            "November): clinic days and suggested dates in it are estimates, and a holiday may "
-            "still move them.") in staff
+    assert ("The official working calendar for 2027 is not published yet: clinic days and "
+            "suggested dates in it are estimates, and a holiday may still move them.") in staff

@@ -744,8 +744,8 @@ def test_screening_results_without_any_egfr_are_said_to_leave_the_limit_unchecke
     not_done = TypedResult(not_done=True, not_done_reason="Haemolysed")
     factories.enter_results(app, enrolled, "SCR", date(2026, 2, 25), creatinine=not_done,
                             cystatin_c=not_done, egfr_lab=TypedResult())
-    message = ("The screening results hold no eGFR (no creatinine, cystatin C or laboratory "
-               "eGFR): the limit for enrolment (above 60) cannot be checked against them, and "
-               "the renal function outcome of AS-001 will be not assessable. Enter them before "
-               "infusion 1.")
+    message = ("The screening results give no eGFR: CKiD U25 needs creatinine with the height, "
+               "or cystatin C, and no laboratory eGFR is entered. The limit for enrolment (above "
+               "60) cannot be checked against them, and the renal function outcome of AS-001 "
+               "will be not assessable. Complete them before infusion 1.")
     assert warnings_before_infusion_1(nurse, enrolled) == ([message], [message])

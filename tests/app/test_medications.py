@@ -6,6 +6,7 @@ and a change shortly before a sample flagged beside its proteinuria outcome."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -164,3 +165,25 @@ def test_a_dose_that_is_no_number_is_refused_naming_either_unit(
     chinese = page(nurse.post(new_url(pid), data={**STARTED, "dose": "两片"}, headers=ZH))
     assert chinese.errors["dose"] == ["输入的是 '两片'，应为以 mg 或 mg/kg 为单位的数字。"]
     assert entries(app) == []
+
+
+def test_a_dose_and_its_unit_are_one_value_when_two_people_change_it_at_once(
+        app: Flask, as_role: Any, pid: int) -> None:
+    """The entry holds 10 mg; the investigator saves 0.4 mg/kg, then the nurse, from a page
+    opened before, only the number: 5 (mg). Her page keeps 5 mg (not 5 mg/kg) and says the
+    dose was changed by both."""
+    nurse, investigator = as_role("nurse"), as_role("investigator")
+    assert nurse.post(new_url(pid), data={**STARTED, "dose": "10"}).status_code == 302
+    url = f"/participants/{pid}/log/medications/1"
+    opened = page(nurse.get(url))
+    keep = {"version": opened.value("version"), "opened": opened.value("opened")}
+    assert investigator.post(url, data={**STARTED, **keep, "dose": "0.4", "dose_unit": "mg/kg",
+                                        "reason": "Per kg"}).status_code == 302
+    clash = nurse.post(url, data={**STARTED, **keep, "dose": "5", "reason": "Halved"})
+    assert clash.status_code == 409
+    shown = page(clash)
+    assert (shown.value("dose"), shown.selected["dose_unit"]) == ("5", "mg")
+    assert shown.errors["dose"] == ["Someone else changed Dose (each time) too; theirs is 0.4 "
+                                    "mg/kg. Keep yours or type theirs, then save."]
+    assert 'data-item="dose" class="differs"' in html_of(clash)
+    assert entries(app)[0].values["dose"] == {"value": 0.4, "unit": "mg/kg"}

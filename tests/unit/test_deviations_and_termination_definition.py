@@ -91,7 +91,7 @@ def test_deviations_need_a_date(forms: Path) -> None:
 
 def test_each_computed_deviation_has_a_category_of_the_log(tmp_path: Path) -> None:
     assert dict(load_study(FORMS).log("deviations").computed) == {
-        "infusion": "PRODUCT", "sample": "WINDOW", "booking": "WINDOW", "missed": "MISSED"}
+        "infusion": "PRODUCT", "sample": "WINDOW", "missed": "MISSED"}
     forms = tmp_path / "forms"
     shutil.copytree(FORMS, forms)
     path = forms / "deviations.toml"

@@ -349,11 +349,11 @@ def before_infusion_1(participant: Participant, trend: Trend | None) -> list[str
                   "will be not assessable.", code=participant.code)]
     if all(row.summary.egfr_reference is None and row.summary.lab_egfr is None
            for row in baseline):
-        return [_("The screening results hold no eGFR (no creatinine, cystatin C or "
-                  "laboratory eGFR): the limit for enrolment (above %(limit)s) cannot be checked "
-                  "against them, and the renal function outcome of %(code)s will be not "
-                  "assessable. Enter them before infusion 1.", limit=f"{limit:g}",
-                  code=participant.code)]
+        return [_("The screening results give no eGFR: CKiD U25 needs creatinine with the "
+                  "height, or cystatin C, and no laboratory eGFR is entered. The limit for "
+                  "enrolment (above %(limit)s) cannot be checked against them, and the renal "
+                  "function outcome of %(code)s will be not assessable. Complete them before "
+                  "infusion 1.", limit=f"{limit:g}", code=participant.code)]
     return [_("The screening sample of %(day)s gives an eGFR of %(egfr)s mL/min/1.73m² "
               "(%(method)s): not above %(limit)s, the limit for enrolment (enrolment was "
               "checked with %(typed)s). Tell the investigator before infusion 1.",

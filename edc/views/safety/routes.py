@@ -192,31 +192,31 @@ def _snapshot(values: dict[str, Any]) -> str:
 def _merge_after_conflict(definition: LogForm, form: Any, entry: LogEntry) -> set[str]:
     """After someone else's save: show theirs where this person changed nothing since the
     form was opened, keep what they typed where they did, and say where both changed the same
-    item. Return the items whose stored value differs from the form now."""
+    item (a number and the unit chosen beside it are one item). Return the items whose stored
+    value differs from the form now."""
     stored = typed_values(definition.form, entry)
     try:
         opened = json.loads(form.opened.data or "null")
     except ValueError:
         opened = None
-    items = {item.key: item for item in definition.form.fields}
-    items |= {unit_key(item): item for item in definition.form.fields if chooses_unit(item)}
-    told: set[str] = set()
-    for key, theirs in stored.items():
-        field, item = form[key], items[key]
-        mine, now = _comparable(field.data), _comparable(theirs)
-        was = opened.get(key) if isinstance(opened, dict) else None
+    differing: set[str] = set()
+    for item in definition.form.fields:
+        keys = [item.key, unit_key(item)] if chooses_unit(item) else [item.key]
+        mine = [_comparable(form[key].data) for key in keys]
+        now = [_comparable(stored[key]) for key in keys]
+        was = [opened.get(key) for key in keys] if isinstance(opened, dict) else None
         if was is not None and mine == was and now != was:
-            field.data, field.raw_data = theirs, None
-        elif now != mine and now != was and item.key not in told:
-            told.add(item.key)
-            target = form[item.key]
-            target.errors = [*target.errors, _(
+            for key in keys:
+                form[key].data, form[key].raw_data = stored[key], None
+        elif now != mine and now != was:
+            form[item.key].errors = [*form[item.key].errors, _(
                 "Someone else changed %(label)s too; theirs is %(value)s. Keep yours or type "
                 "theirs, then save.", label=label_of(item),
                 value=answer(entry.values.get(item.key), item) or "—")]
+        if now != [_comparable(form[key].data) for key in keys]:
+            differing.add(item.key)
     form.opened.data = _snapshot(stored)
-    return {key for key, theirs in stored.items()
-            if _comparable(theirs) != _comparable(form[key].data)}
+    return differing
 
 
 def _entry_page(participant: Participant, definition: LogForm, found: LogEntry, form: Any,
