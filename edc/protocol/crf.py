@@ -82,6 +82,7 @@ class Choice:
     code: str  # stored
     label: str
     label_zh: str
+    alone: bool = False  # in a multichoice, chosen only with no other code ("None")
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,7 @@ def _choice_lists(top: TomlTable) -> dict[str, ChoiceList]:
             raise table.fail(str(name), name, "a list name of letters, digits and _")
         options = tuple(
             Choice(code=c.text("code", pattern=r"[A-Za-z0-9_-]{1,16}"), label=c.text("label"),
-                   label_zh=c.text("label_zh"))
+                   label_zh=c.text("label_zh"), alone=c.flag("alone"))
             for c in table.tables(name))
         codes = [c.code for c in options]
         if len(set(codes)) != len(codes):

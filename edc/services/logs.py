@@ -120,8 +120,12 @@ def _check_items(errors: Errors, form: CaseReportForm, values: Mapping[str, Any]
                         unit.block)
         elif item.type in ("choice", "multichoice") and item.choices is not None:
             codes = value if isinstance(value, list) else [value]
+            alone = [c for c in item.choices.choices if c.alone and c.code in codes]
             if any(code not in item.choices.codes for code in codes):
                 errors.add(item.key, _("Choose %(label)s from the list.", label=label_of(item)))
+            elif alone and len(codes) > 1:
+                errors.add(item.key, _("%(choice)s is chosen alone: untick it, or the others.",
+                                       choice=label_of(alone[0])))
         elif item.type == "text" and item.max_length and len(value) > item.max_length:
             errors.add(item.key, _("%(label)s is longer than %(n)s characters.",
                                    label=label_of(item), n=item.max_length))

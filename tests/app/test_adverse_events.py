@@ -487,3 +487,12 @@ def test_an_entry_is_named_as_everywhere_else_in_its_heading(
     assert re.search(r"<h1>AS-\d+ · Adverse events, entry 1</h1>", html), html[:3000]
     chinese = html_of(nurse.get(entry_url(pid), headers={"Accept-Language": "zh-CN"}))
     assert re.search(r"<h1>AS-\d+ · 不良事件 第1条</h1>", chinese)
+
+
+def test_no_action_is_chosen_alone(app: Flask, nurse: FlaskClient, pid: int) -> None:
+    refused = record(nurse, pid, {**FEVER, "action": ["NONE", "MEDICATION"]})
+    assert refused.status_code == 422
+    assert page(refused).errors["action"] == [
+        "None is chosen alone: untick it, or the others."]
+    assert entries(app) == []
+    assert record(nurse, pid, {**FEVER, "action": ["NONE"]}).status_code == 302
