@@ -402,8 +402,7 @@ def _refuse_if_locked(connection: Any, children: list[int]) -> None:
 
 # What names a record rather than says what changed in it: left out of "what changed" (a new
 # log entry is told by its items, not by its form and number).
-NAMING_FIELDS: dict[str, set[str]] = {"log_entry": {"form", "number"},
-                                      "result": {"field", "visit_id"}}
+NAMING_FIELDS: dict[str, set[str]] = {**IDENTITY, "log_entry": {"form", "number"}}
 
 
 def _telling(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
