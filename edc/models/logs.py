@@ -29,6 +29,8 @@ class LogEntry(Base):
     __table_args__ = (
         UniqueConstraint("participant_id", "form", "number"),
         Index("ix_log_entry_alert", "alert_at", "acknowledged_at"),
+        # A log's entries not removed, and those still going on (no end date), across children.
+        Index("ix_log_entry_form", "form", "removed_reason", "end_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -78,6 +78,8 @@ class Participant(Base):
     __table_args__ = (
         CheckConstraint(f"sex IN {SEXES!r}", name="sex"),
         CheckConstraint(f"status IN {PARTICIPANT_STATUSES!r}", name="status"),
+        # The children still to be infused (no anchoring infusion yet), not every child.
+        Index("ix_participant_awaiting", "anchor_infusion", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 MISSING = "results_missing IS NOT NULL"
 SAMPLE_DEVIATION = "sample_deviation_days != 0"
 BOOKING_FLAGGED = "booking_flags IS NOT NULL"
+UNBOOKED = "booked_date IS NULL"
 
 
 class Visit(Base):
@@ -55,6 +56,10 @@ class Visit(Base):
         # the kind, so its counts read the index alone), and by booked day.
         Index("ix_visit_status_window", "status", "window_end", "window_start", "kind"),
         Index("ix_visit_status_booked_date", "status", "booked_date"),
+        # Visits still to book by target day, with what the due list filters on: its first
+        # rows read in order, and its count from the index alone.
+        Index("ix_visit_unbooked", "status", "target_date", "window_end", "window_start", "kind",
+              sqlite_where=text(UNBOOKED), postgresql_where=text(UNBOOKED)),
         # The participant list: each child's next and overdue visits; the clinic feed: planned
         # visits by suggested day.
         Index("ix_visit_participant_status_window_end", "participant_id", "status",
@@ -66,8 +71,10 @@ class Visit(Base):
               postgresql_where=text(MISSING)),
         Index("ix_visit_sample_deviation", "status", sqlite_where=text(SAMPLE_DEVIATION),
               postgresql_where=text(SAMPLE_DEVIATION)),
-        Index("ix_visit_booking_flags", "status", sqlite_where=text(BOOKING_FLAGGED),
-              postgresql_where=text(BOOKING_FLAGGED)),
+        # With the flags, so a count reads this index alone and no other index of the status
+        # looks as good to a database without statistics.
+        Index("ix_visit_booking_flags", "status", "booking_flags",
+              sqlite_where=text(BOOKING_FLAGGED), postgresql_where=text(BOOKING_FLAGGED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

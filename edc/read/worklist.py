@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Visit
@@ -62,6 +62,7 @@ class InfusionRow:
 # page further on. Twenty is a clinic day's work and keeps the page quick at any size.
 SECTION_ROWS = 20
 SECTIONS = ("due", "infusions", "booked", "overdue", "incomplete")
+UNBOOKED = "due, unbooked"  # the totals' count of the due visits not booked yet
 
 
 @dataclass(frozen=True)
@@ -121,20 +122,37 @@ def _due_where(week: rules.Week, today: date,
             Visit.window_end <= week.end + timedelta(days=longest_window_days))
 
 
+def _unbooked_where(week: rules.Week, today: date,
+                   longest_window_days: int) -> tuple[ColumnElement[bool], ...]:
+    # The target lies in its window, so these bounds follow from the window's; they let the
+    # index of visits still to book (ix_visit_unbooked) read its first rows in target order.
+    reach = timedelta(days=longest_window_days)
+    return (*_due_where(week, today, longest_window_days), Visit.booked_date.is_(None),
+            Visit.target_date >= max(week.start, today) - reach,
+            Visit.target_date <= week.end + reach)
+
+
 def due(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
-        longest_window_days: int, part: Slice | None = None) -> list[VisitRow]:
+        longest_window_days: int, part: Slice | None = None,
+        unbooked: int | None = None) -> list[VisitRow]:
     """Planned visits whose window is open in the week or opens in it: unbooked first, then by
-    the booked or book-by day (in SQL by the target day from today, which the book-by day
-    follows to the nearest clinic day)."""
-    from_today = case((Visit.target_date < today, literal(today)), else_=Visit.target_date)
+    the booked or book-by day. In SQL the unbooked are read by target day (which the book-by
+    day follows to the nearest clinic day), then the booked by booked day; `unbooked` is how
+    many unbooked there are in all (counted when not given), where the booked ones start."""
+    part = part or Slice()
+    where = _due_where(week, today, longest_window_days)
+    if unbooked is None:
+        unbooked = _count(session, *_unbooked_where(week, today, longest_window_days))
     rows = [
-        _row(values, book_by=None if values[10] else rules.book_by(
-            values[7], values[8], values[9], today, calendar))
-        for values in _rows(
-            session, *_due_where(week, today, longest_window_days), part=part,
-            order=(Visit.booked_date.is_not(None), func.coalesce(Visit.booked_date, from_today),
-                   Visit.booked_time.is_(None), Visit.booked_time))
-    ]
+        _row(values, book_by=rules.book_by(values[7], values[8], values[9], today, calendar))
+        for values in _rows(session, *_unbooked_where(week, today, longest_window_days),
+                            part=part, order=(Visit.target_date,))]
+    # Read even when the unbooked fill the page (with no rows to give), so the page runs the
+    # same queries at any size.
+    rows += [_row(values) for values in _rows(
+        session, *where, Visit.booked_date.is_not(None),
+        part=Slice(max(0, part.offset - unbooked), part.limit - len(rows)),
+        order=(Visit.booked_date, Visit.booked_time.is_(None), Visit.booked_time))]
     return sorted(rows, key=lambda r: (r.booked_date is not None,
                                        r.booked_date or r.book_by or r.window_end,
                                        r.booked_time or time.max, r.participant_code, r.code))
@@ -215,8 +233,9 @@ def totals(session: Session, week: rules.Week, today: date,
     row = session.execute(select(
         visits(*_due_where(week, today, longest_window_days)), children,
         visits(*_booked_where(today)), visits(*_overdue_where(today)),
-        visits(*_incomplete_where()))).one()
-    return dict(zip(SECTIONS, (n or 0 for n in row), strict=True))
+        visits(*_incomplete_where()),
+        visits(*_unbooked_where(week, today, longest_window_days)))).one()
+    return dict(zip((*SECTIONS, UNBOOKED), (n or 0 for n in row), strict=True))
 
 
 def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today: date,
@@ -229,13 +248,15 @@ def worklist(session: Session, calendar: ClinicCalendar, week: rules.Week, today
     analyte key to its label."""
     term = adverse_events.form.by_role("term").key
     offsets = {name: (offsets or {}).get(name, 0) for name in SECTIONS}
+    counted = totals(session, week, today, longest_window_days)
     return Worklist(
         today=today, week=week,
-        due=due(session, calendar, week, today, longest_window_days, Slice(offsets["due"])),
+        due=due(session, calendar, week, today, longest_window_days, Slice(offsets["due"]),
+                counted[UNBOOKED]),
         booked=booked(session, today, Slice(offsets["booked"])),
         overdue=overdue(session, today, Slice(offsets["overdue"])),
         incomplete=results_incomplete(session, Slice(offsets["incomplete"])),
-        totals=totals(session, week, today, longest_window_days),
+        totals=counted,
         offsets=offsets,
         missing_labels=required,
         infusions=infusions_due(session, second_infusion, Slice(offsets["infusions"])),

@@ -317,6 +317,27 @@ def test_the_worklist_runs_the_same_queries_for_3_and_30_children(
     assert queries(monitor, "/") == few["/"]
 
 
+def test_due_visits_page_by_page_unbooked_then_booked_each_once(app, nurse) -> None:
+    """25 children infused on the same days: W06 (day 42, 24-30 April) is due for each. A
+    third of them are booked, so page 1 ends with the first booked and page 2 holds the rest."""
+    with app.app_context():
+        services.load_allocation(context_for(SET_UP), allocation_csv(pairs=13))
+    ids = add_children(app, 1, 25)
+    booked = {f"AS-{n:03d}": f"{9 + n % 3:02d}:00" for n in range(1, 26, 3)}
+    for pid, code in zip(ids, (f"AS-{n:03d}" for n in range(1, 26)), strict=True):
+        if code in booked:
+            ok(nurse.post(f"/visits/{visit_id(app, pid, 'W06')}/book",
+                          data={"date": "2026-04-28", "time": booked[code]}))
+    first, second = nurse.get("/").text, nurse.get("/?section=due&page=2").text
+    shown = [*rows(first, "due"), *rows(second, "due")]
+    unbooked = [f"AS-{n:03d} W06" for n in range(1, 26) if f"AS-{n:03d}" not in booked]
+    by_time = sorted(booked, key=lambda code: (booked[code], code))
+    assert shown == [*unbooked, *(f"{code} W06" for code in by_time)]
+    assert count(first, "due") == count(second, "due") == 25
+    assert len(rows(first, "due")) == 20
+    assert "21–25 of 25" in text(section(second, "due"))
+
+
 # The deviations page ---------------------------------------------------------------------------
 
 
