@@ -16,10 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, join
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, join, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from edc.models.base import Base, UTCDateTime
+
+NO_CHILD = "participant_id IS NULL"  # the condition of a partial index (queries say the same)
 
 
 class AuditEntry(Base):
@@ -37,6 +39,11 @@ class AuditChange(Base):
     """One field a save changed (the database refuses UPDATE and DELETE: see migrations)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # The few rows of no child (accounts, the allocation list, the lock), by what they are.
+        Index("ix_audit_event_no_child", "entity", "entity_id",
+              sqlite_where=text(NO_CHILD), postgresql_where=text(NO_CHILD)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entry.id"))

@@ -32,7 +32,8 @@ class Account:
 def accounts(session: Session) -> list[Account]:
     """Every account by user name, with its newest change in the audit trail (two queries)."""
     users = session.scalars(select(User).order_by(User.username)).all()
-    newest = (select(func.max(AuditEvent.id)).where(AuditEvent.entity == "user")
+    newest = (select(func.max(AuditEvent.id)).where(AuditEvent.entity == "user",
+                                                     AuditEvent.participant_id.is_(None))
               .group_by(AuditEvent.entity_id).scalar_subquery())
     changes = {row.entity_id: Change(row.at, row.username, row.field, row.reason)
                for row in session.scalars(select(AuditEvent).where(AuditEvent.id.in_(newest)))}

@@ -1,6 +1,6 @@
 """The protocol deviations the record already holds, across children: infusion 2 outside its
 window, a sample outside its visit's window, a booking outside the window or on a closed day,
-and a missed visit. One query for the infusions, one for the visits, one to count them all.
+and a missed visit. A page of them in four queries, one to count them all by kind.
 And those the study team recorded by hand (forms/deviations.toml), one query, with the
 children they may be recorded for, one query."""
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from edc.audit import AUDITED
@@ -87,33 +87,87 @@ def counts(session: Session, recorded_form: str) -> dict[str, int]:
     return {**found, "recorded": int(values[-1] or 0)}
 
 
+PAGE_SIZE = 50  # deviations a page of the list shows
+
+
+@dataclass(frozen=True)
+class DeviationPage:
+    """One page of the deviations: its rows, how many there are in all, and which page."""
+
+    rows: list[Deviation]
+    total: int
+    page: int  # from 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first row (1-based; 0 for an empty page)."""
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+# The day a deviation of each kind took place, from its visit.
+_VISIT_DAYS = {"sample": Visit.actual_date, "booking": Visit.booked_date,
+               "missed": Visit.window_end}
+
+
 def deviations(session: Session, participant_id: int | None = None,
-               kind: str | None = None) -> list[Deviation]:
-    """Every deviation, by participant code, then day; optionally one child's, one kind's."""
+               kind: str | None = None, page: int = 1) -> DeviationPage:
+    """A page of the deviations, by participant code, then day; optionally one child's, one
+    kind's. Four queries whatever their number: each kind's rows from its own index, counted,
+    a page of them ordered, then the infusions and visits of that page."""
     kinds = (kind,) if kind else rules.DEVIATION_KINDS
-    found: list[Deviation] = []
-    if "infusion" in kinds:
-        query = (select(Infusion.date, Infusion.window_deviation_days, Participant.id,
-                        Participant.code)
-                 .join(Participant, Participant.id == Infusion.participant_id)
-                 .where(_infusion()))
-        if participant_id is not None:
-            query = query.where(Infusion.participant_id == participant_id)
-        found += [Deviation("infusion", pid, code, day, days)
-                  for day, days, pid, code in session.execute(query)]
-    visit_kinds = [k for k in ("sample", "booking", "missed") if k in kinds]
-    if visit_kinds:
-        conditions = {"sample": _sample, "booking": _booking, "missed": _missed}
-        query = (select(Visit, Participant.code)
-                 .join(Participant, Participant.id == Visit.participant_id)
-                 .where(or_(*(conditions[k]() for k in visit_kinds))))
-        if participant_id is not None:
-            query = query.where(Visit.participant_id == participant_id)
-        for visit, code in session.execute(query):
-            found += [d for k in visit_kinds if (d := _of_visit(k, visit, code)) is not None]
     order = {k: n for n, k in enumerate(rules.DEVIATION_KINDS)}
-    return sorted(found, key=lambda d: (d.participant_code, d.day or date.min, order[d.kind],
-                                        d.visit.code if d.visit else ""))
+    conditions = {"sample": _sample, "booking": _booking, "missed": _missed}
+    parts = []
+    for name in kinds:
+        if name == "infusion":
+            part = (select(literal_column(str(order[name])).label("kind"),
+                           Infusion.participant_id.label("pid"), Infusion.date.label("day"),
+                           Infusion.id.label("infusion_id"), null().label("visit_id"))
+                    .where(_infusion()))
+            if participant_id is not None:
+                part = part.where(Infusion.participant_id == participant_id)
+        else:
+            part = (select(literal_column(str(order[name])).label("kind"),
+                           Visit.participant_id.label("pid"), _VISIT_DAYS[name].label("day"),
+                           null().label("infusion_id"), Visit.id.label("visit_id"))
+                    .where(conditions[name]()))
+            if participant_id is not None:
+                part = part.where(Visit.participant_id == participant_id)
+        parts.append(part)
+    found = union_all(*parts).subquery()
+    total = session.scalar(select(func.count()).select_from(found)) or 0
+    keys = session.execute(
+        select(found.c.kind, found.c.infusion_id, found.c.visit_id)
+        .join(Participant, Participant.id == found.c.pid)
+        .outerjoin(Visit, Visit.id == found.c.visit_id)
+        .order_by(Participant.code, found.c.day, found.c.kind, Visit.code)
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    infusions = {row.id: row for row in session.execute(
+        select(Infusion.id, Infusion.participant_id, Infusion.date,
+               Infusion.window_deviation_days, Participant.code)
+        .join(Participant, Participant.id == Infusion.participant_id)
+        .where(Infusion.id.in_([k.infusion_id for k in keys if k.infusion_id is not None])))}
+    visits = {visit.id: (visit, code) for visit, code in session.execute(
+        select(Visit, Participant.code).join(Participant, Participant.id == Visit.participant_id)
+        .where(Visit.id.in_([k.visit_id for k in keys if k.visit_id is not None])))}
+    rows: list[Deviation] = []
+    for key in keys:
+        if key.infusion_id is not None:
+            i = infusions[key.infusion_id]
+            rows.append(Deviation("infusion", i.participant_id, i.code, i.date,
+                                  i.window_deviation_days))
+        elif (found_row := _of_visit(rules.DEVIATION_KINDS[key.kind],
+                                     *visits[key.visit_id])) is not None:
+            rows.append(found_row)
+    return DeviationPage(rows, total, page)
 
 
 def of_child(code: str, infusions: Sequence[Any], visits: Sequence[Any]) -> list[Deviation]:
@@ -162,7 +216,8 @@ def recorded(session: Session, form: str, participant_id: int | None = None) -> 
     """The rows of the deviation log not removed, by participant code, then day; optionally one
     child's. One query, who entered each row included."""
     entered_by = (select(AuditEvent.username)
-                  .where(AuditEvent.entity == AUDITED[LogEntry],
+                  .where(AuditEvent.participant_id == LogEntry.participant_id,
+                         AuditEvent.entity == AUDITED[LogEntry],
                          AuditEvent.entity_id == LogEntry.id,
                          AuditEvent.action == AuditAction.CREATE)
                   .order_by(AuditEvent.id).limit(1).scalar_subquery())

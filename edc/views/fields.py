@@ -72,6 +72,16 @@ def as_ascii(text: str) -> str:
         for ch in text)
 
 
+# Dashes a Chinese keyboard types for the hyphen of a code (AS-001).
+DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+                        "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u30fc": "-"})
+
+
+def typed_code(text: str) -> str:
+    """A searched code as typed, with full-width letters, digits and dashes read as ASCII."""
+    return as_ascii(strip_blanks(clean_text(text))).translate(DASHES).strip()[:32]
+
+
 # Full-width digits and Latin letters (U+FF10-FF5A): a Chinese keyboard in full-width mode types
 # them for a lot number or a dose, and they say nothing their ASCII twins do not.
 FULL_WIDTH_ALNUM = {code: code - 0xFEE0 for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A),

@@ -375,6 +375,30 @@ def test_deviations_filter_by_participant_and_kind(nurse, clinic) -> None:
     assert shown("participant=AS-003") == []
 
 
+def test_deviations_come_a_page_of_50_at_a_time_in_code_and_day_order(app, nurse) -> None:
+    """26 children whose W02 and W04 were missed: 52 deviations, 50 on the first page."""
+    with app.app_context():
+        services.load_allocation(context_for(SET_UP), allocation_csv(pairs=13))
+    for pid in add_children(app, 1, 26):
+        for code in ("W04", "W02"):
+            ok(nurse.post(f"/visits/{visit_id(app, pid, code)}/missed", data={"reason": "Flu"}))
+    first = nurse.get("/deviations").text
+    second = nurse.get("/deviations?page=2").text
+    every = [f"AS-{n:03d} {code}" for n in range(1, 27) for code in ("W02", "W04")]
+    assert [row[:10] for row in deviation_rows(first) + deviation_rows(second)] == every
+    assert len(deviation_rows(first)) == 50
+    assert "1–50 of 52" in text(first) and "51–52 of 52" in text(second)
+    assert 'href="/deviations?page=2"' in first and 'href="/deviations?page=1"' in second
+    assert '<span class="badge count">52</span>' in first
+    kept = nurse.get("/deviations?kind=missed&page=2").text
+    assert 'href="/deviations?kind=missed&amp;page=1"' in kept
+    for typed in ("9", "abc", "0"):
+        response = nurse.get(f"/deviations?page={typed}")
+        assert response.status_code == 400
+        assert "The first page is shown." in text(response.text)
+        assert [row[:10] for row in deviation_rows(response.text)] == every[:50]
+
+
 @pytest.mark.parametrize(("query", "message"), [
     ("participant=AS-999", "Got participant 'AS-999'. Expected the code of an enrolled child, "
                            "e.g. AS-001. All children are shown."),

@@ -31,7 +31,7 @@ from edc.services.language import label_of, qualifier, reads_chinese
 from edc.services.logs import typed_values
 from edc.services.queries import METHODS
 from edc.views.crf_forms import enrolment_form
-from edc.views.fields import as_ascii, clean_text, strip_blanks
+from edc.views.fields import as_ascii, clean_text, typed_code
 from edc.views.filters import percent, term  # `term`: the filter's words, for the history
 from edc.views.history_words import for_visit, saves
 from edc.views.participants.forms import (
@@ -71,16 +71,6 @@ def _participant_or_404(participant_id: int) -> Participant:
 # The list's filters by the next visit, in the reader's words.
 DUE_WORDS = {"week": _l("Next visit due within 7 days"), "overdue": _l("Has an overdue visit")}
 SORT_WORDS = {"code": _l("Participant code"), "next": _l("Next visit")}
-# Dashes a Chinese keyboard types for the hyphen of a code (AS-001).
-DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
-                        "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u30fc": "-"})
-
-
-def typed_code(text: str) -> str:
-    """A searched code as typed, with full-width letters, digits and dashes read as ASCII."""
-    return as_ascii(strip_blanks(clean_text(text))).translate(DASHES).strip()[:32]
-
-
 def _status_code(typed: str) -> str | None:
     """The status a reader typed or followed a link with: its code, or its word in English or
     in Chinese, as the list shows it ("withdrawn", "Withdrawn", "已退出")."""

@@ -134,9 +134,10 @@ def _record_of(participant: Any, entries: list[Any], entity: str, entity_id: int
     return next((r for r in found if r.id == entity_id), None)
 
 
-def _progress() -> dict[int, reads.Progress]:
+def _progress(ids: Any) -> dict[int, reads.Progress]:
+    """The verification progress of the children a page lists (ids), read once a request."""
     if "review_progress" not in g:
-        g.review_progress = reads.progress_by_child(db.session())
+        g.review_progress = reads.progress_by_child(db.session(), list(ids))
     return g.review_progress
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms import StringField
 
 from edc.protocol.crf import CaseReportForm
 from edc.views.crf_forms import crf_form
@@ -14,13 +11,10 @@ from edc.views.fields import Form, required
 
 
 class DeviationFormBase(Form):
-    # The child's code; the page checks it names a child of the study.
-    child = SelectField(_l("Participant code"), choices=[], validate_choice=False,
-                        validators=required(_l("Choose the child.")))
-
-    def offer(self, codes: Iterable[str]) -> None:
-        """Offer these children's codes, after a blank."""
-        self.child.choices = [SelectChoice("", "—"), *(SelectChoice(c, c) for c in codes)]
+    # The child's code as typed (a list of every child would not fit a large study); the page
+    # checks it names a child of the study.
+    child = StringField(_l("Participant code"), validators=required(_l("Enter the child's code.")),
+                        render_kw={"maxlength": 32, "size": 10, "autocomplete": "off"})
 
 
 def deviation_form(definition: CaseReportForm) -> type[DeviationFormBase]:

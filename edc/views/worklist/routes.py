@@ -22,7 +22,7 @@ from edc.rules.safety import hours_left
 from edc.services import Refused
 from edc.services.language import label_of
 from edc.views.crf_forms import answers
-from edc.views.fields import clean_text
+from edc.views.fields import as_ascii, clean_text, typed_code
 from edc.views.shared import (
     SAFETY_ALERTS,
     attach_errors,
@@ -123,18 +123,20 @@ def _row_parts() -> dict[str, Any]:
 @bp.route("/deviations", methods=["GET", "POST"])
 @permission_required(Action.VIEW, post=Action.RECORD_SAFETY)
 def deviations() -> Any:
-    """Every deviation the record holds, filtered by child (code) and kind; the study team
-    records one for a child here."""
+    """The deviations the record holds, a page at a time, filtered by child (code) and kind;
+    the study team records one for a child (by code) here."""
     session = db.session()
-    code = clean_text(request.args.get("participant", "")).strip()[:40]
+    code = typed_code(request.args.get("participant", ""))
     kind = clean_text(request.args.get("kind", "")).strip()[:40]
     log = study().log(DEVIATIONS)
-    children = deviation_reads.children(session)
     form = deviation_form(log.form)(formdata=None if request.method == "GET" else request.form)
-    form.offer(c for _id, c in children)
+    form.child.render_kw = {**form.child.render_kw,
+                            "placeholder": study().info.participant_code_example}
+    if request.method == "GET" and code:
+        form.child.data = code  # the child the list is filtered to
     status = 200
     if request.method == "POST":
-        saved = _record(form, log, {c: i for i, c in children})
+        saved = _record(form, log)
         if saved is not None:
             return saved
         status = 422
@@ -152,8 +154,19 @@ def deviations() -> Any:
                         kind=repr(kind), kinds=", ".join(str(DEVIATION_WORDS[k])
                                                         for k in kinds)))
         kind = ""
-    rows = ([] if kind == RECORDED else
-            deviation_reads.deviations(session, participant_id, kind or None))
+    typed_page = as_ascii(clean_text(request.args.get("page", ""))).strip() or "1"
+    page = int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 else 0
+    if page < 1:
+        errors.append(_("Got page %(typed)s. Expected a page number such as 2. The first page "
+                        "is shown.", typed=repr(typed_page[:40])))
+        page = 1
+    rows = deviation_reads.DeviationPage([], 0, 1)
+    if kind != RECORDED:
+        rows = deviation_reads.deviations(session, participant_id, kind or None, page)
+        if not rows.rows and page > 1:
+            errors.append(_("Got page %(page)s. Expected a page from 1 to %(pages)s. The "
+                            "first page is shown.", page=page, pages=rows.pages))
+            rows = deviation_reads.deviations(session, participant_id, kind or None)
     recorded = ([] if kind and kind != RECORDED else
                 deviation_reads.recorded(session, log.name, participant_id))
     return render_template(
@@ -163,16 +176,19 @@ def deviations() -> Any:
     ), 400 if errors else status
 
 
-def _record(form: Any, log: LogForm, children: dict[str, int]) -> Any:
+def _record(form: Any, log: LogForm) -> Any:
     """Save the posted deviation and go back to the page; None when it is refused (the
     messages are on the form's fields)."""
     if not form.validate_on_submit():
         return None
-    participant_id = children.get(form.child.data)
+    code = typed_code(form.child.data or "")
+    participant_id = deviation_reads.participant_id_for(db.session(), code)
     participant = (None if participant_id is None
                    else participant_reads.load_participant(db.session(), participant_id))
     if participant is None:
-        form.child.errors = [*form.child.errors, _("Choose the child from the list.")]
+        form.child.errors = [*form.child.errors, _(
+            "Got %(code)s. Expected the code of a child of the study, e.g. %(example)s.",
+            code=repr(code), example=study().info.participant_code_example)]
         return None
     try:
         saved = services.save_log_entry(context(), participant, log, answers(form, log.form))
