@@ -84,6 +84,7 @@ class CalendarVisit:
     kind: str = VisitKind.SCHEDULED  # unscheduled and screening visits are named by kind
     done: bool = False  # it took place (on `day`)
     missed: bool = False  # it did not take place (cancelled too: no appointment any more)
+    booked: bool = False  # `day` is booked with the clinic (else a suggested day, to book)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Words:
     any_day: str  # "on any clinic day from %(start)s to %(end)s"
     any_day_in_year: str  # "on any clinic day from %(start)s to %(end)s %(year)s"
     window: str  # "The visit can take place %(window)s; to change the day, call the clinic."
+    booked_day: str  # "This day is booked with the clinic; to change it, call the clinic."
     urine: str  # "Start collecting 24-hour urine on %(day)s and bring it with you."
     is_cancelled: str  # "This visit is cancelled."
     is_missed: str  # "This visit did not take place. ..."
@@ -227,9 +229,23 @@ def visit_names(visit: CalendarVisit, words: CalendarWords) -> tuple[str, str]:
     return _name(visit, words.zh, visit.label_zh), _name(visit, words.en, visit.label)
 
 
+URINE_HOURS = timedelta(hours=24)
+
+
+def urine_start(visit: CalendarVisit, reminders: Reminders) -> datetime:
+    """When the family starts the 24-hour urine collection (local, naive): urine_days_before
+    the visit at urine_time, or earlier when that would end after a booked time, so the whole
+    collection is done when the child comes."""
+    start = datetime.combine(visit.day - timedelta(days=reminders.urine_days_before),
+                             reminders.urine_time)
+    if visit.time is None:
+        return start
+    return min(start, datetime.combine(visit.day, visit.time) - URINE_HOURS)
+
+
 def urine_day(visit: CalendarVisit, reminders: Reminders) -> date:
     """Return the day the family starts the 24-hour urine collection."""
-    return visit.day - timedelta(days=reminders.urine_days_before)
+    return urine_start(visit, reminders).date()
 
 
 def visit_title(visit: CalendarVisit, words: CalendarWords) -> str:
@@ -265,8 +281,9 @@ def _description(
         return [*lines, language.is_missed if visit.missed else language.is_cancelled]
     if visit.done:
         return [*lines, language.took_place]
-    window = _window(visit.window_start, visit.window_end, language)
-    return [*lines, language.window % {"window": window},
+    when = (language.booked_day if visit.booked else
+            language.window % {"window": _window(visit.window_start, visit.window_end, language)})
+    return [*lines, when,
             language.urine % {"day": reminder_day(urine_day(visit, reminders), language)}]
 
 
@@ -296,7 +313,9 @@ def visit_event(
         start=start, end=end, summary=summary,
         description=visit_description(visit, clinic, reminders, words),
         location=f"{clinic.address_zh} / {clinic.address}",
-        status="CANCELLED" if visit.cancelled else "CONFIRMED",
+        # A suggested day is tentative until the clinic books it.
+        status=("CANCELLED" if visit.cancelled else
+                "CONFIRMED" if visit.booked or visit.done else "TENTATIVE"),
         transparency="TRANSPARENT" if visit.cancelled else "OPAQUE",
     )
     # A cancelled visit must not ring on clients that ignore STATUS.
@@ -314,7 +333,7 @@ def urine_event(
     visit: CalendarVisit, *, tz: ZoneInfo, reminders: Reminders, words: CalendarWords
 ) -> Event:
     """Build the short reminder event to start the 24-hour urine collection."""
-    start = datetime.combine(urine_day(visit, reminders), reminders.urine_time, tzinfo=tz)
+    start = urine_start(visit, reminders).replace(tzinfo=tz)
     stamp = aware_utc(visit.stamp)
     zh, en = (
         language.urine_reminder % {
@@ -333,7 +352,9 @@ def urine_event(
         uid=f"{visit.uid}-urine", sequence=visit.sequence, stamp=stamp, last_modified=stamp,
         start=start, end=start + timedelta(minutes=URINE_EVENT_MINUTES), summary=summary,
         description=f"{zh_block}\n\n{en_block}",
-        status="CANCELLED" if visit.cancelled else "CONFIRMED", transparency="TRANSPARENT",
+        status=("CANCELLED" if visit.cancelled else
+                "CONFIRMED" if visit.booked or visit.done else "TENTATIVE"),
+        transparency="TRANSPARENT",
     )
     if not visit.cancelled:
         event.add_component(Alarm.new_display(description=f"{zh}\n{en}", trigger=timedelta(0)))
@@ -406,8 +427,7 @@ def family_calendar(
         events.append(_urine_ical(visit, tz, reminders, words))
         start = _timed_start(visit, tz)
         timed += [start] if start else []
-        timed.append(datetime.combine(urine_day(visit, reminders), reminders.urine_time,
-                                      tzinfo=tz))
+        timed.append(urine_start(visit, reminders).replace(tzinfo=tz))
     return _wrapped(name, tz, events, timed, study_id)
 
 

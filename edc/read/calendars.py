@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from edc.formats.ics import CalendarVisit
@@ -39,6 +39,7 @@ def calendar_visit(v: Visit, schedule: ScheduleDefinition) -> CalendarVisit:
         window_end=v.window_end,
         cancelled=v.status in (VisitStatus.CANCELLED, VisitStatus.MISSED), kind=v.kind,
         done=done, missed=v.status == VisitStatus.MISSED,
+        booked=v.status == VisitStatus.PLANNED and day == v.booked_date,
     )
 
 
@@ -66,23 +67,21 @@ class ClinicWindow:
 
     start: date
     end: date
-    longest_window_days: int  # bounds the suggested day too, so the index reads a range
 
     def where(self) -> tuple[ColumnElement[bool], ...]:
-        appointment = func.coalesce(Visit.booked_date, Visit.suggested_date)
-        margin = timedelta(days=self.longest_window_days)
-        return (Visit.status == VisitStatus.PLANNED, Visit.kind != VisitKind.SCREENING,
-                # A booked day lies in the window, as the suggested day does.
-                Visit.suggested_date >= self.start - margin,
-                Visit.suggested_date <= self.end + margin,
-                appointment >= self.start, appointment <= self.end)
+        # Booked for a day of the feed, even off the visit's window (a child behind schedule
+        # booked late); else not booked, suggested for a day of the feed. Two whole conditions,
+        # so each reads its own index: planned visits by booked day, and by suggested day.
+        planned = (Visit.status == VisitStatus.PLANNED, Visit.kind != VisitKind.SCREENING)
+        booked = and_(*planned, Visit.booked_date >= self.start, Visit.booked_date <= self.end)
+        suggested = and_(*planned, Visit.booked_date.is_(None),
+                         Visit.suggested_date >= self.start, Visit.suggested_date <= self.end)
+        return (or_(booked, suggested),)
 
 
-def clinic_window(today: date, days_back: int, days_ahead: int,
-                  longest_window_days: int) -> ClinicWindow:
+def clinic_window(today: date, days_back: int, days_ahead: int) -> ClinicWindow:
     """The clinic feed's days around today (forms/study.toml [calendar])."""
-    return ClinicWindow(today - timedelta(days=days_back), today + timedelta(days=days_ahead),
-                        longest_window_days)
+    return ClinicWindow(today - timedelta(days=days_back), today + timedelta(days=days_ahead))
 
 
 def clinic_stamp(session: Session, window: ClinicWindow) -> tuple[datetime | None, int]:
@@ -149,6 +148,8 @@ def family_state(v: Visit, today: date) -> FamilyState:
         # An extra visit on a day gone by was recorded after it took place (its results may
         # follow): nothing for the family to book or call about.
         return FamilyState.DONE
+    if v.booked_date is not None and v.booked_date >= today:
+        return FamilyState.BOOKED  # even behind its window: the family comes on that day
     if v.window_end < today:
         return FamilyState.PASSED
     return FamilyState.BOOKED if v.booked_date is not None else FamilyState.TO_BOOK

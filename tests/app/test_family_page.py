@@ -62,7 +62,10 @@ def test_the_page_shows_the_next_visit_in_chinese_then_english_with_days_away(
     assert "Tuesday 12 May 2026 09:30" in next_visit
     assert "3 天后 in 3 days" in next_visit
     assert "已预约 Booked" in next_visit
-    assert "可在2026年5月8日至5月14日之间任意一个门诊日就诊" in next_visit
+    # Booked: the day itself, not "any clinic day of the window".
+    assert "此日已与门诊预约；如需改期，请致电门诊。" in next_visit
+    assert "This day is booked with the clinic; to change it, call the clinic." in next_visit
+    assert "任意一个门诊日" not in next_visit
     with clock.on(date(2026, 5, 11)):
         assert "明天 Tomorrow" in section(client.get(f"/calendar/{token}").text, "next")
     with clock.on(date(2026, 5, 12)):
@@ -77,12 +80,13 @@ def test_the_urine_reminder_says_when_to_start_and_what_to_do_from_study_toml(
     for w in ("W02", "W04", "W06"):
         nurse.post(f"/visits/{visit_id(app, scheduled, w)}/missed", data={"reason": "Flu"})
     urine = section(client.get(f"/calendar/{token}").text, "urine")
-    # The day before the visit, at 18:00 (forms/study.toml [calendar]).
-    assert "开始时间：2026年5月11日 星期一 18:00" in urine
-    assert "Start: Monday 11 May 2026 18:00" in urine
+    # The morning before the visit, at 07:00 (forms/study.toml [calendar]): the 24 hours end
+    # before the 09:30 appointment.
+    assert "开始时间：2026年5月11日 星期一 07:00" in urine
+    assert "Start: Monday 11 May 2026 07:00" in urine
     steps = app.extensions["edc_study"].calendar
     assert steps.urine_instructions_zh[0] in urine and steps.urine_instructions[0] in urine
-    assert "此后24小时内的全部尿液" in urine
+    assert "开始后满24小时时，最后排尿一次并收入容器：留尿结束。" in urine
 
 
 def test_every_visit_of_the_year_is_listed_with_its_status_and_window_in_words(
@@ -101,12 +105,20 @@ def test_every_visit_of_the_year_is_listed_with_its_status_and_window_in_words(
     assert "未到访 Missed" in rows["Follow-up visit 4 weeks"]
     assert "已预约 Booked" in rows["Follow-up visit 6 weeks"]
     assert "Tuesday 28 April 2026 10:00" in rows["Follow-up visit 6 weeks"]
+    assert "Window:" not in rows["Follow-up visit 6 weeks"]  # booked: the day, not a window
     assert "待预约 To book" in rows["Follow-up visit 8 weeks"]
     assert "Window: on any clinic day from 8 May to 14 May 2026" in rows["Follow-up visit 8 weeks"]
     with app.extensions["edc_clock"].on(date(2026, 5, 15)):  # W08's window closed, unmarked
         late = visit_rows(client.get(f"/calendar/{token}").text)
     assert "已过就诊窗口，请致电门诊 Window passed: please call the clinic" in late[
         "Follow-up visit 8 weeks"]
+    with app.extensions["edc_clock"].on(date(2026, 5, 15)):  # then booked late, on the phone
+        assert book(nurse, app, scheduled, "W08", date="2026-05-19", time="10:00",
+                    reason="Family was away").status_code == 302
+        late = client.get(f"/calendar/{token}").text
+    assert "已预约 Booked" in visit_rows(late)["Follow-up visit 8 weeks"]
+    assert "Tuesday 19 May 2026 10:00" in section(late, "next")
+    assert "此日已与门诊预约" in section(late, "next")
     factories.withdraw(app, scheduled)
     rows = visit_rows(client.get(f"/calendar/{token}").text)
     assert "已取消 Cancelled" in rows["Follow-up visit 8 weeks"]

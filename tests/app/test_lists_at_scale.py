@@ -169,6 +169,24 @@ def test_the_clinic_feed_holds_planned_visits_from_30_days_back_to_180_ahead(
     assert not codes & {"W06", "M06", "W02", "W04"}  # outside, or done
 
 
+def test_the_clinic_feed_holds_a_visit_booked_late_off_its_window(
+    app: Flask, nurse: FlaskClient
+) -> None:
+    """W02, its window closed 100 days ago, is booked at last for Wednesday 29 April at 10:00:
+    the clinic must see that appointment. W04, also overdue and not booked, is suggested for a
+    day before the feed's 30 days and stays out."""
+    _allocate(app, 4)
+    pid = factories.child(app, "scheduled", "AS-001")
+    _move(app, pid, "W02", TODAY - timedelta(days=100))
+    _move(app, pid, "W04", TODAY - timedelta(days=31))
+    assert book(nurse, app, pid, "W02", date="2026-04-29", time="10:00",
+                reason="Family was abroad").status_code == 302
+    feed = _feed(nurse, "/clinic/calendar.ics")
+    assert [(summary, start.isoformat()) for summary, start in feed.items()
+            if summary.split()[1] in ("W02", "W04")] == [
+        ("AS-001 W02 复诊 2周", "2026-04-29T10:00:00+08:00")]
+
+
 def test_the_clinic_feed_answers_304_until_a_visit_in_it_changes(
     app: Flask, nurse: FlaskClient
 ) -> None:

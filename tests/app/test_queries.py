@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from edc import db
 from edc.read import calendars, history, participant_list, participants
 from edc.read.participant_list import ListQuery
-from edc.rules.worklist import longest_window_days
 from tests.support.apps import TODAY
 from tests.support.factories import add_children
 from tests.support.forms import results_form
@@ -160,7 +159,7 @@ def test_the_clinic_feed_reads_one_query_for_one_child_or_eight(
     app: Flask, nurse: FlaskClient, allocation: None
 ) -> None:
     schedule = app.extensions["edc_study"].schedule
-    window = calendars.clinic_window(TODAY, 30, 180, longest_window_days(schedule))
+    window = calendars.clinic_window(TODAY, 30, 180)
     add_children(app, 1, 1)
     one = queries_of(app, lambda s: calendars.clinic_visits(s, schedule, window))
     add_children(app, 2, 8)

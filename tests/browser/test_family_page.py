@@ -58,7 +58,7 @@ def test_the_family_page_fits_a_phone_and_shows_the_next_visit_and_the_urine(
     expect(next_visit).to_contain_text("2 天后")
     urine = phone.locator("#urine")
     expect(urine).to_be_visible()
-    expect(urine).to_contain_text("开始时间：2026年4月28日 星期二 18:00")
+    expect(urine).to_contain_text("开始时间：2026年4月28日 星期二 07:00")
     expect(phone.locator("a[href^='tel:']")).to_be_visible()
     for state in ("done", "missed", "booked", "to_book"):
         expect(phone.locator(f"li[data-state={state}]").first).to_be_visible()

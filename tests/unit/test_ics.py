@@ -25,6 +25,7 @@ from edc.formats.ics import (
     clinic_feed,
     day_text,
     family_calendar,
+    urine_start,
     window_text,
 )
 
@@ -48,7 +49,7 @@ M03 = CalendarVisit(
     uid="0d9b7c55-3e2a-4f61-8c0d-5a4b3c2d1e02", sequence=1,
     stamp=datetime(2026, 4, 20, 7, 15, tzinfo=UTC), code="M03", label="3 months",
     label_zh="3个月", day=date(2026, 6, 16), time=time(9, 30), window_start=date(2026, 6, 9),
-    window_end=date(2026, 6, 23), cancelled=False, participant_code="AS-001",
+    window_end=date(2026, 6, 23), cancelled=False, participant_code="AS-001", booked=True,
 )
 M04 = CalendarVisit(
     uid="a2e4c6f8-1b3d-4a5c-9e7f-0a1b2c3d4e03", sequence=2,
@@ -59,7 +60,7 @@ M04 = CalendarVisit(
 VISITS = [W02, M03, M04]
 NAME = "复诊日历 / Follow-up visits"
 # As forms/study.toml [calendar] has them; the expectations below are worked out for these.
-DEFAULTS = Reminders(urine_days_before=1, urine_time=time(18, 0), visit_alarm_minutes=120,
+DEFAULTS = Reminders(urine_days_before=1, urine_time=time(7, 0), visit_alarm_minutes=120,
                      visit_duration_minutes=120)
 STUDY_ID = "NCT06731192"
 # As the zh_CN catalogue translates the app's messages; English is the messages themselves.
@@ -77,6 +78,7 @@ WORDS = CalendarWords(
         any_day="可在%(start)s至%(end)s之间任意一个门诊日就诊",
         any_day_in_year="可在%(year)s年%(start)s至%(end)s之间任意一个门诊日就诊",
         window="%(window)s；如需改期，请致电门诊。",
+        booked_day="此日已与门诊预约；如需改期，请致电门诊。",
         urine="请于%(day)s开始收集24小时尿液，就诊时带来。",
         is_cancelled="此次就诊已取消。",
         is_missed="此次复诊未到访。如需商量下次复诊，请致电门诊。",
@@ -102,6 +104,7 @@ WORDS = CalendarWords(
         any_day="on any clinic day from %(start)s to %(end)s",
         any_day_in_year="on any clinic day from %(start)s to %(end)s %(year)s",
         window="The visit can take place %(window)s; to change the day, call the clinic.",
+        booked_day="This day is booked with the clinic; to change it, call the clinic.",
         urine="Start collecting 24-hour urine on %(day)s and bring it with you.",
         is_cancelled="This visit is cancelled.",
         is_missed="This visit did not take place. To talk about the next one, call the clinic.",
@@ -276,12 +279,12 @@ def test_all_day_visit_alarms_at_1800_the_evening_before() -> None:
 
 def test_urine_reminder_is_an_event_the_day_before_at_the_configured_time() -> None:
     urine = events(family())[W02.uid + "-urine"]
-    assert urine.start == datetime(2026, 3, 29, 18, 0, tzinfo=SHANGHAI)
-    assert b"\r\nDTSTART;TZID=Asia/Shanghai:20260329T180000\r\n" in family()
+    assert urine.start == datetime(2026, 3, 29, 7, 0, tzinfo=SHANGHAI)
+    assert b"\r\nDTSTART;TZID=Asia/Shanghai:20260329T070000\r\n" in family()
     (alarm,) = urine.walk("VALARM")
     assert alarm["TRIGGER"].dt == timedelta(0)
     assert [t.trigger for t in urine.alarms.times] == [
-        datetime(2026, 3, 29, 18, 0, tzinfo=SHANGHAI)
+        datetime(2026, 3, 29, 7, 0, tzinfo=SHANGHAI)
     ]
     assert "24小时尿液" in str(urine["SUMMARY"]) and "24-hour urine" in str(urine["SUMMARY"])
     early = replace(DEFAULTS, urine_days_before=2, urine_time=time(7, 30))
@@ -290,13 +293,31 @@ def test_urine_reminder_is_an_event_the_day_before_at_the_configured_time() -> N
     )
 
 
+@pytest.mark.parametrize(("booked", "urine_time", "start"), [
+    (time(9, 30), time(7, 0), datetime(2026, 6, 15, 7, 0)),  # ends 07:00, before the visit
+    (time(6, 30), time(7, 0), datetime(2026, 6, 15, 6, 30)),  # would end after it: 24 h before
+    (time(9, 30), time(18, 0), datetime(2026, 6, 15, 9, 30)),
+    (None, time(18, 0), datetime(2026, 6, 15, 18, 0)),  # no time booked: as configured
+])
+def test_the_24_hour_urine_collection_ends_by_the_booked_time(
+    booked: time | None, urine_time: time, start: datetime
+) -> None:
+    """M03 on 16 June: a collection started at its start time lasts 24 hours."""
+    visit = replace(M03, time=booked)
+    reminders = replace(DEFAULTS, urine_time=urine_time)
+    assert urine_start(visit, reminders) == start
+    assert events(family([visit], reminders=reminders))[M03.uid + "-urine"].start == (
+        start.replace(tzinfo=SHANGHAI))
+
+
 def test_urine_reminder_follows_its_visit_uid_sequence_and_status() -> None:
     parsed = events(family())
     assert set(parsed) == {v.uid for v in VISITS} | {v.uid + "-urine" for v in VISITS}
     for visit in VISITS:
         urine = parsed[visit.uid + "-urine"]
         assert urine["SEQUENCE"] == visit.sequence
-        assert urine["STATUS"] == ("CANCELLED" if visit.cancelled else "CONFIRMED")
+        assert urine["STATUS"] == ("CANCELLED" if visit.cancelled else
+                                   "CONFIRMED" if visit.booked else "TENTATIVE")
 
 
 def test_cancelled_visit_stays_in_the_feed_as_cancelled_and_never_rings(feed: bytes) -> None:
@@ -306,7 +327,9 @@ def test_cancelled_visit_stays_in_the_feed_as_cancelled_and_never_rings(feed: by
     cancelled = "已取消：复诊 4个月 / Cancelled: Follow-up visit 4 months"
     assert str(event["SUMMARY"]).endswith(cancelled)
     assert vevents(feed)[M04.uid].status.value == "CANCELLED"
-    assert events(feed)[W02.uid]["STATUS"] == "CONFIRMED"
+    # A suggested day is tentative; a booked one, confirmed.
+    assert events(feed)[W02.uid]["STATUS"] == "TENTATIVE"
+    assert events(feed)[M03.uid]["STATUS"] == "CONFIRMED"
 
 
 def test_a_missed_visit_leaves_the_calendar_as_missed_not_as_called_off_by_the_clinic() -> None:
@@ -438,7 +461,7 @@ def test_reimport_after_a_move_keeps_the_uids_with_new_dates_and_raised_sequence
     assert set(after) == set(before)
     assert set(vevents(family(moved))) == set(vevents(family()))
     assert after[W02.uid].start == date(2026, 4, 1)
-    assert after[W02.uid + "-urine"].start == datetime(2026, 3, 31, 18, 0, tzinfo=SHANGHAI)
+    assert after[W02.uid + "-urine"].start == datetime(2026, 3, 31, 7, 0, tzinfo=SHANGHAI)
     assert after[M03.uid].start == datetime(2026, 6, 18, 14, 0, tzinfo=SHANGHAI)
     for uid in (W02.uid, W02.uid + "-urine", M03.uid, M03.uid + "-urine"):
         assert after[uid]["SEQUENCE"] == before[uid]["SEQUENCE"] + 1

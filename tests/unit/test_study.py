@@ -294,15 +294,15 @@ def test_urine_instructions_are_read_step_by_step_in_both_languages(forms: Path)
          "Keep it in the fridge.")
     edit(forms, "study.toml", "容器盖好，放在阴凉处，避免阳光直射。", "放入冰箱冷藏。")
     settings = load_study(forms).calendar
-    assert len(settings.urine_instructions) == len(settings.urine_instructions_zh) == 4
-    assert settings.urine_instructions[2] == "Keep it in the fridge."
-    assert settings.urine_instructions_zh[2] == "放入冰箱冷藏。"
+    assert len(settings.urine_instructions) == len(settings.urine_instructions_zh) == 5
+    assert settings.urine_instructions[3] == "Keep it in the fridge."
+    assert settings.urine_instructions_zh[3] == "放入冰箱冷藏。"
 
 
 def test_urine_instructions_missing_a_chinese_step_stop_loading_the_study(forms: Path) -> None:
     edit(forms, "study.toml", "容器盖好，放在阴凉处，避免阳光直射。\n", "")
     assert_names(load_error(forms), "forms/study.toml", "calendar.urine_instructions_zh",
-                 "3 lines", "one line per step of urine_instructions (4 lines)")
+                 "4 lines", "one line per step of urine_instructions (5 lines)")
 
 
 def test_empty_urine_instructions_stop_loading_the_study(forms: Path) -> None:

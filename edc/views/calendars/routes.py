@@ -25,7 +25,7 @@ from edc.formats.ics import (
     clinic_feed,
     day_text,
     family_calendar,
-    urine_day,
+    urine_start,
     visit_label,
     visit_names,
     window_text,
@@ -35,7 +35,6 @@ from edc.models import Participant
 from edc.permissions import Action, may
 from edc.read import calendars as reads
 from edc.read.participants import load_participant
-from edc.rules.worklist import longest_window_days
 from edc.services import Changed
 from edc.services import clinic_feed as feeds
 from edc.views.calendars.forms import FeedLinkForm
@@ -88,6 +87,7 @@ def _words(locale: str) -> Words:
             any_day=_("on any clinic day from %(start)s to %(end)s"),
             any_day_in_year=_("on any clinic day from %(start)s to %(end)s %(year)s"),
             window=_("The visit can take place %(window)s; to change the day, call the clinic."),
+            booked_day=_("This day is booked with the clinic; to change it, call the clinic."),
             urine=_("Start collecting 24-hour urine on %(day)s and bring it with you."),
             is_cancelled=_("This visit is cancelled."),
             is_missed=_("This visit did not take place. To talk about the next one, call the "
@@ -276,7 +276,6 @@ def family_page(token: str) -> Any:
     if rows is None:
         return _family_gone()
     words = calendar_words()
-    settings = study().calendar
     # The next visit is the first still to come whose day or window is not over: a suggested
     # day gone by in an open window is still the one to book.
     upcoming = next((row for row in rows if row.to_come
@@ -285,17 +284,19 @@ def family_page(token: str) -> Any:
     if upcoming is not None:
         entry = upcoming.entry
         away = (entry.day - today).days
-        start = urine_day(entry, reminders())
-        clock_text = f"{settings.urine_time:%H:%M}"
+        start = urine_start(entry, reminders())
         coming = {
             "row": upcoming, "names": visit_names(entry, words),
             "day": day_text(entry.day, words),
             "away": (_days_away(away, CHINESE), _days_away(away, ENGLISH)) if away >= 0 else None,
-            "window": tuple(lang.window % {"window": text} for lang, text in zip(
-                (words.zh, words.en), window_text(entry.window_start, entry.window_end, words),
-                strict=True)),
-            "urine": tuple(lang["urine_start"] % {"day": text, "time": clock_text}
-                           for lang, text in zip((zh, en), day_text(start, words), strict=True)),
+            "window": (words.zh.booked_day, words.en.booked_day) if entry.booked else tuple(
+                lang.window % {"window": text} for lang, text in zip(
+                    (words.zh, words.en), window_text(entry.window_start, entry.window_end, words),
+                    strict=True)),
+            # A start gone by is no instruction (a day still to book is not the visit's day).
+            "urine": tuple(lang["urine_start"] % {"day": text, "time": f"{start:%H:%M}"}
+                           for lang, text in zip((zh, en), day_text(start.date(), words),
+                                                 strict=True)) if start.date() >= today else None,
         }
     visits = [(row, visit_names(row.entry, words), day_text(row.entry.day, words),
                window_text(row.entry.window_start, row.entry.window_end, words))
@@ -341,8 +342,7 @@ def download(participant_id: int) -> Any:
 def _window() -> reads.ClinicWindow:
     settings = study().calendar
     return reads.clinic_window(clock(), settings.clinic_feed_days_back,
-                               settings.clinic_feed_days_ahead,
-                               longest_window_days(study().schedule))
+                               settings.clinic_feed_days_ahead)
 
 
 def _clinic_feed() -> Any:
