@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Visit
@@ -37,7 +37,8 @@ class ListQuery:
 
 @dataclass(frozen=True)
 class NextVisit:
-    """A child's next planned visit (the first by suggested day whose window has not closed)."""
+    """A child's next planned visit: the first by the day it is expected (booked, else
+    suggested) whose window has not closed or that is booked for today or later."""
 
     visit_id: int
     code: str
@@ -92,11 +93,23 @@ class ParticipantList:
         return max(1, -(-self.matching // PAGE_SIZE))
 
 
+def _appointment(today: date) -> ColumnElement:
+    """The day a planned visit is expected: its booked day from today on, else its suggested
+    day (what the list shows beside it)."""
+    return case((Visit.booked_date >= today, Visit.booked_date), else_=Visit.suggested_date)
+
+
+def _to_come(today: date) -> tuple[ColumnElement[bool], ...]:
+    """A planned visit still to come: its window not closed, or booked for today or later (a
+    child behind schedule may be booked after the window)."""
+    return (Visit.status == rules.OPEN_STATUS,
+            or_(Visit.window_end >= today, Visit.booked_date >= today))
+
+
 def _next_day(today: date) -> ColumnElement:
-    """The suggested day of the child's next planned visit whose window has not closed."""
-    return (select(func.min(Visit.suggested_date))
-            .where(Visit.participant_id == Participant.id, Visit.status == rules.OPEN_STATUS,
-                   Visit.window_end >= today)
+    """The day of the child's next visit (the list's order by next visit)."""
+    return (select(func.min(_appointment(today)))
+            .where(Visit.participant_id == Participant.id, *_to_come(today))
             .correlate(Participant).scalar_subquery())
 
 
@@ -167,9 +180,8 @@ def _next_visits(session: Session, ids: list[int], today: date,
         select(Visit.participant_id, Visit.id, Visit.code, Visit.label, Visit.kind,
                Visit.suggested_date, Visit.target_date, Visit.window_start, Visit.window_end,
                Visit.booked_date, Visit.booked_time)
-        .where(Visit.participant_id.in_(ids), Visit.status == rules.OPEN_STATUS,
-               Visit.window_end >= today)
-        .order_by(Visit.participant_id, Visit.suggested_date, Visit.code)
+        .where(Visit.participant_id.in_(ids), *_to_come(today))
+        .order_by(Visit.participant_id, _appointment(today), Visit.code)
     ):
         if row[0] in found:
             continue

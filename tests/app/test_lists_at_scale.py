@@ -111,6 +111,28 @@ def test_the_list_filters_by_status_and_by_overdue_visits(
     assert 'value="overdue" selected' in overdue
 
 
+def test_the_next_visit_is_the_day_shown_booked_late_or_not_and_the_list_sorts_by_it(
+    app: Flask, nurse: FlaskClient
+) -> None:
+    """TODAY is Monday 27 April: W06 (24-30 April) is suggested for today for each child.
+    AS-004's W04 closed on 16 April and is booked at last for 28 April: its next visit."""
+    _allocate(app, 4)
+    ids = [factories.child(app, "scheduled", f"AS-00{n}") for n in range(1, 5)]
+    for pid, code, day, reason in ((ids[1], "W06", "2026-04-30", ""),
+                                   (ids[2], "W06", "2026-04-28", ""),
+                                   (ids[3], "W04", "2026-04-28", "Family was away"),
+                                   (ids[3], "W06", "2026-04-30", "")):
+        assert book(nurse, app, pid, code, date=day, reason=reason).status_code == 302
+    html = nurse.get("/participants/?sort=next").text
+    rows = {code: _text(cells) for code, cells in re.findall(
+        r'participants/\d+">(AS-\d{3})</a></td>(.*?)</tr>', html, re.S)}
+    assert list(rows) == ["AS-001", "AS-003", "AS-004", "AS-002"]
+    assert "W06 · 2026-04-27 Mon" in rows["AS-001"]
+    assert "W06 · booked 2026-04-28 Tue" in rows["AS-003"]
+    assert "W04 · booked 2026-04-28 Tue" in rows["AS-004"]
+    assert "W06 · booked 2026-04-30 Thu" in rows["AS-002"]
+
+
 def test_bad_list_arguments_show_the_first_page_with_a_message(
     app: Flask, nurse: FlaskClient
 ) -> None:

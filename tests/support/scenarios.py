@@ -10,12 +10,14 @@ After each step `Scenario.check` asserts, in this order:
 3. the participant's status on the page, in the list and in the database;
 4. the trend table has a row per visit: a done visit's sample date, the others' status;
 5. each visit page's heading says the visit's status;
-6. the list's "next visit" is the first planned visit whose window has not ended;
+6. the list's "next visit" is the first planned visit by its booked (else suggested) day whose
+   window has not ended or that is booked for today or later;
 7. the family calendar (download and subscription link), the clinic feed and the card agree
    with the schedule: one event per visit on `expected_event_day`, cancelled visits
-   STATUS:CANCELLED. A family event names the visit by its label and keeps the visit's stored
-   UID (it never shows the codes, which could identify the study); the clinic feed's summary
-   starts with the participant and visit codes; screening visits are in neither calendar.
+   STATUS:CANCELLED, done and booked ones CONFIRMED, suggested days TENTATIVE. A family event
+   names the visit by its label and keeps the visit's stored UID (it never shows the codes,
+   which could identify the study); the clinic feed's summary starts with the participant and
+   visit codes; screening visits are in neither calendar.
 """
 
 from __future__ import annotations
@@ -541,8 +543,12 @@ class Scenario:
                 assert heading == wanted, f"{where}: {role} reads {row.code} as {heading!r}"
 
     def _check_list(self, step: Step, rows: list[ScheduleRow], where: str) -> None:
-        to_come = [r for r in rows if r.status == "planned" and r.window[1] >= self.today]
-        following = min(to_come, key=lambda r: r.suggested).code if to_come else "—"
+        today = self.today
+        to_come = [r for r in rows if r.status == "planned"
+                   and (r.window[1] >= today or (r.booked is not None and r.booked >= today))]
+        following = min(to_come, key=lambda r: (
+            r.booked if r.booked is not None and r.booked >= today else r.suggested,
+            r.code)).code if to_come else "—"
         for role in ROLES:
             listed = Html(step.pages[role]["/participants/"].text)
             (row,) = [r for r in listed.rows if r.cells and r.cells[0].text == self.code]
@@ -591,13 +597,15 @@ class Scenario:
                 assert event.summary.startswith(told), (where, event.summary)
                 continue
             day = expected_event_day(row)
+            # Done, or booked on that day: confirmed; a suggested day is tentative.
+            sure = ("CONFIRMED" if row.status == "done" or row.booked == day else "TENTATIVE")
             for e in (event, *staff):
-                assert (e.status, e.day) == ("CONFIRMED", day), (
-                    f"{where}: {row.code} ({row.status}) calendar event {e.uid} on {e.day}, "
-                    f"expected {day}")
+                assert (e.status, e.day) == (sure, day), (
+                    f"{where}: {row.code} ({row.status}) calendar event {e.uid} {e.status} on "
+                    f"{e.day}, expected {sure} on {day}")
                 if row.status == "planned":  # a booked time is on the event, else all day
                     assert e.time == row.booked_time, f"{where}: {row.code} at {e.time}"
-            assert (urine.status, urine.day) == ("CONFIRMED", day - timedelta(days=1)), (
+            assert (urine.status, urine.day) == (sure, day - timedelta(days=1)), (
                 f"{where}: {row.code} urine reminder on {urine.day}, expected the day before "
                 f"{day}")
         card = Html(step.pages["nurse"][f"{self._detail}/card"].text)
