@@ -130,7 +130,8 @@ def query_list(session: Session, statuses: Sequence[str] | None = None,
     if statuses is not None:
         where.append(DataQuery.status.in_(statuses))
     if code:
-        where.append(Participant.code.contains(code.strip(), autoescape=True))
+        where.append(func.upper(Participant.code).contains(code.strip().upper(),
+                                                           autoescape=True))
     base = select(DataQuery, Participant).join(
         Participant, Participant.id == DataQuery.participant_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0

@@ -316,4 +316,36 @@ def test_the_worklist_shows_the_oldest_20_queries_and_counts_them_all(
     assert section.count("data-query=") == 20
     assert "Question 20" in section and "Question 21" not in section  # the oldest first
     assert '<span class="badge count">25</span>' in section
-    assert '<a href="/queries">and 5 more</a>' in section
+    # The queries page filtered to what waits for a nurse (open), newest first: the 5 more.
+    assert '<a href="/queries?status=open">and 5 more</a>' in section
+    listed = nurse.get("/queries?status=open").text
+    assert [f"Question {n}" in listed for n in (25, 21, 20)] == [True, True, True]
+
+
+def test_the_queries_list_reads_codes_as_typed_and_says_what_it_did_not_understand(
+    app: Flask, nurse: FlaskClient
+) -> None:
+    _allocate(app, 1)
+    pid = factories.add_children(app, 1, 1, state="scheduled")[0]
+    w02 = visit_id(app, pid, "W02")
+    with app.app_context():
+        session = db.session()
+        with audited(session, "monitor"):
+            session.add(DataQuery(participant_id=pid, entity="visit", entity_id=w02,
+                                  field="target_date", text="Why this day?", raised_by="monitor"))
+            session.commit()
+    for typed in ("ＡＳ－００１", "as-001", "%E3%80%80AS-001"):  # full width, lower case, IME space
+        response = nurse.get(f"/queries?code={typed}")
+        assert response.status_code == 200, typed
+        assert "Why this day?" in response.text, typed
+    for query, said in (
+            ("status=bogus", "Got status 'bogus'. Expected one of: pending, all, open, answered, "
+                             "closed. The waiting queries are shown."),
+            ("page=0", "Got page '0'. Expected a page number such as 2. The first page is shown."),
+            ("page=abc", "Got page 'abc'. Expected a page number such as 2."),
+            ("page=9", "Got page 9. Expected a page from 1 to 1. The first page is shown.")):
+        response = nurse.get(f"/queries?{query}")
+        assert response.status_code == 400, query
+        assert said in _text(response.text), query
+        assert "Why this day?" in response.text, query
+    assert nurse.get("/queries?page=%EF%BC%91").status_code == 200  # page １

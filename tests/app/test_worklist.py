@@ -232,6 +232,25 @@ def test_the_week_filter_shows_next_week_or_the_week_from_a_date(nurse, clinic) 
     assert list(rows(nurse.get("/?week=2026-05-04").text, "due")) == list(due)
 
 
+def test_last_and_next_week_step_from_the_week_shown(nurse, clinic) -> None:
+    """A nurse steps week by week; a week typed as a Chinese keyboard types it is read too."""
+    def steps(query: str) -> tuple[str, str]:
+        html = section(nurse.get(f"/?{query}").text, "due")
+        back = re.search(r'<a href="([^"]*)" rel="prev">', html).group(1)
+        on = re.search(r'<a href="([^"]*)" rel="next">', html).group(1)
+        return unescape(back), unescape(on)
+
+    assert steps("") == ("/?week=-1", "/?week=%2B1")
+    assert steps("week=%2B1") == ("/", "/?week=%2B2")
+    assert steps("week=-1") == ("/?week=-2", "/")
+    assert steps("week=2026-05-06") == ("/?week=2026-04-29", "/?week=2026-05-13")
+    for typed in ("%EF%BC%8B1", "%EF%BC%8B%EF%BC%91"):  # ＋1 and ＋１
+        page = nurse.get(f"/?week={typed}")
+        assert page.status_code == 200
+        assert "Due in the week 2026-05-04 Mon to 2026-05-10 Sun" in text(page.text)
+    assert nurse.get("/?section=overdue&page=%EF%BC%91").status_code == 200  # page １
+
+
 @pytest.mark.parametrize("typed", [
     "soon", "2026-02-30", "%2B99999", "%00soon", "2026-05-04x", "%FF"])
 def test_a_week_that_is_no_week_is_refused_with_a_message_and_this_week_shown(

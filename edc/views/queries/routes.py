@@ -18,7 +18,7 @@ from edc.read import queries as reads
 from edc.services import Changed, Refused
 from edc.services import queries as services
 from edc.services.queries import query_fields, query_text, status_word
-from edc.views.fields import clean_text
+from edc.views.fields import as_ascii, clean_text, typed_code
 from edc.views.queries.forms import AnswerForm, CloseForm, RaiseForm, ReopenForm
 from edc.views.queries.words import (
     choices,
@@ -62,6 +62,13 @@ def _waiting_rows() -> list[reads.QueryRow]:
     return reads.waiting(db.session(), waiting_statuses(current_user.role), limit=WORKLIST_ROWS)
 
 
+def _waiting_filter() -> str:
+    """The queries page's status filter that lists what waits for the reader: the one status
+    their role acts on, or both still pending."""
+    statuses = waiting_statuses(current_user.role)
+    return statuses[0].value if len(statuses) == 1 else "pending"
+
+
 class Marks:
     """The queries of a page's values, by value: what the marks beside them show."""
 
@@ -103,7 +110,7 @@ def _steps(query: DataQuery, participant: Participant, record: Any,
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
     return {"query_waiting_count": _waiting_count, "query_waiting": _waiting_rows,
-            "query_steps": _steps,
+            "query_waiting_filter": _waiting_filter, "query_steps": _steps,
             "query_marks": _child_marks, "query_raise_form": _raise_form,
             "query_text": query_text, "query_status": status_word,
             "query_value": value_name, "query_url": page_url,
@@ -117,23 +124,34 @@ def _participant_or_404(participant_id: int) -> Participant:
     return participant
 
 
-def _page_number(text: str) -> int:
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 1
-
-
 @bp.route("")
 @permission_required(Action.VIEW)
 def index() -> Any:
-    status = request.args.get("status", "pending")
-    code = clean_text(request.args.get("code", ""))[:32]
+    """The queries, a page at a time, filtered by status and by participant code; an argument
+    that names nothing is said, with the list shown as it opens."""
+    problems: list[str] = []
+    status = clean_text(request.args.get("status", "")).strip() or "pending"
+    code = typed_code(request.args.get("code", ""))
     statuses: dict[str, tuple[str, ...] | None] = {
         "pending": reads.PENDING, "all": None, **{s.value: (s.value,) for s in QueryStatus}}
     if status not in statuses:
+        problems.append(_("Got status %(typed)s. Expected one of: %(statuses)s. The waiting "
+                          "queries are shown.", typed=repr(status[:40]),
+                          statuses=", ".join(statuses)))
         status = "pending"
-    listed = reads.query_list(db.session(), statuses=statuses[status], code=code,
-                              page=_page_number(request.args.get("page", "")))
+    typed_page = as_ascii(clean_text(request.args.get("page", ""))).strip() or "1"
+    page = int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 else 0
+    if page < 1:
+        problems.append(_("Got page %(typed)s. Expected a page number such as 2. The first page "
+                          "is shown.", typed=repr(typed_page[:40])))
+        page = 1
+    listed = reads.query_list(db.session(), statuses=statuses[status], code=code, page=page)
+    if listed.page != page:  # past the last page: the list has shrunk, or a typing error
+        problems.append(_("Got page %(page)s. Expected a page from 1 to %(pages)s. The first "
+                          "page is shown.", page=page, pages=listed.pages))
+        listed = reads.query_list(db.session(), statuses=statuses[status], code=code)
     return render_template("queries/index.html", listed=listed, status=status, code=code,
-                           statuses=list(statuses))
+                           statuses=list(statuses), problems=problems), 400 if problems else 200
 
 
 def _safe_next(text: str | None) -> str | None:

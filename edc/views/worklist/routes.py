@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -55,7 +56,7 @@ def page() -> Any:
     """The worklist: what is due in a week, booked today and tomorrow, overdue, incomplete."""
     today = clock()
     typed = clean_text(request.args.get("week", ""))[:40]
-    week = rules.parse_week(typed, today)
+    week = rules.parse_week(as_ascii(typed), today)  # "＋1" or "２０２６-05-04" as typed too
     error = None
     if week is None:
         error = _("Got week %(typed)s. Expected a date like %(example)s, or +1 for next week "
@@ -63,7 +64,7 @@ def page() -> Any:
                   example=today.isoformat())
         week = rules.Week(today)
     section = clean_text(request.args.get("section", "")).strip()
-    typed_page = clean_text(request.args.get("page", "")).strip() or "1"
+    typed_page = as_ascii(clean_text(request.args.get("page", ""))).strip() or "1"
     page_number = int(typed_page) if typed_page.isascii() and typed_page.isdigit() else 0
     if section not in worklist_reads.SECTIONS or not 1 <= page_number <= MAX_PAGE:
         if section or "page" in request.args:
@@ -98,7 +99,19 @@ def page() -> Any:
                            alert_hours_left={(a.code, a.number): hours_left(
                                a.alert_at, hours, utcnow()) for a in work.alerts},
                            deviation_count=work.deviation_count, **_row_parts(),
-                           this_week=week == rules.Week(today)), 400 if error else 200
+                           this_week=week == rules.Week(today),
+                           last_week=_week_argument(week.shifted(-1), today),
+                           next_week=_week_argument(week.shifted(1), today)), (
+        400 if error else 200)
+
+
+def _week_argument(week: rules.Week, today: date) -> str | None:
+    """The week argument that names a week: none for this one, +N / -N for a week from today,
+    else its first day."""
+    days = (week.start - today).days
+    if days % rules.WEEK_DAYS:
+        return week.start.isoformat()
+    return f"{days // rules.WEEK_DAYS:+d}" if days else None
 
 
 def _row_parts() -> dict[str, Any]:
