@@ -35,6 +35,7 @@ class VisitRow:
     window_end: date
     booked_date: date | None
     booked_time: time | None
+    booking_flags: str | None  # why the booked day is no plain booking (closed, off window)
     book_by: date | None = None  # the clinic day to offer while unbooked
     days_overdue: int = 0
     missing: tuple[str, ...] = ()  # required analytes with no result row
@@ -93,7 +94,7 @@ class Worklist:
 
 _COLUMNS = (Visit.id, Visit.participant_id, Participant.code, Visit.code, Visit.label,
             Visit.kind, Visit.status, Visit.target_date, Visit.window_start, Visit.window_end,
-            Visit.booked_date, Visit.booked_time)
+            Visit.booked_date, Visit.booked_time, Visit.booking_flags)
 
 
 def _rows(session: Session, *where: ColumnElement[bool], extra: tuple = (),
@@ -215,7 +216,9 @@ def infusions_due(session: Session, rule: SecondInfusionRule,
     query = (select(Participant.id, Participant.code, Participant.consent_date, first.date)
              .outerjoin(first, (first.participant_id == Participant.id) & (first.number == 1))
              .where(*_awaiting_infusion())
-             .order_by(first.date.is_(None), first.date, Participant.code)
+             # Infusion 1 longest awaited first: by consent.
+             .order_by(first.date.is_(None), first.date, Participant.consent_date,
+                       Participant.code)
              .limit(part.limit).offset(part.offset))
     return [InfusionRow(pid, code, 1 if day is None else 2, consent,
                         None if day is None else second_infusion_window(day, rule))

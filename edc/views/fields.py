@@ -78,8 +78,9 @@ DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "
 
 
 def typed_code(text: str) -> str:
-    """A searched code as typed, with full-width letters, digits and dashes read as ASCII."""
-    return as_ascii(strip_blanks(clean_text(text))).translate(DASHES).strip()[:32]
+    """A searched code as typed, with full-width letters, digits and dashes read as ASCII, and
+    no blank (a code has none: an input method's space typed inside it is dropped)."""
+    return "".join(as_ascii(clean_text(text)).translate(DASHES).split())[:32]
 
 
 # Full-width digits and Latin letters (U+FF10-FF5A): a Chinese keyboard in full-width mode types

@@ -91,6 +91,7 @@ def test_the_search_finds_codes_typed_in_lower_case_or_full_width(
     # A Chinese keyboard in full-width mode: ＡＳ－００２ (and its long dash).
     assert _codes(nurse.get("/participants/?q=ＡＳ－００２").text) == ["AS-002"]
     assert _codes(nurse.get("/participants/?q=as—002").text) == ["AS-002"]
+    assert _codes(nurse.get("/participants/?q=AS-\u3000002").text) == ["AS-002"]
     none = nurse.get("/participants/?q=XYZ")
     assert none.status_code == 200 and "No child matches." in none.text
 

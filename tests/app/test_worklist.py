@@ -9,9 +9,9 @@ AS-001  infusions 2 and 16 March: W02 window 27 Mar-2 Apr (25 days overdue), W04
 AS-002  infusions 4 and 18 April: W02 window 29 Apr-5 May booked tomorrow (outside the window);
         an unscheduled visit on 20 April (past, no results) and one on Wed 29 April.
 AS-003  infusions 7 and 21 April: W02 target Tue 5 May (holiday), window Sat 2 May-Fri 8 May,
-        so book by Wed 6 May; a screening visit still planned, its window long past.
+        so suggested Wed 6 May; a screening visit still planned, its window long past.
 AS-004  infusions 24 March and 10 April (day 17: 1 day after day 14 +/- 2): W02 target Fri
-        24 April, window 21-27 April: the suggested day is past, book by today.
+        24 April, window 21-27 April: the suggested day is past, suggested today instead.
 AS-005  infusions 2 and 16 March: W02 missed, W04 sampled 19 April (3 days after its window
         16 April), then withdrawn: every later visit cancelled.
 """
@@ -125,8 +125,8 @@ def test_due_this_week_lists_open_and_opening_windows_unbooked_first_then_by_day
     assert list(due) == ["AS-004 W02", "AS-002 U02", "AS-003 W02", "AS-001 W06", "AS-002 W02"]
     assert count(page, "due") == 5
     assert due["AS-004 W02"].startswith(
-        "AS-004 W02 · 2 weeks 2026-04-21 Tue – 2026-04-27 Mon book by 2026-04-27 Mon")
-    assert "AS-002 U02 · Unscheduled 2026-04-29 Wed – 2026-04-29 Wed book by 2026-04-29 Wed" in (
+        "AS-004 W02 · 2 weeks 2026-04-21 Tue – 2026-04-27 Mon suggested 2026-04-27 Mon")
+    assert "AS-002 U02 · Unscheduled 2026-04-29 Wed – 2026-04-29 Wed suggested 2026-04-29 Wed" in (
         due["AS-002 U02"])
     assert "booked 2026-04-27 Mon 09:30" in due["AS-001 W06"]
     assert "booked 2026-04-28 Tue" in due["AS-002 W02"]
@@ -135,11 +135,11 @@ def test_due_this_week_lists_open_and_opening_windows_unbooked_first_then_by_day
 def test_the_book_by_day_is_always_a_clinic_day(app, nurse, clinic) -> None:
     # AS-003 W02: window opens on Saturday 2 May, target Tuesday 5 May is Labour Day.
     due = rows(nurse.get("/").text, "due")
-    assert "2026-05-02 Sat – 2026-05-08 Fri book by 2026-05-06 Wed" in due["AS-003 W02"]
+    assert "2026-05-02 Sat – 2026-05-08 Fri suggested 2026-05-06 Wed" in due["AS-003 W02"]
     with app.app_context():
         open_on = clinic_calendar(app.extensions["edc_study"].site).is_open
     for row in due.values():
-        match = re.search(r"book by (\d{4}-\d\d-\d\d)", row)
+        match = re.search(r"suggested (\d{4}-\d\d-\d\d)", row)
         if match:
             assert open_on(date.fromisoformat(match.group(1))), row
 
@@ -151,6 +151,12 @@ def test_booked_today_and_tomorrow_shows_the_booked_time(nurse, clinic) -> None:
     assert count(page, "booked") == 2
     assert "booked 2026-04-27 Mon 09:30" in booked["AS-001 W06"]
     assert "booked 2026-04-28 Tue" in booked["AS-002 W02"]
+    # A booking off the window (or on a closed day) says so where the nurse reads it.
+    assert "booked 2026-04-28 Tue outside window" in booked["AS-002 W02"]
+    assert "outside window" in rows(page, "due")["AS-002 W02"]
+    assert "window" not in booked["AS-001 W06"].split("09:30")[1]
+    assert "booked 2026-05-10 Sun weekend" in rows(nurse.get("/?week=%2B1").text, "due")[
+        "AS-001 W08"]
 
 
 def test_overdue_names_the_visit_and_its_days_the_longest_first(nurse, clinic) -> None:
@@ -217,7 +223,7 @@ def test_a_monitor_sees_the_same_rows_without_any_action(as_role, nurse, clinic)
         assert list(rows(monitor, name)) == list(rows(staff, name))
     for word in ("Book", "Enter results", "Mark missed", "Action"):
         assert f">{word}<" not in monitor
-    assert rows(monitor, "due")["AS-004 W02"].endswith("book by 2026-04-27 Mon")
+    assert rows(monitor, "due")["AS-004 W02"].endswith("suggested 2026-04-27 Mon")
 
 
 def test_the_week_filter_shows_next_week_or_the_week_from_a_date(nurse, clinic) -> None:
@@ -225,7 +231,7 @@ def test_the_week_filter_shows_next_week_or_the_week_from_a_date(nurse, clinic) 
     assert "Due in the week 2026-05-04 Mon to 2026-05-10 Sun" in text(section(page, "due"))
     due = rows(page, "due")
     assert list(due) == ["AS-003 W02", "AS-004 W04", "AS-002 W02", "AS-001 W08"]
-    assert "book by 2026-05-08 Fri" in due["AS-004 W04"]
+    assert "suggested 2026-05-08 Fri" in due["AS-004 W04"]
     # Booked and overdue stay as of today.
     assert list(rows(page, "booked")) == ["AS-001 W06", "AS-002 W02"]
     assert list(rows(page, "overdue")) == ["AS-001 W02", "AS-001 W04"]
@@ -480,5 +486,14 @@ def test_children_still_to_be_infused_are_listed_with_infusion_2_by_its_window(
         "AS-001 Infusion 1 consented 2026-02-20 Fri Record infusion 1",
     ]
     assert count(page, "infusions") == 3
+    # Those awaiting infusion 1 come longest consented first, whatever their codes.
+    ok(nurse.post("/participants/enrol", data=enrolment_form(
+        app, code="AS-000", consent_date="2026-04-20")))
+    ok(nurse.post("/participants/enrol", data=enrolment_form(
+        app, code="AS-009", consent_date="2026-01-20")))
+    waiting = [text(row).split(" Infusion 1")[0] for row in re.findall(
+        r"<tr data-infusion=[^>]*>(.*?)</tr>", section(nurse.get("/").text, "infusions"), re.S)
+        if "Infusion 1" in text(row)]
+    assert waiting == ["AS-009", "AS-001", "AS-000"]
     monitor = as_role("monitor").get("/").text
     assert "Record infusion" not in section(monitor, "infusions")

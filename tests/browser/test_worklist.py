@@ -15,7 +15,7 @@ def test_nurse_books_a_due_visit_from_the_worklist(
     log_in_as_nurse(page, live_server, "/")
     expect(page.locator("h1")).to_have_text("Worklist")
     w06 = page.locator('#due tr[data-visit="AS-001 W06"]')
-    expect(w06.locator(".day")).to_have_text("book by 2026-04-27 Mon")
+    expect(w06.locator(".day")).to_have_text("suggested 2026-04-27 Mon")
 
     w06.get_by_role("link", name="Book").click()
     page.get_by_label("Appointment date").fill("2026-04-28")
