@@ -75,8 +75,8 @@ def book_visit(ctx: Context, visit: Visit, day: date, at: time | None, reason: s
     errors.raise_if_any()
     flags = booking_flags(visit, day, ctx.calendar)
     if flags and not reason:
-        errors.add("reason", _("%(day)s is not a plain booking (%(why)s): give a reason to book "
-                               "it anyway.", day=day.isoformat(),
+        errors.add("reason", _("To book %(day)s (%(why)s), give a reason.",
+                               day=day.isoformat(),
                                why=flag_words(flags, day, ctx.calendar)))
     errors.raise_if_any()
     with audited(session, ctx.actor.username, reason or None), saving(session, visit, visit.code):

@@ -250,6 +250,8 @@ def test_last_and_next_week_step_from_the_week_shown(nurse, clinic) -> None:
     assert steps("week=%2B1") == ("/", "/?week=%2B2")
     assert steps("week=-1") == ("/?week=-2", "/")
     assert steps("week=2026-05-06") == ("/?week=2026-04-29", "/?week=2026-05-13")
+    furthest = section(nurse.get("/?week=-520").text, "due")  # ten years back: no further
+    assert 'rel="prev"' not in furthest and 'href="/?week=-519" rel="next"' in furthest
     for typed in ("%EF%BC%8B1", "%EF%BC%8B%EF%BC%91"):  # ＋1 and ＋１
         page = nurse.get(f"/?week={typed}")
         assert page.status_code == 200

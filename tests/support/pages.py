@@ -9,7 +9,7 @@ from collections import deque
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
 
@@ -338,6 +338,12 @@ def html_of(response: Any) -> str:
     return " ".join(response.get_data(as_text=True).split())
 
 
+def _walks_weeks(query: str) -> bool:
+    """A link to a worklist week beyond the one on each side of this week: stepping on, week
+    by week for ten years, adds no kind of page to a crawl."""
+    return any(week not in ("", "-1", "+1") for week in parse_qs(query).get("week", []))
+
+
 def crawl(client: FlaskClient, start: str = "/participants/") -> dict[str, str]:
     """GET every same-site page reachable by links from start, once; url -> html."""
     pages: dict[str, str] = {}
@@ -356,7 +362,7 @@ def crawl(client: FlaskClient, start: str = "/participants/") -> dict[str, str]:
             parts = urlsplit(target)
             if parts.scheme or parts.netloc or not parts.path.startswith("/"):
                 continue
-            if parts.path.startswith(("/static/", "/logout")):
+            if parts.path.startswith(("/static/", "/logout")) or _walks_weeks(parts.query):
                 continue
             queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     return pages

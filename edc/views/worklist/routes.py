@@ -105,13 +105,15 @@ def page() -> Any:
         400 if error else 200)
 
 
-def _week_argument(week: rules.Week, today: date) -> str | None:
-    """The week argument that names a week: none for this one, +N / -N for a week from today,
-    else its first day."""
+def _week_argument(week: rules.Week, today: date) -> dict[str, str] | None:
+    """The arguments of a link to a week: none for this one, +N / -N for a week from today,
+    else its first day; None for a week too far to show."""
     days = (week.start - today).days
+    if abs(days) > rules.WEEK_DAYS * rules.MAX_WEEK_OFFSET:
+        return None
     if days % rules.WEEK_DAYS:
-        return week.start.isoformat()
-    return f"{days // rules.WEEK_DAYS:+d}" if days else None
+        return {"week": week.start.isoformat()}
+    return {"week": f"{days // rules.WEEK_DAYS:+d}"} if days else {}
 
 
 def _row_parts() -> dict[str, Any]:
