@@ -49,13 +49,13 @@ def result_rows(session: Session, participant_id: int) -> dict[int, list[Any]]:
 
 
 def load_visit(session: Session, visit_id: int) -> Visit | None:
-    """The visit with its results, and its participant with infusions, visits and results."""
+    """The visit with its results, and its participant with infusions and visits (the other
+    visits' results are read as rows where the trend needs them: `visit_page`)."""
     return session.scalars(
         select(Visit).where(Visit.id == visit_id).options(
             selectinload(Visit.results),
             selectinload(Visit.participant).selectinload(Participant.infusions),
-            selectinload(Visit.participant).selectinload(Participant.visits)
-            .selectinload(Visit.results),
+            selectinload(Visit.participant).selectinload(Participant.visits),
         )
     ).first()
 
@@ -116,8 +116,10 @@ class VisitPage:
 
 def visit_page(session: Session, visit: Visit, form: ResultsForm,
                outcomes: Outcomes) -> VisitPage:
-    """The visit's own trail and its trend row, in one query."""
-    computed, error = trend_or_error(visit.participant, form, outcomes)
+    """The visit's own trail and its trend row (from the child's results as rows): two
+    queries."""
+    computed, error = trend_or_error(visit.participant, form, outcomes,
+                                     result_rows(session, visit.participant_id))
     row = next((r for r in computed.rows if r.code == visit.code), None) if computed else None
     trail = history.visit_trail(session, visit.participant_id, visit.id)
     return VisitPage(visit=visit, trail=trail, trend_row=row, trend_error=error)
