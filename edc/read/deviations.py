@@ -1,8 +1,8 @@
 """The protocol deviations the record already holds, across children: infusion 2 outside its
 window, a sample outside its visit's window, a booking outside the window or on a closed day,
 and a missed visit. A page of them in four queries, one to count them all by kind.
-And those the study team recorded by hand (forms/deviations.toml), one query, with the
-children they may be recorded for, one query."""
+And those the study team recorded by hand (forms/deviations.toml), one query; and the child a
+code names."""
 
 from __future__ import annotations
 
@@ -230,9 +230,3 @@ def recorded(session: Session, form: str, participant_id: int | None = None) -> 
     return [Recorded(entry.participant_id, code, entry.number, dict(entry.values),
                      entry.start_date, who)
             for entry, code, who in session.execute(query)]
-
-
-def children(session: Session) -> list[tuple[int, str]]:
-    """Every child of the study (id, code), by code: whom a deviation may be recorded for."""
-    return [(pid, code) for pid, code in session.execute(
-        select(Participant.id, Participant.code).order_by(Participant.code))]
