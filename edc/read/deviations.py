@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, null, select, union_all
+from sqlalchemy import ColumnElement, Integer, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from edc.audit import AUDITED
@@ -112,6 +112,8 @@ class DeviationPage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
+# An id a row of the union does not have, typed (PostgreSQL types a bare NULL as text).
+_NO_ID = cast(null(), Integer)
 # The day a deviation of each kind took place, from its visit.
 _VISIT_DAYS = {"sample": Visit.actual_date, "booking": Visit.booked_date,
                "missed": Visit.window_end}
@@ -130,14 +132,14 @@ def deviations(session: Session, participant_id: int | None = None,
         if name == "infusion":
             part = (select(literal_column(str(order[name])).label("kind"),
                            Infusion.participant_id.label("pid"), Infusion.date.label("day"),
-                           Infusion.id.label("infusion_id"), null().label("visit_id"))
+                           Infusion.id.label("infusion_id"), _NO_ID.label("visit_id"))
                     .where(_infusion()))
             if participant_id is not None:
                 part = part.where(Infusion.participant_id == participant_id)
         else:
             part = (select(literal_column(str(order[name])).label("kind"),
                            Visit.participant_id.label("pid"), _VISIT_DAYS[name].label("day"),
-                           null().label("infusion_id"), Visit.id.label("visit_id"))
+                           _NO_ID.label("infusion_id"), Visit.id.label("visit_id"))
                     .where(conditions[name]()))
             if participant_id is not None:
                 part = part.where(Visit.participant_id == participant_id)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from edc.models import (
+    AuditChange,
     AuditEvent,
     DataQuery,
     Infusion,
@@ -108,8 +109,8 @@ def child_review(session: Session, participant_id: int) -> Review | None:
     queries = list(session.scalars(select(DataQuery).where(
         DataQuery.participant_id == participant_id, DataQuery.status != QueryStatus.CLOSED)
         .order_by(DataQuery.id)))
-    version = session.scalar(select(func.max(AuditEvent.id)).where(
-        AuditEvent.participant_id == participant_id)) or 0
+    version = session.scalar(select(func.max(AuditChange.id)).where(
+        AuditChange.participant_id == participant_id)) or 0
     return Review(participant, _records(participant, entries, marks), signatures, queries,
                   version)
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from edc.models import (
-    AuditEvent,
+    AuditChange,
     DataQuery,
     Infusion,
     LogEntry,
@@ -91,8 +91,8 @@ def verify(ctx: Context, participant: Participant, entity: str, entity_id: int,
 
 def casebook_version(ctx: Context, participant: Participant) -> int:
     """The casebook as a page showed it: the newest audit row of the child's records."""
-    return ctx.session.scalar(select(func.max(AuditEvent.id)).where(
-        AuditEvent.participant_id == participant.id)) or 0
+    return ctx.session.scalar(select(func.max(AuditChange.id)).where(
+        AuditChange.participant_id == participant.id)) or 0
 
 
 def _check_password(ctx: Context, password: str) -> None:
