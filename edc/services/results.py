@@ -269,6 +269,11 @@ def mark_missed(ctx: Context, visit: Visit, reason: str, *,
         errors.add(GENERAL, _("%(code)s's window opens on %(day)s: a visit can be marked missed "
                               "once its window has opened. To move it, book another day.",
                               code=visit.code, day=visit.window_start.isoformat()))
+    elif visit.booked_date is not None and ctx.today < visit.booked_date:
+        # The family is expected on that day: they miss it only once it has come.
+        errors.add(GENERAL, _("%(code)s is booked for %(day)s: it can be marked missed from "
+                              "that day. If the family will not come, book another day.",
+                              code=visit.code, day=visit.booked_date.isoformat()))
     if not reason:
         errors.add("reason", _("Say why the visit was missed."))
     errors.raise_if_any()
