@@ -318,8 +318,9 @@ def visit_event(
                 "CONFIRMED" if visit.booked or visit.done else "TENTATIVE"),
         transparency="TRANSPARENT" if visit.cancelled else "OPAQUE",
     )
-    # A cancelled visit must not ring on clients that ignore STATUS.
-    if alarms and not visit.cancelled:
+    # Only a booked day rings: not a cancelled visit (clients may ignore STATUS), not a done
+    # one, not a suggested day the clinic has still to book.
+    if alarms and visit.booked:
         text = " / ".join(
             (language.alarm_at % {"visit": name, "time": f"{visit.time:%H:%M}"}) if visit.time
             else language.alarm_tomorrow % {"visit": name}
@@ -356,7 +357,7 @@ def urine_event(
                 "CONFIRMED" if visit.booked or visit.done else "TENTATIVE"),
         transparency="TRANSPARENT",
     )
-    if not visit.cancelled:
+    if visit.booked:  # as the visit's own alarm: a day still to book does not ring
         event.add_component(Alarm.new_display(description=f"{zh}\n{en}", trigger=timedelta(0)))
     return event
 

@@ -188,7 +188,8 @@ def test_the_card_prints_chinese_then_english_whatever_the_readers_language(
                      headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
     assert '<html lang="zh-CN">' in card  # the reader's language is Chinese
     assert "复诊时间表" in card and "· Follow-up visits</p>" in card
-    assert "<th>Visit</th>" in card and "<th>Date</th>" in card and "<th>Window</th>" in card
+    assert '<th><span lang="zh-CN">访视</span><br>Visit</th>' in card and "<th>Date</th>" in card
+    assert '<th><span lang="zh-CN">窗口期</span><br>Window</th>' in card
     assert ("请在每次就诊前一天开始收集24小时尿液，就诊时带来。</span><br>Start collecting 24-hour "
             "urine the day before each visit") in card
     assert "<span lang=\"zh-CN\">门诊电话</span> / Clinic phone:" in card

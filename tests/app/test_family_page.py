@@ -341,3 +341,26 @@ def test_dates_in_a_year_whose_official_calendar_is_not_out_are_said_to_be_estim
             "clinic will tell you.") in family
     assert ("The official working calendar for 2027 is not published yet: clinic days and "
             "suggested dates in it are estimates, and a holiday may still move them.") in staff
+
+
+def test_the_next_visit_is_the_booked_one_and_its_urine_start_is_said_as_begun_once_gone_by(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int, clock: Clock
+) -> None:
+    """W06 is suggested for today (27 April) and still to book; W08 is booked for Tuesday
+    12 May at 09:30: the family's next visit is W08, with its urine collection. On 12 May the
+    collection began the day before at 07:00: said so, with what to do if it did not."""
+    token = issue(nurse, scheduled)
+    for w in ("W02", "W04"):
+        nurse.post(f"/visits/{visit_id(app, scheduled, w)}/missed", data={"reason": "Flu"})
+    # Nothing booked: the next visit is W06 to book, and no urine start is set yet.
+    unbooked = client.get(f"/calendar/{token}").text
+    assert "Follow-up visit 6 weeks" in section(unbooked, "next")
+    assert 'id="urine"' not in unbooked
+    assert book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30").status_code == 302
+    page = client.get(f"/calendar/{token}").text
+    assert "Follow-up visit 8 weeks" in section(page, "next")
+    assert "Start: Monday 11 May 2026 07:00" in section(page, "urine")
+    with clock.on(date(2026, 5, 12)):
+        urine = section(client.get(f"/calendar/{token}").text, "urine")
+    assert ("Started: Monday 11 May 2026 07:00. If you did not start then, call the clinic "
+            "before the visit.") in urine

@@ -247,7 +247,7 @@ def test_timezone_comes_from_the_zoneinfo_passed_in() -> None:
 
 def test_every_valarm_is_display_with_a_description() -> None:
     alarms = [a for e in Calendar.from_ical(family()).events for a in e.walk("VALARM")]
-    assert len(alarms) == 4  # two live visits, each with its urine reminder
+    assert len(alarms) == 2  # the booked visit and its urine reminder (W02 is still to book)
     for alarm in alarms:
         assert alarm["ACTION"] == "DISPLAY" and str(alarm["DESCRIPTION"]).strip()
     for event in vevents(family()).values():
@@ -269,7 +269,8 @@ def test_timed_visit_alarms_the_configured_minutes_before() -> None:
 
 
 def test_all_day_visit_alarms_at_1800_the_evening_before() -> None:
-    event = events(family())[W02.uid]
+    booked = replace(W02, booked=True)  # booked without a time
+    event = events(family([booked]))[W02.uid]
     (alarm,) = event.walk("VALARM")
     assert alarm["TRIGGER"].dt == timedelta(hours=-6)  # local midnight of 30 March minus 6 h
     # icalendar's own reading: floating (local) 18:00 on 29 March, wherever the phone is.
@@ -278,9 +279,10 @@ def test_all_day_visit_alarms_at_1800_the_evening_before() -> None:
 
 
 def test_urine_reminder_is_an_event_the_day_before_at_the_configured_time() -> None:
-    urine = events(family())[W02.uid + "-urine"]
+    booked = [replace(W02, booked=True)]
+    urine = events(family(booked))[W02.uid + "-urine"]
     assert urine.start == datetime(2026, 3, 29, 7, 0, tzinfo=SHANGHAI)
-    assert b"\r\nDTSTART;TZID=Asia/Shanghai:20260329T070000\r\n" in family()
+    assert b"\r\nDTSTART;TZID=Asia/Shanghai:20260329T070000\r\n" in family(booked)
     (alarm,) = urine.walk("VALARM")
     assert alarm["TRIGGER"].dt == timedelta(0)
     assert [t.trigger for t in urine.alarms.times] == [
@@ -327,9 +329,21 @@ def test_cancelled_visit_stays_in_the_feed_as_cancelled_and_never_rings(feed: by
     cancelled = "已取消：复诊 4个月 / Cancelled: Follow-up visit 4 months"
     assert str(event["SUMMARY"]).endswith(cancelled)
     assert vevents(feed)[M04.uid].status.value == "CANCELLED"
-    # A suggested day is tentative; a booked one, confirmed.
-    assert events(feed)[W02.uid]["STATUS"] == "TENTATIVE"
+    assert events(feed)[W02.uid]["STATUS"] == "TENTATIVE"  # suggested, not booked
     assert events(feed)[M03.uid]["STATUS"] == "CONFIRMED"
+
+
+def test_a_day_still_to_book_is_tentative_and_never_rings() -> None:
+    """A suggested day the clinic has not booked yet, and a visit done: no alarm, no urine
+    alarm; the first tentative, the second confirmed."""
+    suggested, done = W02, replace(M03, booked=False, done=True)
+    parsed = events(family([suggested, done]))
+    assert parsed[W02.uid]["STATUS"] == parsed[W02.uid + "-urine"]["STATUS"] == "TENTATIVE"
+    assert parsed[M03.uid]["STATUS"] == "CONFIRMED"
+    for uid in (W02.uid, W02.uid + "-urine", M03.uid):
+        assert parsed[uid].walk("VALARM") == [], uid
+    assert "此日已与门诊预约" not in str(parsed[W02.uid]["DESCRIPTION"])
+    assert "任意一个门诊日" in str(parsed[W02.uid]["DESCRIPTION"])
 
 
 def test_a_missed_visit_leaves_the_calendar_as_missed_not_as_called_off_by_the_clinic() -> None:
@@ -415,13 +429,15 @@ def test_texts_and_date_forms_are_the_ones_of_the_words_passed_in() -> None:
 def test_an_unscheduled_visit_is_named_unscheduled_chinese_first() -> None:
     extra = replace(W02, uid="u01", code="U01", label="Unscheduled", label_zh="Unscheduled",
                     kind="unscheduled", day=date(2026, 4, 20), window_start=date(2026, 4, 20),
-                    window_end=date(2026, 4, 20))
+                    window_end=date(2026, 4, 20), booked=True)
     event = vevents(family([extra]))["u01"]
     assert event.summary.value == "计划外随访 / Unscheduled visit"
     text = event.description.value
-    assert text.startswith("计划外随访：2026年4月20日 星期一\n只能在2026年4月20日就诊")
-    assert "\nUnscheduled visit: Monday 20 April 2026\nThe visit can take place on 20 April 2026 " \
-           "only;" in text
+    assert text.startswith("计划外随访：2026年4月20日 星期一\n此日已与门诊预约")
+    assert "\nUnscheduled visit: Monday 20 April 2026\nThis day is booked" in text
+    window = vevents(family([replace(extra, booked=False)]))["u01"].description.value
+    assert "只能在2026年4月20日就诊" in window
+    assert "The visit can take place on 20 April 2026 only;" in window
     assert "Follow-up visit" not in text and "复诊" not in text
     (alarm,) = event.contents["valarm"]
     assert alarm.description.value == "明天计划外随访 / Unscheduled visit tomorrow"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -31,7 +31,7 @@ from edc.formats.ics import (
     window_text,
 )
 from edc.formats.qr import qr_svg
-from edc.models import Participant
+from edc.models import Participant, utcnow
 from edc.permissions import Action, may
 from edc.read import calendars as reads
 from edc.read.participants import load_participant
@@ -159,7 +159,9 @@ def _card_zh(urine_days_before: int) -> dict[str, str]:
                              urine_days_before)
         return {
             "title": _("Follow-up visit schedule"),
+            "visit": _("Visit"),
             "date": _("Date"),
+            "window": _("Window"),
             "urine": urine,
             "phone": _("Clinic phone"),
             "scan": _("Scan to open the visits on your phone; a changed visit shows there at "
@@ -201,6 +203,8 @@ def _family_words(locale: str) -> dict[str, str]:
                            "clinic."),
             "urine": _("24-hour urine collection"),
             "urine_start": _("Start: %(day)s %(time)s"),
+            "urine_started": _("Started: %(day)s %(time)s. If you did not start then, call the "
+                               "clinic before the visit."),
             "visits": _("All follow-up visits"),
             "window": _("Window: %(window)s"),
             "clinic": _("Clinic"),
@@ -276,15 +280,19 @@ def family_page(token: str) -> Any:
     if rows is None:
         return _family_gone()
     words = calendar_words()
-    # The next visit is the first still to come whose day or window is not over: a suggested
-    # day gone by in an open window is still the one to book.
-    upcoming = next((row for row in rows if row.to_come
-                     and max(row.entry.day, row.entry.window_end) >= today), None)
+    # The next visit is the first booked still to come; without one, the first to book whose
+    # day or window is not over (a suggested day gone by in an open window is still the one to
+    # book).
+    to_come = [row for row in rows if row.to_come
+               and max(row.entry.day, row.entry.window_end) >= today]
+    upcoming = next((row for row in to_come if row.state == reads.FamilyState.BOOKED),
+                    next(iter(to_come), None))
     coming = None
     if upcoming is not None:
         entry = upcoming.entry
         away = (entry.day - today).days
         start = urine_start(entry, reminders())
+        said = "urine_start" if _site_now(today) < start else "urine_started"
         coming = {
             "row": upcoming, "names": visit_names(entry, words),
             "day": day_text(entry.day, words),
@@ -293,10 +301,10 @@ def family_page(token: str) -> Any:
                 lang.window % {"window": text} for lang, text in zip(
                     (words.zh, words.en), window_text(entry.window_start, entry.window_end, words),
                     strict=True)),
-            # A start gone by is no instruction (a day still to book is not the visit's day).
-            "urine": tuple(lang["urine_start"] % {"day": text, "time": f"{start:%H:%M}"}
+            # Only for a booked day (a suggested one may change), said as begun once it has.
+            "urine": tuple(lang[said] % {"day": text, "time": f"{start:%H:%M}"}
                            for lang, text in zip((zh, en), day_text(start.date(), words),
-                                                 strict=True)) if start.date() >= today else None,
+                                                 strict=True)) if entry.booked else None,
         }
     visits = [(row, visit_names(row.entry, words), day_text(row.entry.day, words),
                window_text(row.entry.window_start, row.entry.window_end, words))
@@ -309,6 +317,13 @@ def family_page(token: str) -> Any:
                            visits=visits, steps=_urine_steps(), tel=_tel(site.phone), ics=ics,
                            webcal=webcal, estimated=", ".join(map(str, estimated)))
     return _family_response(html, 200)
+
+
+def _site_now(today: date) -> datetime:
+    """Now at the site (local, naive): today at the real time of day; a day other than the real
+    one (a rehearsal's or a test's clock) at its first minute."""
+    now = utcnow().astimezone(study().tz).replace(tzinfo=None)
+    return now if now.date() == today else datetime.combine(today, time.min)
 
 
 @bp.route("/participants/<int:participant_id>/card")
