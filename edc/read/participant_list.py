@@ -50,6 +50,7 @@ class NextVisit:
     window_end: date
     booked_date: date | None
     booked_time: time | None
+    booking_flags: str | None  # why the booked day is no plain booking (closed, off window)
     offered: date | None  # the day to offer for booking it (None: no clinic day left)
 
     def window_open(self, today: date) -> bool:
@@ -179,7 +180,7 @@ def _next_visits(session: Session, ids: list[int], today: date,
     for row in session.execute(
         select(Visit.participant_id, Visit.id, Visit.code, Visit.label, Visit.kind,
                Visit.suggested_date, Visit.target_date, Visit.window_start, Visit.window_end,
-               Visit.booked_date, Visit.booked_time)
+               Visit.booked_date, Visit.booked_time, Visit.booking_flags)
         .where(Visit.participant_id.in_(ids), *_to_come(today))
         .order_by(Visit.participant_id, _appointment(today), Visit.code)
     ):

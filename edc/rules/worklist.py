@@ -45,22 +45,26 @@ class Week:
         return Week(self.start + timedelta(days=WEEK_DAYS * weeks))
 
 
-def parse_week(text: str | None, today: date) -> Week | None:
+def parse_week(text: str | None, today: date, most_weeks: int | None = MAX_WEEK_OFFSET
+               ) -> Week | None:
     """The week a filter names: empty or 0 is today and the next 6 days, +N / -N that many weeks
-    later or earlier, YYYY-MM-DD the 7 days from that date. None when the text is none of these."""
+    later or earlier, YYYY-MM-DD the 7 days from that date, at most most_weeks from today (None:
+    any). None when the text is none of these."""
     text = (text or "").strip()
+    week = None
     if not text:
-        return Week(today)
-    if re.fullmatch(r"[+-]?\d{1,4}", text):
-        weeks = int(text)
-        return Week(today).shifted(weeks) if abs(weeks) <= MAX_WEEK_OFFSET else None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        week = Week(today)
+    elif re.fullmatch(r"[+-]?\d{1,4}", text):
+        week = Week(today).shifted(int(text))
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
-            start = date.fromisoformat(text)
+            week = Week(date.fromisoformat(text))
         except ValueError:
             return None
-        return Week(start) if abs((start - today).days) <= WEEK_DAYS * MAX_WEEK_OFFSET else None
-    return None
+    if week is None or (most_weeks is not None
+                        and abs((week.start - today).days) > WEEK_DAYS * most_weeks):
+        return None
+    return week
 
 
 def required_results(form: CaseReportForm) -> tuple[str, ...]:

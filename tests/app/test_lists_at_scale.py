@@ -130,7 +130,8 @@ def test_the_next_visit_is_the_day_shown_booked_late_or_not_and_the_list_sorts_b
     assert list(rows) == ["AS-001", "AS-003", "AS-004", "AS-002"]
     assert "W06 · 2026-04-27 Mon" in rows["AS-001"]
     assert "W06 · booked 2026-04-28 Tue" in rows["AS-003"]
-    assert "W04 · booked 2026-04-28 Tue" in rows["AS-004"]
+    assert "W04 · booked 2026-04-28 Tue outside window" in rows["AS-004"]
+    assert "outside window" not in rows["AS-003"]
     assert "W06 · booked 2026-04-30 Thu" in rows["AS-002"]
 
 
@@ -340,8 +341,8 @@ def test_the_queries_list_reads_codes_as_typed_and_says_what_it_did_not_understa
         assert response.status_code == 200, typed
         assert "Why this day?" in response.text, typed
     for query, said in (
-            ("status=bogus", "Got status 'bogus'. Expected one of: pending, all, open, answered, "
-                             "closed. The waiting queries are shown."),
+            ("status=bogus", "Got status 'bogus'. Expected one of: waiting (open or answered), "
+                             "all, open, answered, closed. The waiting queries are shown."),
             ("page=0", "Got page '0'. Expected a page number such as 2. The first page is shown."),
             ("page=abc", "Got page 'abc'. Expected a page number such as 2."),
             ("page=9", "Got page 9. Expected a page from 1 to 1. The first page is shown.")):
@@ -350,3 +351,5 @@ def test_the_queries_list_reads_codes_as_typed_and_says_what_it_did_not_understa
         assert said in _text(response.text), query
         assert "Why this day?" in response.text, query
     assert nurse.get("/queries?page=%EF%BC%91").status_code == 200  # page １
+    chinese = _text(nurse.get("/queries?status=bogus", headers={"Accept-Language": "zh-CN"}).text)
+    assert "待处理（待回复或已回复）、全部、" in chinese  # the filter's own words, not codes

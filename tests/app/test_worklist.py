@@ -271,6 +271,14 @@ def test_a_week_that_is_no_week_is_refused_with_a_message_and_this_week_shown(
     assert list(rows(response.text, "due"))[0] == "AS-004 W02"
 
 
+@pytest.mark.parametrize("typed", ["%2B521", "-521", "2036-12-04", "1999-01-01"])
+def test_a_week_too_far_away_is_refused_as_too_far(nurse, clinic, typed) -> None:
+    response = nurse.get(f"/?week={typed}")
+    assert response.status_code == 400
+    assert "Expected a week at most 10 years from today. This week is shown." in unescape(
+        response.text)
+
+
 def test_a_done_visit_without_a_required_result_is_listed_as_incomplete(
     app, nurse, scheduled, monkeypatch
 ) -> None:

@@ -135,9 +135,11 @@ def index() -> Any:
     statuses: dict[str, tuple[str, ...] | None] = {
         "pending": reads.PENDING, "all": None, **{s.value: (s.value,) for s in QueryStatus}}
     if status not in statuses:
+        words = [_("waiting (open or answered)"), _("all"),
+                 *(status_word(s.value) for s in QueryStatus)]  # as the filter names them
         problems.append(_("Got status %(typed)s. Expected one of: %(statuses)s. The waiting "
                           "queries are shown.", typed=repr(status[:40]),
-                          statuses=", ".join(statuses)))
+                          statuses=_(", ").join(words)))
         status = "pending"
     typed_page = as_ascii(clean_text(request.args.get("page", ""))).strip() or "1"
     page = int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 else 0

@@ -59,9 +59,13 @@ def page() -> Any:
     week = rules.parse_week(as_ascii(typed), today)  # "＋1" or "２０２６-05-04" as typed too
     error = None
     if week is None:
-        error = _("Got week %(typed)s. Expected a date like %(example)s, or +1 for next week "
-                  "and -1 for last week. This week is shown.", typed=repr(typed[:40]),
-                  example=today.isoformat())
+        error = (_("Got week %(typed)s. Expected a week at most %(years)s years from today. "
+                   "This week is shown.", typed=repr(typed[:40]),
+                   years=round(rules.MAX_WEEK_OFFSET * rules.WEEK_DAYS / 365.25))
+                 if rules.parse_week(as_ascii(typed), today, most_weeks=None) else
+                 _("Got week %(typed)s. Expected a date like %(example)s, or +1 for next week "
+                   "and -1 for last week. This week is shown.", typed=repr(typed[:40]),
+                   example=today.isoformat()))
         week = rules.Week(today)
     section = clean_text(request.args.get("section", "")).strip()
     typed_page = as_ascii(clean_text(request.args.get("page", ""))).strip() or "1"
