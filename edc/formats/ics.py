@@ -294,6 +294,14 @@ def aware_utc(stamp: datetime) -> datetime:
     return stamp.astimezone(UTC)
 
 
+def _status(visit: CalendarVisit) -> str:
+    """A visit's event status (and its urine reminder's): a suggested day is tentative until
+    the clinic books it."""
+    if visit.cancelled:
+        return "CANCELLED"
+    return "CONFIRMED" if visit.booked or visit.done else "TENTATIVE"
+
+
 def visit_event(
     visit: CalendarVisit, summary: str, *, clinic: Clinic, tz: ZoneInfo, reminders: Reminders,
     words: CalendarWords, alarms: bool,
@@ -313,9 +321,7 @@ def visit_event(
         start=start, end=end, summary=summary,
         description=visit_description(visit, clinic, reminders, words),
         location=f"{clinic.address_zh} / {clinic.address}",
-        # A suggested day is tentative until the clinic books it.
-        status=("CANCELLED" if visit.cancelled else
-                "CONFIRMED" if visit.booked or visit.done else "TENTATIVE"),
+        status=_status(visit),
         transparency="TRANSPARENT" if visit.cancelled else "OPAQUE",
     )
     # Only a booked day rings: not a cancelled visit (clients may ignore STATUS), not a done
@@ -353,9 +359,7 @@ def urine_event(
         uid=f"{visit.uid}-urine", sequence=visit.sequence, stamp=stamp, last_modified=stamp,
         start=start, end=start + timedelta(minutes=URINE_EVENT_MINUTES), summary=summary,
         description=f"{zh_block}\n\n{en_block}",
-        status=("CANCELLED" if visit.cancelled else
-                "CONFIRMED" if visit.booked or visit.done else "TENTATIVE"),
-        transparency="TRANSPARENT",
+        status=_status(visit), transparency="TRANSPARENT",
     )
     if visit.booked:  # as the visit's own alarm: a day still to book does not ring
         event.add_component(Alarm.new_display(description=f"{zh}\n{en}", trigger=timedelta(0)))
