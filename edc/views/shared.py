@@ -21,6 +21,7 @@ from edc.protocol.crf import ResultsForm
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
 from edc.services import Context, Refused
+from edc.views.fields import as_ascii, clean_text
 
 # Where a request keeps the open safety alerts once read (flask.g), for the page's banner.
 SAFETY_ALERTS = "edc_safety_alerts"
@@ -125,3 +126,18 @@ def local_path(target: str | None) -> str | None:
             and target.isprintable() and not urlsplit(target).netloc):
         return target
     return None
+
+
+MAX_PAGE = 100_000  # more pages than any list of the study could hold: a typing error
+
+
+def page_number(typed: str, problems: list[str]) -> int:
+    """The page of a list asked for (full-width digits read too); the first page, with a
+    message added to problems, when it is no page number."""
+    text = as_ascii(clean_text(typed)).strip() or "1"
+    page = int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 0
+    if not 1 <= page <= MAX_PAGE:
+        problems.append(_("Got page %(typed)s. Expected a page number such as 2. The first page "
+                          "is shown.", typed=repr(text[:40])))
+        return 1
+    return page

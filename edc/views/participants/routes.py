@@ -31,7 +31,7 @@ from edc.services.language import label_of, qualifier, reads_chinese
 from edc.services.logs import typed_values
 from edc.services.queries import METHODS
 from edc.views.crf_forms import enrolment_form
-from edc.views.fields import as_ascii, clean_text, typed_code
+from edc.views.fields import clean_text, typed_code
 from edc.views.filters import percent, term  # `term`: the filter's words, for the history
 from edc.views.history_words import for_visit, saves
 from edc.views.participants.forms import (
@@ -51,6 +51,7 @@ from edc.views.shared import (
     context,
     family_page_url,
     id_links,
+    page_number,
     permission_required,
     results_definition,
     study,
@@ -109,17 +110,11 @@ def _list_query() -> tuple[ListQuery, list[str]]:
                           typed=repr(sort[:40]),
                           known=", ".join(str(w) for w in SORT_WORDS.values())))
         sort = "code"
-    typed_page = as_ascii(clean_text(args.get("page", ""))).strip() or "1"
-    page = int(typed_page) if typed_page.isascii() and typed_page.isdigit() else 0
-    if not 1 <= page <= MAX_PAGE:
-        problems.append(_("Got page %(typed)s. Expected a page number such as 2. The first page "
-                          "is shown.", typed=repr(typed_page[:40])))
-        page = 1
+    page = page_number(args.get("page", ""), problems)
     return ListQuery(search=typed_code(args.get("q", "")), status=status or None,
                      due=due or None, sort=sort, page=page), problems
 
 
-MAX_PAGE = 100_000  # more pages than children the study could hold: a typing error
 
 
 @bp.route("/")

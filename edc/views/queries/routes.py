@@ -18,7 +18,7 @@ from edc.read import queries as reads
 from edc.services import Changed, Refused
 from edc.services import queries as services
 from edc.services.queries import query_fields, query_text, status_word
-from edc.views.fields import as_ascii, clean_text, typed_code
+from edc.views.fields import clean_text, typed_code
 from edc.views.queries.forms import AnswerForm, CloseForm, RaiseForm, ReopenForm
 from edc.views.queries.words import (
     choices,
@@ -29,7 +29,13 @@ from edc.views.queries.words import (
     value_name,
     where,
 )
-from edc.views.shared import attach_errors, context, local_path, permission_required
+from edc.views.shared import (
+    attach_errors,
+    context,
+    local_path,
+    page_number,
+    permission_required,
+)
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
 
@@ -141,12 +147,7 @@ def index() -> Any:
                           "queries are shown.", typed=repr(status[:40]),
                           statuses=_(", ").join(words)))
         status = "pending"
-    typed_page = as_ascii(clean_text(request.args.get("page", ""))).strip() or "1"
-    page = int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 else 0
-    if page < 1:
-        problems.append(_("Got page %(typed)s. Expected a page number such as 2. The first page "
-                          "is shown.", typed=repr(typed_page[:40])))
-        page = 1
+    page = page_number(request.args.get("page", ""), problems)
     listed = reads.query_list(db.session(), statuses=statuses[status], code=code, page=page)
     if listed.page != page:  # past the last page: the list has shrunk, or a typing error
         problems.append(_("Got page %(page)s. Expected a page from 1 to %(pages)s. The first "

@@ -31,6 +31,7 @@ from edc.views.shared import (
     clock,
     context,
     id_links,
+    page_number,
     permission_required,
     results_definition,
     study,
@@ -173,12 +174,7 @@ def deviations() -> Any:
                         kind=repr(kind), kinds=", ".join(str(DEVIATION_WORDS[k])
                                                         for k in kinds)))
         kind = ""
-    typed_page = as_ascii(clean_text(request.args.get("page", ""))).strip() or "1"
-    page = int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 else 0
-    if page < 1:
-        errors.append(_("Got page %(typed)s. Expected a page number such as 2. The first page "
-                        "is shown.", typed=repr(typed_page[:40])))
-        page = 1
+    page = page_number(request.args.get("page", ""), errors)
     rows = deviation_reads.DeviationPage([], 0, 1)
     if kind != RECORDED:
         rows = deviation_reads.deviations(session, participant_id, kind or None, page)
