@@ -252,13 +252,15 @@ def test_a_visit_booked_for_a_day_to_come_cannot_be_marked_missed_before_it(
     """W02's window closed on 2 April; booked late for Wednesday 29 April, it is not missed
     today (27 April): the family is expected then. On the day, it can be."""
     w02 = visit_id(app, scheduled, "W02")
-    booked = nurse.post(f"/visits/{w02}/book", data={"date": "2026-04-29",
+    booked = nurse.post(f"/visits/{w02}/book", data={"date": "2026-04-29", "time": "10:30",
                                                      "reason": "Family was abroad"})
     assert booked.status_code == 302
     assert 'id="missed"' not in nurse.get(f"/visits/{w02}").text
     overdue = nurse.get("/").text.split('id="overdue"')[1].split("</section>")[0]
     row = re.search(r'<tr data-visit="AS-001 W02"[^>]*>(.*?)</tr>', overdue, re.S).group(1)
-    assert "booked 2026-04-29 Wed" in row and "missed" not in row.split("booked")[1].lower()
+    words = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+    assert "booked 2026-04-29 Wed 10:30 outside window" in words  # the time, and why it is odd
+    assert "missed" not in words.split("booked")[1].lower()
     response = nurse.post(f"/visits/{w02}/missed", data={"reason": "Test"})
     assert response.status_code == 422
     assert ("W02 is booked for 2026-04-29: it can be marked missed from that day. If the family "
