@@ -67,6 +67,17 @@ def parse_week(text: str | None, today: date, most_weeks: int | None = MAX_WEEK_
     return week
 
 
+def week_argument(week: Week, today: date) -> str | None:
+    """How the week filter names a week (parse_week reads it back): "" for this one, +N / -N
+    for a week from today, else its first day; None for a week too far to show."""
+    days = (week.start - today).days
+    if abs(days) > WEEK_DAYS * MAX_WEEK_OFFSET:
+        return None
+    if days % WEEK_DAYS:
+        return week.start.isoformat()
+    return f"{days // WEEK_DAYS:+d}" if days else ""
+
+
 def required_results(form: CaseReportForm) -> tuple[str, ...]:
     """The analytes every done visit must have a row for (a value or "not done")."""
     return tuple(f.key for f in form.fields if f.required)

@@ -301,9 +301,8 @@ def test_the_link_keeps_the_scheme_the_app_is_reached_by(nurse: FlaskClient) -> 
     assert 'id="clinic-feed-link">https://localhost/clinic/calendar/' in secure
 
 
-def test_the_worklist_shows_the_oldest_20_queries_and_counts_them_all(
-    app: Flask, nurse: FlaskClient
-) -> None:
+def _queried(app: Flask, texts: list[str]) -> None:
+    """AS-001, scheduled, with an open query on W02's target day for each text, oldest first."""
     _allocate(app, 1)
     pid = factories.add_children(app, 1, 1, state="scheduled")[0]
     w02 = visit_id(app, pid, "W02")
@@ -311,9 +310,15 @@ def test_the_worklist_shows_the_oldest_20_queries_and_counts_them_all(
         session = db.session()
         with audited(session, "monitor"):
             session.add_all(DataQuery(participant_id=pid, entity="visit", entity_id=w02,
-                                      field="target_date", text=f"Question {n}",
-                                      raised_by="monitor") for n in range(1, 26))
+                                      field="target_date", text=text, raised_by="monitor")
+                            for text in texts)
             session.commit()
+
+
+def test_the_worklist_shows_the_oldest_20_queries_and_counts_them_all(
+    app: Flask, nurse: FlaskClient
+) -> None:
+    _queried(app, [f"Question {n}" for n in range(1, 26)])
     section = nurse.get("/").text.split('id="queries"')[1].split("</section>")[0]
     assert section.count("data-query=") == 20
     assert "Question 20" in section and "Question 21" not in section  # the oldest first
@@ -327,15 +332,7 @@ def test_the_worklist_shows_the_oldest_20_queries_and_counts_them_all(
 def test_the_queries_list_reads_codes_as_typed_and_says_what_it_did_not_understand(
     app: Flask, nurse: FlaskClient
 ) -> None:
-    _allocate(app, 1)
-    pid = factories.add_children(app, 1, 1, state="scheduled")[0]
-    w02 = visit_id(app, pid, "W02")
-    with app.app_context():
-        session = db.session()
-        with audited(session, "monitor"):
-            session.add(DataQuery(participant_id=pid, entity="visit", entity_id=w02,
-                                  field="target_date", text="Why this day?", raised_by="monitor"))
-            session.commit()
+    _queried(app, ["Why this day?"])
     for typed in ("ＡＳ－００１", "as-001", "%E3%80%80AS-001"):  # full width, lower case, IME space
         response = nurse.get(f"/queries?code={typed}")
         assert response.status_code == 200, typed

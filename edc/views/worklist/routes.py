@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -105,20 +104,10 @@ def page() -> Any:
                                a.alert_at, hours, utcnow()) for a in work.alerts},
                            deviation_count=work.deviation_count, **_row_parts(),
                            this_week=week == rules.Week(today),
-                           last_week=_week_argument(week.shifted(-1), today),
-                           next_week=_week_argument(week.shifted(1), today)), (
+                           last_week=rules.week_argument(week.shifted(-1), today),
+                           next_week=rules.week_argument(week.shifted(1), today)), (
         400 if error else 200)
 
-
-def _week_argument(week: rules.Week, today: date) -> dict[str, str] | None:
-    """The arguments of a link to a week: none for this one, +N / -N for a week from today,
-    else its first day; None for a week too far to show."""
-    days = (week.start - today).days
-    if abs(days) > rules.WEEK_DAYS * rules.MAX_WEEK_OFFSET:
-        return None
-    if days % rules.WEEK_DAYS:
-        return {"week": week.start.isoformat()}
-    return {"week": f"{days // rules.WEEK_DAYS:+d}"} if days else {}
 
 
 def _row_parts() -> dict[str, Any]:
