@@ -8,7 +8,16 @@ audit rows in one transaction, or writes nothing.
 """
 
 from edc.services.allocation import load_allocation
-from edc.services.base import GENERAL, Actor, Changed, Context, Errors, Operator, Refused
+from edc.services.base import (
+    GENERAL,
+    Actor,
+    Changed,
+    Context,
+    Errors,
+    Operator,
+    Refused,
+    site_now,
+)
 from edc.services.booking import (
     book_visit,
     booking_flags,
@@ -48,6 +57,6 @@ __all__ = [
     "NOT_RECORDED",
     "VisitMove", "anchor_on_first_infusion", "enrol", "load_allocation", "mark_visit_done",
     "planned_dose_cells", "preview_moves", "save_infusion", "second_infusion_due",
-    "Actor", "Context", "Operator",
+    "Actor", "Context", "Operator", "site_now",
     "acknowledge", "remove_log_entry", "save_log_entry", "correct_termination",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time, tzinfo
 from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from edc import audit
 from edc.audit import AUDITED, LockedWrite
-from edc.models import AuditEvent
+from edc.models import AuditEvent, utcnow
 from edc.models.audit import field_changes
 from edc.protocol.study import Study
 from edc.rules.schedule import ClinicCalendar
@@ -69,6 +69,10 @@ class Context:
     actor: Actor
     today: date
 
+    def now(self) -> datetime:
+        """Now at the site (local, naive), on the context's day."""
+        return site_now(self.study.tz, self.today)
+
     def on(self, day: date) -> Context:
         """Return the same context on another day, for entering a step on the day it happened."""
         return replace(self, today=day)
@@ -76,6 +80,13 @@ class Context:
     def by(self, actor: Actor) -> Context:
         """Return the same context acted in by someone else."""
         return replace(self, actor=actor)
+
+
+def site_now(tz: tzinfo, today: date) -> datetime:
+    """Now at the site (local, naive): today at the real time of day; a day other than the real
+    one (a rehearsal's or a test's clock) at its first minute."""
+    now = utcnow().astimezone(tz).replace(tzinfo=None)
+    return now if now.date() == today else datetime.combine(today, time.min)
 
 
 class Refused(Exception):

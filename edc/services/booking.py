@@ -4,7 +4,7 @@ revoke the family's calendar link."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, time
+from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 
@@ -50,9 +50,9 @@ def book_visit(ctx: Context, visit: Visit, day: date, at: time | None, reason: s
                expected_version: int | None = None) -> Visit:
     """Book a planned visit on a day (and time); off the window or a closed day needs a reason.
 
-    A booking is for today or later (a visit that took place is recorded with its results), and
-    at most a year after the window ends: later than that is a slip of the year, and a date the
-    family calendar and the clinic feed could not carry.
+    A booking is for today or later, and today not at a time gone by (a visit that took place is
+    recorded with its results), and at most a year after the window ends: later than that is a
+    slip of the year, and a date the family calendar and the clinic feed could not carry.
     """
     session, on = ctx.session, ctx.today
     check_version(session, visit, expected_version, visit.code)
@@ -67,6 +67,9 @@ def book_visit(ctx: Context, visit: Visit, day: date, at: time | None, reason: s
                              "Book today or a later day; a visit that took place is recorded "
                              "by entering its results.", day=day.isoformat(),
                              today=on.isoformat()))
+    elif at is not None and datetime.combine(day, at) < ctx.now():
+        errors.add("time", _("%(time)s today has passed (it is %(now)s). Book a later time or "
+                             "another day.", time=f"{at:%H:%M}", now=f"{ctx.now():%H:%M}"))
     elif day > latest:
         errors.add("date", _("The appointment date %(day)s is more than a year after the window "
                              "of %(code)s ends (%(end)s). Choose a day up to %(latest)s.",

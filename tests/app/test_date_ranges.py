@@ -10,7 +10,7 @@ clinic feed and the download must keep working for everyone whatever was typed.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from html import unescape
 
 import pytest
@@ -115,6 +115,33 @@ def test_a_booking_today_or_a_year_after_the_window_ends_is_saved(
     response = nurse.post(f"/visits/{w08}/book", data={"date": day, "reason": "Family asks"})
     assert response.status_code == 302, response.text[:300]
     assert visits(app, scheduled)["W08"].booked_date == date.fromisoformat(day)
+    assert_calendars_work(nurse, client, scheduled)
+
+
+@pytest.mark.parametrize("at, message", [
+    ("09:30", "09:30 today has passed (it is 14:30). Book a later time or another day."),
+    ("14:29", "14:29 today has passed (it is 14:30). Book a later time or another day."),
+    ("14:30", None), ("17:00", None), ("", None),
+])
+def test_a_booking_today_at_a_time_gone_by_is_refused_at_the_time(
+        app, nurse, client, scheduled, monkeypatch, at, message) -> None:
+    # 06:30 UTC is 14:30 in Guangzhou on the app's day.
+    monkeypatch.setattr("edc.services.base.utcnow",
+                        lambda: datetime(2026, 4, 27, 6, 30, tzinfo=UTC))
+    w08 = visit_id(app, scheduled, "W08")
+    before = audit_count(app)
+    response = nurse.post(f"/visits/{w08}/book", data={"date": "2026-04-27", "time": at,
+                                                       "reason": "Family asks"})
+    if message is None:
+        assert response.status_code == 302, response.text[:300]
+        assert visits(app, scheduled)["W08"].booked_date == date(2026, 4, 27)
+        assert audit_count(app) > before
+    else:
+        assert response.status_code == 422
+        assert message in unescape(response.text)
+        assert 'value="Family asks"' in response.text and f'value="{at}"' in response.text
+        assert visits(app, scheduled)["W08"].booked_date is None
+        assert audit_count(app) == before
     assert_calendars_work(nurse, client, scheduled)
 
 

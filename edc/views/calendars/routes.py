@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -31,11 +31,11 @@ from edc.formats.ics import (
     window_text,
 )
 from edc.formats.qr import qr_svg
-from edc.models import Participant, utcnow
+from edc.models import Participant
 from edc.permissions import Action, may
 from edc.read import calendars as reads
 from edc.read.participants import load_participant
-from edc.services import Changed
+from edc.services import Changed, site_now
 from edc.services import clinic_feed as feeds
 from edc.views.calendars.forms import FeedLinkForm
 from edc.views.shared import (
@@ -292,7 +292,7 @@ def family_page(token: str) -> Any:
         entry = upcoming.entry
         away = (entry.day - today).days
         start = urine_start(entry, reminders())
-        said = "urine_start" if _site_now(today) < start else "urine_started"
+        said = "urine_start" if site_now(study().tz, today) < start else "urine_started"
         coming = {
             "row": upcoming, "names": visit_names(entry, words),
             "day": day_text(entry.day, words),
@@ -317,13 +317,6 @@ def family_page(token: str) -> Any:
                            visits=visits, steps=_urine_steps(), tel=_tel(site.phone), ics=ics,
                            webcal=webcal, estimated=", ".join(map(str, estimated)))
     return _family_response(html, 200)
-
-
-def _site_now(today: date) -> datetime:
-    """Now at the site (local, naive): today at the real time of day; a day other than the real
-    one (a rehearsal's or a test's clock) at its first minute."""
-    now = utcnow().astimezone(study().tz).replace(tzinfo=None)
-    return now if now.date() == today else datetime.combine(today, time.min)
 
 
 @bp.route("/participants/<int:participant_id>/card")
