@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from edc.audit import AUDITED
 from edc.models import AuditEvent, Infusion, LogEntry, Participant, Visit
 from edc.protocol.codes import AuditAction, VisitStatus
+from edc.read.codes import code_is
 from edc.rules import worklist as rules
 
 
@@ -67,9 +68,9 @@ def _infusion() -> ColumnElement[bool]:
 
 
 def participant_id_for(session: Session, code: str) -> int | None:
-    """The id of the child with this code (in any letter case), or None."""
-    return session.scalar(select(Participant.id)
-                          .where(func.upper(Participant.code) == code.upper()))
+    """The id of the child with this code (in any letter case, with or without its dash), or
+    None."""
+    return session.scalar(select(Participant.id).where(code_is(code)))
 
 
 def counts(session: Session, recorded_form: str) -> dict[str, int]:

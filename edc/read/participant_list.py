@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from edc.models import Infusion, Participant, Visit
 from edc.read import blinding
+from edc.read.codes import code_holds
 from edc.rules import worklist as rules
 from edc.rules.schedule import ClinicCalendar
 
@@ -117,8 +118,7 @@ def _next_day(today: date) -> ColumnElement:
 def _filters(query: ListQuery, today: date) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.search:
-        where.append(func.upper(Participant.code).contains(query.search.upper(),
-                                                           autoescape=True))
+        where.append(code_holds(query.search))
     if query.status:
         where.append(Participant.status == query.status)
     if query.due == "week":

@@ -23,6 +23,7 @@ from edc.models import (
 )
 from edc.models.audit import FieldChange, field_changes
 from edc.protocol.codes import QueryStatus
+from edc.read.codes import code_holds
 
 PAGE_SIZE = 25
 # The columns of a result a correction of its value changes (what the thread tells).
@@ -130,8 +131,7 @@ def query_list(session: Session, statuses: Sequence[str] | None = None,
     if statuses is not None:
         where.append(DataQuery.status.in_(statuses))
     if code:
-        where.append(func.upper(Participant.code).contains(code.strip().upper(),
-                                                           autoescape=True))
+        where.append(code_holds(code))
     base = select(DataQuery, Participant).join(
         Participant, Participant.id == DataQuery.participant_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0

@@ -92,6 +92,9 @@ def test_the_search_finds_codes_typed_in_lower_case_or_full_width(
     assert _codes(nurse.get("/participants/?q=ＡＳ－００２").text) == ["AS-002"]
     assert _codes(nurse.get("/participants/?q=as—002").text) == ["AS-002"]
     assert _codes(nurse.get("/participants/?q=AS-\u3000002").text) == ["AS-002"]
+    # A space typed for the dash, or no dash at all.
+    assert _codes(nurse.get("/participants/?q=AS 002").text) == ["AS-002"]
+    assert _codes(nurse.get("/participants/?q=as01").text) == ["AS-010", "AS-011", "AS-012"]
     none = nurse.get("/participants/?q=XYZ")
     assert none.status_code == 200 and "No child matches." in none.text
 
@@ -333,7 +336,8 @@ def test_the_queries_list_reads_codes_as_typed_and_says_what_it_did_not_understa
     app: Flask, nurse: FlaskClient
 ) -> None:
     _queried(app, ["Why this day?"])
-    for typed in ("ＡＳ－００１", "as-001", "%E3%80%80AS-001"):  # full width, lower case, IME space
+    # Full width, lower case, an IME space, a space for the dash, no dash.
+    for typed in ("ＡＳ－００１", "as-001", "%E3%80%80AS-001", "AS%20001", "as001"):
         response = nurse.get(f"/queries?code={typed}")
         assert response.status_code == 200, typed
         assert "Why this day?" in response.text, typed

@@ -114,7 +114,7 @@ def test_a_refused_deviation_saves_nothing_and_keeps_what_was_typed(
 def test_the_child_is_named_by_its_code_as_a_chinese_keyboard_may_type_it(
         app: Flask, nurse: FlaskClient, pid: int) -> None:
     """A typed code, not a list of every child (a large study would not fit one): full-width
-    letters, digits and dash, spaces and lower case still name the child."""
+    letters, digits and dash, spaces, lower case and a missing dash still name the child."""
     child = factories.child(app, "enrolled", "AS-002")
     form = page(nurse.get("/deviations"))
     assert form.value("child") == ""
@@ -125,6 +125,9 @@ def test_the_child_is_named_by_its_code_as_a_chinese_keyboard_may_type_it(
         assert [e.participant_id for e in db.session().scalars(select(LogEntry))] == [child]
     # Filtered to a child, the form is ready for that child's code.
     assert page(nurse.get("/deviations?participant=AS-002")).value("child") == "AS-002"
+    assert record(nurse, child="AS 002").status_code == 302  # a space typed for the dash
+    assert recorded_rows(nurse.get("/deviations?participant=as002").text)[1].startswith(
+        "AS-002 2")
 
 
 def test_the_filters_apply_to_recorded_deviations(
