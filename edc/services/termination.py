@@ -10,12 +10,13 @@ a last contact not after the termination.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from edc.models import LogEntry, Participant
+from edc.models import LogEntry, Participant, Visit
 from edc.protocol.codes import ParticipantStatus, VisitStatus
 from edc.protocol.crf import ADVERSE_EVENT_REASON, OTHER_REASON, CaseReportForm
 from edc.protocol.study import ADVERSE_EVENTS
@@ -87,7 +88,7 @@ def withdraw(ctx: Context, participant: Participant, values: Mapping[str, Any], 
              expected_version: int | None = None) -> LogEntry:
     """Withdraw a child with the early termination's items (by key, typed): the row is saved,
     the visits to come are cancelled but stay in the record; a follow-up visit whose window
-    closed before today without taking place was missed."""
+    closed before the termination date without taking place was missed."""
     session = ctx.session
     log = ctx.study.termination
     check_version(session, participant, expected_version, participant.code)
@@ -115,16 +116,33 @@ def withdraw(ctx: Context, participant: Participant, values: Mapping[str, Any], 
         session.add(entry)
         participant.status = ParticipantStatus.WITHDRAWN
         participant.withdrawn_reason = reason
-        for visit in participant.visits:
-            if visit.status != VisitStatus.PLANNED:
-                continue
-            if rules.is_overdue(visit.status, visit.kind, visit.window_end, ctx.today):
-                visit.status = VisitStatus.MISSED
-                visit.missed_reason = NOT_DONE_BEFORE_WITHDRAWAL % {"reason": reason}
-            else:
-                visit.status, visit.cancelled_reason = VisitStatus.CANCELLED, reason
+        _close_visits([v for v in participant.visits if v.status == VisitStatus.PLANNED],
+                      cleaned[start.key], reason)
         session.commit()
     return entry
+
+
+def _close_visits(visits: list[Visit], ended: date, reason: str) -> None:
+    """Close the visits a withdrawal leaves open: a follow-up visit whose window closed before
+    the day the child left was missed; any later one (and any other planned visit) will not
+    take place, so it is cancelled."""
+    for visit in visits:
+        # Judged as the withdrawal found it: planned.
+        if rules.is_overdue(VisitStatus.PLANNED, visit.kind, visit.window_end, ended):
+            visit.status, visit.cancelled_reason = VisitStatus.MISSED, None
+            visit.missed_reason = NOT_DONE_BEFORE_WITHDRAWAL % {"reason": reason}
+        else:
+            visit.status, visit.missed_reason = VisitStatus.CANCELLED, None
+            visit.cancelled_reason = reason
+
+
+def _closed_by_withdrawal(participant: Participant) -> list[Visit]:
+    """The visits the child's withdrawal missed or cancelled (by the reason it gave them)."""
+    reason = participant.withdrawn_reason
+    return [v for v in participant.visits
+            if (v.status == VisitStatus.CANCELLED and v.cancelled_reason == reason)
+            or (v.status == VisitStatus.MISSED
+                and v.missed_reason == NOT_DONE_BEFORE_WITHDRAWAL % {"reason": reason})]
 
 
 def correct_termination(ctx: Context, participant: Participant, entry: LogEntry,
@@ -147,9 +165,12 @@ def correct_termination(ctx: Context, participant: Participant, entry: LogEntry,
         raise Refused({CHANGE_REASON: [_("Say why the termination is corrected.")]})
     start = log.form.by_role("start")
     with audited(session, ctx.actor.username, reason), saving(session, entry, what):
+        closed = _closed_by_withdrawal(participant)
         entry.values = stored
         entry.start_date = cleaned[start.key]
         participant.withdrawn_reason = termination_summary(log.form, cleaned)
+        # Which visits were missed and which cancelled follows the corrected day and reason.
+        _close_visits(closed, entry.start_date, participant.withdrawn_reason)
         session.commit()
     return entry
 

@@ -250,3 +250,34 @@ def test_a_termination_is_corrected_with_its_reason_and_the_status_line_follows(
     assert as_role("monitor").get(url).status_code == 403
     assert nurse.get(f"/participants/{factories.child(app, 'scheduled', 'AS-002')}"
                      "/termination").status_code == 404
+
+
+def test_visits_are_missed_up_to_the_termination_date_and_cancelled_after_it(
+        app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    # Today 27 April; the family stopped coming on 10 April. W02's window closed on 2 April,
+    # before they left: missed. W04's (10-16 April) was still open when they left: cancelled,
+    # like every visit after it, although its window closed before today.
+    assert withdraw(nurse, scheduled, reason="CONSENT", detail="", termination_date="2026-04-10",
+                    last_contact="2026-04-10").status_code == 302
+    statuses = visits_of(app, scheduled)
+    assert {code: statuses[code].status for code in ("W02", "W04", "W06", "M12")} == {
+        "W02": "missed", "W04": "cancelled", "W06": "cancelled", "M12": "cancelled"}
+    assert statuses["W02"].missed_reason == "Not done before the withdrawal: Consent withdrawn"
+    assert statuses["W04"].cancelled_reason == "Consent withdrawn"
+    # The date was misread from the form: they left on 20 April, after W04's window closed.
+    url = f"/participants/{scheduled}/termination"
+    version = page(nurse.get(url)).value("version")
+    saved = nurse.post(url, data={
+        **withdrawal_form(reason="LOST", detail="No answer since", termination_date="2026-04-20",
+                          last_contact="2026-04-20"),
+        "version": version, "change_reason": "Date misread"})
+    assert saved.status_code == 302, saved.text[:400]
+    statuses = visits_of(app, scheduled)
+    assert {code: statuses[code].status for code in ("W02", "W04", "W06", "M12")} == {
+        "W02": "missed", "W04": "missed", "W06": "cancelled", "M12": "cancelled"}
+    lost = "Lost to follow-up: No answer since"
+    assert statuses["W04"].missed_reason == f"Not done before the withdrawal: {lost}"
+    assert (statuses["W04"].cancelled_reason, statuses["M12"].cancelled_reason) == (None, lost)
+    w04 = [(r.field, r.old, r.new, r.reason) for r in audit_rows(
+        app, entity="visit", entity_id=statuses["W04"].id) if r.reason == "Date misread"]
+    assert ("status", "cancelled", "missed", "Date misread") in w04
