@@ -117,6 +117,17 @@ def local_time(value: datetime) -> str:
     return value.astimezone(study().tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def standard_value(result: Any) -> str:
+    """A result's number in its standard unit, as a casebook shows it beside what was typed:
+    the typed number itself where it was typed in that unit, else the conversion to six
+    significant digits (more than any factor of forms/results.toml carries)."""
+    if result.value is None:
+        return ""
+    if result.typed_unit == result.unit and result.typed_value:
+        return result.typed_value
+    return significant(result.value, 6)
+
+
 def cells(value: float) -> Markup:
     """A cell count in scientific notation, e.g. 4.8 × 10^7."""
     if not math.isfinite(value):
@@ -239,4 +250,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(proportion, "proportion")
     app.add_template_filter(answer_pair, "answer_pair")
     app.add_template_filter(lambda v: "" if v is None else significant(v), "sig")
+    app.add_template_filter(standard_value, "standard_value")
     app.add_template_filter(format_decimal, "count")  # 10,000 as the reader writes it

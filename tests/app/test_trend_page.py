@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.support.pages import page
 from tests.support.records import visit_id, visits_of
 from tests.support.results import add_visit, saved
@@ -47,3 +49,29 @@ def test_the_page_says_a_lab_egfr_20_percent_or_more_away_is_marked(app, nurse, 
     saved(nurse, visit_id(app, scheduled, "W06"))
     html = nurse.get(f"/participants/{scheduled}").get_data(as_text=True)
     assert "A lab eGFR 20 % or more away from the computed one is marked." in html
+
+
+def test_typed_numbers_are_shown_as_typed_and_conversions_to_six_digits(app, as_role, scheduled):
+    """The casebook the investigator signs and the results table show what the lab report says:
+    1234 mg/24h is not 1230, 41.25 kg not 41.2; a number typed in another unit is converted."""
+    nurse = as_role("nurse")
+    w06 = visit_id(app, scheduled, "W06")
+    saved(nurse, w06, protein_24h=("1234", "mg/24h"), height=("152.5", ""),
+          weight=("41.25", ""), upcr=("55", "mg/mmol"), creatinine=("0.55", "mg/dL"))
+    cells = page(nurse.get(f"/participants/{scheduled}")).trend["W06"].cells
+    assert (cells["m-protein_24h"], cells["m-upcr"], cells["m-creatinine"]) == (
+        "1234 mg/24h", "55 mg/mmol", "0.55 mg/dL")
+    casebook = as_role("monitor").get(f"/participants/{scheduled}/casebook").text
+
+    def row(key: str) -> list[str]:
+        found = re.search(rf'<tr data-result="W06-{key}">(.*?)</tr>', casebook, re.S)
+        assert found, key
+        return [" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+                for cell in re.findall(r"<td>(.*?)</td>", found.group(1), re.S)][1:3]
+
+    assert row("protein_24h") == ["1234 mg/24h", "1234 mg/24h"]
+    assert row("height") == ["152.5 cm", "152.5 cm"]
+    assert row("weight") == ["41.25 kg", "41.25 kg"]
+    # 55 / 113.12 = 0.48620933... mg/mg; 0.55 x 88.4 = 48.62 umol/L.
+    assert row("upcr") == ["55 mg/mmol", "0.486209 mg/mg"]
+    assert row("creatinine") == ["0.55 mg/dL", "48.62 µmol/L"]

@@ -242,7 +242,7 @@ def _trend_cell(field: Any, measured: Measurement | None, change: Change | None,
     if measured.qualifier:
         value = qualifier(field, measured.qualifier)
     elif measured.typed_value is not None:
-        value = significant(measured.typed_value)
+        value = significant(measured.typed_value, 15)  # as typed, not rounded
         if len(field.units) > 1:
             value += " " + label_of(field.unit(measured.typed_unit) or field.units[0])
     else:
