@@ -78,10 +78,12 @@ def init() -> None:
 
 
 # Waitress's worker threads, chosen under load (`python -m tests.load.sweep`: 50 nurses, 200
-# children, 80 % reads / 20 % writes, 2 CPUs): 2 threads 4.6 requests/s, 4 10.8/s, 8 12.2/s,
-# 16 11.6/s. The pages are Python work under one interpreter lock, so threads beyond a few only
-# queue; 8 keeps a slow page from holding up the rest.
-THREADS = 8
+# children, 80 % reads / 20 % writes, 2 CPUs shared with the nurses' client), requests/s of the
+# work and its slowest page's p95: 2 threads 80-85/s, 0.7 s; 3 83/s, 0.7 s; 4 77-81/s, 0.7 s;
+# 8 71-73/s, 0.8-1.0 s; 16 64/s, 1.5 s. The pages are Python work under one interpreter lock, so
+# threads beyond a few only take turns at it (a longer switch interval, 20 ms, changed nothing);
+# 4 keep a long download (an export) from holding up the nurses.
+THREADS = 4
 
 
 @main.command()
@@ -141,7 +143,8 @@ def waitress_options(app: Flask) -> dict[str, object]:
               help="The person's full name, as a signature prints it (an investigator needs "
                    "it to sign).")
 def create_user(username: str, role: str, full_name: str) -> None:
-    """Create an account; the password is prompted for, or read from standard input."""
+    """Create an account with a temporary password (its person chooses their own at the first
+    log-in); the password is prompted for, or read from standard input."""
     from edc.services.accounts import create_user as create
 
     if sys.stdin.isatty():
@@ -149,10 +152,11 @@ def create_user(username: str, role: str, full_name: str) -> None:
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
-        create(_context(), username, role, password, full_name)
+        create(_context(), username, role, password, full_name, temporary=True)
     except Refused as refused:
         _refused(refused)
-    click.echo(f"Created {role} {username}.")
+    click.echo(f"Created {role} {username}: give its person the password, which they replace "
+               "with their own at the first log-in.")
 
 
 @main.command("unlock-user", help=(

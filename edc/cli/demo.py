@@ -131,7 +131,8 @@ class _Demo:
         return next(v for v in child.visits if v.code == code)
 
     def book(self, visit: Visit, day: date, at: time | None, reason: str = "") -> None:
-        services.book_visit(self.ctx, visit, day, at, reason)
+        # Booked the day before, as a family calls ahead: a time today may have gone by now.
+        services.book_visit(self.ctx.on(self.today - timedelta(days=1)), visit, day, at, reason)
 
     def child(self, code: str) -> Participant:
         return self.ctx.session.scalars(select(Participant).where(Participant.code == code)).one()

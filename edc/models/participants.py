@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,6 +50,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by an administrator (a new account, a reset): it only lets its person choose their own,
+    # so whoever typed it cannot act or sign as them.
+    password_temporary: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     # The language the person chose in the page header; None: the site's (forms/study.toml).
     language: Mapped[str | None] = mapped_column(String(8))
     # The person's own link to the clinic calendar feed (a calendar app sends no log-in cookie):

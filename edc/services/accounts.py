@@ -174,9 +174,10 @@ def _full_name(errors: Errors, typed: str) -> str | None:
 
 
 def create_user(ctx: Context, username: str, role: str, password: str,
-                full_name: str = "") -> User:
+                full_name: str = "", *, temporary: bool = False) -> User:
     """Create an account with a hashed password and its person's name (what a signature
-    prints); it reads the site's language until its person chooses another."""
+    prints); it reads the site's language until its person chooses another. A temporary
+    password (typed by someone else for the person) must be replaced at the first log-in."""
     session = ctx.session
     username = username.strip()
     if role in ROLES and not blinded(role) and _acts_blinded(ctx):
@@ -214,6 +215,7 @@ def create_user(ctx: Context, username: str, role: str, password: str,
             password_hash=generate_password_hash(typed_password(password), PASSWORD_METHOD),
             active=True,
             failed_logins=0,
+            password_temporary=temporary,
         )
         session.add(user)
         session.commit()
@@ -465,7 +467,8 @@ def set_active(ctx: Context, user: User, active: bool, reason: str,
 
 def reset_password(ctx: Context, user: User, password: str) -> User:
     """Give an account a temporary password the administrator typed, under the same policy as
-    a new one; a lock-out after failed log-ins ends with it."""
+    a new one, to be replaced at the person's next log-in; a lock-out after failed log-ins ends
+    with it."""
     _refuse_unblinded_account(ctx, user, "password", "password_hash", _(
         "%(name)s sees the arms: its password is not reset here, since whoever set it could "
         "log in and read them. The hospital's IT resets it at the server console: edc "
@@ -475,6 +478,7 @@ def reset_password(ctx: Context, user: User, password: str) -> User:
         raise Refused({"password": problems})
     with audited(ctx.session, ctx.actor.username, N_("Password reset by an administrator")):
         user.password_hash = generate_password_hash(typed_password(password), PASSWORD_METHOD)
+        user.password_temporary = True
         user.failed_logins, user.locked_until = 0, None
         # Whoever is logged in with the old password is logged out, and the personal clinic
         # calendar link (which the old password's holder could have copied) ends.
@@ -506,6 +510,7 @@ def change_own_password(ctx: Context, user: User, current: str, new: str, repeat
     errors.raise_if_any()
     with audited(session, user.username, N_("Password changed by its owner")):
         user.password_hash = generate_password_hash(typed_password(new), PASSWORD_METHOD)
+        user.password_temporary = False
         user.failed_logins, user.locked_until = 0, None
         signin.end_sessions_of(session, user.id, keep=keep_session)
         session.commit()

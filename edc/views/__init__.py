@@ -76,6 +76,12 @@ def _require_login() -> Any:
         return redirect(url_for("auth.login", next=back))
     session.permanent = True
     session["last_seen"] = now
+    if current_user.password_temporary and request.endpoint not in ANY_ROLE_ENDPOINTS:
+        # Whoever typed the temporary password knows it: nothing is done under the account
+        # until its person has chosen their own.
+        flash(_("Your password was set by an administrator. Choose your own password to go "
+                "on."), "warning")
+        return redirect(url_for("auth.password"))
     return None
 
 

@@ -38,7 +38,7 @@ TECHNICAL = {
     "calendar_uid", "participant_id", "visit_id", "entity_id", "test_code", "loinc", "value",
     "unit", "field", "number", "kind", "label", "code", "suggested_is_clinic_day",
     "anchor_date", "dose_cells_per_kg", "planned_cells", "assigned_at", "sequence",
-    "failed_logins", "locked_until", "password_hash",
+    "failed_logins", "locked_until", "password_hash", "password_temporary",
 }
 
 

@@ -23,7 +23,7 @@ from edc.permissions import Role
 from edc.services import Operator, Refused, accounts
 from tests.support import factories
 from tests.support.apps import PASSWORD, login, make_app
-from tests.support.audit import audit_rows
+from tests.support.audit import audit_count, audit_rows
 from tests.support.pages import page
 
 NEW_PASSWORD = "Lantern-river-42"
@@ -39,6 +39,12 @@ def user(app: Flask, username: str) -> User:
         found = db.session().scalars(select(User).where(User.username == username)).one()
         db.session().expunge(found)
         return found
+
+
+def own_password(client: FlaskClient, current: str, new: str):
+    """Replace one's own password on the account page, as its person does."""
+    return client.post("/account/password", data={"current": current, "password": new,
+                                                  "repeated": new})
 
 
 def create(admin: FlaskClient, username: str, password: str, role: str = "nurse",
@@ -96,8 +102,22 @@ def test_the_admin_creates_a_nurse_who_then_logs_in(
     assert (rows["username"].new, rows["role"].new, rows["password_hash"].new,
             rows["full_name"].new) == ("wang.li", "nurse", "(changed)", "王丽 Wang Li")
     assert rows["username"].reason == "Account created"
+    # The temporary password only lets its person choose their own: whoever typed it knows it.
     assert login(client, "wang.li", NEW_PASSWORD).status_code == 302
+    first = client.get("/")
+    assert (first.status_code, first.location) == (302, "/account/password")
+    told = page(client.get(first.location))
+    assert ("warning", "Your password was set by an administrator. Choose your own password "
+                       "to go on.") in told.flashes
+    for path in ("/participants/", "/queries", "/clinic/calendar/subscription"):
+        assert client.get(path).location == "/account/password", path
+    before = audit_count(app)
+    assert client.post("/queries/new", data={"text": "x"}).location == "/account/password"
+    assert audit_count(app) == before
+    assert user(app, "wang.li").password_temporary is True
+    assert own_password(client, NEW_PASSWORD, "Wide-harbour-77").status_code == 302
     assert client.get("/").status_code == 200
+    assert user(app, "wang.li").password_temporary is False
     accounts = page(admin.get("/admin/users"))
     assert ["wang.li", "王丽 Wang Li", "nurse", "yes"] == next(
         r[:4] for r in accounts.table_rows if r and r[0] == "wang.li")
@@ -130,7 +150,12 @@ def test_role_change_password_reset_deactivation_and_unlock_are_audited(
     assert page(weak).value(field) == "monitor-2026!"
     assert change(admin, app, "monitor", "password", password=NEW_PASSWORD).status_code == 302
     assert login(FlaskClient(app), "monitor").status_code == 401
-    assert login(FlaskClient(app), "monitor", NEW_PASSWORD).status_code == 302
+    reset = FlaskClient(app)
+    assert login(reset, "monitor", NEW_PASSWORD).status_code == 302
+    # The administrator knows it: the monitor chooses their own before anything else.
+    assert reset.get("/queries").location == "/account/password"
+    assert own_password(reset, NEW_PASSWORD, "Wide-harbour-77").status_code == 302
+    assert reset.get("/queries").status_code == 200
     [row] = audit_rows(app, entity="user", field="password_hash", username="admin",
                        reason="Password reset by an administrator")
     assert row.new == "(changed)"
@@ -184,6 +209,7 @@ def test_an_admin_cannot_lock_themselves_or_the_last_admin_out(
     assert create(admin, "chen.admin", NEW_PASSWORD, role="admin").status_code == 302
     second = FlaskClient(app)
     assert login(second, "chen.admin", NEW_PASSWORD).status_code == 302
+    assert own_password(second, NEW_PASSWORD, "Wide-harbour-77").status_code == 302
     assert change(second, app, "admin", "deactivate", reason="Left").status_code == 302
     with app.app_context():
         ctx = context_for(Operator("cli:root"))

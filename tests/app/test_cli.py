@@ -80,9 +80,10 @@ def test_broken_study_file_stops_start_up_naming_file_key_got_and_expected(
 def test_create_user_reads_the_password_from_stdin_and_hashes_it(runner, database_url) -> None:
     result = runner("create-user", "li.na", "--role", "nurse", input="a-long-password\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Created nurse li.na.\n"
+    assert result.stdout == ("Created nurse li.na: give its person the password, which they "
+                             "replace with their own at the first log-in.\n")
     [user] = [u for u in rows(database_url, User) if u.username == "li.na"]
-    assert user.role == "nurse"
+    assert (user.role, user.password_temporary) == ("nurse", True)
     assert "a-long-password" not in user.password_hash
     assert user.password_hash.startswith("pbkdf2:sha256")
 

@@ -122,7 +122,8 @@ def create_user() -> Any:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(context(), form.username.data, form.role.data,
-                                        form.password.data, form.full_name.data or "")
+                                        form.password.data, form.full_name.data or "",
+                                        temporary=True)
         except Refused as refused:
             general = attach_errors(form, refused)
         else:
