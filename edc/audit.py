@@ -53,6 +53,11 @@ AUDITED: dict[type, str] = {
     StudyLock: "study_lock",
     LoginAttempt: "login_attempt",
 }
+# The audit trail's name for a computer's wait after failed log-ins, lifted by an administrator.
+COMPUTER_WAIT = "login_throttle"
+# The site's own security, not the study's data: what was typed as a user name at a failed
+# log-in, and computers' addresses. Read by whoever manages the accounts, not by the study team.
+SECURITY_ENTITIES = (AUDITED[LoginAttempt], COMPUTER_WAIT)
 NOT_AUDITED_FIELDS = {
     "id", "version", "created_at", "results_saved_at", "calendar_sequence", "calendar_stamp",
     # Which required results a done visit lacks: follows from its result rows, audited there.

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
+from edc.audit import SECURITY_ENTITIES
 from edc.models import AuditEvent
+from edc.permissions import Action, may
 from edc.read import blinding, history
 
 # The audit trail's columns, each named for what it holds: the save (audit_entry: who, when,
@@ -26,9 +28,12 @@ BATCH = 1000
 def audit_rows(session: Session, role: str) -> Iterator[tuple[Any, ...]]:
     """Every change the role may read, one line per field, oldest first, in batches (the time
     in UTC, ISO). A created record's lines are the values the trail recorded, with the identity
-    of a result (its analyte and visit), which never changes."""
-    query = (select(AuditEvent).where(blinding.visible_audit(role)).order_by(AuditEvent.id)
-             .execution_options(yield_per=BATCH))
+    of a result (its analyte and visit), which never changes. Log-ins and computers' waits are
+    only for a role that manages the accounts."""
+    security = true() if may(role, Action.MANAGE_USERS) else AuditEvent.entity.not_in(
+        SECURITY_ENTITIES)
+    query = (select(AuditEvent).where(blinding.visible_audit(role), security)
+             .order_by(AuditEvent.id).execution_options(yield_per=BATCH))
     for change in history.stream(session, query):
         yield tuple(getattr(change, name).isoformat() if name == "at"
                     else getattr(change, name) for name in _ATTRIBUTES)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from edc.audit import record_event
+from edc.audit import COMPUTER_WAIT, record_event
 from edc.models import ROLES, User, utcnow
 from edc.permissions import Role, blinded
 from edc.protocol.codes import AuditAction
@@ -34,8 +34,6 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"
-# The audit trail's name for a computer's wait after failed log-ins, lifted by an administrator.
-COMPUTER_WAIT = "login_throttle"
 
 
 # Passwords a guess tries first (lower case): refused whatever their length.

@@ -11,11 +11,13 @@ import re
 from datetime import UTC, datetime
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edc import db, exports
 from edc.models import AuditChange
 from edc.permissions import Role
+from tests.support.apps import login
 from tests.support.exports import small_trial
 from tests.support.paths import GOLDEN
 
@@ -88,3 +90,17 @@ def test_each_line_names_its_save_and_stored_row_and_none_repeats(
         if r["entity"] == "result":
             saves.setdefault(r["audit_entry_id"], set()).add(r["audit_event_id"])
     assert saves and all(len(rows_of_save) > 1 for rows_of_save in saves.values())
+
+
+def test_log_ins_and_computers_waits_are_only_in_the_administrators_export(
+        app: Flask, allocation: None) -> None:
+    """What someone typed as a user name (a password, in the wrong box) and the computers'
+    addresses are the site's security, not the study's data the monitor takes away."""
+    small_trial(app)
+    assert login(FlaskClient(app), "Mypass-2026!zz", "whatever-it-was").status_code == 401
+    for role, shown in ((Role.MONITOR, False), (Role.INVESTIGATOR, False),
+                        (Role.UNBLINDED, False), (Role.ADMIN, True)):
+        text = audit_csv(app, role)
+        assert ("Mypass-2026!zz" in text) is shown, role
+        assert ("login_attempt" in text) is shown, role
+        assert "AS-003" in text, role  # the study's own rows stay
