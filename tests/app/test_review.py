@@ -24,6 +24,7 @@ from edc.models import (
     AuditEvent,
     DataQuery,
     LogEntry,
+    Participant,
     Result,
     Signature,
     User,
@@ -415,3 +416,28 @@ def test_an_account_without_a_name_cannot_sign_until_an_administrator_adds_it(
     assert signatures(app) == []
     users = page(as_role("admin").get("/admin/users")).text
     assert "no name: cannot sign" in users
+
+
+def test_a_corrected_infusion_date_voids_the_signature_naming_the_moved_visits_once(
+        app: Flask, as_role, child: int) -> None:
+    investigator = as_role("investigator")
+    assert sign(investigator, child).status_code == 302
+    with app.app_context():
+        ctx = context_for(db.session().scalars(select(User).where(
+            User.username == "nurse")).one())
+        participant = db.session().get(Participant, child)
+        second = participant.infusion(2)
+        data = services.InfusionData(date=second.date.replace(day=second.date.day - 1),
+                                     weight_kg=second.weight_kg,
+                                     product_lot=second.product_lot, volume_ml=second.volume_ml)
+        services.save_infusion(ctx, participant, 2, data, reason="Date misread",
+                               confirmed_date=data.date)
+        in_order = [v.code for v in sorted(participant.visits, key=lambda v: v.target_date)]
+        planned = {v.code for v in participant.visits if v.status == "planned"}
+    voided = re.search(r"Signature voided: [^\n<]*",
+                       page(investigator.get(f"/participants/{child}")).text).group(0)
+    # What the nurse changed, then the visits the schedule moved, once, in the schedule's order.
+    assert "Infusion 2 Infusion date; the days of " in voided, voided
+    moved = voided.split("the days of ")[1].split(", with the schedule")[0].split(", ")
+    assert moved == [code for code in in_order if code in moved] and planned <= set(moved)
+    assert "anchor" not in voided and "target" not in voided, voided

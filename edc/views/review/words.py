@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from edc.audit import DERIVED_ON_CREATE, FROM_SCHEDULE
 from edc.read.review import Review
 from edc.services.base import FIELD_WORDS
 from edc.services.language import entry_name, label_of
@@ -20,6 +21,10 @@ from edc.views.shared import results_definition, study
 # Infusion columns in a nurse's words.
 INFUSION_WORDS = {"date": _l("Infusion date"), "weight_kg": _l("Weight (kg)"),
                   "product_lot": _l("Product lot"), "volume_ml": _l("Volume (mL)")}
+
+# A visit's columns the schedule sets (its days and what they count from): moved together when an
+# infusion date is corrected, so named together.
+SCHEDULED_DAYS = FROM_SCHEDULE["visit"] | DERIVED_ON_CREATE["visit"]
 
 # A visit's columns a query may ask about, in a nurse's words.
 VISIT_WORDS = {"actual_date": _l("sample date"), "suggested_date": _l("suggested day"),
@@ -72,19 +77,29 @@ def record_words(review: Review, entity: str, entity_id: int, field: str) -> str
 
 
 def reason_words(review: Review, stored: str | None) -> tuple[str, str]:
-    """Who changed what, from a stored reason ("nurse: result 12 value, ...")."""
+    """Who changed what, from a stored reason ("nurse: result 12 value, ..."). Visits whose
+    days moved with the schedule (an infusion date corrected) are named once, together, in
+    the order of the schedule."""
     if not stored:
         return "", ""
     who, _sep, rest = stored.partition(": ")
     parts = []
+    moved: set[int] = set()
     for item in rest.split(", "):
         pieces = item.split(" ")
         if len(pieces) == 3 and pieces[1].isdigit():
+            if pieces[0] == "visit" and pieces[2] in SCHEDULED_DAYS:
+                moved.add(int(pieces[1]))
+                continue
             text = record_words(review, pieces[0], int(pieces[1]), pieces[2])
         else:
             text = item
         if text not in parts:
             parts.append(text)
+    if moved:
+        codes = [v.code for v in sorted(review.participant.visits,
+                                        key=lambda v: (v.target_date, v.code)) if v.id in moved]
+        parts.append(_("the days of %(visits)s, with the schedule", visits=", ".join(codes)))
     return who, _("; ").join(parts)
 
 
