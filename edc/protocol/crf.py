@@ -83,6 +83,8 @@ class Choice:
     label: str
     label_zh: str
     alone: bool = False  # in a multichoice, chosen only with no other code ("None")
+    # A reason for leaving the study after which nothing is recorded (consent withdrawn, death).
+    ends_records: bool = False
 
 
 @dataclass(frozen=True)
@@ -358,7 +360,8 @@ def _choice_lists(top: TomlTable) -> dict[str, ChoiceList]:
             raise table.fail(str(name), name, "a list name of letters, digits and _")
         options = tuple(
             Choice(code=c.text("code", pattern=r"[A-Za-z0-9_-]{1,16}"), label=c.text("label"),
-                   label_zh=c.text("label_zh"), alone=c.flag("alone"))
+                   label_zh=c.text("label_zh"), alone=c.flag("alone"),
+                   ends_records=c.flag("ends_records"))
             for c in table.tables(name))
         codes = [c.code for c in options]
         if len(set(codes)) != len(codes):

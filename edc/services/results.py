@@ -32,6 +32,7 @@ from edc.services.base import (
 )
 from edc.services.language import label_of, qualifier
 from edc.services.queries import raise_automatic_queries
+from edc.services.termination import records_end
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,15 @@ def save_results(ctx: Context, visit: Visit, data: ResultsData, *, expected_vers
     elif data.sample_date < visit.participant.date_of_birth:
         errors.add("sample_date", _("The sample date %(day)s is before the date of birth.",
                                     day=data.sample_date.isoformat()))
+    elif (visit.kind == VisitKind.SCHEDULED and visit.anchor_date is not None
+          and data.sample_date < visit.anchor_date):
+        errors.add("sample_date", _(
+            "The sample date %(day)s is before infusion %(n)s (%(anchor)s), from which %(code)s "
+            "counts: a follow-up sample is taken after it. A sample from before the infusions "
+            "belongs to the screening visit.", day=data.sample_date.isoformat(),
+            n=visit.anchor_infusion, anchor=visit.anchor_date.isoformat(), code=visit.code))
+    elif (ended := records_end(ctx, visit.participant)) and data.sample_date > ended:
+        errors.add("sample_date", _after_the_end(visit.participant, data.sample_date, ended))
     height = _number_of(data, form.by_role("height").key)
     weight = _number_of(data, form.by_role("weight").key)
     bsa = bsa_mosteller(weight, height) if height and weight and height > 0 and weight > 0 \
@@ -291,6 +301,12 @@ def complete_if_last_visit(participant: Participant) -> None:
         participant.status = ParticipantStatus.COMPLETED
 
 
+def _after_the_end(participant: Participant, day: date, ended: date) -> str:
+    return _("%(day)s is after %(code)s left the study on %(ended)s (%(why)s): nothing from "
+             "after that day is recorded.", day=day.isoformat(), code=participant.code,
+             ended=ended.isoformat(), why=participant.withdrawn_reason)
+
+
 def add_visit(ctx: Context, participant: Participant, kind: str, on: date | None, reason: str,
               *, expected_version: int | None = None) -> Visit:
     """Add a screening (baseline) visit or an unscheduled visit between scheduled ones.
@@ -302,6 +318,7 @@ def add_visit(ctx: Context, participant: Participant, kind: str, on: date | None
     check_version(session, participant, expected_version, participant.code)
     reason = reason.strip()
     errors = Errors()
+    ended = records_end(ctx, participant)
     if kind == VisitKind.UNSCHEDULED:
         if on is None:
             errors.add("date", _("Enter the visit date."))
@@ -309,6 +326,8 @@ def add_visit(ctx: Context, participant: Participant, kind: str, on: date | None
             errors.add("date", _("The visit date %(day)s is before the consent date (%(consent)s). "
                                  "Enter a day from the consent date on.", day=on.isoformat(),
                                  consent=participant.consent_date.isoformat()))
+        elif ended and on > ended:
+            errors.add("date", _after_the_end(participant, on, ended))
         elif on > today + HORIZON:
             errors.add("date", _("The visit date %(day)s is more than a year after today. Enter "
                                  "a day up to %(latest)s.", day=on.isoformat(),

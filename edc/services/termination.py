@@ -74,6 +74,24 @@ def _check_reason(errors: Errors, ctx: Context, participant: Participant,
                                start=label_of(start), start_day=ended.isoformat()))
 
 
+def records_end(ctx: Context, participant: Participant) -> date | None:
+    """The day after which nothing is recorded for a child: the termination date of one who
+    left for a reason that ends the records (forms/termination.toml: consent withdrawn, death);
+    None for any other child."""
+    if participant.status != ParticipantStatus.WITHDRAWN:
+        return None
+    log = ctx.study.termination
+    entry = ctx.session.scalars(select(LogEntry).where(
+        LogEntry.participant_id == participant.id, LogEntry.form == log.name,
+        LogEntry.removed_reason.is_(None))).first()
+    if entry is None:
+        return None
+    category = log.form.by_role("category")
+    reason = entry.values.get(category.key)
+    ends = any(c.code == reason and c.ends_records for c in category.choices.choices)
+    return entry.start_date if ends else None
+
+
 def termination_summary(form: CaseReportForm, values: Mapping[str, Any]) -> str:
     """The reason in a line (its category, then the words given), in the reader's language."""
     category, detail = form.by_role("category"), form.by_role("detail")

@@ -919,3 +919,19 @@ def test_a_shared_change_names_the_other_value_in_its_unit_and_the_same_value_is
     assert ("Someone else changed Serum creatinine too; theirs is 45 µmol/L. Keep yours or "
             "type theirs, then save.") in text
     assert "Someone else changed UPCR too" not in text  # both typed 0.5 mg/mg
+
+
+def test_a_follow_up_sample_from_before_its_infusion_is_refused(app: Flask, nurse,
+                                                                  scheduled: int) -> None:
+    """W02 counts from infusion 2: a sample dated before it cannot be an outcome of the
+    treatment (the screening visit holds the samples from before)."""
+    w02 = visits_of(app, scheduled)["W02"]
+    anchor = w02.anchor_date
+    before = date.fromordinal(anchor.toordinal() - 1).isoformat()
+    shown = refused(app, nurse, w02.id, sample_date=before)
+    assert shown.errors["sample_date"] == [
+        f"The sample date {before} is before infusion 2 ({anchor.isoformat()}), from which W02 "
+        "counts: a follow-up sample is taken after it. A sample from before the infusions "
+        "belongs to the screening visit."]
+    saved(nurse, w02.id, sample_date=anchor.isoformat())  # the day of the infusion is after it
+    assert stored_visit(app, w02.id).actual_date == anchor

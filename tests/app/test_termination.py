@@ -20,6 +20,7 @@ from tests.support.audit import audit_count, audit_rows
 from tests.support.forms import withdrawal_form
 from tests.support.pages import page
 from tests.support.records import participant, visits_of
+from tests.support.results import add_visit, refused, saved
 
 FEVER = {"term": "Fever", "onset_date": "2026-03-02", "end_date": "2026-03-03",
          "ongoing": "no", "grade": "2", "serious": "no", "relation": "PROBABLE",
@@ -281,3 +282,35 @@ def test_visits_are_missed_up_to_the_termination_date_and_cancelled_after_it(
     w04 = [(r.field, r.old, r.new, r.reason) for r in audit_rows(
         app, entity="visit", entity_id=statuses["W04"].id) if r.reason == "Date misread"]
     assert ("status", "cancelled", "missed", "Date misread") in w04
+
+
+@pytest.mark.parametrize(("reason", "ends"), [("CONSENT", True), ("DEATH", True),
+                                               ("LOST", False), ("INVESTIGATOR", False)])
+def test_nothing_dated_after_consent_is_withdrawn_or_death_is_recorded(
+        app: Flask, nurse: FlaskClient, scheduled: int, reason: str, ends: bool) -> None:
+    """After consent is withdrawn (or the child died) nothing from after the termination date
+    goes into the record; a child who left for another reason may still come for a check."""
+    assert withdraw(nurse, scheduled, reason=reason, detail="", termination_date="2026-04-10",
+                    last_contact="2026-04-10").status_code == 302
+    summary = {"CONSENT": "Consent withdrawn", "DEATH": "Death", "LOST": "Lost to follow-up",
+               "INVESTIGATOR": "Investigator's decision"}[reason]
+    later = add_visit(nurse, scheduled, kind="unscheduled", date="2026-04-20",
+                      reason="Family called")
+    if ends:
+        assert later.status_code == 422
+        assert page(later).errors["date"] == [
+            f"2026-04-20 is after AS-001 left the study on 2026-04-10 ({summary}): nothing "
+            "from after that day is recorded."]
+        assert "U01" not in visits_of(app, scheduled)
+    else:
+        assert later.status_code == 302
+    # A visit from before they left is still recorded, with its samples up to that day.
+    assert add_visit(nurse, scheduled, kind="unscheduled", date="2026-04-08",
+                     reason="Fever").status_code == 302
+    early = visits_of(app, scheduled)["U02" if not ends else "U01"].id
+    if ends:
+        shown = refused(app, nurse, early, sample_date="2026-04-12")
+        assert shown.errors["sample_date"] == [
+            f"2026-04-12 is after AS-001 left the study on 2026-04-10 ({summary}): nothing "
+            "from after that day is recorded."]
+    saved(nurse, early, sample_date="2026-04-08")
