@@ -85,6 +85,8 @@ class Participant(Base):
         CheckConstraint(f"status IN {PARTICIPANT_STATUSES!r}", name="status"),
         # The children still to be infused (no anchoring infusion yet), not every child.
         Index("ix_participant_awaiting", "anchor_infusion", "status"),
+        # The children whose follow-up ended (completed, withdrawn), by code: casebooks to sign.
+        Index("ix_participant_status_code", "status", "code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, union_all
 from sqlalchemy.orm import Session
 
 from edc.models import (
@@ -24,7 +25,7 @@ from edc.models import (
     Visit,
 )
 from edc.models.audit import FieldChange
-from edc.protocol.codes import QueryStatus, VisitStatus
+from edc.protocol.codes import ParticipantStatus, QueryStatus, VisitStatus
 from edc.read import history
 from edc.read.participants import load_participant
 
@@ -152,6 +153,41 @@ def progress_by_child(session: Session, ids: Sequence[int]) -> dict[int, Progres
             verified[pid] = verified.get(pid, 0) + 1
     return {pid: Progress(verified.get(pid, 0), len(records))
             for pid, records in entered.items()}
+
+
+# A child's follow-up is over: their casebook is complete and waits for the signature.
+ENDED = (ParticipantStatus.COMPLETED, ParticipantStatus.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class ToSign:
+    """A casebook waiting for the investigator's signature: the child's follow-up ended and it
+    was never signed, or its signature was voided by a later change."""
+
+    participant_id: int
+    code: str
+    status: str
+    voided_at: datetime | None  # when the last signature was voided; None: never signed
+
+
+def to_sign(session: Session, limit: int) -> tuple[list[ToSign], int]:
+    """The casebooks waiting for a signature, voided ones first, then by code (at most
+    `limit`), and how many there are in all: two queries, each reading the ended children and
+    the voided signatures by their indexes."""
+    in_force = exists().where(Signature.participant_id == Participant.id,
+                              Signature.voided_at.is_(None))
+    voided = select(Signature.participant_id).where(Signature.voided_at.is_not(None))
+    columns = (Participant.id, Participant.code, Participant.status)
+    waiting = union_all(
+        select(*columns).where(Participant.id.in_(voided), ~in_force),
+        select(*columns).where(Participant.status.in_(ENDED), ~in_force,
+                               Participant.id.not_in(voided))).subquery()
+    last_voided = (select(func.max(Signature.voided_at))
+                   .where(Signature.participant_id == waiting.c.id).scalar_subquery())
+    rows = session.execute(select(waiting.c.id, waiting.c.code, waiting.c.status, last_voided)
+                           .order_by(last_voided.is_(None), waiting.c.code).limit(limit))
+    total = session.scalar(select(func.count()).select_from(waiting)) or 0
+    return [ToSign(*row) for row in rows], total
 
 
 @dataclass(frozen=True)

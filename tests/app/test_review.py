@@ -441,3 +441,33 @@ def test_a_corrected_infusion_date_voids_the_signature_naming_the_moved_visits_o
     moved = voided.split("the days of ")[1].split(", with the schedule")[0].split(", ")
     assert moved == [code for code in in_order if code in moved] and planned <= set(moved)
     assert "anchor" not in voided and "target" not in voided, voided
+
+
+def test_the_investigators_worklist_lists_the_casebooks_to_sign(app: Flask, as_role,
+                                                                child: int) -> None:
+    """A child whose follow-up ended waits for the signature; signing takes it off the list; a
+    later change voids the signature and puts it back, first."""
+    investigator, nurse = as_role("investigator"), as_role("nurse")
+    done = factories.child(app, "completed", "AS-002")
+    factories.child(app, "withdrawn", "AS-003")
+    factories.child(app, "scheduled", "AS-004")  # still in follow-up: not yet
+
+    def listed() -> list[str]:
+        section = re.search(r'<section id="to-sign">.*?</section>',
+                            investigator.get("/").text, re.S).group(0)
+        return [" | ".join(" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+                           for cell in re.findall(r"<td>(.*?)</td>", row, re.S))
+                for row in re.findall(r"<tr data-to-sign=.*?</tr>", section, re.S)]
+
+    follow_up_ended = "Follow-up ended; not signed yet | Sign the casebook"
+    assert listed() == [f"AS-002 | completed | {follow_up_ended}",
+                        f"AS-003 | withdrawn | {follow_up_ended}"]
+    assert 'id="to-sign"' not in nurse.get("/").text  # only who signs is asked to
+    assert sign(investigator, done).status_code == 302
+    assert sign(investigator, child).status_code == 302  # in follow-up, signed by choice
+    assert listed() == [f"AS-003 | withdrawn | {follow_up_ended}"]
+    factories.log_entry(app, child, "adverse_events", {**FEVER, "term": "Headache"})
+    [voided] = listed()[:1]
+    assert voided.startswith("AS-001 | enrolled | Signature voided on ") and voided.endswith(
+        "by a later change | Sign the casebook")
+    assert listed()[1:] == [f"AS-003 | withdrawn | {follow_up_ended}"]

@@ -149,10 +149,15 @@ def _loaded(participant: Any, entries: Any = (), signatures: bool = True) -> Rev
     return reads.marks_of(db.session(), participant, list(entries), signatures=signatures)
 
 
+# The worklist shows the first of the casebooks to sign; the rest are counted.
+WORKLIST_ROWS = 20
+
+
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
     """What the small parts on other pages read: each only when a page includes it."""
     return {
+        "casebooks_to_sign": lambda: reads.to_sign(db.session(), WORKLIST_ROWS),
         "review_progress": _progress,
         "review_of": _loaded,
         "review_cleared": lambda review, mark: cleared_words(review, mark),
