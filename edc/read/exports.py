@@ -10,7 +10,7 @@ from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from edc.audit import SECURITY_ENTITIES
-from edc.models import AuditEvent
+from edc.models import AuditEvent, Participant
 from edc.permissions import Action, may
 from edc.read import blinding, history
 
@@ -18,8 +18,11 @@ from edc.read import blinding, history
 # why, once per save), then the stored row (audit_event) and the field it tells. A created or
 # deleted record is one stored row holding all its values: it is told one line per value, and
 # those lines share their audit_event_id (the pair audit_event_id, field is unique).
+# The child is named by its code beside its id, so a monitor finds a child's lines by the code
+# every page and dataset uses.
 AUDIT_COLUMNS = ("audit_entry_id", "at", "username", "reason", "audit_event_id", "action",
-                 "entity", "entity_id", "participant_id", "field", "old", "new")
+                 "entity", "entity_id", "participant_id", "participant_code", "field", "old",
+                 "new")
 _ATTRIBUTES = tuple({"audit_entry_id": "entry_id", "audit_event_id": "id"}.get(name, name)
                     for name in AUDIT_COLUMNS)
 BATCH = 1000
@@ -34,6 +37,8 @@ def audit_rows(session: Session, role: str) -> Iterator[tuple[Any, ...]]:
         SECURITY_ENTITIES)
     query = (select(AuditEvent).where(blinding.visible_audit(role), security)
              .order_by(AuditEvent.id).execution_options(yield_per=BATCH))
+    codes = dict(session.execute(select(Participant.id, Participant.code)).all())
     for change in history.stream(session, query):
-        yield tuple(getattr(change, name).isoformat() if name == "at"
+        yield tuple(change.at.isoformat() if name == "at"
+                    else codes.get(change.participant_id) if name == "participant_code"
                     else getattr(change, name) for name in _ATTRIBUTES)

@@ -66,8 +66,8 @@ def test_each_line_names_its_save_and_stored_row_and_none_repeats(
     ids = small_trial(app)
     rows = list(csv.DictReader(io.StringIO(audit_csv(app))))
     assert list(rows[0]) == ["audit_entry_id", "at", "username", "reason", "audit_event_id",
-                             "action", "entity", "entity_id", "participant_id", "field", "old",
-                             "new"]
+                             "action", "entity", "entity_id", "participant_id",
+                             "participant_code", "field", "old", "new"]
     keys = [(r["audit_event_id"], r["field"]) for r in rows]
     assert len(keys) == len(set(keys))  # one line per stored row and field: none repeated
     # AS-003's enrolment: one save, one stored row holding every value entered; the export
@@ -84,6 +84,8 @@ def test_each_line_names_its_save_and_stored_row_and_none_repeats(
         name: value for name, value in json.loads(stored.new).items() if value is not None}
     assert {r["field"]: r["new"] for r in enrolment}["code"] == "AS-003"
     assert {(r["username"], r["reason"]) for r in enrolment} == {("nurse", "Enrolment")}
+    assert {(r["participant_id"], r["participant_code"]) for r in enrolment} == {
+        (str(ids["AS-003"]), "AS-003")}
     # A save of many records (a visit's results): one save, one stored row per result.
     saves = {}
     for r in rows:

@@ -75,11 +75,13 @@ def test_the_commands_write_named_files_and_are_audited(app: Flask, runner, tmp_
     assert NAME.fullmatch(blinded.name) and "-unblinded-" in unblinded.name
     header, *rows = read(blinded)
     assert header == ["audit_entry_id", "at", "username", "reason", "audit_event_id", "action",
-                      "entity", "entity_id", "participant_id", "field", "old", "new"]
+                      "entity", "entity_id", "participant_id", "participant_code", "field", "old",
+                      "new"]
     assert not [row for row in rows if row[6] == "allocation"]
     assert [row for row in read(unblinded)[1:] if row[6] == "allocation"]
     arms = {arm.code for arm in app.extensions["edc_study"].arms}
-    assert not [row for row in rows if row[11] in arms or row[10] in arms]
+    old, new, field = (header.index(name) for name in ("old", "new", "field"))
+    assert not [row for row in rows if row[new] in arms or row[old] in arms]
     with app.app_context():
         exports = list(db.session().scalars(select(AuditEvent).where(
             AuditEvent.action == "export").order_by(AuditEvent.id)))
@@ -92,7 +94,7 @@ def test_the_commands_write_named_files_and_are_audited(app: Flask, runner, tmp_
     stored = stored_rows(app, AuditEvent.entity != "allocation", AuditEvent.id < exports[1].id)
     assert {int(row[4]) for row in rows} == {r.id for r in stored}
     assert {int(row[0]) for row in rows} == {r.entry_id for r in stored}
-    assert len(rows) > len(stored) and all(row[9] for row in rows if row[5] == "create")
+    assert len(rows) > len(stored) and all(row[field] for row in rows if row[5] == "create")
 
 
 def test_the_command_writes_every_tabular_format_whole_under_its_name(
