@@ -1,6 +1,7 @@
 """The outcome summary for the data monitoring committee: per follow-up visit, how many children
 have data, how many are in complete, partial or no proteinuria remission, in hematuria
-remission, with improved renal function, and how many are missing, each as a proportion with
+remission, with improved renal function, how many were measured but cannot be judged (no
+baseline) and how many are missing, each as a proportion with
 its 95 % Wilson interval. Pure: the children's trends come in, counts go out.
 """
 
@@ -63,7 +64,8 @@ class VisitSummary:
     no_remission: Proportion
     hematuria: Proportion  # in remission, of those assessed
     renal: Proportion  # improved, of those assessed
-    missing: Proportion  # due without a judged proteinuria outcome, of those due
+    not_assessable: Proportion  # due and measured, but no baseline to judge by, of those due
+    missing: Proportion  # due without a proteinuria measurement, of those due
 
 
 def summarise(codes: Sequence[str],
@@ -85,6 +87,8 @@ def summarise(codes: Sequence[str],
             hematuria=Proportion(sum(c.hematuria == "remission" for c in hematuria),
                                  len(hematuria)),
             renal=Proportion(sum(c.renal_function == "improved" for c in renal), len(renal)),
-            missing=Proportion(len(at) - n, len(at)),
+            not_assessable=Proportion(sum(c.proteinuria == "not_assessable" for c in at),
+                                      len(at)),
+            missing=Proportion(sum(c.proteinuria is None for c in at), len(at)),
         ))
     return found

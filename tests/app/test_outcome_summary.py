@@ -78,3 +78,21 @@ def test_the_page_runs_the_same_queries_for_few_and_more_children(
     for code in ("AS-002", "AS-003"):
         child_with_w02(app, code, "0.3")
     assert queries_for(app, monitor, "/outcomes") == few
+
+
+def test_a_child_measured_without_a_baseline_is_not_assessable_not_missing(
+        app: Flask, allocation: None, as_role: Any) -> None:
+    child_with_w02(app, "AS-001", "0.15")
+    # AS-002 had no screening visit: its W02 is measured, with nothing to judge it against.
+    pid = factories.child(app, "enrolled", "AS-002")
+    factories.infuse(app, pid, 1, INFUSION_1)
+    factories.infuse(app, pid, 2, INFUSION_2)
+    factories.enter_results(app, pid, "W02", factories.targets(app, pid)["W02"],
+                            upcr=("0.3", "mg/mg"))
+    shown = page(as_role("monitor").get("/outcomes"))
+    assert "Renal function improved Not assessable Missing data" in shown.text
+    w02 = next(row for row in shown.table_rows if row and row[0] == "W02")
+    assert w02[1:3] == ["2", "1"] and w02[-2:] == ["1/2 (50 %, 9–91 %)", "0/2 (0 %, 0–66 %)"]
+    w04 = next(row for row in shown.table_rows if row and row[0] == "W04")
+    assert w04[-2:] == ["0/2 (0 %, 0–66 %)", "2/2 (100 %, 34–100 %)"]
+    assert "Not assessable: due and measured, but without a baseline" in shown.text

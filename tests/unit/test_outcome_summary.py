@@ -38,12 +38,14 @@ def test_each_visit_counts_the_children_due_those_judged_and_those_missing() -> 
          "W04": ChildAtVisit(True, "partial", "none", "not_improved")},
         {"W02": ChildAtVisit(True, "none", "not_assessable", None),
          "W04": ChildAtVisit(True, None)},  # due, nothing measured: missing
-        {"W02": ChildAtVisit(True, "not_assessable"),  # no baseline: missing from the judged
+        {"W02": ChildAtVisit(True, "not_assessable"),  # no baseline: not judged, not missing
          "W04": ChildAtVisit(False)},  # not due yet: left out
     ]
     w02, w04 = summarise(["W02", "W04"], children)
     assert (w02.due, w02.with_data) == (3, 2)
     assert (w02.complete.x, w02.partial.x, w02.no_remission.x, w02.complete.n) == (1, 0, 1, 2)
     assert (w02.hematuria.x, w02.hematuria.n, w02.renal.x, w02.renal.n) == (1, 1, 1, 1)
-    assert (w02.missing.x, w02.missing.n) == (1, 3)
+    assert (w02.not_assessable.x, w02.not_assessable.n) == (1, 3)
+    assert (w02.missing.x, w02.missing.n) == (0, 3)
     assert (w04.due, w04.with_data, w04.partial.x, w04.missing.x) == (2, 1, 1, 1)
+    assert w04.not_assessable.x == 0

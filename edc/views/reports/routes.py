@@ -25,7 +25,8 @@ from edc.views.shared import clock, context, permission_required, results_defini
 
 bp = Blueprint("reports", __name__)
 
-MEASURES = ("complete", "partial", "no_remission", "hematuria", "renal", "missing")
+MEASURES = ("complete", "partial", "no_remission", "hematuria", "renal", "not_assessable",
+            "missing")
 
 
 def _summary() -> Any:
