@@ -1,8 +1,8 @@
 """The outcome summary for the data monitoring committee: per follow-up visit, how many children
 have data, how many are in complete, partial or no proteinuria remission, in hematuria
 remission, with improved renal function, how many were measured but cannot be judged (no
-baseline) and how many are missing, each as a proportion with
-its 95 % Wilson interval. Pure: the children's trends come in, counts go out.
+baseline) and how many are missing, each as a proportion with its 95 % Wilson interval. Pure:
+the children's trends come in, counts go out.
 """
 
 from __future__ import annotations
