@@ -126,6 +126,11 @@ def _acts_blinded(ctx: Context) -> bool:
     return isinstance(ctx.actor, User) and blinded(ctx.actor.role)
 
 
+def _roles_given(ctx: Context) -> list[str]:
+    """The roles the actor may give: a blinded person none that sees the arms."""
+    return [role for role in ROLES if blinded(role) or not _acts_blinded(ctx)]
+
+
 def _refuse_unblinded(ctx: Context, username: str, field: str, asked: str,
                       message: str) -> None:
     """Keep a blinded person's attempt at an unblinded account in the trail and refuse it with
@@ -200,7 +205,7 @@ def create_user(ctx: Context, username: str, role: str, password: str,
             errors.add("username", _("User %(name)s already exists.", name=same))
     if role not in ROLES:
         errors.add("role", _("Got role %(role)r. Expected one of: %(roles)s.", role=role,
-                             roles=", ".join(ROLES)))
+                             roles=", ".join(_roles_given(ctx))))
     for problem in password_problems(password, username):
         errors.add("password", problem)
     name = _full_name(errors, full_name)
@@ -402,7 +407,7 @@ def change_role(ctx: Context, user: User, role: str, reason: str,
     _check_state(user, expected_role, user.role)
     if role not in ROLES:
         raise Refused({"role": [_("Got role %(role)r. Expected one of: %(roles)s.", role=role,
-                                  roles=", ".join(ROLES))]})
+                                  roles=", ".join(_roles_given(ctx)))]})
     _refuse_unblinded_role(ctx, user, role)
     reason = _reason(reason)
     if role == user.role:

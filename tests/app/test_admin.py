@@ -325,3 +325,12 @@ def test_an_account_is_made_with_its_persons_name_and_the_name_is_corrected_with
     assert stale.status_code == 422
     assert "was changed by someone else after you opened this page" in page(stale).text
     assert user(app, "wang.li").full_name == "王莉 Wang Li"
+
+
+def test_a_role_not_in_the_list_names_only_the_roles_the_administrator_may_give(
+        app: Flask, admin: FlaskClient) -> None:
+    refused = change(admin, app, "nurse", "role", role="head-nurse", reason="Promoted")
+    assert refused.status_code == 422
+    assert page(refused).errors[f"u{user(app, 'nurse').id}-role-role"] == [
+        "Got role 'head-nurse'. Expected one of: admin, investigator, nurse, monitor."]
+    assert user(app, "nurse").role == "nurse"
