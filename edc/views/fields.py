@@ -268,13 +268,19 @@ def required(message: Any) -> list[Any]:
     return [Required(message=message)]
 
 
-def posted_version(text: Any) -> int | None:
-    """A form's hidden version as posted: None when the form carried none (nothing to check),
-    -1 for anything but a whole number (a version no record has, so the save is refused)."""
+def posted_version(text: Any) -> int:
+    """A form's hidden version as posted, or -1 when it is missing, blank or not a whole number:
+    a version no record has, so the save is refused as stale. A form without its version (a
+    crafted request, a form saved from an old page) never skips the check."""
     text = str(text or "").strip()
-    if not text:
-        return None
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else -1
+
+
+def field_version(field: Any) -> int:
+    """The version a form's hidden field carries as the request posted it (posted_version): a
+    value the form was filled with from the stored record (obj=, data=) is not a posted one, so
+    a post without the field is refused as stale too."""
+    return posted_version(field.data if field.raw_data else None)
 
 
 class VersionedForm(Form):
@@ -283,8 +289,9 @@ class VersionedForm(Form):
 
     version = HiddenField()
 
-    def expected_version(self) -> int | None:
-        return posted_version(self.version.data)
+    def expected_version(self) -> int:
+        """The version the form was opened on; -1 (refused as stale) when none was posted."""
+        return field_version(self.version)
 
 
 TIME = re.compile(r"([01]?\d|2[0-3]):[0-5]\d", re.ASCII)

@@ -18,6 +18,7 @@ from edc.models import AuditEvent, LogEntry
 from tests.support import factories
 from tests.support.audit import audit_rows
 from tests.support.factories import INFUSION_1
+from tests.support.forms import submit
 from tests.support.pages import html_of, page
 
 FEVER = {"term": "Fever", "onset_date": "2026-03-02", "end_date": "2026-03-03",
@@ -170,7 +171,7 @@ def test_a_serious_event_is_on_every_staff_page_until_an_investigator_acknowledg
     assert "Serious adverse events waiting" not in page(as_role("nurse").get("/")).text
     assert [row[:4] for row in trail(app) if row[1] == "acknowledged_by"] == [
         ("investigator", "acknowledged_by", None, "investigator")]
-    again = investigator.post(entry_url(pid) + "/acknowledge", data={}, follow_redirects=True)
+    again = submit(investigator, entry_url(pid) + "/acknowledge", follow_redirects=True)
     assert ("error", "investigator acknowledged this event already.") in page(again).flashes
 
 
@@ -439,7 +440,7 @@ def test_a_serious_event_acknowledged_then_not_serious_then_serious_again_alerts
         app: Flask, as_role: Any, pid: int) -> None:
     nurse, investigator = as_role("nurse"), as_role("investigator")
     record(nurse, pid, HOSPITALISED)
-    investigator.post(entry_url(pid) + "/acknowledge", data={})
+    submit(investigator, entry_url(pid) + "/acknowledge")
     for serious, criteria in (("no", []), ("yes", ["AESHOSP"])):
         nurse.post(entry_url(pid), data={**HOSPITALISED, "serious": serious,
                                          "serious_criteria": criteria, "reason": "Reviewed",

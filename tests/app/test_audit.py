@@ -18,7 +18,7 @@ from edc import db
 from edc.audit import IdentityChanged, UnauditedWrite, audited
 from edc.models import AuditEvent, Infusion, Participant, Result, Visit
 from tests.support.audit import audit_rows, stored_rows
-from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
+from tests.support.forms import enrolment_form, infusion_form, results_form, submit, withdrawal_form
 from tests.support.pages import page
 from tests.support.queries import queries_for
 from tests.support.records import visit_id as find_visit
@@ -114,7 +114,7 @@ def test_a_correction_writes_update_rows_with_old_new_and_the_reason(
     app: Flask, nurse: FlaskClient, scheduled: int
 ) -> None:
     before = {r.id for r in audit_rows(app)}
-    response = nurse.post(f"/participants/{scheduled}/infusions/1", data=infusion_form(
+    response = submit(nurse, f"/participants/{scheduled}/infusions/1", infusion_form(
         product_lot="UC-2026-018", weight_kg="25", reason="Lot number mistyped"))
     assert response.status_code == 302, response.text
     rows = [r for r in audit_rows(app) if r.id not in before]
@@ -342,7 +342,7 @@ def _shanghai(at: datetime) -> str:
 def test_history_shows_one_entry_per_save_with_its_time_in_shanghai_who_and_reason(
     app: Flask, nurse: FlaskClient, scheduled: int
 ) -> None:
-    response = nurse.post(f"/participants/{scheduled}/infusions/1", data=infusion_form(
+    response = submit(nurse, f"/participants/{scheduled}/infusions/1", infusion_form(
         product_lot="UC-2026-018", reason="Lot number mistyped"))
     assert response.status_code == 302, response.text
     page = nurse.get(f"/participants/{scheduled}/history")
@@ -405,7 +405,7 @@ def monitored(app: Flask, nurse: FlaskClient, scheduled: int) -> int:
         reason="Lab re-issued the report"))
     assert response.status_code == 302, response.text
     for form in ({"date": "2026-05-11"}, {"date": "2026-05-13", "time": "09:30"}):
-        assert nurse.post(f"/visits/{w08}/book", data=form).status_code == 302
+        assert submit(nurse, f"/visits/{w08}/book", form).status_code == 302
     return scheduled
 
 
@@ -520,8 +520,8 @@ def test_history_page_runs_the_same_queries_for_a_short_and_a_long_history(
         assert nurse.post(f"/visits/{visit}", data=results_form(nurse, visit)).status_code == 302
         assert nurse.post(f"/visits/{visit}", data=results_form(
             nurse, visit, creatinine=("41", "umol/L"), reason="Typo")).status_code == 302
-    nurse.post(f"/participants/{scheduled}/visits",
-               data={"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"})
+    submit(nurse, f"/participants/{scheduled}/visits",
+           {"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"})
     assert queries_for(app, nurse, url) == short
     assert queries_for(app, nurse, url + "?visit=W04") == short
     assert queries_for(app, as_role("unblinded"), url) == short
@@ -531,7 +531,7 @@ def test_history_tells_a_moved_infusion_and_the_visits_it_moved_one_line_each(
     app: Flask, nurse: FlaskClient, scheduled: int
 ) -> None:
     # Infusion 2 was on 18 March, not 16: every planned visit moves two days.
-    response = nurse.post(f"/participants/{scheduled}/infusions/2", data=infusion_form(
+    response = submit(nurse, f"/participants/{scheduled}/infusions/2", infusion_form(
         date="2026-03-18", reason="Date mistyped", confirmed="2026-03-18"))
     assert response.status_code == 302, response.text
     when, who, reason, lines = _history(nurse.get(f"/participants/{scheduled}/history").text)[0]
@@ -544,11 +544,11 @@ def test_history_tells_a_moved_infusion_and_the_visits_it_moved_one_line_each(
 def test_history_tells_a_missed_visit_a_calendar_link_and_a_withdrawal_in_words(
     app: Flask, nurse: FlaskClient, scheduled: int
 ) -> None:
-    assert nurse.post(f"/visits/{find_visit(app, scheduled, 'W02')}/missed",
-                      data={"reason": "Flu"}).status_code == 302
-    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
-    assert nurse.post(f"/participants/{scheduled}/withdraw",
-                      data=withdrawal_form()).status_code == 302
+    assert submit(nurse, f"/visits/{find_visit(app, scheduled, 'W02')}/missed",
+                  {"reason": "Flu"}).status_code == 302
+    assert submit(nurse, f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert submit(nurse, f"/participants/{scheduled}/withdraw",
+                  withdrawal_form()).status_code == 302
     saves = _history(nurse.get(f"/participants/{scheduled}/history").text)
     withdrawal, link, missed = ((reason, lines) for _when, _who, reason, lines in saves[:3])
     assert missed == ("Flu", ["W02 status planned → missed"])

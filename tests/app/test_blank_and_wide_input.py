@@ -18,7 +18,7 @@ from sqlalchemy import select
 from edc import db
 from edc.models import Infusion, Participant, Result, Visit
 from tests.support.audit import audit_count
-from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
+from tests.support.forms import enrolment_form, infusion_form, results_form, submit, withdrawal_form
 from tests.support.records import visit_id
 
 BLANKS = [" ", "\t", "\u00a0", "\u3000", "\u3000\u3000", " \u3000\t\u00a0 "]
@@ -78,7 +78,7 @@ def test_a_blank_booking_date_gets_its_own_message_and_nothing_is_booked(
         app, nurse, scheduled, blank) -> None:
     w08 = visit_id(app, scheduled, "W08")
     before = audit_count(app)
-    response = nurse.post(f"/visits/{w08}/book", data={"date": blank, "time": "10:15"})
+    response = submit(nurse, f"/visits/{w08}/book", {"date": blank, "time": "10:15"})
     assert response.status_code == 422, response.text[:300]
     assert "Enter the appointment date." in response.text
     assert 'value="10:15"' in response.text
@@ -101,11 +101,11 @@ def test_a_blank_sample_date_gets_its_own_message_and_no_result_is_saved(
 def test_a_reason_of_only_blanks_is_no_reason(app, nurse, scheduled, blank) -> None:
     w02 = visit_id(app, scheduled, "W02")
     before = audit_count(app)
-    withdraw = nurse.post(f"/participants/{scheduled}/withdraw",
-                          data=withdrawal_form(blank))
+    withdraw = submit(nurse, f"/participants/{scheduled}/withdraw",
+                      withdrawal_form(blank))
     assert withdraw.status_code == 422
     assert "Say why the child leaves the study." in withdraw.text
-    nurse.post(f"/visits/{w02}/missed", data={"reason": blank})
+    submit(nurse, f"/visits/{w02}/missed", {"reason": blank})
     assert audit_count(app) == before
     with app.app_context():
         assert db.session().get(Visit, w02).status == "planned"
@@ -140,8 +140,8 @@ def test_full_width_numbers_and_dates_are_read_as_their_ascii_twins(app, nurse, 
 
 def test_a_full_width_booking_time_and_result_are_read_as_ascii(app, nurse, scheduled) -> None:
     w08 = visit_id(app, scheduled, "W08")
-    response = nurse.post(f"/visits/{w08}/book", data={"date": "２０２６－０５－１２",
-                                                       "time": "９：３０"})
+    response = submit(nurse, f"/visits/{w08}/book", {"date": "２０２６－０５－１２",
+                                                   "time": "９：３０"})
     assert response.status_code == 302, response.text[:500]
     with app.app_context():
         booked = db.session().get(Visit, w08)
@@ -180,7 +180,7 @@ def test_the_ideographic_full_stop_a_chinese_keyboard_types_is_a_decimal_point(
 def test_a_time_with_one_or_two_hour_digits_is_booked(app, nurse, scheduled, typed,
                                                       expected) -> None:
     w08 = visit_id(app, scheduled, "W08")
-    response = nurse.post(f"/visits/{w08}/book", data={"date": "2026-05-12", "time": typed})
+    response = submit(nurse, f"/visits/{w08}/book", {"date": "2026-05-12", "time": typed})
     assert response.status_code == 302, response.text[:500]
     with app.app_context():
         assert db.session().get(Visit, w08).booked_time == expected
@@ -190,7 +190,7 @@ def test_a_time_with_one_or_two_hour_digits_is_booked(app, nurse, scheduled, typ
 def test_an_impossible_time_is_refused_at_the_field(app, nurse, scheduled, typed) -> None:
     w08 = visit_id(app, scheduled, "W08")
     before = audit_count(app)
-    response = nurse.post(f"/visits/{w08}/book", data={"date": "2026-05-12", "time": typed})
+    response = submit(nurse, f"/visits/{w08}/book", {"date": "2026-05-12", "time": typed})
     assert response.status_code == 422
     assert "Expected a time from 00:00 to 23:59, like 09:30." in response.text
     assert audit_count(app) == before

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from edc import db
 from edc.models import AuditEvent, Participant
 from tests.support import factories
-from tests.support.forms import book, withdrawal_form
+from tests.support.forms import book, submit, withdrawal_form
 from tests.support.pages import page
 from tests.support.records import visit, visit_id
 
@@ -90,7 +90,7 @@ def test_a_bad_time_is_refused_at_the_field_and_nothing_is_booked(app, nurse, sc
 def test_only_a_planned_visit_can_be_booked_and_only_by_staff_who_write(
     app, nurse, as_role, scheduled
 ) -> None:
-    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
+    submit(nurse, f"/visits/{visit_id(app, scheduled, 'W02')}/missed", {"reason": "Flu"})
     refused = book(nurse, app, scheduled, "W02", date="2026-03-30")
     assert refused.status_code == 422
     assert visit(app, scheduled, "W02").booked_date is None
@@ -98,11 +98,11 @@ def test_only_a_planned_visit_can_be_booked_and_only_by_staff_who_write(
 
 
 def test_withdrawing_cancels_the_visits_to_come_and_keeps_them(app, nurse, scheduled) -> None:
-    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
-    refused = nurse.post(f"/participants/{scheduled}/withdraw",
-                         data=withdrawal_form(reason=""))
+    submit(nurse, f"/visits/{visit_id(app, scheduled, 'W02')}/missed", {"reason": "Flu"})
+    refused = submit(nurse, f"/participants/{scheduled}/withdraw",
+                     withdrawal_form(reason=""))
     assert refused.status_code == 422
-    response = nurse.post(f"/participants/{scheduled}/withdraw", data=withdrawal_form())
+    response = submit(nurse, f"/participants/{scheduled}/withdraw", withdrawal_form())
     assert response.status_code == 302
     with app.app_context():
         child = db.session().get(Participant, scheduled)
@@ -122,8 +122,8 @@ def test_withdrawing_cancels_the_visits_to_come_and_keeps_them(app, nurse, sched
 def test_a_withdrawal_entered_in_chinese_is_stored_as_written_and_read_in_each_language(
         app, nurse, scheduled) -> None:
     zh = {"Accept-Language": "zh-CN"}
-    nurse.post(f"/participants/{scheduled}/withdraw", headers=zh,
-               data=withdrawal_form("搬家"))
+    submit(nurse, f"/participants/{scheduled}/withdraw",
+           withdrawal_form("搬家"), headers=zh)
     # The reason's category in the language of the nurse who withdrew the child.
     stored = visit(app, scheduled, "W04").missed_reason  # its window closed on 16 April
     assert stored == "Not done before the withdrawal: 其他：搬家"
@@ -137,7 +137,7 @@ def test_a_withdrawal_entered_in_chinese_is_stored_as_written_and_read_in_each_l
 def test_the_calendar_link_works_without_log_in_and_a_revoked_link_answers_404(
     app, nurse, client, scheduled
 ) -> None:
-    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert submit(nurse, f"/participants/{scheduled}/calendar-link").status_code == 302
     page = nurse.get(f"/participants/{scheduled}").text
     first = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", page).group(1)
     assert len(first) >= 22  # at least 128 random bits
@@ -147,13 +147,13 @@ def test_the_calendar_link_works_without_log_in_and_a_revoked_link_answers_404(
     assert feed.data.startswith(b"BEGIN:VCALENDAR\r\n")
     assert b"AS-001" not in feed.data and b"2018-05-10" not in feed.data
 
-    nurse.post(f"/participants/{scheduled}/calendar-link")  # re-issue
+    submit(nurse, f"/participants/{scheduled}/calendar-link")  # re-issue
     second = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
                        nurse.get(f"/participants/{scheduled}").text).group(1)
     assert second != first
     assert client.get(f"/calendar/{first}.ics").status_code == 404
     assert client.get(f"/calendar/{second}.ics").status_code == 200
-    nurse.post(f"/participants/{scheduled}/calendar-link/revoke")
+    submit(nurse, f"/participants/{scheduled}/calendar-link/revoke")
     assert client.get(f"/calendar/{second}.ics").status_code == 404
     assert client.get("/calendar/guess.ics").status_code == 404
     with app.app_context():
@@ -188,7 +188,7 @@ def test_the_printable_card_has_bilingual_dates_the_clinic_phone_and_the_qr_code
     book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30")
     without_link = nurse.get(f"/participants/{scheduled}/card").text
     assert "<svg" not in without_link
-    nurse.post(f"/participants/{scheduled}/calendar-link")
+    submit(nurse, f"/participants/{scheduled}/calendar-link")
     card = nurse.get(f"/participants/{scheduled}/card").text
     w02 = re.search(r'data-visit="W02".*?</tr>', card, re.S).group(0)
     assert "2026年3月30日 星期一" in w02 and "Monday 30 March 2026" in w02
@@ -204,7 +204,7 @@ def test_a_moved_schedule_updates_the_same_events_and_cancelled_visits_stay(
 ) -> None:
     from icalendar import Calendar
 
-    nurse.post(f"/participants/{scheduled}/calendar-link")
+    submit(nurse, f"/participants/{scheduled}/calendar-link")
     token = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
                       nurse.get(f"/participants/{scheduled}").text).group(1)
 
@@ -216,7 +216,7 @@ def test_a_moved_schedule_updates_the_same_events_and_cancelled_visits_stay(
     before = events()
     stamped = visit(app, scheduled, "W02").calendar_stamp
     # Infusion 2 was on 18 March, not 16: every planned visit moves two days.
-    assert nurse.post(f"/participants/{scheduled}/infusions/2", data={
+    assert submit(nurse, f"/participants/{scheduled}/infusions/2", {
         "date": "2026-03-18", "weight_kg": "24.5", "product_lot": "UC-2026-017",
         "volume_ml": "50", "reason": "Date mistyped", "confirmed": "2026-03-18"},
     ).status_code == 302
@@ -229,7 +229,7 @@ def test_a_moved_schedule_updates_the_same_events_and_cancelled_visits_stay(
     assert after[w02.calendar_uid][2] >= before[w02.calendar_uid][2]  # DTSTAMP: whole seconds
     assert w02.calendar_stamp > stamped
 
-    nurse.post(f"/participants/{scheduled}/withdraw", data=withdrawal_form())
+    submit(nurse, f"/participants/{scheduled}/withdraw", withdrawal_form())
     withdrawn = events()
     assert set(withdrawn) == set(before)
     assert {status for _day, _seq, _stamp, status in withdrawn.values()} == {"CANCELLED"}
@@ -239,7 +239,7 @@ def test_a_visit_still_to_come_cannot_be_marked_missed(app, nurse, scheduled) ->
     """Today 27 April; W08's window opens on 8 May: it can be rebooked, not missed."""
     w08 = visit_id(app, scheduled, "W08")
     assert 'id="missed"' not in nurse.get(f"/visits/{w08}").text
-    response = nurse.post(f"/visits/{w08}/missed", data={"reason": "Family abroad"})
+    response = submit(nurse, f"/visits/{w08}/missed", {"reason": "Family abroad"})
     assert response.status_code == 422
     assert ("W08's window opens on 2026-05-08: a visit can be marked missed once its window "
             "has opened. To move it, book another day.") in unescape(response.text)
@@ -252,8 +252,8 @@ def test_a_visit_booked_for_a_day_to_come_cannot_be_marked_missed_before_it(
     """W02's window closed on 2 April; booked late for Wednesday 29 April, it is not missed
     today (27 April): the family is expected then. On the day, it can be."""
     w02 = visit_id(app, scheduled, "W02")
-    booked = nurse.post(f"/visits/{w02}/book", data={"date": "2026-04-29", "time": "10:30",
-                                                     "reason": "Family was abroad"})
+    booked = submit(nurse, f"/visits/{w02}/book", {"date": "2026-04-29", "time": "10:30",
+                                                 "reason": "Family was abroad"})
     assert booked.status_code == 302
     assert 'id="missed"' not in nurse.get(f"/visits/{w02}").text
     overdue = nurse.get("/").text.split('id="overdue"')[1].split("</section>")[0]
@@ -261,13 +261,13 @@ def test_a_visit_booked_for_a_day_to_come_cannot_be_marked_missed_before_it(
     words = " ".join(re.sub(r"<[^>]+>", " ", row).split())
     assert "booked 2026-04-29 Wed 10:30 outside window" in words  # the time, and why it is odd
     assert "missed" not in words.split("booked")[1].lower()
-    response = nurse.post(f"/visits/{w02}/missed", data={"reason": "Test"})
+    response = submit(nurse, f"/visits/{w02}/missed", {"reason": "Test"})
     assert response.status_code == 422
     assert ("W02 is booked for 2026-04-29: it can be marked missed from that day. If the family "
             "will not come, book another day.") in unescape(response.text)
     assert visit(app, scheduled, "W02").status == "planned"
     app.extensions["edc_clock"].day = date(2026, 4, 29)
-    assert nurse.post(f"/visits/{w02}/missed", data={"reason": "Did not come"}).status_code == 302
+    assert submit(nurse, f"/visits/{w02}/missed", {"reason": "Did not come"}).status_code == 302
 
 
 def test_a_visit_whose_suggested_day_has_passed_is_offered_a_clinic_day_still_to_come(
@@ -288,8 +288,8 @@ def test_the_participant_list_shows_the_booked_day_of_the_next_visit(
     app, nurse, scheduled
 ) -> None:
     w06 = visit_id(app, scheduled, "W06")
-    assert nurse.post(f"/visits/{w06}/book",
-                      data={"date": "2026-04-29", "time": "10:00"}).status_code == 302
+    assert submit(nurse, f"/visits/{w06}/book",
+                  {"date": "2026-04-29", "time": "10:00"}).status_code == 302
     assert "W06 · booked 2026-04-29 Wed 10:00" in nurse.get("/participants/").text
 
 
@@ -297,8 +297,8 @@ def test_a_holiday_is_named_in_the_readers_language_in_the_refusal_the_badge_and
         app, nurse, scheduled) -> None:
     # 2026-10-01 is National Day (国庆节), outside the window of M06 (target 2026-09-16).
     zh = {"Accept-Language": "zh-CN"}
-    refused = nurse.post(f"/visits/{visit_id(app, scheduled, 'M06')}/book", headers=zh,
-                         data={"date": "2026-10-01", "time": "09:00"})
+    refused = submit(nurse, f"/visits/{visit_id(app, scheduled, 'M06')}/book",
+                     {"date": "2026-10-01", "time": "09:00"}, headers=zh)
     assert refused.status_code == 422
     assert "国庆节" in unescape(refused.text) and "National Day" not in refused.text
     response = book(nurse, app, scheduled, "M06", date="2026-10-01", time="09:00",

@@ -8,7 +8,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.forms import results_form
+from tests.support.forms import results_form, submit
 from tests.support.records import visit_id
 
 
@@ -38,7 +38,7 @@ def test_the_clinic_feed_by_its_link_answers_304_to_a_weak_tag(
 
 def test_the_familys_calendar_answers_304_until_a_visit_in_it_changes(
         app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int) -> None:
-    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert submit(nurse, f"/participants/{scheduled}/calendar-link").status_code == 302
     token = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
                       nurse.get(f"/participants/{scheduled}").text).group(1)
     url = f"/calendar/{token}.ics"

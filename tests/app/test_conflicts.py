@@ -25,7 +25,7 @@ from edc.models import AuditEvent, Participant, User, Visit
 from edc.read.participants import load_participant
 from tests.support.apps import TODAY
 from tests.support.audit import audit_count, watermark
-from tests.support.forms import infusion_form, termination, withdrawal_form
+from tests.support.forms import infusion_form, submit, termination, withdrawal_form
 from tests.support.records import visit_id
 
 CHANGED = "was changed by someone else after you opened this page"
@@ -94,7 +94,7 @@ def test_marking_missed_from_an_out_of_date_page_is_refused_and_the_reason_kept(
     w06 = visit_id(app, scheduled, "W06")  # window 24-30 April: open today
     first, second = as_role("nurse"), as_role("investigator")
     opened = version_in(first.get(f"/visits/{w06}").text, f"/visits/{w06}/missed")
-    assert second.post(f"/visits/{w06}/book", data={"date": "2026-04-28"}).status_code == 302
+    assert submit(second, f"/visits/{w06}/book", {"date": "2026-04-28"}).status_code == 302
     before = audit_count(app)
     response = first.post(f"/visits/{w06}/missed", data={"reason": "Family abroad",
                                                          "version": opened})
@@ -135,7 +135,7 @@ def test_a_participant_form_from_an_out_of_date_page_is_refused_with_the_other_c
         app, as_role, scheduled, action, path, data) -> None:
     first, second = as_role("nurse"), as_role("investigator")
     opened = participant_forms(app, first, scheduled)[action]
-    assert second.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert submit(second, f"/participants/{scheduled}/calendar-link").status_code == 302
     before = audit_count(app)
     response = first.post(f"/participants/{scheduled}/{path}", data={**data, "version": opened})
     assert response.status_code == 409
@@ -154,10 +154,10 @@ def test_a_participant_form_from_an_out_of_date_page_is_refused_with_the_other_c
 def test_revoking_the_link_from_an_out_of_date_page_keeps_the_new_link(
         app, as_role, scheduled) -> None:
     first, second = as_role("nurse"), as_role("investigator")
-    assert first.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert submit(first, f"/participants/{scheduled}/calendar-link").status_code == 302
     page = first.get(f"/participants/{scheduled}").text
     opened = version_in(page, f"/participants/{scheduled}/calendar-link/revoke")
-    assert second.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert submit(second, f"/participants/{scheduled}/calendar-link").status_code == 302
     token = stored_participant(app, scheduled).calendar_token
     response = first.post(f"/participants/{scheduled}/calendar-link/revoke",
                           data={"version": opened})
@@ -172,7 +172,7 @@ def test_anchoring_on_infusion_1_from_an_out_of_date_page_is_refused(
                       data=infusion_form()).status_code == 302
     opened = version_in(first.get(f"/participants/{enrolled}").text,
                         f"/participants/{enrolled}/anchor-on-first")
-    assert second.post(f"/participants/{enrolled}/calendar-link").status_code == 302
+    assert submit(second, f"/participants/{enrolled}/calendar-link").status_code == 302
     response = first.post(f"/participants/{enrolled}/anchor-on-first",
                           data={"reason": "Fever on the day", "version": opened})
     assert response.status_code == 409
@@ -263,7 +263,7 @@ def test_two_missed_at_the_same_moment_answer_a_conflict(app, scheduled) -> None
 @pytest.mark.parametrize("change", ["issue", "revoke"])
 def test_two_calendar_link_changes_at_the_same_moment_answer_a_conflict(
         app, nurse, scheduled, change) -> None:
-    assert nurse.post(f"/participants/{scheduled}/calendar-link").status_code == 302
+    assert submit(nurse, f"/participants/{scheduled}/calendar-link").status_code == 302
     act = {"issue": services.issue_calendar_link, "revoke": services.revoke_calendar_link}[change]
 
     def link(session: Session, child: Participant, name: str) -> None:

@@ -25,6 +25,7 @@ from edc.read import datasets
 from edc.services.results import TypedResult
 from tests.support import factories
 from tests.support.exports import small_trial
+from tests.support.forms import submit
 from tests.support.paths import GOLDEN
 
 AT = datetime(2026, 4, 27, 8, 30, tzinfo=UTC)
@@ -315,8 +316,8 @@ def test_dv_lists_the_deviations_that_took_place_the_record_computes_after_those
     pid = factories.child(app, "infusion 1")
     factories.infuse(app, pid, 2, date(2026, 3, 21))
     factories.enter_results(app, pid, "W02", date(2026, 4, 9))
-    assert nurse.post(f"/visits/{visit_id(app, pid, 'W04')}/missed",
-                      data={"reason": "Flu"}).status_code == 302
+    assert submit(nurse, f"/visits/{visit_id(app, pid, 'W04')}/missed",
+                  {"reason": "Flu"}).status_code == 302
     assert book(nurse, app, pid, "W06", date="2026-05-08", time="09:00",
                 reason="Family abroad until May").status_code == 302
     rows = [{k: r[k] for k in ("DVSEQ", "DVSPID", "DVCAT", "DVSTDTC", "DVTERM", "DVSTDY")}

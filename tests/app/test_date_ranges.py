@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from edc import db
 from edc.models import Participant, Visit
 from tests.support.audit import audit_count
-from tests.support.forms import enrolment_form
+from tests.support.forms import enrolment_form, submit
 from tests.support.records import visit_id
 
 
@@ -35,12 +35,12 @@ def flashes(client, location: str) -> str:
 
 
 def add_unscheduled(client, pid: int, day: str):
-    return client.post(f"/participants/{pid}/visits",
-                       data={"kind": "unscheduled", "date": day, "reason": "fever"})
+    return submit(client, f"/participants/{pid}/visits",
+                  {"kind": "unscheduled", "date": day, "reason": "fever"})
 
 
 def assert_calendars_work(nurse, client, pid: int) -> None:
-    assert nurse.post(f"/participants/{pid}/calendar-link").status_code == 302
+    assert submit(nurse, f"/participants/{pid}/calendar-link").status_code == 302
     token = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
                       nurse.get(f"/participants/{pid}").text).group(1)
     assert client.get(f"/calendar/{token}.ics").status_code == 200
@@ -98,8 +98,8 @@ def test_a_booking_in_the_past_or_over_a_year_after_the_window_is_refused_at_the
         app, nurse, client, scheduled, day, message) -> None:
     w08 = visit_id(app, scheduled, "W08")
     before = audit_count(app)
-    response = nurse.post(f"/visits/{w08}/book", data={"date": day, "time": "09:30",
-                                                       "reason": "Family asks"})
+    response = submit(nurse, f"/visits/{w08}/book", {"date": day, "time": "09:30",
+                                                   "reason": "Family asks"})
     assert response.status_code == 422
     assert message in response.text
     assert 'value="Family asks"' in response.text
@@ -112,7 +112,7 @@ def test_a_booking_in_the_past_or_over_a_year_after_the_window_is_refused_at_the
 def test_a_booking_today_or_a_year_after_the_window_ends_is_saved(
         app, nurse, client, scheduled, day) -> None:
     w08 = visit_id(app, scheduled, "W08")
-    response = nurse.post(f"/visits/{w08}/book", data={"date": day, "reason": "Family asks"})
+    response = submit(nurse, f"/visits/{w08}/book", {"date": day, "reason": "Family asks"})
     assert response.status_code == 302, response.text[:300]
     assert visits(app, scheduled)["W08"].booked_date == date.fromisoformat(day)
     assert_calendars_work(nurse, client, scheduled)
@@ -130,8 +130,8 @@ def test_a_booking_today_at_a_time_gone_by_is_refused_at_the_time(
                         lambda: datetime(2026, 4, 27, 6, 30, tzinfo=UTC))
     w08 = visit_id(app, scheduled, "W08")
     before = audit_count(app)
-    response = nurse.post(f"/visits/{w08}/book", data={"date": "2026-04-27", "time": at,
-                                                       "reason": "Family asks"})
+    response = submit(nurse, f"/visits/{w08}/book", {"date": "2026-04-27", "time": at,
+                                                   "reason": "Family asks"})
     if message is None:
         assert response.status_code == 302, response.text[:300]
         assert visits(app, scheduled)["W08"].booked_date == date(2026, 4, 27)

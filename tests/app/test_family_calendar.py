@@ -14,7 +14,7 @@ from sqlalchemy import select
 from edc import db
 from edc.models import Visit
 from tests.support.apps import Clock
-from tests.support.forms import results_form
+from tests.support.forms import results_form, submit
 from tests.support.records import visit_id
 
 
@@ -26,7 +26,7 @@ def stored(app: Flask, pid: int, code: str) -> Visit:
 
 def family_feed(nurse: FlaskClient, client: FlaskClient, pid: int) -> bytes:
     """The calendar as the family's phone reads it through its link (no log-in)."""
-    assert nurse.post(f"/participants/{pid}/calendar-link").status_code == 302
+    assert submit(nurse, f"/participants/{pid}/calendar-link").status_code == 302
     token = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics",
                       nurse.get(f"/participants/{pid}").text).group(1)
     response = client.get(f"/calendar/{token}.ics")
@@ -88,8 +88,8 @@ def test_a_visit_done_on_another_day_than_booked_leaves_the_booked_time_behind(
     # done on the 15th.
     w04 = visit_id(app, scheduled, "W04")
     with clock.on(date(2026, 4, 8)):
-        assert nurse.post(f"/visits/{w04}/book",
-                          data={"date": "2026-04-14", "time": "09:30"}).status_code == 302
+        assert submit(nurse, f"/visits/{w04}/book",
+                      {"date": "2026-04-14", "time": "09:30"}).status_code == 302
     assert nurse.post(f"/visits/{w04}", data=results_form(
         nurse, w04, sample_date="2026-04-15")).status_code == 302
     event = by_uid(family_feed(nurse, client, scheduled))[stored(app, scheduled, "W04")
@@ -117,8 +117,8 @@ def test_a_corrected_sample_date_moves_the_event_with_a_new_sequence_and_stamp(
 def test_an_unscheduled_visit_is_named_so_chinese_first_on_its_only_day(
     app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int
 ) -> None:
-    response = nurse.post(f"/participants/{scheduled}/visits",
-                          data={"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"})
+    response = submit(nurse, f"/participants/{scheduled}/visits",
+                      {"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"})
     assert response.status_code == 302, response.text
     event = by_uid(family_feed(nurse, client, scheduled))[stored(app, scheduled, "U01")
                                                          .calendar_uid]
@@ -152,8 +152,8 @@ def test_the_window_says_any_clinic_day_in_chinese_then_english(
 def test_the_clinic_feed_names_the_unscheduled_visit_and_leaves_out_a_done_one(
     app: Flask, nurse: FlaskClient, scheduled: int
 ) -> None:
-    nurse.post(f"/participants/{scheduled}/visits",
-               data={"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"})
+    submit(nurse, f"/participants/{scheduled}/visits",
+           {"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"})
     w02 = visit_id(app, scheduled, "W02")
     assert nurse.post(f"/visits/{w02}", data=results_form(
         nurse, w02, sample_date="2026-04-01")).status_code == 302

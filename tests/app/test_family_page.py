@@ -16,14 +16,14 @@ from edc import db
 from edc.models import Allocation, Participant
 from tests.support import factories
 from tests.support.apps import Clock
-from tests.support.forms import book, results_form
+from tests.support.forms import book, results_form, submit
 from tests.support.queries import queries_for
 from tests.support.records import visit_id
 
 
 def issue(nurse: FlaskClient, pid: int) -> str:
     """Issue the family's link as a nurse does; return its token."""
-    assert nurse.post(f"/participants/{pid}/calendar-link").status_code == 302
+    assert submit(nurse, f"/participants/{pid}/calendar-link").status_code == 302
     return re.search(r'id="family-page-link" href="/calendar/([A-Za-z0-9_-]+)"',
                      nurse.get(f"/participants/{pid}").text).group(1)
 
@@ -52,7 +52,7 @@ def test_the_page_shows_the_next_visit_in_chinese_then_english_with_days_away(
     # W08 (window 2026-05-08 to 2026-05-14) booked for Tuesday 12 May at 09:30.
     assert book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30").status_code == 302
     for w in ("W02", "W04", "W06"):
-        nurse.post(f"/visits/{visit_id(app, scheduled, w)}/missed", data={"reason": "Flu"})
+        submit(nurse, f"/visits/{visit_id(app, scheduled, w)}/missed", {"reason": "Flu"})
     with clock.on(date(2026, 5, 9)):
         page = client.get(f"/calendar/{token}")
     assert page.status_code == 200
@@ -78,7 +78,7 @@ def test_the_urine_reminder_says_when_to_start_and_what_to_do_from_study_toml(
     token = issue(nurse, scheduled)
     assert book(nurse, app, scheduled, "W08", date="2026-05-12", time="09:30").status_code == 302
     for w in ("W02", "W04", "W06"):
-        nurse.post(f"/visits/{visit_id(app, scheduled, w)}/missed", data={"reason": "Flu"})
+        submit(nurse, f"/visits/{visit_id(app, scheduled, w)}/missed", {"reason": "Flu"})
     urine = section(client.get(f"/calendar/{token}").text, "urine")
     # The morning before the visit, at 07:00 (forms/study.toml [calendar]): the 24 hours end
     # before the 09:30 appointment.
@@ -96,7 +96,7 @@ def test_every_visit_of_the_year_is_listed_with_its_status_and_window_in_words(
     w02 = visit_id(app, scheduled, "W02")
     assert nurse.post(f"/visits/{w02}", data=results_form(
         nurse, w02, sample_date="2026-04-01")).status_code == 302
-    nurse.post(f"/visits/{visit_id(app, scheduled, 'W04')}/missed", data={"reason": "Flu"})
+    submit(nurse, f"/visits/{visit_id(app, scheduled, 'W04')}/missed", {"reason": "Flu"})
     book(nurse, app, scheduled, "W06", date="2026-04-28", time="10:00")
     rows = visit_rows(client.get(f"/calendar/{token}").text)
     assert len(rows) == 11
@@ -223,7 +223,7 @@ def test_an_unknown_or_revoked_link_says_call_the_clinic_with_404(
         assert gone.headers["Referrer-Policy"] == "no-referrer"
         assert "noindex" in gone.headers["X-Robots-Tag"]
     assert client.get(f"/calendar/{first}.ics").status_code == 404
-    nurse.post(f"/participants/{scheduled}/calendar-link/revoke")
+    submit(nurse, f"/participants/{scheduled}/calendar-link/revoke")
     assert client.get(f"/calendar/{second}").status_code == 404
 
 
@@ -307,7 +307,7 @@ def test_an_unscheduled_visit_recorded_after_it_took_place_asks_the_family_for_n
 ) -> None:
     """Today is 2026-04-27: an emergency visit on Sunday 2026-04-19, entered afterwards."""
     token = issue(nurse, scheduled)
-    assert nurse.post(f"/participants/{scheduled}/visits", data={
+    assert submit(nurse, f"/participants/{scheduled}/visits", {
         "kind": "unscheduled", "date": "2026-04-19", "reason": "Fever, seen in emergency"},
     ).status_code == 302
     rows = visit_rows(client.get(f"/calendar/{token}").text)
@@ -351,7 +351,7 @@ def test_the_next_visit_is_the_booked_one_and_its_urine_start_is_said_as_begun_o
     collection began the day before at 07:00: said so, with what to do if it did not."""
     token = issue(nurse, scheduled)
     for w in ("W02", "W04"):
-        nurse.post(f"/visits/{visit_id(app, scheduled, w)}/missed", data={"reason": "Flu"})
+        submit(nurse, f"/visits/{visit_id(app, scheduled, w)}/missed", {"reason": "Flu"})
     # Nothing booked: the next visit is W06 to book, and no urine start is set yet.
     unbooked = client.get(f"/calendar/{token}").text
     assert "Follow-up visit 6 weeks" in section(unbooked, "next")

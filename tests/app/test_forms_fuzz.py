@@ -22,7 +22,7 @@ from edc import db
 from edc.models import Infusion, Participant, Visit
 from tests.support.apps import TODAY
 from tests.support.audit import audit_count
-from tests.support.forms import RESULTS, enrolment_form, infusion_form
+from tests.support.forms import RESULTS, enrolment_form, infusion_form, version_on
 from tests.support.records import visit_id
 
 EXAMPLES = 40
@@ -76,6 +76,9 @@ reasons = st.sampled_from(["", "Family asks", "Fever"]) | looks_like(st.just("Fe
 checkboxes = st.sampled_from(["y", "", "false", "on", "\x00"]) | blank
 versions = (st.integers(-3, 12).map(str) | st.sampled_from(["", "abc", "9" * 40, "１", " 2 "])
             | odd_text)
+# A base post's version: the one the form's page shows when the post is made, as a browser
+# posts it (the fuzzed ones replace it or leave it out).
+OPENED = "<the version the page shows>"
 ABSENT = st.none()
 
 
@@ -105,7 +108,10 @@ def run(app: Flask, client: FlaskClient, url: Callable[[], str], posts: st.Searc
     @given(data=posts)
     def post_anything(data: dict[str, str]) -> None:
         before = audit_count(app)
-        response = client.post(url(), data=data)
+        action = url()
+        if data.get("version") == OPENED:
+            data = {**data, "version": version_on(client, action)}
+        response = client.post(action, data=data)
         note(f"status {response.status_code}")
         statuses[response.status_code] += 1
         assert response.status_code in ALLOWED, (
@@ -154,7 +160,7 @@ def test_random_enrolments_never_break_and_store_only_sane_dates(app, nurse, all
 def test_random_infusions_never_break_and_store_only_dates_from_consent_to_today(
         app, nurse, scheduled, number):
     base = {**infusion_form(date="2026-03-02" if number == 1 else "2026-03-16"),
-            "reason": "Typing error"}
+            "reason": "Typing error", "version": OPENED}
     slots = {"date": dates, "weight_kg": numbers, "volume_ml": numbers,
              "product_lot": looks_like(st.just("UC-1")) | odd_text, "reason": reasons,
              "confirm_weight": checkboxes, "confirmed": dates, "version": versions}
@@ -173,7 +179,7 @@ def test_random_infusions_never_break_and_store_only_dates_from_consent_to_today
 def test_random_bookings_never_break_and_book_only_from_today_to_a_year_after_the_window(
         app, nurse, scheduled):
     w08 = visit_id(app, scheduled, "W08")
-    base = {"date": "2026-05-12", "time": "09:30", "reason": "Family asks"}
+    base = {"date": "2026-05-12", "time": "09:30", "reason": "Family asks", "version": OPENED}
     slots = {"date": st.sampled_from(["9999-12-31", "2027-05-15", "2026-04-26"]) | dates,
              "time": times, "reason": reasons, "version": versions}
 
@@ -199,7 +205,7 @@ def test_random_missed_and_added_visits_never_break_and_add_only_sane_dates(
                 current["visit"] = visit_id(app, scheduled, next(codes, "M12"))
         return f"/visits/{current['visit']}/missed"
 
-    statuses = run(app, nurse, missed_url, fuzzed({"reason": "No show"},
+    statuses = run(app, nurse, missed_url, fuzzed({"reason": "No show", "version": OPENED},
                                                   {"reason": reasons, "version": versions}),
                    lambda: None)
     # Only the visits whose window has opened by 27 April (W02, W04, W06) can be missed.
@@ -212,7 +218,7 @@ def test_random_missed_and_added_visits_never_break_and_add_only_sane_dates(
             for visit in db.session().scalars(select(Visit).where(Visit.kind == "unscheduled")):
                 assert CONSENT <= visit.target_date <= A_YEAR_AHEAD, visit.target_date
 
-    base = {"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever"}
+    base = {"kind": "unscheduled", "date": "2026-04-20", "reason": "Fever", "version": OPENED}
     slots = {"kind": st.sampled_from(["unscheduled", "screening", "scheduled", ""]) | odd_text,
              "date": st.sampled_from(["9999-12-31", "2027-04-28", "2026-02-19"]) | dates,
              "reason": reasons, "version": versions}
@@ -251,7 +257,7 @@ def test_random_results_sample_dates_never_break_and_store_none_after_today(
 @pytest.mark.parametrize("path", ["calendar-link", "calendar-link/revoke"])
 def test_random_calendar_link_posts_never_break(app, nurse, client, scheduled, path):
     statuses = run(app, nurse, lambda: f"/participants/{scheduled}/{path}",
-                   fuzzed({}, {"version": versions}), lambda: None)
+                   fuzzed({"version": OPENED}, {"version": versions}), lambda: None)
     assert statuses[409] >= 3, statuses
     calendars_still_work(nurse, scheduled)
 

@@ -19,7 +19,7 @@ from edc.models import Visit
 from tests.support.audit import audit_rows
 from tests.support.expected import FROM_16_MARCH, FROM_18_MARCH
 from tests.support.factories import mark_done
-from tests.support.forms import infusion_form, post_infusion
+from tests.support.forms import infusion_form, post_infusion, submit
 from tests.support.pages import Page, html_of, page
 from tests.support.records import infusions, participant, visits_of
 
@@ -80,8 +80,8 @@ def first_given(nurse: FlaskClient, enrolled: int) -> int:
 @pytest.fixture
 def anchored_on_first(nurse: FlaskClient, first_given: int) -> int:
     """AS-001 with follow-up anchored on infusion 1 (2026-03-02)."""
-    response = nurse.post(f"/participants/{first_given}/anchor-on-first",
-                          data={"reason": "Allergic reaction to infusion 1"})
+    response = submit(nurse, f"/participants/{first_given}/anchor-on-first",
+                      {"reason": "Allergic reaction to infusion 1"})
     assert response.status_code == 302, response.text
     return first_given
 
@@ -329,8 +329,8 @@ def test_refused_infusion_2_plans_no_visit(app, nurse, first_given):
 
 def test_anchor_on_first_with_a_reason_plans_eleven_visits_from_infusion_1(
         app, nurse, first_given):
-    response = nurse.post(f"/participants/{first_given}/anchor-on-first",
-                          data={"reason": "Allergic reaction to infusion 1"})
+    response = submit(nurse, f"/participants/{first_given}/anchor-on-first",
+                      {"reason": "Allergic reaction to infusion 1"})
     assert response.status_code == 302
     assert response.location == f"/participants/{first_given}"
     planned = visits_of(app, first_given)
@@ -359,8 +359,8 @@ def test_anchor_on_first_with_a_reason_plans_eleven_visits_from_infusion_1(
 def test_anchor_on_first_without_a_reason_is_refused_and_plans_nothing(
         app, nurse, first_given, reason):
     before = snapshot(app, first_given)
-    response = nurse.post(f"/participants/{first_given}/anchor-on-first",
-                          data={"reason": reason})
+    response = submit(nurse, f"/participants/{first_given}/anchor-on-first",
+                      {"reason": reason})
     assert response.status_code == 422
     p = page(response)
     assert p.errors.get("reason") == ["Say why the second infusion is not given."]
@@ -371,8 +371,8 @@ def test_anchor_on_first_without_a_reason_is_refused_and_plans_nothing(
 
 def test_anchor_on_first_is_refused_once_infusion_2_is_recorded(app, nurse, scheduled):
     before = snapshot(app, scheduled)
-    response = nurse.post(f"/participants/{scheduled}/anchor-on-first",
-                          data={"reason": "Changed my mind"})
+    response = submit(nurse, f"/participants/{scheduled}/anchor-on-first",
+                      {"reason": "Changed my mind"})
     assert response.status_code == 422
     assert "Follow-up is already scheduled." in page(response).text
     assert snapshot(app, scheduled) == before
@@ -380,8 +380,8 @@ def test_anchor_on_first_is_refused_once_infusion_2_is_recorded(app, nurse, sche
 
 
 def test_anchor_on_first_is_refused_before_infusion_1(app, nurse, enrolled):
-    response = nurse.post(f"/participants/{enrolled}/anchor-on-first",
-                          data={"reason": "No second infusion"})
+    response = submit(nurse, f"/participants/{enrolled}/anchor-on-first",
+                      {"reason": "No second infusion"})
     assert response.status_code == 422
     assert "Record infusion 1 first." in page(response).text
     assert visits_of(app, enrolled) == {}
@@ -554,7 +554,7 @@ def test_a_done_visit_outside_its_window_after_a_correction_is_a_sample_deviatio
 def test_correcting_the_lot_without_a_reason_is_refused_at_the_reason(app, nurse, scheduled):
     before = snapshot(app, scheduled)
     posted = infusion_form(date="2026-03-16", product_lot="UC-2026-099")
-    response = nurse.post(f"/participants/{scheduled}/infusions/2", data=posted)
+    response = submit(nurse, f"/participants/{scheduled}/infusions/2", posted)
     assert response.status_code == 422
     p = page(response)
     assert p.errors == {"reason": ["Say why the saved infusion is being changed."]}
@@ -590,8 +590,8 @@ def test_roles_other_than_nurse_and_investigator_may_not_record_infusions(
     before = snapshot(app, enrolled)
     assert client.get(f"/participants/{enrolled}/infusions/1").status_code == 403
     assert post_infusion(client, enrolled, 1).status_code == 403
-    assert client.post(f"/participants/{enrolled}/anchor-on-first",
-                       data={"reason": "x"}).status_code == 403
+    assert submit(client, f"/participants/{enrolled}/anchor-on-first",
+                  {"reason": "x"}).status_code == 403
     assert snapshot(app, enrolled) == before
 
 
@@ -621,7 +621,7 @@ def test_screening_results_first_then_both_infusions_plan_the_eleven_visits(app,
     from tests.support.records import visit_id
 
     pid = enrolled
-    assert nurse.post(f"/participants/{pid}/visits", data={"kind": "screening"}).status_code == 302
+    assert submit(nurse, f"/participants/{pid}/visits", {"kind": "screening"}).status_code == 302
     screening = visit_id(app, pid, "SCR")
     saved = nurse.post(f"/visits/{screening}",
                        data=results_form(nurse, screening, sample_date="2026-02-25"))
@@ -639,10 +639,10 @@ def test_screening_results_first_then_both_infusions_plan_the_eleven_visits(app,
 
 def test_anchoring_on_infusion_1_works_with_a_screening_visit_present(app, nurse, enrolled):
     pid = enrolled
-    assert nurse.post(f"/participants/{pid}/visits", data={"kind": "screening"}).status_code == 302
+    assert submit(nurse, f"/participants/{pid}/visits", {"kind": "screening"}).status_code == 302
     assert post_infusion(nurse, pid, 1, date="2026-03-02").status_code == 302
-    response = nurse.post(f"/participants/{pid}/anchor-on-first",
-                          data={"reason": "Family declined the second infusion"})
+    response = submit(nurse, f"/participants/{pid}/anchor-on-first",
+                      {"reason": "Family declined the second infusion"})
     assert response.status_code == 302, response.text
     assert {c: v.target_date.isoformat() for c, v in visits_of(app, pid).items() if c != "SCR"} == \
         TARGETS_FROM_2_MARCH
@@ -651,8 +651,8 @@ def test_anchoring_on_infusion_1_works_with_a_screening_visit_present(app, nurse
 
 def test_infusion_2_of_a_child_anchored_on_infusion_1_reads_not_given(app, nurse, enrolled):
     assert post_infusion(nurse, enrolled, 1, date="2026-03-02").status_code == 302
-    assert nurse.post(f"/participants/{enrolled}/anchor-on-first",
-                      data={"reason": "Family declined"}).status_code == 302
+    assert submit(nurse, f"/participants/{enrolled}/anchor-on-first",
+                  {"reason": "Family declined"}).status_code == 302
     row = page(nurse.get(f"/participants/{enrolled}")).text
     assert "Not given: follow-up counts from infusion 1." in row
     assert "Due 2026-03-16" not in row
@@ -665,7 +665,7 @@ def test_infusion_1_before_the_screening_sample_is_refused_so_the_baseline_is_no
     from tests.support.forms import results_form
     from tests.support.records import visit_id
 
-    assert nurse.post(f"/participants/{enrolled}/visits", data={"kind": "screening"}).status_code \
+    assert submit(nurse, f"/participants/{enrolled}/visits", {"kind": "screening"}).status_code \
         == 302
     screening = visit_id(app, enrolled, "SCR")
     assert nurse.post(f"/visits/{screening}", data=results_form(

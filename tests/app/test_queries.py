@@ -15,7 +15,7 @@ from edc.read import calendars, history, participant_list, participants
 from edc.read.participant_list import ListQuery
 from tests.support.apps import TODAY
 from tests.support.factories import add_children
-from tests.support.forms import results_form
+from tests.support.forms import results_form, submit
 from tests.support.queries import counted, queries_for
 from tests.support.records import visit_id
 
@@ -68,8 +68,8 @@ def test_visit_page_runs_the_same_queries_with_more_visits_and_results(
     nurse.post(f"/visits/{w06}", data=results_form(nurse, w06))
     few = queries_for(app, nurse, f"/visits/{w06}")
     for day in ("2026-04-20", "2026-04-21", "2026-04-22"):
-        response = nurse.post(f"/participants/{child}/visits",
-                              data={"kind": "unscheduled", "date": day, "reason": "Fever"})
+        response = submit(nurse, f"/participants/{child}/visits",
+                          {"kind": "unscheduled", "date": day, "reason": "Fever"})
         extra = int(response.location.rsplit("/", 1)[1])
         nurse.post(f"/visits/{extra}", data=results_form(nurse, extra, sample_date=day))
     assert queries_for(app, nurse, f"/visits/{w06}") == few

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 
 from tests.support.audit import audit_count, audit_rows
-from tests.support.forms import RESULTS, results_form
+from tests.support.forms import RESULTS, results_form, submit
 from tests.support.pages import page
 from tests.support.records import stored_results, stored_visit, visit_id, visits_of
 from tests.support.results import (
@@ -658,7 +658,7 @@ def test_marking_the_visit_missed_while_another_nurse_has_it_open_is_reported_to
     w02 = visit_id(app, scheduled, "W02")
     first, second = as_role("nurse"), as_role("investigator")
     second_form = results_form(second, w02, sample_date="2026-04-01")
-    assert first.post(f"/visits/{w02}/missed", data={"reason": "no show"}).status_code == 302
+    assert submit(first, f"/visits/{w02}/missed", {"reason": "no show"}).status_code == 302
     response = second.post(f"/visits/{w02}", data=second_form)
     assert response.status_code == 409, response.text
     p = page(response)
@@ -686,7 +686,7 @@ def test_tampered_version_is_a_conflict_not_a_server_error(app, nurse, w06, vers
 
 def test_missed_with_reason_marks_the_visit_missed_and_audits_it(app, nurse, scheduled):
     w02 = visit_id(app, scheduled, "W02")
-    response = nurse.post(f"/visits/{w02}/missed", data={"reason": "family travelling"})
+    response = submit(nurse, f"/visits/{w02}/missed", {"reason": "family travelling"})
     assert response.status_code == 302
     assert response.location == f"/participants/{scheduled}"
     v = stored_visit(app, w02)
@@ -703,7 +703,7 @@ def test_missed_with_reason_marks_the_visit_missed_and_audits_it(app, nurse, sch
 def test_missed_without_reason_is_refused_and_the_visit_stays_planned(app, nurse, scheduled):
     w02 = visit_id(app, scheduled, "W02")
     before = audit_count(app)
-    response = nurse.post(f"/visits/{w02}/missed", data={"reason": "   "})
+    response = submit(nurse, f"/visits/{w02}/missed", {"reason": "   "})
     assert response.status_code == 422
     missed = response.text[response.text.index('id="missed"'):]
     assert missed.startswith('id="missed" open')  # the form stays open, the message at its field
@@ -714,8 +714,8 @@ def test_missed_without_reason_is_refused_and_the_visit_stays_planned(app, nurse
 
 def test_a_done_visit_cannot_be_marked_missed(app, nurse, w06):
     saved(nurse, w06)
-    response = nurse.post(f"/visits/{w06}/missed", data={"reason": "clicked by mistake"},
-                          follow_redirects=True)
+    response = submit(nurse, f"/visits/{w06}/missed", {"reason": "clicked by mistake"},
+                      follow_redirects=True)
     assert ("error", "Only a planned visit can be marked missed.") in page(response).flashes
     v = stored_visit(app, w06)
     assert (v.status, v.missed_reason) == ("done", None)
@@ -724,7 +724,7 @@ def test_a_done_visit_cannot_be_marked_missed(app, nurse, w06):
 def test_saving_results_for_a_missed_visit_makes_it_done_and_clears_the_reason(
         app, nurse, scheduled):
     w02 = visit_id(app, scheduled, "W02")
-    nurse.post(f"/visits/{w02}/missed", data={"reason": "no show"})
+    submit(nurse, f"/visits/{w02}/missed", {"reason": "no show"})
     refused = nurse.post(f"/visits/{w02}", data=results_form(nurse, w02, sample_date="2026-04-01"))
     assert refused.status_code == 422
     assert "This visit was marked missed: say why it has results." in refused.text
@@ -819,7 +819,7 @@ def test_read_only_roles_cannot_save_results_mark_missed_or_add_visits(
     client = as_role(role)
     before = audit_count(app)
     assert client.post(f"/visits/{w06}", data=data).status_code == 403
-    assert client.post(f"/visits/{w06}/missed", data={"reason": "x"}).status_code == 403
+    assert submit(client, f"/visits/{w06}/missed", {"reason": "x"}).status_code == 403
     assert add_visit(client, scheduled, kind="unscheduled", date="2026-04-10",
                      reason="x").status_code == 403
     assert add_visit(client, scheduled, kind="screening").status_code == 403
@@ -876,7 +876,7 @@ def test_the_results_table_lists_every_visit_with_its_sample_or_why_there_is_non
         app, nurse, scheduled):
     w06 = visit_id(app, scheduled, "W06")
     saved(nurse, w06)
-    nurse.post(f"/visits/{visit_id(app, scheduled, 'W02')}/missed", data={"reason": "Flu"})
+    submit(nurse, f"/visits/{visit_id(app, scheduled, 'W02')}/missed", {"reason": "Flu"})
     html = nurse.get(f"/participants/{scheduled}").text
     rows = re.findall(r'<tr data-trend="(\w+)"', html)
     assert rows == ["W02", "W04", "W06", "W08", "M03", "M04", "M05", "M06", "M08", "M10", "M12"]

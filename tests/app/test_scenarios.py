@@ -18,7 +18,7 @@ from datetime import time
 import pytest
 
 from tests.support.expected import FROM_16_MARCH, FROM_18_MARCH
-from tests.support.forms import withdrawal_form
+from tests.support.forms import submit, withdrawal_form
 from tests.support.scenarios import CODES, Expected, Scenario, Step, d, trend_rows
 
 # Day 0 = infusion 1 on 2026-03-02 (a Monday), when follow-up is anchored on it.
@@ -441,8 +441,8 @@ def test_the_safety_of_a_year_infusion_reaction_dose_change_serious_event_and_wi
         for url, response in pages.items():
             if response.status_code == 200 and "<html" in response.text:
                 assert "AS-001 · Allergic reaction" in response.text, (role, url)
-    acknowledged = s.clients["investigator"].post(
-        f"/participants/{s.pid}/log/adverse_events/2/acknowledge", data={})
+    acknowledged = submit(s.clients["investigator"],
+                          f"/participants/{s.pid}/log/adverse_events/2/acknowledge")
     assert acknowledged.status_code == 302
     assert "Serious adverse events waiting" not in s.nurse.get("/").text
     # Withdrawn for it: the visits to come are cancelled, the termination names the event.

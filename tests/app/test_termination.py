@@ -17,7 +17,7 @@ from edc import db
 from edc.models import LogEntry
 from tests.support import factories
 from tests.support.audit import audit_count, audit_rows
-from tests.support.forms import withdrawal_form
+from tests.support.forms import submit, withdrawal_form
 from tests.support.pages import page
 from tests.support.records import participant, visits_of
 from tests.support.results import add_visit, refused, saved
@@ -31,8 +31,8 @@ RASH = {**FEVER, "term": "Rash", "onset_date": "2026-03-17", "end_date": "", "on
 
 def withdraw(client: FlaskClient, pid: int, headers: dict[str, str] | None = None,
              **items: str) -> Any:
-    return client.post(f"/participants/{pid}/withdraw", data=withdrawal_form(**items),
-                       headers=headers or {})
+    return submit(client, f"/participants/{pid}/withdraw", withdrawal_form(**items),
+                  headers=headers or {})
 
 
 def terminations(app: Flask) -> list[LogEntry]:
@@ -143,8 +143,8 @@ def test_a_refused_withdrawal_saves_nothing_and_keeps_what_was_typed(
 def test_a_removed_adverse_event_cannot_be_the_reason(
         app: Flask, nurse: FlaskClient, scheduled: int) -> None:
     record_events(nurse, scheduled, FEVER)
-    assert nurse.post(f"/participants/{scheduled}/log/adverse_events/1/remove",
-                      data={"reason": "Entered for the wrong child"}).status_code == 302
+    assert submit(nurse, f"/participants/{scheduled}/log/adverse_events/1/remove",
+                  {"reason": "Entered for the wrong child"}).status_code == 302
     assert page(nurse.get(f"/participants/{scheduled}")).options["adverse_event"] == [("", "—")]
     response = withdraw(nurse, scheduled, reason="AE", adverse_event="1")
     assert page(response).errors["adverse_event"] == [
@@ -208,8 +208,8 @@ def test_the_withdrawal_reads_in_chinese(app: Flask, nurse: FlaskClient, schedul
 def test_a_monitor_may_not_withdraw_a_child(app: Flask, as_role, scheduled: int) -> None:
     monitor = as_role("monitor")
     assert "Withdraw the child" not in monitor.get(f"/participants/{scheduled}").text
-    assert monitor.post(f"/participants/{scheduled}/withdraw",
-                        data=withdrawal_form()).status_code == 403
+    assert submit(monitor, f"/participants/{scheduled}/withdraw",
+                  withdrawal_form()).status_code == 403
     assert participant(app, scheduled).status == "enrolled"
 
 

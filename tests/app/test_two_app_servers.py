@@ -54,6 +54,12 @@ def servers(database_url: str, study, monkeypatch: pytest.MonkeyPatch
             process.stdout.close()
 
 
+def link_version(page: str, participant: str) -> str:
+    """The version the page's calendar link form carries (what the browser posts back)."""
+    form = re.search(rf'<form[^>]*action="{participant}/calendar-link".*?</form>', page, re.S)
+    return re.search(r'name="version"[^>]*value="([^"]*)"', form.group(0)).group(1)
+
+
 class Browser:
     """One browser at one computer (its address reaches the app through the proxy header)."""
 
@@ -119,12 +125,11 @@ def test_two_app_servers_share_sessions_log_out_conflicts_and_throttling(servers
 
     # An out-of-date page is refused on one server after a change on the other.
     assert nurse.login(a, "nurse") == 302
-    page = nurse.get(a, participants)[1]
-    form = re.search(rf'<form[^>]*action="{participants}/calendar-link".*?</form>', page, re.S)
-    opened = re.search(r'name="version"[^>]*value="([^"]*)"', form.group(0)).group(1)
+    opened = link_version(nurse.get(a, participants)[1], participants)
     investigator = Browser()
     assert investigator.login(b, "investigator") == 302
-    assert investigator.post(b, f"{participants}/calendar-link", {},
+    theirs = link_version(investigator.get(b, participants)[1], participants)
+    assert investigator.post(b, f"{participants}/calendar-link", {"version": theirs},
                              token_from=participants)[0] == 302
     status, _headers, text = nurse.post(a, f"{participants}/calendar-link",
                                         {"version": opened}, token_from=participants)

@@ -37,7 +37,7 @@ from edc.rules.schedule import clinic_calendar
 from tests.support import factories
 from tests.support.apps import SET_UP, TODAY, allocation_csv
 from tests.support.factories import add_children
-from tests.support.forms import enrolment_form, infusion_form, results_form, withdrawal_form
+from tests.support.forms import enrolment_form, infusion_form, results_form, submit, withdrawal_form
 from tests.support.pages import giveaways
 from tests.support.queries import counted
 from tests.support.records import visit_id
@@ -69,21 +69,21 @@ def clinic(app: Flask, nurse: FlaskClient, allocation: None) -> dict[str, int]:
     def visit(code: str, visit_code: str) -> int:
         return visit_id(app, ids[code], visit_code)
 
-    ok(nurse.post(f"/visits/{visit('AS-001', 'W06')}/book",
-                  data={"date": "2026-04-27", "time": "09:30"}))
-    ok(nurse.post(f"/visits/{visit('AS-001', 'W08')}/book",
-                  data={"date": "2026-05-10", "reason": "Parents work on weekdays"}))
-    ok(nurse.post(f"/visits/{visit('AS-002', 'W02')}/book",
-                  data={"date": "2026-04-28", "reason": "Only day the family can come"}))
+    ok(submit(nurse, f"/visits/{visit('AS-001', 'W06')}/book",
+              {"date": "2026-04-27", "time": "09:30"}))
+    ok(submit(nurse, f"/visits/{visit('AS-001', 'W08')}/book",
+              {"date": "2026-05-10", "reason": "Parents work on weekdays"}))
+    ok(submit(nurse, f"/visits/{visit('AS-002', 'W02')}/book",
+              {"date": "2026-04-28", "reason": "Only day the family can come"}))
     for day, reason in (("2026-04-20", "Fever"), ("2026-04-29", "Rash check")):
-        ok(nurse.post(f"/participants/{ids['AS-002']}/visits",
-                      data={"kind": "unscheduled", "date": day, "reason": reason}))
-    ok(nurse.post(f"/participants/{ids['AS-003']}/visits", data={"kind": "screening"}))
-    ok(nurse.post(f"/visits/{visit('AS-005', 'W02')}/missed", data={"reason": "Family abroad"}))
+        ok(submit(nurse, f"/participants/{ids['AS-002']}/visits",
+                  {"kind": "unscheduled", "date": day, "reason": reason}))
+    ok(submit(nurse, f"/participants/{ids['AS-003']}/visits", {"kind": "screening"}))
+    ok(submit(nurse, f"/visits/{visit('AS-005', 'W02')}/missed", {"reason": "Family abroad"}))
     w04 = visit("AS-005", "W04")
     ok(nurse.post(f"/visits/{w04}", data=results_form(nurse, w04, sample_date="2026-04-19")))
-    ok(nurse.post(f"/participants/{ids['AS-005']}/withdraw",
-                  data=withdrawal_form("Moved away")))
+    ok(submit(nurse, f"/participants/{ids['AS-005']}/withdraw",
+              withdrawal_form("Moved away")))
     return ids
 
 
@@ -211,7 +211,7 @@ def test_a_visit_booked_for_a_day_gone_by_is_offered_for_booking_again(
 ) -> None:
     w06 = visit_id(app, scheduled, "W06")  # window 24-30 April, booked on 20 April for the 24th
     with clock.on(date(2026, 4, 20)):
-        ok(nurse.post(f"/visits/{w06}/book", data={"date": "2026-04-24"}))
+        ok(submit(nurse, f"/visits/{w06}/book", {"date": "2026-04-24"}))
     due = rows(nurse.get("/").text, "due")
     assert due["AS-001 W06"].endswith("booked 2026-04-24 Fri Book Enter results")
 
@@ -323,11 +323,11 @@ def test_the_worklist_runs_the_same_queries_for_3_and_30_children(
         services.load_allocation(context_for(SET_UP), allocation_csv(pairs=15))
 
     def busy_child(pid: int) -> None:
-        ok(nurse.post(f"/visits/{visit_id(app, pid, 'W06')}/book",
-                      data={"date": "2026-04-27", "time": "10:00"}))
-        ok(nurse.post(f"/visits/{visit_id(app, pid, 'W08')}/book",
-                      data={"date": "2026-05-10", "reason": "Weekend only"}))
-        ok(nurse.post(f"/visits/{visit_id(app, pid, 'W02')}/missed", data={"reason": "Flu"}))
+        ok(submit(nurse, f"/visits/{visit_id(app, pid, 'W06')}/book",
+                  {"date": "2026-04-27", "time": "10:00"}))
+        ok(submit(nurse, f"/visits/{visit_id(app, pid, 'W08')}/book",
+                  {"date": "2026-05-10", "reason": "Weekend only"}))
+        ok(submit(nurse, f"/visits/{visit_id(app, pid, 'W02')}/missed", {"reason": "Flu"}))
         w04 = visit_id(app, pid, "W04")
         ok(nurse.post(f"/visits/{w04}", data=results_form(nurse, w04, sample_date="2026-04-19")))
 
@@ -361,8 +361,8 @@ def test_due_visits_page_by_page_unbooked_then_booked_each_once(app, nurse) -> N
     booked = {f"AS-{n:03d}": f"{9 + n % 3:02d}:00" for n in range(1, 26, 3)}
     for pid, code in zip(ids, (f"AS-{n:03d}" for n in range(1, 26)), strict=True):
         if code in booked:
-            ok(nurse.post(f"/visits/{visit_id(app, pid, 'W06')}/book",
-                          data={"date": "2026-04-28", "time": booked[code]}))
+            ok(submit(nurse, f"/visits/{visit_id(app, pid, 'W06')}/book",
+                      {"date": "2026-04-28", "time": booked[code]}))
     first, second = nurse.get("/").text, nurse.get("/?section=due&page=2").text
     shown = [*rows(first, "due"), *rows(second, "due")]
     unbooked = [f"AS-{n:03d} W06" for n in range(1, 26) if f"AS-{n:03d}" not in booked]
@@ -416,7 +416,7 @@ def test_deviations_come_a_page_of_50_at_a_time_in_code_and_day_order(app, nurse
         services.load_allocation(context_for(SET_UP), allocation_csv(pairs=13))
     for pid in add_children(app, 1, 26):
         for code in ("W04", "W02"):
-            ok(nurse.post(f"/visits/{visit_id(app, pid, code)}/missed", data={"reason": "Flu"}))
+            ok(submit(nurse, f"/visits/{visit_id(app, pid, code)}/missed", {"reason": "Flu"}))
     ok(nurse.post("/deviations", data={
         "child": "AS-001", "category": "MISSED", "deviation_date": "2026-03-30",
         "description": "W02 urine sample not collected", "corrective_action": "Reminded"}))
@@ -489,7 +489,7 @@ def test_children_still_to_be_infused_are_listed_with_infusion_2_by_its_window(
                       ("AS-004", "2026-03-02"), ("AS-005", "2026-03-02")):
         ok(nurse.post(f"/participants/{ids[int(code[-1]) - 1]}/infusions/1",
                       data=infusion_form(date=day)))
-    ok(nurse.post(f"/participants/{ids[3]}/anchor-on-first", data={"reason": "Fever"}))
+    ok(submit(nurse, f"/participants/{ids[3]}/anchor-on-first", {"reason": "Fever"}))
     ok(nurse.post(f"/participants/{ids[4]}/infusions/2", data=infusion_form(date="2026-03-16")))
     page = nurse.get("/").text
     found = [text(row) for row in re.findall(r"<tr data-infusion=[^>]*>(.*?)</tr>",

@@ -1,4 +1,5 @@
-"""The forms as the browser posts them: enrolment, infusion and results, valid unless told."""
+"""The forms as the browser posts them: enrolment, infusion and results, valid unless told;
+submit posts any form with the version its page shows when opened, as a browser does."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import html
 import re
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.apps import TODAY
-from tests.support.records import visit_id
+from tests.support.pages import Page
+from tests.support.records import stored_version, visit_id
 
 
 def enrolment_form(app: Flask, **overrides: str) -> dict[str, str]:
@@ -84,15 +87,67 @@ def results_form(client: FlaskClient, visit: int, sample_date: str = "2026-04-27
     return data
 
 
+# Forms that post elsewhere than the page they are on: the action's end, and the page's.
+_ON_ANOTHER_PAGE = (
+    (re.compile(r"(/visits/\d+)/(?:book|missed)"), r"\1"),
+    (re.compile(r"(/participants/\d+)/(?:withdraw|visits|calendar-link(?:/revoke)?|"
+                r"anchor-on-first|freeze|unfreeze)"), r"\1"),
+    (re.compile(r"(/participants/\d+/log/[^/]+/\d+)/(?:remove|acknowledge)"), r"\1"),
+    (re.compile(r"(/queries/\d+)/(?:answer|close|reopen)"), r"\1"),
+    (re.compile(r"/admin/unlock"), "/admin/lock"),
+)
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+_ACTION = re.compile(r'\baction="([^"]*)"')
+
+
+def page_of(action: str) -> str:
+    """The page the form that posts to `action` is on (most forms post to their own page)."""
+    path = urlsplit(action).path
+    for pattern, page in _ON_ANOTHER_PAGE:
+        if pattern.fullmatch(path):
+            return pattern.sub(page, path)
+    return path
+
+
+def version_on(client: FlaskClient, action: str) -> str | None:
+    """The hidden version of the form that posts to `action`, as its page (page_of) shows it
+    when opened now: what a browser posts back with what was typed (None: the form carries no
+    version). Where the page does not offer that form (the record's state or the reader's role
+    hides it, and the test posts it anyway), the version stored now, as a page opened a moment
+    ago carried it."""
+    url = page_of(action)
+    response = client.get(url)
+    wanted = urlsplit(action).path
+    if response.status_code == 200:
+        for attributes, inside in _FORM.findall(response.text):
+            target = _ACTION.search(attributes)
+            if urlsplit(html.unescape(target.group(1) if target else url)).path == wanted:
+                return Page(inside).value("version")
+    return stored_version(client.application, action)
+
+
+def submit(client: FlaskClient, action: str, data: dict[str, Any] | None = None,
+           **options: Any) -> Any:
+    """Post a form as the browser does after opening its page now: with the version the page
+    shows (version_on), unless `data` carries its own (a page opened before another change).
+    Options go to the client's post (follow_redirects=True)."""
+    data = dict(data or {})
+    if "version" not in data and (version := version_on(client, action)) is not None:
+        data["version"] = version
+    return client.post(action, data=data, **options)
+
+
 def post_infusion(client: FlaskClient, participant_id: int, number: int, **fields: str) -> Any:
-    """Post infusion `number` (infusion_form with fields) as the browser does."""
-    return client.post(f"/participants/{participant_id}/infusions/{number}",
-                       data=infusion_form(**fields))
+    """Post infusion `number` (infusion_form with fields) as the browser does, from its page
+    opened now."""
+    return submit(client, f"/participants/{participant_id}/infusions/{number}",
+                  infusion_form(**fields))
 
 
 def book(client: FlaskClient, app: Flask, participant_id: int, code: str, **form: str) -> Any:
-    """Post the booking form of the participant's visit `code`."""
-    return client.post(f"/visits/{visit_id(app, participant_id, code)}/book", data=form)
+    """Post the booking form of the participant's visit `code`, from the visit page opened
+    now."""
+    return submit(client, f"/visits/{visit_id(app, participant_id, code)}/book", form)
 
 
 def withdrawal_form(detail: str = "Family moved away", **overrides: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.audit import audit_count
-from tests.support.forms import results_form
+from tests.support.forms import results_form, submit
 from tests.support.pages import Page, page
 from tests.support.records import stored_results, stored_visit
 
@@ -45,5 +45,6 @@ def saved(client: FlaskClient, visit: int, sample_date: str = "2026-04-27",
 
 
 def add_visit(client: FlaskClient, participant: int, **form: str) -> Any:
-    """Post the form that adds a screening or unscheduled visit."""
-    return client.post(f"/participants/{participant}/visits", data=form)
+    """Post the form that adds a screening or unscheduled visit, from the participant page
+    opened now."""
+    return submit(client, f"/participants/{participant}/visits", form)

@@ -40,7 +40,7 @@ from edc.models.audit import FieldChange
 from edc.permissions import Role
 from tests.support.apps import ROLES, TODAY, Clock
 from tests.support.audit import audit_rows
-from tests.support.forms import RESULTS, enrolment_form, infusion_form, results_form
+from tests.support.forms import RESULTS, enrolment_form, infusion_form, results_form, submit
 
 WRITE_ROLES = (Role.NURSE, Role.INVESTIGATOR)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -391,7 +391,8 @@ class Scenario:
         return self._after("enrol", response)
 
     def post(self, name: str, url: str, data: dict[str, str], expect: int = 302) -> Step:
-        response = self.nurse.post(url, data=data)
+        """Post a form from its page opened now (with the version it shows)."""
+        response = submit(self.nurse, url, data)
         assert response.status_code == expect, (
             f"{name}: {url} answered {response.status_code}, expected {expect}\n"
             f"{' '.join(Html(response.text).flashes)}")

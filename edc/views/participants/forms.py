@@ -23,7 +23,7 @@ from edc.views.fields import (
     Required,
     VersionedForm,
     ascii_text,
-    posted_version,
+    field_version,
     required,
 )
 
@@ -44,8 +44,11 @@ class InfusionForm(Form):
     # The stored version the form was opened on: a save over someone else's change is refused.
     version = HiddenField()
 
-    def expected_version(self) -> int | None:
-        return posted_version(self.version.data)
+    def expected_version(self) -> int:
+        """The version the form was opened on (NOT_RECORDED, 0, when the infusion was not
+        recorded yet); -1 (refused as stale) when none was posted. The form is filled from the
+        stored infusion (obj=), whose version is never taken for a posted one."""
+        return field_version(self.version)
 
     def confirmed_date(self) -> date | None:
         try:
