@@ -246,8 +246,10 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     if user is None or not user.active or not matches:
         signin.count_failure(session, name, address, admission, now)
     signin.release(session, admission, now)
-    # Only wrong passwords typed while logged in lock an account now (its person typed them).
-    if user.locked_until and user.locked_until > now:
+    # Only wrong passwords typed while logged in lock an account now. Whoever typed them sat
+    # at an open session, perhaps not its person: a browser that proves the name (the person's
+    # usual computer) still logs in, and the log-in lifts the lock.
+    if user.locked_until and user.locked_until > now and usual is None:
         signin.record(session, name, address, "failed", now)
         refuse_if_locked(user, now, GENERAL)
     signin.forget_address_failures(session, address, usual, now)

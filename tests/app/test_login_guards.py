@@ -813,3 +813,20 @@ def test_only_an_administrator_lifts_a_wait_and_only_with_the_pages_security_tok
             "Log-in attempts")[1].split("Newest first")[0]
     finally:
         app.extensions["edc_engine"].dispose()
+
+
+def test_wrong_passwords_typed_at_an_open_session_do_not_keep_its_person_off_their_computer(
+        app: Flask, nurse: FlaskClient) -> None:
+    """Someone at the nurse's open session types five wrong passwords: the account is locked
+    for other computers and for password checks, but the nurse's own browser (it proves her
+    name) still logs her in, and her log-in (her password on her computer) lifts the lock."""
+    for _ in range(5):
+        assert _change(nurse, "not-her-password", "Wide-harbour-77").status_code == 422
+    locked = "This account is locked after 5 wrong passwords typed while logged in."
+    elsewhere = login(app.test_client(), "nurse", PASSWORD)
+    assert elsewhere.status_code == 401 and _alert(elsewhere).startswith(locked)
+    # Her browser: logged out, then in again with her password.
+    assert nurse.post("/logout").status_code == 302
+    assert login(nurse, "nurse", PASSWORD).status_code == 302
+    assert nurse.get("/").status_code == 200
+    assert _change(nurse, PASSWORD, "Wide-harbour-77").status_code == 302
