@@ -174,7 +174,7 @@ def load_demo(ctx: Context) -> Iterator[str]:
             "`edc demo` only fills an empty database. Nothing was added."]})
     else:
         for username, role, person in DEMO_USERS:
-            create_user(ctx, username, role, DEMO_PASSWORD, person)
+            create_user(ctx, username, role, DEMO_PASSWORD, person, rehearsal=True)
         services.load_allocation(ctx, demo_allocation_csv(ctx.study))
         nurse = session.scalars(select(User).where(User.username == "nurse")).one()
         demo = _Demo(ctx.by(nurse))

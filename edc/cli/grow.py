@@ -156,7 +156,7 @@ def _grow(ctx: Context, children: int, seed: int, progress: Callable[[int], None
     rows_before = count_rows(session)
     rng = random.Random(seed)
     for username, role, person in DEMO_USERS:
-        create_user(ctx, username, role, DEMO_PASSWORD, person)
+        create_user(ctx, username, role, DEMO_PASSWORD, person, rehearsal=True)
     services.load_allocation(ctx, demo_allocation_csv(ctx.study, math.ceil(children / 4), seed))
     nurse = session.scalars(select(User).where(User.username == "nurse")).one()
     demo = _Demo(ctx.by(nurse))

@@ -12,7 +12,8 @@ def deadline(alert_at: datetime, hours: int) -> datetime:
 
 
 def hours_left(alert_at: datetime, hours: int, now: datetime) -> int:
-    """Whole hours until the deadline, rounded up (0 in its last minutes); negative once it has
-    passed, counting the hours begun since."""
+    """Whole hours until the deadline, rounded down, so the time left is never said to be longer
+    than it is (23 with 23 h 59 min left, 0 in the last hour); negative once it has passed,
+    counting the hours begun since (-1 a minute after)."""
     seconds = (deadline(alert_at, hours) - now).total_seconds()
-    return math.ceil(seconds / 3600) if seconds >= 0 else -math.ceil(-seconds / 3600)
+    return math.floor(seconds / 3600) if seconds >= 0 else -math.ceil(-seconds / 3600)

@@ -14,9 +14,13 @@ child's arm; their attempt is refused and kept in the audit trail.
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
+from threading import Lock
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -27,6 +31,7 @@ from edc.audit import COMPUTER_WAIT, record_event
 from edc.models import ROLES, User, utcnow
 from edc.permissions import Role, blinded
 from edc.protocol.codes import AuditAction
+from edc.protocol.study import Study
 from edc.services import signin
 from edc.services.base import GENERAL, N_, Changed, Context, Errors, Refused, audited
 
@@ -70,8 +75,19 @@ def typed_password(text: str) -> str:
                    for ch in text)
 
 
-def password_problems(password: str, username: str) -> list[str]:
-    """What is wrong with a new password for this user name (an empty list: nothing)."""
+def site_words(study: Study) -> tuple[str, ...]:
+    """The names anyone guessing a password at this hospital tries first: the study's
+    registry number, acronym and title, the sponsor's and the site's names and address."""
+    info, site = study.info, study.site
+    text = " ".join((info.id, info.acronym, info.title, info.sponsor, site.name, site.address))
+    return tuple(dict.fromkeys(word for word in re.split(r"[^0-9A-Za-z]+", text)
+                               if len(word) >= 3))
+
+
+def password_problems(password: str, username: str,
+                      known: Sequence[str | None] = ()) -> list[str]:
+    """What is wrong with a new password for this user name (an empty list: nothing); `known`
+    are other words a guess at this account tries first (site_words, the person's name)."""
     # Spaces around a password are easy to type by mistake and add nothing a guess must try.
     password = typed_password(password).strip()
     problems = []
@@ -94,7 +110,75 @@ def password_problems(password: str, username: str) -> list[str]:
     if password.casefold() in COMMON_PASSWORDS or _common_with_digits(password.casefold()):
         problems.append(_("This password is one of the first that anyone guessing tries. "
                           "Choose another."))
+    if not problems:
+        problems.extend(_guessable(password, (username, *known)))
     return problems
+
+
+# At least this many guesses (zxcvbn's score 3: 10^8) before a guesser finds the password.
+STRONG_SCORE = 3
+# What a guess at a Chinese hospital tries beside zxcvbn's English words: the commonest
+# surnames and given-name syllables in pinyin, and words of love and home.
+PINYIN = (
+    "wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma",
+    "zhu", "hu", "guo", "he", "gao", "lin", "luo", "zheng", "liang", "xie", "song", "tang", "han",
+    "feng", "deng", "cao", "peng", "zeng", "xiao", "tian", "dong", "yuan", "pan", "yu", "jiang",
+    "cai", "jia", "ding", "wei", "xue", "ye", "yan", "lu", "du", "dai", "zhong", "fan", "qian",
+    "qin", "qiu", "hou", "shi", "bai", "kong", "lai", "lei", "fang", "na", "min", "jing",
+    "qiang", "jun", "yong", "jie", "juan", "tao", "ming", "chao", "xiu", "xia", "hua", "ping",
+    "gang", "hong", "hui", "bin", "bo", "xin", "hao", "yi", "zi", "xuan", "mei", "ling", "ting",
+    "qing", "dan", "long", "jian", "jin", "lan", "woaini", "aini", "baobei", "laopo", "laogong",
+    "wode", "mima", "nihao", "zhongguo", "beijing", "shanghai", "shenzhen", "guangzhou"
+)
+
+
+@cache
+def _estimator() -> tuple[Callable[..., dict], Lock]:
+    """zxcvbn with the pinyin words added, and the lock its calls take: it keeps the words it
+    is given for one password in a dictionary shared by every thread."""
+    from zxcvbn import matching, zxcvbn  # 30,000 passwords and words, loaded on first use
+
+    matching.add_frequency_lists({"pinyin": PINYIN})
+    return zxcvbn, Lock()
+
+
+def _guessable(password: str, known: Sequence[str | None]) -> list[str]:
+    """Why a password a guess finds within STRONG_SCORE's guesses is weak, from how zxcvbn
+    reads it (words, keyboard rows, runs, repeats, dates): the kind of its longest part."""
+    estimate, lock = _estimator()
+    with lock:  # zxcvbn reads at most 72 characters; more than that is long enough
+        found = estimate(password[:72], user_inputs=[word for word in known if word])
+    if found["score"] >= STRONG_SCORE:
+        return []
+    order = [kind for kind, _text in _WEAK_BECAUSE]
+    parts = sorted(
+        ((match["j"] - match["i"], _KIND_OF.get(match.get("dictionary_name")
+                                                 or match.get("regex_name"), match["pattern"]))
+         for match in found["sequence"]),
+        key=lambda part: (-part[0], order.index(part[1]) if part[1] in order else len(order)))
+    kind = next((kind for _size, kind in parts if kind in order), "")
+    return [_(dict(_WEAK_BECAUSE)[kind])]
+
+
+# zxcvbn's names for a match of the words it was given, and for a recent year.
+_KIND_OF = {"user_inputs": "user_inputs", "recent_year": "date"}
+_WEAK_BECAUSE = (
+    ("user_inputs", N_("This password is made of your name, the study's or the hospital's, "
+                       "which anyone guessing here tries first. Choose another.")),
+    ("dictionary", N_("This password is a common password, word or name with little added, "
+                      "which a guess tries early. Add a few words of your own, or make it "
+                      "longer.")),
+    ("spatial", N_("This password is mostly keys side by side on the keyboard (like qwerty or "
+                   "1qaz), which a guess tries early. Choose another.")),
+    ("sequence", N_("This password is mostly a run of letters or digits (like abcd or 4321), "
+                    "which a guess tries early. Choose another.")),
+    ("repeat", N_("This password is mostly characters or a pattern repeated, which a guess "
+                  "tries early. Choose another.")),
+    ("date", N_("This password is mostly a date or a year, which a guess tries early. Choose "
+                "another.")),
+    ("", N_("This password is too easy to guess. Add a few words of your own, or make it "
+            "longer.")),
+)
 
 
 def _repeated_pattern(password: str) -> bool:
@@ -177,10 +261,13 @@ def _full_name(errors: Errors, typed: str) -> str | None:
 
 
 def create_user(ctx: Context, username: str, role: str, password: str,
-                full_name: str = "", *, temporary: bool = False) -> User:
+                full_name: str = "", *, temporary: bool = False,
+                rehearsal: bool = False) -> User:
     """Create an account with a hashed password and its person's name (what a signature
     prints); it reads the site's language until its person chooses another. A temporary
-    password (typed by someone else for the person) must be replaced at the first log-in."""
+    password (typed by someone else for the person) must be replaced at the first log-in.
+    A rehearsal account (`edc demo`'s, `edc grow`'s) has the password the README prints,
+    which the policy refuses for every other account."""
     session = ctx.session
     username = username.strip()
     if role in ROLES and not blinded(role) and _acts_blinded(ctx):
@@ -206,8 +293,10 @@ def create_user(ctx: Context, username: str, role: str, password: str,
     if role not in ROLES:
         errors.add("role", _("Got role %(role)r. Expected one of: %(roles)s.", role=role,
                              roles=", ".join(_roles_given(ctx))))
-    for problem in password_problems(password, username):
-        errors.add("password", problem)
+    if not rehearsal:
+        for problem in password_problems(password, username,
+                                         (*site_words(ctx.study), full_name)):
+            errors.add("password", problem)
     name = _full_name(errors, full_name)
     errors.raise_if_any()
     with audited(session, ctx.actor.username, N_("Account created")):
@@ -283,16 +372,20 @@ def refuse_if_locked(user: User, now: datetime, field: str) -> None:
 
 def count_failure(session: Session, user: User, who: str, reason: str, now: datetime,
                   field: str, wrong: str) -> None:
-    """Count a wrong password against the account (the fifth locks it) and refuse it."""
+    """Count a wrong password typed in an open session against the account and refuse it. The
+    fifth locks the account and ends its sessions: whoever types them has not proved to be its
+    person, who logs in again from their own computer (signin lets it through the lock)."""
     with audited(session, who, reason):
         user.failed_logins += 1
         locked = user.failed_logins >= MAX_FAILED_LOGINS
         if locked:
             user.failed_logins, user.locked_until = 0, now + LOCKOUT
+            signin.end_sessions_of(session, user.id)
         session.commit()
     if locked:
         raise Refused({field: [_(
-            "Too many wrong passwords: this account is locked for %(minutes)s minutes.",
+            "Too many wrong passwords: this account is locked for %(minutes)s minutes and "
+            "logged out. Its person logs in again from their own computer.",
             minutes=int(LOCKOUT.total_seconds() // 60))]})
     raise Refused({field: [wrong]})
 
@@ -478,7 +571,8 @@ def reset_password(ctx: Context, user: User, password: str) -> User:
         "%(name)s sees the arms: its password is not reset here, since whoever set it could "
         "log in and read them. The hospital's IT resets it at the server console: edc "
         "reset-password %(name)s.", name=user.username))
-    problems = password_problems(password, user.username)
+    problems = password_problems(password, user.username,
+                                 (*site_words(ctx.study), user.full_name))
     if problems:
         raise Refused({"password": problems})
     with audited(ctx.session, ctx.actor.username, N_("Password reset by an administrator")):
@@ -506,7 +600,8 @@ def change_own_password(ctx: Context, user: User, current: str, new: str, repeat
         count_failure(session, user, user.username, N_("Wrong password at password change"),
                       now, "current", _("This is not your current password."))
     errors = Errors()
-    for problem in password_problems(new, user.username):
+    for problem in password_problems(new, user.username,
+                                     (*site_words(ctx.study), user.full_name)):
         errors.add("password", problem)
     if not errors and typed_password(new) != typed_password(repeated):
         errors.add("repeated", _("The two new passwords differ. Type the same one twice."))

@@ -220,7 +220,9 @@ def hours_left(hours: int | None) -> str:
     """What is left of a serious event's reporting window, in hours."""
     if hours is None:
         return ""
-    if hours >= 0:
+    if hours == 0:
+        return _("less than an hour left to report")
+    if hours > 0:
         return ngettext("%(num)s hour left to report", "%(num)s hours left to report", hours)
     return ngettext("report overdue by %(num)s hour", "report overdue by %(num)s hours", -hours)
 

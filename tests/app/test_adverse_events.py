@@ -157,7 +157,7 @@ def test_a_serious_event_is_on_every_staff_page_until_an_investigator_acknowledg
             shown = page(client.get(url))
             assert "Serious adverse events waiting for an investigator" in shown.text, (role, url)
             assert "AS-001 · Allergic reaction" in shown.text
-            assert "saved " in shown.text and "; 24 hours left to report" in shown.text
+            assert "saved " in shown.text and "; 23 hours left to report" in shown.text
     assert as_role("nurse").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
     assert as_role("monitor").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
     investigator = as_role("investigator")
@@ -328,7 +328,7 @@ def test_the_worklist_lists_serious_events_waiting_and_events_ongoing_at_the_las
     rows = page(nurse.get("/")).table_rows
     safety = [row for row in rows if row and row[0] == "AS-001" and len(row) == 4]
     assert safety[0][:2] == ["AS-001", "4 · Allergic reaction"]
-    assert safety[0][3] == "serious, not acknowledged 24 hours left to report"
+    assert safety[0][3] == "serious, not acknowledged 23 hours left to report"
     assert safety[1][:3] == ["AS-001", "4 · Allergic reaction", "2026-03-16 Mon"]
     assert safety[2] == ["AS-001", "1 · Headache", "2026-04-01 Wed",
                          "ongoing at the last visit (W04, 2026-04-13 Mon): ask how it ended and "
@@ -497,3 +497,19 @@ def test_no_action_is_chosen_alone(app: Flask, nurse: FlaskClient, pid: int) -> 
         "None is chosen alone: untick it, or the others."]
     assert entries(app) == []
     assert record(nurse, pid, {**FEVER, "action": ["NONE"]}).status_code == 302
+
+
+@pytest.mark.parametrize("hours, en, zh", [
+    (23, "23 hours left to report", "距报告时限还剩 23 小时"),
+    (1, "1 hour left to report", "距报告时限还剩 1 小时"),
+    (0, "less than an hour left to report", "距报告时限已不足 1 小时"),
+    (-1, "report overdue by 1 hour", None),
+])
+def test_the_reporting_window_is_said_in_whole_hours_left_and_the_last_hour_as_less(
+        app: Flask, hours: int, en: str, zh: str | None) -> None:
+    from edc.views.filters import hours_left
+
+    with app.test_request_context():
+        assert hours_left(hours) == en
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert hours_left(hours) == zh if zh else not hours_left(hours).isascii()

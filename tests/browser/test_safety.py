@@ -95,7 +95,7 @@ def test_an_infusion_reaction_becomes_an_adverse_event_and_a_serious_one_is_ackn
     banner = page.locator(".sae-banner")
     expect(banner).to_contain_text(BANNER)
     expect(banner).to_contain_text("AS-001 · Allergic reaction")
-    expect(banner).to_contain_text("24 hours left to report")
+    expect(banner).to_contain_text("23 hours left to report")
     expect(page.locator("#safety tr[data-alert='AS-001 2']")).to_be_visible()
     acknowledge = page.get_by_role("button", name="Acknowledge the serious adverse event")
     expect(acknowledge).to_have_count(0)
