@@ -9,7 +9,10 @@ import io
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
+from edc import db
+from edc.models import AuditEvent
 from tests.support import factories
 from tests.support.factories import INFUSION_1, INFUSION_2, SCREENING
 from tests.support.pages import page
@@ -55,12 +58,26 @@ def test_only_the_unblinded_role_sees_it_by_arm(app: Flask, allocation: None,
     text = page(as_role("unblinded").get("/outcomes")).text
     arms = app.extensions["edc_study"].arms
     assert sum(f"Arm: {arm.code}" in text for arm in arms) >= 1  # in English, by its code
-    table = as_role("unblinded").get("/outcomes.csv").text
-    groups = {row[0] for row in csv.reader(io.StringIO(table))} - {"group"}
+    by_arm = as_role("unblinded").post("/outcomes.csv")
+    assert by_arm.headers["Content-Disposition"].startswith(
+        'attachment; filename="NCT06731192-outcomes-unblinded-')
+    groups = {row[0] for row in csv.reader(io.StringIO(by_arm.text))} - {"group"}
     assert "pooled" in groups and groups - {"pooled"} <= {arm.code for arm in arms}
-    blinded = as_role("investigator").get("/outcomes.csv")
+    blinded = as_role("investigator").post("/outcomes.csv")
     assert blinded.headers["Content-Disposition"].startswith(
-        'attachment; filename="NCT06731192-outcomes-')
+        'attachment; filename="NCT06731192-outcomes-2')
+    # Each download is in the audit trail: who, which file, whether it held the arms.
+    with app.app_context():
+        kept = db.session().execute(select(AuditEvent.username, AuditEvent.reason, AuditEvent.new)
+                                    .where(AuditEvent.entity == "export",
+                                           AuditEvent.field == "outcomes")
+                                    .order_by(AuditEvent.id)).all()
+    assert [(who, held) for who, held, _name in kept] == [("unblinded", "unblinded"),
+                                                         ("investigator", "blinded")]
+    assert [name for _who, _held, name in kept] == [
+        by_arm.headers["Content-Disposition"].split('"')[1],
+        blinded.headers["Content-Disposition"].split('"')[1]]
+    assert as_role("investigator").get("/outcomes.csv").status_code == 405
     rows = list(csv.reader(io.StringIO(blinded.text)))
     assert {row[0] for row in rows[1:]} == {"pooled"}
     w02 = next(row for row in rows if row[1] == "W02")

@@ -64,14 +64,20 @@ def _lines(groups: list[tuple[str, list[VisitSummary]]]) -> Iterator[str]:
             yield text.getvalue()
 
 
-@bp.route("/outcomes.csv")
+@bp.post("/outcomes.csv")
 @permission_required(Action.VIEW_OUTCOMES)
 def outcomes_csv() -> Any:
+    """The summary as a file: by arm for the unblinded role (named so, like every unblinded
+    export), recorded in the audit trail like the other exports."""
     summary = _summary()
     groups = [("pooled", summary.pooled), *sorted((summary.by_arm or {}).items())]
-    name = f"{study().info.id}-outcomes-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.csv"
+    by_arm = blinding.sees_allocation(current_user.role)
+    name = (f"{study().info.id}-outcomes{'-unblinded' if by_arm else ''}-"
+            f"{utcnow().strftime('%Y%m%dT%H%M%SZ')}.csv")
+    record_export(context(), "outcomes", name, unblinded=by_arm)
     return Response(_lines(groups), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
 
 
 MIMETYPES = {"zip": "application/zip", "csv": "text/csv", "xml": "application/xml"}
