@@ -62,6 +62,14 @@ def _check_reason(errors: Errors, ctx: Context, participant: Participant,
     if reason == OTHER_REASON and values.get(detail.key) is None:
         errors.add(detail.key, _("Say why the child leaves the study."))
     contact, ended = values.get(last.key), values.get(start.key)
+    if ended is not None and start.key not in errors and _ends_records(form, reason):
+        seen = _last_seen(participant)
+        if seen is not None and seen[0] > ended:
+            errors.add(start.key, _(
+                "%(code)s has %(what)s dated %(day)s, after %(ended)s: a child who leaves for "
+                "this reason has nothing recorded after the day they left. Check the date, or "
+                "correct that record first.", code=participant.code, what=seen[1],
+                day=seen[0].isoformat(), ended=ended.isoformat()))
     if contact is None:
         return
     if contact < participant.consent_date:
@@ -72,6 +80,26 @@ def _check_reason(errors: Errors, ctx: Context, participant: Participant,
         errors.add(last.key, _("%(label)s %(day)s is after %(start)s %(start_day)s.",
                                label=label_of(last), day=contact.isoformat(),
                                start=label_of(start), start_day=ended.isoformat()))
+    elif (seen := _last_seen(participant, ended)) is not None and contact < seen[0]:
+        errors.add(last.key, _("%(label)s %(day)s is before %(what)s on %(seen)s, a contact "
+                               "with the child.", label=label_of(last), day=contact.isoformat(),
+                               what=seen[1], seen=seen[0].isoformat()))
+
+
+def _ends_records(form: CaseReportForm, reason: Any) -> bool:
+    category = form.by_role("category")
+    assert category.choices is not None  # the loader gives a choice item its list
+    return any(c.code == reason and c.ends_records for c in category.choices.choices)
+
+
+def _last_seen(participant: Participant, until: date | None = None) -> tuple[date, str] | None:
+    """The child's last day at the clinic (on or before `until`, if given): a visit's sample
+    or an infusion, with what it was ("W08's sample", "infusion 2")."""
+    days = [(v.actual_date, _("%(visit)s's sample", visit=v.code)) for v in participant.visits
+            if v.status == VisitStatus.DONE and v.actual_date is not None]
+    days += [(i.date, _("infusion %(n)s", n=i.number)) for i in participant.infusions]
+    days = [(day, what) for day, what in days if until is None or day <= until]
+    return max(days, key=lambda seen: seen[0]) if days else None
 
 
 def records_end(ctx: Context, participant: Participant) -> date | None:
@@ -86,10 +114,8 @@ def records_end(ctx: Context, participant: Participant) -> date | None:
         LogEntry.removed_reason.is_(None))).first()
     if entry is None:
         return None
-    category = log.form.by_role("category")
-    reason = entry.values.get(category.key)
-    ends = any(c.code == reason and c.ends_records for c in category.choices.choices)
-    return entry.start_date if ends else None
+    reason = entry.values.get(log.form.by_role("category").key)
+    return entry.start_date if _ends_records(log.form, reason) else None
 
 
 def termination_summary(form: CaseReportForm, values: Mapping[str, Any]) -> str:

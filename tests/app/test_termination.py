@@ -314,3 +314,40 @@ def test_nothing_dated_after_consent_is_withdrawn_or_death_is_recorded(
             f"2026-04-12 is after AS-001 left the study on 2026-04-10 ({summary}): nothing "
             "from after that day is recorded."]
     saved(nurse, early, sample_date="2026-04-08")
+
+
+def test_a_withdrawal_is_not_dated_before_what_the_record_holds_of_the_child(
+        app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    """W02's sample was taken on 1 April: consent cannot have been withdrawn on 30 March (the
+    sample would be data from after it), and the last contact is not before that visit."""
+    saved(nurse, visits_of(app, scheduled)["W02"].id, sample_date="2026-04-01")
+    early = withdraw(nurse, scheduled, reason="CONSENT", detail="",
+                     termination_date="2026-03-30", last_contact="2026-03-30")
+    assert early.status_code == 422
+    assert page(early).errors["termination_date"] == [
+        "AS-001 has W02's sample dated 2026-04-01, after 2026-03-30: a child who leaves for "
+        "this reason has nothing recorded after the day they left. Check the date, or correct "
+        "that record first."]
+    assert page(early).value("termination_date") == "2026-03-30"  # kept as typed
+    zh = withdraw(nurse, scheduled, headers={"Accept-Language": "zh-CN"}, reason="CONSENT",
+                  detail="", termination_date="2026-03-30", last_contact="2026-03-30")
+    assert all(not m.isascii() for m in page(zh).errors["termination_date"])
+    forgotten = withdraw(nurse, scheduled, reason="CONSENT", detail="",
+                         termination_date="2026-04-05", last_contact="2026-03-25")
+    assert page(forgotten).errors["last_contact"] == [
+        "Date of last contact 2026-03-25 is before W02's sample on 2026-04-01, a contact with "
+        "the child."]
+    assert terminations(app) == [] and visits_of(app, scheduled)["W04"].status == "planned"
+    assert withdraw(nurse, scheduled, reason="CONSENT", detail="", termination_date="2026-04-05",
+                    last_contact="2026-04-01").status_code == 302
+    # Corrected to before the sample: refused the same way, the termination kept as it was.
+    url = f"/participants/{scheduled}/termination"
+    version = page(nurse.get(url)).value("version")
+    corrected = nurse.post(url, data={
+        **withdrawal_form(reason="DEATH", detail="", termination_date="2026-03-31",
+                          last_contact="2026-03-31"),
+        "version": version, "change_reason": "Date misread"})
+    assert corrected.status_code == 422
+    assert page(corrected).errors["termination_date"][0].startswith(
+        "AS-001 has W02's sample dated 2026-04-01, after 2026-03-31")
+    assert [t.start_date.isoformat() for t in terminations(app)] == ["2026-04-05"]
