@@ -25,8 +25,13 @@ variable's length is the longest value's byte count (at least 1, at most 200, SD
 Those lengths come before the first observation, so the rows are read twice, once to measure
 and once to write, and never held in memory: `Dataset.rows()` gives a fresh iterator each time.
 
-A value that does not fit is refused with ValueError rather than cut: a name, a label or a text
-value too long, a text where a number belongs, a number beyond the IBM format's range.
+A text longer than 200 bytes (a reason or a description typed in Chinese passes it at about 67
+characters) is split as SDTM splits one: the first 200 bytes in its variable, the rest in
+continuation variables after it, named by the variable and a digit (DVTERM1, SVREASO1),
+each cut between words where a space allows, else between characters, never inside one.
+Joined in order they give the text back whole. Anything else that does not fit is refused with
+ValueError rather than cut: a name or a label too long, a text where a number belongs, a number
+beyond the IBM format's range.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import math
 import re
 import struct
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import BinaryIO
 
@@ -69,19 +75,21 @@ assert NAMESTR.size == NAMESTR_SIZE
 def write_xpt(file: BinaryIO, dataset: Dataset, *, created: datetime) -> int:
     """Write `dataset` as a one-member version 5 transport file; return the observations written."""
     check_dataset(dataset)
-    lengths = measure(dataset)
-    file.write(headers(dataset, lengths, created))
+    parts = measure(dataset)
+    written_as = with_continuations(dataset, parts)
+    check_dataset(written_as)
+    file.write(headers(written_as, [length for lengths in parts for length in lengths], created))
     variables = dataset.variables
     width = len(variables)
-    columns = list(zip(variables, lengths, strict=True))
+    columns = list(zip(variables, parts, strict=True))
     written = 0
     count = 0
     buffer = bytearray()
     for count, row in enumerate(dataset.rows(), start=1):
         check_width(row, width, count)
-        for (variable, length), value in zip(columns, row, strict=True):
+        for (variable, lengths), value in zip(columns, row, strict=True):
             # The rows are read again for writing and may have changed since the first
-            # reading: a value is checked again, and one grown too long for its column is
+            # reading: a value is checked again, and one grown too long for its columns is
             # refused rather than cut.
             if variable.numeric:
                 check_number(value, variable, count)
@@ -89,10 +97,15 @@ def write_xpt(file: BinaryIO, dataset: Dataset, *, created: datetime) -> int:
                 buffer += MISSING if value is None or value != value else ibm_double(value)
                 continue
             data = text_bytes(value, variable, count)
-            if len(data) > length:
-                raise ValueError(too_long(len(data), variable, count, length))
-            buffer += data
-            buffer += PADDING[length - len(data)]
+            pieces = pieces_of(data) if len(data) > lengths[0] else [data]
+            if len(pieces) > len(lengths):
+                raise ValueError(too_long(len(data), variable, count, sum(lengths)))
+            for index, length in enumerate(lengths):
+                piece = pieces[index] if index < len(pieces) else b""
+                if len(piece) > length:
+                    raise ValueError(too_long(len(data), variable, count, sum(lengths)))
+                buffer += piece
+                buffer += PADDING[length - len(piece)]
         if len(buffer) >= FLUSH_BYTES:
             file.write(buffer)  # a fresh buffer follows: the file may keep this one
             written += len(buffer)
@@ -101,6 +114,38 @@ def write_xpt(file: BinaryIO, dataset: Dataset, *, created: datetime) -> int:
     buffer += PADDING[-written % RECORD]
     file.write(buffer)
     return count
+
+
+def pieces_of(data: bytes) -> list[bytes]:
+    """UTF-8 text in pieces of at most MAX_TEXT_BYTES: each cut before the last space that
+    leaves it at least half full (the space starts the next piece: a reader drops the spaces
+    that end a text value but keeps those that begin one), else before the last character
+    that would not fit whole."""
+    pieces = []
+    while len(data) > MAX_TEXT_BYTES:
+        cut = data.rfind(b" ", MAX_TEXT_BYTES // 2, MAX_TEXT_BYTES + 1)
+        if cut < 0:
+            cut = MAX_TEXT_BYTES
+            while data[cut] & 0xC0 == 0x80:  # inside a character: back to its first byte
+                cut -= 1
+        pieces.append(data[:cut])
+        data = data[cut:]
+    return [*pieces, data]
+
+
+def with_continuations(dataset: Dataset, parts: Sequence[Sequence[int]]) -> Dataset:
+    """The dataset's variables as written: each split text followed by its continuations."""
+    variables = []
+    for variable, lengths in zip(dataset.variables, parts, strict=True):
+        variables.append(variable)
+        for number in range(1, len(lengths)):
+            digits = str(number)
+            suffix = f" ({number + 1})"
+            label = variable.label.encode("utf-8")[:MAX_LABEL - len(suffix)]
+            variables.append(replace(
+                variable, name=variable.name[:MAX_NAME - len(digits)] + digits,
+                label=label.decode("utf-8", "ignore") + suffix))
+    return replace(dataset, variables=tuple(variables))
 
 
 def check_dataset(dataset: Dataset) -> None:
@@ -142,9 +187,10 @@ def check_label(label: str, what: str) -> None:
         raise ValueError(f"Got {size} bytes in {what} ({label!r}). Expected at most {MAX_LABEL}.")
 
 
-def measure(dataset: Dataset) -> list[int]:
-    """Read the rows once: check every value and find each text variable's length in bytes."""
-    lengths = [8 if variable.numeric else 1 for variable in dataset.variables]
+def measure(dataset: Dataset) -> list[list[int]]:
+    """Read the rows once: check every value and find each variable's length in bytes, a text
+    longer than MAX_TEXT_BYTES the length of each of its pieces (see pieces_of)."""
+    parts = [[8] if variable.numeric else [1] for variable in dataset.variables]
     width = len(dataset.variables)
     for number, row in enumerate(dataset.rows(), start=1):
         check_width(row, width, number)
@@ -152,15 +198,18 @@ def measure(dataset: Dataset) -> list[int]:
             if variable.numeric:
                 check_number(value, variable, number)
                 continue
-            if isinstance(value, str) and value.isascii():
-                size = len(value)  # one byte a character: no need to encode
+            if isinstance(value, str) and value.isascii() and len(value) <= MAX_TEXT_BYTES:
+                sizes = [len(value)]  # one byte a character: no need to encode
             else:
-                size = len(text_bytes(value, variable, number))
-            if size > MAX_TEXT_BYTES:
-                raise ValueError(too_long(size, variable, number, MAX_TEXT_BYTES))
-            if size > lengths[index]:
-                lengths[index] = size
-    return lengths
+                data = text_bytes(value, variable, number)
+                sizes = [len(piece) for piece in pieces_of(data)]
+            lengths = parts[index]
+            for piece, size in enumerate(sizes):
+                if piece == len(lengths):
+                    lengths.append(size)
+                elif size > lengths[piece]:
+                    lengths[piece] = size
+    return parts
 
 
 def headers(dataset: Dataset, lengths: Sequence[int], created: datetime) -> bytes:

@@ -332,3 +332,22 @@ def test_dv_lists_the_deviations_that_took_place_the_record_computes_after_those
         {"DVSEQ": "3", "DVSPID": "record-missed-W04", "DVCAT": "MISSED",
          "DVSTDTC": "2026-04-21", "DVTERM": "W04 (4 weeks) missed: Flu", "DVSTDY": "51"},
     ]  # W06's booking off the window is a plan, on the deviations page: not yet a deviation
+
+
+def test_a_deviation_described_at_length_in_chinese_reaches_the_sas_files_whole(
+        app: Flask, allocation: None, tmp_path) -> None:
+    """A description of 200 Chinese characters (600 bytes, within the form's 1000) is split
+    over DVTERM and its continuations in the transport file, and joined it is what was typed."""
+    import pyreadstat
+
+    pid = factories.child(app, "screened")
+    described = "受试者家长因工作原因未能按时带孩子返院，随访延后，已告知研究者并记录。" * 6
+    factories.log_entry(app, pid, "deviations", {
+        "category": "OTHER", "deviation_date": date(2026, 3, 10), "description": described})
+    with zipfile.ZipFile(io.BytesIO(export(app, "xpt"))) as opened:
+        opened.extract("dv.xpt", tmp_path)
+    columns, meta = pyreadstat.read_xport(tmp_path / "dv.xpt", encoding="utf-8",
+                                          output_format="dict")
+    parts = [name for name in meta.column_names if re.fullmatch(r"DVTERM\d*", name)]
+    assert parts == ["DVTERM", "DVTERM1", "DVTERM2", "DVTERM3"]
+    assert "".join(columns[name][0] for name in parts) == described

@@ -267,14 +267,6 @@ def test_names_and_labels_that_do_not_fit_are_refused(change: dict, message: str
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        (
-            [("Fever", 1), ("x" * 201, 2)],
-            "Got 201 bytes in AETERM of row 2. Expected at most 200.",
-        ),
-        (
-            [("热" * 67, 1)],  # 67 characters, three bytes each
-            "Got 201 bytes in AETERM of row 1. Expected at most 200.",
-        ),
         ([("Fever", "1")], "Got '1' in AESEQ of row 1. Expected a number or None."),
         ([("Fever", True)], "Got True in AESEQ of row 1. Expected a number or None."),
         ([(38.5, 1)], "Got 38.5 in AETERM of row 1. Expected text or None."),
@@ -295,6 +287,36 @@ def test_values_that_do_not_fit_are_refused_before_anything_is_written(
 
     assert str(refused.value).startswith(message)
     assert sink.size == 0
+
+
+def test_a_text_longer_than_200_bytes_is_split_into_continuation_variables(
+    tmp_path: Path,
+) -> None:
+    """As SDTM splits a long term: 200 bytes in the variable, the rest in DVTERM1, DVTERM2...
+    after it, cut between words (the space begins the next piece, where a reader keeps it) or
+    between characters (never inside one); joined, the pieces give the text back."""
+    chinese = "受试者因家中有事未能按时返院复查，" * 12  # 204 characters, 612 bytes
+    english = " ".join(["window"] * 40)  # 279 bytes
+    variables = (Variable("DVSEQ", "Sequence Number", numeric=True),
+                 Variable("DVTERM", "Protocol Deviation Term"),
+                 Variable("SVREASOC", "Reason for Occur Value"))
+    rows = [(1, chinese, english), (2, "Short", None), (3, "热" * 67, "")]
+    columns, meta = read_back(tmp_path / "dv.xpt", dataset(rows, variables, "DV", "Deviations"))
+
+    assert meta.column_names == ["DVSEQ", "DVTERM", "DVTERM1", "DVTERM2", "DVTERM3",
+                                 "SVREASOC", "SVREASO1"]
+    assert meta.column_names_to_labels["DVTERM1"] == "Protocol Deviation Term (2)"
+    assert meta.column_names_to_labels["SVREASO1"] == "Reason for Occur Value (2)"
+    pieces = [columns[name] for name in ("DVTERM", "DVTERM1", "DVTERM2", "DVTERM3")]
+    assert ["".join(parts) for parts in zip(*pieces, strict=True)] == [
+        chinese, "Short", "热" * 67]
+    assert [len(piece[0].encode("utf-8")) for piece in pieces] == [198, 198, 198, 18]
+    assert [len(p.encode("utf-8")) for p in (pieces[0][2], pieces[1][2])] == [198, 3]
+    assert columns["SVREASOC"][0] == " ".join(["window"] * 28)  # 195 bytes, then a space
+    assert columns["SVREASO1"][0] == " " + " ".join(["window"] * 12)
+    assert columns["SVREASOC"][0] + columns["SVREASO1"][0] == english
+    assert [meta.variable_storage_width[name] for name in ("DVTERM", "DVTERM3",
+                                                            "SVREASO1")] == [198, 18, 84]
 
 
 def test_a_value_grown_between_the_two_readings_is_refused_not_cut() -> None:
