@@ -17,6 +17,8 @@ from edc.formats.ics import CalendarVisit
 from edc.models import Participant, User, Visit
 from edc.protocol.codes import VisitKind, VisitStatus
 from edc.protocol.schedule import ScheduleDefinition
+from edc.rules import worklist as rules
+from edc.rules.schedule import ClinicCalendar
 
 TOKEN_LENGTH = 64  # the column's length: a longer text is no token, and is not looked up
 
@@ -155,17 +157,26 @@ def family_state(v: Visit, today: date) -> FamilyState:
     return FamilyState.BOOKED if v.booked_date is not None else FamilyState.TO_BOOK
 
 
-def family_page(session: Session, token: str, schedule: ScheduleDefinition,
-                today: date) -> list[FamilyVisit] | None:
-    """The visits of the family's page by day, each with its state; None for no such link.
+def family_page(session: Session, token: str, schedule: ScheduleDefinition, today: date,
+                calendar: ClinicCalendar) -> list[FamilyVisit] | None:
+    """The visits of the family's page by day, each with its state; None for no such link. A
+    visit still to book whose suggested day has gone by is shown on the day the clinic would
+    offer now (as the worklist suggests it), not on a day the family can no longer come.
 
     Only dates and states: never the code, name, date of birth, arm or results.
     """
     participant = _by_token(session, token)
     if participant is None:
         return None
-    shown = [v for v in participant.visits if v.kind != VisitKind.SCREENING]
-    rows = [FamilyVisit(entry=calendar_visit(v, schedule), state=family_state(v, today))
-            for v in shown]
+    rows = []
+    for v in participant.visits:
+        if v.kind == VisitKind.SCREENING:
+            continue
+        entry, state = calendar_visit(v, schedule), family_state(v, today)
+        if state == FamilyState.TO_BOOK and entry.day < today:
+            entry = replace(entry, day=rules.day_to_offer(
+                v.suggested_date, v.target_date, v.window_start, v.window_end, today,
+                calendar) or entry.day)
+        rows.append(FamilyVisit(entry=entry, state=state))
     return sorted(rows, key=lambda row: (row.entry.day, row.entry.code))
 

@@ -13,6 +13,16 @@ from edc.protocol.crf import Unit
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
+# A number with its thousands grouped by commas (1,200 or 12,500.5): not a decimal comma.
+GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
+
+
+def grouped_thousands(text: str) -> str | None:
+    """The number typed with thousands separators ("1,200"), without them ("1200"); None for
+    anything else, a decimal comma ("0,45") among them."""
+    return text.replace(",", "") if GROUPED.fullmatch(text) else None
+
+
 def parse_number(text: str) -> float | None:
     """A finite number written with ASCII digits and a decimal point ("24.5", "1e3"), or None."""
     text = text.strip()

@@ -77,11 +77,13 @@ def typed_password(text: str) -> str:
 
 def site_words(study: Study) -> tuple[str, ...]:
     """The names anyone guessing a password at this hospital tries first: the study's
-    registry number, acronym and title, the sponsor's and the site's names and address."""
+    registry number, acronym and title, the sponsor's and the site's names and address, in
+    English and in Chinese."""
     info, site = study.info, study.site
-    text = " ".join((info.id, info.acronym, info.title, info.sponsor, site.name, site.address))
-    return tuple(dict.fromkeys(word for word in re.split(r"[^0-9A-Za-z]+", text)
-                               if len(word) >= 3))
+    text = " ".join((info.id, info.acronym, info.title, info.sponsor, site.name, site.address,
+                     info.title_zh, site.name_zh, site.address_zh))
+    return tuple(dict.fromkeys(word for word in re.split(r"[\W_]+", text) if len(word) >= 3
+                               or (len(word) >= 2 and not word.isascii())))
 
 
 def password_problems(password: str, username: str,
@@ -110,9 +112,46 @@ def password_problems(password: str, username: str,
     if password.casefold() in COMMON_PASSWORDS or _common_with_digits(password.casefold()):
         problems.append(_("This password is one of the first that anyone guessing tries. "
                           "Choose another."))
+    if not problems and (kind := _made_of(password, (username, *known))) is not None:
+        problems.append(_(dict(_WEAK_BECAUSE)[kind]))
     if not problems:
         problems.extend(_guessable(password, (username, *known)))
     return problems
+
+
+# The words of a date written in Chinese (2026年12月4日).
+DATE_WORDS = ("年", "月", "日", "号")
+_LETTERS = re.compile(r"[^\W\d_]+")  # a run of letters, Chinese characters among them
+
+
+def _made_of(password: str, known: Sequence[str | None]) -> str | None:
+    """What a password is only made of, digits and signs aside, when it is only names and
+    words a guess tries first: "user_inputs" when one of them is the person's, the study's or
+    the hospital's name (huangli2026, 广州市妇女儿童医疗中心), else "dictionary" for common
+    pinyin names and words (wangxiaoming2015), "date" for a date in Chinese (2026年12月4日);
+    None when it holds anything else. zxcvbn reads each name as one word, and knows no pinyin
+    but what PINYIN gives it, so a name run together with another escapes it."""
+    names = {part for word in known if word for part in _LETTERS.findall(word.casefold())}
+    runs = _LETTERS.findall(password.casefold())
+    words = [_segmented(run, names | set(PINYIN) | set(DATE_WORDS)) for run in runs]
+    if not runs or any(parts is None for parts in words):
+        return None
+    used = {part for parts in words for part in parts or ()}
+    if used & names:
+        return "user_inputs"
+    return "dictionary" if used - set(DATE_WORDS) else "date"
+
+
+def _segmented(text: str, vocabulary: set[str]) -> list[str] | None:
+    """The text as words of the vocabulary run together, longest first; None if it is not."""
+    longest = max(map(len, vocabulary))
+    found: dict[int, list[str]] = {0: []}
+    for end in range(1, len(text) + 1):
+        start = next((start for start in range(max(0, end - longest), end)
+                      if start in found and text[start:end] in vocabulary), None)
+        if start is not None:
+            found[end] = [*found[start], text[start:end]]
+    return found.get(len(text))
 
 
 # At least this many guesses (zxcvbn's score 3: 10^8) before a guesser finds the password.

@@ -15,7 +15,7 @@ from edc.protocol.codes import ParticipantStatus, VisitKind, VisitStatus
 from edc.protocol.crf import Field
 from edc.protocol.study import Study
 from edc.rules.checks import Finding, check_value
-from edc.rules.numbers import parse_number, significant, significant_bound
+from edc.rules.numbers import grouped_thousands, parse_number, significant, significant_bound
 from edc.rules.renal import age_in_years, bsa_mosteller
 from edc.rules.schedule import Window, screening_window
 from edc.rules.worklist import missing_results, required_results
@@ -146,6 +146,11 @@ def _checked_row(field: Field, typed: TypedResult, bsa_m2: float | None, errors:
                                           label=label_of(field)))
         return None
     value = parse_number(text)
+    if value is None and (plain := grouped_thousands(text)) is not None:
+        errors.add(f"{name}-value", _(
+            "%(label)s: got %(typed)s. Type the number without a thousands separator: "
+            "%(plain)s.", label=label_of(field), typed=repr(text), plain=plain))
+        return None
     if value is None or len(text) > 32:
         errors.add(f"{name}-value", (_(
             "%(label)s: got %(typed)s. Expected a number in %(unit)s, with a decimal point "

@@ -265,11 +265,15 @@ def test_the_page_runs_the_same_two_queries_however_many_visits_are_done(
 def test_a_suggested_day_gone_by_in_an_open_window_is_still_the_next_visit_to_book(
     nurse: FlaskClient, client: FlaskClient, scheduled: int, clock: Clock
 ) -> None:
-    # W02: suggested Monday 30 March, window 27 March to 2 April; today 1 April, not booked.
+    # W02: suggested Monday 30 March, window 27 March to 2 April; today 1 April, not booked:
+    # shown on the day the clinic offers now (today, as the worklist suggests), not on a day
+    # gone by.
     token = issue(nurse, scheduled)
     with clock.on(date(2026, 4, 1)):
-        next_visit = section(client.get(f"/calendar/{token}").text, "next")
-    assert "复诊 2周" in next_visit and "Monday 30 March 2026" in next_visit
+        shown = client.get(f"/calendar/{token}").text
+    next_visit = section(shown, "next")
+    assert "复诊 2周" in next_visit and "Wednesday 1 April 2026" in next_visit
+    assert "Monday 30 March 2026" not in shown
     assert "待预约 To book" in next_visit
     assert "门诊会联系您预约" in next_visit and "天后" not in next_visit
     with clock.on(date(2026, 4, 3)):  # the window has closed: the next one is W04
@@ -364,3 +368,18 @@ def test_the_next_visit_is_the_booked_one_and_its_urine_start_is_said_as_begun_o
         urine = section(client.get(f"/calendar/{token}").text, "urine")
     assert ("Started: Monday 11 May 2026 07:00. If you did not start then, call the clinic "
             "before the visit.") in urine
+
+
+def test_a_missed_or_cancelled_visit_does_not_invite_the_family_to_come_in_its_window(
+    app: Flask, nurse: FlaskClient, client: FlaskClient, scheduled: int, clock: Clock
+) -> None:
+    """Withdrawn on 10 April: W02 (window closed 2 April) is missed, the rest cancelled; none
+    says "the visit can take place on any clinic day from ..." any more."""
+    token = issue(nurse, scheduled)
+    factories.withdraw(app, scheduled, day=date(2026, 4, 10), last_contact=date(2026, 4, 10),
+                       on=date(2026, 4, 27))
+    shown = client.get(f"/calendar/{token}").text
+    items = re.findall(r'<li class="(\w+)" data-state="\w+">(.*?)</li>', shown, re.S)
+    assert {state for state, _text in items} == {"missed", "cancelled"}
+    assert not [state for state, text in items if 'class="window' in text]
+    assert "any clinic day" not in section(shown, "visits")

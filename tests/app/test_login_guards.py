@@ -566,6 +566,32 @@ def test_the_study_and_the_hospital_are_the_first_words_a_guess_tries(as_role,
     assert "li.na" not in page(admin.get("/admin/users")).text
 
 
+YOUR_NAME = ("This password is made of your name, the study's or the hospital's, which anyone "
+             "guessing here tries first. Choose another.")
+COMMON = ("This password is a common password, word or name with little added, which a guess "
+          "tries early. Add a few words of your own, or make it longer.")
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("chenjing2026", YOUR_NAME),  # the nurse is Chen Jing
+    ("ChenJing@1990", YOUR_NAME),
+    ("Ｃｈｅｎｊｉｎｇ２０２６", YOUR_NAME),  # full-width: the same password
+    ("广州市妇女儿童医疗中心", YOUR_NAME),  # the hospital, as the family page prints it
+    ("hucmsc-alport", YOUR_NAME),
+    ("Alport-Syndrome", YOUR_NAME),
+    ("wangxiaoming2015", COMMON),  # a pinyin name and a year: another child's, a colleague's
+    ("xiaoming2015!", COMMON),
+    ("2026年12月4日", "This password is mostly a date or a year, which a guess tries early. "
+                    "Choose another."),
+])
+def test_names_run_together_with_digits_are_refused_as_names(
+        app: Flask, nurse: FlaskClient, password: str, problem: str) -> None:
+    refused = _change(nurse, PASSWORD, password)
+    assert refused.status_code == 422
+    assert page(refused).errors["password"] == [problem]
+    assert login(app.test_client(), "nurse", PASSWORD).status_code == 302
+
+
 def test_the_demo_password_printed_in_the_readme_is_refused_for_a_real_account(
         app: Flask, as_role) -> None:
     nurse = as_role("nurse")

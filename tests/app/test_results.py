@@ -319,7 +319,7 @@ def test_a_confirmation_does_not_carry_over_to_a_changed_value(app, nurse, w06):
 def test_upcr_of_exactly_2_mg_per_mg_needs_confirmation(app, nurse, w06):
     p = refused(app, nurse, w06, upcr=("2", "mg/mg"))
     assert p.all_row_messages() == {"upcr": {"confirm": [
-        f"UPCR 2 mg/mg is above the usual range 0-2 mg/mg. {CONFIRM}"]}}
+        f"UPCR 2 mg/mg is above the usual range 0.02-2 mg/mg. {CONFIRM}"]}}
 
 
 def test_upcr_just_under_2_mg_per_mg_saves_without_confirmation(app, nurse, w06):
@@ -935,3 +935,31 @@ def test_a_follow_up_sample_from_before_its_infusion_is_refused(app: Flask, nurs
         "belongs to the screening visit."]
     saved(nurse, w02.id, sample_date=anchor.isoformat())  # the day of the infusion is after it
     assert stored_visit(app, w02.id).actual_date == anchor
+
+
+@pytest.mark.parametrize("typed", ["1,200", "１，２００", "12,500.5"])
+def test_a_number_with_thousands_separators_is_refused_with_the_number_to_type(
+        app, nurse, w06, typed):
+    """A nurse copying 1,200 mg/24h from a lab report is told to type 1200, not to use a
+    decimal point (which would make it 1.200, a thousand times less)."""
+    p = refused(app, nurse, w06, protein_24h=(typed, "mg/24h"))
+    plain = typed.replace("１，２００", "1,200")
+    assert p.all_row_messages() == {"protein_24h": {"value": [
+        f"24-hour urine protein: got '{plain}'. Type the number without a thousands separator: "
+        f"{plain.replace(',', '')}."]}}
+    assert p.value("protein_24h-value") == plain  # full-width read as its ASCII twin
+
+
+@pytest.mark.parametrize("item, typed, unit, message", [
+    # 1.200 for 1,200 mg/24h: 1.2 mg in a day's urine is under what an assay measures.
+    ("protein_24h", "1.200", "mg/24h",
+     "24-hour urine protein 1.2 mg/24h is below the usual range 10-20000 mg/24h. Check it "
+     "against the lab report"),
+    # 0.8 typed in mg/g for 0.8 mg/mg: 0.0008 mg/mg would read as complete remission.
+    ("upcr", "0.8", "mg/g", "UPCR 0.8 mg/g is below the usual range 20-2000 mg/g. Check it "
+     "against the lab report"),
+])
+def test_a_result_below_what_an_assay_measures_needs_confirming(app, nurse, w06, item, typed,
+                                                               unit, message):
+    p = refused(app, nurse, w06, **{item: (typed, unit)})
+    assert p.all_row_messages()[item]["confirm"][0].startswith(message)

@@ -276,7 +276,7 @@ def family_page(token: str) -> Any:
     site = study().site
     zh, en = _family_words(CHINESE), _family_words(ENGLISH)
     today: date = clock()
-    rows = reads.family_page(db.session(), token, study().schedule, today)
+    rows = reads.family_page(db.session(), token, study().schedule, today, calendar())
     if rows is None:
         return _family_gone()
     words = calendar_words()
