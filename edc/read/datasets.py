@@ -335,16 +335,19 @@ class Datasets:
             for batch in self._batches(infusions=True, visits=True, arms=True,
                                        forms=[termination.name]):
                 for p in batch.children:
-                    # The end of participation: the termination, else the last visit done
-                    # since the first infusion (none before it).
+                    # The end of participation: the termination, else the last day at the
+                    # clinic since the first infusion (none before it): a visit done or an
+                    # infusion (infusion 2 may follow an unscheduled visit).
                     start = batch.start(p)
                     entries = batch.entries.get(p.id)
                     end = (date.fromisoformat(entries[-1].values[ended])
                            if entries and entries[-1].values.get(ended) else None)
                     if end is None and start:
-                        end = max((v.actual_date for v in batch.visits.get(p.id, ())
-                                   if v.status == done and v.actual_date
-                                   and v.actual_date >= start), default=None)
+                        end = max([*(v.actual_date for v in batch.visits.get(p.id, ())
+                                     if v.status == done and v.actual_date
+                                     and v.actual_date >= start),
+                                   *(i.date for i in batch.infusions.get(p.id, ()))],
+                                  default=None)
                     row = [*self.ids.head("DM", p),
                            *(self._enrolment_value(p, item) for item in items),
                            _iso(start), _iso(end),

@@ -351,3 +351,20 @@ def test_a_deviation_described_at_length_in_chinese_reaches_the_sas_files_whole(
     parts = [name for name in meta.column_names if re.fullmatch(r"DVTERM\d*", name)]
     assert parts == ["DVTERM", "DVTERM1", "DVTERM2", "DVTERM3"]
     assert "".join(columns[name][0] for name in parts) == described
+
+
+def test_the_reference_end_is_the_last_day_at_the_clinic_an_infusion_included(
+        app: Flask, allocation: None) -> None:
+    """AS-001: infusion 1 on 2 March, an unscheduled visit on 5 March, infusion 2 on 16
+    March: its reference end is 16 March, not the visit before. AS-002, infusion 1 only: that
+    day. AS-003, enrolled, nothing given: none."""
+    first = factories.child(app, "infusion 1")
+    factories.add_unscheduled(app, first, date(2026, 3, 5))
+    factories.enter_results(app, first, "U01", date(2026, 3, 5))
+    factories.infuse(app, first, 2, factories.INFUSION_2)
+    factories.child(app, "infusion 1", "AS-002")
+    factories.child(app, "enrolled", "AS-003")
+    dm = {row["USUBJID"][-6:]: row for row in table(members(export(app, "csv"))["dm.csv"])}
+    assert {code: (row["RFSTDTC"], row["RFENDTC"]) for code, row in dm.items()} == {
+        "AS-001": ("2026-03-02", "2026-03-16"), "AS-002": ("2026-03-02", "2026-03-02"),
+        "AS-003": ("", "")}
