@@ -284,6 +284,8 @@ def test_an_entry_made_in_error_is_removed_with_its_reason_and_kept_struck_throu
     assert "AS-001 · Allergic reaction (removed)" in shown.text  # for an investigator to see
     assert "removed Entered for the wrong child" in shown.text
     assert entries(app)[0].removed_reason == "Entered for the wrong child"
+    # The child's page counts the adverse events that stand, not the one struck through.
+    assert '/log/adverse_events">Adverse events (0)</a>' in nurse.get(f"/participants/{pid}").text
     assert nurse.post(entry_url(pid), data={**HOSPITALISED, "version": str(
         entries(app)[0].version), "reason": "x"}).status_code == 422
 

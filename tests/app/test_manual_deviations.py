@@ -185,3 +185,22 @@ def test_the_worklist_counts_a_recorded_deviation_among_those_to_review(
     before = to_review()
     assert record(nurse).status_code == 302
     assert to_review() == before + 1
+
+
+def test_the_childs_page_and_casebook_show_the_deviations_the_record_computes(
+        app: Flask, as_role, pid: int) -> None:
+    """W02's window is 27 March to 2 April; its sample on 5 April is 3 days late. Nobody typed
+    a deviation in, yet the child's page and the casebook the investigator signs say so."""
+    factories.enter_results(app, pid, "W02", factories.date(2026, 4, 5))
+    monitor = as_role("monitor")
+    shown = monitor.get(f"/participants/{pid}").text
+    assert ">Protocol deviations (0)</a>" in shown
+    assert re.search(r'data-computed-deviations="1">Deviations the record computes \(1\)</a>',
+                     shown)
+    casebook = monitor.get(f"/participants/{pid}/casebook").text
+    computed = casebook.split("Deviations the record computes</h2>")[1].split("<h2>")[0]
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+            for row in re.findall(r"<tr data-deviation=[^>]*>(.*?)</tr>", computed, re.S)]
+    assert rows == ["W02 · 2 weeks Sample outside the visit window 2026-04-05 Sun 3 days after"]
+    zh = as_role("monitor").get(f"/participants/{pid}", headers={"Accept-Language": "zh-CN"})
+    assert "系统计算出的方案偏离（1）" in zh.text

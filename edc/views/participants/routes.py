@@ -20,7 +20,8 @@ from edc.formats.qr import qr_svg
 from edc.models import Participant
 from edc.permissions import Action, may
 from edc.protocol.codes import ParticipantStatus, VisitStatus
-from edc.protocol.study import ADVERSE_EVENTS, TERMINATION
+from edc.protocol.study import ADVERSE_EVENTS, DEVIATIONS, TERMINATION
+from edc.read import deviations as deviation_reads
 from edc.read import participant_list as list_reads
 from edc.read import participants as reads
 from edc.read.participant_list import ListQuery
@@ -318,6 +319,9 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         withdraw_form=withdrawal, termination=termination,
         ended=next((e for e in ended if e.removed_reason is None), None),
         calendar_qr=_qr(family_page_url(participant)),
+        # Beside the deviations typed in: those the record computes (the deviations page's).
+        deviations_log=DEVIATIONS, computed_deviations=len(deviation_reads.of_child(
+            participant.code, participant.infusions, participant.visits)),
     )
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from edc import db
 from edc.models import utcnow
 from edc.permissions import Action
+from edc.read import deviations as deviation_reads
 from edc.read import review as reads
 from edc.read.review import Review
 from edc.services import Changed, Refused
@@ -122,7 +123,9 @@ def casebook(participant_id: int) -> Any:
         printed=utcnow(), cleared=lambda mark: cleared_words(review, mark),
         voided=lambda s: voided_words(review, s),
         target=lambda q: record_words(review, q.entity, q.entity_id, q.field),
-        record_of=lambda q: _record_of(participant, book.entries, q.entity, q.entity_id))
+        record_of=lambda q: _record_of(participant, book.entries, q.entity, q.entity_id),
+        computed=deviation_reads.of_child(participant.code, participant.infusions,
+                                          participant.visits))
 
 
 def _record_of(participant: Any, entries: list[Any], entity: str, entity_id: int) -> Any:
