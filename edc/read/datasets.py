@@ -268,14 +268,18 @@ class Datasets:
 
     def visit_numbers(self, visits: Sequence[Row]) -> dict[int, float]:
         """VISITNUM by visit id: screening 0, the scheduled visits 1, 2 ... in the schedule's
-        order, an unscheduled visit the number of the visit before it plus 0.01 for each."""
+        order, an unscheduled visit the number of the visit before it plus 0.01 for each (the
+        screening visit listed after an unscheduled one, whose target is later, numbers those
+        after it on: every number is a child's once)."""
         order = self.visit_order
         numbers: dict[int, float] = {}
         previous, extra = 0, 0
         for visit in visits:
             number: float
             if visit.kind == VisitKind.SCREENING:
-                previous, extra, number = 0, 0, 0
+                number = 0
+                if previous != 0:
+                    previous, extra = 0, 0
             elif visit.kind == VisitKind.SCHEDULED:
                 previous, extra = order.get(visit.code, 0), 0
                 number = previous

@@ -368,3 +368,18 @@ def test_the_reference_end_is_the_last_day_at_the_clinic_an_infusion_included(
     assert {code: (row["RFSTDTC"], row["RFENDTC"]) for code, row in dm.items()} == {
         "AS-001": ("2026-03-02", "2026-03-16"), "AS-002": ("2026-03-02", "2026-03-02"),
         "AS-003": ("", "")}
+
+
+def test_each_visit_of_a_child_has_its_own_visit_number(app: Flask, allocation: None) -> None:
+    """An unscheduled visit before infusion 1 (so listed before the screening visit, whose
+    target moves to infusion 1's day) and one after it: 0.01 and 0.02, never both 0.01 (a
+    merge on USUBJID and VISITNUM would join them)."""
+    pid = factories.child(app, "enrolled")
+    factories.add_screening(app, pid)
+    factories.add_unscheduled(app, pid, date(2026, 2, 27), "Fever")
+    factories.infuse(app, pid, 1, factories.INFUSION_1)  # the screening visit's target moves
+    factories.add_unscheduled(app, pid, date(2026, 3, 3), "Rash")
+    sv = table(members(export(app, "csv"))["sv.csv"])
+    numbers = [(row["VISITNUM"], row["SVREASOC"] or row["VISIT"]) for row in sv]
+    assert len({number for number, _what in numbers}) == len(numbers), numbers
+    assert sorted(number for number, _what in numbers) == ["0", "0.01", "0.02"]
