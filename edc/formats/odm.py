@@ -205,7 +205,8 @@ class Metadata:
     def group(self, oid: str, name: str, domain: str, prefix: str, items: Iterable[Field], *,
               typed_units: bool = False) -> GroupSpec:
         """An item group of these items, their ItemDefs' OIDs starting with prefix. A number
-        is in its canonical unit, or with typed_units (a log) in any of its units."""
+        is in its canonical unit (each of them, for an item with a unit that is a test of its
+        own: urine RBC per HPF or per uL), or with typed_units (a log) in any of its units."""
         specs: list[ItemSpec] = []
         for item in items:
             base = f"IT.{prefix}.{item.key.upper()}"
@@ -221,7 +222,8 @@ class Metadata:
                 codelist = self._codelist(YES_NO, prefix)
             elif item.choices is not None:
                 codelist = self._codelist(item.choices, prefix)
-            units = item.units if typed_units else item.units[:1]
+            units = item.units if typed_units else tuple(
+                unit for unit in item.units if unit.code == unit.canonical)
             for unit in units:
                 self.units.setdefault(unit.code, unit)
             specs.append(ItemSpec(base, item, item.key, codelist, units=units))

@@ -200,3 +200,21 @@ def test_the_number_of_queries_does_not_grow_with_the_children(
     # Read five at a time, every child still comes once, in order.
     monkeypatch.setattr("edc.read.odm.BATCH", 5)
     assert queries()[0] == twelve[0]
+
+
+def test_every_unit_a_value_names_is_defined_and_on_its_item(app: Flask,
+                                                             allocation: None) -> None:
+    """Urine RBC counted per uL is a test of its own, not converted to per HPF: its value
+    names MU./uL, which BasicDefinitions defines and the item's definition lists beside /HPF,
+    so an importer does not read 30 /uL as 30 /HPF."""
+    pid = factories.child(app, "scheduled")
+    factories.enter_results(app, pid, "W02", factories.targets(app, pid)["W02"],
+                            urine_rbc=("30", "/uL"))
+    root = parse(export(app, "investigator")[0])
+    defined = {u.get("OID") for u in root.iterfind(".//odm:MeasurementUnit", NS)}
+    named = {ref.get("MeasurementUnitOID") for ref in root.iterfind(
+        ".//odm:ItemData/odm:MeasurementUnitRef", NS)}
+    assert "MU./uL" in named and named <= defined, named - defined
+    rbc = root.find(".//odm:ItemDef[@OID='IT.RESULTS.URINE_RBC']", NS)
+    assert [ref.get("MeasurementUnitOID") for ref in rbc.iterfind(
+        "odm:MeasurementUnitRef", NS)] == ["MU./HPF", "MU./uL"]
