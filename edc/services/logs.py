@@ -342,6 +342,9 @@ def _check_outcome(errors: Errors, log: LogForm, values: Mapping[str, Any]) -> N
     end_item, ongoing_item = form.by_role("end"), form.by_role("ongoing")
     if values.get(ongoing_item.key) == "yes" and outcome not in rules.ongoing:
         errors.add(outcome_item.key, _(
+            "%(outcome)s is the outcome of an event that has ended, but %(ongoing)s says yes: "
+            "answer no, or choose another outcome.", outcome=_choice_label(outcome_item, outcome),
+            ongoing=label_of(ongoing_item)) if values.get(end_item.key) is not None else _(
             "%(outcome)s is the outcome of an event that has ended: give its end date, or "
             "choose another outcome.", outcome=_choice_label(outcome_item, outcome)))
     elif values.get(end_item.key) is not None and outcome not in rules.ended:

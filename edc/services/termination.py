@@ -43,6 +43,13 @@ def _event_exists(ctx: Context, participant: Participant, number: int) -> bool:
         LogEntry.number == number, LogEntry.removed_reason.is_(None))) is not None
 
 
+def _has_events(ctx: Context, participant: Participant) -> bool:
+    """Whether the child's adverse event log holds an event, not removed."""
+    return ctx.session.scalar(select(LogEntry.id).where(
+        LogEntry.participant_id == participant.id, LogEntry.form == ADVERSE_EVENTS,
+        LogEntry.removed_reason.is_(None)).limit(1)) is not None
+
+
 def _check_reason(errors: Errors, ctx: Context, participant: Participant,
                   form: CaseReportForm, values: Mapping[str, Any]) -> None:
     """An adverse event exactly when the reason is one, and one of the child's; words for
@@ -51,7 +58,11 @@ def _check_reason(errors: Errors, ctx: Context, participant: Participant,
     start, last = form.by_role("start"), form.by_role("last_contact")
     reason, number = values.get(category.key), values.get(event.key)
     if reason == ADVERSE_EVENT_REASON:
-        if number is None:
+        if number is None and not _has_events(ctx, participant):
+            errors.add(event.key, _("%(code)s has no adverse event recorded. Record the event "
+                                    "the child leaves the study for in the adverse event log "
+                                    "first, then withdraw.", code=participant.code))
+        elif number is None:
             errors.add(event.key, _("Choose the adverse event the child leaves the study for."))
         elif event.key not in errors and not _event_exists(ctx, participant, int(number)):
             errors.add(event.key, _("Adverse event %(n)s is not in the adverse event log of "

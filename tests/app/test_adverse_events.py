@@ -464,6 +464,10 @@ def test_a_serious_event_acknowledged_then_not_serious_then_serious_again_alerts
     ({"end_date": "", "ongoing": "yes"}, "outcome",
      "Recovered is the outcome of an event that has ended: give its end date, or choose another "
      "outcome."),
+    # The end date given, but still marked ongoing: the answer to change is "ongoing".
+    ({"ongoing": "yes"}, "outcome",
+     "Recovered is the outcome of an event that has ended, but Ongoing says yes: answer no, or "
+     "choose another outcome."),
     ({"outcome": "RECOVERING"}, "outcome",
      "Recovering is the outcome of an event still going on, but it has an end date."),
 ])

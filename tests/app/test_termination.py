@@ -351,3 +351,13 @@ def test_a_withdrawal_is_not_dated_before_what_the_record_holds_of_the_child(
     assert page(corrected).errors["termination_date"][0].startswith(
         "AS-001 has W02's sample dated 2026-04-01, after 2026-03-31")
     assert [t.start_date.isoformat() for t in terminations(app)] == ["2026-04-05"]
+
+
+def test_an_adverse_event_reason_for_a_child_with_none_recorded_says_to_record_it_first(
+        app: Flask, nurse: FlaskClient, scheduled: int) -> None:
+    refused = withdraw(nurse, scheduled, reason="AE", detail="")
+    assert refused.status_code == 422
+    assert page(refused).errors["adverse_event"] == [
+        "AS-001 has no adverse event recorded. Record the event the child leaves the study for "
+        "in the adverse event log first, then withdraw."]
+    assert terminations(app) == []
