@@ -320,7 +320,7 @@ def test_withdrawal_after_m03_cancels_the_visits_to_come_and_keeps_them_in_the_r
         s.expect(code, status="cancelled")
     s.status = "withdrawn"
     step = s.post("withdraw", f"/participants/{s.pid}/withdraw", withdrawal_form(
-        reason, reason="LOST", termination_date="2026-06-20", last_contact="2026-06-12"))
+        reason, reason="LOST", termination_date="2026-06-20", last_contact="2026-06-17"))
     assert "AS-001 is withdrawn; the visits to come are cancelled." in step.flashes
     reason = f"Lost to follow-up: {reason}"
     facts = step.detail["nurse"].facts
@@ -328,7 +328,7 @@ def test_withdrawal_after_m03_cancels_the_visits_to_come_and_keeps_them_in_the_r
     assert (facts["Reason for termination"], facts["Details"], facts["Date of termination"],
             facts["Date of last contact"]) == (
         "Lost to follow-up", "Family moved to another province", "2026-06-20 Sat",
-        "2026-06-12 Fri")
+        "2026-06-17 Wed")
     (withdrawn,) = s.audit(entity="participant", field="status", action="update")
     assert (withdrawn.old, withdrawn.new, withdrawn.username, withdrawn.reason) == (
         "enrolled", "withdrawn", "nurse", reason)
