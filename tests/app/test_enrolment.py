@@ -130,7 +130,8 @@ def test_valid_enrolment_redirects_to_participant_page_and_stores_every_field(
     assert p.eligibility == {**dict.fromkeys(INCLUSION, True), **dict.fromkeys(EXCLUSION, False)}
     detail = nurse.get(response.location)
     assert detail.status_code == 200
-    assert "AS-001 is enrolled. Record infusion 1 next." in page(detail).text
+    assert ("AS-001 is enrolled. Next: add the screening visit and its results, then record "
+            "infusion 1.") in page(detail).text
     creation = [e for e in participant_audit_rows(app) if e.entity == "participant"]
     assert {e.field for e in creation} >= {"code", "date_of_birth", "consent_date", "eligibility"}
     assert {e.username for e in creation} == {"nurse"}

@@ -62,7 +62,8 @@ def enrolled_and_infused(s: Scenario, second: str | None = "2026-03-16") -> Step
     """AS-001 consents and is enrolled on 2026-02-20, infusion 1 on 2026-03-02 and, unless
     second is None, infusion 2 on that day (day 0 of follow-up)."""
     s.on("2026-02-20")
-    assert "AS-001 is enrolled. Record infusion 1 next." in s.enrol().flashes
+    assert ("AS-001 is enrolled. Next: add the screening visit and its results, then record "
+            "infusion 1.") in s.enrol().flashes
     s.on("2026-03-02")
     assert "Infusion 1 is saved." in s.infusion(1, "2026-03-02").flashes
     if second is not None:

@@ -160,8 +160,8 @@ def enrol() -> Any:
         except Refused as refused:
             general = attach_errors(form, refused)
         else:
-            flash(_("%(code)s is enrolled. Record infusion 1 next.", code=participant.code),
-                  "success")
+            flash(_("%(code)s is enrolled. Next: add the screening visit and its results, "
+                    "then record infusion 1.", code=participant.code), "success")
             return redirect(url_for("participants.detail", participant_id=participant.id))
     status = 422 if form.errors or general else 200
     return render_template("participants/enrol.html", form=form, general=general), status
