@@ -510,6 +510,9 @@ AE_ROLES: Mapping[str, ItemRole] = MappingProxyType({**LOG_ROLES, **{r.name: r f
     ItemRole("serious", ("yesno",), True, "that the event is serious: an investigator must "
              "acknowledge it within the alert hours"),
     ItemRole("criteria", ("multichoice",), True, "what makes it serious"),
+    ItemRole("aware_date", ("date",), False, "the day the site learned the event was serious, "
+             "if before it was saved as serious: the alert hours count from it"),
+    ItemRole("aware_time", ("time",), False, "the clock time of aware_date"),
     ItemRole("infusion", ("choice",), True, "the infusion it followed: codes 1, 2 and NONE"),
     ItemRole("outcome", ("choice",), True, "how the event ended, or how it stands"),
 )}})

@@ -30,5 +30,6 @@ def code_holds(typed: str) -> ColumnElement[bool]:
 
 
 def code_is(typed: str) -> ColumnElement[bool]:
-    """The child whose code is what was typed."""
-    return func.upper(Participant.code).in_(_spellings(typed))
+    """The child whose code is what was typed. Enrolment stores a code in upper case, so the
+    spellings are compared with the code itself, which its unique index finds."""
+    return Participant.code.in_(_spellings(typed))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -193,6 +193,58 @@ def _check_serious(errors: Errors, participant: Participant, form: CaseReportFor
             label=label_of(start_item), day=_day(onset), n=code, given=_day(given.date)))
 
 
+def _aware_at(ctx: Context, form: CaseReportForm, values: Mapping[str, Any]) -> datetime | None:
+    """When the site learned the event was serious (in UTC), if the entry says: its day and
+    clock time at the site."""
+    day_item, time_item = _role(form, "aware_date"), _role(form, "aware_time")
+    if day_item is None or time_item is None:
+        return None
+    day, clock = values.get(day_item.key), values.get(time_item.key)
+    if day is None or clock is None:
+        return None
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    clock = time.fromisoformat(clock) if isinstance(clock, str) else clock
+    return datetime.combine(day, clock, tzinfo=ctx.study.tz).astimezone(UTC)
+
+
+def _check_aware(errors: Errors, ctx: Context, form: CaseReportForm,
+                 values: Mapping[str, Any], entry: LogEntry | None) -> None:
+    """When the site learned the event was serious: only for a serious event, a day and its
+    clock time together, not before the onset, not later than now, and not later than the
+    event was saved as serious (the site knew it then)."""
+    day_item, time_item = _role(form, "aware_date"), _role(form, "aware_time")
+    serious, start = _role(form, "serious"), _role(form, "start")
+    if day_item is None or time_item is None or day_item.key in errors or time_item.key in errors:
+        return
+    day, clock = values.get(day_item.key), values.get(time_item.key)
+    if day is None and clock is None:
+        return
+    if serious is not None and values.get(serious.key) != "yes":
+        errors.add(day_item.key if day is not None else time_item.key, _(
+            "Give when the site learned the event was serious only for a serious event."))
+        return
+    if day is None or clock is None:
+        errors.add(time_item.key if day is not None else day_item.key, _(
+            "Give the day and the clock time together: the hours to report count from them."))
+        return
+    onset = values.get(start.key) if start is not None else None
+    now = ctx.now()
+    moment = datetime.combine(day, clock)
+    # A rehearsal's day (now at its first minute) has no clock time to compare with.
+    if onset is not None and day < onset:
+        errors.add(day_item.key, _("%(label)s %(day)s is before the onset (%(onset)s).",
+                                   label=label_of(day_item), day=_day(day), onset=_day(onset)))
+    elif day > ctx.today or (day == ctx.today and moment > now and now.time() != time.min):
+        errors.add(time_item.key, _("%(day)s %(time)s is later than now.", day=_day(day),
+                                    time=clock.strftime("%H:%M")))
+    elif (entry is not None and entry.alert_at is not None and entry.acknowledged_at is None
+          and (aware := _aware_at(ctx, form, values)) is not None
+          and aware > entry.alert_at):
+        errors.add(time_item.key, _(
+            "The event was saved as serious on %(saved)s: the site knew it by then.",
+            saved=entry.alert_at.astimezone(ctx.study.tz).strftime("%Y-%m-%d %H:%M")))
+
+
 def _others(ctx: Context, participant: Participant, log: LogForm,
             entry: LogEntry | None) -> Iterator[LogEntry]:
     """The child's other entries of the log, not removed (all of them for a new entry)."""
@@ -363,6 +415,7 @@ def checked_row(ctx: Context, participant: Participant, log: LogForm,
     _check_items(errors, form, cleaned)
     _check_dates(errors, ctx, participant, log, cleaned)
     _check_serious(errors, participant, form, cleaned)
+    _check_aware(errors, ctx, form, cleaned, entry)
     _check_one_per_time_point(errors, ctx, participant, log, cleaned, entry)
     _check_other(errors, form, cleaned)
     _check_courses(errors, ctx, participant, log, cleaned, entry)
@@ -386,16 +439,20 @@ def _next_number(ctx: Context, participant: Participant, name: str) -> int:
     return (highest or 0) + 1
 
 
-def _alert(log: LogForm, entry: LogEntry, was_serious: bool, now: datetime) -> None:
-    """Start the reporting window when the entry becomes serious. Once started, only an
-    investigator's acknowledgement ends it: marking the event not serious, or removing it,
-    leaves the alert for an investigator to see. An event acknowledged, then marked not
-    serious and serious again, starts a new window."""
+def _alert(log: LogForm, entry: LogEntry, was_serious: bool, now: datetime,
+           aware: datetime | None) -> None:
+    """Start the reporting window when the entry becomes serious: from when the site learned
+    it (`aware`, if the entry gives it), else now. Once started, only an investigator's
+    acknowledgement ends it: marking the event not serious, or removing it, leaves the alert
+    for an investigator to see. An event acknowledged, then marked not serious and serious
+    again, starts a new window. Until acknowledged, a corrected awareness moves it."""
     serious = _role(log.form, "serious")
     if not log.alert_hours or serious is None or entry.values.get(serious.key) != "yes":
         return
     if entry.alert_at is None or (entry.acknowledged_at is not None and not was_serious):
-        entry.alert_at, entry.acknowledged_at, entry.acknowledged_by = now, None, None
+        entry.alert_at, entry.acknowledged_at, entry.acknowledged_by = aware or now, None, None
+    elif aware is not None and entry.acknowledged_at is None and aware != entry.alert_at:
+        entry.alert_at = aware
 
 
 def is_serious(log: LogForm, entry: LogEntry) -> bool:
@@ -449,7 +506,7 @@ def save_log_entry(ctx: Context, participant: Participant, log: LogForm,
         entry.values = stored
         entry.start_date = cleaned[start_item.key]
         entry.end_date = cleaned[end_item.key] if end_item else None
-        _alert(log, entry, was_serious, utcnow())
+        _alert(log, entry, was_serious, utcnow(), _aware_at(ctx, log.form, cleaned))
         session.commit()
     return entry
 

@@ -432,8 +432,12 @@ class Words:
             elif name == "removed_reason" and new is not None:
                 lines.append(_("removed as entered in error"))
             elif name == "alert_at":
-                lines.append(_("serious: the reporting window starts") if new
-                             else _("no longer serious"))
+                # Moved by a corrected awareness, or begun again (acknowledged, then serious
+                # again: the acknowledgement is undone in the same save).
+                lines.append(_("the reporting window counts from when the site learned it")
+                             if new and old and "acknowledged_at" not in changed
+                             else _("serious: the reporting window starts")
+                             if new else _("no longer serious"))
             elif name == "acknowledged_by" and new:
                 lines.append(_("serious event acknowledged by %(who)s", who=new))
             elif name not in TECHNICAL and name not in ("acknowledged_at", "form"):

@@ -6,6 +6,7 @@ corrections with their reason, a save over someone else's refused, an entry remo
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -68,8 +69,9 @@ def test_an_infusion_reaction_is_recorded_with_every_item_and_audited_item_by_it
             entry.end_date.isoformat()) == ("adverse_events", 1, "2026-03-02", "2026-03-03")
     assert entry.values == {
         "term": "Fever", "onset_date": "2026-03-02", "end_date": "2026-03-03", "ongoing": "no",
-        "grade": "2", "serious": "no", "serious_criteria": None, "relation": "PROBABLE",
-        "infusion": "1", "action": ["MEDICATION"], "outcome": "RECOVERED"}
+        "grade": "2", "serious": "no", "serious_criteria": None, "aware_date": None,
+        "aware_time": None, "relation": "PROBABLE", "infusion": "1", "action": ["MEDICATION"],
+        "outcome": "RECOVERED"}
     assert entry.alert_at is None
     # One change per item entered (the create's values, by name), none for an empty item.
     assert trail(app) == [
@@ -157,7 +159,7 @@ def test_a_serious_event_is_on_every_staff_page_until_an_investigator_acknowledg
             shown = page(client.get(url))
             assert "Serious adverse events waiting for an investigator" in shown.text, (role, url)
             assert "AS-001 · Allergic reaction" in shown.text
-            assert "saved " in shown.text and "; 23 hours left to report" in shown.text
+            assert "serious since " in shown.text and "; 23 hours left to report" in shown.text
     assert as_role("nurse").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
     assert as_role("monitor").post(entry_url(pid) + "/acknowledge", data={}).status_code == 403
     investigator = as_role("investigator")
@@ -519,3 +521,58 @@ def test_the_reporting_window_is_said_in_whole_hours_left_and_the_last_hour_as_l
         assert hours_left(hours) == en
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         assert hours_left(hours) == zh if zh else not hours_left(hours).isascii()
+
+
+def test_the_reporting_window_counts_from_when_the_site_learned_the_event_was_serious(
+        app: Flask, as_role: Any, pid: int) -> None:
+    """The family called on 26 April at 09:00 (Guangzhou) about a hospitalisation; the nurse
+    enters it the next day. ICH E2A's 24 hours run from the call: due 27 April 09:00, already
+    passed, not 24 hours after she typed it."""
+    nurse = as_role("nurse")
+    called = {**HOSPITALISED, "aware_date": "2026-04-26", "aware_time": "09:00"}
+    assert record(nurse, pid, called).status_code == 302
+    [entry] = entries(app)
+    assert entry.alert_at == datetime(2026, 4, 26, 1, 0, tzinfo=UTC)  # 09:00 in Guangzhou
+    assert (entry.values["aware_date"], entry.values["aware_time"]) == ("2026-04-26", "09:00")
+    shown = page(nurse.get(entry_url(pid))).text
+    assert ("The site learned it was serious on 2026-04-26 09:00:00; report due by "
+            "2026-04-27 09:00:00.") in shown
+    assert "serious since 2026-04-26 09:00:00; report overdue by" in page(nurse.get("/")).text
+    # Corrected before an investigator acknowledged it: the window moves with it.
+    version = page(nurse.get(entry_url(pid))).value("version")
+    earlier = {**called, "aware_date": "2026-04-25", "aware_time": "18:30", "version": version,
+               "reason": "The call was the evening before"}
+    assert nurse.post(entry_url(pid), data=earlier).status_code == 302
+    assert entries(app)[0].alert_at == datetime(2026, 4, 25, 10, 30, tzinfo=UTC)
+    assert ("the reporting window counts from when the site learned it"
+            in page(nurse.get(f"/participants/{pid}/history")).text)
+    # Later than it was saved as serious: the site knew it by then.
+    version = page(nurse.get(entry_url(pid))).value("version")
+    later = nurse.post(entry_url(pid), data={**called, "aware_date": "2026-04-27",
+                                             "aware_time": "00:00", "version": version,
+                                             "reason": "x"})
+    assert page(later).errors["aware_time"] == [
+        "The event was saved as serious on 2026-04-25 18:30: the site knew it by then."]
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"serious": "no", "serious_criteria": []}, "aware_date",
+     "Give when the site learned the event was serious only for a serious event."),
+    ({"aware_time": ""}, "aware_time",
+     "Give the day and the clock time together: the hours to report count from them."),
+    ({"aware_date": ""}, "aware_date",
+     "Give the day and the clock time together: the hours to report count from them."),
+    ({"aware_date": "2026-03-15"}, "aware_date",
+     "Site learned it was serious on 2026-03-15 is before the onset (2026-03-16)."),
+    ({"aware_date": "2026-04-28"}, "aware_time", "2026-04-28 09:00 is later than now."),
+])
+def test_when_the_site_learned_it_is_refused_at_the_field_when_it_cannot_be(
+        app: Flask, nurse: FlaskClient, pid: int, change: dict[str, Any], field: str,
+        message: str) -> None:
+    posted = {**HOSPITALISED, "aware_date": "2026-04-26", "aware_time": "09:00", **change}
+    response = record(nurse, pid, posted)
+    assert response.status_code == 422
+    assert page(response).errors[field] == [message]
+    assert entries(app) == []
+    zh = nurse.post(new_url(pid), data=posted, headers={"Accept-Language": "zh-CN"})
+    assert all(not text.isascii() for text in page(zh).errors[field])

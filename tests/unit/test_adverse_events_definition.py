@@ -26,12 +26,14 @@ def test_a_log_of_the_ae_domain_with_the_items_a_safety_review_needs_in_order() 
         ("Adverse event", "text", True), ("Onset date", "date", True),
         ("End date", "date", False), ("Ongoing", "yesno", False),
         ("CTCAE grade", "choice", True), ("Serious", "yesno", True),
-        ("Serious because", "multichoice", False), ("Related to the infusion", "choice", True),
+        ("Serious because", "multichoice", False),
+        ("Site learned it was serious on", "date", False), ("at (clock time)", "time", False),
+        ("Related to the infusion", "choice", True),
         ("Infusion", "choice", True), ("Action taken", "multichoice", False),
         ("Outcome", "choice", True)]
     assert [f.variable for f in AE.fields] == [
-        "AETERM", "AESTDTC", "AEENDTC", "AEENRF", "AETOXGR", "AESER", "AESCRIT", "AEREL",
-        "AEINFNO", "AEACN", "AEOUT"]
+        "AETERM", "AESTDTC", "AEENDTC", "AEENRF", "AETOXGR", "AESER", "AESCRIT", "AESAWDTC",
+        "AESAWDTC", "AEREL", "AEINFNO", "AEACN", "AEOUT"]
 
 
 def test_the_term_offers_the_events_expected_after_an_msc_infusion_and_takes_any_text() -> None:
@@ -86,7 +88,7 @@ def test_suggestions_only_on_text_and_only_from_a_list(forms: Path) -> None:
 
 def test_a_suggestion_list_on_a_choice_item_is_refused(forms: Path) -> None:
     message = refused(forms, 'choices = "outcome"', 'choices = "outcome"\nsuggestions = "expected"')
-    assert message.startswith("forms/adverse_events.toml: fields[10].suggestions: got 'expected'. "
+    assert message.startswith("forms/adverse_events.toml: fields[12].suggestions: got 'expected'. "
                               "Expected no suggestions: only text items have it")
 
 
@@ -104,14 +106,16 @@ def test_the_items_the_safety_pages_read_are_marked_by_role() -> None:
     assert {f.role: f.key for f in AE.fields if f.role} == {
         "term": "term", "start": "onset_date", "end": "end_date", "ongoing": "ongoing",
         "grade": "grade", "serious": "serious", "criteria": "serious_criteria",
-        "infusion": "infusion", "outcome": "outcome"}
+        "aware_date": "aware_date", "aware_time": "aware_time", "infusion": "infusion",
+        "outcome": "outcome"}
     assert load_study(FORMS).log("adverse_events").alert_hours == 24
 
 
 def test_a_role_the_safety_pages_need_is_required(forms: Path) -> None:
     assert refused(forms, 'role = "serious"\n', "") == (
-        "forms/adverse_events.toml: fields.role: got ['criteria', 'end', 'grade', 'infusion', "
-        "'ongoing', 'outcome', 'start', 'term']. Expected exactly one field with "
+        "forms/adverse_events.toml: fields.role: got ['aware_date', 'aware_time', 'criteria', "
+        "'end', 'grade', 'infusion', 'ongoing', 'outcome', 'start', 'term']. Expected exactly "
+        "one field with "
         "role = \"serious\": that the event is serious: an investigator must acknowledge it "
         "within the alert hours.")
 

@@ -298,7 +298,7 @@ REPORT_WORDS = {
     "event": _l("The event"),
     "reporting": _l("Reporting"),
     "entry": _l("Entry"),
-    "serious_at": _l("Saved as serious"),
+    "serious_at": _l("Site learned it was serious"),
     "due": _l("Report due by"),
     "acknowledged": _l("Acknowledged by the investigator"),
     "not_yet": _l("Not yet"),
