@@ -5,7 +5,8 @@ Everything is derived from the study definition (forms/) and the stored rows: a 
 new item of a log form or a new log form appears in the datasets with no code.
 
     DM       one row per child (the arm only for a role that may see it: edc.read.blinding)
-    SUPPDM   what enrolment records beyond DM (weight, height, the screening eGFR)
+    SUPPDM   what enrolment records beyond DM (weight, height, the screening eGFR), and infusion 2
+             not given with why
     EX       one row per infusion
     SV       one row per visit: screening, scheduled, unscheduled, done or not
     LB, VS   one row per stored result (the domain of its item in forms/results.toml), and for
@@ -378,7 +379,7 @@ class Datasets:
                      Variable("USUBJID", "Unique Subject Identifier"),
                      Variable("QNAM", "Qualifier Variable Name"),
                      Variable("QLABEL", "Qualifier Variable Label"),
-                     Variable("QVAL", "Data Value"), Variable("QORIG", "Origin"))
+                     Variable("QVAL", "Data Value", typed=True), Variable("QORIG", "Origin"))
         # Per item: its key, QNAM, QLABEL and the unit written after the value.
         plan = [(item.key,
                  (item.canonical_unit.cdisc if item.units else item.key).upper()[:8],
@@ -393,6 +394,13 @@ class Datasets:
                     for key, name, label, unit in plan:
                         yield [study, "DM", usubjid, name, label,
                                f"{getattr(p, key):g}{unit}", "CRF"]
+                    # Infusion 2 not given (follow-up counts from infusion 1), and why: EX
+                    # has no row for it, and "not yet given" looks the same there.
+                    if p.anchor_infusion == 1:
+                        yield [study, "DM", usubjid, "INF2NG", "Infusion 2 Not Given", "Y",
+                               "CRF"]
+                        yield [study, "DM", usubjid, "INF2NGRS", "Why Infusion 2 Not Given",
+                               p.anchor_reason or "", "CRF"]
         return Dataset("SUPPDM", "Supplemental Qualifiers for DM", variables, rows)
 
     # --- EX ---------------------------------------------------------------------------------

@@ -383,3 +383,18 @@ def test_each_visit_of_a_child_has_its_own_visit_number(app: Flask, allocation: 
     numbers = [(row["VISITNUM"], row["SVREASOC"] or row["VISIT"]) for row in sv]
     assert len({number for number, _what in numbers}) == len(numbers), numbers
     assert sorted(number for number, _what in numbers) == ["0", "0.01", "0.02"]
+
+
+def test_infusion_2_not_given_is_in_suppdm_with_why(app: Flask, allocation: None) -> None:
+    """AS-001 is followed up from infusion 1 (infusion 2 not given, and why); AS-002 awaits
+    infusion 2. EX has one row for each: SUPPDM tells them apart."""
+    given_up = factories.child(app, "infusion 1")
+    factories.anchor_on_first(app, given_up, "Fever on the day; the family declined a new date")
+    factories.child(app, "infusion 1", "AS-002")
+    rows = [(r["USUBJID"][-6:], r["QNAM"], r["QLABEL"], r["QVAL"])
+            for r in table(members(export(app, "csv"))["suppdm.csv"])
+            if r["QNAM"].startswith("INF2")]
+    assert rows == [
+        ("AS-001", "INF2NG", "Infusion 2 Not Given", "Y"),
+        ("AS-001", "INF2NGRS", "Why Infusion 2 Not Given",
+         "Fever on the day; the family declined a new date")]
