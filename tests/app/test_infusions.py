@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from edc.models import Visit
+from tests.support.apps import Clock
 from tests.support.audit import audit_rows
 from tests.support.expected import FROM_16_MARCH, FROM_18_MARCH
 from tests.support.factories import mark_done
@@ -692,16 +693,21 @@ NO_SCREENING = ("No screening results are saved yet. Baseline is the last value 
                 "be not assessable.")
 
 
-def warnings_before_infusion_1(client: FlaskClient, pid: int) -> tuple[list[str], list[str]]:
-    """The warnings of the child's page and of the infusion 1 form."""
+def warnings_before_infusion_1(client: FlaskClient, pid: int, clock: Clock | None = None,
+                               day: date = date(2026, 3, 2)) -> tuple[list[str], list[str]]:
+    """The warnings of the child's page and of the infusion 1 form, read on `day` (with the
+    test's clock): 2 March, the day these children get infusion 1."""
     def of(url: str) -> list[str]:
         return [re.sub(r"\s+", " ", w) for w in re.findall(
             r'class="notice before-infusion-1"[^>]*>([^<]*)<', html_of(client.get(url)))]
-    return of(f"/participants/{pid}"), of(f"/participants/{pid}/infusions/1")
+    if clock is None:
+        return of(f"/participants/{pid}"), of(f"/participants/{pid}/infusions/1")
+    with clock.on(day):
+        return of(f"/participants/{pid}"), of(f"/participants/{pid}/infusions/1")
 
 
 def test_before_infusion_1_the_pages_say_when_the_screening_egfr_is_not_above_60(
-        app, nurse, enrolled):
+        app, nurse, enrolled, clock):
     """Enrolment checked the screening eGFR typed there (98); the screening labs say otherwise.
     F, born 2018-05-10, sampled 2026-02-25 (7.797 years), 126 cm, creatinine 150 umol/L
     (1.6968 mg/dL), cystatin C 0.9 mg/L: CKiD U25 creatinine 36.1 x 1.008^(7.797-12) x 1.26 /
@@ -721,22 +727,31 @@ def test_before_infusion_1_the_pages_say_when_the_screening_egfr_is_not_above_60
         "The screening sample of 2026-02-25 gives an eGFR of 55.0 mL/min/1.73m² "
         "(laboratory-reported): not above 60, the limit for enrolment (enrolment was checked "
         "with 98). Tell the investigator before infusion 1."]
-    assert warnings_before_infusion_1(nurse, enrolled) == (expected, expected)
+    assert warnings_before_infusion_1(nurse, enrolled, clock) == (expected, expected)
     # Recorded all the same (the infusion happened): the warnings have done their work.
     assert post_infusion(nurse, enrolled, 1, date="2026-03-02").status_code == 302
     assert warnings_before_infusion_1(nurse, enrolled)[0] == []
 
 
-def test_screening_labs_above_60_raise_no_warning_before_infusion_1(app, nurse, enrolled):
+def test_screening_labs_above_60_raise_no_warning_before_infusion_1(app, nurse, enrolled,
+                                                                    clock):
     from tests.support import factories
 
     factories.add_screening(app, enrolled)
     factories.enter_results(app, enrolled, "SCR", date(2026, 2, 25))
-    assert warnings_before_infusion_1(nurse, enrolled) == ([], [])
+    assert warnings_before_infusion_1(nurse, enrolled, clock) == ([], [])
+    # 28 days after the sample it is still in the screening window; a day later it is not.
+    assert warnings_before_infusion_1(nurse, enrolled, clock, date(2026, 3, 25)) == ([], [])
+    late = ("The last screening sample (2026-02-25) is more than 28 days before today: "
+            "infusion 1 given today would leave the baseline outside the screening window "
+            "(2026-02-26 to 2026-03-26). Take new screening samples first, or tell the "
+            "investigator.")
+    assert warnings_before_infusion_1(nurse, enrolled, clock, date(2026, 3, 26)) == (
+        [late], [late])
 
 
 def test_screening_results_without_any_egfr_are_said_to_leave_the_limit_unchecked(
-        app, nurse, enrolled):
+        app, nurse, enrolled, clock):
     from edc.services.results import TypedResult
     from tests.support import factories
 
@@ -748,4 +763,4 @@ def test_screening_results_without_any_egfr_are_said_to_leave_the_limit_unchecke
                "or cystatin C, and no laboratory eGFR is entered. The limit for enrolment (above "
                "60) cannot be checked against them, and the renal function outcome of AS-001 "
                "will be not assessable. Complete them before infusion 1.")
-    assert warnings_before_infusion_1(nurse, enrolled) == ([message], [message])
+    assert warnings_before_infusion_1(nurse, enrolled, clock) == ([message], [message])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,7 @@ from edc.read import participant_list as list_reads
 from edc.read import participants as reads
 from edc.read.participant_list import ListQuery
 from edc.rules.numbers import significant
+from edc.rules.schedule import screening_window
 from edc.rules.trends import Change, Measurement, Trend, TrendRow, baseline_below
 from edc.services import Changed, NeedsConfirmation, Refused
 from edc.services.language import label_of, qualifier, reads_chinese
@@ -311,7 +313,7 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
         second_window=services.second_infusion_due(study(), participant),
         estimated=", ".join(map(str, calendar().estimated_years(
             v.appointment for v in participant.visits if v.status == VisitStatus.PLANNED))),
-        before_first=before_infusion_1(participant, page.trend)
+        before_first=before_infusion_1(participant, page.trend, clock())
         if participant.status == ParticipantStatus.ENROLLED and participant.infusion(1) is None
         else [],
         anchor_form=anchor_form,
@@ -325,9 +327,10 @@ def _detail_page(participant: Participant, anchor_form: AnchorForm | None = None
     )
 
 
-def before_infusion_1(participant: Participant, trend: Trend | None) -> list[str]:
+def before_infusion_1(participant: Participant, trend: Trend | None, today: date) -> list[str]:
     """What to tell whoever is about to give or record infusion 1: a baseline eGFR not above the
-    limit for enrolment (enrolment checked the number typed there), or no baseline at all."""
+    limit for enrolment (enrolment checked the number typed there), or no baseline at all, and
+    screening samples too old for an infusion given today."""
     limit = study().enrolment.screening_egfr_above
     if trend is None:
         return []
@@ -338,19 +341,30 @@ def before_infusion_1(participant: Participant, trend: Trend | None) -> list[str
                   "will be not assessable.", code=participant.code)]
     if all(row.summary.egfr_reference is None and row.summary.lab_egfr is None
            for row in baseline):
-        return [_("The screening results give no eGFR: CKiD U25 needs creatinine with the "
+        told = [_("The screening results give no eGFR: CKiD U25 needs creatinine with the "
                   "height, or cystatin C, and no laboratory eGFR is entered. The limit for "
                   "enrolment (above %(limit)s) cannot be checked against them, and the renal "
                   "function outcome of %(code)s will be not assessable. Complete them before "
                   "infusion 1.", limit=f"{limit:g}", code=participant.code)]
-    return [_("The screening sample of %(day)s gives an eGFR of %(egfr)s mL/min/1.73m² "
-              "(%(method)s): not above %(limit)s, the limit for enrolment (enrolment was "
-              "checked with %(typed)s). Tell the investigator before infusion 1.",
-              day=found.sample_date.isoformat(), egfr=f"{found.egfr:.1f}",
-              method=METHODS[found.method][1] if found.method in METHODS
-              else _("laboratory-reported"), limit=f"{limit:g}",
-              typed=f"{participant.screening_egfr:g}")
-            for found in baseline_below(trend, limit)]
+    else:
+        told = [_("The screening sample of %(day)s gives an eGFR of %(egfr)s mL/min/1.73m² "
+                  "(%(method)s): not above %(limit)s, the limit for enrolment (enrolment was "
+                  "checked with %(typed)s). Tell the investigator before infusion 1.",
+                  day=found.sample_date.isoformat(), egfr=f"{found.egfr:.1f}",
+                  method=METHODS[found.method][1] if found.method in METHODS
+                  else _("laboratory-reported"), limit=f"{limit:g}",
+                  typed=f"{participant.screening_egfr:g}")
+                for found in baseline_below(trend, limit)]
+    last = max(row.sample_date for row in baseline)
+    window = screening_window(today, study().schedule.screening)
+    if last < window.start:
+        told.append(_("The last screening sample (%(day)s) is more than %(days)s days before "
+                      "today: infusion 1 given today would leave the baseline outside the "
+                      "screening window (%(start)s to %(end)s). Take new screening samples "
+                      "first, or tell the investigator.", day=last.isoformat(),
+                      days=study().schedule.screening.window_days,
+                      start=window.start.isoformat(), end=window.end.isoformat()))
+    return told
 
 
 @bp.route("/<int:participant_id>")
@@ -403,7 +417,7 @@ def infusion(participant_id: int, number: int) -> Any:
             return redirect(url_for("participants.detail", participant_id=participant.id))
     status = 422 if form.errors or general else 200
     warnings = (before_infusion_1(participant, reads.trend_or_error(
-        participant, results_definition(), study().outcomes)[0])
+        participant, results_definition(), study().outcomes)[0], clock())
         if number == 1 and participant.infusion(1) is None else [])
     return render_template(
         "participants/infusion.html", p=participant, number=number, form=form,
