@@ -230,10 +230,10 @@ def _check_aware(errors: Errors, ctx: Context, form: CaseReportForm,
     onset = values.get(start.key) if start is not None else None
     now = ctx.now()
     moment = datetime.combine(day, clock)
-    # A rehearsal's day (now at its first minute) has no clock time to compare with.
     if onset is not None and day < onset:
         errors.add(day_item.key, _("%(label)s %(day)s is before the onset (%(onset)s).",
                                    label=label_of(day_item), day=_day(day), onset=_day(onset)))
+    # A rehearsal's day (now at its first minute) has no clock time to compare with.
     elif day > ctx.today or (day == ctx.today and moment > now and now.time() != time.min):
         errors.add(time_item.key, _("%(day)s %(time)s is later than now.", day=_day(day),
                                     time=clock.strftime("%H:%M")))
