@@ -36,18 +36,13 @@ from edc.services.language import label_of
 from edc.services.logs import checked_row, stored_value
 
 
-def _event_exists(ctx: Context, participant: Participant, number: int) -> bool:
-    """Whether the child's adverse event log holds this event, not removed."""
+def _event_exists(ctx: Context, participant: Participant, number: int | None = None) -> bool:
+    """Whether the child's adverse event log holds this event (any event, without a number),
+    not removed."""
+    numbered = () if number is None else (LogEntry.number == number,)
     return ctx.session.scalar(select(LogEntry.id).where(
         LogEntry.participant_id == participant.id, LogEntry.form == ADVERSE_EVENTS,
-        LogEntry.number == number, LogEntry.removed_reason.is_(None))) is not None
-
-
-def _has_events(ctx: Context, participant: Participant) -> bool:
-    """Whether the child's adverse event log holds an event, not removed."""
-    return ctx.session.scalar(select(LogEntry.id).where(
-        LogEntry.participant_id == participant.id, LogEntry.form == ADVERSE_EVENTS,
-        LogEntry.removed_reason.is_(None)).limit(1)) is not None
+        LogEntry.removed_reason.is_(None), *numbered).limit(1)) is not None
 
 
 def _check_reason(errors: Errors, ctx: Context, participant: Participant,
@@ -58,7 +53,7 @@ def _check_reason(errors: Errors, ctx: Context, participant: Participant,
     start, last = form.by_role("start"), form.by_role("last_contact")
     reason, number = values.get(category.key), values.get(event.key)
     if reason == ADVERSE_EVENT_REASON:
-        if number is None and not _has_events(ctx, participant):
+        if number is None and not _event_exists(ctx, participant):
             errors.add(event.key, _("%(code)s has no adverse event recorded. Record the event "
                                     "the child leaves the study for in the adverse event log "
                                     "first, then withdraw.", code=participant.code))
