@@ -549,23 +549,6 @@ def test_a_good_password_is_accepted_with_spaces_inside_or_a_repeat_that_breaks_
         assert accounts.password_problems(password, "li.na") == []
 
 
-@pytest.mark.parametrize("password", ["hucmsc2026", "Alport-2026", "guangzhou-2026",
-                                      "nct06731192x"])
-def test_the_study_and_the_hospital_are_the_first_words_a_guess_tries(as_role,
-                                                                      password: str) -> None:
-    admin = as_role("admin")
-    form = {"username": "li.na", "role": "nurse", "password": password, "full_name": "李娜"}
-    refused = admin.post("/admin/users/new", data=form)
-    assert refused.status_code == 422
-    assert page(refused).errors["password"] == [
-        "This password is made of your name, the study's or the hospital's, which anyone "
-        "guessing here tries first. Choose another."]
-    zh = admin.post("/admin/users/new", data=form, headers=ZH)
-    assert page(zh).errors["password"] == [
-        "此密码由您的名字、本研究或本医院的名称组成，在这里猜密码的人会最先试这些。请另选一个。"]
-    assert "li.na" not in page(admin.get("/admin/users")).text
-
-
 YOUR_NAME = ("This password is made of your name, the study's or the hospital's, which anyone "
              "guessing here tries first. Choose another.")
 COMMON = ("This password is a common password, word or name with little added, which a guess "
@@ -598,25 +581,33 @@ def test_the_demo_password_printed_in_the_readme_is_refused_for_a_real_account(
     refused = nurse.post("/account/password", data={
         "current": PASSWORD, "password": "demo-password", "repeated": "demo-password"})
     assert refused.status_code == 422
-    assert page(refused).errors["password"] == [
-        "This password is a common password, word or name with little added, which a guess "
-        "tries early. Add a few words of your own, or make it longer."]
+    assert page(refused).errors["password"] == [COMMON]
     assert login(app.test_client(), "nurse").status_code == 302  # the old one still works
 
 
-def test_a_repeated_pattern_is_refused_at_the_field_when_an_administrator_creates_an_account(
-        as_role) -> None:
+YOURS_ZH = "此密码由您的名字、本研究或本医院的名称组成，在这里猜密码的人会最先试这些。请另选一个。"
+
+
+@pytest.mark.parametrize("password, problem, problem_zh", [
+    ("1212121212",
+     "The password is a short pattern repeated (like abababab). Choose one that is hard to "
+     "guess.", "密码是一小段字符的反复重复（如 abababab）。请另选一个难以猜到的密码。"),
+    # The study and the hospital are the first words a guess tries.
+    ("hucmsc2026", YOUR_NAME, YOURS_ZH),
+    ("Alport-2026", YOUR_NAME, YOURS_ZH),
+    ("guangzhou-2026", YOUR_NAME, YOURS_ZH),
+    ("nct06731192x", YOUR_NAME, YOURS_ZH),
+])
+def test_a_weak_password_is_refused_at_the_field_when_an_administrator_creates_an_account(
+        as_role, password: str, problem: str, problem_zh: str) -> None:
     admin = as_role("admin")
-    form = {"username": "li.na", "role": "nurse", "password": "1212121212",
+    form = {"username": "li.na", "role": "nurse", "password": password,
             "full_name": "李娜 Li Na"}
     refused = admin.post("/admin/users/new", data=form)
     assert refused.status_code == 422
-    assert page(refused).errors["password"] == [
-        "The password is a short pattern repeated (like abababab). Choose one that is hard to "
-        "guess."]
+    assert page(refused).errors["password"] == [problem]
     zh = admin.post("/admin/users/new", data=form, headers=ZH)
-    assert page(zh).errors["password"] == [
-        "密码是一小段字符的反复重复（如 abababab）。请另选一个难以猜到的密码。"]
+    assert page(zh).errors["password"] == [problem_zh]
     assert "li.na" not in page(admin.get("/admin/users")).text
 
 
