@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from flask import Flask
+from playwright.sync_api import Page, Route, expect
 
+from tests.support import factories
 from tests.support.apps import PASSWORD
-from tests.support.browser import shot
+from tests.support.browser import log_in_as_nurse, shot
 
 # Day 0 = 2026-03-16 (a Monday): hand-checked targets, windows and suggested clinic days.
 EXPECTED = [
@@ -29,7 +31,8 @@ def record_infusion(page: Page, number: int, day: str) -> None:
     # The planned dose follows the weight as it is typed: 2 x 10^6 cells/kg x weight.
     page.get_by_label("Weight (kg)").fill("31")
     expect(page.locator(".dose")).to_contain_text("× 31 kg = 6.2 × 107 cells")
-    page.get_by_label("Weight (kg)").fill("24.5")
+    # Typed on a Chinese keyboard, full-width: the dose follows, and 24.5 kg is saved.
+    page.get_by_label("Weight (kg)").fill("２４．５")
     expect(page.locator(".dose")).to_contain_text("× 24.5 kg = 4.9 × 107 cells")
     page.get_by_label("Product lot").fill(f"UC-2026-01{number}")
     page.get_by_label("Volume (mL)").fill("50")
@@ -87,3 +90,20 @@ def test_nurse_enrols_records_both_infusions_and_sees_eleven_visits(
     expect(page.locator("tr[data-visit=W04] .badge")).to_have_text("overdue")
     expect(page.locator("tr[data-visit=W06] .badge")).to_have_text("window open")
     shot(page, "participant")
+
+
+def test_a_weight_typed_before_the_page_script_ran_shows_its_dose(
+    page: Page, served_app: Flask, live_server: str
+) -> None:
+    """A quick nurse (or the browser restoring a form) types before dose.js has run."""
+    pid = factories.enrol(served_app, weight_kg=24.5)
+    log_in_as_nurse(page, live_server, f"/participants/{pid}")
+    held: list[Route] = []
+    page.route("**/dose.js", lambda route: held.append(route))
+    page.goto(f"{live_server}/participants/{pid}/infusions/1", wait_until="commit")
+    page.get_by_label("Weight (kg)").fill("31")
+    while not held:
+        page.wait_for_timeout(20)
+    expect(page.locator(".dose")).to_contain_text("× 24.5 kg")  # the server's, script held
+    held[0].continue_()
+    expect(page.locator(".dose")).to_contain_text("× 31 kg = 6.2 × 107 cells")
