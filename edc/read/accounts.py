@@ -79,3 +79,10 @@ def waiting_computers(session: Session, now: datetime) -> list[WaitingComputer]:
                                                     LoginThrottle.key))
     return [WaitingComputer(key.removeprefix(ADDRESS_KEY), failures, until)
             for key, failures, until in rows]
+
+
+def printed_name(session: Session, username: str) -> str:
+    """A user as a report prints them: the full name with the user name, or the user name alone
+    when the account holds no full name."""
+    full = session.scalar(select(User.full_name).where(User.username == username))
+    return f"{full} ({username})" if full else username

@@ -169,7 +169,9 @@ def test_a_serious_event_is_on_every_staff_page_until_an_investigator_acknowledg
     shown = page(done)
     assert ("success", "The serious adverse event of AS-001 is acknowledged.") in shown.flashes
     assert "Serious adverse events waiting" not in shown.text
-    assert "by investigator," in shown.text
+    assert "by Dr Li Ming (investigator)," in shown.text
+    report = page(investigator.get(entry_url(pid) + "/report")).text
+    assert "Acknowledged by the investigator / 研究者确认知悉 Dr Li Ming (investigator), " in report
     assert "Serious adverse events waiting" not in page(as_role("nurse").get("/")).text
     assert [row[:4] for row in trail(app) if row[1] == "acknowledged_by"] == [
         ("investigator", "acknowledged_by", None, "investigator")]

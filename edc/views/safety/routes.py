@@ -17,6 +17,7 @@ from edc import db, services
 from edc.models import LogEntry, Participant, utcnow
 from edc.permissions import Action
 from edc.protocol.crf import LogForm, unit_key
+from edc.read import accounts as account_reads
 from edc.read import participants as participant_reads
 from edc.read import safety as reads
 from edc.rules.safety import deadline, hours_left
@@ -58,11 +59,14 @@ def _title(log: LogForm) -> str:
 
 
 def _window(log: LogForm, entry: LogEntry) -> dict[str, Any]:
-    """A serious event's reporting window: its deadline and the hours left (None without one)."""
+    """A serious event's reporting window: its deadline, the hours left (None without one) and
+    the investigator who acknowledged it, by name."""
     if entry.alert_at is None:
-        return {"deadline": None, "hours_left": None}
+        return {"deadline": None, "hours_left": None, "acknowledger": None}
     return {"deadline": deadline(entry.alert_at, log.alert_hours),
-            "hours_left": hours_left(entry.alert_at, log.alert_hours, utcnow())}
+            "hours_left": hours_left(entry.alert_at, log.alert_hours, utcnow()),
+            "acknowledger": entry.acknowledged_by and account_reads.printed_name(
+                db.session(), entry.acknowledged_by)}
 
 
 @bp.route("/<int:participant_id>/log/<name>")
