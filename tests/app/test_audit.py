@@ -366,6 +366,9 @@ def test_history_shows_one_entry_per_save_with_its_time_in_shanghai_who_and_reas
                           "Infusion 2 recorded: 2026-03-16, 24.5 kg, lot UC-2026-017, 50 mL"]
     assert second[2] == "Visit W02 planned: target 2026-03-30, window 2026-03-27 to 2026-04-02"
     assert len(second) == 2 + 11
+    chinese = nurse.get(f"/participants/{scheduled}/history",
+                        headers={"Accept-Language": "zh-CN"}).text
+    assert "随访起算的输注序号 2" in chinese
 
 
 def test_history_never_shows_technical_columns(
