@@ -108,7 +108,7 @@ def test_an_infusion_reaction_becomes_an_adverse_event_and_a_serious_one_is_ackn
     page.get_by_role("button", name="Acknowledge the serious adverse event").click()
     expect(page.locator(".flash.success")).to_have_text(
         "The serious adverse event of AS-001 is acknowledged.")
-    expect(page.locator("#sae-status")).to_contain_text("by investigator")
+    expect(page.locator("#sae-status")).to_contain_text("by Dr Li Ming (investigator)")
     expect(page.locator(".sae-banner")).to_have_count(0)
     page.get_by_role("link", name="Printable report").click()
     expect(page.locator("#sae-report")).to_contain_text("严重不良事件报告")
